@@ -1,0 +1,247 @@
+"""The cached frames every metric reads: built once from the table frames, never mutated after.
+
+`lines` holds one row per order line with its order's attributes alongside, sorted by order date
+(so a date range is a slice found by binary search), amounts computed once and the revenue flag
+precomputed. Customers, items, salespeople and orders are addressed by integer codes (row
+positions in their own frame).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data.db import Tables
+
+LINE_DIMENSIONS = ("category", "brand", "collection", "supplier", "department")
+ORDER_DIMENSIONS = ("document_type", "channel", "source", "device", "campaign", "salesperson")
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "name",
+    "city",
+    "country",
+    "region",
+    "customer_group",
+    "owner",
+    "created_on",
+)
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Read-only snapshot of the sales data.
+
+    lines: day (int32 days since 1970-01-01), month (int32 year*12+month-1), order, customer, item
+        (int32 codes), line_no, order_status, line_status and the order and item dimensions
+        (categoricals), quantity, sales_amount, cost_amount (NaN = unknown cost), cost_non_inv,
+        order_amount (the whole order's amount), revenue (bool: counts as revenue),
+        in_order_amount (bool: line counts in its order's amount).
+    customers: CUSTOMER_COLUMNS, team (the owner's team), then one column per custom field.
+    items: item_id, product_id, name, variant, LINE_DIMENSIONS, item_type, made_to_order, in_catalogue.
+    orders: order_id, customer, day, status (one row per order; row position = order code).
+    order_days: customer, day, orders, gap, by_gap — distinct confirmed order dates per customer,
+        sorted by customer then day; gap = days since the customer's previous one (NaN for the
+        first); by_gap = row positions ordered by customer then gap.
+    """
+
+    lines: pd.DataFrame
+    customers: pd.DataFrame
+    items: pd.DataFrame
+    salespeople: pd.DataFrame
+    orders: pd.DataFrame
+    order_days: pd.DataFrame
+    custom_fields: tuple[str, ...]
+    as_of: pd.Timestamp
+
+    @property
+    def first_day(self) -> int | None:
+        return int(self.lines["day"].iat[0]) if len(self.lines) else None
+
+    @property
+    def last_day(self) -> int | None:
+        return int(self.lines["day"].iat[-1]) if len(self.lines) else None
+
+
+def to_day(value) -> int:
+    """Days since 1970-01-01 of a date-like value."""
+    return int((np.datetime64(pd.Timestamp(value).date(), "D") - EPOCH).astype(int))
+
+
+def from_day(day: int) -> pd.Timestamp:
+    return pd.Timestamp(EPOCH + np.timedelta64(int(day), "D"))
+
+
+def month_of_days(days: np.ndarray) -> np.ndarray:
+    """year*12 + month-1 of each day number."""
+    months = (EPOCH + days.astype("timedelta64[D]")).astype("datetime64[M]").astype(np.int64)
+    return (months + 1970 * 12).astype(np.int32)
+
+
+def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
+    """Build the cached frames from the table frames of data.db.read_tables (or the demo generator)."""
+    salespeople = tables["salespeople"].reset_index(drop=True)
+    customers = _customers(tables)
+    items = _items(tables)
+    orders_t = tables["orders"]
+    lines_t = tables["order_lines"]
+
+    customer_code = pd.Index(customers["customer_id"])
+    item_code = pd.Index(items["item_id"])
+
+    orders_t = orders_t.sort_values(["order_date", "order_id"], kind="stable").reset_index(
+        drop=True
+    )
+    order_code = pd.Index(orders_t["order_id"])
+    order_days_arr = (orders_t["order_date"].to_numpy("datetime64[D]") - EPOCH).astype(np.int32)
+    orders = pd.DataFrame(
+        {
+            "order_id": orders_t["order_id"].to_numpy(),
+            "customer": customer_code.get_indexer(orders_t["customer_id"]).astype(np.int32),
+            "day": order_days_arr,
+            "status": _categorical(orders_t["status"]),
+        }
+    )
+
+    line_order = order_code.get_indexer(lines_t["order_id"]).astype(np.int32)
+    if (line_order < 0).any():
+        missing = lines_t.loc[line_order < 0, "order_id"].iloc[0]
+        raise ValueError(f"order line refers to unknown order {missing!r}")
+    sort = np.lexsort((lines_t["line_no"].to_numpy(), line_order))
+    lines_t = lines_t.iloc[sort].reset_index(drop=True)
+    line_order = line_order[sort]
+
+    quantity = lines_t["quantity"].to_numpy(np.float64)
+    gross = quantity * lines_t["unit_price"].to_numpy(np.float64)
+    gross *= 1.0 - lines_t["discount_pct"].fillna(0.0).to_numpy(np.float64)
+    vat_divisor = np.where(
+        lines_t["prices_include_vat"].to_numpy(bool),
+        1.0 + lines_t["vat_rate"].fillna(0.0).to_numpy(np.float64),
+        1.0,
+    )
+    sales_amount = gross / vat_divisor
+    cost_amount = quantity * lines_t["unit_cost"].to_numpy(np.float64, na_value=np.nan)
+    line_status = _categorical(lines_t["status"])
+    in_order_amount = ~lines_t["status"].isin(["cancelled", "returned"]).to_numpy()
+    order_status = orders["status"].to_numpy()[line_order]
+    revenue = in_order_amount & (order_status == "confirmed")
+    order_amount = np.bincount(
+        line_order, weights=np.where(in_order_amount, sales_amount, 0.0), minlength=len(orders)
+    )
+
+    item_of_line = item_code.get_indexer(lines_t["item_id"]).astype(np.int32)
+    day = orders["day"].to_numpy()[line_order]
+    columns = {
+        "day": day,
+        "month": month_of_days(day),
+        "order": line_order,
+        "line_no": lines_t["line_no"].to_numpy(np.int32),
+        "customer": orders["customer"].to_numpy()[line_order],
+        "item": item_of_line,
+        "order_status": pd.Categorical.from_codes(
+            orders["status"].cat.codes.to_numpy()[line_order], orders["status"].cat.categories
+        ),
+        "line_status": line_status,
+    }
+    for dim in ORDER_DIMENSIONS:
+        cat = _categorical(orders_t[dim])
+        columns[dim] = pd.Categorical.from_codes(cat.codes[line_order], cat.categories)
+    for dim in LINE_DIMENSIONS:
+        cat = items[dim]
+        columns[dim] = pd.Categorical.from_codes(
+            cat.cat.codes.to_numpy()[item_of_line], cat.cat.categories
+        )
+    columns.update(
+        quantity=quantity,
+        sales_amount=sales_amount,
+        cost_amount=cost_amount,
+        cost_non_inv=lines_t["cost_non_inv"].fillna(0.0).to_numpy(np.float64),
+        order_amount=order_amount[line_order],
+        revenue=revenue,
+        in_order_amount=in_order_amount,
+    )
+    lines = pd.DataFrame(columns)
+
+    custom_fields = tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team"))
+    return Frames(
+        lines=lines,
+        customers=customers,
+        items=items,
+        salespeople=salespeople,
+        orders=orders,
+        order_days=_order_days(orders),
+        custom_fields=custom_fields,
+        as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
+    )
+
+
+def _categorical(values: pd.Series) -> pd.Categorical:
+    return pd.Categorical(values.astype(object).where(values.notna(), None))
+
+
+def _customers(tables: Tables) -> pd.DataFrame:
+    customers = tables["customers"]
+    known = set(customers["customer_id"])
+    strays = sorted(set(tables["orders"]["customer_id"]) - known)
+    if strays:  # orders of customers missing from the customer list still count, under their ID
+        customers = pd.concat(
+            [customers, pd.DataFrame({"customer_id": strays, "name": strays})], ignore_index=True
+        )
+    customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    teams = dict(zip(tables["salespeople"]["code"], tables["salespeople"]["team"], strict=True))
+    customers["team"] = customers["owner"].map(teams)
+    fields = tables["customer_fields"]
+    if len(fields):
+        wide = fields.pivot(index="customer_id", columns="field", values="value")
+        wide = wide.reindex(customers["customer_id"]).reset_index(drop=True)
+        customers = pd.concat([customers, wide.rename_axis(columns=None)], axis=1)
+    return customers
+
+
+def _items(tables: Tables) -> pd.DataFrame:
+    """Catalogue items, plus items seen only on lines (deleted since) under their as-sold name."""
+    items = tables["items"].assign(in_catalogue=True)
+    sold = tables["order_lines"][["item_id", "item_name", "sku"]].drop_duplicates("item_id")
+    gone = sold[~sold["item_id"].isin(items["item_id"])]
+    if len(gone):
+        extra = pd.DataFrame(
+            {
+                "item_id": gone["item_id"].to_numpy(),
+                "name": gone["item_name"].fillna(gone["item_id"]).to_numpy(),
+                "item_type": "inventory",
+                "made_to_order": False,
+                "in_catalogue": False,
+            }
+        )
+        items = pd.concat([items, extra], ignore_index=True)
+    items = items.sort_values("item_id", kind="stable").reset_index(drop=True)
+    for dim in LINE_DIMENSIONS:
+        items[dim] = _categorical(items[dim])
+    return items
+
+
+def _order_days(orders: pd.DataFrame) -> pd.DataFrame:
+    confirmed = orders[orders["status"] == "confirmed"]
+    per_day = (
+        confirmed.groupby(["customer", "day"], sort=True, observed=True)
+        .size()
+        .rename("orders")
+        .reset_index()
+    )
+    customer = per_day["customer"].to_numpy(np.int32)
+    day = per_day["day"].to_numpy(np.int32)
+    gap = np.full(len(day), np.nan)
+    same = np.r_[False, customer[1:] == customer[:-1]]
+    gap[same] = (day[1:] - day[:-1])[same[1:]]
+    return pd.DataFrame(
+        {
+            "customer": customer,
+            "day": day,
+            "orders": per_day["orders"].to_numpy(np.int32),
+            "gap": gap,
+            # row positions ordered by customer, then gap: medians without a sort per request
+            "by_gap": np.lexsort((np.nan_to_num(gap, nan=np.inf), customer)).astype(np.int32),
+        }
+    )

@@ -1,0 +1,135 @@
+"""The data model of SPEC §2: the contract every importer writes and every metric reads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+    customer_group: Mapped[str | None] = mapped_column(String(100))
+    owner: Mapped[str | None] = mapped_column(String(32))  # salesperson code
+    created_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CustomerField(Base):
+    """A custom field of a customer (free key/value, e.g. industry, size, tier)."""
+
+    __tablename__ = "customer_fields"
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.customer_id", ondelete="CASCADE"), primary_key=True
+    )
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(String(200))
+
+
+class Salesperson(Base):
+    __tablename__ = "salespeople"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(100))
+    commission_rate: Mapped[float] = mapped_column(Float, default=0.0)
+    commission_basis: Mapped[str] = mapped_column(String(20), default="items_sold")
+
+
+class Item(Base):
+    __tablename__ = "items"
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    product_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    variant: Mapped[str | None] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(100))
+    brand: Mapped[str | None] = mapped_column(String(100))
+    collection: Mapped[str | None] = mapped_column(String(100))
+    supplier: Mapped[str | None] = mapped_column(String(100))
+    department: Mapped[str | None] = mapped_column(String(100))
+    item_type: Mapped[str] = mapped_column(String(20), default="inventory")
+    made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Order(Base):
+    """A sales document."""
+
+    __tablename__ = "orders"
+    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document_type: Mapped[str] = mapped_column(String(20), default="invoice")
+    status: Mapped[str] = mapped_column(String(20), default="confirmed")
+    order_date: Mapped[date] = mapped_column(Date, index=True)
+    customer_id: Mapped[str] = mapped_column(String(64), index=True)
+    salesperson: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str | None] = mapped_column(String(100))
+    device: Mapped[str | None] = mapped_column(String(50))
+    campaign: Mapped[str | None] = mapped_column(String(100))
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("orders.order_id", ondelete="CASCADE"), primary_key=True
+    )
+    line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign key: a line keeps the item as sold even after the item is deleted.
+    item_id: Mapped[str] = mapped_column(String(64))
+    item_name: Mapped[str | None] = mapped_column(String(200))
+    sku: Mapped[str | None] = mapped_column(String(64))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit_price: Mapped[float] = mapped_column(Float)
+    discount_pct: Mapped[float] = mapped_column(Float, default=0.0)
+    vat_rate: Mapped[float] = mapped_column(Float, default=0.0)
+    prices_include_vat: Mapped[bool] = mapped_column(Boolean, default=False)
+    unit_cost: Mapped[float | None] = mapped_column(Float)
+    cost_non_inv: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(20), default="delivered")
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    returned_on: Mapped[date | None] = mapped_column(Date)
+    customisation: Mapped[str | None] = mapped_column(Text)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    payment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[float] = mapped_column(Float)  # negative = refund
+
+
+class User(Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    salesperson_code: Mapped[str | None] = mapped_column(String(32))
+    team: Mapped[str | None] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# Tables holding sales data, in the order they are filled (deleted in reverse).
+DATA_TABLES = [
+    Salesperson.__table__,
+    Customer.__table__,
+    CustomerField.__table__,
+    Item.__table__,
+    Order.__table__,
+    OrderLine.__table__,
+    Payment.__table__,
+]
+
+ORDER_STATUSES = ("draft", "quote", "confirmed", "abandoned")
+LINE_STATUSES = ("open", "delivered", "cancelled", "returned")
+DOCUMENT_TYPES = ("order", "invoice", "receipt")
+COMMISSION_BASES = ("items_sold", "items_delivered", "payments")
+ITEM_TYPES = ("inventory", "service", "non_inventory")

@@ -1,0 +1,208 @@
+"""Customer metrics of SPEC §3: the leaderboard, summary cards, at-risk accounts and lifecycle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data.frames import Frames
+from metrics.amounts import AMOUNT_COLUMNS, amounts
+from metrics.cadence import cadence, status_labels
+from metrics.filters import Filters, Period, previous_period
+from metrics.selection import Selection, category_code, confirmed_order_counts, select
+
+LEADERBOARD_COLUMNS = (
+    "customer_id",
+    "customer_name",
+    "total_order_count",
+    "total_order_amount",
+    "confirmed_order_count",
+    "confirmed_order_amount",
+    "draft_order_amount",
+    "last_order",
+    "average_order_amount",
+    "days_since_last_order",
+    *[c for c in AMOUNT_COLUMNS if c != "average_cost_price"],
+    "status",
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The four summary cards of the Customer Report."""
+
+    confirmed_order_amount: float
+    total_customers: int
+    active_customers: int
+    average_reorder_days: float | None
+
+
+def order_amounts(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer code: Σ Sales Amount of non-cancelled, non-returned lines of confirmed orders,
+    and the same for draft orders (the Confirmed and Draft Order Amounts)."""
+    n = len(selection.frames.customers)
+    frames = selection.frames
+    status = selection.codes("order_status")
+    counted = selection.values("in_order_amount")
+    customer = selection.values("customer")
+    sales = selection.values("sales_amount")
+    result = []
+    for name in ("confirmed", "draft"):
+        keep = counted & (status == category_code(frames, "order_status", name))
+        result.append(np.bincount(customer[keep], weights=sales[keep], minlength=n))
+    return result[0], result[1]
+
+
+def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
+    """One row per customer the filters keep (LEADERBOARD_COLUMNS), by Sales Amount descending.
+
+    Total = confirmed + draft orders; Last Order = latest confirmed order up to the period end
+    (all history); Average Order Amount = Total Order Amount / Total Order Count;
+    days since last order = period end − Last Order.
+    """
+    selection = select(frames, filters)
+    n = len(frames.customers)
+    confirmed_count, draft_count = confirmed_order_counts(selection)
+    confirmed_amount, draft_amount = order_amounts(selection)
+    cad = cadence(frames, selection.period.end_day)
+    sums = amounts(selection, selection.values("customer"), n)
+    total_count = confirmed_count + draft_count
+    total_amount = confirmed_amount + draft_amount
+    with np.errstate(invalid="ignore", divide="ignore"):
+        average_order = np.where(total_count > 0, total_amount / total_count, np.nan)
+    last = cad.last_order_day
+    table = pd.DataFrame(
+        {
+            "customer_id": frames.customers["customer_id"].to_numpy(),
+            "customer_name": frames.customers["name"].to_numpy(),
+            "total_order_count": total_count,
+            "total_order_amount": total_amount,
+            "confirmed_order_count": confirmed_count,
+            "confirmed_order_amount": confirmed_amount,
+            "draft_order_amount": draft_amount,
+            "last_order": _dates(last),
+            "average_order_amount": average_order,
+            "days_since_last_order": cad.days_since_last_order,
+            **{c: sums[c].to_numpy() for c in LEADERBOARD_COLUMNS if c in sums},
+            "status": status_labels(confirmed_count > 0, cad.at_risk),
+        }
+    )
+    table = table[selection.customers]
+    return table.sort_values(
+        ["sales_amount", "customer_id"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def summary(frames: Frames, filters: Filters, period: Period | None = None) -> Summary:
+    """Confirmed Order Amount, Total Customers (accounts kept, with or without orders),
+    Active Customers (≥ 1 confirmed order in the period) and Average Reorder Time."""
+    return summary_of(select(frames, filters, period))
+
+
+def summary_of(selection: Selection) -> Summary:
+    """The summary cards of an existing selection."""
+    frames = selection.frames
+    confirmed_count, _ = confirmed_order_counts(selection)
+    confirmed_amount, _ = order_amounts(selection)
+    active = confirmed_count > 0
+    return Summary(
+        confirmed_order_amount=float(confirmed_amount.sum()),
+        total_customers=int(selection.customers.sum()),
+        active_customers=int(active.sum()),
+        average_reorder_days=average_reorder_days(frames, selection.period, active),
+    )
+
+
+def average_reorder_days(frames: Frames, period: Period, active: np.ndarray) -> float | None:
+    """Mean days between consecutive confirmed order dates of `active` customers, over the gaps
+    whose later order date falls in `period`; None when there is no such gap."""
+    od = frames.order_days
+    day = od["day"].to_numpy()
+    gap = od["gap"].to_numpy()
+    keep = (day >= period.start_day) & (day <= period.end_day) & ~np.isnan(gap)
+    keep &= active[od["customer"].to_numpy()]
+    return float(gap[keep].mean()) if keep.any() else None
+
+
+def at_risk_customers(frames: Frames, filters: Filters) -> pd.DataFrame:
+    """Customers at risk at the period end: customer_id, customer_name, last_order,
+    days_since_last_order, median_reorder_days, overdue_days (days past last order + median gap)
+    and trailing_12m_sales_amount (Sales Amount in the 365 days to the period end), most at stake first.
+    """
+    selection = select(frames, filters)
+    end = selection.period.end_day
+    cad = cadence(frames, end)
+    keep = cad.at_risk & selection.customers
+    trailing = select(frames, Filters(), Period(end - 364, end))
+    n = len(frames.customers)
+    t12m = amounts(trailing, trailing.values("customer"), n)["sales_amount"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "customer_id": frames.customers["customer_id"].to_numpy(),
+            "customer_name": frames.customers["name"].to_numpy(),
+            "last_order": _dates(cad.last_order_day),
+            "days_since_last_order": cad.days_since_last_order,
+            "median_reorder_days": cad.median_gap,
+            "overdue_days": cad.overdue_days,
+            "trailing_12m_sales_amount": t12m,
+        }
+    )[keep]
+    return table.sort_values(
+        ["trailing_12m_sales_amount", "customer_id"], ascending=[False, True]
+    ).reset_index(drop=True)
+
+
+def lifecycle(frames: Frames, filters: Filters, lost_after_months: int = 6) -> pd.DataFrame:
+    """Per customer kept by the filters: customer_id, new, returning, recovered, lost (bools).
+
+    new: first confirmed order ever falls in the period; returning: ordered before the period
+    and in it; recovered: ordered before the previous period, not in it, and in this one
+    (a kind of returning); lost: became lost during the period, i.e. the day on which they had
+    gone `lost_after_months` months without a confirmed order falls in the period.
+    """
+    selection = select(frames, filters)
+    period = selection.period
+    prev = previous_period(period)
+    od = frames.order_days
+    customer = od["customer"].to_numpy()
+    day = od["day"].to_numpy()
+    n = len(frames.customers)
+
+    def any_in(start: int, end: int) -> np.ndarray:
+        return np.bincount(customer[(day >= start) & (day <= end)], minlength=n) > 0
+
+    first = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first, customer, day)
+    in_period = any_in(period.start_day, period.end_day)
+    before = first < period.start_day
+    last = cadence(frames, period.end_day).last_order_day
+    lost_on = _lost_on(last, lost_after_months)
+    table = pd.DataFrame(
+        {
+            "customer_id": frames.customers["customer_id"].to_numpy(),
+            "new": (first >= period.start_day) & (first <= period.end_day),
+            "returning": before & in_period,
+            "recovered": (first < prev.start_day)
+            & ~any_in(prev.start_day, prev.end_day)
+            & in_period,
+            "lost": (last >= 0) & (lost_on >= period.start_day) & (lost_on <= period.end_day),
+        }
+    )
+    return table[selection.customers].reset_index(drop=True)
+
+
+def _dates(days: np.ndarray) -> np.ndarray:
+    """datetime64 dates of day numbers, NaT where the day is -1 (none)."""
+    return np.where(days >= 0, days, np.iinfo(np.int64).min).astype("datetime64[D]")
+
+
+def _lost_on(last_order_day: np.ndarray, months: int) -> np.ndarray:
+    """Day number `months` calendar months after each last order (-1 where none)."""
+    has = last_order_day >= 0
+    result = np.full(len(last_order_day), -1, dtype=np.int64)
+    if has.any():
+        later = pd.to_datetime(last_order_day[has], unit="D") + pd.DateOffset(months=months)
+        result[has] = later.values.astype("datetime64[D]").astype(np.int64)
+    return result

@@ -1,0 +1,84 @@
+"""The KPI cards of SPEC §3 and their comparison with an earlier period."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+from data.frames import Frames
+from metrics.amounts import amounts
+from metrics.customers import summary_of
+from metrics.filters import (
+    Filters,
+    Period,
+    period_of,
+    previous_period,
+    same_period_last_year,
+)
+from metrics.selection import select
+
+COMPARE_TO = {"previous_period": previous_period, "previous_year": same_period_last_year}
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """One value per KPI; None = Unknown (no cost known, or nothing to divide by)."""
+
+    sales_amount: float
+    sales_quantity: float
+    cost_amount: float | None
+    cost_amount_non_inv: float
+    gross_profit: float | None
+    gross_profit_margin: float | None
+    cost_coverage: float | None
+    confirmed_order_amount: float
+    total_customers: int
+    active_customers: int
+    average_reorder_days: float | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    current: Kpis
+    compared: Kpis
+    period: Period
+    compared_period: Period
+
+    def change(self, name: str) -> float | None:
+        """Relative change of a KPI (0.1 = +10%); None when the compared value is 0 or Unknown."""
+        now, before = getattr(self.current, name), getattr(self.compared, name)
+        if now is None or before is None or before == 0:
+            return None
+        return (now - before) / abs(before)
+
+
+def kpis(frames: Frames, filters: Filters, period: Period | None = None) -> Kpis:
+    """All KPIs of the lines and customers `filters` select over `period` (default: the filters')."""
+    selection = select(frames, filters, period)
+    row = amounts(selection).iloc[0]
+    return Kpis(
+        sales_amount=float(row["sales_amount"]),
+        sales_quantity=float(row["sales_quantity"]),
+        cost_amount=_known(row["cost_amount"]),
+        cost_amount_non_inv=float(row["cost_amount_non_inv"]),
+        gross_profit=_known(row["gross_profit"]),
+        gross_profit_margin=_known(row["gross_profit_margin"]),
+        cost_coverage=_known(row["cost_coverage"]),
+        **asdict(summary_of(selection)),
+    )
+
+
+def compare(frames: Frames, filters: Filters, to: str = "previous_period") -> Comparison:
+    """KPIs for the filters' period and for the compared one (`to`: a COMPARE_TO key)."""
+    if to not in COMPARE_TO:
+        raise ValueError(f"unknown comparison {to!r}; use one of {sorted(COMPARE_TO)}")
+    period = period_of(frames, filters)
+    earlier = COMPARE_TO[to](period)
+    return Comparison(kpis(frames, filters, period), kpis(frames, filters, earlier), period, earlier)
+
+
+def _known(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)

@@ -1,0 +1,143 @@
+"""Turn a filter state into the order lines and customers it selects, without copying the frames.
+
+Lines are sorted by order date, so the period is a slice found by binary search; the other
+filters become one boolean mask over that slice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data.frames import Frames
+from metrics.cadence import cadence, status_labels
+from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Lines `lo:hi` of frames.lines (the period) where `mask` holds (None = all of them), and
+    `customers`, a bool per customer code: the accounts the filters keep."""
+
+    frames: Frames
+    period: Period
+    lo: int
+    hi: int
+    mask: np.ndarray | None
+    customers: np.ndarray
+
+    def values(self, column: str) -> np.ndarray:
+        """A numeric line column, restricted to the selected lines."""
+        part = self.frames.lines[column].to_numpy()[self.lo : self.hi]
+        return part if self.mask is None else part[self.mask]
+
+    def codes(self, column: str) -> np.ndarray:
+        """A categorical line column's codes (-1 = missing), restricted to the selected lines."""
+        part = self.frames.lines[column].cat.codes.to_numpy()[self.lo : self.hi]
+        return part if self.mask is None else part[self.mask]
+
+    def __len__(self) -> int:
+        return (self.hi - self.lo) if self.mask is None else int(self.mask.sum())
+
+
+def select(frames: Frames, filters: Filters, period: Period | None = None) -> Selection:
+    """The lines and customers `filters` select, over `period` (default: the filters' own)."""
+    period = period or period_of(frames, filters)
+    lines = frames.lines
+    day = lines["day"].to_numpy()
+    lo = int(np.searchsorted(day, period.start_day, "left"))
+    hi = int(np.searchsorted(day, period.end_day, "right"))
+
+    mask: np.ndarray | None = None
+
+    def narrow(keep: np.ndarray) -> None:
+        nonlocal mask
+        mask = keep if mask is None else mask & keep
+
+    for field, column in LINE_FILTERS.items():
+        wanted = getattr(filters, field)
+        if wanted:
+            codes = lines[column].cat.codes.to_numpy()[lo:hi]
+            narrow(_allowed(lines[column].cat.categories, wanted)[codes.astype(np.int64) + 1])
+    if filters.order_amount_min is not None or filters.order_amount_max is not None:
+        amount = lines["order_amount"].to_numpy()[lo:hi]
+        low = -np.inf if filters.order_amount_min is None else filters.order_amount_min
+        high = np.inf if filters.order_amount_max is None else filters.order_amount_max
+        narrow((amount >= low - 1e-9) & (amount <= high + 1e-9))
+
+    customers = customer_mask(frames, filters)
+    if not customers.all():
+        narrow(customers[lines["customer"].to_numpy()[lo:hi]])
+    selection = Selection(frames, period, lo, hi, mask, customers)
+    if filters.customer_status:
+        selection = _keep_status(selection, filters.customer_status)
+    return selection
+
+
+def customer_mask(frames: Frames, filters: Filters) -> np.ndarray:
+    """Bool per customer code: passes the customer-level filters (IDs, owner, team, custom fields)."""
+    customers = frames.customers
+    keep = np.ones(len(customers), dtype=bool)
+    if filters.customers:
+        keep &= customers["customer_id"].isin(filters.customers).to_numpy()
+    if filters.salespeople:
+        keep &= _matches(customers["owner"], filters.salespeople)
+    if filters.teams:
+        keep &= _matches(customers["team"], filters.teams)
+    for field, values in filters.custom:
+        if field not in frames.custom_fields:
+            raise ValueError(f"unknown customer field {field!r}")
+        keep &= _matches(customers[field], values)
+    return keep
+
+
+def customer_status(selection: Selection) -> np.ndarray:
+    """Per customer code: 'at_risk', 'active' (a confirmed order in the selection) or 'inactive'."""
+    frames = selection.frames
+    active = confirmed_order_counts(selection)[0] > 0
+    return status_labels(active, cadence(frames, selection.period.end_day).at_risk)
+
+
+def confirmed_order_counts(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer code: the number of confirmed and of draft orders among the selected lines."""
+    n = len(selection.frames.customers)
+    order = selection.values("order")
+    first = np.r_[True, order[1:] != order[:-1]] if len(order) else np.zeros(0, bool)
+    status = selection.codes("order_status")[first]
+    customer = selection.values("customer")[first]
+    frames = selection.frames
+    return tuple(
+        np.bincount(customer[status == category_code(frames, "order_status", s)], minlength=n)
+        for s in ("confirmed", "draft")
+    )
+
+
+def _keep_status(selection: Selection, statuses: tuple[str, ...]) -> Selection:
+    keep = selection.customers & np.isin(customer_status(selection), statuses)
+    lines_keep = keep[selection.frames.lines["customer"].to_numpy()[selection.lo : selection.hi]]
+    mask = lines_keep if selection.mask is None else selection.mask & lines_keep
+    return Selection(selection.frames, selection.period, selection.lo, selection.hi, mask, keep)
+
+
+def category_code(frames: Frames, column: str, value: str) -> int:
+    """The code of `value` in a categorical line column (-2 when absent: matches no line)."""
+    categories = frames.lines[column].cat.categories
+    return int(categories.get_loc(value)) if value in categories else -2
+
+
+def _allowed(categories: pd.Index, wanted: tuple[str, ...]) -> np.ndarray:
+    """Lookup table over codes+1 (slot 0 = missing value) that is True for the wanted values."""
+    table = np.zeros(len(categories) + 1, dtype=bool)
+    found = categories.get_indexer([w for w in wanted if w != NOT_AVAILABLE])
+    table[found[found >= 0] + 1] = True
+    table[0] = NOT_AVAILABLE in wanted
+    return table
+
+
+def _matches(values: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
+    keep = values.isin([w for w in wanted if w != NOT_AVAILABLE]).to_numpy()
+    if NOT_AVAILABLE in wanted:
+        keep |= values.isna().to_numpy()
+    return keep
