@@ -17,16 +17,68 @@ from data.db import Tables
 
 MONTHS = 36
 TEAMS = {"North": 7, "South": 6, "East": 6, "West": 6}
-FIRST_NAMES = (
-    "Amelia Oliver Isla George Ava Noah Mia Leo Ivy Arthur Freya Oscar Grace Harry Lily Jack "
-    "Sophia Theo Ella Finley Chloe Alfie Ruby Henry Zara"
-).split()
-SURNAMES = (
-    "Patel Jones Smith Taylor Brown Wilson Evans Walker Wright Khan Roberts Green Hall Wood "
-    "Clarke Hughes Edwards Turner Hill Moore Cooper Ward Morris King Baker"
-).split()
+FIRST_NAMES = [
+    "Amelia",
+    "Oliver",
+    "Isla",
+    "George",
+    "Ava",
+    "Noah",
+    "Mia",
+    "Leo",
+    "Ivy",
+    "Arthur",
+    "Freya",
+    "Oscar",
+    "Grace",
+    "Harry",
+    "Lily",
+    "Jack",
+    "Sophia",
+    "Theo",
+    "Ella",
+    "Finley",
+    "Chloe",
+    "Alfie",
+    "Ruby",
+    "Henry",
+    "Zara",
+]
+SURNAMES = [
+    "Patel",
+    "Jones",
+    "Smith",
+    "Taylor",
+    "Brown",
+    "Wilson",
+    "Evans",
+    "Walker",
+    "Wright",
+    "Khan",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Clarke",
+    "Hughes",
+    "Edwards",
+    "Turner",
+    "Hill",
+    "Moore",
+    "Cooper",
+    "Ward",
+    "Morris",
+    "King",
+    "Baker",
+]
 GROUPS = {"Wholesale": 0.15, "Retail": 0.35, "Online": 0.25, "Hospitality": 0.15, "Education": 0.10}
-GROUP_QUANTITY = {"Wholesale": 9.0, "Retail": 2.0, "Online": 0.6, "Hospitality": 4.0, "Education": 3.0}
+GROUP_QUANTITY = {
+    "Wholesale": 9.0,
+    "Retail": 2.0,
+    "Online": 0.6,
+    "Hospitality": 4.0,
+    "Education": 3.0,
+}
 PLACES = [
     ("London", "United Kingdom", "South East"),
     ("Manchester", "United Kingdom", "North West"),
@@ -40,14 +92,50 @@ PLACES = [
     ("Rotterdam", "Netherlands", "Europe"),
 ]
 PLACE_WEIGHTS = np.array([0.22, 0.14, 0.1, 0.1, 0.08, 0.12, 0.06, 0.07, 0.06, 0.05])
-NAME_A = (
-    "North Blue Oak Silver Crown Harbour Summit River Stone Bright Cedar Elm Iron Maple Swift "
-    "Golden Meadow Kestrel Willow Beacon Granite Thistle Orchard Falcon Copper"
-).split()
-NAME_B = (
-    "Trading Supplies Outfitters Hospitality Retail Goods Wholesale Stores Group Partners "
-    "Academy Kitchens Living Works Collective"
-).split()
+NAME_A = [
+    "North",
+    "Blue",
+    "Oak",
+    "Silver",
+    "Crown",
+    "Harbour",
+    "Summit",
+    "River",
+    "Stone",
+    "Bright",
+    "Cedar",
+    "Elm",
+    "Iron",
+    "Maple",
+    "Swift",
+    "Golden",
+    "Meadow",
+    "Kestrel",
+    "Willow",
+    "Beacon",
+    "Granite",
+    "Thistle",
+    "Orchard",
+    "Falcon",
+    "Copper",
+]
+NAME_B = [
+    "Trading",
+    "Supplies",
+    "Outfitters",
+    "Hospitality",
+    "Retail",
+    "Goods",
+    "Wholesale",
+    "Stores",
+    "Group",
+    "Partners",
+    "Academy",
+    "Kitchens",
+    "Living",
+    "Works",
+    "Collective",
+]
 NAME_C = ["Ltd", "plc", "& Co", "LLP", "Ltd", "Ltd"]
 CATEGORIES = [
     "Apparel", "Footwear", "Accessories", "Home", "Outdoor", "Electronics", "Food & Drink",
@@ -157,9 +245,9 @@ def _customers(rng, n, salespeople, end):
     comeback = np.where(rng.random(n) < 0.35, churn_at + rng.integers(3, 11, n), 10_000)
     owner = salespeople["code"].to_numpy()[rng.integers(len(salespeople), size=n)]
     first_month = _month_start(end, MONTHS - 1)
-    created = pd.to_datetime(
-        [_add_months(first_month, int(s)) for s in start]
-    ) - pd.to_timedelta(rng.integers(0, 400, n) * (start == 0) + rng.integers(0, 25, n), unit="D")
+    created = pd.to_datetime([_add_months(first_month, int(s)) for s in start]) - pd.to_timedelta(
+        rng.integers(0, 400, n) * (start == 0) + rng.integers(0, 25, n), unit="D"
+    )
     ids = [f"C{i + 1:05d}" for i in range(n)]
     names = [
         f"{NAME_A[rng.integers(len(NAME_A))]} {NAME_B[rng.integers(len(NAME_B))]} "
@@ -182,7 +270,9 @@ def _customers(rng, n, salespeople, end):
     industry = rng.choice(
         ["Fashion", "Hotels", "Schools", "Restaurants", "Gifts", "Sports", "Offices"], n
     )
-    size_band = np.select([size > 8, size > 3, size > 1], ["Enterprise", "Large", "Medium"], "Small")
+    size_band = np.select(
+        [size > 8, size > 3, size > 1], ["Enterprise", "Large", "Medium"], "Small"
+    )
     tier = np.select([size > 5, size > 1.5], ["Gold", "Silver"], "Bronze")
     has = rng.random(n) > 0.08  # some customers lack custom fields
     fields = pd.concat(
@@ -208,7 +298,6 @@ def _customers(rng, n, salespeople, end):
 
 
 def _orders(rng, n_lines, profile, salespeople, end):
-    n = len(profile["size"])
     t = np.arange(MONTHS)
     first_month = _month_start(end, MONTHS - 1)
     month_starts = [_add_months(first_month, int(m)) for m in t]
@@ -216,7 +305,9 @@ def _orders(rng, n_lines, profile, salespeople, end):
     season = 1 + 0.22 * np.sin(2 * np.pi * (calendar_month - 4) / 12) + 0.3 * (calendar_month == 12)
     since = t[None, :] - profile["start"][:, None]
     active = (since >= 0) & ~profile["prospect"][:, None]
-    churned = (t[None, :] >= profile["churn_at"][:, None]) & (t[None, :] < profile["comeback"][:, None])
+    churned = (t[None, :] >= profile["churn_at"][:, None]) & (
+        t[None, :] < profile["comeback"][:, None]
+    )
     trend = np.exp(np.clip(profile["growth"][:, None] * np.maximum(since, 0), -3, 2.5))
     weight = profile["size"][:, None] * trend * season[None, :] * (active & ~churned)
     lines_per_order = 3.5
@@ -248,7 +339,9 @@ def _orders(rng, n_lines, profile, salespeople, end):
         "receipt",
         np.where(rng.random(m) < 0.75, "invoice", "order"),
     )
-    status = rng.choice(["confirmed", "draft", "quote", "abandoned"], m, p=[0.91, 0.035, 0.03, 0.025])
+    status = rng.choice(
+        ["confirmed", "draft", "quote", "abandoned"], m, p=[0.91, 0.035, 0.03, 0.025]
+    )
     salesperson = np.where(
         rng.random(m) < 0.93,
         profile["owner"][customer],
@@ -304,7 +397,9 @@ def _lines(rng, orders, order_profile, profile, items, end):
     categories = items["category"].fillna("none").to_numpy()
     item_weights = {}
     for g in group_names:
-        affinity = dict(zip(CATEGORIES + ["none"], rng.uniform(0.1, 2.0, len(CATEGORIES) + 1)))
+        affinity = dict(
+            zip(CATEGORIES + ["none"], rng.uniform(0.1, 2.0, len(CATEGORIES) + 1), strict=True)
+        )
         w = popularity * np.array([affinity[c] for c in categories])
         item_weights[g] = w / w.sum()
     n_customers = len(profile["group"])

@@ -233,7 +233,8 @@ def _order_days(orders: pd.DataFrame) -> pd.DataFrame:
     customer = per_day["customer"].to_numpy(np.int32)
     day = per_day["day"].to_numpy(np.int32)
     gap = np.full(len(day), np.nan)
-    same = np.r_[False, customer[1:] == customer[:-1]]
+    same = np.zeros(len(day), dtype=bool)
+    same[1:] = customer[1:] == customer[:-1]
     gap[same] = (day[1:] - day[:-1])[same[1:]]
     return pd.DataFrame(
         {

@@ -28,9 +28,8 @@ class CustomerField(Base):
     """A custom field of a customer (free key/value, e.g. industry, size, tier)."""
 
     __tablename__ = "customer_fields"
-    customer_id: Mapped[str] = mapped_column(
-        ForeignKey("customers.customer_id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key: re-importing a customer row must not cascade away its fields.
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     field: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str | None] = mapped_column(String(200))
 

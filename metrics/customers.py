@@ -84,7 +84,7 @@ def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
             "draft_order_amount": draft_amount,
             "last_order": _dates(last),
             "average_order_amount": average_order,
-            "days_since_last_order": cad.days_since_last_order,
+            "days_since_last_order": pd.array(cad.days_since_last_order, dtype="Int64"),
             **{c: sums[c].to_numpy() for c in LEADERBOARD_COLUMNS if c in sums},
             "status": status_labels(confirmed_count > 0, cad.at_risk),
         }

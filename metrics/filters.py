@@ -108,3 +108,25 @@ def _year_before(d: date) -> date:
 
 def with_period(filters: Filters, period: Period) -> Filters:
     return replace(filters, start=period.start, end=period.end)
+
+
+PRESETS = ("last_12_months", "this_month", "last_month", "this_quarter", "year_to_date", "all")
+
+
+def preset_period(preset: str, today: date, first: date, last: date) -> tuple[date, date]:
+    """The inclusive date range of a period preset; `first`/`last` bound "all" (the data's span)."""
+    month_start = today.replace(day=1)
+    if preset == "this_month":
+        return month_start, today
+    if preset == "last_month":
+        last_month_end = month_start - pd.Timedelta(days=1)
+        return last_month_end.replace(day=1), last_month_end
+    if preset == "this_quarter":
+        return month_start.replace(month=(today.month - 1) // 3 * 3 + 1), today
+    if preset == "year_to_date":
+        return today.replace(month=1, day=1), today
+    if preset == "last_12_months":
+        return (pd.Timestamp(today) - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date(), today
+    if preset == "all":
+        return first, last
+    raise ValueError(f"unknown period preset {preset!r}")

@@ -77,7 +77,9 @@ def compare(frames: Frames, filters: Filters, to: str = "previous_period") -> Co
         raise ValueError(f"unknown comparison {to!r}; use one of {sorted(COMPARE_TO)}")
     period = period_of(frames, filters)
     earlier = COMPARE_TO[to](period)
-    return Comparison(kpis(frames, filters, period), kpis(frames, filters, earlier), period, earlier)
+    return Comparison(
+        kpis(frames, filters, period), kpis(frames, filters, earlier), period, earlier
+    )
 
 
 def _known(value: float) -> float | None:

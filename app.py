@@ -1,0 +1,59 @@
+"""Sales by Customer: the Dash app, its Flask server, and `python app.py` to run the demo."""
+
+from __future__ import annotations
+
+import os
+
+from dash import Dash
+from flask import Flask
+
+import cli
+from callbacks import overview as overview_callbacks
+from callbacks import router
+from data.db import default_url, is_empty, make_engine, write_tables
+from data.demo import generate
+from data.store import Store
+from layouts.components import shell
+
+
+def create_dash(config: dict | None = None) -> Dash:
+    """The whole app. `config` overrides settings (tests pass DATABASE_URL)."""
+    server = Flask(__name__, instance_relative_config=True)
+    os.makedirs(server.instance_path, exist_ok=True)
+    server.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or default_url(
+        server.instance_path
+    )
+    server.config.update(config or {})
+    store = Store(make_engine(server.config["DATABASE_URL"]))
+    server.extensions["sales_store"] = store
+
+    app = Dash(
+        __name__,
+        server=server,
+        title="Sales by Customer",
+        update_title=None,
+        suppress_callback_exceptions=True,  # pages are rendered by the router
+    )
+    app.layout = shell()
+    router.register(app)
+    overview_callbacks.register(app)
+    cli.register(server)
+    return app
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The Flask server (what `flask --app app` and WSGI servers load)."""
+    return create_dash(config).server
+
+
+def main() -> None:
+    app = create_dash()
+    engine = app.server.extensions["sales_store"].engine
+    if is_empty(engine):
+        print("Empty database: generating the demo company (about 100,000 order lines)...")
+        write_tables(engine, generate(), replace=True)
+    app.run(host="127.0.0.1", port=int(os.environ.get("PORT", 8050)), debug=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""Every component ID, as "<screen>-<element>"."""
+
+OVERVIEW_PERIOD = "overview-period"
+OVERVIEW_PRESET = "overview-preset"
+OVERVIEW_COMPARE = "overview-compare"
+OVERVIEW_KPIS = "overview-kpis"
+OVERVIEW_COMPARED_PERIOD = "overview-compared-period"
+NAV_AS_OF = "nav-as-of"
+URL = "app-url"
+PAGE = "app-page"

@@ -1,0 +1,30 @@
+"""Tables of the command-line (and later on-screen) exports: frames with the export's columns."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from data.frames import Frames
+from metrics.customers import leaderboard
+from metrics.filters import Filters
+from metrics.kpis import kpis
+
+
+def kpis_table(frames: Frames, filters: Filters) -> pd.DataFrame:
+    """One row: every KPI of SPEC §3 (margins and coverage as fractions; Unknown as empty)."""
+    return pd.DataFrame([kpis(frames, filters).as_dict()])
+
+
+def leaderboard_table(frames: Frames, filters: Filters) -> pd.DataFrame:
+    """The leaderboard, Last Order as YYYY-MM-DD."""
+    table = leaderboard(frames, filters)
+    table["last_order"] = pd.Series(table["last_order"]).dt.strftime("%Y-%m-%d")
+    return table
+
+
+REPORTS = {"kpis": kpis_table, "leaderboard": leaderboard_table}
+
+
+def to_csv(table: pd.DataFrame) -> str:
+    """CSV text; amounts rounded to 6 decimals to drop floating-point noise, missing as empty."""
+    return table.round(6).to_csv(index=False, lineterminator="\n")
