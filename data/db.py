@@ -58,6 +58,13 @@ def insert_frame(conn: Connection, table_name: str, frame: pd.DataFrame) -> None
     if frame.empty:
         return
     table = Base.metadata.tables[table_name]
+    frame = frame.copy()
+    for column in table.columns:  # the model's defaults, for columns a file left out or empty
+        if column.default is not None and column.default.is_scalar:
+            if column.name in frame:
+                frame[column.name] = frame[column.name].fillna(column.default.arg)
+            else:
+                frame[column.name] = column.default.arg
     columns = [c.name for c in table.columns if c.name in frame.columns]
     values = frame[columns].astype(object).where(frame[columns].notna(), None)
     for col in DATE_COLUMNS.get(table_name, []):

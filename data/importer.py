@@ -72,8 +72,15 @@ class ImportResult:
 
 
 class Problems(list):
+    """Problems as (file, row, column, message), listed by file and row."""
+
     def add(self, file: str, row: int, column: str, message: str) -> None:
-        self.append(f"{file}:{row}:{column}: {message}")
+        self.append((file, row, column, message))
+
+    def lines(self) -> list[str]:
+        files = list(dict.fromkeys(p[0] for p in self))
+        ordered = sorted(self, key=lambda p: (files.index(p[0]), p[1]))
+        return [f"{file}:{row}:{column}: {message}" for file, row, column, message in ordered]
 
 
 def import_lines(
@@ -93,7 +100,7 @@ def import_lines(
     if customers is not None and not problems:
         _customer_tables(customers, Path(customers_path).name, tables, problems)
     if problems:
-        return ImportResult(problems=list(problems))
+        return ImportResult(problems=problems.lines())
     counts = {name: len(frame) for name, frame in tables.items()}
     if not dry_run:
         _write(engine, tables, replace)
@@ -145,7 +152,7 @@ def _line_tables(raw: pd.DataFrame, name: str, problems: Problems) -> Tables:
         bad = (data[column] < 0) | (data[column] > 1)
         for row in rows[bad.to_numpy()]:
             problems.add(name, int(row), column, "must be a fraction between 0 and 1 (0.2 = 20%)")
-    no_price = data["unit_price"].isna() & data["line_amount"].isna()
+    no_price = (text["unit_price"] == "") & (text["line_amount"] == "")
     for row in rows[no_price.to_numpy() & (text["quantity"] != "").to_numpy()]:
         problems.add(name, int(row), "unit_price", "needs unit_price or line_amount")
     zero = (data["quantity"] == 0) & (data["line_amount"].notna() | data["line_cost"].notna())

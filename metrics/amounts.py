@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.filters import NOT_AVAILABLE
 from metrics.selection import Selection
 
 AMOUNT_COLUMNS = (
@@ -71,4 +72,20 @@ def amounts(selection: Selection, group: np.ndarray | None = None, groups: int =
             "cost_coverage": coverage,
             "average_cost_price": average_cost,
         }
+    )
+
+
+def amounts_by(selection: Selection, column: str) -> pd.DataFrame:
+    """AMOUNT_COLUMNS per value of a categorical line column (e.g. category), by Sales Amount
+    descending; lines missing the value form one row labelled N/A. The label column is named
+    after `column`."""
+    categories = selection.frames.lines[column].cat.categories
+    codes = selection.codes(column).astype(np.int64)
+    table = amounts(selection, np.where(codes < 0, len(categories), codes), len(categories) + 1)
+    table.insert(0, column, [*map(str, categories), NOT_AVAILABLE])
+    seen = np.bincount(np.where(codes < 0, len(categories), codes), minlength=len(categories) + 1)
+    return (
+        table[seen > 0]
+        .sort_values(["sales_amount", column], ascending=[False, True], kind="stable")
+        .reset_index(drop=True)
     )
