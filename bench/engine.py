@@ -20,6 +20,8 @@ child starts, is the memory of generation + frames + our engine alone; the child
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import multiprocessing as mp
 import resource
 import statistics
@@ -60,9 +62,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
 def reset_peak_rss() -> bool:
-    """Restart the kernel's peak-RSS mark at the current RSS (Linux >= 4.0)."""
+    """Hand freed heap back to the OS, then restart the kernel's peak-RSS mark (Linux >= 4.0)."""
+    gc.collect()
     try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
         Path("/proc/self/clear_refs").write_text("5")
         return True
     except OSError:
@@ -73,14 +82,18 @@ def reset_peak_rss() -> bool:
 
 
 def _amount_aggregates(revenue: str) -> str:
-    """Σs over revenue lines, split by known cost, for the SPEC §3 amounts (see metrics.amounts)."""
+    """Σs over revenue lines, split by known cost, for the SPEC §3 amounts (see metrics.amounts).
+    CASE, not FILTER: measured ~10% faster in DuckDB here."""
     known = f"{revenue} AND cost_amount IS NOT NULL"
     return f"""
-        sum(sales_amount) FILTER (WHERE {revenue}) AS s, sum(quantity) FILTER (WHERE {revenue}) AS q,
-        sum(cost_amount) FILTER (WHERE {revenue}) AS c, sum(cost_non_inv) FILTER (WHERE {revenue}) AS ni,
-        sum(sales_amount) FILTER (WHERE {known}) AS ks, sum(cost_non_inv) FILTER (WHERE {known}) AS kni,
-        sum(quantity) FILTER (WHERE {known}) AS kq,
-        count(*) FILTER (WHERE {revenue}) AS rl, count(cost_amount) FILTER (WHERE {revenue}) AS kl"""
+        sum(CASE WHEN {revenue} THEN sales_amount END) AS s,
+        sum(CASE WHEN {revenue} THEN quantity END) AS q,
+        sum(CASE WHEN {revenue} THEN cost_amount END) AS c,
+        sum(CASE WHEN {revenue} THEN cost_non_inv END) AS ni,
+        sum(CASE WHEN {known} THEN sales_amount END) AS ks,
+        sum(CASE WHEN {known} THEN cost_non_inv END) AS kni,
+        sum(CASE WHEN {known} THEN quantity END) AS kq,
+        count(CASE WHEN {revenue} THEN 1 END) AS rl, count(CASE WHEN {known} THEN 1 END) AS kl"""
 
 
 AMOUNTS_SQL = """
@@ -105,10 +118,10 @@ def leaderboard_sql(start: int, end: int, teams=(), categories=()) -> str:
     WITH kept AS (SELECT customer, customer_id, name FROM customers WHERE {team}),
     agg AS (
         SELECT customer,
-            count(DISTINCT "order") FILTER (WHERE order_status = 'confirmed') AS cc,
-            count(DISTINCT "order") FILTER (WHERE order_status = 'draft') AS dc,
-            sum(sales_amount) FILTER (WHERE in_order_amount AND order_status = 'confirmed') AS ca,
-            sum(sales_amount) FILTER (WHERE in_order_amount AND order_status = 'draft') AS da,
+            count(DISTINCT CASE WHEN order_status = 'confirmed' THEN "order" END) AS cc,
+            count(DISTINCT CASE WHEN order_status = 'draft' THEN "order" END) AS dc,
+            sum(CASE WHEN in_order_amount AND order_status = 'confirmed' THEN sales_amount END) AS ca,
+            sum(CASE WHEN in_order_amount AND order_status = 'draft' THEN sales_amount END) AS da,
             {_amount_aggregates("revenue")}
         FROM lines
         WHERE day BETWEEN {start} AND {end} AND {category}
@@ -149,20 +162,21 @@ def month_item_sql(start: int, end: int, customer: int) -> str:
 
 
 def top_sql(start: int, end: int, n: int, months: list[int]) -> str:
-    cells = ",\n".join(
-        f'coalesce(sum(l.sales_amount) FILTER (WHERE l.month = {m}), 0) AS "{m}"' for m in months
-    )
+    """Columns named "year*12+month-1" (renamed to Timestamps before the check)."""
     return f"""
-    WITH t AS (
-        SELECT customer, sum(sales_amount) AS total FROM lines
-        WHERE revenue AND day BETWEEN {start} AND {end} GROUP BY customer),
+    WITH cm AS (
+        SELECT customer, month, sum(sales_amount) AS s FROM lines
+        WHERE revenue AND day BETWEEN {start} AND {end} GROUP BY customer, month),
     top AS (
-        SELECT t.customer, customer_id, name, total FROM t JOIN customers USING (customer)
-        ORDER BY total DESC, customer_id LIMIT {n})
-    SELECT top.customer_id, any_value(top.name) AS customer_name, {cells},
-        any_value(top.total) AS total
-    FROM top JOIN lines l USING (customer) WHERE l.revenue AND l.day BETWEEN {start} AND {end}
-    GROUP BY top.customer_id ORDER BY total DESC, top.customer_id"""
+        SELECT customer, customer_id, name AS customer_name, sum(s) AS total
+        FROM cm JOIN customers USING (customer) GROUP BY ALL
+        ORDER BY total DESC, customer_id LIMIT {n}),
+    wide AS (
+        PIVOT (SELECT customer_id, customer_name, total, month, s FROM top JOIN cm USING (customer))
+        ON month IN ({", ".join(map(str, months))}) USING coalesce(sum(s), 0)
+        GROUP BY customer_id, customer_name, total)
+    SELECT customer_id, customer_name, {", ".join(f'"{m}"' for m in months)}, total
+    FROM wide ORDER BY total DESC, customer_id"""
 
 
 def run_duckdb(folder: str, queries: dict[str, str], repeat: int, threads: int | None):
@@ -231,6 +245,7 @@ def bench_size(lines: int, repeat: int, threads: int | None) -> None:
         for f in ("lines", "orders", "customers", "items", "order_days")
     )
     reset = reset_peak_rss()
+    loaded = rss_mb()  # interpreter + libraries + frames
 
     everything = Filters()
     top_customer = leaderboard(frames, everything)["customer_id"].iat[0]
@@ -287,9 +302,10 @@ def bench_size(lines: int, repeat: int, threads: int | None) -> None:
         print(f"{name:<22} {rows:>5} {mine:>9.1f} {theirs:>10.1f} {mine / theirs:>12.2f}")
     print("results identical to DuckDB's (rows, order, values within 1e-6): yes")
     print(
-        f"our process: peak RSS {engine_peak:,.0f} MB while querying"
-        f"{'' if reset else ' (peak mark not reset: includes generation)'}, "
-        f"{build_peak:,.0f} MB while generating + building; frames {frames_mb / 2**20:,.0f} MB"
+        f"our process: RSS {loaded:,.0f} MB with the frames loaded (frames "
+        f"{frames_mb / 2**20:,.0f} MB), peak {engine_peak:,.0f} MB while querying"
+        f"{'' if reset else ' (peak mark not reset: includes generation)'}; "
+        f"peak {build_peak:,.0f} MB while generating + building"
     )
     print(f"DuckDB child: peak RSS {duck_peak:,.0f} MB (interpreter + tables + queries)")
 

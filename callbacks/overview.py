@@ -13,7 +13,7 @@ from layouts import formatting, ids
 from layouts.components import kpi_card
 from layouts.overview import COMPARE_LABELS
 from metrics.filters import PRESETS, Filters, preset_period
-from metrics.kpis import compare
+from metrics.kpis import Comparison, compare
 
 # KPI field, card label, formatter, whether a rise is good (None = neither)
 KPI_CARDS = (
@@ -60,15 +60,27 @@ def update_kpis(start_date: str | None, end_date: str | None, compare_to: str):
     )
     cards = [
         kpi_card(
+            name,
             label,
             fmt(getattr(result.current, name)),
             fmt(getattr(result.compared, name)),
-            result.change(name),
+            *_change_text(result, name, fmt),
             up_is_good,
         )
         for name, label, fmt, up_is_good in KPI_CARDS
     ]
     return cards, compared_text, as_of_text(store())
+
+
+def _change_text(result: Comparison, name: str, fmt) -> tuple[str | None, float]:
+    """Change of a KPI as text and its sign: percentage points for ratios, else a relative %."""
+    now, before = getattr(result.current, name), getattr(result.compared, name)
+    if fmt is formatting.percent:
+        if now is None or before is None:
+            return None, 0.0
+        return f"{(now - before) * 100:+.2f} pp", now - before
+    change = result.change(name)
+    return (None, 0.0) if change is None else (f"{change:+.1%}", change)
 
 
 def register(app: Dash) -> None:

@@ -29,17 +29,24 @@ def navbar() -> dbc.Navbar:
 
 
 def kpi_card(
-    label: str, value: str, compared: str, change: float | None, up_is_good: bool | None
+    name: str,
+    label: str,
+    value: str,
+    compared: str,
+    change: str | None,
+    direction: float,
+    up_is_good: bool | None,
 ) -> dbc.Col:
-    """A KPI with its compared value and the change as an arrow and a percentage, coloured by
-    whether the move is good (green), bad (red) or neither (grey)."""
+    """A KPI (`name` becomes the card's class kpi-<name>) with its compared value and the change
+    as an arrow and text, coloured by whether the move (its sign: `direction`) is good (green),
+    bad (red) or neither (grey)."""
     if change is None:
         trend = html.Span("no comparison", className="text-muted")
     else:
-        arrow = "▲" if change > 0 else ("▼" if change < 0 else "■")
-        good = None if up_is_good is None or change == 0 else (change > 0) == up_is_good
+        arrow = "▲" if direction > 0 else ("▼" if direction < 0 else "■")
+        good = None if up_is_good is None or direction == 0 else (direction > 0) == up_is_good
         colour = {True: "text-success", False: "text-danger", None: "text-secondary"}[good]
-        trend = html.Span(f"{arrow} {change:+.1%}", className=colour)
+        trend = html.Span(f"{arrow} {change}", className=colour)
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
@@ -50,7 +57,7 @@ def kpi_card(
                              className="small kpi-change"),
                 ]
             ),
-            className="h-100 shadow-sm",
+            className=f"h-100 shadow-sm kpi-{name}",
         ),
         xs=12, sm=6, lg=3, className="mb-3",
     )  # fmt: skip

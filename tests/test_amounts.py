@@ -17,7 +17,10 @@ def line(order_id, **kw):
     return {"order_id": order_id, "order_date": DAY, **kw}
 
 
-def total(frames, filters=Filters()):
+EVERYTHING = Filters()
+
+
+def total(frames, filters=EVERYTHING):
     return amounts(select(frames, filters)).iloc[0]
 
 
