@@ -24,7 +24,9 @@ conn.commit()
 def test_sto001_reloads_after_an_external_write(tmp_path):
     path = tmp_path / "sales.db"
     engine = make_engine(f"sqlite:///{path}")
-    write_tables(engine, make_tables([{"order_id": "O1", "order_date": "2026-05-01"}]), replace=True)
+    write_tables(
+        engine, make_tables([{"order_id": "O1", "order_date": "2026-05-01"}]), replace=True
+    )
     store = Store(engine)
     first = store.frames()
     assert store.frames() is first  # no change, no reload
