@@ -139,5 +139,5 @@ def _allowed(categories: pd.Index, wanted: tuple[str, ...]) -> np.ndarray:
 def _matches(values: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
     keep = values.isin([w for w in wanted if w != NOT_AVAILABLE]).to_numpy()
     if NOT_AVAILABLE in wanted:
-        keep |= values.isna().to_numpy()
+        keep = keep | values.isna().to_numpy()
     return keep

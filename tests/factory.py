@@ -34,9 +34,11 @@ def make_tables(
     lines: list[dict],
     customers: list[dict] | None = None,
     salespeople: list[dict] | None = None,
+    fields: list[dict] | None = None,
 ) -> Tables:
     """Each line dict needs order_id and order_date; everything else has a default above.
-    Item fields (category, brand, ...) given on a line describe the line's item."""
+    Item fields (category, brand, ...) given on a line describe the line's item; `fields` are
+    custom customer fields as {customer_id, field, value}."""
     frame = pd.DataFrame([{**LINE_DEFAULTS, **line} for line in lines])
     frame["order_date"] = pd.to_datetime(frame["order_date"]).astype("datetime64[s]")
     frame["line_no"] = frame.groupby("order_id").cumcount() + 1
@@ -66,7 +68,7 @@ def make_tables(
             ]  # fmt: skip
         ),
         "customers": customer_frame,
-        "customer_fields": pd.DataFrame(columns=["customer_id", "field", "value"]),
+        "customer_fields": pd.DataFrame(fields or [], columns=["customer_id", "field", "value"]),
         "items": pd.DataFrame(
             {
                 "item_id": items["item_id"],
