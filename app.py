@@ -7,12 +7,15 @@ import os
 from dash import Dash
 from flask import Flask
 
+import auth
 import cli
+import downloads
 from callbacks import overview as overview_callbacks
 from callbacks import router
 from data.db import default_url, is_empty, make_engine, write_tables
 from data.demo import generate
 from data.store import Store
+from data.users import add_demo_users, demo_credentials_text, is_demo
 from layouts.components import shell
 
 
@@ -24,8 +27,9 @@ def create_dash(config: dict | None = None) -> Dash:
         server.instance_path
     )
     server.config.update(config or {})
-    store = Store(make_engine(server.config["DATABASE_URL"]))
-    server.extensions["sales_store"] = store
+    server.extensions["sales_store"] = Store(make_engine(server.config["DATABASE_URL"]))
+    auth.init_auth(server)
+    server.register_blueprint(downloads.bp)
 
     app = Dash(
         __name__,
@@ -52,6 +56,9 @@ def main() -> None:
     if is_empty(engine):
         print("Empty database: generating the demo company (about 100,000 order lines)...")
         write_tables(engine, generate(), replace=True)
+        add_demo_users(engine)
+    if is_demo(engine):
+        print(demo_credentials_text())
     app.run(host="127.0.0.1", port=int(os.environ.get("PORT", 8050)), debug=False)
 
 

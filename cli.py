@@ -8,17 +8,28 @@ from datetime import date
 import click
 from flask import Flask, current_app
 
+from data.access import ROLES
 from data.db import write_tables
 from data.demo import generate
 from data.importer import import_lines
+from data.users import (
+    UserError,
+    add_demo_users,
+    create_user,
+    deactivate_user,
+    demo_credentials_text,
+    find_user,
+    scope_of,
+    set_password,
+)
 from metrics.exports import REPORTS, to_csv
 from metrics.filters import Filters
 
 
 def register(server: Flask) -> None:
-    server.cli.add_command(init_demo)
-    server.cli.add_command(import_lines_command)
-    server.cli.add_command(export)
+    for command in (init_demo, import_lines_command, export, create_user_command,
+                    set_password_command, deactivate_user_command):  # fmt: skip
+        server.cli.add_command(command)
 
 
 def _store():
@@ -33,10 +44,12 @@ def init_demo(lines: int, seed: int, end) -> None:
     """(Re)create the demo company, replacing all sales data."""
     tables = generate(lines=lines, seed=seed, end=end.date() if end else date.today())
     write_tables(_store().engine, tables, replace=True)
+    add_demo_users(_store().engine)
     click.echo(
         f"Demo company written: {len(tables['customers'])} customers, "
         f"{len(tables['orders'])} orders, {len(tables['order_lines'])} order lines."
     )
+    click.echo(demo_credentials_text())
 
 
 @click.command("import-lines")
@@ -62,10 +75,57 @@ def import_lines_command(lines_file, customers_file, replace: bool, dry_run: boo
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
 @click.option("-o", "output", type=click.File("w"), default="-", help="File (default: stdout).")
-def export(report: str, start, end, fmt: str, output) -> None:
-    """Export a report; without --from/--to the period is all data."""
+@click.option("--as", "username", help="Export what this user may see (their scope).")
+def export(report: str, start, end, fmt: str, output, username: str | None) -> None:
+    """Export a report; without --from/--to the period is all data; --as applies a user's scope."""
     try:
         filters = Filters(start=start and start.date(), end=end and end.date())
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
-    output.write(to_csv(REPORTS[report](_store().frames(), filters)))
+    frames = _store().frames()
+    if username:
+        user = find_user(_store().engine, username)
+        if user is None or not user.active:
+            raise click.BadParameter(f"no active user {username!r}", param_hint="--as")
+        frames = _store().frames_for(scope_of(user))
+    output.write(to_csv(REPORTS[report](frames, filters)))
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--salesperson", help="Salesperson code (role salesperson).")
+@click.option("--team", help="Team (role manager).")
+def create_user_command(username: str, role: str, salesperson, team) -> None:
+    """Create a user; the password is read from a prompt, or from standard input."""
+    _run(create_user, _store().engine, username, _password(), role, salesperson, team)
+    click.echo(f"User {username} ({role}) created.")
+
+
+@click.command("set-password")
+@click.argument("username")
+def set_password_command(username: str) -> None:
+    """Set a user's password (read from a prompt, or from standard input)."""
+    _run(set_password, _store().engine, username, _password())
+    click.echo(f"Password of {username} set.")
+
+
+@click.command("deactivate-user")
+@click.argument("username")
+def deactivate_user_command(username: str) -> None:
+    """Stop a user from signing in (their sessions end at the next request)."""
+    _run(deactivate_user, _store().engine, username)
+    click.echo(f"User {username} deactivated.")
+
+
+def _password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _run(action, *args) -> None:
+    try:
+        action(*args)
+    except UserError as error:
+        raise click.ClickException(str(error)) from error

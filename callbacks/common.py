@@ -1,9 +1,11 @@
-"""What every screen's callbacks share: the data store of this app."""
+"""What every screen's callbacks share: the data store, and the frames the signed-in user may see."""
 
 from __future__ import annotations
 
 from flask import current_app
+from flask_login import current_user
 
+from data.frames import Frames
 from data.store import Store
 
 
@@ -11,5 +13,11 @@ def store() -> Store:
     return current_app.extensions["sales_store"]
 
 
-def as_of_text(store_: Store) -> str:
-    return f"Data as of {store_.frames().as_of:%Y-%m-%d %H:%M} UTC"
+def user_frames() -> Frames:
+    """The current frames restricted to the signed-in user's scope: the only way callbacks and
+    downloads reach the data."""
+    return store().frames_for(current_user.scope)
+
+
+def as_of_text() -> str:
+    return f"Data as of {store().frames().as_of:%Y-%m-%d %H:%M} UTC"

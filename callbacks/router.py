@@ -1,16 +1,26 @@
-"""The router: which page a URL shows."""
+"""The router: which page a URL shows, and the navbar of the signed-in user."""
 
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import unquote
 
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Dash, Input, Output
+from flask_login import current_user
 
-from callbacks.common import store
+from callbacks.common import as_of_text, store, user_frames
+from callbacks.guards import menu, page_roles
 from data.frames import Frames, from_day
-from layouts import ids, overview
-from metrics.filters import preset_period
+from data.users import list_users
+from layouts import admin, customer, ids, my_customers, overview, team
+from layouts.components import message
+from layouts.kpi_cards import kpi_cards
+from metrics.customers import leaderboard
+from metrics.filters import Filters, preset_period
+from metrics.kpis import compare
+from metrics.team import team_performance
 
 
 def default_period(frames: Frames) -> tuple[date, date]:
@@ -21,12 +31,64 @@ def default_period(frames: Frames) -> tuple[date, date]:
 
 
 def render_page(pathname: str | None):
-    if pathname in (None, "/", "/overview"):
-        return overview.layout(*default_period(store().frames()))
-    return dbc.Container(
-        dbc.Alert(f"There is no page at {pathname}.", color="warning"), className="mt-4"
-    )
+    """The page at `pathname` for the signed-in user (the server already refused other roles;
+    this covers navigation inside the app)."""
+    path = pathname or "/"
+    roles = page_roles(path)
+    if roles is None:
+        return message(f"There is no page at {path}.")
+    if current_user.role not in roles:
+        return message("This page is not open to your role.", "danger")
+    frames = user_frames()
+    start, end = default_period(frames)
+    period_text = f"Last 12 months: {start} to {end}"
+    if path == "/":
+        return overview.layout(start, end)
+    if path == "/my-customers":
+        return my_customers.layout(leaderboard(frames, Filters(start=start, end=end)), period_text)
+    if path == "/team":
+        return team.layout(team_performance(frames, Filters(start=start, end=end)), period_text)
+    if path == "/admin":
+        return admin.layout(_freshness(frames), list_users(store().engine))
+    return _customer_page(frames, unquote(path.removeprefix("/customers/")), start, end)
+
+
+def _customer_page(frames: Frames, customer_id: str, start: date, end: date):
+    rows = frames.customers[frames.customers["customer_id"] == customer_id]
+    if rows.empty:  # not in the data, or not in this user's scope: the same answer
+        return customer.layout(None, [], "")
+    row = rows.iloc[0].copy()
+    names = dict(zip(frames.salespeople["code"], frames.salespeople["name"], strict=True))
+    row["owner_name"] = names.get(row["owner"], row["owner"])
+    row["since"] = f"{row['created_on']:%Y-%m-%d}" if pd.notna(row["created_on"]) else None
+    result = compare(frames, Filters(start=start, end=end, customers=(customer_id,)))
+    cards = kpi_cards(result, skip=("total_customers", "active_customers"))
+    return customer.layout(row, cards, f"Last 12 months ({start} to {end}) vs the 12 months before")
+
+
+def _freshness(frames: Frames) -> dict[str, str]:
+    return {
+        "Data as of": f"{frames.as_of:%Y-%m-%d %H:%M} UTC",
+        "Order lines": f"{len(frames.lines):,}",
+        "Orders": f"{len(frames.orders):,}",
+        "Customers": f"{len(frames.customers):,}",
+    }
+
+
+def render_navbar(pathname: str | None):
+    """The menu of the user's role, the data's as-of time, and who is signed in."""
+    links = [
+        dbc.NavItem(dbc.NavLink(label, href=path, active=(pathname or "/") == path))
+        for label, path in menu(current_user.role)
+    ]
+    return links, as_of_text(), f"Signed in as {current_user.id} ({current_user.role})"
 
 
 def register(app: Dash) -> None:
     app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))(render_page)
+    app.callback(
+        Output(ids.NAV_MENU, "children"),
+        Output(ids.NAV_AS_OF, "children"),
+        Output(ids.NAV_USER, "children"),
+        Input(ids.URL, "pathname"),
+    )(render_navbar)

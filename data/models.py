@@ -132,3 +132,11 @@ LINE_STATUSES = ("open", "delivered", "cancelled", "returned")
 DOCUMENT_TYPES = ("order", "invoice", "receipt")
 COMMISSION_BASES = ("items_sold", "items_delivered", "payments")
 ITEM_TYPES = ("inventory", "service", "non_inventory")
+
+
+class Setting(Base):
+    """Small facts about the database itself (e.g. that it holds the demo company)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)

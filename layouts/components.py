@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import dcc, html
 
 from layouts import ids
@@ -14,11 +16,22 @@ def shell() -> html.Div:
 
 
 def navbar() -> dbc.Navbar:
+    """Brand, the menu of the user's role and who is signed in (both filled by a callback)."""
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("Sales by Customer", href="/"),
-                html.Span(id=ids.NAV_AS_OF, className="text-light small"),
+                dbc.NavbarBrand("Sales by Customer", href="/login"),
+                dbc.Nav(id=ids.NAV_MENU, className="me-auto", navbar=True),
+                html.Span(id=ids.NAV_AS_OF, className="text-light small me-3"),
+                html.Span(id=ids.NAV_USER, className="text-light small me-2"),
+                dbc.Button(
+                    "Sign out",
+                    href="/logout",
+                    external_link=True,
+                    size="sm",
+                    color="outline-light",
+                    id=ids.NAV_SIGN_OUT,
+                ),
             ],
             fluid=True,
         ),
@@ -61,3 +74,32 @@ def kpi_card(
         ),
         xs=12, sm=6, lg=3, className="mb-3",
     )  # fmt: skip
+
+
+# Grid value formatters (d3 in the browser); null reads "Unknown", as in layouts.formatting.
+MONEY_CELL = {
+    "function": "params.value == null ? 'Unknown' : '£' + d3.format(',.2f')(params.value)"
+}
+PERCENT_CELL = {"function": "params.value == null ? 'Unknown' : d3.format('.1%')(params.value)"}
+
+
+def grid(grid_id: str, table: pd.DataFrame, columns: list[dict], height: int = 520) -> dag.AgGrid:
+    """A sortable, filterable AG Grid over `table` with CSV export of the filtered rows."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=table.to_dict("records"),
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions={"animateRows": False},
+        csvExportParams={"fileName": f"{grid_id}.csv"},
+        style={"height": f"{height}px"},
+    )
+
+
+def link_markdown(text: str, href: str) -> str:
+    """A markdown link for a grid cell; brackets in the text are escaped."""
+    return f"[{text.replace('[', '(').replace(']', ')')}]({href})"
+
+
+def message(text: str, color: str = "warning") -> dbc.Alert:
+    return dbc.Alert(text, color=color, className="mt-3")

@@ -56,7 +56,8 @@ def order_amounts(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
 
 
 def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
-    """One row per customer the filters keep (LEADERBOARD_COLUMNS), by Sales Amount descending.
+    """One row per customer the filters keep: LEADERBOARD_COLUMNS, then overdue_days (days past
+    last order + median reorder gap) and owner; by Sales Amount descending.
 
     Total = confirmed + draft orders; Last Order = latest confirmed order up to the period end
     (all history); Average Order Amount = Total Order Amount / Total Order Count;
@@ -87,6 +88,8 @@ def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
             "days_since_last_order": pd.array(cad.days_since_last_order, dtype="Int64"),
             **{c: sums[c].to_numpy() for c in LEADERBOARD_COLUMNS if c in sums},
             "status": status_labels(confirmed_count > 0, cad.at_risk),
+            "overdue_days": cad.overdue_days,
+            "owner": frames.customers["owner"].to_numpy(),
         }
     )
     table = table[selection.customers]

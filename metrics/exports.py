@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data.frames import Frames
-from metrics.customers import leaderboard
+from metrics.customers import LEADERBOARD_COLUMNS, leaderboard
 from metrics.filters import Filters
 from metrics.kpis import kpis
 
@@ -16,8 +16,8 @@ def kpis_table(frames: Frames, filters: Filters) -> pd.DataFrame:
 
 
 def leaderboard_table(frames: Frames, filters: Filters) -> pd.DataFrame:
-    """The leaderboard, Last Order as YYYY-MM-DD."""
-    table = leaderboard(frames, filters)
+    """The leaderboard's export columns, Last Order as YYYY-MM-DD."""
+    table = leaderboard(frames, filters)[list(LEADERBOARD_COLUMNS)]
     table["last_order"] = pd.Series(table["last_order"]).dt.strftime("%Y-%m-%d")
     return table
 

@@ -1,0 +1,92 @@
+"""Row-level scope (SPEC §6): the frames a user may see, physically restricted before any metric runs.
+
+A salesperson sees the customers they own with all of those customers' orders; a manager the
+customers owned by their team's salespeople; leadership and admin everything. The restricted
+frames hold no row of any other customer, so no callback, URL or export can reach one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from data.frames import Frames
+
+ROLES = ("leadership", "manager", "salesperson", "admin")
+SEES_EVERYTHING = ("leadership", "admin")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is asking: a role, and the salesperson code or team it is tied to."""
+
+    role: str
+    salesperson: str | None = None
+    team: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"unknown role {self.role!r}; use one of {', '.join(ROLES)}")
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in SEES_EVERYTHING
+
+
+def visible_customers(frames: Frames, scope: Scope) -> np.ndarray:
+    """Bool per customer code: may `scope` see this customer?"""
+    customers = frames.customers
+    if scope.sees_everything:
+        return np.ones(len(customers), dtype=bool)
+    if scope.role == "salesperson":
+        return (customers["owner"] == scope.salesperson).fillna(False).to_numpy(bool)
+    return (customers["team"] == scope.team).fillna(False).to_numpy(bool)
+
+
+def scoped(frames: Frames, scope: Scope) -> Frames:
+    """The frames restricted to what `scope` may see (the same object when that is everything)."""
+    if scope.sees_everything:
+        return frames
+    restricted = restrict(frames, visible_customers(frames, scope))
+    sellers = frames.salespeople
+    own = (
+        sellers["code"] == scope.salesperson
+        if scope.role == "salesperson"
+        else sellers["team"] == scope.team
+    )
+    return replace(restricted, salespeople=sellers[own.fillna(False)].reset_index(drop=True))
+
+
+def restrict(frames: Frames, keep: np.ndarray) -> Frames:
+    """Frames holding only the customers where `keep` is True, their orders and order lines,
+    with customer and order codes renumbered."""
+    new_customer = np.cumsum(keep) - 1
+    orders = frames.orders[keep[frames.orders["customer"].to_numpy()]]
+    order_keep = np.zeros(len(frames.orders), dtype=bool)
+    order_keep[orders.index.to_numpy()] = True
+    new_order = np.cumsum(order_keep) - 1
+
+    lines = frames.lines[order_keep[frames.lines["order"].to_numpy()]].reset_index(drop=True)
+    lines = lines.assign(
+        customer=new_customer[lines["customer"].to_numpy()].astype(np.int32),
+        order=new_order[lines["order"].to_numpy()].astype(np.int32),
+    )
+    orders = orders.reset_index(drop=True).assign(
+        customer=new_customer[orders["customer"].to_numpy()].astype(np.int32)
+    )
+    days = frames.order_days
+    days = days[keep[days["customer"].to_numpy()]].reset_index(drop=True)
+    customer = new_customer[days["customer"].to_numpy()].astype(np.int32)
+    gap = days["gap"].to_numpy()
+    days = days.assign(
+        customer=customer,
+        by_gap=np.lexsort((np.nan_to_num(gap, nan=np.inf), customer)).astype(np.int32),
+    )
+    return replace(
+        frames,
+        lines=lines,
+        customers=frames.customers[keep].reset_index(drop=True),
+        orders=orders,
+        order_days=days,
+    )
