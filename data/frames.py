@@ -55,14 +55,10 @@ class Frames:
     order_days: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
-
-    @property
-    def first_day(self) -> int | None:
-        return int(self.lines["day"].iat[0]) if len(self.lines) else None
-
-    @property
-    def last_day(self) -> int | None:
-        return int(self.lines["day"].iat[-1]) if len(self.lines) else None
+    # The span of order dates in the whole data (kept when frames are restricted to a scope,
+    # so that "all data" means the same period for every user).
+    first_day: int | None
+    last_day: int | None
 
 
 def to_day(value) -> int:
@@ -174,6 +170,8 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         order_days=_order_days(orders),
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
+        first_day=int(day[0]) if len(day) else None,
+        last_day=int(day[-1]) if len(day) else None,
     )
 
 

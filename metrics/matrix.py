@@ -7,17 +7,16 @@ the order date, over the filters' period.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
 from data.frames import Frames
 from metrics.amounts import AMOUNT_COLUMNS, amounts
 from metrics.filters import Filters
-from metrics.selection import select
+from metrics.selection import Selection, select
 
 CUSTOMER_MONTH_ITEM_COLUMNS = ("month", "item_id", "item_name", *AMOUNT_COLUMNS)
+DENSE_CELLS = 1 << 22  # customers × months up to which the top matrix is built in one pass
 
 
 def customer_month_item(frames: Frames, filters: Filters, customer_id: str) -> pd.DataFrame:
@@ -31,36 +30,50 @@ def customer_month_item(frames: Frames, filters: Filters, customer_id: str) -> p
     none has one). Sorted by month, then Sales Amount descending, then item_id.
     Raises ValueError for an unknown customer ID.
     """
-    ids = frames.customers["customer_id"].to_numpy()
-    code = int(np.searchsorted(ids, customer_id))  # customers are sorted by customer_id
-    if code >= len(ids) or ids[code] != customer_id:
+    ids = frames.customers["customer_id"]
+    code = int(ids.searchsorted(customer_id))  # customers are sorted by customer_id
+    if code >= len(ids) or ids.iat[code] != customer_id:
         raise ValueError(f"unknown customer {customer_id!r}")
     if filters.customers and customer_id not in filters.customers:
         return _empty_month_item()
-    selection = select(frames, replace(filters, customers=(customer_id,)))
-    if not len(selection):
+    selection = select(frames, filters)
+    period = selection.period
+    if not selection.customers[code]:  # left out by the customer-level filters
         return _empty_month_item()
+    # The customer's lines by comparing codes: cheaper than select()'s per-line table lookup.
+    part = frames.lines["customer"].to_numpy()[selection.lo : selection.hi] == code
+    keep = np.zeros(len(frames.customers), dtype=bool)
+    keep[code] = True
+    mask = part if selection.mask is None else selection.mask & part
+    selection = Selection(frames, selection.period, selection.lo, selection.hi, mask, keep)
 
     # (month, item) pairs of this customer only: a compact group code, whatever the catalogue size.
-    month = selection.values("month").astype(np.int64)
-    item = selection.values("item").astype(np.int64)
-    pairs, group = np.unique(month * len(frames.items) + item, return_inverse=True)
-    groups = len(pairs)
-    sums = amounts(selection, group, groups)
-    has_revenue = np.bincount(group[selection.values("revenue")], minlength=groups) > 0
-
-    pair_month, pair_item = np.divmod(pairs, len(frames.items))
-    table = pd.DataFrame(
+    items = len(frames.items)
+    first_month, last_month = _month_numbers(np.array([period.start_day, period.end_day]))
+    key = selection.values("month").astype(np.int64)
+    key -= first_month
+    key *= items
+    key += selection.values("item")
+    if not len(key):
+        return _empty_month_item()
+    pairs, group = _distinct(key, int(last_month - first_month + 1) * items)
+    sums = amounts(selection, group, len(pairs))
+    has_revenue = np.bincount(group[selection.values("revenue")], minlength=len(pairs)) > 0
+    pair_month, pair_item = np.divmod(pairs, items)
+    pair_month += first_month
+    # Item codes follow item_id order, so sorting on codes sorts ties by item_id.
+    sales = sums["sales_amount"].to_numpy()
+    order = np.lexsort((pair_item, -sales, pair_month))
+    order = order[has_revenue[order]]
+    item = pair_item[order]
+    return pd.DataFrame(
         {
-            "month": _month_starts(pair_month),
-            "item_id": frames.items["item_id"].to_numpy()[pair_item],
-            "item_name": frames.items["name"].to_numpy()[pair_item],
-            **{c: sums[c].to_numpy() for c in AMOUNT_COLUMNS},
+            "month": _month_starts(pair_month[order]),
+            "item_id": frames.items["item_id"].array.take(item),
+            "item_name": frames.items["name"].array.take(item),
+            **{c: sums[c].to_numpy()[order] for c in AMOUNT_COLUMNS},
         }
-    )[has_revenue]
-    return table.sort_values(
-        ["month", "sales_amount", "item_id"], ascending=[True, False, True], kind="stable"
-    ).reset_index(drop=True)
+    )
 
 
 def top_customers_by_month(frames: Frames, filters: Filters, n: int = 20) -> pd.DataFrame:
@@ -70,8 +83,8 @@ def top_customers_by_month(frames: Frames, filters: Filters, n: int = 20) -> pd.
     Out: index customer_id (rank order: Sales Amount descending, ties by customer_id), columns
     customer_name, one column per month of the period (label: the month's first day, a pandas
     Timestamp; value: Σ Sales Amount of the customer's revenue lines dated in that month, 0.0
-    where none), then total (Σ Sales Amount in the period). Only customers kept by the filters
-    with at least one revenue line in the period are ranked, so there may be fewer than n rows.
+    where none), then total (Σ of the months). Only customers kept by the filters with a
+    non-zero Sales Amount in the period are ranked, so there may be fewer than n rows.
     """
     selection = select(frames, filters)
     period = selection.period
@@ -79,31 +92,50 @@ def top_customers_by_month(frames: Frames, filters: Filters, n: int = 20) -> pd.
         int(m) for m in _month_numbers(np.array([period.start_day, period.end_day]))
     )
     months = last_month - first_month + 1
-    labels = list(pd.DatetimeIndex(_month_starts(np.arange(first_month, last_month + 1))))
     customers = len(frames.customers)
+    sales = np.where(selection.values("revenue"), selection.values("sales_amount"), 0.0)
+    customer = selection.values("customer")
+    month = selection.values("month")
 
-    revenue = selection.values("revenue")
-    customer = selection.values("customer")[revenue]
-    sales = selection.values("sales_amount")[revenue]
-    total = np.bincount(customer, weights=sales, minlength=customers)
-    ranked = np.flatnonzero(np.bincount(customer, minlength=customers) > 0)
+    def cells_of(row: np.ndarray, rows: int) -> np.ndarray:
+        """Σ sales per (row, month): a rows × months matrix."""
+        key = row.astype(np.int64)  # a copy: the in-place steps never touch the frames
+        key *= months
+        key += month
+        key -= first_month
+        return np.bincount(key, weights=sales, minlength=rows * months).reshape(rows, months)
+
+    dense = customers * months <= DENSE_CELLS
+    if dense:  # one pass: every customer × month, then the top rows
+        cells = cells_of(customer, customers)
+        total = cells.sum(axis=1)
+    else:  # many customers × months: total per customer first, then the top customers' cells
+        total = np.bincount(customer, weights=sales, minlength=customers)
+    ranked = np.flatnonzero(total != 0)
     # Codes follow customer_id order, so a stable sort on -total breaks ties by customer_id.
     top = ranked[np.argsort(-total[ranked], kind="stable")[:n]]
+    if dense:
+        cells = cells[top]
+    else:
+        rank = np.full(customers, len(top), dtype=np.int64)  # row len(top): everyone else
+        rank[top] = np.arange(len(top))
+        cells = cells_of(rank[customer], len(top) + 1)[:-1]
 
-    rank = np.full(customers, -1, dtype=np.int64)
-    rank[top] = np.arange(len(top))
-    line_rank = rank[customer]
-    kept = line_rank >= 0
-    month = selection.values("month")[revenue][kept].astype(np.int64) - first_month
-    cells = np.bincount(
-        line_rank[kept] * months + month, weights=sales[kept], minlength=len(top) * months
-    ).reshape(len(top), months)
-
-    table = pd.DataFrame(cells, columns=labels)
-    table.insert(0, "customer_name", frames.customers["name"].to_numpy()[top])
+    labels = pd.DatetimeIndex(_month_starts(np.arange(first_month, last_month + 1)))
+    ids = frames.customers["customer_id"].array.take(top)
+    table = pd.DataFrame(cells, columns=list(labels), index=pd.Index(ids, name="customer_id"))
+    table.insert(0, "customer_name", frames.customers["name"].array.take(top))
     table["total"] = total[top]
-    table.index = pd.Index(frames.customers["customer_id"].to_numpy()[top], name="customer_id")
     return table
+
+
+def _distinct(key: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(key, return_inverse=True) for ints in 0..cells-1, without a sort when the
+    cells are few compared with the keys."""
+    if cells > max(4 * len(key), 1 << 16):
+        return np.unique(key, return_inverse=True)
+    present = np.bincount(key, minlength=cells) > 0
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[key]
 
 
 def _month_numbers(days: np.ndarray) -> np.ndarray:

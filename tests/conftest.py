@@ -6,13 +6,29 @@ import pytest
 
 from data.db import make_engine, write_tables
 from data.demo import generate
+from data.users import DEMO_USERS, add_demo_users
 
 DEMO_END = date(2026, 11, 21)
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
-    """URL of a SQLite file with a 20,000-line demo company (seed 7, ending 2026-11-21)."""
+    """URL of a SQLite file with a 20,000-line demo company (seed 7, ending 2026-11-21) and
+    its users (see PASSWORDS)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    write_tables(make_engine(url), generate(lines=20_000, seed=7, end=DEMO_END), replace=True)
+    engine = make_engine(url)
+    write_tables(engine, generate(lines=20_000, seed=7, end=DEMO_END), replace=True)
+    add_demo_users(engine)
     return url
+
+
+PASSWORDS = {username: password for username, _, _, _, password in DEMO_USERS}
+
+
+def sign_in(dash_duo, username: str) -> None:
+    """Sign in through the login form of the server dash_duo started (navigate=False)."""
+    dash_duo.driver.get(f"{dash_duo.server.url.rstrip('/')}/login")
+    dash_duo.wait_for_element("#username").send_keys(username)
+    dash_duo.find_element("#password").send_keys(PASSWORDS[username])
+    dash_duo.find_element("#sign-in").click()
+    dash_duo.wait_for_contains_text("#nav-user", f"Signed in as {username}")

@@ -2,24 +2,14 @@
 
 import csv
 import io
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.cli import flask
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def flask(db_url, *args):
-    env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
 
 
 def dump(db_url):

@@ -17,6 +17,7 @@ from pandas.testing import assert_frame_equal
 
 from data.demo import generate
 from data.frames import build_frames
+from metrics import matrix
 from metrics.amounts import AMOUNT_COLUMNS
 from metrics.customers import leaderboard
 from metrics.filters import Filters
@@ -236,3 +237,23 @@ def test_mtx009_matrices_agree_with_the_leaderboard(demo_frames):
     assert mix["sales_quantity"].sum() == pytest.approx(first["sales_quantity"], rel=1e-12)
     assert mix["month"].is_monotonic_increasing
     assert_frame_equal(demo_frames.lines, lines_before)  # the cached frames are never mutated
+
+
+def test_mtx010_top_customers_same_answer_without_the_dense_matrix(
+    frames, demo_frames, monkeypatch
+):
+    """Past DENSE_CELLS customers × months the matrix is built from the top customers' lines only."""
+    cases = [(frames, Q1, 2), (frames, Filters(), 20), (demo_frames, Filters(), 20)]
+    dense = [top_customers_by_month(f, filters, n) for f, filters, n in cases]
+    monkeypatch.setattr(matrix, "DENSE_CELLS", 0)
+    for (f, filters, n), expected in zip(cases, dense, strict=True):
+        assert_frame_equal(top_customers_by_month(f, filters, n), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cells", [10, 10**6])  # counted without a sort / with np.unique
+def test_mtx011_distinct_matches_numpy_unique(cells):
+    key = np.random.default_rng(1).integers(0, 10, 200) * 7 % cells
+    values, inverse = matrix._distinct(key, cells)
+    expected_values, expected_inverse = np.unique(key, return_inverse=True)
+    np.testing.assert_array_equal(values, expected_values)
+    np.testing.assert_array_equal(inverse, expected_inverse)

@@ -8,6 +8,7 @@ from data.frames import from_day
 from layouts.formatting import money, percent
 from metrics.filters import Filters
 from metrics.kpis import compare
+from tests.conftest import sign_in
 
 
 def card(name):
@@ -16,7 +17,8 @@ def card(name):
 
 def test_ovw001_kpi_cards_follow_the_period_and_comparison(dash_duo, demo_db):
     app = create_dash({"DATABASE_URL": demo_db})
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, navigate=False)
+    sign_in(dash_duo, "leader")
     frames = app.server.extensions["sales_store"].frames()
 
     start, end = default_period(frames)

@@ -1,0 +1,16 @@
+"""Run the app's command line as a user does: a real `flask --app app` process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def flask(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": db_url}, input=stdin,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip

@@ -1,0 +1,254 @@
+"""Sign-in and access control through real HTTP requests against the real app (SPEC §6)."""
+
+import json
+import re
+import threading
+from datetime import date
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from app import create_dash
+from data.access import Scope, scoped
+from data.db import make_engine, read_tables
+from data.frames import build_frames
+from metrics.filters import Filters
+from metrics.kpis import kpis
+from tests.conftest import PASSWORDS
+
+PAGES = ["/", "/team", "/my-customers", "/customers/C00001", "/admin"]
+
+
+@pytest.fixture(scope="module")
+def base(demo_db, tmp_path_factory):
+    """URL of the real app served over HTTP from a thread, on the demo database."""
+    app = create_dash({"DATABASE_URL": demo_db, "SECRET_KEY": "test-secret"})
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def frames(demo_db):
+    return build_frames(read_tables(make_engine(demo_db)))
+
+
+def csrf(session, base_url):
+    page = session.get(f"{base_url}/login")
+    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def signed_in(base_url, username, next_path=""):
+    session = requests.Session()
+    token = csrf(session, base_url)
+    response = session.post(
+        f"{base_url}/login",
+        data={"username": username, "password": PASSWORDS[username], "csrf_token": token,
+              "next": next_path},
+        allow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 302, response.text
+    return session, response.headers["Location"]
+
+
+def callback(session, base_url, outputs, inputs):
+    """POST a crafted /_dash-update-component request: outputs [(id, prop)], inputs [(id, prop, value)]."""
+    if len(outputs) == 1:
+        output = f"{outputs[0][0]}.{outputs[0][1]}"
+        outputs_json = {"id": outputs[0][0], "property": outputs[0][1]}
+    else:
+        output = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
+        outputs_json = [{"id": i, "property": p} for i, p in outputs]
+    body = {
+        "output": output,
+        "outputs": outputs_json,
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "state": [],
+    }
+    return session.post(f"{base_url}/_dash-update-component", json=body)
+
+
+def text_of(response) -> str:
+    """A callback response as readable text (JSON escapes £ and other non-ASCII characters)."""
+    return json.dumps(response.json(), ensure_ascii=False)
+
+
+def owner_of_other_team(frames, team):
+    customers = frames.customers
+    return customers[customers["team"] != team].iloc[0]
+
+
+def test_aut001_anonymous_pages_redirect_to_login(base):
+    for path in PAGES:
+        response = requests.get(base + path, allow_redirects=False)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_aut002_anonymous_dash_endpoints_and_exports_answer_401(base):
+    assert requests.post(f"{base}/_dash-update-component", json={}).status_code == 401
+    for path in (
+        "/_dash-layout",
+        "/_dash-dependencies",
+        "/export/kpis.csv",
+        "/export/leaderboard.csv",
+    ):
+        response = requests.get(base + path)
+        assert response.status_code == 401, path
+        assert "C0000" not in response.text
+
+
+def test_aut003_wrong_password_gives_no_session(base):
+    session = requests.Session()
+    token = csrf(session, base)
+    response = session.post(
+        f"{base}/login",
+        data={"username": "leader", "password": "not-the-password", "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert response.status_code == 401
+    assert "Wrong user name or password" in response.text
+    assert session.get(f"{base}/", allow_redirects=False).status_code == 302
+    assert session.get(f"{base}/export/kpis.csv").status_code == 401
+
+
+def test_aut004_login_without_csrf_token_is_refused(base):
+    session = requests.Session()
+    response = session.post(
+        f"{base}/login", data={"username": "leader", "password": PASSWORDS["leader"]},
+        allow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert session.get(f"{base}/", allow_redirects=False).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "next_path", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "http:/x"]
+)
+def test_aut005_next_to_another_host_is_refused(base, next_path):
+    _, location = signed_in(base, "leader", next_path)
+    assert location == "/"
+
+
+def test_aut006_next_to_a_page_of_the_site_is_followed(base):
+    _, location = signed_in(base, "sales", "/customers/C00001?x=1")
+    assert location == "/customers/C00001?x=1"
+    _, location = signed_in(base, "sales", "/admin")  # not open to the role: landing page instead
+    assert location == "/my-customers"
+
+
+def test_aut007_session_cookie_is_httponly_and_samesite(base):
+    session = requests.Session()
+    response = session.get(f"{base}/login")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize(
+    "username,allowed,refused",
+    [
+        ("leader", ["/", "/team", "/customers/C00001"], ["/admin", "/my-customers"]),
+        ("manager", ["/team", "/"], ["/admin", "/my-customers"]),
+        ("sales", ["/my-customers"], ["/", "/team", "/admin"]),
+        ("admin", ["/admin", "/"], ["/team", "/my-customers"]),
+    ],
+)
+def test_aut008_pages_by_role(base, username, allowed, refused):
+    session, _ = signed_in(base, username)
+    for path in allowed:
+        assert session.get(base + path).status_code == 200, path
+    for path in refused:
+        assert session.get(base + path).status_code == 403, path
+    assert session.get(f"{base}/no-such-page").status_code == 404
+
+
+def test_aut009_salesperson_gets_nothing_of_a_customer_they_do_not_own(base, frames):
+    session, _ = signed_in(base, "sales")
+    mine = frames.customers[frames.customers["owner"] == "SP01"].iloc[0]
+    theirs = frames.customers[frames.customers["owner"] != "SP01"].iloc[0]
+    # the customer page callback, crafted
+    own = callback(session, base, [("app-page", "children")],
+                   [("app-url", "pathname", f"/customers/{mine['customer_id']}")])  # fmt: skip
+    assert own.status_code == 200 and mine["name"] in text_of(own) and "£" in text_of(own)
+    other = callback(session, base, [("app-page", "children")],
+                     [("app-url", "pathname", f"/customers/{theirs['customer_id']}")])  # fmt: skip
+    assert other.status_code == 200
+    assert "Customer not found" in text_of(other)
+    assert theirs["name"] not in text_of(other) and "£" not in text_of(other)
+    # the URL, typed by hand, serves only the app shell (the data comes through the callback)
+    page = session.get(f"{base}/customers/{theirs['customer_id']}")
+    assert page.status_code == 200 and theirs["name"] not in page.text
+    # the Overview's filter callbacks are not open to a salesperson at all
+    kpi_outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
+    kpi_inputs = [("overview-period", "start_date", "2023-01-01"),
+                  ("overview-period", "end_date", "2026-12-31"),
+                  ("overview-compare", "value", "previous_period")]  # fmt: skip
+    assert callback(session, base, kpi_outputs, kpi_inputs).status_code == 403
+    # exports hold only their own customers
+    rows = session.get(f"{base}/export/leaderboard.csv").text.splitlines()[1:]
+    owned = set(frames.customers.loc[frames.customers["owner"] == "SP01", "customer_id"])
+    assert {row.split(",")[0] for row in rows} == owned
+    assert theirs["customer_id"] not in session.get(f"{base}/export/leaderboard.csv").text
+
+
+def test_aut010_manager_sees_only_their_team(base, frames):
+    session, _ = signed_in(base, "manager")
+    theirs = owner_of_other_team(frames, "North")
+    other = callback(session, base, [("app-page", "children")],
+                     [("app-url", "pathname", f"/customers/{theirs['customer_id']}")])  # fmt: skip
+    assert "Customer not found" in text_of(other) and theirs["name"] not in text_of(other)
+    # the Overview's KPI callback answers with the team's numbers, not everybody's
+    kpi_outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
+    kpi_inputs = [("overview-period", "start_date", "2023-01-01"),
+                  ("overview-period", "end_date", "2026-12-31"),
+                  ("overview-compare", "value", "previous_period")]  # fmt: skip
+    response = callback(session, base, kpi_outputs, kpi_inputs)
+    assert response.status_code == 200
+    filters = Filters(start=date(2023, 1, 1), end=date(2026, 12, 31))
+    team = kpis(scoped(frames, Scope("manager", team="North")), filters)
+    everyone = kpis(frames, filters)
+    text = text_of(response)
+    assert f"£{team.sales_amount:,.2f}" in text
+    assert f"£{everyone.sales_amount:,.2f}" not in text
+    rows = session.get(f"{base}/export/leaderboard.csv").text.splitlines()[1:]
+    team_ids = set(frames.customers.loc[frames.customers["team"] == "North", "customer_id"])
+    assert {row.split(",")[0] for row in rows} == team_ids
+
+
+def test_aut011_bad_export_parameters_give_a_message(base):
+    session, _ = signed_in(base, "leader")
+    response = session.get(f"{base}/export/kpis.csv?from=yesterday")
+    assert response.status_code == 400 and "YYYY-MM-DD" in response.text
+    assert session.get(f"{base}/export/nothing.csv").status_code == 404
+
+
+def test_aut012_repeated_failed_sign_ins_are_slowed_down_and_logged(demo_db, caplog):
+    app = create_dash({"DATABASE_URL": demo_db, "SECRET_KEY": "brake-test"})
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        session = requests.Session()
+        token = csrf(session, url)
+        statuses = [
+            session.post(f"{url}/login", allow_redirects=False,
+                         data={"username": "leader", "password": f"guess-{i}", "csrf_token": token}
+                         ).status_code
+            for i in range(6)
+        ]  # fmt: skip
+        assert statuses == [401] * 5 + [429]
+        # even the right password waits now, and no session is given
+        right = session.post(
+            f"{url}/login", allow_redirects=False,
+            data={"username": "leader", "password": PASSWORDS["leader"], "csrf_token": token},
+        )  # fmt: skip
+        assert right.status_code == 429 and "Try again in" in right.text
+        assert session.get(f"{url}/", allow_redirects=False).status_code == 302
+        failures = [r for r in caplog.records if "failed sign-in for 'leader'" in r.getMessage()]
+        assert len(failures) == 5
+    finally:
+        server.shutdown()
