@@ -83,10 +83,13 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
         customer=customer,
         by_gap=np.lexsort((np.nan_to_num(gap, nan=np.inf), customer)).astype(np.int32),
     )
+    daily = frames.daily[keep[frames.daily["customer"].to_numpy()]].reset_index(drop=True)
+    daily = daily.assign(customer=new_customer[daily["customer"].to_numpy()].astype(np.int32))
     return replace(
         frames,
         lines=lines,
         customers=frames.customers[keep].reset_index(drop=True),
         orders=orders,
         order_days=days,
+        daily=daily,
     )

@@ -28,6 +28,23 @@ CUSTOMER_COLUMNS = (
     "created_on",
 )
 EPOCH = np.datetime64("1970-01-01", "D")
+# Sums kept per (day, customer): revenue lines' amounts (all, and those with a known cost),
+# line counts, and orders and order amounts by status.
+DAILY_SUMS = (
+    "sales_amount",
+    "sales_quantity",
+    "cost_amount",
+    "cost_non_inv",
+    "known_sales",
+    "known_non_inv",
+    "known_quantity",
+    "known_lines",
+    "revenue_lines",
+    "confirmed_orders",
+    "draft_orders",
+    "confirmed_amount",
+    "draft_amount",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,8 @@ class Frames:
     order_days: customer, day, orders, gap, by_gap — distinct confirmed order dates per customer,
         sorted by customer then day; gap = days since the customer's previous one (NaN for the
         first); by_gap = row positions ordered by customer then gap.
+    daily: the lines summed per (day, customer), sorted so: day, month, customer, then DAILY_SUMS —
+        what metrics read when no filter narrows the lines themselves.
     """
 
     lines: pd.DataFrame
@@ -53,6 +72,7 @@ class Frames:
     salespeople: pd.DataFrame
     orders: pd.DataFrame
     order_days: pd.DataFrame
+    daily: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
     # The span of order dates in the whole data (kept when frames are restricted to a scope,
@@ -168,6 +188,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         salespeople=salespeople,
         orders=orders,
         order_days=_order_days(orders),
+        daily=_daily(lines, len(customers)),
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
         first_day=int(day[0]) if len(day) else None,
@@ -242,5 +263,54 @@ def _order_days(orders: pd.DataFrame) -> pd.DataFrame:
             "gap": gap,
             # row positions ordered by customer, then gap: medians without a sort per request
             "by_gap": np.lexsort((np.nan_to_num(gap, nan=np.inf), customer)).astype(np.int32),
+        }
+    )
+
+
+def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
+    """DAILY_SUMS per (day, customer) with any line. Definitions as in metrics.sums.line_sums."""
+    day = lines["day"].to_numpy()
+    customer = lines["customer"].to_numpy()
+    first_day = int(day[0]) if len(day) else 0
+    cells, row = np.unique((day - first_day).astype(np.int64) * n_customers + customer,
+                           return_inverse=True)  # fmt: skip
+    revenue = lines["revenue"].to_numpy()
+    sales = lines["sales_amount"].to_numpy()
+    quantity = lines["quantity"].to_numpy()
+    cost = lines["cost_amount"].to_numpy()
+    non_inv = lines["cost_non_inv"].to_numpy()
+    known = revenue & ~np.isnan(cost)
+    order = lines["order"].to_numpy()
+    first_line = np.r_[True, order[1:] != order[:-1]] if len(order) else np.zeros(0, bool)
+    status = lines["order_status"].to_numpy()
+    counted = lines["in_order_amount"].to_numpy()
+
+    def total(weights, where) -> np.ndarray:
+        w = None if weights is None else np.where(where, weights, 0.0)
+        return np.bincount(row, weights=w if w is not None else where.astype(np.float64),
+                           minlength=len(cells))  # fmt: skip
+
+    sums = {
+        "sales_amount": total(sales, revenue),
+        "sales_quantity": total(quantity, revenue),
+        "cost_amount": total(cost, known),
+        "cost_non_inv": total(non_inv, revenue),
+        "known_sales": total(sales, known),
+        "known_non_inv": total(non_inv, known),
+        "known_quantity": total(quantity, known),
+        "known_lines": total(None, known),
+        "revenue_lines": total(None, revenue),
+        "confirmed_orders": total(None, first_line & (status == "confirmed")),
+        "draft_orders": total(None, first_line & (status == "draft")),
+        "confirmed_amount": total(sales, counted & (status == "confirmed")),
+        "draft_amount": total(sales, counted & (status == "draft")),
+    }
+    days = (cells // max(n_customers, 1) + first_day).astype(np.int32)
+    return pd.DataFrame(
+        {
+            "day": days,
+            "month": month_of_days(days),
+            "customer": (cells % max(n_customers, 1)).astype(np.int32),
+            **sums,
         }
     )

@@ -13,6 +13,7 @@ import pandas as pd
 
 from metrics.filters import NOT_AVAILABLE
 from metrics.selection import Selection
+from metrics.sums import Sums, line_sums
 
 AMOUNT_COLUMNS = (
     "sales_amount",
@@ -27,46 +28,35 @@ AMOUNT_COLUMNS = (
 
 
 def amounts(selection: Selection, group: np.ndarray | None = None, groups: int = 1) -> pd.DataFrame:
-    """AMOUNT_COLUMNS per group.
+    """AMOUNT_COLUMNS per group (`group`: a code in 0..groups-1 per selected line; None = one row)."""
+    return amount_columns(line_sums(selection, group, groups))
 
-    group: an int code in 0..groups-1 per selected line (None = one row for everything).
+
+def amount_columns(sums: Sums) -> pd.DataFrame:
+    """AMOUNT_COLUMNS from the sums of metrics.sums.
+
     Sales Amount = Σ net line amount; Cost Amount = Σ quantity × unit_cost over lines with a cost;
     Gross Profit = Σ (sales − cost − cost_non_inv) over lines with a cost; margin = Gross Profit /
     Sales Amount of lines with a cost; cost coverage = that Sales Amount / Sales Amount;
     Average Cost Price = Cost Amount / quantity of lines with a cost.
     """
-    revenue = selection.values("revenue")
-    key = (np.zeros(len(revenue), dtype=np.int64) if group is None else group)[revenue]
-    sales = selection.values("sales_amount")[revenue]
-    quantity = selection.values("quantity")[revenue]
-    cost = selection.values("cost_amount")[revenue]
-    non_inv = selection.values("cost_non_inv")[revenue]
-    known = ~np.isnan(cost)
-    known_key = key[known]
-
-    def total(weights: np.ndarray | None, by: np.ndarray = key) -> np.ndarray:
-        return np.bincount(by, weights=weights, minlength=groups).astype(np.float64)
-
-    sales_amount = total(sales)
-    known_lines = total(None, known_key)
-    known_sales = total(sales[known], known_key)
-    cost_amount = total(cost[known], known_key)
-    known_non_inv = total(non_inv[known], known_key)
-    known_quantity = total(quantity[known], known_key)
-    revenue_lines = total(None)
-
-    unknown = (known_lines == 0) & (revenue_lines > 0)
-    gross_profit = known_sales - cost_amount - known_non_inv
+    sales_amount = sums["sales_amount"]
+    known_sales = sums["known_sales"]
+    cost_amount = sums["cost_amount"]
+    unknown = (sums["known_lines"] == 0) & (sums["revenue_lines"] > 0)
+    gross_profit = known_sales - cost_amount - sums["known_non_inv"]
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = np.where(known_sales != 0, gross_profit / known_sales, np.nan)
         coverage = np.where(sales_amount != 0, known_sales / sales_amount, np.nan)
-        average_cost = np.where(known_quantity != 0, cost_amount / known_quantity, np.nan)
+        average_cost = np.where(
+            sums["known_quantity"] != 0, cost_amount / sums["known_quantity"], np.nan
+        )
     return pd.DataFrame(
         {
             "sales_amount": sales_amount,
-            "sales_quantity": total(quantity),
+            "sales_quantity": sums["sales_quantity"],
             "cost_amount": np.where(unknown, np.nan, cost_amount),
-            "cost_amount_non_inv": total(non_inv),
+            "cost_amount_non_inv": sums["cost_non_inv"],
             "gross_profit": np.where(unknown, np.nan, gross_profit),
             "gross_profit_margin": margin,
             "cost_coverage": coverage,
@@ -81,9 +71,10 @@ def amounts_by(selection: Selection, column: str) -> pd.DataFrame:
     after `column`."""
     categories = selection.frames.lines[column].cat.categories
     codes = selection.codes(column).astype(np.int64)
-    table = amounts(selection, np.where(codes < 0, len(categories), codes), len(categories) + 1)
+    group = np.where(codes < 0, len(categories), codes)
+    table = amounts(selection, group, len(categories) + 1)
     table.insert(0, column, [*map(str, categories), NOT_AVAILABLE])
-    seen = np.bincount(np.where(codes < 0, len(categories), codes), minlength=len(categories) + 1)
+    seen = np.bincount(group, minlength=len(categories) + 1)
     return (
         table[seen > 0]
         .sort_values(["sales_amount", column], ascending=[False, True], kind="stable")

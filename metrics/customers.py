@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from data.frames import Frames
-from metrics.amounts import AMOUNT_COLUMNS, amounts
+from metrics.amounts import AMOUNT_COLUMNS, amount_columns
 from metrics.cadence import cadence, status_labels
 from metrics.filters import Filters, Period, previous_period
-from metrics.selection import Selection, category_code, confirmed_order_counts, select
+from metrics.selection import Selection, select
+from metrics.sums import Sums, customer_sums
 
 LEADERBOARD_COLUMNS = (
     "customer_id",
@@ -39,22 +40,6 @@ class Summary:
     average_reorder_days: float | None
 
 
-def order_amounts(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
-    """Per customer code: Σ Sales Amount of non-cancelled, non-returned lines of confirmed orders,
-    and the same for draft orders (the Confirmed and Draft Order Amounts)."""
-    n = len(selection.frames.customers)
-    frames = selection.frames
-    status = selection.codes("order_status")
-    counted = selection.values("in_order_amount")
-    customer = selection.values("customer")
-    sales = selection.values("sales_amount")
-    result = []
-    for name in ("confirmed", "draft"):
-        keep = counted & (status == category_code(frames, "order_status", name))
-        result.append(np.bincount(customer[keep], weights=sales[keep], minlength=n))
-    return result[0], result[1]
-
-
 def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
     """One row per customer the filters keep: LEADERBOARD_COLUMNS, then overdue_days (days past
     last order + median reorder gap) and owner; by Sales Amount descending.
@@ -64,12 +49,13 @@ def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
     days since last order = period end − Last Order.
     """
     selection = select(frames, filters)
-    n = len(frames.customers)
-    confirmed_count, draft_count = confirmed_order_counts(selection)
-    confirmed_amount, draft_amount = order_amounts(selection)
+    per_customer = customer_sums(selection)
+    confirmed_count = per_customer["confirmed_orders"].astype(np.int64)
+    confirmed_amount = per_customer["confirmed_amount"]
+    draft_amount = per_customer["draft_amount"]
     cad = cadence(frames, selection.period.end_day)
-    sums = amounts(selection, selection.values("customer"), n)
-    total_count = confirmed_count + draft_count
+    sums = amount_columns(per_customer)
+    total_count = confirmed_count + per_customer["draft_orders"].astype(np.int64)
     total_amount = confirmed_amount + draft_amount
     with np.errstate(invalid="ignore", divide="ignore"):
         average_order = np.where(total_count > 0, total_amount / total_count, np.nan)
@@ -101,17 +87,16 @@ def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
 def summary(frames: Frames, filters: Filters, period: Period | None = None) -> Summary:
     """Confirmed Order Amount, Total Customers (accounts kept, with or without orders),
     Active Customers (≥ 1 confirmed order in the period) and Average Reorder Time."""
-    return summary_of(select(frames, filters, period))
+    selection = select(frames, filters, period)
+    return summary_of(selection, customer_sums(selection))
 
 
-def summary_of(selection: Selection) -> Summary:
-    """The summary cards of an existing selection."""
+def summary_of(selection: Selection, per_customer: Sums) -> Summary:
+    """The summary cards of a selection, given its customer_sums."""
     frames = selection.frames
-    confirmed_count, _ = confirmed_order_counts(selection)
-    confirmed_amount, _ = order_amounts(selection)
-    active = confirmed_count > 0
+    active = per_customer["confirmed_orders"] > 0
     return Summary(
-        confirmed_order_amount=float(confirmed_amount.sum()),
+        confirmed_order_amount=float(per_customer["confirmed_amount"].sum()),
         total_customers=int(selection.customers.sum()),
         active_customers=int(active.sum()),
         average_reorder_days=average_reorder_days(frames, selection.period, active),
@@ -138,9 +123,7 @@ def at_risk_customers(frames: Frames, filters: Filters) -> pd.DataFrame:
     end = selection.period.end_day
     cad = cadence(frames, end)
     keep = cad.at_risk & selection.customers
-    trailing = select(frames, Filters(), Period(end - 364, end))
-    n = len(frames.customers)
-    t12m = amounts(trailing, trailing.values("customer"), n)["sales_amount"].to_numpy()
+    t12m = customer_sums(select(frames, Filters(), Period(end - 364, end)))["sales_amount"]
     table = pd.DataFrame(
         {
             "customer_id": frames.customers["customer_id"].to_numpy(),

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from data.frames import Frames
-from metrics.amounts import amounts
+from metrics.amounts import amount_columns
 from metrics.customers import summary_of
 from metrics.filters import (
     Filters,
@@ -16,6 +16,7 @@ from metrics.filters import (
     same_period_last_year,
 )
 from metrics.selection import select
+from metrics.sums import customer_sums, total
 
 COMPARE_TO = {"previous_period": previous_period, "previous_year": same_period_last_year}
 
@@ -58,7 +59,8 @@ class Comparison:
 def kpis(frames: Frames, filters: Filters, period: Period | None = None) -> Kpis:
     """All KPIs of the lines and customers `filters` select over `period` (default: the filters')."""
     selection = select(frames, filters, period)
-    row = amounts(selection).iloc[0]
+    per_customer = customer_sums(selection)
+    row = amount_columns(total(per_customer)).iloc[0]
     return Kpis(
         sales_amount=float(row["sales_amount"]),
         sales_quantity=float(row["sales_quantity"]),
@@ -67,7 +69,7 @@ def kpis(frames: Frames, filters: Filters, period: Period | None = None) -> Kpis
         gross_profit=_known(row["gross_profit"]),
         gross_profit_margin=_known(row["gross_profit_margin"]),
         cost_coverage=_known(row["cost_coverage"]),
-        **asdict(summary_of(selection)),
+        **asdict(summary_of(selection, per_customer)),
     )
 
 

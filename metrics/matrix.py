@@ -14,6 +14,7 @@ from data.frames import Frames
 from metrics.amounts import AMOUNT_COLUMNS, amounts
 from metrics.filters import Filters
 from metrics.selection import Selection, select
+from metrics.sums import revenue_rows
 
 CUSTOMER_MONTH_ITEM_COLUMNS = ("month", "item_id", "item_name", *AMOUNT_COLUMNS)
 DENSE_CELLS = 1 << 22  # customers × months up to which the top matrix is built in one pass
@@ -93,9 +94,7 @@ def top_customers_by_month(frames: Frames, filters: Filters, n: int = 20) -> pd.
     )
     months = last_month - first_month + 1
     customers = len(frames.customers)
-    sales = np.where(selection.values("revenue"), selection.values("sales_amount"), 0.0)
-    customer = selection.values("customer")
-    month = selection.values("month")
+    customer, month, sales = revenue_rows(selection)
 
     def cells_of(row: np.ndarray, rows: int) -> np.ndarray:
         """Σ sales per (row, month): a rows × months matrix."""

@@ -6,7 +6,7 @@ filters become one boolean mask over that slice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -14,12 +14,14 @@ import pandas as pd
 from data.frames import Frames
 from metrics.cadence import cadence, status_labels
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
+from metrics.sums import customer_sums
 
 
 @dataclass(frozen=True)
 class Selection:
     """Lines `lo:hi` of frames.lines (the period) where `mask` holds (None = all of them), and
-    `customers`, a bool per customer code: the accounts the filters keep."""
+    `customers`, a bool per customer code: the accounts the filters keep. The mask always
+    includes the customer filter; `line_filtered` says whether it does more."""
 
     frames: Frames
     period: Period
@@ -27,6 +29,7 @@ class Selection:
     hi: int
     mask: np.ndarray | None
     customers: np.ndarray
+    line_filtered: bool = False  # a filter narrowed the lines themselves (not just customers)
 
     def values(self, column: str) -> np.ndarray:
         """A numeric line column, restricted to the selected lines."""
@@ -47,8 +50,9 @@ def select(frames: Frames, filters: Filters, period: Period | None = None) -> Se
     period = period or period_of(frames, filters)
     lines = frames.lines
     day = lines["day"].to_numpy()
-    lo = int(np.searchsorted(day, period.start_day, "left"))
-    hi = int(np.searchsorted(day, period.end_day, "right"))
+    # the search value in the column's own type, or numpy converts the whole column first
+    lo = int(np.searchsorted(day, day.dtype.type(period.start_day), "left"))
+    hi = int(np.searchsorted(day, day.dtype.type(period.end_day), "right"))
 
     mask: np.ndarray | None = None
 
@@ -67,10 +71,11 @@ def select(frames: Frames, filters: Filters, period: Period | None = None) -> Se
         high = np.inf if filters.order_amount_max is None else filters.order_amount_max
         narrow((amount >= low - 1e-9) & (amount <= high + 1e-9))
 
+    line_filtered = mask is not None
     customers = customer_mask(frames, filters)
     if not customers.all():
         narrow(customers[lines["customer"].to_numpy()[lo:hi]])
-    selection = Selection(frames, period, lo, hi, mask, customers)
+    selection = Selection(frames, period, lo, hi, mask, customers, line_filtered)
     if filters.customer_status:
         selection = _keep_status(selection, filters.customer_status)
     return selection
@@ -95,30 +100,15 @@ def customer_mask(frames: Frames, filters: Filters) -> np.ndarray:
 
 def customer_status(selection: Selection) -> np.ndarray:
     """Per customer code: 'at_risk', 'active' (a confirmed order in the selection) or 'inactive'."""
-    frames = selection.frames
-    active = confirmed_order_counts(selection)[0] > 0
-    return status_labels(active, cadence(frames, selection.period.end_day).at_risk)
-
-
-def confirmed_order_counts(selection: Selection) -> tuple[np.ndarray, np.ndarray]:
-    """Per customer code: the number of confirmed and of draft orders among the selected lines."""
-    n = len(selection.frames.customers)
-    order = selection.values("order")
-    first = np.r_[True, order[1:] != order[:-1]] if len(order) else np.zeros(0, bool)
-    status = selection.codes("order_status")[first]
-    customer = selection.values("customer")[first]
-    frames = selection.frames
-    return tuple(
-        np.bincount(customer[status == category_code(frames, "order_status", s)], minlength=n)
-        for s in ("confirmed", "draft")
-    )
+    active = customer_sums(selection)["confirmed_orders"] > 0
+    return status_labels(active, cadence(selection.frames, selection.period.end_day).at_risk)
 
 
 def _keep_status(selection: Selection, statuses: tuple[str, ...]) -> Selection:
     keep = selection.customers & np.isin(customer_status(selection), statuses)
     lines_keep = keep[selection.frames.lines["customer"].to_numpy()[selection.lo : selection.hi]]
     mask = lines_keep if selection.mask is None else selection.mask & lines_keep
-    return Selection(selection.frames, selection.period, selection.lo, selection.hi, mask, keep)
+    return replace(selection, mask=mask, customers=keep)
 
 
 def category_code(frames: Frames, column: str, value: str) -> int:

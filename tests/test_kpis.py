@@ -122,3 +122,20 @@ def test_kpi005_bad_filters_are_refused():
         Filters(start=date(2026, 3, 2), end=date(2026, 3, 1))
     with pytest.raises(ValueError, match="status"):
         Filters(customer_status=("sleepy",))
+
+
+@pytest.mark.parametrize(
+    "start,end", [(None, None), (date(2025, 2, 10), date(2025, 8, 3)), (date(2026, 11, 21), None)]
+)
+def test_kpi006_daily_table_and_lines_give_the_same_numbers(demo_frames, start, end):
+    """Per-customer sums come from the daily table unless a filter narrows the lines; a filter
+    that keeps every line forces the line path, which must agree to the last cent."""
+    fast = Filters(start=start, end=end, teams=("South", "East"))
+    every_line = Filters(start=start, end=end, teams=("South", "East"),
+                         document_types=("order", "invoice", "receipt"))  # fmt: skip
+    pd.testing.assert_frame_equal(
+        leaderboard(demo_frames, fast), leaderboard(demo_frames, every_line), rtol=1e-12
+    )
+    assert kpis(demo_frames, fast).as_dict() == pytest.approx(
+        kpis(demo_frames, every_line).as_dict()
+    )
