@@ -10,8 +10,10 @@ from flask import Flask
 import auth
 import cli
 import downloads
+from callbacks import filter_bar as filter_bar_callbacks
 from callbacks import overview as overview_callbacks
 from callbacks import router
+from callbacks import sales_by_customer as sales_by_customer_callbacks
 from data.db import default_url, is_empty, make_engine, write_tables
 from data.demo import generate
 from data.store import Store
@@ -40,7 +42,9 @@ def create_dash(config: dict | None = None) -> Dash:
     )
     app.layout = shell()
     router.register(app)
+    filter_bar_callbacks.register(app)
     overview_callbacks.register(app)
+    sales_by_customer_callbacks.register(app)
     cli.register(server)
     return app
 

@@ -121,7 +121,7 @@ def safe_next(target: str | None, role: str) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         parts = urlsplit(target)
         roles = page_roles(parts.path)
-        if not parts.scheme and not parts.netloc and roles and role in roles and parts.path != "/":
+        if not parts.scheme and not parts.netloc and roles and role in roles and target != "/":
             return target
     return LANDING[role]
 

@@ -13,6 +13,7 @@ PAGES = {
     r"/": ("Overview", ("leadership", "manager", "admin")),
     r"/team": ("Team performance", ("leadership", "manager")),
     r"/my-customers": ("My customers", ("salesperson",)),
+    r"/sales-by-customer": ("Sales by Customer", ("leadership", "manager", "salesperson", "admin")),
     r"/customers/[^/]+": (None, ("leadership", "manager", "salesperson", "admin")),
     r"/admin": ("Admin", ("admin",)),
 }

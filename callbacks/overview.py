@@ -1,67 +1,84 @@
-"""Overview callbacks: period presets, and the KPI cards for the chosen period and comparison."""
+"""Overview callbacks: each visual reads the view from the URL and updates only itself."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from dash import Dash, Input, Output, ctx
-from dash.exceptions import PreventUpdate
+from dash import Dash, Input, Output
 
 from callbacks.common import user_frames
+from callbacks.filter_bar import view_state
 from callbacks.guards import PAGES, role_required
-from data.frames import from_day
-from layouts import ids
+from layouts import figures, ids
+from layouts.components import count_cards
+from layouts.filter_bar import COMPARE_LABELS
 from layouts.kpi_cards import kpi_cards
-from layouts.overview import COMPARE_LABELS
-from metrics.filters import PRESETS, Filters, preset_period
-from metrics.kpis import compare
+from metrics.customers import lifecycle
+from metrics.filters import period_of
+from metrics.kpis import COMPARE_TO, compare
+from metrics.overview import monthly_sales, revenue_bridge, top_customers
 
 OVERVIEW_ROLES = PAGES[r"/"][1]
+TOP_N = 20
 
 
-def sync_period(preset: str, start_date: str | None, end_date: str | None):
-    """A preset sets the dates; dates picked by hand turn the preset to Custom."""
-    if ctx.triggered_id == ids.OVERVIEW_PERIOD:
-        return "custom", start_date, end_date
-    if preset not in PRESETS:
-        raise PreventUpdate
-    frames = user_frames()
-    today = date.today()
-    first = from_day(frames.first_day).date() if frames.first_day is not None else today
-    last = from_day(frames.last_day).date() if frames.last_day is not None else today
-    start, end = preset_period(preset, today, first, last)
-    return preset, start.isoformat(), end.isoformat()
-
-
-def update_kpis(start_date: str | None, end_date: str | None, compare_to: str):
+def update_kpis(search: str | None):
     """The KPI cards for the period, each with its compared value and change."""
-    if not start_date or not end_date:
-        raise PreventUpdate
-    start, end = date.fromisoformat(start_date[:10]), date.fromisoformat(end_date[:10])
-    if start > end:
-        return [], "The period starts after it ends: pick the dates again."
-    result = compare(user_frames(), Filters(start=start, end=end), compare_to)
+    frames = user_frames()
+    state = view_state(search, frames)
+    result = compare(frames, state.filters, state.compare_to)
     compared_text = (
-        f"{COMPARE_LABELS[compare_to]}: {result.compared_period.start} to "
+        f"{state.filters.start} to {state.filters.end}, compared with "
+        f"{COMPARE_LABELS[state.compare_to].lower()}: {result.compared_period.start} to "
         f"{result.compared_period.end}"
     )
     return kpi_cards(result), compared_text
 
 
+def update_pareto(search: str | None):
+    frames = user_frames()
+    state = view_state(search, frames)
+    return figures.pareto(top_customers(frames, state.filters, TOP_N))
+
+
+def update_trend(search: str | None):
+    frames = user_frames()
+    state = view_state(search, frames)
+    period = period_of(frames, state.filters)
+    earlier = COMPARE_TO[state.compare_to](period)
+    return figures.trend(
+        monthly_sales(frames, state.filters),
+        monthly_sales(frames, state.filters, earlier),
+        COMPARE_LABELS[state.compare_to],
+    )
+
+
+def update_lifecycle(search: str | None):
+    """New / returning / recovered / lost customer counts and the revenue bridge."""
+    frames = user_frames()
+    state = view_state(search, frames)
+    table = lifecycle(frames, state.filters)
+    counts = {
+        "New customers": int(table["new"].sum()),
+        "Returning customers": int(table["returning"].sum()),
+        "Recovered customers": int(table["recovered"].sum()),
+        "Lost customers": int(table["lost"].sum()),
+    }
+    earlier = COMPARE_TO[state.compare_to](period_of(frames, state.filters))
+    b = revenue_bridge(frames, state.filters, earlier)
+    return count_cards(counts), figures.bridge(b, COMPARE_LABELS[state.compare_to])
+
+
 def register(app: Dash) -> None:
-    app.callback(
-        Output(ids.OVERVIEW_PRESET, "value"),
-        Output(ids.OVERVIEW_PERIOD, "start_date"),
-        Output(ids.OVERVIEW_PERIOD, "end_date"),
-        Input(ids.OVERVIEW_PRESET, "value"),
-        Input(ids.OVERVIEW_PERIOD, "start_date"),
-        Input(ids.OVERVIEW_PERIOD, "end_date"),
-        prevent_initial_call=True,
-    )(role_required(*OVERVIEW_ROLES)(sync_period))
+    guard = role_required(*OVERVIEW_ROLES)
+    search = Input(ids.FILTER_URL, "search")
     app.callback(
         Output(ids.OVERVIEW_KPIS, "children"),
         Output(ids.OVERVIEW_COMPARED_PERIOD, "children"),
-        Input(ids.OVERVIEW_PERIOD, "start_date"),
-        Input(ids.OVERVIEW_PERIOD, "end_date"),
-        Input(ids.OVERVIEW_COMPARE, "value"),
-    )(role_required(*OVERVIEW_ROLES)(update_kpis))
+        search,
+    )(guard(update_kpis))
+    app.callback(Output(ids.OVERVIEW_PARETO, "figure"), search)(guard(update_pareto))
+    app.callback(Output(ids.OVERVIEW_TREND, "figure"), search)(guard(update_trend))
+    app.callback(
+        Output(ids.OVERVIEW_LIFECYCLE, "children"),
+        Output(ids.OVERVIEW_BRIDGE, "figure"),
+        search,
+    )(guard(update_lifecycle))

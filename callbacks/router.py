@@ -7,32 +7,27 @@ from urllib.parse import unquote
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Dash, Input, Output
+from dash import Dash, Input, Output, State
 from flask_login import current_user
 
-from callbacks.common import as_of_text, store, user_frames
+from callbacks.common import as_of_text, default_period, store, user_frames
+from callbacks.filter_bar import control_options, view_state
 from callbacks.guards import menu, page_roles
-from data.frames import Frames, from_day
+from data.frames import Frames
 from data.users import list_users
-from layouts import admin, customer, ids, my_customers, overview, team
+from layouts import admin, customer, ids, my_customers, overview, sales_by_customer, team
 from layouts.components import message
+from layouts.filter_bar import filter_bar
 from layouts.kpi_cards import kpi_cards
 from metrics.customers import leaderboard
-from metrics.filters import Filters, preset_period
+from metrics.filters import Filters
 from metrics.kpis import compare
 from metrics.team import team_performance
 
 
-def default_period(frames: Frames) -> tuple[date, date]:
-    """The 12 months up to today, or up to the last order when the data stops earlier."""
-    today = date.today()
-    last = from_day(frames.last_day).date() if frames.last_day is not None else today
-    return preset_period("last_12_months", min(today, last), last, last)
-
-
-def render_page(pathname: str | None):
+def render_page(pathname: str | None, search: str | None):
     """The page at `pathname` for the signed-in user (the server already refused other roles;
-    this covers navigation inside the app)."""
+    this covers navigation inside the app); filter bars start from the URL's `search`."""
     path = pathname or "/"
     roles = page_roles(path)
     if roles is None:
@@ -43,7 +38,9 @@ def render_page(pathname: str | None):
     start, end = default_period(frames)
     period_text = f"Last 12 months: {start} to {end}"
     if path == "/":
-        return overview.layout(start, end)
+        return overview.layout(_filter_bar(frames, search))
+    if path == "/sales-by-customer":
+        return sales_by_customer.layout(_filter_bar(frames, search))
     if path == "/my-customers":
         return my_customers.layout(leaderboard(frames, Filters(start=start, end=end)), period_text)
     if path == "/team":
@@ -51,6 +48,11 @@ def render_page(pathname: str | None):
     if path == "/admin":
         return admin.layout(_freshness(frames), list_users(store().engine))
     return _customer_page(frames, unquote(path.removeprefix("/customers/")), start, end)
+
+
+def _filter_bar(frames: Frames, search: str | None):
+    state = view_state(search, frames)
+    return filter_bar(state, *control_options(frames, state))
 
 
 def _customer_page(frames: Frames, customer_id: str, start: date, end: date):
@@ -85,7 +87,9 @@ def render_navbar(pathname: str | None):
 
 
 def register(app: Dash) -> None:
-    app.callback(Output(ids.PAGE, "children"), Input(ids.URL, "pathname"))(render_page)
+    app.callback(
+        Output(ids.PAGE, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search")
+    )(render_page)
     app.callback(
         Output(ids.NAV_MENU, "children"),
         Output(ids.NAV_AS_OF, "children"),

@@ -86,6 +86,15 @@ def to_day(value) -> int:
     return int((np.datetime64(pd.Timestamp(value).date(), "D") - EPOCH).astype(int))
 
 
+def customer_code(frames: Frames, customer_id: str) -> int:
+    """The code (row position) of a customer; ValueError when the frames do not hold them."""
+    ids = frames.customers["customer_id"]
+    code = int(ids.searchsorted(customer_id))  # customers are sorted by customer_id
+    if code >= len(ids) or ids.iat[code] != customer_id:
+        raise ValueError(f"unknown customer {customer_id!r}")
+    return code
+
+
 def from_day(day: int) -> pd.Timestamp:
     return pd.Timestamp(EPOCH + np.timedelta64(int(day), "D"))
 

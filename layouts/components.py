@@ -12,7 +12,8 @@ from layouts import ids
 
 def shell() -> html.Div:
     """The page frame: URL, navbar, and the page the router fills in."""
-    return html.Div([dcc.Location(id=ids.URL), navbar(), html.Main(id=ids.PAGE)])
+    # refresh=False: filters written to the URL's query push a history entry, no page load
+    return html.Div([dcc.Location(id=ids.URL, refresh=False), navbar(), html.Main(id=ids.PAGE)])
 
 
 def navbar() -> dbc.Navbar:
@@ -103,3 +104,63 @@ def link_markdown(text: str, href: str) -> str:
 
 def message(text: str, color: str = "warning") -> dbc.Alert:
     return dbc.Alert(text, color=color, className="mt-3")
+
+
+def chart(graph_id: str, filename: str) -> dcc.Loading:
+    """A graph with a loading state and a PNG download (the modebar's camera) named `filename`."""
+    return dcc.Loading(
+        dcc.Graph(
+            id=graph_id,
+            config={
+                "displaylogo": False,
+                "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+            },
+        ),  # fmt: skip
+        delay_show=300,
+    )
+
+
+def page_header(title: str, screen: str) -> dbc.Row:
+    """The page title with the screen's PDF export (its href follows the URL's filters)."""
+    return dbc.Row(
+        [
+            dbc.Col(html.H1(title, className="h3 mb-0")),
+            dbc.Col(
+                dbc.Button(
+                    "Export PDF",
+                    id={"type": ids.EXPORT_PDF, "screen": screen},
+                    href=f"/export/{screen}.pdf",
+                    external_link=True,
+                    target="_blank",
+                    color="secondary",
+                    outline=True,
+                    size="sm",
+                ),  # fmt: skip
+                width="auto",
+            ),
+        ],
+        className="align-items-center mb-2",
+    )
+
+
+def count_cards(counts: dict[str, int]) -> dbc.Row:
+    """Small cards of labelled counts (e.g. new / returning / recovered / lost customers)."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div(label, className="text-muted small"),
+                            html.Div(f"{value:,}", className="fs-4 fw-semibold"),
+                        ]
+                    ),
+                    className=f"shadow-sm count-{label.split()[0].lower()}",
+                ),
+                xs=6,
+                className="mb-3",
+            )
+            for label, value in counts.items()
+        ],  # fmt: skip
+        className="g-3",
+    )

@@ -110,7 +110,16 @@ def with_period(filters: Filters, period: Period) -> Filters:
     return replace(filters, start=period.start, end=period.end)
 
 
-PRESETS = ("last_12_months", "this_month", "last_month", "this_quarter", "year_to_date", "all")
+PRESET_LABELS = {
+    "custom": "Custom",
+    "last_12_months": "Last 12 months",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "this_quarter": "This quarter",
+    "year_to_date": "Year to date",
+    "all": "All data",
+}
+PRESETS = tuple(p for p in PRESET_LABELS if p != "custom")
 
 
 def preset_period(preset: str, today: date, first: date, last: date) -> tuple[date, date]:

@@ -10,14 +10,102 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data.frames import Frames
-from metrics.amounts import AMOUNT_COLUMNS, amounts
-from metrics.filters import Filters
-from metrics.selection import Selection, select
-from metrics.sums import revenue_rows
+from data.frames import Frames, customer_code, month_of_days
+from metrics.amounts import AMOUNT_COLUMNS, amount_columns, amounts
+from metrics.filters import NOT_AVAILABLE, Filters
+from metrics.selection import select
+from metrics.sums import customer_sums, line_sums, revenue_rows
 
 CUSTOMER_MONTH_ITEM_COLUMNS = ("month", "item_id", "item_name", *AMOUNT_COLUMNS)
 DENSE_CELLS = 1 << 22  # customers × months up to which the top matrix is built in one pass
+MATRIX_COLUMNS = ("kpis", "months", "categories")
+MATRIX_KPIS = (
+    "sales_amount",
+    "sales_quantity",
+    "cost_amount",
+    "cost_amount_non_inv",
+    "gross_profit",
+    "gross_profit_margin",
+    "cost_coverage",
+)
+
+
+def matrix(
+    frames: Frames, filters: Filters, columns: str, customer_id: str | None = None
+) -> pd.DataFrame:
+    """The Sales by Customer matrix: rows are the customers with revenue in the selection, or,
+    given `customer_id`, the items that customer bought; columns are, by `columns`:
+    "kpis" → MATRIX_KPIS (rules of metrics.amounts); "months" → Sales Amount per month of the
+    period (labels YYYY-MM); "categories" → Sales Amount per item category (N/A for none).
+    Out: key (customer_id or item_id), name, the value columns, and sales_amount (for sorting;
+    the rows come by Sales Amount descending, then key)."""
+    selection = select(frames, filters)
+    if customer_id is not None:
+        selection = selection.only_customer(customer_code(frames, customer_id))
+        table, n = frames.items, len(frames.items)
+        group = selection.values("item")
+        sums = line_sums(selection, group, n)
+    else:
+        table, n = frames.customers, len(frames.customers)
+        group = None
+        sums = customer_sums(selection)
+    keys = table["item_id" if customer_id is not None else "customer_id"].to_numpy()
+    keep = sums["revenue_lines"] > 0
+    values = amount_columns(sums)
+    if columns == "kpis":
+        wide = values[list(MATRIX_KPIS)]
+    elif columns == "months":
+        wide = _by_month(selection, group, n)
+    elif columns == "categories":
+        wide = _by_category(
+            selection, group if group is not None else selection.values("customer"), n
+        )
+    else:
+        raise ValueError(f"unknown matrix columns {columns!r}; use one of {MATRIX_COLUMNS}")
+    out = pd.concat(
+        [
+            pd.DataFrame({"key": keys, "name": table["name"].to_numpy()}),
+            wide.reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    out["sales_amount"] = values["sales_amount"].to_numpy()
+    out = out[keep]
+    return out.sort_values(
+        ["sales_amount", "key"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _by_month(selection, group, n) -> pd.DataFrame:
+    if group is None:
+        row, month, sales = revenue_rows(selection)
+    else:
+        revenue = selection.values("revenue")
+        row, month, sales = (
+            group[revenue],
+            selection.values("month")[revenue],
+            selection.values("sales_amount")[revenue],
+        )
+    period = selection.period
+    first, last = (int(m) for m in month_of_days(np.array([period.start_day, period.end_day])))
+    months = last - first + 1
+    cells = np.bincount(row.astype(np.intp) * months + (month.astype(np.intp) - first),
+                        weights=sales, minlength=n * months).reshape(n, months)  # fmt: skip
+    labels = [f"{m // 12}-{m % 12 + 1:02d}" for m in range(first, last + 1)]
+    return pd.DataFrame(cells, columns=labels)
+
+
+def _by_category(selection, group, n) -> pd.DataFrame:
+    revenue = selection.values("revenue")
+    categories = selection.frames.lines["category"].cat.categories
+    width = len(categories) + 1
+    code = selection.codes("category")[revenue].astype(np.intp)
+    column = np.where(code < 0, len(categories), code)
+    cells = np.bincount(group[revenue].astype(np.intp) * width + column,
+                        weights=selection.values("sales_amount")[revenue],
+                        minlength=n * width).reshape(n, width)  # fmt: skip
+    table = pd.DataFrame(cells, columns=[*map(str, categories), NOT_AVAILABLE])
+    return table.loc[:, table.sum() != 0]
 
 
 def customer_month_item(frames: Frames, filters: Filters, customer_id: str) -> pd.DataFrame:
@@ -31,26 +119,20 @@ def customer_month_item(frames: Frames, filters: Filters, customer_id: str) -> p
     none has one). Sorted by month, then Sales Amount descending, then item_id.
     Raises ValueError for an unknown customer ID.
     """
-    ids = frames.customers["customer_id"]
-    code = int(ids.searchsorted(customer_id))  # customers are sorted by customer_id
-    if code >= len(ids) or ids.iat[code] != customer_id:
-        raise ValueError(f"unknown customer {customer_id!r}")
+    code = customer_code(frames, customer_id)
     if filters.customers and customer_id not in filters.customers:
         return _empty_month_item()
     selection = select(frames, filters)
     period = selection.period
     if not selection.customers[code]:  # left out by the customer-level filters
         return _empty_month_item()
-    # The customer's lines by comparing codes: cheaper than select()'s per-line table lookup.
-    part = frames.lines["customer"].to_numpy()[selection.lo : selection.hi] == code
-    keep = np.zeros(len(frames.customers), dtype=bool)
-    keep[code] = True
-    mask = part if selection.mask is None else selection.mask & part
-    selection = Selection(frames, selection.period, selection.lo, selection.hi, mask, keep)
+    selection = selection.only_customer(code)
 
     # (month, item) pairs of this customer only: a compact group code, whatever the catalogue size.
     items = len(frames.items)
-    first_month, last_month = _month_numbers(np.array([period.start_day, period.end_day]))
+    first_month, last_month = month_of_days(np.array([period.start_day, period.end_day])).astype(
+        np.int64
+    )
     key = selection.values("month").astype(np.int64)
     key -= first_month
     key *= items
@@ -90,7 +172,7 @@ def top_customers_by_month(frames: Frames, filters: Filters, n: int = 20) -> pd.
     selection = select(frames, filters)
     period = selection.period
     first_month, last_month = (
-        int(m) for m in _month_numbers(np.array([period.start_day, period.end_day]))
+        int(m) for m in month_of_days(np.array([period.start_day, period.end_day])).astype(np.int64)
     )
     months = last_month - first_month + 1
     customers = len(frames.customers)
@@ -135,11 +217,6 @@ def _distinct(key: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
         return np.unique(key, return_inverse=True)
     present = np.bincount(key, minlength=cells) > 0
     return np.flatnonzero(present), (np.cumsum(present) - 1)[key]
-
-
-def _month_numbers(days: np.ndarray) -> np.ndarray:
-    """year*12 + month-1 of day numbers (days since 1970-01-01), as in frames.lines["month"]."""
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + 1970 * 12
 
 
 def _month_starts(months: np.ndarray) -> np.ndarray:

@@ -41,6 +41,15 @@ class Selection:
         part = self.frames.lines[column].cat.codes.to_numpy()[self.lo : self.hi]
         return part if self.mask is None else part[self.mask]
 
+    def only_customer(self, code: int) -> Selection:
+        """This selection narrowed to one customer (by code); empty when the filters left them out."""
+        keep = np.zeros(len(self.customers), dtype=bool)
+        keep[code] = self.customers[code]
+        part = self.frames.lines["customer"].to_numpy()[self.lo : self.hi] == code
+        part &= keep[code]
+        mask = part if self.mask is None else self.mask & part
+        return replace(self, mask=mask, customers=keep, line_filtered=True)
+
     def __len__(self) -> int:
         return (self.hi - self.lo) if self.mask is None else int(self.mask.sum())
 

@@ -26,7 +26,9 @@ PASSWORDS = {username: password for username, _, _, _, password in DEMO_USERS}
 
 
 def sign_in(dash_duo, username: str) -> None:
-    """Sign in through the login form of the server dash_duo started (navigate=False)."""
+    """Sign in through the login form of the server dash_duo started (navigate=False), in a
+    laptop-sized window (1366 × 900)."""
+    dash_duo.driver.set_window_size(1366, 900)
     dash_duo.driver.get(f"{dash_duo.server.url.rstrip('/')}/login")
     dash_duo.wait_for_element("#username").send_keys(username)
     dash_duo.find_element("#password").send_keys(PASSWORDS[username])

@@ -54,22 +54,33 @@ def signed_in(base_url, username, next_path=""):
     return session, response.headers["Location"]
 
 
-def callback(session, base_url, outputs, inputs):
-    """POST a crafted /_dash-update-component request: outputs [(id, prop)], inputs [(id, prop, value)]."""
+def callback(session, base_url, outputs, inputs, state=()):
+    """POST a crafted /_dash-update-component request: outputs [(id, prop)], inputs and state
+    [(id, prop, value)]; a dict ID is written as its JSON string."""
+
+    def ident(i):
+        return json.loads(i) if i.startswith("{") else i
+
     if len(outputs) == 1:
         output = f"{outputs[0][0]}.{outputs[0][1]}"
-        outputs_json = {"id": outputs[0][0], "property": outputs[0][1]}
+        outputs_json = {"id": ident(outputs[0][0]), "property": outputs[0][1]}
     else:
         output = ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."
-        outputs_json = [{"id": i, "property": p} for i, p in outputs]
+        outputs_json = [{"id": ident(i), "property": p} for i, p in outputs]
     body = {
         "output": output,
         "outputs": outputs_json,
-        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "inputs": [{"id": ident(i), "property": p, "value": v} for i, p, v in inputs],
         "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
-        "state": [],
+        "state": [{"id": ident(i), "property": p, "value": v} for i, p, v in state],
     }
     return session.post(f"{base_url}/_dash-update-component", json=body)
+
+
+def page_callback(session, base_url, path, search=""):
+    """The router callback for `path`, as the browser would call it."""
+    return callback(session, base_url, [("app-page", "children")],
+                    [("app-url", "pathname", path)], [("app-url", "search", search)])  # fmt: skip
 
 
 def text_of(response) -> str:
@@ -171,11 +182,9 @@ def test_aut009_salesperson_gets_nothing_of_a_customer_they_do_not_own(base, fra
     mine = frames.customers[frames.customers["owner"] == "SP01"].iloc[0]
     theirs = frames.customers[frames.customers["owner"] != "SP01"].iloc[0]
     # the customer page callback, crafted
-    own = callback(session, base, [("app-page", "children")],
-                   [("app-url", "pathname", f"/customers/{mine['customer_id']}")])  # fmt: skip
+    own = page_callback(session, base, f"/customers/{mine['customer_id']}")
     assert own.status_code == 200 and mine["name"] in text_of(own) and "£" in text_of(own)
-    other = callback(session, base, [("app-page", "children")],
-                     [("app-url", "pathname", f"/customers/{theirs['customer_id']}")])  # fmt: skip
+    other = page_callback(session, base, f"/customers/{theirs['customer_id']}")
     assert other.status_code == 200
     assert "Customer not found" in text_of(other)
     assert theirs["name"] not in text_of(other) and "£" not in text_of(other)
@@ -184,9 +193,7 @@ def test_aut009_salesperson_gets_nothing_of_a_customer_they_do_not_own(base, fra
     assert page.status_code == 200 and theirs["name"] not in page.text
     # the Overview's filter callbacks are not open to a salesperson at all
     kpi_outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
-    kpi_inputs = [("overview-period", "start_date", "2023-01-01"),
-                  ("overview-period", "end_date", "2026-12-31"),
-                  ("overview-compare", "value", "previous_period")]  # fmt: skip
+    kpi_inputs = [("filter-url", "search", "?from=2023-01-01&to=2026-12-31")]
     assert callback(session, base, kpi_outputs, kpi_inputs).status_code == 403
     # exports hold only their own customers
     rows = session.get(f"{base}/export/leaderboard.csv").text.splitlines()[1:]
@@ -198,14 +205,11 @@ def test_aut009_salesperson_gets_nothing_of_a_customer_they_do_not_own(base, fra
 def test_aut010_manager_sees_only_their_team(base, frames):
     session, _ = signed_in(base, "manager")
     theirs = owner_of_other_team(frames, "North")
-    other = callback(session, base, [("app-page", "children")],
-                     [("app-url", "pathname", f"/customers/{theirs['customer_id']}")])  # fmt: skip
+    other = page_callback(session, base, f"/customers/{theirs['customer_id']}")
     assert "Customer not found" in text_of(other) and theirs["name"] not in text_of(other)
     # the Overview's KPI callback answers with the team's numbers, not everybody's
     kpi_outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
-    kpi_inputs = [("overview-period", "start_date", "2023-01-01"),
-                  ("overview-period", "end_date", "2026-12-31"),
-                  ("overview-compare", "value", "previous_period")]  # fmt: skip
+    kpi_inputs = [("filter-url", "search", "?from=2023-01-01&to=2026-12-31")]
     response = callback(session, base, kpi_outputs, kpi_inputs)
     assert response.status_code == 200
     filters = Filters(start=date(2023, 1, 1), end=date(2026, 12, 31))
@@ -252,3 +256,47 @@ def test_aut012_repeated_failed_sign_ins_are_slowed_down_and_logged(demo_db, cap
         assert len(failures) == 5
     finally:
         server.shutdown()
+
+
+def filter_callbacks(other_id: str, other_name: str):
+    """Every callback of the filtered screens open to every role, asked about `other_id`:
+    (outputs, inputs, state)."""
+    asks = f"?from=2023-01-01&to=2026-12-31&customer={other_id}&selected={other_id}"
+    return {
+        "summary": ([("sbc-summary", "children")], [("filter-url", "search", asks)], []),
+        "bar": ([("sbc-bar", "figure")],
+                [("filter-url", "search", asks), ("sbc-kpi", "value", "sales_amount")], []),
+        "matrix": ([("sbc-matrix", "rowData"), ("sbc-matrix", "columnDefs"), ("sbc-empty", "children")],
+                   [("filter-url", "search", asks), ("sbc-columns", "value", "kpis"),
+                    ("sbc-expanded", "data", [other_id])], []),
+        "chips": ([("sbc-chips", "children"), ("sbc-clear", "disabled")],
+                  [("filter-url", "search", asks)], []),
+        "customer search": (
+            [('{"key":"customer","type":"filter-values"}', "options")],
+            [('{"key":"customer","type":"filter-values"}', "search_value", other_name[:12])],
+            [('{"key":"customer","type":"filter-values"}', "value", [other_id])]),
+        "customer page": ([("app-page", "children")], [("app-url", "pathname", f"/customers/{other_id}")],
+                          [("app-url", "search", asks)]),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("username,team", [("sales", None), ("manager", "North")])
+@pytest.mark.parametrize(
+    "name", ["summary", "bar", "matrix", "chips", "customer search", "customer page"]
+)
+def test_aut013_crafted_filter_requests_return_nothing_out_of_scope(
+    base, frames, username, team, name
+):
+    session, _ = signed_in(base, username)
+    customers = frames.customers
+    other = (
+        customers[customers["owner"] != "SP01"]
+        if team is None
+        else customers[customers["team"] != team]
+    )
+    other = other.iloc[0]
+    outputs, inputs, state = filter_callbacks(other["customer_id"], other["name"])[name]
+    response = callback(session, base, outputs, inputs, state)
+    assert response.status_code in (200, 204), response.text[:300]
+    if response.status_code == 200:
+        assert other["name"] not in text_of(response)

@@ -6,10 +6,10 @@ from app import create_dash
 from tests.conftest import sign_in
 
 LANDINGS = {
-    "leader": ("/", "Overview", ["Overview", "Team performance"]),
-    "manager": ("/team", "Team performance", ["Overview", "Team performance"]),
-    "sales": ("/my-customers", "My customers", ["My customers"]),
-    "admin": ("/admin", "Admin", ["Overview", "Admin"]),
+    "leader": ("/", "Overview", ["Overview", "Team performance", "Sales by Customer"]),
+    "manager": ("/team", "Team performance", ["Overview", "Team performance", "Sales by Customer"]),
+    "sales": ("/my-customers", "My customers", ["My customers", "Sales by Customer"]),
+    "admin": ("/admin", "Admin", ["Overview", "Sales by Customer", "Admin"]),
 }
 
 

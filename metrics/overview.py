@@ -1,0 +1,74 @@
+"""The Overview's analyses (SPEC §4.1): top customers with their cumulative share, the monthly
+trend, and the revenue bridge from the compared period to this one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data.frames import Frames, month_of_days
+from metrics.filters import Filters, Period
+from metrics.selection import select
+from metrics.sums import customer_sums, revenue_rows
+
+
+def top_customers(frames: Frames, filters: Filters, n: int = 20) -> pd.DataFrame:
+    """The `n` customers with the highest Sales Amount (ties by customer_id), with
+    cumulative_share = their running Sales Amount / the Sales Amount of everybody selected.
+    Columns: customer_id, customer_name, sales_amount, share, cumulative_share. Customers without
+    sales are left out."""
+    sales = customer_sums(select(frames, filters))["sales_amount"]
+    everyone = sales.sum()
+    ranked = np.flatnonzero(sales > 0)
+    top = ranked[np.argsort(-sales[ranked], kind="stable")[:n]]  # codes follow customer_id
+    share = sales[top] / everyone if everyone else np.zeros(len(top))
+    return pd.DataFrame(
+        {
+            "customer_id": frames.customers["customer_id"].to_numpy()[top],
+            "customer_name": frames.customers["name"].to_numpy()[top],
+            "sales_amount": sales[top],
+            "share": share,
+            "cumulative_share": np.cumsum(share),
+        }
+    )
+
+
+def monthly_sales(frames: Frames, filters: Filters, period: Period | None = None) -> pd.DataFrame:
+    """Sales Amount per calendar month of the period (default: the filters'), zeros included.
+    Columns: month (first day, datetime64), sales_amount."""
+    selection = select(frames, filters, period)
+    _, month, sales = revenue_rows(selection)
+    first, last = month_of_days(np.array([selection.period.start_day, selection.period.end_day]))
+    totals = np.bincount(month.astype(np.intp) - first, weights=sales, minlength=last - first + 1)
+    months = (np.arange(first, last + 1) - 1970 * 12).astype("datetime64[M]")
+    return pd.DataFrame({"month": months.astype("datetime64[s]"), "sales_amount": totals})
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """Sales Amount from the compared period to this one, split by customer movement:
+    compared + new + grown − shrunk − lost = current (each of the four ≥ 0)."""
+
+    compared: float
+    new: float  # customers with sales now and none in the compared period
+    grown: float  # increase of customers with sales in both, who sold more now
+    shrunk: float  # decrease of customers with sales in both, who sold less now
+    lost: float  # sales in the compared period of customers with none now
+    current: float
+
+
+def revenue_bridge(frames: Frames, filters: Filters, compared: Period) -> Bridge:
+    now = customer_sums(select(frames, filters))["sales_amount"]
+    before = customer_sums(select(frames, filters, compared))["sales_amount"]
+    both = (now > 0) & (before > 0)
+    change = now - before
+    return Bridge(
+        compared=float(before.sum()),
+        new=float(now[(now > 0) & (before <= 0)].sum()),
+        grown=float(change[both & (change > 0)].sum()),
+        shrunk=float(-change[both & (change < 0)].sum()),
+        lost=float(before[(before > 0) & (now <= 0)].sum()),
+        current=float(now.sum()),
+    )

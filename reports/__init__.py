@@ -1,0 +1,1 @@
+"""Documents generated on the server (PDF) from the metrics; no Dash, no Flask."""
