@@ -10,6 +10,7 @@ from flask import Flask
 import auth
 import cli
 import downloads
+from callbacks import customer as customer_callbacks
 from callbacks import filter_bar as filter_bar_callbacks
 from callbacks import overview as overview_callbacks
 from callbacks import router
@@ -43,6 +44,7 @@ def create_dash(config: dict | None = None) -> Dash:
     app.layout = shell()
     router.register(app)
     filter_bar_callbacks.register(app)
+    customer_callbacks.register(app)
     overview_callbacks.register(app)
     sales_by_customer_callbacks.register(app)
     cli.register(server)

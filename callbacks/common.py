@@ -23,7 +23,7 @@ def user_frames() -> Frames:
 
 
 def as_of_text() -> str:
-    return f"Data as of {store().frames().as_of:%Y-%m-%d %H:%M} UTC"
+    return f"Data as of {store().frames().as_of:%d %b %Y %H:%M} UTC"
 
 
 def default_period(frames: Frames) -> tuple[date, date]:

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import unquote
 
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import Dash, Input, Output, State
 from flask_login import current_user
 
 from callbacks.common import as_of_text, default_period, store, user_frames
+from callbacks.customer import page as customer_page
 from callbacks.filter_bar import control_options, view_state
 from callbacks.guards import menu, page_roles
 from data.frames import Frames
 from data.users import list_users
-from layouts import admin, customer, ids, my_customers, overview, sales_by_customer, team
+from layouts import admin, ids, my_customers, overview, sales_by_customer, team
 from layouts.components import message
 from layouts.filter_bar import filter_bar
-from layouts.kpi_cards import kpi_cards
 from metrics.customers import leaderboard
 from metrics.filters import Filters
-from metrics.kpis import compare
 from metrics.team import team_performance
 
 
@@ -47,25 +44,12 @@ def render_page(pathname: str | None, search: str | None):
         return team.layout(team_performance(frames, Filters(start=start, end=end)), period_text)
     if path == "/admin":
         return admin.layout(_freshness(frames), list_users(store().engine))
-    return _customer_page(frames, unquote(path.removeprefix("/customers/")), start, end)
+    return customer_page(frames, unquote(path.removeprefix("/customers/")), search)
 
 
 def _filter_bar(frames: Frames, search: str | None):
     state = view_state(search, frames)
     return filter_bar(state, *control_options(frames, state))
-
-
-def _customer_page(frames: Frames, customer_id: str, start: date, end: date):
-    rows = frames.customers[frames.customers["customer_id"] == customer_id]
-    if rows.empty:  # not in the data, or not in this user's scope: the same answer
-        return customer.layout(None, [], "")
-    row = rows.iloc[0].copy()
-    names = dict(zip(frames.salespeople["code"], frames.salespeople["name"], strict=True))
-    row["owner_name"] = names.get(row["owner"], row["owner"])
-    row["since"] = f"{row['created_on']:%Y-%m-%d}" if pd.notna(row["created_on"]) else None
-    result = compare(frames, Filters(start=start, end=end, customers=(customer_id,)))
-    cards = kpi_cards(result, skip=("total_customers", "active_customers"))
-    return customer.layout(row, cards, f"Last 12 months ({start} to {end}) vs the 12 months before")
 
 
 def _freshness(frames: Frames) -> dict[str, str]:
@@ -80,7 +64,9 @@ def _freshness(frames: Frames) -> dict[str, str]:
 def render_navbar(pathname: str | None):
     """The menu of the user's role, the data's as-of time, and who is signed in."""
     links = [
-        dbc.NavItem(dbc.NavLink(label, href=path, active=(pathname or "/") == path))
+        dbc.NavItem(
+            dbc.NavLink(label, href=path, active=(pathname or "/") == path, className="text-nowrap")
+        )  # fmt: skip
         for label, path in menu(current_user.role)
     ]
     return links, as_of_text(), f"Signed in as {current_user.id} ({current_user.role})"

@@ -23,8 +23,19 @@ def navbar() -> dbc.Navbar:
             [
                 dbc.NavbarBrand("Sales by Customer", href="/login"),
                 dbc.Nav(id=ids.NAV_MENU, className="me-auto", navbar=True),
-                html.Span(id=ids.NAV_AS_OF, className="text-light small me-3"),
-                html.Span(id=ids.NAV_USER, className="text-light small me-2"),
+                html.Div(
+                    dcc.Dropdown(
+                        id=ids.NAV_SEARCH,
+                        placeholder="Find a customer…",
+                        options=[],
+                        clearable=True,
+                        className="nav-search",
+                    ),  # fmt: skip
+                    style={"width": "220px"},
+                    className="me-3",
+                ),
+                html.Span(id=ids.NAV_AS_OF, className="text-light small me-3 text-nowrap"),
+                html.Span(id=ids.NAV_USER, className="text-light small me-2 text-nowrap"),
                 dbc.Button(
                     "Sign out",
                     href="/logout",
@@ -84,14 +95,17 @@ MONEY_CELL = {
 PERCENT_CELL = {"function": "params.value == null ? 'Unknown' : d3.format('.1%')(params.value)"}
 
 
-def grid(grid_id: str, table: pd.DataFrame, columns: list[dict], height: int = 520) -> dag.AgGrid:
-    """A sortable, filterable AG Grid over `table` with CSV export of the filtered rows."""
+def grid(
+    grid_id: str, table: pd.DataFrame, columns: list[dict], height: int = 520, **options
+) -> dag.AgGrid:
+    """A sortable, filterable AG Grid over `table` with CSV export of the filtered rows;
+    `options` go to AG Grid (e.g. rowClassRules)."""
     return dag.AgGrid(
         id=grid_id,
         rowData=table.to_dict("records"),
         columnDefs=columns,
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
-        dashGridOptions={"animateRows": False},
+        dashGridOptions={"animateRows": False, **options},
         csvExportParams={"fileName": f"{grid_id}.csv"},
         style={"height": f"{height}px"},
     )

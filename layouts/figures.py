@@ -134,3 +134,19 @@ def _names_axis(table: pd.DataFrame, width: int = 20) -> dict:
     names = [n if len(n) <= width else n[: width - 1] + "…" for n in table["customer_name"]]
     return dict(tickmode="array", tickvals=list(table["customer_id"]), ticktext=names,
                 tickangle=-40, automargin=True, type="category")  # fmt: skip
+
+
+def customer_trend(trend: pd.DataFrame) -> go.Figure:
+    """A customer's monthly Sales Amount and Gross Profit (36 months)."""
+    title = "Sales Amount and Gross Profit by month (36 months)"
+    if trend["sales_amount"].sum() == 0:
+        return empty(title, "No sales in these 36 months")
+    labels = trend["month"].dt.strftime("%b %Y")
+    figure = go.Figure()
+    figure.add_bar(x=labels, y=trend["sales_amount"], name="Sales Amount", marker_color=BLUE,
+                   hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>")  # fmt: skip
+    figure.add_bar(x=labels, y=trend["gross_profit"], name="Gross Profit", marker_color=GREEN,
+                   hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>")  # fmt: skip
+    figure.update_layout(**LAYOUT, title=title, barmode="group", bargap=0.15,
+                         yaxis=dict(tickprefix="£", tickformat=",.0f"))  # fmt: skip
+    return figure
