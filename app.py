@@ -12,11 +12,13 @@ import cli
 import downloads
 from callbacks import customer as customer_callbacks
 from callbacks import filter_bar as filter_bar_callbacks
+from callbacks import leaderboard as leaderboard_callbacks
 from callbacks import overview as overview_callbacks
 from callbacks import router
 from callbacks import sales_by_customer as sales_by_customer_callbacks
 from data.db import default_url, is_empty, make_engine, write_tables
 from data.demo import generate
+from data.preferences import Preferences, preferences_url
 from data.store import Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
 from layouts.components import shell
@@ -31,6 +33,11 @@ def create_dash(config: dict | None = None) -> Dash:
     )
     server.config.update(config or {})
     server.extensions["sales_store"] = Store(make_engine(server.config["DATABASE_URL"]))
+    server.extensions["preferences"] = Preferences(
+        server.config.get("PREFERENCES_URL")
+        or os.environ.get("PREFERENCES_URL")
+        or preferences_url(server.config["DATABASE_URL"])
+    )
     auth.init_auth(server)
     server.register_blueprint(downloads.bp)
 
@@ -45,6 +52,7 @@ def create_dash(config: dict | None = None) -> Dash:
     router.register(app)
     filter_bar_callbacks.register(app)
     customer_callbacks.register(app)
+    leaderboard_callbacks.register(app)
     overview_callbacks.register(app)
     sales_by_customer_callbacks.register(app)
     cli.register(server)

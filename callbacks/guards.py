@@ -14,6 +14,7 @@ PAGES = {
     r"/team": ("Team performance", ("leadership", "manager")),
     r"/my-customers": ("My customers", ("salesperson",)),
     r"/sales-by-customer": ("Sales by Customer", ("leadership", "manager", "salesperson", "admin")),
+    r"/leaderboard": ("Leaderboard", ("leadership", "manager", "salesperson", "admin")),
     r"/customers/[^/]+": (None, ("leadership", "manager", "salesperson", "admin")),
     r"/admin": ("Admin", ("admin",)),
 }

@@ -12,9 +12,11 @@ from callbacks.common import as_of_text, default_period, store, user_frames
 from callbacks.customer import page as customer_page
 from callbacks.filter_bar import control_options, view_state
 from callbacks.guards import menu, page_roles
+from callbacks.leaderboard import saved_columns
 from data.frames import Frames
 from data.users import list_users
 from layouts import admin, ids, my_customers, overview, sales_by_customer, team
+from layouts import leaderboard as leaderboard_page
 from layouts.components import message
 from layouts.filter_bar import filter_bar
 from metrics.customers import leaderboard
@@ -38,6 +40,8 @@ def render_page(pathname: str | None, search: str | None):
         return overview.layout(_filter_bar(frames, search))
     if path == "/sales-by-customer":
         return sales_by_customer.layout(_filter_bar(frames, search))
+    if path == "/leaderboard":
+        return leaderboard_page.layout(_filter_bar(frames, search), saved_columns(current_user.id))
     if path == "/my-customers":
         return my_customers.layout(leaderboard(frames, Filters(start=start, end=end)), period_text)
     if path == "/team":

@@ -31,11 +31,16 @@ def navbar() -> dbc.Navbar:
                         clearable=True,
                         className="nav-search",
                     ),  # fmt: skip
-                    style={"width": "220px"},
+                    style={"width": "200px"},
                     className="me-3",
                 ),
-                html.Span(id=ids.NAV_AS_OF, className="text-light small me-3 text-nowrap"),
-                html.Span(id=ids.NAV_USER, className="text-light small me-2 text-nowrap"),
+                html.Div(
+                    [
+                        html.Div(id=ids.NAV_USER, className="text-nowrap"),
+                        html.Div(id=ids.NAV_AS_OF, className="text-nowrap text-white-50"),
+                    ],
+                    className="text-light small me-2 lh-sm",
+                ),
                 dbc.Button(
                     "Sign out",
                     href="/logout",
@@ -43,7 +48,8 @@ def navbar() -> dbc.Navbar:
                     size="sm",
                     color="outline-light",
                     id=ids.NAV_SIGN_OUT,
-                ),
+                    className="text-nowrap",
+                ),  # fmt: skip
             ],
             fluid=True,
         ),

@@ -22,8 +22,11 @@ KPI_CARDS = (
 )
 
 
-def kpi_cards(result: Comparison, skip: tuple[str, ...] = ()) -> list:
-    """One card per KPI (except `skip`), each with its compared value and change."""
+def kpi_cards(
+    result: Comparison, skip: tuple[str, ...] = (), only: tuple[str, ...] | None = None
+) -> list:
+    """One card per KPI (those in `only`, if given, except `skip`), each with its compared value
+    and change."""
     return [
         kpi_card(
             name,
@@ -34,7 +37,7 @@ def kpi_cards(result: Comparison, skip: tuple[str, ...] = ()) -> list:
             up_is_good,
         )
         for name, label, fmt, up_is_good in KPI_CARDS
-        if name not in skip
+        if name not in skip and (only is None or name in only)
     ]
 
 
