@@ -16,6 +16,7 @@ from callbacks import leaderboard as leaderboard_callbacks
 from callbacks import overview as overview_callbacks
 from callbacks import router
 from callbacks import sales_by_customer as sales_by_customer_callbacks
+from callbacks import team as team_callbacks
 from data.db import default_url, is_empty, make_engine, write_tables
 from data.demo import generate
 from data.preferences import Preferences, preferences_url
@@ -55,6 +56,7 @@ def create_dash(config: dict | None = None) -> Dash:
     leaderboard_callbacks.register(app)
     overview_callbacks.register(app)
     sales_by_customer_callbacks.register(app)
+    team_callbacks.register(app)
     cli.register(server)
     return app
 

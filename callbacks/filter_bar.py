@@ -27,8 +27,22 @@ def view_state(search: str | None, frames: Frames | None = None) -> ViewState:
     return parse(search or "", default_period(frames), known_values(frames))
 
 
+_KNOWN: dict[int, tuple[Frames, dict]] = {}  # id(frames) -> (frames, values): frames never change
+
+
 def known_values(frames: Frames) -> dict[str, set[str]]:
     """Accepted values per URL key (and f.<field>), from the frames the user may see."""
+    cached = _KNOWN.get(id(frames))
+    if cached is not None and cached[0] is frames:
+        return cached[1]
+    if len(_KNOWN) > 64:
+        _KNOWN.clear()
+    known = _known_values(frames)
+    _KNOWN[id(frames)] = (frames, known)
+    return known
+
+
+def _known_values(frames: Frames) -> dict[str, set[str]]:
     known: dict[str, set[str]] = {
         "customer": set(frames.customers["customer_id"]),
         "salesperson": set(frames.salespeople["code"]),

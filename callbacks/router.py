@@ -21,7 +21,6 @@ from layouts.components import message
 from layouts.filter_bar import filter_bar
 from metrics.customers import leaderboard
 from metrics.filters import Filters
-from metrics.team import team_performance
 
 
 def render_page(pathname: str | None, search: str | None):
@@ -45,7 +44,7 @@ def render_page(pathname: str | None, search: str | None):
     if path == "/my-customers":
         return my_customers.layout(leaderboard(frames, Filters(start=start, end=end)), period_text)
     if path == "/team":
-        return team.layout(team_performance(frames, Filters(start=start, end=end)), period_text)
+        return team.layout(_filter_bar(frames, search))
     if path == "/admin":
         return admin.layout(_freshness(frames), list_users(store().engine))
     return customer_page(frames, unquote(path.removeprefix("/customers/")), search)

@@ -59,13 +59,15 @@ def parse(query: str, default_period: tuple[date, date], known: dict[str, set[st
     messages: list[str] = []
     values: dict = {}
 
-    start = _date(params.pop("from", [None])[-1], "from", messages)
-    end = _date(params.pop("to", [None])[-1], "to", messages)
-    if start and end and start > end:
+    raw_start, raw_end = params.pop("from", [None])[-1], params.pop("to", [None])[-1]
+    start, end = _date(raw_start, "from", messages), _date(raw_end, "to", messages)
+    if (raw_start and not start) or (raw_end and not end):
+        start = end = None  # half a bad period is no period: the default one, whole
+    start, end = start or default_period[0], end or default_period[1]
+    if start > end:
         messages.append(f"The period starts ({start}) after it ends ({end}): showing the default.")
-        start = end = None
-    values["start"] = start or default_period[0]
-    values["end"] = end or default_period[1]
+        start, end = default_period
+    values["start"], values["end"] = start, end
 
     compare_to = params.pop("compare", ["previous_period"])[-1]
     if compare_to not in COMPARE_TO:

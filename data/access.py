@@ -85,6 +85,7 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
     )
     daily = frames.daily[keep[frames.daily["customer"].to_numpy()]].reset_index(drop=True)
     daily = daily.assign(customer=new_customer[daily["customer"].to_numpy()].astype(np.int32))
+    events = frames.events[frames.events["order_id"].isin(orders["order_id"])]
     return replace(
         frames,
         lines=lines,
@@ -92,4 +93,5 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
         orders=orders,
         order_days=days,
         daily=daily,
+        events=events.reset_index(drop=True),
     )

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from data.db import Tables
+from metrics.commission import sales_events
 
 LINE_DIMENSIONS = ("category", "brand", "collection", "supplier", "department")
 ORDER_DIMENSIONS = ("document_type", "channel", "source", "device", "campaign", "salesperson")
@@ -64,6 +65,7 @@ class Frames:
         first); by_gap = row positions ordered by customer then gap.
     daily: the lines summed per (day, customer), sorted so: day, month, customer, then DAILY_SUMS —
         what metrics read when no filter narrows the lines themselves.
+    events: the dated sales events of metrics.commission.sales_events (Sales by User, commission).
     """
 
     lines: pd.DataFrame
@@ -73,6 +75,7 @@ class Frames:
     orders: pd.DataFrame
     order_days: pd.DataFrame
     daily: pd.DataFrame
+    events: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
     # The span of order dates in the whole data (kept when frames are restricted to a scope,
@@ -198,6 +201,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         orders=orders,
         order_days=_order_days(orders),
         daily=_daily(lines, len(customers)),
+        events=sales_events(tables["order_lines"], tables["orders"], tables["payments"]),
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
         first_day=int(day[0]) if len(day) else None,

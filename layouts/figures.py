@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from metrics.overview import Bridge
 
 NO_SALES = "No sales match these filters"
 BLUE, GREY, GREEN, RED, ORANGE = "#0d6efd", "#adb5bd", "#198754", "#dc3545", "#fd7e14"
+# Set once: a template passed to every figure is validated again each time (~10 ms a figure).
+pio.templates.default = "plotly_white"
 LAYOUT = dict(
-    template="plotly_white",
     margin=dict(l=10, r=10, t=80, b=10),
     height=360,
     font=dict(size=12),
@@ -149,4 +151,37 @@ def customer_trend(trend: pd.DataFrame) -> go.Figure:
                    hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>")  # fmt: skip
     figure.update_layout(**LAYOUT, title=title, barmode="group", bargap=0.15,
                          yaxis=dict(tickprefix="£", tickformat=",.0f"))  # fmt: skip
+    return figure
+
+
+def team_sales(now: pd.DataFrame, before: pd.DataFrame, compared_label: str) -> go.Figure:
+    """Sales Amount per salesperson, this period and the compared one side by side."""
+    title = "Sales Amount by salesperson"
+    if now["sales_amount"].sum() == 0 and before["sales_amount"].sum() == 0:
+        return empty(title)
+    earlier = before.set_index("salesperson")["sales_amount"].reindex(now["salesperson"]).fillna(0)
+    figure = go.Figure()
+    figure.add_bar(x=now["salesperson_name"], y=now["sales_amount"], name="This period",
+                   marker_color=BLUE, hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>")  # fmt: skip
+    figure.add_bar(x=now["salesperson_name"], y=earlier.to_numpy(), name=compared_label,
+                   marker_color=GREY, hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>")  # fmt: skip
+    figure.update_layout(**LAYOUT, title=title, barmode="group",
+                         xaxis=dict(tickangle=-40, automargin=True),
+                         yaxis=dict(tickprefix="£", tickformat=",.0f"))  # fmt: skip
+    return figure
+
+
+def new_customers(table: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+    """New customers acquired per month, stacked by salesperson."""
+    title = "New customers acquired per month"
+    if table.empty:
+        return empty(title, "No new customers in this period")
+    figure = go.Figure()
+    for code, rows in table.groupby("salesperson", sort=True):
+        figure.add_bar(x=rows["month"], y=rows["new_customers"],
+                       name=names.get(code, code),
+                       hovertemplate=f"{names.get(code, code)}<br>%{{x|%b %Y}}: %{{y}}<extra></extra>")  # fmt: skip
+    figure.update_layout(**LAYOUT, title=title, barmode="stack",
+                         xaxis=dict(type="date", tickformat="%b %Y", dtick="M1", tickangle=-40))  # fmt: skip
+    figure.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
     return figure

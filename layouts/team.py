@@ -1,34 +1,65 @@
-"""Team performance (manager landing page): the numbers of each salesperson's customers."""
+"""Team performance (manager landing page): each salesperson's numbers, acquisition, commission."""
 
 from __future__ import annotations
 
+import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import html
 
 from layouts import ids
-from layouts.components import MONEY_CELL, PERCENT_CELL, grid
+from layouts.components import MONEY_CELL, PERCENT_CELL, chart, page_header
 
+NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
+BASIS_CELL = {"function": "({items_sold: 'Items sold', items_delivered: 'Delivered', "
+                          "payments: 'Payments'})[params.value] || ''"}  # fmt: skip
 COLUMNS = [
-    {"field": "salesperson_name", "headerName": "Salesperson", "flex": 2},
-    {"field": "team", "headerName": "Team", "width": 100},
-    {"field": "sales_amount", "headerName": "Sales Amount", "valueFormatter": MONEY_CELL},
-    {"field": "gross_profit", "headerName": "Gross Profit", "valueFormatter": MONEY_CELL},
-    {"field": "gross_profit_margin", "headerName": "Margin",
-     "valueFormatter": PERCENT_CELL},
-    {"field": "confirmed_order_count", "headerName": "Orders", "width": 110},
-    {"field": "customers", "headerName": "Customers", "width": 120},
-    {"field": "active_customers", "headerName": "Active", "width": 100},
-    {"field": "at_risk_customers", "headerName": "At risk", "width": 100},
+    {"field": "salesperson_name", "headerName": "Salesperson", "cellRenderer": "CustomerLink",
+     "minWidth": 170, "pinned": "left"},
+    {"field": "team", "headerName": "Team", "width": 95},
+    {"field": "sales_amount", "type": "numericColumn", "headerName": "Sales Amount", "valueFormatter": MONEY_CELL},
+    {"field": "gross_profit", "type": "numericColumn", "headerName": "Gross Profit", "valueFormatter": MONEY_CELL},
+    {"field": "gross_profit_margin", "type": "numericColumn", "headerName": "Margin", "valueFormatter": PERCENT_CELL, "width": 100},
+    {"field": "confirmed_order_count", "type": "numericColumn", "headerName": "Orders", "valueFormatter": NUMBER_CELL, "width": 100},
+    {"field": "average_order_amount", "type": "numericColumn", "headerName": "Avg order", "valueFormatter": MONEY_CELL},
+    {"field": "new_customers", "type": "numericColumn", "headerName": "New customers", "width": 130},
+    {"field": "customers", "type": "numericColumn", "headerName": "Customers", "width": 115},
+    {"field": "active_customers", "type": "numericColumn", "headerName": "Active", "width": 95},
+    {"field": "at_risk_customers", "type": "numericColumn", "headerName": "At risk", "width": 95},
+    {"field": "commission_basis", "headerName": "Basis", "valueFormatter": BASIS_CELL, "width": 110},
+    {"field": "commission", "type": "numericColumn", "headerName": "Commission", "valueFormatter": MONEY_CELL},
 ]  # fmt: skip
 
 
-def layout(table: pd.DataFrame, period_text: str) -> dbc.Container:
+def layout(filter_bar: html.Div) -> dbc.Container:
     return dbc.Container(
         [
-            html.H1("Team performance", className="h3"),
-            html.P(period_text, className="text-muted"),
-            grid(ids.TEAM_GRID, table.astype(object).where(table.notna(), None), COLUMNS),
+            page_header("Team performance", "team"),
+            filter_bar,
+            dbc.Row(
+                [
+                    dbc.Col(chart(ids.TEAM_SALES, "sales-by-salesperson"), lg=6),
+                    dbc.Col(chart(ids.TEAM_NEW, "new-customers"), lg=6),
+                ],
+                className="g-3",
+            ),
+            html.P(
+                "A salesperson's name opens the leaderboard of their customers with these filters.",
+                className="text-muted small mb-1 mt-2",
+            ),  # fmt: skip
+            dag.AgGrid(
+                id=ids.TEAM_GRID,
+                rowData=[],
+                columnDefs=COLUMNS,
+                defaultColDef={
+                    "sortable": True,
+                    "filter": True,
+                    "resizable": True,
+                    "type": "numericColumn",
+                },  # fmt: skip
+                dashGridOptions={"animateRows": False},
+                csvExportParams={"fileName": "team-performance.csv"},
+                style={"height": "480px"},
+            ),
         ],
         fluid=True,
     )

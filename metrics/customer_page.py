@@ -247,7 +247,7 @@ def recent_orders(frames: Frames, customer_id: str, limit: int = 20) -> pd.DataF
     first_row = np.where(found, rows[first[np.minimum(at, len(first) - 1)]], -1)  # -1: no line
     return pd.DataFrame(
         {
-            "order_id": orders["order_id"].to_numpy()[mine],
+            "order_id": orders["order_id"].iloc[mine].to_numpy(),
             "order_date": _dates(orders["day"].to_numpy()[mine]),
             "status": _labels(orders["status"], mine),
             "document_type": _labels(lines["document_type"], first_row),

@@ -160,7 +160,8 @@ def lifecycle(frames: Frames, filters: Filters, lost_after_months: int = 6) -> p
         return np.bincount(customer[(day >= start) & (day <= end)], minlength=n) > 0
 
     first = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(first, customer, day)
+    starts = np.r_[True, customer[1:] != customer[:-1]] if len(customer) else np.zeros(0, bool)
+    first[customer[starts]] = day[starts]  # order_days: sorted by customer, then day
     in_period = any_in(period.start_day, period.end_day)
     before = first < period.start_day
     last = cadence(frames, period.end_day).last_order_day

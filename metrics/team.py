@@ -1,13 +1,15 @@
-"""Team performance: the leaderboard rolled up per salesperson (the customers' owner)."""
+"""Team performance (SPEC §4.5): the leaderboard rolled up per salesperson (the customers'
+owner), with new customers acquired and commission (SPEC §5, each salesperson's basis)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from data.frames import Frames
-from metrics.customers import leaderboard
-from metrics.filters import Filters
+from data.frames import Frames, month_of_days
+from metrics.commission import commission
+from metrics.customers import leaderboard, lifecycle
+from metrics.filters import Filters, period_of
 
 TEAM_COLUMNS = (
     "salesperson",
@@ -17,46 +19,102 @@ TEAM_COLUMNS = (
     "gross_profit",
     "gross_profit_margin",
     "confirmed_order_count",
+    "average_order_amount",
+    "new_customers",
     "customers",
     "active_customers",
     "at_risk_customers",
+    "commission_basis",
+    "commission",
 )
 
 
 def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
     """One row per salesperson in the frames (TEAM_COLUMNS), by Sales Amount descending.
 
-    Sums over the customers each owns; margin = Σ gross profit / Σ Sales Amount of lines with a
-    cost, as everywhere; gross profit is NaN (Unknown) when none of their sales has a cost.
+    Sums over the customers each owns: margin = Σ gross profit / Σ Sales Amount of lines with a
+    cost (NaN = Unknown); average order amount = confirmed order amount / confirmed orders;
+    new_customers = owned customers whose first confirmed order ever falls in the period;
+    commission = the salesperson's rate × adjusted sales of the period on their basis, from the
+    dated events of the orders they took (metrics.commission).
     """
     board = leaderboard(frames, filters)
+    new = lifecycle(frames, filters).set_index("customer_id")["new"]
     board = board.assign(
         known_sales=board["sales_amount"] * board["cost_coverage"].fillna(0.0),
         active=board["confirmed_order_count"] > 0,
         at_risk=board["status"].eq("at_risk"),
+        new=board["customer_id"].map(new).fillna(False).astype(bool),
     )
     grouped = board.groupby("owner", observed=True).agg(
         sales_amount=("sales_amount", "sum"),
         gross_profit=("gross_profit", lambda s: s.sum(min_count=1)),
         known_sales=("known_sales", "sum"),
         confirmed_order_count=("confirmed_order_count", "sum"),
+        confirmed_order_amount=("confirmed_order_amount", "sum"),
+        new_customers=("new", "sum"),
         customers=("customer_id", "size"),
         active_customers=("active", "sum"),
         at_risk_customers=("at_risk", "sum"),
     )
     people = frames.salespeople.set_index("code")
-    table = grouped.reindex(people.index).fillna(
-        {"sales_amount": 0.0, "known_sales": 0.0, "confirmed_order_count": 0, "customers": 0,
-         "active_customers": 0, "at_risk_customers": 0}
-    )  # fmt: skip
+    counts = (
+        "confirmed_order_count",
+        "new_customers",
+        "customers",
+        "active_customers",
+        "at_risk_customers",
+    )
+    table = grouped.reindex(people.index)
+    table = table.fillna({c: 0 for c in counts} | {"sales_amount": 0.0, "known_sales": 0.0,
+                                                   "confirmed_order_amount": 0.0})  # fmt: skip
     with np.errstate(invalid="ignore", divide="ignore"):
         table["gross_profit_margin"] = np.where(
             table["known_sales"] > 0, table["gross_profit"] / table["known_sales"], np.nan
         )
-    table = table.assign(salesperson_name=people["name"], team=people["team"])
+        table["average_order_amount"] = np.where(
+            table["confirmed_order_count"] > 0,
+            table["confirmed_order_amount"] / table["confirmed_order_count"],
+            np.nan,
+        )
+    period = period_of(frames, filters)
+    pay = commission(frames.events, frames.salespeople, period.start_day, period.end_day)
+    pay = pay.set_index("salesperson")
+    table = table.assign(
+        salesperson_name=people["name"],
+        team=people["team"],
+        commission_basis=pay["commission_basis"],
+        commission=pay["commission"],
+    )
     table = table.rename_axis("salesperson").reset_index()
+    table[list(counts)] = table[list(counts)].astype(np.int64)
     return (
         table[list(TEAM_COLUMNS)]
         .sort_values(["sales_amount", "salesperson"], ascending=[False, True], kind="stable")
         .reset_index(drop=True)
     )
+
+
+def new_customers_by_month(frames: Frames, filters: Filters) -> pd.DataFrame:
+    """Customers acquired per salesperson per month of the period: their first confirmed order
+    ever falls in that month. Columns: month (first day), salesperson, new_customers."""
+    table = lifecycle(frames, filters)
+    new_ids = set(table.loc[table["new"], "customer_id"])
+    customers = frames.customers
+    od = frames.order_days
+    first = od.drop_duplicates("customer")  # sorted by customer then day: first orders
+    codes = first["customer"].to_numpy()
+    ids = customers["customer_id"].to_numpy()[codes]
+    keep = np.isin(ids, list(new_ids))
+    months = month_of_days(first["day"].to_numpy()[keep])
+    out = pd.DataFrame({"month": months, "salesperson": customers["owner"].to_numpy()[codes][keep]})
+    out = (
+        out.groupby(["month", "salesperson"], dropna=False)
+        .size()
+        .rename("new_customers")
+        .reset_index()
+    )
+    out["month"] = (
+        (out["month"].to_numpy() - 1970 * 12).astype("datetime64[M]").astype("datetime64[s]")
+    )
+    return out

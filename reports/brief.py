@@ -16,21 +16,8 @@ import numpy as np
 import pandas as pd
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.shapes import Drawing, Rect, String
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import (
-    BaseDocTemplate,
-    Frame,
-    KeepInFrame,
-    PageTemplate,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from data.frames import Frames, from_day
 from metrics.customer_page import (
@@ -43,23 +30,28 @@ from metrics.customer_page import (
 )
 from metrics.filters import Filters, preset_period
 from metrics.kpis import compare
-
-MARGIN = 14 * mm
-WIDTH = A4[0] - 2 * MARGIN
-TOP_ITEMS = LAPSED = CROSS_SELL = 8  # rows per table
-SALES_COLOUR = colors.HexColor("#2c6fbb")
-PROFIT_COLOUR = colors.HexColor("#5cb85c")
-RISK = "#c0392b"
-MUTED = colors.HexColor("#6c757d")
-RULE = colors.HexColor("#dee2e6")
-FONT_SIZE, PAD = 8, 3  # table text size and cell padding (points)
-
-BASE = ParagraphStyle("base", fontName="Helvetica", fontSize=8.5, leading=11)
-TITLE = ParagraphStyle("title", parent=BASE, fontName="Helvetica-Bold", fontSize=17, leading=21)
-SECTION = ParagraphStyle(
-    "section", parent=BASE, fontName="Helvetica-Bold", fontSize=10, leading=13, spaceBefore=7
+from reports.pdf_parts import (
+    BASE,
+    HEIGHT,
+    MUTED,
+    PROFIT_COLOUR,
+    RISK,
+    RULE,
+    SALES_COLOUR,
+    SECTION,
+    SMALL,
+    TITLE,
+    WIDTH,
+    category_axis,
+    centred_note,
+    document,
+    fit,
+    money_axis,
+    no_padding,
+    table,
 )
-SMALL = ParagraphStyle("small", parent=BASE, fontSize=7, leading=9, textColor=MUTED)
+
+TOP_ITEMS = LAPSED = CROSS_SELL = 8  # rows per table
 
 
 def customer_brief_pdf(frames: Frames, customer_id: str, today_day: int) -> bytes:
@@ -101,17 +93,8 @@ def customer_brief_pdf(frames: Frames, customer_id: str, today_day: int) -> byte
         ),
     ]
     buffer = io.BytesIO()
-    height = A4[1] - 2 * MARGIN
-    page = Frame(MARGIN, MARGIN, WIDTH, height, 0, 0, 0, 0)  # no padding: WIDTH is all usable
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        pageTemplates=[PageTemplate(frames=[page])],
-        title=f"Customer brief: {header.name}",
-        creator="Sales by Customer",
-        invariant=True,  # the same data gives the same bytes
-    )
-    doc.build([KeepInFrame(WIDTH, height, story, mode="shrink")])
+    doc = document(buffer, f"Customer brief: {header.name}")  # same data, same bytes
+    doc.build([KeepInFrame(WIDTH, HEIGHT, story, mode="shrink")])
     return buffer.getvalue()
 
 
@@ -143,7 +126,7 @@ def _header(h, today) -> list:
     title = Table(
         [
             [
-                Paragraph(escape(_fit(h.name, WIDTH - 95, TITLE.fontSize, TITLE.fontName)), TITLE),
+                Paragraph(escape(fit(h.name, WIDTH - 95, TITLE.fontSize, TITLE.fontName)), TITLE),
                 Paragraph(
                     f"Customer brief<br/>as of {_date(today)}",
                     ParagraphStyle("r", parent=SMALL, alignment=2),
@@ -152,7 +135,7 @@ def _header(h, today) -> list:
         ],
         colWidths=[WIDTH - 90, 90],
     )
-    title.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_no_padding()]))
+    title.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *no_padding()]))
     return [title, Paragraph(" · ".join(facts), BASE), Paragraph(" · ".join(status), BASE)]
 
 
@@ -204,26 +187,12 @@ def _trend_chart(trend: pd.DataFrame) -> Drawing:
     chart.barSpacing = 0.5
     chart.groupSpacing = 2.5
     months = pd.DatetimeIndex(trend["month"])
-    chart.categoryAxis.categoryNames = [
-        m.strftime("%b %y") if m.month in (1, 4, 7, 10) else "" for m in months
-    ]
-    chart.categoryAxis.labels.fontName = "Helvetica"
-    chart.categoryAxis.labels.fontSize = 6.5
-    chart.categoryAxis.labels.dy = -2
-    chart.categoryAxis.tickUp = chart.categoryAxis.tickDown = 0
-    chart.categoryAxis.strokeColor = MUTED
+    category_axis(
+        chart.categoryAxis,
+        [m.strftime("%b %y") if m.month in (1, 4, 7, 10) else "" for m in months],
+    )
     top = float(np.nanmax(np.r_[sales, profit, 0.0]))
-    step = _nice_step(top / 5)
-    chart.valueAxis.valueStep = step
-    chart.valueAxis.valueMin = math.floor(float(np.nanmin(np.r_[profit, 0.0])) / step) * step
-    chart.valueAxis.valueMax = max(math.ceil(top / step), 1) * step
-    chart.valueAxis.labels.fontName = "Helvetica"
-    chart.valueAxis.labels.fontSize = 6.5
-    chart.valueAxis.labelTextFormat = _axis_money(top)
-    chart.valueAxis.strokeColor = MUTED
-    chart.valueAxis.visibleGrid = True
-    chart.valueAxis.gridStrokeColor = RULE
-    chart.valueAxis.gridStrokeWidth = 0.4
+    money_axis(chart.valueAxis, float(np.nanmin(np.r_[profit, 0.0])), top)
     drawing.add(chart)
     for i, (name, colour) in enumerate(
         (("Sales Amount", SALES_COLOUR), ("Gross Profit", PROFIT_COLOUR))
@@ -232,17 +201,7 @@ def _trend_chart(trend: pd.DataFrame) -> Drawing:
         drawing.add(Rect(x, height - 12, 8, 8, fillColor=colour, strokeColor=None))
         drawing.add(String(x + 11, height - 11, name, fontName="Helvetica", fontSize=7.5))
     if not sales.any():
-        drawing.add(
-            String(
-                WIDTH / 2,
-                height / 2,
-                "No sales in these 36 months",
-                fontName="Helvetica",
-                fontSize=9,
-                fillColor=MUTED,
-                textAnchor="middle",
-            )
-        )
+        centred_note(drawing, "No sales in these 36 months")
     return drawing
 
 
@@ -294,45 +253,8 @@ def _cross_sell(table: pd.DataFrame) -> Table:
 def _table(
     header: list[str], rows: list[list[str]], shares: list[float], empty: str, text_columns=2
 ):
-    """A small table: the first `text_columns` columns left-aligned, the rest (numbers) right."""
-    if not rows:
-        return Paragraph(empty, ParagraphStyle("empty", parent=BASE, textColor=MUTED))
-    widths = [WIDTH * s for s in shares]
-    rows = [
-        [_fit(cell, width - 2 * PAD, FONT_SIZE) for cell, width in zip(row, widths, strict=True)]
-        for row in rows
-    ]
-    table = Table([header, *rows], colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), "Helvetica", FONT_SIZE),
-                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.5),
-                ("TEXTCOLOR", (0, 0), (-1, 0), MUTED),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.6, MUTED),
-                ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
-                ("ALIGN", (text_columns, 0), (-1, -1), "RIGHT"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                ("LEFTPADDING", (0, 0), (-1, -1), PAD),
-                ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
-            ]
-        )
-    )
-    return table
-
-
-def _no_padding() -> list:
-    return [(f"{side}PADDING", (0, 0), (-1, -1), 0) for side in ("LEFT", "RIGHT", "TOP", "BOTTOM")]
-
-
-def _fit(text: str, width: float, size: float, font: str = "Helvetica") -> str:
-    """Text shortened with an ellipsis until it fits `width` points, so nothing overflows."""
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    """A small table over the page's width, shared out by `shares`."""
+    return table(header, rows, [WIDTH * s for s in shares], empty, text_columns)
 
 
 def _money(value: float | None) -> str:
@@ -364,15 +286,3 @@ def _date(value) -> str:
         return "—"
     day = pd.Timestamp(value)
     return f"{day.day} {day:%b %Y}"
-
-
-def _nice_step(raw: float) -> float:
-    """The smallest of 1, 2, 5 × 10^k (at least 1) not below `raw`: round axis steps."""
-    power = 10 ** math.floor(math.log10(max(raw, 1.0)))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-
-
-def _axis_money(top: float):
-    if top >= 10_000:
-        return lambda v: f"£{v / 1000:,.0f}k"
-    return lambda v: f"£{v:,.0f}"
