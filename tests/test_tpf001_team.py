@@ -1,0 +1,57 @@
+"""Team performance: a manager sees only their team; numbers roll up the leaderboard."""
+
+from datetime import date
+
+import pytest
+
+from app import create_dash
+from data.access import Scope, scoped
+from data.db import make_engine, read_tables
+from data.frames import build_frames, to_day
+from metrics.commission import commission
+from metrics.customers import leaderboard
+from metrics.filters import Filters
+from metrics.team import team_performance
+from tests.conftest import sign_in
+
+YEAR = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
+
+
+@pytest.fixture(scope="module")
+def frames(demo_db):
+    return build_frames(read_tables(make_engine(demo_db)))
+
+
+def test_tpf001_team_rows_add_up_to_the_leaderboard_and_commission(frames):
+    table = team_performance(frames, YEAR).set_index("salesperson")
+    board = leaderboard(frames, YEAR)
+    assert table["sales_amount"].sum() == pytest.approx(board["sales_amount"].sum())
+    assert table["customers"].sum() == len(board)
+    sp01 = board[board["owner"] == "SP01"]
+    assert table.loc["SP01", "sales_amount"] == pytest.approx(sp01["sales_amount"].sum())
+    assert table.loc["SP01", "at_risk_customers"] == (sp01["status"] == "at_risk").sum()
+    pay = commission(frames.events, frames.salespeople, to_day(YEAR.start), to_day(YEAR.end))
+    pay = pay.set_index("salesperson")
+    assert table["commission"].to_dict() == pytest.approx(pay["commission"].to_dict())
+
+
+def test_tpf002_manager_sees_only_their_team(frames):
+    north = scoped(frames, Scope("manager", team="North"))
+    table = team_performance(north, YEAR)
+    assert set(table["team"]) == {"North"}
+    assert set(table["salesperson"]) == set(
+        frames.salespeople.loc[frames.salespeople["team"] == "North", "code"]
+    )
+
+
+def test_tpf003_browser_manager_sees_their_team_only(dash_duo, demo_db, frames):
+    dash_duo.start_server(create_dash({"DATABASE_URL": demo_db}), navigate=False)
+    sign_in(dash_duo, "manager")
+    dash_duo.wait_for_text_to_equal("h1", "Team performance")
+    dash_duo.wait_for_element("#team-grid .ag-row")
+    names = {
+        c.text for c in dash_duo.find_elements("#team-grid .ag-cell[col-id='salesperson_name']")
+    }
+    people = frames.salespeople
+    assert names == set(people.loc[people["team"] == "North", "name"])
+    assert dash_duo.get_logs() == []
