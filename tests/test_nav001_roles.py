@@ -6,10 +6,22 @@ from app import create_dash
 from tests.conftest import sign_in
 
 LANDINGS = {
-    "leader": ("/", "Overview", ["Overview", "Team performance", "Sales by Customer"]),
-    "manager": ("/team", "Team performance", ["Overview", "Team performance", "Sales by Customer"]),
-    "sales": ("/my-customers", "My customers", ["My customers", "Sales by Customer"]),
-    "admin": ("/admin", "Admin", ["Overview", "Sales by Customer", "Admin"]),
+    "leader": (
+        "/",
+        "Overview",
+        ["Overview", "Team performance", "Sales by Customer", "Leaderboard"],
+    ),
+    "manager": (
+        "/team",
+        "Team performance",
+        ["Overview", "Team performance", "Sales by Customer", "Leaderboard"],
+    ),
+    "sales": (
+        "/my-customers",
+        "My customers",
+        ["My customers", "Sales by Customer", "Leaderboard"],
+    ),
+    "admin": ("/admin", "Admin", ["Overview", "Sales by Customer", "Leaderboard", "Admin"]),
 }
 
 
