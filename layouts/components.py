@@ -94,6 +94,14 @@ def kpi_card(
     )  # fmt: skip
 
 
+# Every grid column: sortable, filterable, resizable; CSV exports carry the raw numbers, not the
+# formatted text ("£1,234.50" would not read back as a number).
+DEFAULT_COLUMN = {
+    "sortable": True,
+    "filter": True,
+    "resizable": True,
+    "useValueFormatterForExport": False,
+}
 # Grid value formatters (d3 in the browser); null reads "Unknown", as in layouts.formatting.
 MONEY_CELL = {
     "function": "params.value == null ? 'Unknown' : '£' + d3.format(',.2f')(params.value)"
@@ -110,7 +118,7 @@ def grid(
         id=grid_id,
         rowData=table.to_dict("records"),
         columnDefs=columns,
-        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        defaultColDef=DEFAULT_COLUMN,
         dashGridOptions={"animateRows": False, **options},
         csvExportParams={"fileName": f"{grid_id}.csv"},
         style={"height": f"{height}px"},

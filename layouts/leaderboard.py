@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import MONEY_CELL, PERCENT_CELL, page_header
+from layouts.components import DEFAULT_COLUMN, MONEY_CELL, PERCENT_CELL, page_header
 
 QUICK_FILTERS = {"all": "All", "active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
 NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
@@ -114,7 +114,7 @@ def layout(filter_bar: html.Div, column_state: list[dict] | None) -> dbc.Contain
                 rowData=[],
                 columnDefs=column_defs(),
                 columnState=column_state,
-                defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                defaultColDef=DEFAULT_COLUMN,
                 dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True},
                 getRowId="params.data.customer_id",
                 style={"height": "560px"},

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import chart, page_header
+from layouts.components import DEFAULT_COLUMN, chart, page_header
 
 BAR_KPIS = {
     "sales_amount": "Sales Amount",
@@ -80,7 +80,7 @@ def layout(filter_bar: html.Div) -> dbc.Container:
                 id=ids.SBC_MATRIX,
                 rowData=[],
                 columnDefs=[],
-                defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                defaultColDef=DEFAULT_COLUMN,
                 dashGridOptions={
                     "animateRows": False,
                     "getRowId": {"function": "params.data.row_id"},
