@@ -50,12 +50,7 @@ def layout(filter_bar: html.Div) -> dbc.Container:
                 id=ids.TEAM_GRID,
                 rowData=[],
                 columnDefs=COLUMNS,
-                defaultColDef={
-                    "sortable": True,
-                    "filter": True,
-                    "resizable": True,
-                    "type": "numericColumn",
-                },  # fmt: skip
+                defaultColDef=DEFAULT_COLUMN,
                 dashGridOptions={"animateRows": False},
                 csvExportParams={"fileName": "team-performance.csv"},
                 style={"height": "480px"},
