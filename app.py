@@ -75,6 +75,7 @@ def main() -> None:
         add_demo_users(engine)
     if is_demo(engine):
         print(demo_credentials_text())
+    app.server.extensions["sales_store"].frames()  # load now, not on the first visitor's request
     app.run(host="127.0.0.1", port=int(os.environ.get("PORT", 8050)), debug=False)
 
 
