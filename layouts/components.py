@@ -101,6 +101,8 @@ DEFAULT_COLUMN = {
     "filter": True,
     "resizable": True,
     "useValueFormatterForExport": False,
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
 }
 # Grid value formatters (d3 in the browser); null reads "Unknown", as in layouts.formatting.
 MONEY_CELL = {

@@ -52,7 +52,7 @@ def pareto(top: pd.DataFrame, selected: tuple[str, ...] = ()) -> go.Figure:
     figure.update_layout(
         **LAYOUT, title=title, clickmode="event+select",
         yaxis=dict(title="Sales Amount", tickprefix="£", tickformat=",.0f"),
-        yaxis2=dict(overlaying="y", side="right", tickformat=".0%", range=[0, 1.05],
+        yaxis2=dict(overlaying="y", side="right", tickformat=".0%", range=[0, 1.05], dtick=0.2,
                     showgrid=False),
         xaxis=_names_axis(top),
     )  # fmt: skip
