@@ -67,32 +67,8 @@ def filter_bar(
     )
     more = [_multi(key, label, state, options) for key, label in MORE.items()]
     more += [
-        dbc.Col(
-            [
-                dbc.Label("Order amount from", className="small mb-0"),
-                dbc.Input(
-                    id=ids.FILTER_AMOUNT_MIN,
-                    type="number",
-                    value=f.order_amount_min,
-                    debounce=True,
-                    size="sm",
-                ),
-            ],
-            md=2,
-        ),  # fmt: skip
-        dbc.Col(
-            [
-                dbc.Label("to", className="small mb-0"),
-                dbc.Input(
-                    id=ids.FILTER_AMOUNT_MAX,
-                    type="number",
-                    value=f.order_amount_max,
-                    debounce=True,
-                    size="sm",
-                ),
-            ],
-            md=2,
-        ),  # fmt: skip
+        _amount(ids.FILTER_AMOUNT_MIN, "Order amount from", f.order_amount_min),
+        _amount(ids.FILTER_AMOUNT_MAX, "to", f.order_amount_max),
     ]
     chosen = dict(f.custom)
     more += [
@@ -122,6 +98,16 @@ def filter_bar(
             html.Div(id=ids.FILTER_MESSAGES, className="mt-2"),
         ],
         className="filter-bar border-bottom pb-2 mb-3",
+    )
+
+
+def _amount(control_id: str, label: str, value: float | None) -> dbc.Col:
+    return dbc.Col(
+        [
+            dbc.Label(label, className="small mb-0"),
+            dbc.Input(id=control_id, type="number", value=value, debounce=True, size="sm"),
+        ],
+        md=2,
     )
 
 

@@ -19,15 +19,7 @@ from metrics.sums import customer_sums, line_sums, revenue_rows
 CUSTOMER_MONTH_ITEM_COLUMNS = ("month", "item_id", "item_name", *AMOUNT_COLUMNS)
 DENSE_CELLS = 1 << 22  # customers × months up to which the top matrix is built in one pass
 MATRIX_COLUMNS = ("kpis", "months", "categories")
-MATRIX_KPIS = (
-    "sales_amount",
-    "sales_quantity",
-    "cost_amount",
-    "cost_amount_non_inv",
-    "gross_profit",
-    "gross_profit_margin",
-    "cost_coverage",
-)
+MATRIX_KPIS = tuple(c for c in AMOUNT_COLUMNS if c != "average_cost_price")
 
 
 def matrix(
