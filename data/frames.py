@@ -54,7 +54,7 @@ class Frames:
 
     lines: day (int32 days since 1970-01-01), month (int32 year*12+month-1), order, customer, item
         (int32 codes), line_no, order_status, line_status and the order and item dimensions
-        (categoricals), quantity, sales_amount, cost_amount (NaN = unknown cost), cost_non_inv,
+        (categoricals), customisation (made-to-order options, categorical), quantity, sales_amount, cost_amount (NaN = unknown cost), cost_non_inv,
         order_amount (the whole order's amount), revenue (bool: counts as revenue),
         in_order_amount (bool: line counts in its order's amount).
     customers: CUSTOMER_COLUMNS, team (the owner's team), then one column per custom field.
@@ -181,6 +181,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         columns[dim] = pd.Categorical.from_codes(
             cat.cat.codes.to_numpy()[item_of_line], cat.cat.categories
         )
+    columns["customisation"] = _categorical(lines_t["customisation"])  # made-to-order options
     columns.update(
         quantity=quantity,
         sales_amount=sales_amount,

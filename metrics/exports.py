@@ -8,6 +8,7 @@ from data.frames import Frames
 from metrics.customers import LEADERBOARD_COLUMNS, leaderboard
 from metrics.filters import Filters
 from metrics.kpis import kpis
+from metrics.reports import SALES_REPORTS
 
 
 def kpis_table(frames: Frames, filters: Filters) -> pd.DataFrame:
@@ -22,7 +23,9 @@ def leaderboard_table(frames: Frames, filters: Filters) -> pd.DataFrame:
     return table
 
 
-REPORTS = {"kpis": kpis_table, "leaderboard": leaderboard_table}
+# The sales reports of SPEC §5 with their default options (Sales by Date by day, Sell Through by
+# item without unsold items, Made to Order over made-to-order lines); first column = row label.
+REPORTS = {"kpis": kpis_table, "leaderboard": leaderboard_table, **SALES_REPORTS}
 
 
 def to_csv(table: pd.DataFrame) -> str:

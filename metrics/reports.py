@@ -1,0 +1,622 @@
+"""The sales report family of SPEC §5: one pure function per report, frames and filters in, a table out.
+
+Every report returns one row per value of its dimension, the row's label first (a column named after
+the dimension: date, channel, category, ...), then REPORT_COLUMNS:
+
+- sales_amount, sales_quantity, cost_amount, gross_profit, gross_profit_margin, average_cost_price,
+  cost_coverage: SPEC §3 over the row's revenue lines (confirmed orders, lines neither cancelled nor
+  returned), by metrics.amounts.amount_columns; where no revenue line of a row has a cost, cost,
+  profit and margin are NaN (Unknown, never 0);
+- orders: distinct orders with a revenue line in the row; customers: distinct customers of those.
+
+Rows are the dimension values with at least one revenue line in the selection (Sales by Date: every
+day / week / month of the period, zeros included; Sell Through with include_unsold: plus catalogue
+items without sales); lines missing the value form one row labelled N/A. Each report applies every
+filter it is given (the screens pass only those REPORT_FILTERS lists), so Σ sales_amount over the
+rows = the Overview's Sales Amount (metrics.kpis.kpis) for the same filters — except Sales by User
+(orders without a salesperson are omitted) and Made to Order (made-to-order lines only, unless
+all_products=True).
+
+Rows narrower than a Filters field can say (the "user" of an order, an item, a product, a
+customisation) are chosen with ROW_KEYS keyword arguments that every report and the "matching"
+lists take: salesperson (the order's salesperson code, not the customer's owner), item (item_id),
+product (product_id; an item without one is its own product) and customisation (text; N/A =
+none). Each takes one value or a sequence. `row_filters` turns a report row into the filters and
+keywords that describe it, for row links and the matching lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from data.frames import EPOCH, Frames, month_of_days, to_day
+from metrics.amounts import amount_columns
+from metrics.commission import EVENTS, commission
+from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
+from metrics.selection import Selection, select
+from metrics.sums import line_sums
+
+REPORT_COLUMNS = (
+    "sales_amount",
+    "sales_quantity",
+    "orders",
+    "customers",
+    "cost_amount",
+    "gross_profit",
+    "gross_profit_margin",
+    "average_cost_price",
+    "cost_coverage",
+)
+DATE_BUCKETS = ("day", "week", "month")
+ROW_KEYS = ("salesperson", "item", "product", "customisation")
+ITEM_DIMENSIONS = {
+    "categories": "category",
+    "brands": "brand",
+    "collections": "collection",
+    "suppliers": "supplier",
+    "departments": "department",
+}
+ORDER_FILTERS = ("channels", "sources", "devices", "document_types")  # order-level line filters
+# Filters of SPEC §5 per report: the Filters fields its screen enables (plus the row keyword
+# `salesperson` for Sales by Department's "user"). The functions apply whatever they are given.
+_ALL = tuple(f.name for f in fields(Filters))
+_DATES = ("start", "end")
+REPORT_FILTERS: dict[str, tuple[str, ...]] = {
+    "sales-by-date": _ALL,
+    "sales-by-channel": _DATES,
+    "sales-by-category": tuple(f for f in _ALL if f != "categories"),
+    "sales-by-brand": tuple(f for f in _ALL if f != "brands"),
+    "sales-by-collection": tuple(f for f in _ALL if f != "collections"),
+    "sales-by-supplier": tuple(f for f in _ALL if f != "suppliers"),
+    "sales-by-user": (*_DATES, "sources", "devices", "channels"),
+    "sales-by-department": (*_DATES, "sources", "devices", "channels"),
+    "sell-through": _ALL,
+    "made-to-order": _ALL,
+}
+
+RowValue = str | Sequence[str] | None
+
+
+# --- the reports ---------------------------------------------------------------------------------
+
+
+def sales_by_date(
+    frames: Frames, filters: Filters, by: str = "day", **row: RowValue
+) -> pd.DataFrame:
+    """One row per day / week (Monday to Sunday) / calendar month of the filters' period, in date
+    order, zeros included. Columns: date (the period's first day as YYYY-MM-DD, which for the first
+    week or month may fall before the filters' start), REPORT_COLUMNS."""
+    if by not in DATE_BUCKETS:
+        raise ValueError(f"unknown date grouping {by!r}; use one of {DATE_BUCKETS}")
+    selection = select_row(frames, filters, **row)
+    start, end = selection.period.start_day, selection.period.end_day
+    day = selection.values("day").astype(np.int64)
+    if by == "day":
+        starts = np.arange(start, end + 1)
+        group = day - start
+    elif by == "week":
+        first = _monday(start)
+        starts = np.arange(first, _monday(end) + 1, 7)
+        group = (_monday(day) - first) // 7
+    else:
+        first, last = month_of_days(np.array([start, end]))
+        starts = _month_first_days(np.arange(first, last + 1))
+        group = selection.values("month").astype(np.int64) - first
+    table, _ = _table(selection, group, len(starts))
+    labels = np.datetime_as_string(starts.astype("datetime64[D]"))
+    table.insert(0, "date", labels.astype(object))
+    return table
+
+
+def sales_by_channel(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """One row per channel value (each store, web, phone, each marketplace; N/A for none), by
+    Sales Amount descending. Columns: channel, REPORT_COLUMNS."""
+    return _by_column(frames, filters, "channel", row)
+
+
+def sales_by_category(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """One row per item category (N/A for none), by Sales Amount descending. Columns: category,
+    REPORT_COLUMNS."""
+    return _by_column(frames, filters, "category", row)
+
+
+def sales_by_brand(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """As sales_by_category, per brand. Columns: brand, REPORT_COLUMNS."""
+    return _by_column(frames, filters, "brand", row)
+
+
+def sales_by_collection(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """As sales_by_category, per collection. Columns: collection, REPORT_COLUMNS."""
+    return _by_column(frames, filters, "collection", row)
+
+
+def sales_by_supplier(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """As sales_by_category, per supplier. Columns: supplier, REPORT_COLUMNS."""
+    return _by_column(frames, filters, "supplier", row)
+
+
+def sales_by_department(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """As sales_by_category, per department. Columns: department, REPORT_COLUMNS."""
+    return _by_column(frames, filters, "department", row)
+
+
+USER_COLUMNS = (
+    "salesperson",
+    "salesperson_name",
+    "team",
+    *EVENTS,
+    "commission_basis",
+    "adjusted_sales",
+    "commission_rate",
+    "commission",
+    *REPORT_COLUMNS,
+)
+
+
+def sales_by_user(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """One row per salesperson who took an order (the order's salesperson; orders without one are
+    omitted) with a revenue line in the selection or a sales event in the period; by Sales Amount
+    descending. Columns: USER_COLUMNS.
+
+    - sold ... refunded, adjusted_sales, commission: dated by their events, not the order date
+      (SPEC §5): metrics.commission.commission over frames.events for the period, of the orders
+      the customer-level and order-level filters (channel, source, device, document type, order
+      amount) keep, whenever they were placed. Item-level filters (category, ... and the item /
+      product / customisation keywords) do not narrow them: an event is an order line's value
+      without its item.
+    - REPORT_COLUMNS: the lines of the orders the salesperson took, dated in the period (order
+      date), as every other report; so Σ sales_amount = the Overview's Sales Amount less that of
+      the orders without a salesperson.
+    A code on orders but not in frames.salespeople (e.g. outside a manager's team) has no name,
+    basis or rate, and its commission is NaN (Unknown).
+    """
+    selection = select_row(frames, filters, **row)
+    people = _people(frames)
+    codes = selection.codes("salesperson")
+    person = pd.Index(people["code"]).get_indexer(frames.lines["salesperson"].cat.categories)
+    group = np.where(codes < 0, len(people), np.append(person, len(people))[codes])
+    table, revenue_lines = _table(selection, group, len(people) + 1)
+    table, revenue_lines = table.iloc[:-1].reset_index(drop=True), revenue_lines[:-1]
+
+    period = selection.period
+    pay = commission(_events(frames, selection, filters), people, period.start_day, period.end_day)
+    table = pd.concat([pay.reset_index(drop=True), table], axis=1)[list(USER_COLUMNS)]
+    keep = (revenue_lines > 0) | (table[list(EVENTS)].to_numpy() != 0).any(axis=1)
+    if row.get("salesperson") is not None:
+        keep &= table["salesperson"].isin(_values(row["salesperson"])).to_numpy()
+    return _ranked(table[keep], "salesperson")
+
+
+ITEM_COLUMNS = ("item", "name", "variant", "product", *ITEM_DIMENSIONS.values(), "in_catalogue")
+PRODUCT_COLUMNS = ("product", "name", "variants", *ITEM_DIMENSIONS.values())
+
+
+def sell_through(
+    frames: Frames,
+    filters: Filters,
+    combine_variants: bool = False,
+    include_unsold: bool = False,
+    **row: RowValue,
+) -> pd.DataFrame:
+    """One row per item (variant / SKU), or per product with combine_variants; by Sales Amount
+    descending. Columns: ITEM_COLUMNS (or PRODUCT_COLUMNS), REPORT_COLUMNS.
+
+    An item deleted from the catalogue is reported under its SKU and as-sold name, with N/A for
+    its dimensions and in_catalogue False; it is its own product. include_unsold adds the
+    catalogue items (products) the item-level filters and keywords keep that have no sales in
+    the selection, with zeros. Product rows take the name (less the variant), dimensions and
+    product of the product's first item; variants = how many items the product has.
+    """
+    selection = select_row(frames, filters, **row)
+    items = frames.items
+    if combine_variants:
+        of_item, labels = pd.factorize(_product_keys(items))
+        first = np.unique(of_item, return_index=True)[1]
+        info = pd.DataFrame(
+            {
+                "product": np.asarray(labels, dtype=object),
+                "name": _product_names(items)[first],
+                "variants": np.bincount(of_item, minlength=len(labels)),
+                **{c: _dimension(items, c)[first] for c in ITEM_DIMENSIONS.values()},
+            }
+        )
+    else:
+        of_item = np.arange(len(items))
+        info = pd.DataFrame(
+            {
+                "item": items["item_id"].to_numpy(dtype=object),
+                "name": items["name"].to_numpy(dtype=object),
+                "variant": items["variant"].to_numpy(dtype=object),
+                "product": _product_keys(items),
+                **{c: _dimension(items, c) for c in ITEM_DIMENSIONS.values()},
+                "in_catalogue": items["in_catalogue"].to_numpy(bool),
+            }
+        )
+    table, revenue_lines = _table(selection, of_item[selection.values("item")], len(info))
+    keep = revenue_lines > 0
+    if include_unsold and row.get("customisation") is None:
+        unsold = items["in_catalogue"].to_numpy(bool) & _items_kept(frames, filters, row)
+        keep |= np.bincount(of_item[unsold], minlength=len(info)) > 0
+    return _ranked(pd.concat([info, table], axis=1)[keep], info.columns[0])
+
+
+MADE_TO_ORDER_COLUMNS = ("product", "customisation", "name")
+
+
+def made_to_order(
+    frames: Frames, filters: Filters, all_products: bool = False, **row: RowValue
+) -> pd.DataFrame:
+    """One row per product × customisation combination sold, by Sales Amount descending.
+    Columns: MADE_TO_ORDER_COLUMNS (name: the product's), REPORT_COLUMNS.
+
+    Lines count when their item is made to order or they carry a customisation text (a deleted
+    item keeps its customisation); a made-to-order item sold without one is its N/A row.
+    all_products=True takes every line (other products under N/A), so the rows add up to the
+    Overview's Sales Amount. Reads the line column `customisation` (all N/A while frames lack it).
+    """
+    selection = select_row(frames, filters, **row)
+    items = frames.items
+    custom_codes, custom_labels = _customisations(frames)
+    if not all_products:
+        made = items["made_to_order"].fillna(False).to_numpy(bool)
+        part = made[_part(selection, "item")] | (custom_codes[selection.lo : selection.hi] >= 0)
+        selection = _narrowed(selection, part)
+    product, products = pd.factorize(_product_keys(items))
+    width = len(custom_labels) + 1  # slot len(custom_labels) = no customisation
+    custom = custom_codes[selection.lo : selection.hi]
+    custom = custom if selection.mask is None else custom[selection.mask]
+    custom = np.where(custom < 0, len(custom_labels), custom).astype(np.int64)
+    pair = product[selection.values("item")].astype(np.int64) * width + custom
+    cells, group = _compact(pair, len(products) * width)
+    table, revenue_lines = _table(selection, group, len(cells))
+    first = np.unique(product, return_index=True)[1]
+    info = pd.DataFrame(
+        {
+            "product": np.asarray(products, dtype=object)[cells // width],
+            "customisation": np.append(custom_labels, NOT_AVAILABLE)[cells % width],
+            "name": _product_names(items)[first][cells // width],
+        }
+    )
+    table = pd.concat([info, table], axis=1)[revenue_lines > 0]
+    return _ranked(table, "product", "customisation")
+
+
+# --- the lists behind a row ----------------------------------------------------------------------
+
+
+def matching_customers(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """The customers behind a report row (`filters` and ROW_KEYS describing the row, e.g. from
+    row_filters): one row per customer with a revenue line there, by Sales Amount descending.
+    Columns: customer_id, customer_name, REPORT_COLUMNS but customers."""
+    selection = select_row(frames, filters, **row)
+    customers = frames.customers
+    table, revenue_lines = _table(selection, selection.values("customer"), len(customers))
+    table.insert(0, "customer_id", customers["customer_id"].to_numpy(dtype=object))
+    table.insert(1, "customer_name", customers["name"].to_numpy(dtype=object))
+    return _ranked(table[revenue_lines > 0].drop(columns="customers"), "customer_id")
+
+
+def matching_products(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
+    """The products behind a report row: sell_through by product for the row's filters and
+    keywords. Columns: PRODUCT_COLUMNS, REPORT_COLUMNS."""
+    return sell_through(frames, filters, combine_variants=True, **row)
+
+
+def row_filters(
+    frames: Frames, report: str, row: Mapping, filters: Filters, by: str = "day"
+) -> tuple[Filters, dict[str, str]]:
+    """The filters and ROW_KEYS keywords that describe one row of a report (a mapping with the
+    row's label columns), given the filters the report ran with: the target of the row's link
+    and the input of matching_customers / matching_products. A Sales by Date row narrows the
+    period to its day / week / month (within the report's period); `by` as the report's."""
+    if report == "sales-by-date":
+        period = period_of(frames, filters)
+        start = to_day(date.fromisoformat(str(row["date"])))
+        if by == "day":
+            end = start
+        elif by == "week":
+            end = start + 6
+        else:
+            end = int(_month_first_days(month_of_days(np.array([start])) + 1)[0]) - 1
+        narrowed = Period(max(start, period.start_day), min(end, period.end_day))
+        return replace(filters, start=narrowed.start, end=narrowed.end), {}
+    dimension = report.removeprefix("sales-by-")
+    field = {**{v: k for k, v in ITEM_DIMENSIONS.items()}, "channel": "channels"}.get(dimension)
+    if field:
+        return replace(filters, **{field: (str(row[dimension]),)}), {}
+    if report == "sales-by-user":
+        return filters, {"salesperson": str(row["salesperson"])}
+    if report == "sell-through":
+        key = "item" if "item" in row else "product"
+        return filters, {key: str(row[key])}
+    if report == "made-to-order":
+        return filters, {"product": str(row["product"]), "customisation": str(row["customisation"])}
+    raise ValueError(f"unknown report {report!r}")
+
+
+def accepted_filters(report: str, filters: Filters) -> Filters:
+    """`filters` with every field the report does not accept (REPORT_FILTERS) cleared."""
+    accepted = REPORT_FILTERS[report]
+    cleared = {f.name: f.default for f in fields(Filters) if f.name not in accepted}
+    return replace(filters, **cleared)
+
+
+SALES_REPORTS: dict[str, Callable[..., pd.DataFrame]] = {
+    "sales-by-date": sales_by_date,
+    "sales-by-channel": sales_by_channel,
+    "sales-by-category": sales_by_category,
+    "sales-by-brand": sales_by_brand,
+    "sales-by-collection": sales_by_collection,
+    "sales-by-supplier": sales_by_supplier,
+    "sales-by-user": sales_by_user,
+    "sales-by-department": sales_by_department,
+    "sell-through": sell_through,
+    "made-to-order": made_to_order,
+}
+
+
+# --- selection -----------------------------------------------------------------------------------
+
+
+def select_row(
+    frames: Frames,
+    filters: Filters,
+    *,
+    salesperson: RowValue = None,
+    item: RowValue = None,
+    product: RowValue = None,
+    customisation: RowValue = None,
+) -> Selection:
+    """metrics.selection.select, narrowed further by the ROW_KEYS keywords given (None = any)."""
+    selection = select(frames, filters)
+    keep: np.ndarray | None = None
+
+    def narrow(part: np.ndarray) -> None:
+        nonlocal keep
+        keep = part if keep is None else keep & part
+
+    lines = frames.lines
+    if salesperson is not None:
+        column = lines["salesperson"]
+        allowed = _allowed(column.cat.categories, _values(salesperson))
+        narrow(allowed[_part(selection, "salesperson", codes=True).astype(np.int64) + 1])
+    if item is not None or product is not None:
+        narrow(_item_allowed(frames, item, product)[_part(selection, "item")])
+    if customisation is not None:
+        codes, labels = _customisations(frames)
+        allowed = _allowed(pd.Index(labels), _values(customisation))
+        narrow(allowed[codes[selection.lo : selection.hi].astype(np.int64) + 1])
+    return selection if keep is None else _narrowed(selection, keep)
+
+
+def _narrowed(selection: Selection, part: np.ndarray) -> Selection:
+    """The selection further narrowed by `part` (a bool per line of the period slice)."""
+    mask = part if selection.mask is None else selection.mask & part
+    return replace(selection, mask=mask, line_filtered=True)
+
+
+def _part(selection: Selection, column: str, codes: bool = False) -> np.ndarray:
+    """A line column (or a categorical's codes) over the whole period slice, unmasked."""
+    values = selection.frames.lines[column]
+    values = values.cat.codes if codes else values
+    return values.to_numpy()[selection.lo : selection.hi]
+
+
+def _values(value: RowValue) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _allowed(categories: pd.Index, wanted: tuple[str, ...]) -> np.ndarray:
+    """Lookup over codes + 1 (slot 0 = missing): True for the wanted values (N/A = missing)."""
+    table = np.zeros(len(categories) + 1, dtype=bool)
+    found = categories.get_indexer([w for w in wanted if w != NOT_AVAILABLE])
+    table[found[found >= 0] + 1] = True
+    table[0] = NOT_AVAILABLE in wanted
+    return table
+
+
+def _item_allowed(frames: Frames, item: RowValue, product: RowValue) -> np.ndarray:
+    """Bool per item code: matches the item and product keywords given."""
+    items = frames.items
+    keep = np.ones(len(items), dtype=bool)
+    if item is not None:
+        keep &= items["item_id"].isin(_values(item)).to_numpy()
+    if product is not None:
+        keep &= np.isin(_product_keys(items), _values(product))
+    return keep
+
+
+def _items_kept(frames: Frames, filters: Filters, row: Mapping) -> np.ndarray:
+    """Bool per item code: passes the item-level filters and the item / product keywords."""
+    items = frames.items
+    keep = _item_allowed(frames, row.get("item"), row.get("product"))
+    for field, column in ITEM_DIMENSIONS.items():
+        wanted = getattr(filters, field)
+        if wanted:
+            codes = items[column].cat.codes.to_numpy().astype(np.int64)
+            keep &= _allowed(items[column].cat.categories, wanted)[codes + 1]
+    return keep
+
+
+def _customisations(frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+    """(code per line, -1 = none; the customisation texts) of the line column `customisation`."""
+    lines = frames.lines
+    if "customisation" not in lines:
+        return np.full(len(lines), -1, dtype=np.int32), np.array([], dtype=object)
+    column = lines["customisation"]
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object).where(column.notna(), None).astype("category")
+    return column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
+
+
+# --- the table engine ----------------------------------------------------------------------------
+
+
+def _by_column(frames: Frames, filters: Filters, column: str, row: Mapping) -> pd.DataFrame:
+    """REPORT_COLUMNS per value of a categorical line column, N/A for missing values."""
+    selection = select_row(frames, filters, **row)
+    categories = frames.lines[column].cat.categories
+    codes = selection.codes(column).astype(np.int64)
+    group = np.where(codes < 0, len(categories), codes)
+    table, revenue_lines = _table(selection, group, len(categories) + 1)
+    table.insert(0, column, [*map(str, categories), NOT_AVAILABLE])
+    return _ranked(table[revenue_lines > 0], column)
+
+
+def _table(selection: Selection, group: np.ndarray, groups: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """(REPORT_COLUMNS per group code 0..groups-1 of each selected line, revenue lines per group)."""
+    frames = selection.frames
+    sums = line_sums(selection, group, groups)
+    table = amount_columns(sums)
+    revenue = selection.values("revenue")
+    key = group[revenue].astype(np.int64)
+    order = selection.values("order")[revenue]
+    customer = selection.values("customer")[revenue]
+    table["orders"] = _distinct(key, order, groups, len(frames.orders), by_other=True)
+    table["customers"] = _distinct(key, customer, groups, len(frames.customers), by_other=False)
+    return table[list(REPORT_COLUMNS)], sums["revenue_lines"]
+
+
+def _distinct(
+    group: np.ndarray, other: np.ndarray, groups: int, n_other: int, by_other: bool
+) -> np.ndarray:
+    """How many distinct `other` codes each group has. A bitmap when groups × n_other is small,
+    else a sort of the pair keys; by_other puts `other` first in the key (cheaper when the lines
+    are already in `other` order, as orders are)."""
+    if groups * n_other <= max(8 * len(group), 1 << 16):
+        seen = np.zeros(groups * n_other, dtype=bool)
+        seen[other.astype(np.int64) * groups + group] = True
+        return seen.reshape(n_other, groups).sum(axis=0).astype(np.int64)
+    if by_other:
+        key = np.sort(other.astype(np.int64) * groups + group, kind="stable")
+        group_of = key % groups
+    else:
+        key = np.sort(group * n_other + other, kind="stable")
+        group_of = key // n_other
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    return np.bincount(group_of[first], minlength=groups).astype(np.int64)
+
+
+def _compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values of `key` (in 0..keys-1) ascending, each key's position among them):
+    np.unique, through a dense table when `keys` is small."""
+    if keys <= 4 * len(key) + (1 << 16):
+        present = np.flatnonzero(np.bincount(key, minlength=keys))
+        position = np.zeros(keys, dtype=np.int64)
+        position[present] = np.arange(len(present))
+        return present, position[key]
+    cells, group = np.unique(key, return_inverse=True)
+    return cells, group.reshape(-1)
+
+
+def _ranked(table: pd.DataFrame, *labels: str) -> pd.DataFrame:
+    """By Sales Amount descending, then the labels ascending."""
+    order = ["sales_amount", *labels]
+    ascending = [False, *[True] * len(labels)]
+    return table.sort_values(order, ascending=ascending, kind="stable").reset_index(drop=True)
+
+
+# --- items, dates, salespeople, events -----------------------------------------------------------
+
+
+def _product_keys(items: pd.DataFrame) -> np.ndarray:
+    """Per item: its product_id, or its own item_id when it has none (e.g. a deleted item)."""
+    product = items["product_id"] if "product_id" in items else pd.Series(np.nan, items.index)
+    return product.fillna(items["item_id"]).to_numpy(dtype=object)
+
+
+def _product_names(items: pd.DataFrame) -> np.ndarray:
+    """Per item: its name without the variant at its end ("Tee Red" → "Tee")."""
+    names = items["name"].fillna(items["item_id"]).to_numpy(dtype=object)
+    variants = items["variant"].to_numpy(dtype=object)
+    return np.array(
+        [
+            n[: -len(v) - 1] if isinstance(v, str) and v and n.endswith(" " + v) else n
+            for n, v in zip(names, variants, strict=True)
+        ],
+        dtype=object,
+    )
+
+
+def _dimension(items: pd.DataFrame, column: str) -> np.ndarray:
+    """An item dimension as text, N/A where missing."""
+    return items[column].astype(object).where(items[column].notna(), NOT_AVAILABLE).to_numpy()
+
+
+def _monday(day):
+    """The Monday starting the week of a day number (1970-01-01 was a Thursday)."""
+    return day - (day + 3) % 7
+
+
+def _month_first_days(months: np.ndarray) -> np.ndarray:
+    """Day numbers of the first days of months given as year*12 + month-1."""
+    first = (np.asarray(months, dtype=np.int64) - 1970 * 12).astype("datetime64[M]")
+    return (first.astype("datetime64[D]") - EPOCH).astype(np.int64)
+
+
+def _people(frames: Frames) -> pd.DataFrame:
+    """frames.salespeople, plus a row without name, basis or rate for each salesperson code on
+    orders or events that it does not hold."""
+    people = frames.salespeople
+    seen = [
+        *frames.lines["salesperson"].cat.categories,
+        *frames.events["salesperson"].cat.categories,
+    ]
+    extra = sorted(set(map(str, seen)) - set(people["code"]))
+    if not extra:
+        return people.reset_index(drop=True)
+    rows = pd.DataFrame({"code": extra, "commission_rate": np.nan, "commission_basis": None})
+    return pd.concat([people, rows], ignore_index=True)
+
+
+def _events(frames: Frames, selection: Selection, filters: Filters) -> pd.DataFrame:
+    """frames.events dated in the selection's period, of the orders that pass the customer-level
+    and order-level filters."""
+    events = frames.events
+    day = events["day"].to_numpy()
+    lo = int(np.searchsorted(day, day.dtype.type(selection.period.start_day), "left"))
+    hi = int(np.searchsorted(day, day.dtype.type(selection.period.end_day), "right"))
+    events = events.iloc[lo:hi]
+    keep = _orders_kept(frames, selection, filters)
+    if keep is None:
+        return events
+    order_ids = events["order_id"].cat.categories
+    position = np.append(pd.Index(frames.orders["order_id"]).get_indexer(order_ids), -1)
+    kept = np.append(keep, False)[position[events["order_id"].cat.codes.to_numpy()]]
+    return events[kept]
+
+
+def _orders_kept(frames: Frames, selection: Selection, filters: Filters) -> np.ndarray | None:
+    """Bool per order code: its customer is kept and it passes the order-level filters (None =
+    every order). An order's channel, source, device, document type and amount are read on its
+    first line (lines are in order code order)."""
+    dims = [f for f in ORDER_FILTERS if getattr(filters, f)]
+    by_amount = filters.order_amount_min is not None or filters.order_amount_max is not None
+    by_customer = not selection.customers.all()
+    if not (dims or by_amount or by_customer):
+        return None
+    orders = frames.orders
+    keep = selection.customers[orders["customer"].to_numpy()]
+    if dims or by_amount:
+        order = frames.lines["order"].to_numpy()
+        codes = np.arange(len(orders), dtype=order.dtype)
+        first = np.searchsorted(order, codes, "left")
+        if not len(order):
+            return np.zeros(len(orders), dtype=bool)
+        at = np.minimum(first, len(order) - 1)
+        keep &= (first < len(order)) & (order[at] == codes)
+        for field in dims:
+            column = frames.lines[LINE_FILTERS[field]]
+            allowed = _allowed(column.cat.categories, getattr(filters, field))
+            keep &= allowed[column.cat.codes.to_numpy()[at].astype(np.int64) + 1]
+        if by_amount:
+            amount = frames.lines["order_amount"].to_numpy()[at]
+            low = -np.inf if filters.order_amount_min is None else filters.order_amount_min
+            high = np.inf if filters.order_amount_max is None else filters.order_amount_max
+            keep &= (amount >= low - 1e-9) & (amount <= high + 1e-9)
+    return keep
