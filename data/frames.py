@@ -55,8 +55,9 @@ class Frames:
     lines: day (int32 days since 1970-01-01), month (int32 year*12+month-1), order, customer, item
         (int32 codes), line_no, order_status, line_status and the order and item dimensions
         (categoricals), customisation (made-to-order options, categorical), quantity,
-        sales_amount, cost_amount (NaN = unknown cost), cost_non_inv, order_amount (the whole order's amount), revenue (bool: counts as revenue),
-        in_order_amount (bool: line counts in its order's amount).
+        sales_amount, cost_amount (NaN = unknown cost), cost_non_inv, order_amount (the whole
+        order's amount), revenue (bool: counts as revenue), in_order_amount (bool: line counts in
+        its order's amount).
     customers: CUSTOMER_COLUMNS, team (the owner's team), then one column per custom field.
     items: item_id, product_id, name, variant, LINE_DIMENSIONS, item_type, made_to_order, in_catalogue.
     orders: order_id, customer, day, status (one row per order; row position = order code).
