@@ -30,7 +30,8 @@ TEAM_COLUMNS = (
 
 
 def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
-    """One row per salesperson in the frames (TEAM_COLUMNS), by Sales Amount descending.
+    """One row per salesperson in the frames kept by the salesperson / team filters
+    (TEAM_COLUMNS), by Sales Amount descending.
 
     Sums over the customers each owns: margin = Σ gross profit / Σ Sales Amount of lines with a
     cost (NaN = Unknown); average order amount = confirmed order amount / confirmed orders;
@@ -57,7 +58,12 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
         active_customers=("active", "sum"),
         at_risk_customers=("at_risk", "sum"),
     )
-    people = frames.salespeople.set_index("code")
+    people = frames.salespeople
+    if filters.salespeople:
+        people = people[people["code"].isin(filters.salespeople)]
+    if filters.teams:
+        people = people[people["team"].isin(filters.teams)]
+    people = people.set_index("code")
     counts = (
         "confirmed_order_count",
         "new_customers",
@@ -68,6 +74,7 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
     table = grouped.reindex(people.index)
     table = table.fillna({c: 0 for c in counts} | {"sales_amount": 0.0, "known_sales": 0.0,
                                                    "confirmed_order_amount": 0.0})  # fmt: skip
+    table.loc[table["sales_amount"] == 0, "gross_profit"] = 0.0  # no sales: nothing unknown
     with np.errstate(invalid="ignore", divide="ignore"):
         table["gross_profit_margin"] = np.where(
             table["known_sales"] > 0, table["gross_profit"] / table["known_sales"], np.nan

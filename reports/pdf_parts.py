@@ -119,9 +119,12 @@ def nice_step(raw: float) -> float:
 
 
 def axis_money(top: float):
-    """Axis label format for amounts up to `top`: £12k above ten thousand, else £950."""
+    """Axis label format for amounts up to `top`: £1.5m above two million, £12k above ten
+    thousand, else £950."""
+    if top >= 2_000_000:
+        return lambda v: f"£{v / 1e6:,g}m" if v else "£0"
     if top >= 10_000:
-        return lambda v: f"£{v / 1000:,.0f}k"
+        return lambda v: f"£{v / 1000:,.0f}k" if v else "£0"
     return lambda v: f"£{v:,.0f}"
 
 
@@ -168,6 +171,21 @@ def category_axis(axis, names: list[str], angle: float = 0, width: float | None 
     else:
         axis.labels.dy = -2
     axis.categoryNames = [fit(n, width, 6.5) for n in names] if width else list(names)
+
+
+def wrap(text: str, width: float, size: float, lines: int = 2, font: str = "Helvetica") -> str:
+    """Text broken at spaces into at most `lines` lines of `width` points (newline-separated),
+    the last one shortened if need be: for chart labels."""
+    out: list[str] = []
+    words = text.split()
+    while words and len(out) < lines - 1:
+        line = words.pop(0)
+        while words and stringWidth(f"{line} {words[0]}", font, size) <= width:
+            line += " " + words.pop(0)
+        out.append(line)
+    if words:
+        out.append(" ".join(words))
+    return "\n".join(fit(line, width, size, font) for line in out)
 
 
 def legend(drawing: Drawing, x: float, y: float, entries, gap: float = 12) -> None:

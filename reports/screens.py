@@ -21,7 +21,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, Str
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from callbacks.url_state import MULTI, ViewState
 from data.frames import Frames
@@ -29,11 +29,12 @@ from layouts.filter_bar import COMPARE_LABELS, MAIN, MORE, STATUS_LABELS
 from layouts.formatting import count, money, percent
 from layouts.kpi_cards import KPI_CARDS, change_text
 from layouts.sales_by_customer import BAR_KPIS
-from metrics.customers import lifecycle
+from metrics.customers import leaderboard, lifecycle
 from metrics.filters import PRESET_LABELS, PRESETS, Period, period_of, preset_period
 from metrics.kpis import COMPARE_TO, Comparison, compare
 from metrics.matrix import MATRIX_KPIS, matrix
 from metrics.overview import Bridge, monthly_sales, revenue_bridge, top_customers
+from metrics.team import team_performance
 from reports.pdf_parts import (
     ACCENT_COLOUR,
     BASE,
@@ -58,12 +59,13 @@ from reports.pdf_parts import (
     no_padding,
     short_money,
     table,
+    wrap,
 )
 
 NO_SALES = "No sales match these filters"
 TOP_N = 20  # Overview: top customers (as callbacks.overview.TOP_N)
 BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart (as on screen)
-MAX_LISTED = 60  # values of one filter written out; the rest are counted
+MAX_LISTED_CHARACTERS = 500  # of one filter's values written out (~4 lines); the rest counted
 FILTER_LABELS = {**MAIN, **MORE}
 LIFECYCLE = {
     "new": "New customers",
@@ -80,7 +82,6 @@ HEADER = ParagraphStyle(
     "header", parent=SMALL, fontName="Helvetica-Bold", fontSize=6.5, leading=7.5, alignment=2
 )
 WARNING = ParagraphStyle("warning", parent=BASE, textColor=colors.HexColor("#9c5700"))
-HEADING = ParagraphStyle("heading", parent=SECTION, keepWithNext=1)
 NOTE = ParagraphStyle("note", parent=BASE, textColor=MUTED, spaceBefore=4)
 
 
@@ -109,7 +110,8 @@ def overview_pdf(frames: Frames, state: ViewState) -> bytes:
             _lifecycle(counts, 0.36 * WIDTH),
             _bridge(revenue_bridge(frames, filters, earlier), compared_label, 0.64 * WIDTH),
         ),
-        Paragraph(f"Top {len(top)} customers by Sales Amount", HEADING),
+        CondPageBreak(90),
+        Paragraph(f"Top {len(top) or ''} customers by Sales Amount".replace("  ", " "), SECTION),
         _top_table(top),
     ]
     return _build("Overview", frames, story)
@@ -131,14 +133,71 @@ def sales_by_customer_pdf(frames: Frames, state: ViewState) -> bytes:
         _kpi_table(comparison),
         Spacer(1, 8),
         _customers_bar(ranked, state.selected),
+        CondPageBreak(90),
         Paragraph(
             f"Matrix: {len(rows):,} customer{'s' * (len(rows) != 1)} by KPI, "
             "by Sales Amount (highest first)",
-            HEADING,
+            SECTION,
         ),
         _matrix_table(rows),
     ]
     return _build("Sales by Customer", frames, story)
+
+
+def leaderboard_pdf(frames: Frames, state: ViewState) -> bytes:
+    """The Leaderboard as PDF bytes: filters, KPI cards (the summary cards among them) and one
+    row per customer, by Sales Amount."""
+    comparison = compare(frames, state.filters, state.compare_to)
+    board = leaderboard(frames, state.filters)
+    rows = [
+        [str(r.customer_name), STATUS_LABELS.get(r.status, r.status), money(r.sales_amount),
+         "" if pd.isna(r.days_since_last_order) else f"{int(r.days_since_last_order):,}",
+         "" if pd.isna(r.last_order) else f"{r.last_order:%Y-%m-%d}", count(r.total_order_count),
+         money(r.confirmed_order_amount), money(_known(r.gross_profit)),
+         percent(_known(r.gross_profit_margin))]
+        for r in board.itertuples()
+    ]  # fmt: skip
+    header = ["Customer", "Status", "Sales Amount", "Days since last order", "Last order",
+              "Orders", "Confirmed Order Amount", "Gross Profit", "Margin"]  # fmt: skip
+    header = [Paragraph(escape(h), HEADER) for h in header]
+    widths = [WIDTH * w for w in (0.22, 0.07, 0.12, 0.09, 0.1, 0.07, 0.13, 0.12, 0.08)]
+    story = [
+        *_heading("Leaderboard", frames, state, comparison, picked_applies=False),
+        _kpi_table(comparison),
+        CondPageBreak(90),
+        Paragraph(f"{len(board):,} customers by Sales Amount", SECTION),
+        table(header, rows, widths, NO_SALES + ".", text_columns=2, font_size=MATRIX_FONT),
+    ]
+    return _build("Leaderboard", frames, story)
+
+
+def team_pdf(frames: Frames, state: ViewState) -> bytes:
+    """Team performance as PDF bytes: filters, KPI cards and one row per salesperson."""
+    comparison = compare(frames, state.filters, state.compare_to)
+    team = team_performance(frames, state.filters)
+    rows = [
+        [str(r.salesperson_name), str(r.team or ""), money(r.sales_amount),
+         money(_known(r.gross_profit)), percent(_known(r.gross_profit_margin)),
+         count(r.confirmed_order_count), count(r.new_customers), count(r.customers),
+         count(r.active_customers), count(r.at_risk_customers), money(_known(r.commission))]
+        for r in team.itertuples()
+    ]  # fmt: skip
+    header = ["Salesperson", "Team", "Sales Amount", "Gross Profit", "Margin", "Orders", "New",
+              "Customers", "Active", "At risk", "Commission"]  # fmt: skip
+    header = [Paragraph(escape(h), HEADER) for h in header]
+    widths = [WIDTH * w for w in (0.17, 0.07, 0.12, 0.12, 0.07, 0.07, 0.06, 0.08, 0.07, 0.07, 0.10)]
+    story = [
+        *_heading("Team performance", frames, state, comparison, picked_applies=False),
+        _kpi_table(comparison),
+        CondPageBreak(90),
+        Paragraph("Salespeople by Sales Amount", SECTION),
+        table(header, rows, widths, NO_SALES + ".", text_columns=2, font_size=MATRIX_FONT),
+    ]
+    return _build("Team performance", frames, story)
+
+
+def _known(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
 
 
 # --- page 1: title, as-of time, applied filters, KPI cards ---------------------------------
@@ -158,7 +217,7 @@ def _heading(
         for label, text in applied_filters(frames, state, comparison, picked_applies)
     ]
     rows += [
-        [Paragraph("Link:", LABEL), Paragraph(escape(message), WARNING)]
+        [Paragraph("Ignored in the link:", LABEL), Paragraph(escape(message), WARNING)]
         for message in state.messages
     ]
     box = Table(rows, colWidths=[105, WIDTH - 105])
@@ -179,7 +238,7 @@ def _heading(
     return [
         top,
         Spacer(1, 4),
-        Paragraph("Applied filters", HEADING),
+        Paragraph("Applied filters", SECTION),
         Spacer(1, 2),
         box,
         Spacer(1, 8),
@@ -234,9 +293,16 @@ def applied_filters(
 
 
 def _listed(values: list[str]) -> str:
-    shown = ", ".join(escape(v) for v in values[:MAX_LISTED])
-    more = len(values) - MAX_LISTED
-    return shown + (f" and {more:,} more" if more > 0 else "")
+    """The values joined by commas, as many as fit in a few lines; the rest are counted."""
+    shown: list[str] = []
+    length = 0
+    for value in values:
+        length += len(value) + 2
+        if shown and length > MAX_LISTED_CHARACTERS:
+            break
+        shown.append(escape(value))
+    more = len(values) - len(shown)
+    return ", ".join(shown) + (f" <i>and {more:,} more</i>" if more > 0 else "")
 
 
 def _preset(frames: Frames, period: Period) -> str | None:
@@ -302,7 +368,7 @@ def _change(text: str | None, direction: float, up_is_good: bool | None) -> str:
     """Arrow (ZapfDingbats, built in) and change, green when good, red when bad, else grey."""
     if text is None:
         return '<font color="#6c757d">no comparison</font>'
-    arrow = "s" if direction > 0 else ("t" if direction < 0 else "n")  # ▲ ▼ ■
+    arrow = "▲" if direction > 0 else ("▼" if direction < 0 else "■")
     good = None if up_is_good is None or direction == 0 else (direction > 0) == up_is_good
     colour = {True: "#198754", False: "#c0392b", None: "#6c757d"}[good]
     return (
@@ -354,7 +420,7 @@ def _ranked_bars(
 def _pareto(top: pd.DataFrame) -> Drawing:
     """Top customers' Sales Amount as bars, their cumulative share of all sales as a line on a
     0-100% axis at the right."""
-    title = f"Top {len(top)} customers and their cumulative share"
+    title = f"Top {len(top) or ''} customers and their cumulative share".replace("  ", " ")
     if top.empty:
         return _no_sales(title)
     drawing, chart = _ranked_bars(
@@ -524,7 +590,8 @@ def _bridge(b: Bridge, compared_label: str, width: float) -> Drawing:
         chart.bars[(1, i)].fillColor = colour
     chart.groupSpacing = 8
     names = [name for name, _, _, _ in steps]
-    category_axis(chart.categoryAxis, names, width=chart.width / len(steps) - 2)
+    category_axis(chart.categoryAxis, [wrap(n, chart.width / len(steps) - 2, 6.5) for n in names])
+    chart.categoryAxis.labels.textAnchor = "middle"  # two-line labels centred under their bar
     tops = [base + abs(v) for _, v, base, _ in steps]
     low, high = money_axis(chart.valueAxis, 0.0, max(tops) * 1.08, steps=4)
     drawing.add(chart)
@@ -611,7 +678,7 @@ def _matrix_texts(values: pd.Series, column: str) -> list[str]:
 
 
 def _build(title: str, frames: Frames, story: list) -> bytes:
-    footer = f"Sales by Customer · {title} · data as of {frames.as_of:%Y-%m-%d %H:%M} UTC"
+    footer = f"{title} · data as of {frames.as_of:%Y-%m-%d %H:%M} UTC · the filters are on page 1"
 
     def on_page(canvas, doc):
         canvas.saveState()
