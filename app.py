@@ -14,6 +14,7 @@ from callbacks import customer as customer_callbacks
 from callbacks import filter_bar as filter_bar_callbacks
 from callbacks import leaderboard as leaderboard_callbacks
 from callbacks import overview as overview_callbacks
+from callbacks import report as report_callbacks
 from callbacks import router
 from callbacks import sales_by_customer as sales_by_customer_callbacks
 from callbacks import team as team_callbacks
@@ -57,6 +58,7 @@ def create_dash(config: dict | None = None) -> Dash:
     overview_callbacks.register(app)
     sales_by_customer_callbacks.register(app)
     team_callbacks.register(app)
+    report_callbacks.register(app)
     cli.register(server)
     return app
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from functools import partial
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 
+from callbacks.url_state import ViewState
 from data.access import ROLES
 from data.db import write_tables
 from data.demo import generate
@@ -23,7 +26,16 @@ from data.users import (
     set_password,
 )
 from metrics.exports import REPORTS, to_csv
-from metrics.filters import Filters
+from metrics.filters import Filters, period_of, with_period
+from metrics.reports import SALES_REPORTS
+from reports.screens import leaderboard_pdf, overview_pdf, report_pdf
+
+# export name -> PDF of the screen that shows it (kpis: the Overview)
+PDF_EXPORTS = {
+    "kpis": overview_pdf,
+    "leaderboard": leaderboard_pdf,
+    **{name: partial(report_pdf, name=name) for name in SALES_REPORTS},
+}
 
 
 def register(server: Flask) -> None:
@@ -73,10 +85,13 @@ def import_lines_command(lines_file, customers_file, replace: bool, dry_run: boo
 @click.argument("report", type=click.Choice(sorted(REPORTS)))
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
-@click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv", show_default=True)
-@click.option("-o", "output", type=click.File("w"), default="-", help="File (default: stdout).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "pdf"]), default="csv", show_default=True
+)
+@click.option("-o", "output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="File (default: stdout; a PDF needs a file).")  # fmt: skip
 @click.option("--as", "username", help="Export what this user may see (their scope).")
-def export(report: str, start, end, fmt: str, output, username: str | None) -> None:
+def export(report: str, start, end, fmt: str, output: str, username: str | None) -> None:
     """Export a report; without --from/--to the period is all data; --as applies a user's scope."""
     try:
         filters = Filters(start=start and start.date(), end=end and end.date())
@@ -88,7 +103,17 @@ def export(report: str, start, end, fmt: str, output, username: str | None) -> N
         if user is None or not user.active:
             raise click.BadParameter(f"no active user {username!r}", param_hint="--as")
         frames = _store().frames_for(scope_of(user))
-    output.write(to_csv(REPORTS[report](frames, filters)))
+    if fmt == "csv":
+        text = to_csv(REPORTS[report](frames, filters))
+        if output == "-":
+            click.echo(text, nl=False)
+        else:
+            Path(output).write_text(text)
+        return
+    if output == "-":
+        raise click.BadParameter("a PDF needs a file: -o FILE.pdf", param_hint="-o")
+    state = ViewState(with_period(filters, period_of(frames, filters)))
+    Path(output).write_bytes(PDF_EXPORTS[report](frames, state))
 
 
 @click.command("create-user")

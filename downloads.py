@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, Response, request
 from flask_login import current_user
@@ -12,9 +13,16 @@ from callbacks.common import user_frames
 from callbacks.filter_bar import view_state
 from callbacks.guards import PAGES
 from data.frames import to_day
+from layouts.report import TITLES
 from metrics.exports import REPORTS, to_csv
 from reports.brief import customer_brief_pdf
-from reports.screens import leaderboard_pdf, overview_pdf, sales_by_customer_pdf, team_pdf
+from reports.screens import (
+    leaderboard_pdf,
+    overview_pdf,
+    report_pdf,
+    sales_by_customer_pdf,
+    team_pdf,
+)
 
 bp = Blueprint("downloads", __name__)
 
@@ -24,6 +32,7 @@ SCREEN_PDFS = {
     "sales-by-customer": (sales_by_customer_pdf, PAGES[r"/sales-by-customer"][1]),
     "leaderboard": (leaderboard_pdf, PAGES[r"/leaderboard"][1]),
     "team": (team_pdf, PAGES[r"/team"][1]),
+    **{name: (partial(report_pdf, name=name), PAGES[r"/reports/[a-z-]+"][1]) for name in TITLES},
 }
 
 

@@ -15,6 +15,8 @@ PAGES = {
     r"/my-customers": ("My customers", ("salesperson",)),
     r"/sales-by-customer": ("Sales by Customer", ("leadership", "manager", "salesperson", "admin")),
     r"/leaderboard": ("Leaderboard", ("leadership", "manager", "salesperson", "admin")),
+    r"/reports/sales-by-category": ("Reports", ("leadership", "manager", "salesperson", "admin")),
+    r"/reports/[a-z-]+": (None, ("leadership", "manager", "salesperson", "admin")),
     r"/customers/[^/]+": (None, ("leadership", "manager", "salesperson", "admin")),
     r"/admin": ("Admin", ("admin",)),
 }

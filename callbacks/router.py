@@ -17,10 +17,12 @@ from data.frames import Frames
 from data.users import list_users
 from layouts import admin, ids, my_customers, overview, sales_by_customer, team
 from layouts import leaderboard as leaderboard_page
+from layouts import report as report_page
 from layouts.components import message
 from layouts.filter_bar import filter_bar
 from metrics.customers import leaderboard
 from metrics.filters import Filters
+from metrics.reports import REPORT_FILTERS
 
 
 def render_page(pathname: str | None, search: str | None):
@@ -41,6 +43,11 @@ def render_page(pathname: str | None, search: str | None):
         return sales_by_customer.layout(_filter_bar(frames, search))
     if path == "/leaderboard":
         return leaderboard_page.layout(_filter_bar(frames, search), saved_columns(current_user.id))
+    if path.startswith("/reports/"):
+        name = path.removeprefix("/reports/")
+        if name not in report_page.TITLES:
+            return message(f"There is no report {name!r}.")
+        return report_page.layout(name, _filter_bar(frames, search, name))
     if path == "/my-customers":
         return my_customers.layout(leaderboard(frames, Filters(start=start, end=end)), period_text)
     if path == "/team":
@@ -50,9 +57,11 @@ def render_page(pathname: str | None, search: str | None):
     return customer_page(frames, unquote(path.removeprefix("/customers/")), search)
 
 
-def _filter_bar(frames: Frames, search: str | None):
+def _filter_bar(frames: Frames, search: str | None, report: str | None = None):
+    """The filter bar from the URL; on a report, the filters it does not accept are disabled."""
     state = view_state(search, frames)
-    return filter_bar(state, *control_options(frames, state))
+    accepted = set(REPORT_FILTERS[report]) if report in REPORT_FILTERS else None
+    return filter_bar(state, *control_options(frames, state), accepted=accepted)
 
 
 def _freshness(frames: Frames) -> dict[str, str]:

@@ -32,6 +32,14 @@ MULTI = {
     "status": "customer_status",
 }
 CUSTOM_PREFIX = "f."
+# URL key -> report row keyword (metrics.reports.ROW_KEYS): what a report row link narrows to
+# beyond the filters, e.g. the salesperson who took the orders
+ROW = {
+    "taken_by": "salesperson",
+    "item": "item",
+    "product": "product",
+    "customisation": "customisation",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class ViewState:
     filters: Filters
     compare_to: str = "previous_period"
     selected: tuple[str, ...] = ()
+    row: tuple[tuple[str, str], ...] = ()  # (report row keyword, value), from a row link
     messages: tuple[str, ...] = field(default=(), compare=False)
 
     def focused(self) -> Filters:
@@ -93,10 +102,11 @@ def parse(query: str, default_period: tuple[date, date], known: dict[str, set[st
                 params.pop(key)
                 messages.append(f"There is no customer field {name!r}.")
     selected = _known(params.pop("selected", []), known.get("customer"), "selected", messages)
+    row = tuple((keyword, params.pop(key)[-1]) for key, keyword in ROW.items() if key in params)
     for key in params:
         messages.append(f"Unknown filter {key!r} ignored.")
     values["custom"] = tuple((name, vals) for name, vals in sorted(custom) if vals)
-    return ViewState(Filters(**values), compare_to, selected, tuple(messages))
+    return ViewState(Filters(**values), compare_to, selected, row, tuple(messages))
 
 
 def to_query(state: ViewState) -> str:
@@ -118,6 +128,8 @@ def to_query(state: ViewState) -> str:
     for name, vals in f.custom:
         pairs += [(f"{CUSTOM_PREFIX}{name}", v) for v in vals]
     pairs += [("selected", c) for c in state.selected]
+    keys = {keyword: key for key, keyword in ROW.items()}
+    pairs += [(keys[keyword], value) for keyword, value in state.row]
     return "?" + urlencode(pairs) if pairs else ""
 
 

@@ -26,7 +26,7 @@ def navbar() -> dbc.Navbar:
                 html.Div(
                     dcc.Dropdown(
                         id=ids.NAV_SEARCH,
-                        placeholder="Find a customer…",
+                        placeholder="Find customer…",
                         options=[],
                         clearable=True,
                         className="nav-search",

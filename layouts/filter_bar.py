@@ -19,10 +19,14 @@ STATUS_LABELS = {"active": "Active", "inactive": "Inactive", "at_risk": "At risk
 
 
 def filter_bar(
-    state: ViewState, options: dict[str, list], custom_fields: dict[str, list]
+    state: ViewState,
+    options: dict[str, list],
+    custom_fields: dict[str, list],
+    accepted: set[str] | None = None,
 ) -> html.Div:
     """`options`: per URL key the {label, value} options (customers: just the selected ones, the
-    rest come as the user types); `custom_fields`: per custom field its values."""
+    rest come as the user types); `custom_fields`: per custom field its values; `accepted`: the
+    Filters fields this screen applies (None = all; the others are shown disabled)."""
     f = state.filters
     period = dbc.Row(
         [
@@ -63,9 +67,10 @@ def filter_bar(
         className="g-2 align-items-center",
     )
     main = dbc.Row(
-        [_multi(key, label, state, options) for key, label in MAIN.items()], className="g-2 mt-1"
+        [_multi(key, label, state, options, accepted) for key, label in MAIN.items()],
+        className="g-2 mt-1",
     )
-    more = [_multi(key, label, state, options) for key, label in MORE.items()]
+    more = [_multi(key, label, state, options, accepted) for key, label in MORE.items()]
     more += [
         _amount(ids.FILTER_AMOUNT_MIN, "Order amount from", f.order_amount_min),
         _amount(ids.FILTER_AMOUNT_MAX, "to", f.order_amount_max),
@@ -111,8 +116,11 @@ def _amount(control_id: str, label: str, value: float | None) -> dbc.Col:
     )
 
 
-def _multi(key: str, label: str, state: ViewState, options: dict[str, list]) -> dbc.Col:
+def _multi(
+    key: str, label: str, state: ViewState, options: dict[str, list], accepted: set[str] | None
+) -> dbc.Col:
     value = list(getattr(state.filters, MULTI[key]))
+    disabled = accepted is not None and MULTI[key] not in accepted
     return dbc.Col(
         [
             dbc.Label(label, className="small mb-0"),
@@ -121,7 +129,10 @@ def _multi(key: str, label: str, state: ViewState, options: dict[str, list]) -> 
                 options=options.get(key, []),
                 value=value,
                 multi=True,
-                placeholder="Type to search…" if key == "customer" else "All",
+                placeholder="Not used here"
+                if disabled
+                else ("Type to search…" if key == "customer" else "All"),
+                disabled=disabled,
             ),
         ],
         md=2,

@@ -28,12 +28,14 @@ from data.frames import Frames
 from layouts.filter_bar import COMPARE_LABELS, MAIN, MORE, STATUS_LABELS
 from layouts.formatting import count, money, percent
 from layouts.kpi_cards import KPI_CARDS, change_text
+from layouts.report import TITLES as REPORT_TITLES
 from layouts.sales_by_customer import BAR_KPIS
 from metrics.customers import leaderboard, lifecycle
 from metrics.filters import PRESET_LABELS, PRESETS, Period, period_of, preset_period
 from metrics.kpis import COMPARE_TO, Comparison, compare
 from metrics.matrix import MATRIX_KPIS, matrix
 from metrics.overview import Bridge, monthly_sales, revenue_bridge, top_customers
+from metrics.reports import REPORT_COLUMNS
 from metrics.team import team_performance
 from reports.pdf_parts import (
     ACCENT_COLOUR,
@@ -194,6 +196,38 @@ def team_pdf(frames: Frames, state: ViewState) -> bytes:
         table(header, rows, widths, NO_SALES + ".", text_columns=2, font_size=MATRIX_FONT),
     ]
     return _build("Team performance", frames, story)
+
+
+def report_pdf(frames: Frames, state: ViewState, name: str) -> bytes:
+    """A sales report (SPEC §5) as PDF bytes: filters, KPI cards and the report's rows with the
+    standard amounts."""
+    from callbacks.report import run_report  # the report exactly as its page runs it
+
+    comparison = compare(frames, state.filters, state.compare_to)
+    report = run_report(frames, name, state, "day", [])
+    labels = [c for c in report.columns if c not in REPORT_COLUMNS][:2]
+    rows = [
+        [*(str(r[c]) if pd.notna(r[c]) else "" for c in labels), money(_known(r["sales_amount"])),
+         count(r["sales_quantity"]), count(r["orders"]), money(_known(r["gross_profit"])),
+         percent(_known(r["gross_profit_margin"])), percent(_known(r["cost_coverage"]))]
+        for r in report.to_dict("records")
+    ]  # fmt: skip
+    header = [*(c.replace("_", " ").capitalize() for c in labels), "Sales Amount", "Quantity",
+              "Orders", "Gross Profit", "Margin", "Cost coverage"]  # fmt: skip
+    header = [Paragraph(escape(h), HEADER) for h in header]
+    share = [0.5 / len(labels)] * len(labels)
+    widths = [WIDTH * w for w in (*share, 0.12, 0.08, 0.07, 0.11, 0.06, 0.06)]
+    title = REPORT_TITLES[name]
+    story = [
+        *_heading(title, frames, state, comparison, picked_applies=False),
+        _kpi_table(comparison),
+        CondPageBreak(90),
+        Paragraph(f"{len(report):,} rows by Sales Amount", SECTION),
+        table(
+            header, rows, widths, NO_SALES + ".", text_columns=len(labels), font_size=MATRIX_FONT
+        ),
+    ]
+    return _build(title, frames, story)
 
 
 def _known(value) -> float | None:

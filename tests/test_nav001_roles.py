@@ -9,19 +9,23 @@ LANDINGS = {
     "leader": (
         "/",
         "Overview",
-        ["Overview", "Team performance", "Sales by Customer", "Leaderboard"],
+        ["Overview", "Team performance", "Sales by Customer", "Leaderboard", "Reports"],
     ),
     "manager": (
         "/team",
         "Team performance",
-        ["Overview", "Team performance", "Sales by Customer", "Leaderboard"],
+        ["Overview", "Team performance", "Sales by Customer", "Leaderboard", "Reports"],
     ),
     "sales": (
         "/my-customers",
         "My customers",
-        ["My customers", "Sales by Customer", "Leaderboard"],
+        ["My customers", "Sales by Customer", "Leaderboard", "Reports"],
     ),
-    "admin": ("/admin", "Admin", ["Overview", "Sales by Customer", "Leaderboard", "Admin"]),
+    "admin": (
+        "/admin",
+        "Admin",
+        ["Overview", "Sales by Customer", "Leaderboard", "Reports", "Admin"],
+    ),
 }
 
 

@@ -74,3 +74,11 @@ def test_url006_one_good_end_and_one_bad_end_never_make_a_reversed_period():
     state = parse("?to=2020-01-01", DEFAULT, KNOWN)  # before the default start
     assert (state.filters.start, state.filters.end) == DEFAULT and state.messages
     assert parse("?from=2026-06-01", DEFAULT, KNOWN).filters.start == date(2026, 6, 1)
+
+
+def test_url007_report_row_keywords_round_trip():
+    state = ViewState(Filters(start=date(2026, 1, 1), end=date(2026, 1, 31)),
+                      row=(("salesperson", "SP01"), ("product", "P0001")))  # fmt: skip
+    query = to_query(state)
+    assert "taken_by=SP01" in query and "product=P0001" in query
+    assert parse(query, DEFAULT, KNOWN) == state

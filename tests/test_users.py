@@ -3,6 +3,7 @@
 import csv
 import io
 import sqlite3
+import subprocess
 
 import pytest
 
@@ -75,3 +76,16 @@ def test_usr004_export_as_a_user_applies_their_scope(db):
     assert export_ids(db) == everyone
     unknown = flask(db, "export", "kpis", "--as", "ghost")
     assert unknown.returncode != 0 and "no active user 'ghost'" in unknown.stderr
+
+
+def test_usr005_pdf_exports_from_the_command_line(db, tmp_path):
+    for report in ("kpis", "leaderboard", "sales-by-category", "sell-through"):
+        target = tmp_path / f"{report}.pdf"
+        result = flask(db, "export", report, "--from", "2026-01-01", "--to", "2026-06-30",
+                       "--as", "manager", "--format", "pdf", "-o", str(target))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        text = subprocess.run(["pdftotext", "-l", "1", str(target), "-"], capture_output=True,
+                              text=True, check=True).stdout  # fmt: skip
+        assert "2026-01-01" in text and "Applied filters" in text, report
+    refused = flask(db, "export", "kpis", "--format", "pdf")
+    assert refused.returncode != 0 and "a PDF needs a file" in refused.stderr
