@@ -10,6 +10,7 @@ from flask import Flask
 import auth
 import cli
 import downloads
+from callbacks import admin as admin_callbacks
 from callbacks import customer as customer_callbacks
 from callbacks import filter_bar as filter_bar_callbacks
 from callbacks import leaderboard as leaderboard_callbacks
@@ -59,6 +60,7 @@ def create_dash(config: dict | None = None) -> Dash:
     sales_by_customer_callbacks.register(app)
     team_callbacks.register(app)
     report_callbacks.register(app)
+    admin_callbacks.register(app)
     cli.register(server)
     return app
 

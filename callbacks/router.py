@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State
 from flask_login import current_user
 
+from callbacks.admin import freshness
 from callbacks.common import as_of_text, default_period, store, user_frames
 from callbacks.customer import page as customer_page
 from callbacks.filter_bar import control_options, view_state
@@ -53,7 +54,7 @@ def render_page(pathname: str | None, search: str | None):
     if path == "/team":
         return team.layout(_filter_bar(frames, search))
     if path == "/admin":
-        return admin.layout(_freshness(frames), list_users(store().engine))
+        return admin.layout(freshness(), list_users(store().engine))
     return customer_page(frames, unquote(path.removeprefix("/customers/")), search)
 
 
@@ -62,15 +63,6 @@ def _filter_bar(frames: Frames, search: str | None, report: str | None = None):
     state = view_state(search, frames)
     accepted = set(REPORT_FILTERS[report]) if report in REPORT_FILTERS else None
     return filter_bar(state, *control_options(frames, state), accepted=accepted)
-
-
-def _freshness(frames: Frames) -> dict[str, str]:
-    return {
-        "Data as of": f"{frames.as_of:%Y-%m-%d %H:%M} UTC",
-        "Order lines": f"{len(frames.lines):,}",
-        "Orders": f"{len(frames.orders):,}",
-        "Customers": f"{len(frames.customers):,}",
-    }
 
 
 def render_navbar(pathname: str | None):

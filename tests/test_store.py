@@ -38,3 +38,34 @@ def test_sto001_reloads_after_an_external_write(tmp_path):
     assert kpis(second, Filters()).sales_amount == 85.0  # 10 + 3 × 25
     assert second.as_of >= first.as_of
     assert store.frames() is second
+
+
+def test_sto002_the_next_callback_sees_an_external_write(tmp_path):
+    """Real HTTP: another process inserts an order; the next KPI callback includes it."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from app import create_dash
+    from data.users import create_user
+    from tests.test_auth import callback, signed_in, text_of
+
+    path = tmp_path / "sales.db"
+    engine = make_engine(f"sqlite:///{path}")
+    write_tables(
+        engine, make_tables([{"order_id": "O1", "order_date": "2026-05-01"}]), replace=True
+    )
+    create_user(engine, "leader", "leader-demo-pass", "leadership")
+    app = create_dash({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "store-test"})
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        session, _ = signed_in(base, "leader")
+        ask = [("filter-url", "search", "?from=2026-05-01&to=2026-05-31")]
+        outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
+        assert "£10.00" in text_of(callback(session, base, outputs, ask))
+        subprocess.run([sys.executable, "-c", WRITER, str(path)], check=True)
+        assert "£85.00" in text_of(callback(session, base, outputs, ask))  # 10 + 3 × 25
+    finally:
+        server.shutdown()
