@@ -124,7 +124,7 @@ def layout(freshness: dict[str, str], users: pd.DataFrame) -> dbc.Container:
                                 ),
                             ]
                         ),
-                        md=2,
+                        xs=12,
                     ),  # fmt: skip
                 ],
                 className="g-2 mb-2 align-items-center",
