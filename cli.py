@@ -1,4 +1,5 @@
-"""Command-line tools on the Flask app: `flask --app app init-demo | import-lines | export`."""
+"""Command-line tools on the Flask app: `flask --app app init-demo | import-lines | import-bc |
+export`."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from flask import Flask, current_app
 
 from callbacks.url_state import ViewState
 from data.access import ROLES
+from data.business_central import import_business_central
 from data.db import write_tables
 from data.demo import generate
-from data.importer import import_lines
+from data.importer import ImportResult, import_lines
 from data.users import (
     UserError,
     add_demo_users,
@@ -39,7 +41,7 @@ PDF_EXPORTS = {
 
 
 def register(server: Flask) -> None:
-    for command in (init_demo, import_lines_command, export, create_user_command,
+    for command in (init_demo, import_lines_command, import_bc_command, export, create_user_command,
                     set_password_command, deactivate_user_command):  # fmt: skip
         server.cli.add_command(command)
 
@@ -70,8 +72,32 @@ def init_demo(lines: int, seed: int, end) -> None:
 @click.option("--replace", is_flag=True, help="Delete all sales data first.")
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
 def import_lines_command(lines_file, customers_file, replace: bool, dry_run: bool) -> None:
-    """Import an order-lines CSV (and a customers CSV) in one transaction: all or nothing."""
+    """Import an order-lines CSV or XLSX (and a customers CSV or XLSX) in one transaction: all
+    or nothing. --dry-run reports what would change per table."""
     result = import_lines(_store().engine, lines_file, customers_file, replace, dry_run)
+    _report(result, dry_run)
+
+
+@click.command("import-bc")
+@click.argument("value_entries_file", type=click.Path(dir_okay=False))
+@click.option("--customers", "customers_file", type=click.Path(dir_okay=False))
+@click.option("--items", "items_file", type=click.Path(dir_okay=False))
+@click.option("--salespeople", "salespeople_file", type=click.Path(dir_okay=False))
+@click.option("--replace", is_flag=True, help="Delete all sales data first.")
+@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+def import_bc_command(
+    value_entries_file, customers_file, items_file, salespeople_file, replace, dry_run
+) -> None:
+    """Import a Business Central export (Value Entries, and Customers, Items, Salespeople lists;
+    CSV or XLSX) in one transaction: all or nothing. --dry-run reports what would change."""
+    result = import_business_central(
+        _store().engine, value_entries_file, customers_file, items_file, salespeople_file,
+        replace=replace, dry_run=dry_run,
+    )  # fmt: skip
+    _report(result, dry_run)
+
+
+def _report(result: ImportResult, dry_run: bool) -> None:
     if result.problems:
         for problem in result.problems:
             click.echo(problem, err=True)
@@ -79,6 +105,11 @@ def import_lines_command(lines_file, customers_file, replace: bool, dry_run: boo
         sys.exit(1)
     verb = "Would import" if dry_run else "Imported"
     click.echo(f"{verb}: " + ", ".join(f"{n} {t}" for t, n in result.counts.items()))
+    click.echo("Would change:" if dry_run else "Changed:")
+    for line in result.change_lines():
+        click.echo(f"  {line}")
+    for note in result.notes:
+        click.echo(f"Note: {note}")
 
 
 @click.command("export")

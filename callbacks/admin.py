@@ -70,9 +70,16 @@ def preview(lines, customers, lines_name, customers_name, replace):
     if result.problems:
         shutil.rmtree(folder, ignore_errors=True)
         return _problems(result.problems), True, None
-    counts = ", ".join(f"{n:,} {table}" for table, n in result.counts.items())
-    action = "replace all sales data with" if replace else "import"
-    return dbc.Alert(f"No problems found. Ready to {action}: {counts}.", color="info"), False, token
+    action = "replace all sales data" if replace else "import"
+    report = dbc.Alert(
+        [
+            html.Strong(f"No problems found. Ready to {action}; this would change:"),
+            html.Ul([html.Li(line) for line in result.change_lines()], className="mb-0 small"),
+            *[html.Div(note, className="small") for note in result.notes],
+        ],
+        color="info",
+    )
+    return report, False, token
 
 
 def _problems(problems: list[str]) -> dbc.Alert:

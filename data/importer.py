@@ -8,12 +8,14 @@ by key, so importing the same file twice changes nothing; `replace` empties the 
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Boolean, Engine, Float, Integer, func, select
 
 from data.db import DATE_COLUMNS, Tables, delete_all_data, insert_frame
 from data.models import (
@@ -26,6 +28,7 @@ from data.models import (
     Item,
     Order,
     OrderLine,
+    Payment,
     Salesperson,
 )
 
@@ -68,7 +71,14 @@ class ImportResult:
     """What an import did (or, on a dry run, would do); `problems` non-empty means nothing was."""
 
     problems: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. rows left out on purpose, and why
+    counts: dict[str, int] = field(default_factory=dict)  # rows per table in the files
+    # per table: rows added, updated, unchanged, removed (see `_changes`)
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def change_lines(self) -> list[str]:
+        """What changed (or, on a dry run, would change): `orders: 3 added, 1 updated, …`."""
+        return change_lines(self.changes)
 
 
 class Problems(list):
@@ -102,23 +112,84 @@ def import_lines(
     if problems:
         return ImportResult(problems=problems.lines())
     counts = {name: len(frame) for name, frame in tables.items()}
-    if not dry_run:
-        _write(engine, tables, replace)
-    return ImportResult(counts=counts)
+    changes = _write(engine, tables, replace, dry_run)
+    return ImportResult(counts=counts, changes=changes)
 
 
-def _read(path, problems: Problems) -> pd.DataFrame | None:
+def _read(path, problems: Problems, normalise: bool = True) -> pd.DataFrame | None:
+    """The file as text columns named in lower_snake_case (`normalise=False`: as the header
+    names them, stripped); a `.xlsx` file is read from its first sheet (the header on row 1,
+    rows numbered as the spreadsheet numbers them)."""
     name = Path(path).name
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        if Path(path).suffix.lower() in XLSX_SUFFIXES:
+            frame = read_xlsx(path)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (OSError, ValueError, KeyError, pd.errors.ParserError, UnicodeDecodeError) as error:
         problems.add(name, 1, "-", f"cannot read the file: {error}")
         return None
-    frame.columns = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
-    duplicated = frame.columns[frame.columns.duplicated()]
+    frame.columns = [normal_name(c) if normalise else str(c).strip() for c in frame.columns]
+    normal = pd.Index([normal_name(c) for c in frame.columns])
+    duplicated = frame.columns[normal.duplicated()]
     for column in duplicated:
         problems.add(name, 1, column, "column appears twice")
-    return None if len(duplicated) else frame.apply(lambda s: s.str.strip())
+    if len(duplicated):
+        return None
+    for position in range(frame.shape[1]):  # column by column: one column's copy at a time
+        frame.isetitem(position, frame.iloc[:, position].str.strip())
+    return frame
+
+
+def normal_name(column) -> str:
+    """Header names are case- and space-insensitive: ` Order ID` -> `order_id`."""
+    return "_".join(str(column).strip().lower().split())
+
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_xlsx(path) -> pd.DataFrame:
+    """The first sheet of a workbook as text (as `pd.read_csv(dtype=str)` would give it): dates as
+    YYYY-MM-DD (with the time when there is one), whole numbers without `.0`, booleans as
+    true/false, empty cells as "". Trailing empty rows are dropped, others kept (and numbered)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile) as error:
+        raise ValueError(f"not an Excel workbook ({error})") from error
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise ValueError("the first sheet is empty")
+        width = len(header)
+        while width and header[width - 1] is None:
+            width -= 1
+        body = [[_cell_text(v) for v in row[:width]] for row in rows]
+    finally:
+        book.close()
+    while body and not any(body[-1]):
+        body.pop()
+    body = [row + [""] * (width - len(row)) for row in body]
+    columns = [_cell_text(c) or f"column_{i + 1}" for i, c in enumerate(header[:width])]
+    return pd.DataFrame(body, columns=columns, dtype=object).astype(str)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _line_tables(raw: pd.DataFrame, name: str, problems: Problems) -> Tables:
@@ -311,19 +382,39 @@ def _customer_tables(raw: pd.DataFrame, name: str, tables: Tables, problems: Pro
 
 
 KEYS = {"salespeople": "code", "customers": "customer_id", "items": "item_id"}
+# Every table an import writes, in the order it is written, with the key of a row.
+TABLE_KEYS = {
+    "salespeople": ("code",),
+    "customers": ("customer_id",),
+    "customer_fields": ("customer_id", "field"),
+    "items": ("item_id",),
+    "orders": ("order_id",),
+    "order_lines": ("order_id", "line_no"),
+}
+CHANGE_KINDS = ("added", "updated", "unchanged", "removed")
 
 
-def _write(engine: Engine, tables: Tables, replace: bool) -> None:
+def _write(engine: Engine, tables: Tables, replace: bool, dry_run: bool = False) -> Changes:
     """One transaction: replace the file's orders; update salespeople, customers and items by key,
-    keeping stored values the files leave empty."""
-    with engine.begin() as conn:
-        if replace:
-            delete_all_data(conn)
+    keeping stored values the files leave empty. Returns what changes per table (see `_changes`);
+    a dry run only works that out."""
+    with engine.connect() as conn, conn.begin() as transaction:
+        if not replace:
+            for table, key in KEYS.items():
+                if table in tables:
+                    tables[table] = _merge_stored(conn, table, key, tables[table])
         for table, key in KEYS.items():
             if table in tables:
-                merged = _merge_stored(conn, table, key, tables[table])
-                tables[table] = merged.assign(name=merged["name"].fillna(merged[key]))
-        if not replace:
+                tables[table] = tables[table].assign(
+                    name=tables[table]["name"].fillna(tables[table][key])
+                )
+        changes = _changes(conn, tables, replace)
+        if dry_run:
+            transaction.rollback()
+            return changes
+        if replace:
+            delete_all_data(conn)
+        else:
             order_ids = tables["orders"]["order_id"]
             _delete(conn, OrderLine, OrderLine.order_id, order_ids)
             _delete(conn, Order, Order.order_id, order_ids)
@@ -337,16 +428,116 @@ def _write(engine: Engine, tables: Tables, replace: bool) -> None:
             _delete(conn, Customer, Customer.customer_id, tables["customers"]["customer_id"])
             _delete(conn, Item, Item.item_id, tables["items"]["item_id"])
             _delete(conn, Salesperson, Salesperson.code, tables["salespeople"]["code"])
-        for table in (
-            "salespeople",
-            "customers",
-            "customer_fields",
-            "items",
-            "orders",
-            "order_lines",
-        ):
-            if table in tables:
-                insert_frame(conn, table, tables[table])
+        for table in TABLE_KEYS:
+            frame = tables.get(table)
+            for start in range(0, 0 if frame is None else len(frame), INSERT_ROWS):
+                # in slices: insert_frame makes Python rows of what it is given
+                insert_frame(conn, table, frame.iloc[start : start + INSERT_ROWS])
+    return changes
+
+
+INSERT_ROWS = 100_000
+
+
+Changes = dict[str, dict[str, int]]
+
+
+def _changes(conn, tables: Tables, replace: bool) -> Changes:
+    """Per table, rows of the files that are new (added), differ from the stored row of the same
+    key (updated) or equal it (unchanged), and stored rows the import deletes (removed): with
+    `replace` every stored row not in the files; otherwise the lines of a re-imported order it
+    no longer has, and the custom fields of a re-imported customer it no longer has."""
+    changes: Changes = {}
+    for table, keys in TABLE_KEYS.items():
+        model = Base.metadata.tables[table]
+        total = conn.execute(select(func.count()).select_from(model)).scalar_one()
+        frame = tables.get(table)
+        if frame is None:
+            if replace and total:
+                changes[table] = dict.fromkeys(CHANGE_KINDS, 0) | {"removed": total}
+            continue
+        frame = _as_inserted(table, frame)
+        if total == 0:
+            stored = frame.iloc[:0]
+        else:
+            # stored rows of the rows' first key (an order's lines, a customer's fields)
+            stored = pd.concat(
+                [
+                    pd.read_sql_query(select(model).where(model.c[keys[0]].in_(chunk)), conn)
+                    for chunk in _chunks(list(frame[keys[0]].unique()))
+                ]
+                or [frame.iloc[:0]],
+                ignore_index=True,
+            )
+        both = frame.merge(
+            stored, on=list(keys), how="outer", suffixes=("", "_stored"), indicator=True
+        )
+        new, old = both["_merge"] == "left_only", both["_merge"] == "right_only"
+        matched = both[both["_merge"] == "both"]
+        differs = np.zeros(len(matched), dtype=bool)
+        for column in model.columns:
+            if column.name not in keys:
+                differs |= ~_same(
+                    table, column, matched[column.name], matched[column.name + "_stored"]
+                )
+        removed = int(old.sum())
+        if replace:
+            removed = total - len(matched)
+        elif table not in ("order_lines", "customer_fields"):
+            removed = 0
+        changes[table] = {
+            "added": int(new.sum()),
+            "updated": int(differs.sum()),
+            "unchanged": int(len(matched) - differs.sum()),
+            "removed": removed,
+        }
+    total = conn.execute(select(func.count()).select_from(Payment)).scalar_one()
+    if replace and total:
+        changes["payments"] = dict.fromkeys(CHANGE_KINDS, 0) | {"removed": total}
+    return changes
+
+
+def _as_inserted(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every column of the table, as data.db.insert_frame stores it (the model's
+    defaults for missing values)."""
+    frame = frame.copy()
+    for column in Base.metadata.tables[table].columns:
+        default = (
+            column.default.arg if column.default is not None and column.default.is_scalar else None
+        )
+        if column.name not in frame:
+            frame[column.name] = default
+        elif default is not None:
+            frame[column.name] = frame[column.name].fillna(default)
+    return frame
+
+
+def _same(table: str, column, new: pd.Series, stored: pd.Series) -> np.ndarray:
+    """Whether a row's new value equals the stored one (both missing counts as equal)."""
+    if column.name in DATE_COLUMNS.get(table, ()):
+        new = pd.to_datetime(new, format="ISO8601").astype("datetime64[s]")
+        stored = pd.to_datetime(stored, format="ISO8601").astype("datetime64[s]")
+    elif isinstance(column.type, Boolean):
+        new, stored = new.fillna(False).astype(bool), stored.fillna(False).astype(bool)
+    elif isinstance(column.type, Float | Integer):
+        new = pd.to_numeric(new, errors="coerce").astype(float)
+        stored = pd.to_numeric(stored, errors="coerce").astype(float)
+    else:
+        new, stored = new.astype(object), stored.astype(object)
+    missing_new, missing_stored = new.isna().to_numpy(), stored.isna().to_numpy()
+    equal = (new.to_numpy() == stored.to_numpy()) & ~missing_new & ~missing_stored
+    return equal | (missing_new & missing_stored)
+
+
+def change_lines(changes: Changes) -> list[str]:
+    """`orders: 3 added, 1 updated, 5 unchanged` per table (`, 2 removed` when some are)."""
+    lines = []
+    for table, count in changes.items():
+        words = [f"{count[kind]:,} {kind}" for kind in CHANGE_KINDS[:3]]
+        if count["removed"]:
+            words.append(f"{count['removed']:,} removed")
+        lines.append(f"{table}: {', '.join(words)}")
+    return lines
 
 
 def _merge_stored(conn, table: str, key: str, frame: pd.DataFrame) -> pd.DataFrame:
