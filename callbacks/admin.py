@@ -16,7 +16,7 @@ from werkzeug.utils import secure_filename
 
 from callbacks.common import store
 from callbacks.guards import role_required
-from data.importer import import_lines
+from data.importer import import_lines, last_import
 from data.users import UserError, create_user, deactivate_user, list_users, set_password
 from layouts import ids
 from layouts.admin import freshness_cards
@@ -31,6 +31,7 @@ def freshness() -> dict[str, str]:
         "Order lines": f"{len(frames.lines):,}",
         "Orders": f"{len(frames.orders):,}",
         "Customers": f"{len(frames.customers):,}",
+        "Last import": last_import(store().engine) or "none yet",
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from data.models import (
     OrderLine,
     Payment,
     Salesperson,
+    Setting,
 )
 
 REQUIRED = ("order_id", "order_date", "customer_id", "item_id", "quantity")
@@ -433,7 +434,26 @@ def _write(engine: Engine, tables: Tables, replace: bool, dry_run: bool = False)
             for start in range(0, 0 if frame is None else len(frame), INSERT_ROWS):
                 # in slices: insert_frame makes Python rows of what it is given
                 insert_frame(conn, table, frame.iloc[start : start + INSERT_ROWS])
+        stamp = Setting.__table__
+        conn.execute(stamp.delete().where(stamp.c.key == LAST_IMPORT))
+        conn.execute(stamp.insert().values(key=LAST_IMPORT, value=_import_summary(tables)))
     return changes
+
+
+LAST_IMPORT = "last_import"
+
+
+def _import_summary(tables: Tables) -> str:
+    """When the last import ran and what it held, for the Admin screen's freshness."""
+    lines = len(tables.get("order_lines", ()))
+    return f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {lines:,} order lines"
+
+
+def last_import(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(Setting.value).where(Setting.key == LAST_IMPORT)
+        ).scalar_one_or_none()
 
 
 INSERT_ROWS = 100_000

@@ -22,7 +22,7 @@ COLUMNS = [
 def freshness_cards(freshness: dict[str, str]) -> list:
     return [
         dbc.Col(dbc.Card(dbc.CardBody([html.Div(k, className="text-muted small"),
-                                       html.Div(v, className="fs-5")])), md=3)
+                                       html.Div(v, className="fs-5")])), md=True)
         for k, v in freshness.items()
     ]  # fmt: skip
 

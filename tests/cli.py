@@ -1,6 +1,7 @@
 """Run the app's command line as a user does: a real `flask --app app` process."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,3 +15,10 @@ def flask(db_url: str, *args: str, stdin: str | None = None) -> subprocess.Compl
         cwd=ROOT, env={**os.environ, "DATABASE_URL": db_url}, input=stdin,
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+def dump(db_url: str) -> str:
+    """The database's data as SQL, without the settings table (an import stamps its time there:
+    importing the same file twice changes no data, but does record the second import)."""
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        return "\n".join(line for line in conn.iterdump() if 'INSERT INTO "settings"' not in line)

@@ -4,7 +4,6 @@ Central export, dry-run change counts, and an import killed mid-way."""
 import csv
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,15 +18,10 @@ from data.frames import build_frames
 from data.importer import import_lines
 from metrics.filters import Filters
 from metrics.kpis import kpis
-from tests.cli import ROOT, flask
+from tests.cli import ROOT, dump, flask
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BC = FIXTURES / "bc"
-
-
-def dump(db_url):
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return "\n".join(conn.iterdump())
 
 
 def to_xlsx(csv_path: Path, xlsx_path: Path, edit=None) -> Path:

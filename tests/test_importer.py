@@ -2,19 +2,13 @@
 
 import csv
 import io
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tests.cli import flask
+from tests.cli import dump, flask
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def dump(db_url):
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return "\n".join(conn.iterdump())
 
 
 def export_rows(db_url, *args):
@@ -109,3 +103,12 @@ def test_imp005_export_refuses_a_reversed_period(db):
     result = flask(db, "export", "kpis", "--from", "2026-03-02", "--to", "2026-03-01")
     assert result.returncode != 0
     assert "starts" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_imp006_last_import_is_recorded(db):
+    from data.db import make_engine
+    from data.importer import last_import
+
+    assert last_import(make_engine(db)) is None
+    assert flask(db, "import-lines", str(FIXTURES / "good_lines.csv")).returncode == 0
+    assert last_import(make_engine(db)).endswith("UTC · 6 order lines")
