@@ -30,12 +30,20 @@ from data.users import (
 from metrics.exports import REPORTS, to_csv
 from metrics.filters import Filters, period_of, with_period
 from metrics.reports import SALES_REPORTS
-from reports.screens import leaderboard_pdf, overview_pdf, report_pdf
+from reports.screens import (
+    leaderboard_pdf,
+    overview_pdf,
+    report_pdf,
+    sales_by_customer_pdf,
+    team_pdf,
+)
 
 # export name -> PDF of the screen that shows it (kpis: the Overview)
 PDF_EXPORTS = {
     "kpis": overview_pdf,
     "leaderboard": leaderboard_pdf,
+    "sales-by-customer": sales_by_customer_pdf,
+    "team": team_pdf,
     **{name: partial(report_pdf, name=name) for name in SALES_REPORTS},
 }
 

@@ -8,7 +8,9 @@ from data.frames import Frames
 from metrics.customers import LEADERBOARD_COLUMNS, leaderboard
 from metrics.filters import Filters
 from metrics.kpis import kpis
+from metrics.matrix import matrix
 from metrics.reports import SALES_REPORTS
+from metrics.team import team_performance
 
 
 def kpis_table(frames: Frames, filters: Filters) -> pd.DataFrame:
@@ -25,7 +27,19 @@ def leaderboard_table(frames: Frames, filters: Filters) -> pd.DataFrame:
 
 # The sales reports of SPEC §5 with their default options (Sales by Date by day, Sell Through by
 # item without unsold items, Made to Order over made-to-order lines); first column = row label.
-REPORTS = {"kpis": kpis_table, "leaderboard": leaderboard_table, **SALES_REPORTS}
+def sales_by_customer_table(frames: Frames, filters: Filters) -> pd.DataFrame:
+    """The Sales by Customer matrix (KPI columns), one row per customer with sales."""
+    table = matrix(frames, filters, "kpis")
+    return table.rename(columns={"key": "customer_id", "name": "customer_name"})
+
+
+REPORTS = {
+    "kpis": kpis_table,
+    "leaderboard": leaderboard_table,
+    "sales-by-customer": sales_by_customer_table,
+    "team": team_performance,
+    **SALES_REPORTS,
+}
 
 
 def to_csv(table: pd.DataFrame) -> str:

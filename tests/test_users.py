@@ -79,7 +79,8 @@ def test_usr004_export_as_a_user_applies_their_scope(db):
 
 
 def test_usr005_pdf_exports_from_the_command_line(db, tmp_path):
-    for report in ("kpis", "leaderboard", "sales-by-category", "sell-through"):
+    for report in ("kpis", "leaderboard", "sales-by-customer", "team", "sales-by-category",
+                   "sell-through"):  # fmt: skip
         target = tmp_path / f"{report}.pdf"
         result = flask(db, "export", report, "--from", "2026-01-01", "--to", "2026-06-30",
                        "--as", "manager", "--format", "pdf", "-o", str(target))  # fmt: skip
@@ -89,3 +90,10 @@ def test_usr005_pdf_exports_from_the_command_line(db, tmp_path):
         assert "2026-01-01" in text and "Applied filters" in text, report
     refused = flask(db, "export", "kpis", "--format", "pdf")
     assert refused.returncode != 0 and "a PDF needs a file" in refused.stderr
+
+
+def test_usr006_screen_tables_export_as_csv(db):
+    for report, first in (("sales-by-customer", "customer_id"), ("team", "salesperson")):
+        result = flask(db, "export", report, "--as", "manager")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split(",", 1)[0] == first
