@@ -1,4 +1,4 @@
-"""Plotly figures, built with graph_objects (plotly.express costs 25–50 ms a figure)."""
+"""Plotly figures, built with graph_objects (the express API costs 25–50 ms a figure)."""
 
 from __future__ import annotations
 

@@ -6,11 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import openpyxl
 import pytest
+from dash.testing.wait import until
 
 from data.business_central import import_business_central
 from data.db import make_engine, read_tables
@@ -279,11 +279,15 @@ def test_imp105_an_import_killed_mid_way_leaves_the_database_as_before(db, tmp_p
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and process.poll() is None:
-            if wal.exists() and wal.stat().st_size > start_size + 4_000_000:
-                break  # it is writing the lines
-            time.sleep(0.01)
+        # wait until it is writing the lines (the write-ahead log grows), or it has stopped
+        until(
+            lambda: (
+                process.poll() is not None
+                or (wal.exists() and wal.stat().st_size > start_size + 4_000_000)
+            ),
+            timeout=120,
+            poll=0.01,
+        )
         assert process.poll() is None, "the import finished before it could be killed"
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
