@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from functools import partial
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, request
 from flask_login import current_user
 
 from callbacks.common import user_frames
@@ -36,12 +36,17 @@ SCREEN_PDFS = {
 }
 
 
+CSV_SCREENS = {"kpis": "overview"}  # export -> the screen that shows it, when named otherwise
+
+
 @bp.route("/export/<report>.csv")
 def export_csv(report: str):
     """`/export/leaderboard.csv?<a screen's URL query>` (and every report of the CLI's export):
     the filters of the query; without from/to the period is all data, as in the CLI."""
     if report not in REPORTS:
         return Response(f"No report {report!r}.", status=404, mimetype="text/plain")
+    if current_user.role not in SCREEN_PDFS[CSV_SCREENS.get(report, report)][1]:
+        abort(403)
     frames = user_frames()
     try:
         start, end = _date("from"), _date("to")

@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import user_frames
-from callbacks.filter_bar import view_state
+from callbacks.filter_bar import customer_options, view_state
 from data.frames import Frames, customer_code, to_day
 from layouts import customer, figures, ids
 from layouts.components import chart
@@ -92,13 +92,7 @@ def search_customers(text: str | None):
     """Customers whose name or ID contains the typed text, within the user's scope."""
     if not text or len(text) < 2:
         raise PreventUpdate
-    customers = user_frames().customers
-    found = customers["name"].str.contains(text, case=False, regex=False) | customers[
-        "customer_id"
-    ].str.contains(text, case=False, regex=False)
-    rows = customers[found].head(SEARCH_MATCHES)
-    return [{"label": f"{n} ({i})", "value": i}
-            for i, n in zip(rows["customer_id"], rows["name"], strict=True)]  # fmt: skip
+    return customer_options(user_frames(), (), text, SEARCH_MATCHES)
 
 
 def go_to_customer(customer_id: str | None):

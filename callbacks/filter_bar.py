@@ -69,7 +69,7 @@ def control_options(frames: Frames, state: ViewState) -> tuple[dict[str, list], 
     options["salesperson"] = [{"label": f"{n} ({c})", "value": c}
                               for c, n in zip(people["code"], people["name"], strict=True)]  # fmt: skip
     options["status"] = status_options()
-    options["customer"] = _customer_options(frames, state.filters.customers)
+    options["customer"] = customer_options(frames, state.filters.customers)
     custom = {
         name: [{"label": v, "value": v}
                for v in sorted({*frames.customers[name].dropna().astype(str), NOT_AVAILABLE})]
@@ -78,7 +78,11 @@ def control_options(frames: Frames, state: ViewState) -> tuple[dict[str, list], 
     return options, custom
 
 
-def _customer_options(frames: Frames, chosen, text: str = "") -> list[dict]:
+def customer_options(
+    frames: Frames, chosen, text: str = "", limit: int = CUSTOMER_MATCHES
+) -> list[dict]:
+    """Options for the customers `chosen`, plus the first `limit` whose name or ID contains
+    `text` (the frames are the user's: nobody outside their scope is offered)."""
     customers = frames.customers
     ids_, names = customers["customer_id"], customers["name"]
     picked = ids_.isin(list(chosen))
@@ -87,7 +91,7 @@ def _customer_options(frames: Frames, chosen, text: str = "") -> list[dict]:
         found = names.str.contains(text, case=False, regex=False) | ids_.str.contains(
             text, case=False, regex=False
         )
-        matches |= found & (found.cumsum() <= CUSTOMER_MATCHES)
+        matches |= found & (found.cumsum() <= limit)
     rows = customers[matches]
     return [{"label": f"{n} ({i})", "value": i}
             for i, n in zip(rows["customer_id"], rows["name"], strict=True)]  # fmt: skip
@@ -167,7 +171,7 @@ def search_customers(text: str | None, chosen: list | None):
     """Customer options while the user types: the chosen ones plus the first matches."""
     if not text:
         raise PreventUpdate
-    return _customer_options(user_frames(), chosen or [], text)
+    return customer_options(user_frames(), chosen or [], text)
 
 
 def export_links(search: str | None, link_ids: list[dict]) -> list[str]:

@@ -15,7 +15,7 @@ from callbacks.filter_bar import view_state
 from callbacks.guards import PAGES, role_required
 from callbacks.url_state import ViewState, to_query
 from layouts import figures, ids
-from layouts.components import MONEY_CELL, PERCENT_CELL, message
+from layouts.components import MONEY_CELL, NUMBER_CELL, PERCENT_CELL, message
 from layouts.formatting import count, money, percent
 from layouts.sales_by_customer import BAR_KPIS, chips
 from metrics.kpis import kpis
@@ -23,7 +23,6 @@ from metrics.matrix import matrix
 
 ROLES = PAGES[r"/sales-by-customer"][1]
 BAR_CUSTOMERS = 30  # customers on the bar chart
-NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 
 
 def summary(search: str | None):

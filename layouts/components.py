@@ -109,6 +109,7 @@ MONEY_CELL = {
     "function": "params.value == null ? 'Unknown' : '£' + d3.format(',.2f')(params.value)"
 }
 PERCENT_CELL = {"function": "params.value == null ? 'Unknown' : d3.format('.1%')(params.value)"}
+NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 
 
 def grid(

@@ -9,7 +9,7 @@ import pandas as pd
 from dash import dcc, html
 
 from layouts import formatting, ids
-from layouts.components import MONEY_CELL, PERCENT_CELL, grid, message
+from layouts.components import MONEY_CELL, NUMBER_CELL, PERCENT_CELL, grid, message
 from layouts.kpi_cards import KPI_CARDS
 from metrics.customer_page import CustomerHeader
 from metrics.kpis import Comparison
@@ -22,7 +22,6 @@ LIFECYCLE_WORDS = {
     "prospect": ("No orders yet", "light"),
 }
 DATE_CELL = {"function": "params.value ? params.value.slice(0, 10) : ''"}
-NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 DAYS_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value) + ' d'"}
 TABLE_KPIS = ("sales_amount", "gross_profit", "gross_profit_margin", "sales_quantity",
               "confirmed_order_amount", "average_reorder_days")  # fmt: skip

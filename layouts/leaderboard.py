@@ -7,11 +7,9 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import DEFAULT_COLUMN, MONEY_CELL, PERCENT_CELL, page_header
+from layouts.components import DEFAULT_COLUMN, MONEY_CELL, NUMBER_CELL, PERCENT_CELL, page_header
 
 QUICK_FILTERS = {"all": "All", "active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
-NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
-DAYS_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 OVERDUE_CELL = {"function": "params.value > 0 ? d3.format(',.0f')(params.value) : ''"}
 STATUS_CELL = {
     "function": "({active: 'Active', inactive: 'Inactive', at_risk: 'At risk'})[params.value]"
@@ -29,7 +27,7 @@ COLUMNS = {
     "customer_name": ("Customer", {"cellRenderer": "CustomerLink", "minWidth": 220, "pinned": "left"}),
     "status": ("Status", {"valueFormatter": STATUS_CELL, "width": 105}),
     "sales_amount": ("Sales Amount", {"valueFormatter": MONEY_CELL}),
-    "days_since_last_order": ("Days since last order", {"valueFormatter": DAYS_CELL,
+    "days_since_last_order": ("Days since last order", {"valueFormatter": NUMBER_CELL,
                                                         "cellStyle": OVERDUE_STYLE}),
     "last_order": ("Last order", {"width": 120}),
     "overdue_days": ("Overdue (days)", {"valueFormatter": OVERDUE_CELL}),

@@ -8,7 +8,14 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import DEFAULT_COLUMN, MONEY_CELL, PERCENT_CELL, chart, page_header
+from layouts.components import (
+    DEFAULT_COLUMN,
+    MONEY_CELL,
+    NUMBER_CELL,
+    PERCENT_CELL,
+    chart,
+    page_header,
+)
 
 TITLES = {
     "sales-by-date": "Sales by Date",
@@ -24,7 +31,6 @@ TITLES = {
     "matching-products": "Matching products",
     "matching-customers": "Matching customers",
 }
-NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 AMOUNT_COLUMNS = [
     {"field": "sales_amount", "headerName": "Sales Amount", "valueFormatter": MONEY_CELL},
     {"field": "sales_quantity", "headerName": "Quantity", "valueFormatter": NUMBER_CELL},

@@ -7,9 +7,15 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from layouts import ids
-from layouts.components import DEFAULT_COLUMN, MONEY_CELL, PERCENT_CELL, chart, page_header
+from layouts.components import (
+    DEFAULT_COLUMN,
+    MONEY_CELL,
+    NUMBER_CELL,
+    PERCENT_CELL,
+    chart,
+    page_header,
+)
 
-NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
 BASIS_CELL = {"function": "({items_sold: 'Items sold', items_delivered: 'Delivered', "
                           "payments: 'Payments'})[params.value] || ''"}  # fmt: skip
 COLUMNS = [

@@ -228,6 +228,10 @@ def test_aut011_bad_export_parameters_give_a_message(base):
     response = session.get(f"{base}/export/kpis.csv?from=yesterday")
     assert response.status_code == 400 and "YYYY-MM-DD" in response.text
     assert session.get(f"{base}/export/nothing.csv").status_code == 404
+    sales, _ = signed_in(base, "sales")  # a screen's CSV needs the screen's role, as its PDF
+    assert sales.get(f"{base}/export/team.csv").status_code == 403
+    assert sales.get(f"{base}/export/kpis.csv").status_code == 403
+    assert sales.get(f"{base}/export/sales-by-brand.csv").status_code == 200
 
 
 def test_aut012_repeated_failed_sign_ins_are_slowed_down_and_logged(demo_db, caplog):
