@@ -25,6 +25,10 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var customers = data.points
         .map(function (p) { return Array.isArray(p.customdata) ? p.customdata[0] : p.customdata; })
         .filter(function (c) { return typeof c === "string"; });
+      if (!customers.length) {
+        // an empty selection: plotly sends one when the server redraws the chart; not a pick
+        return [noUpdate, noUpdate];
+      }
       var pick = {
         event: isClick ? "click" : "box",
         customers: customers,

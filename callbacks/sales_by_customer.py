@@ -71,7 +71,7 @@ def matrix_view(query: str | None, expanded: list[str], full_query: str | None):
         rows.append({**record, "row_id": customer, "level": 0, "is_picked": picked,
                      "pick": "☑" if picked else "☐", "expand": "▾" if is_open else "▸"})  # fmt: skip
         if is_open:
-            items = screens.matrix_items(frames, view, customer)
+            items = screens.matrix_items(frames, view, customer, table)
             rows += [
                 {**r, "row_id": f"{customer}/{r['customer_id']}", "level": 1, "pick": "",
                  "expand": "", "customer_name": f"  ↳ {r['customer_name']}", "href": None}

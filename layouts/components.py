@@ -160,6 +160,7 @@ def export_button(screen: str, fmt: str) -> dbc.Button:
         color="secondary",
         outline=True,
         size="sm",
+        className=f"export-{fmt}",
     )
 
 

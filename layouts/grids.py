@@ -67,8 +67,10 @@ def table_grid(grid_id, height: int = 520, row_id: str | None = None, **options)
         dashGridOptions={
             "animateRows": False,
             "suppressFieldDotNotation": True,
-            "overlayLoadingTemplate": "<span>Loading…</span>",
-            "overlayNoRowsTemplate": "<span>No sales match these filters.</span>",
+            "localeText": {
+                "loadingOoo": "Loading…",
+                "noRowsToShow": "No sales match these filters.",
+            },
             **options,
         },
         style={"height": f"{height}px"},

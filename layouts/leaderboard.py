@@ -44,6 +44,7 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
                             value=view.choice("show"),
                             inline=True,
                             options=[{"label": v, "value": k} for k, v in QUICK_FILTERS.items()],
+                            className="leaderboard-show",
                         ),
                         width="auto",
                     ),  # fmt: skip

@@ -27,10 +27,10 @@ def flask(db_url: str, *args: str, stdin: str | None = None) -> Result:
     app = create_app({"DATABASE_URL": db_url})
     with app.app_context():  # as the `flask` command pushes one
         result = app.test_cli_runner().invoke(args=list(args), input=stdin)
-    stderr = result.stderr
+    stderr = result.stderr_bytes.decode()  # .stderr / .stdout would turn \r\n into \n
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(*result.exc_info))
-    return Result(result.exit_code, result.stdout, stderr)
+    return Result(result.exit_code, result.stdout_bytes.decode(), stderr)
 
 
 def flask_process(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

@@ -100,7 +100,9 @@ def test_imp004_same_file_again_changes_nothing_and_dry_run_writes_nothing(db):
 
 
 def test_imp005_export_refuses_a_reversed_period(db):
-    result = flask(db, "export", "kpis", "--headers", "fields", "--from", "2026-03-02", "--to", "2026-03-01")
+    result = flask(
+        db, "export", "kpis", "--headers", "fields", "--from", "2026-03-02", "--to", "2026-03-01"
+    )
     assert result.returncode != 0
     assert "starts" in result.stderr and "Traceback" not in result.stderr
 

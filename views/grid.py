@@ -86,7 +86,7 @@ def _condition(values: pd.Series, kind: str, condition: dict) -> np.ndarray:
     kind_of = condition.get("type")
     missing = values.isna().to_numpy()
     if kind == "text":
-        missing |= (values.astype(object) == "").to_numpy()
+        missing = missing | (values.astype(object) == "").to_numpy()
     if kind_of == "blank":
         return missing
     if kind_of == "notBlank":

@@ -225,13 +225,16 @@ def matrix_table(frames: Frames, view: View) -> Table:
     the matrix is where they are picked), columns by the view's matrix mode."""
     mode = view.choice("matrix")
     table = matrix(frames, view.applied, mode)
-    values = [c for c in table.columns if c not in ("key", "name")]
+    values = [c for c in table.columns if c not in ("key", "name", "sales_amount")]
     if mode == "kpis":
+        values = list(MATRIX_KPIS)
         columns = columns_of(values)
         fields = values
-    else:  # months (YYYY-MM) or categories: fields that AG Grid and a URL can carry
+    else:  # months (YYYY-MM) or categories, then the total: fields a grid and a URL can carry
         fields = [f"m{v}" if mode == "months" else f"c{i}" for i, v in enumerate(values)]
-        columns = tuple(Column(f, str(v), "money") for f, v in zip(fields, values, strict=True))
+        columns = (*(Column(f, str(v), "money") for f, v in zip(fields, values, strict=True)),
+                   *columns_of(["sales_amount"]))  # fmt: skip
+        fields, values = [*fields, "sales_amount"], [*values, "sales_amount"]
     rows = pd.DataFrame({"customer_name": table["name"].to_numpy(object),
                          "customer_id": table["key"].to_numpy(object)})  # fmt: skip
     for name, value in zip(fields, values, strict=True):
@@ -246,17 +249,18 @@ def matrix_table(frames: Frames, view: View) -> Table:
     return Table(title, (*label, *columns), rows, link="customer_name")
 
 
-def matrix_items(frames: Frames, view: View, customer_id: str) -> pd.DataFrame:
-    """The items `customer_id` bought, with the matrix's columns (fields as matrix_table's)."""
+def matrix_items(frames: Frames, view: View, customer_id: str, table: Table) -> pd.DataFrame:
+    """The items `customer_id` bought, with the value columns of the matrix `table`."""
     mode = view.choice("matrix")
     items = matrix(frames, view.applied, mode, customer_id=customer_id)
-    customers = matrix(frames, view.applied, mode)
-    values = [c for c in customers.columns if c not in ("key", "name")]
     out = pd.DataFrame({"customer_name": items["name"].to_numpy(object),
                         "customer_id": items["key"].to_numpy(object)})  # fmt: skip
-    for i, value in enumerate(values):
-        name = value if mode == "kpis" else (f"m{value}" if mode == "months" else f"c{i}")
-        out[name] = items[value].to_numpy() if value in items else 0.0
+    for column in table.columns:
+        if column.numeric:
+            source = (
+                column.field if mode == "kpis" or column.field == "sales_amount" else column.header
+            )
+            out[column.field] = items[source].to_numpy() if source in items else 0.0
     return out
 
 

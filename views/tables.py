@@ -67,7 +67,7 @@ def to_csv(table: Table, columns: tuple[str, ...], headers: str = "screen") -> s
     formula (=, +, -, @, tab, carriage return first) written with a leading '."""
     chosen = [table.column(c) for c in columns]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180: a bare \r in a cell is quoted
     writer.writerow([c.field if headers == "fields" else c.header for c in chosen])
     values = [_csv_cells(table.rows[c.field], c) for c in chosen]
     writer.writerows(zip(*values, strict=True) if values else [])

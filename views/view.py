@@ -145,9 +145,10 @@ class View:
 
     @property
     def focused(self) -> Filters:
-        """The applied filters narrowed to the cross-filter selection, when there is one."""
+        """The applied filters narrowed to the cross-filter selection, when there is one (and
+        the screen takes a customer filter at all)."""
         filters = self.applied
-        if not self.selected:
+        if not self.selected or "customers" not in screen_filters(self.screen):
             return filters
         chosen = filters.customers
         picked = tuple(c for c in self.selected if not chosen or c in chosen)
@@ -322,16 +323,20 @@ def to_query(view: View, shared_only: bool = False, grid: bool = True) -> str:
 
 
 def unused_text(view: View) -> str | None:
-    """ "Not used by this screen: Team (North), …" for the filters the screen does not take."""
-    if not view.unused:
-        return None
+    """ "Not used by this report, so not applied: Team (North); …" for the filters (and picks)
+    the screen does not take."""
     parts = []
     for name in view.unused:
         value = getattr(view.filters, name)
-        shown = ", ".join(value) if isinstance(value, tuple) and name != "custom" else None
         if name == "custom":
             shown = "; ".join(f"{n}: {', '.join(v)}" for n, v in value)
-        parts.append(f"{FILTER_WORDS[name]} ({shown if shown is not None else value})")
+        else:
+            shown = ", ".join(value) if isinstance(value, tuple) else f"{value:,.2f}"
+        parts.append(f"{FILTER_WORDS[name]} ({shown})")
+    if view.selected and "customers" not in screen_filters(view.screen):
+        parts.append(f"Picked customers ({', '.join(view.selected)})")
+    if not parts:
+        return None
     return "Not used by this report, so not applied: " + "; ".join(parts) + "."
 
 
