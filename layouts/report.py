@@ -60,8 +60,9 @@ def _choices(name: str, view: View) -> list:
         ]  # fmt: skip
     if name == "sell-through":
         return [
-            dbc.Switch(id={"type": ids.VIEW_CHOICE, "key": key}, label=label,
-                       value=view.choice(key) == "yes", className="d-inline-block me-3")
+            html.Div(dbc.Switch(id={"type": ids.VIEW_CHOICE, "key": key}, label=label,
+                                value=view.choice(key) == "yes"),
+                     id=f"{name}-{key}", className="d-inline-block me-3")
             for key, label in (("combine", "Combine variants"), ("unsold", "Include unsold items"))
         ]  # fmt: skip
     return []

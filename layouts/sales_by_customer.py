@@ -24,11 +24,14 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
             html.Div(
                 [
                     html.Span("Rank customers by ", className="small text-muted me-2"),
-                    dbc.RadioItems(
-                        id={"type": ids.VIEW_CHOICE, "key": "kpi"},
-                        value=view.choice("kpi"),
-                        inline=True,
-                        options=[{"label": v, "value": k} for k, v in BAR_KPIS.items()],
+                    html.Div(
+                        dbc.RadioItems(
+                            id={"type": ids.VIEW_CHOICE, "key": "kpi"},
+                            value=view.choice("kpi"),
+                            inline=True,
+                            options=[{"label": v, "value": k} for k, v in BAR_KPIS.items()],
+                        ),
+                        id=ids.SBC_KPI,
                     ),
                 ],
                 className="d-flex flex-wrap align-items-center",
@@ -46,6 +49,7 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
                             options=[{"label": v, "value": k} for k, v in MATRIX_MODES.items()],
                         ),
                         width="auto",
+                        id=ids.SBC_COLUMNS,
                     ),  # fmt: skip
                     dbc.Col(
                         export_button("sales-by-customer", "csv"), width="auto", className="ms-auto"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from xml.sax.saxutils import escape
 
+import plotly.graph_objects as go
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
@@ -264,16 +265,18 @@ def _counts(counts: dict[str, int]) -> Table:
 
 
 def _figures(*figures) -> Table:
-    """The screen's figures side by side (one takes the whole width); an empty one (no sales)
-    as its title and sentence in words."""
+    """The screen's figures side by side (one takes the whole width), each under its title in
+    words; an empty one (no sales) as its title and sentence."""
     width = WIDTH / len(figures)
-    images = [
-        figure_image(f, width - 4, FIGURE_HEIGHT) if f.data else Paragraph(
-            f"<b>{escape(f.layout.title.text or '')}</b>: "
-            f"{escape(f.layout.annotations[0].text)}.", NOTE)
-        for f in figures
-    ]  # fmt: skip
-    table = Table([images], colWidths=[width] * len(images))
+    cells = []
+    for figure in figures:
+        title = Paragraph(escape(figure.layout.title.text or ""), SECTION)
+        if not figure.data:
+            cells.append([title, Paragraph(escape(figure.layout.annotations[0].text) + ".", NOTE)])
+            continue
+        untitled = go.Figure(figure).update_layout(title_text="")
+        cells.append([title, figure_image(untitled, width - 4, FIGURE_HEIGHT)])
+    table = Table([cells], colWidths=[width] * len(cells))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *no_padding()]))
     return table
 

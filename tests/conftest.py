@@ -34,3 +34,11 @@ def sign_in(dash_duo, username: str) -> None:
     dash_duo.find_element("#password").send_keys(PASSWORDS[username])
     dash_duo.find_element("#sign-in").click()
     dash_duo.wait_for_contains_text("#nav-user", f"Signed in as {username}")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that drive a real browser are marked `browser`: `pytest -m "not browser"` is the
+    fast subset."""
+    for item in items:
+        if "dash_duo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

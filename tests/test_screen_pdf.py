@@ -1,11 +1,13 @@
 """PDF exports of the Overview and Sales by Customer screens (SPEC §4, issue 4) over real HTTP
 against the real app, checked with poppler's tools (pdfinfo, pdftoppm, pdftotext)."""
 
+import base64
 import re
 import subprocess
 from dataclasses import replace
 from datetime import date
 
+import numpy as np
 import pytest
 import requests
 
@@ -204,3 +206,24 @@ def test_spd008_picked_customers_are_printed_narrow_the_kpis_and_are_marked_in_t
     assert f"yes {names[0]} {picked[0]}" in whole and f"yes {names[1]} {picked[1]}" in whole
     narrowed = kpis(frames, replace(period, customers=tuple(picked)))
     assert money(narrowed.sales_amount) in text(path, 1)
+
+
+def test_spd009_the_pdf_shows_the_screens_bar_kpi_and_its_numbers(base, frames, tmp_path):
+    """The PDF of Sales by Customer ranked by Gross Profit: its chart is the screen's (the bar
+    callback's figure, over HTTP), and the customers on it carry the same Gross Profit."""
+    session, _ = signed_in(base, "leader")
+    query = "?from=2025-01-01&to=2025-12-31&kpi=gross_profit"
+    response = test_auth.callback(session, base, [("sbc-bar", "figure")], [("view", "data", query)])
+    bar = response.json()["response"]["sbc-bar"]["figure"]
+    assert bar["layout"]["title"]["text"] == "Customers by Gross Profit"
+    values = bar["data"][0]["y"]
+    if isinstance(values, dict):  # plotly sends numbers as a typed array
+        values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    on_screen = dict(zip(bar["data"][0]["customdata"], values, strict=True))
+    pdf = download(session, base, "sales-by-customer", query.lstrip("?"))
+    whole = text(save(tmp_path, pdf, "gross-profit"))
+    assert "Bar chart KPI: Gross Profit" in whole and "Customers by Gross Profit" in whole
+    names = dict(zip(frames.customers["customer_id"], frames.customers["name"], strict=True))
+    for customer, profit in list(on_screen.items())[:10]:  # the chart's customers, in the matrix
+        assert re.search(rf"{re.escape(names[customer])} {customer} .*{re.escape(money(profit))}",
+                         whole), customer  # fmt: skip
