@@ -32,6 +32,7 @@ class _Renderer:
         self._lock = threading.Lock()
         self._pid: int | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._kaleido: kaleido.Kaleido | None = None
 
     def png(self, figure: go.Figure, width: int, height: int) -> bytes:
@@ -52,11 +53,12 @@ class _Renderer:
         raise AssertionError("unreachable")
 
     def _started(self) -> kaleido.Kaleido:
-        if self._pid != os.getpid():  # a forked worker starts its own
-            self._loop, self._kaleido, self._pid = None, None, os.getpid()
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-            threading.Thread(target=self._loop.run_forever, daemon=True, name="kaleido").start()
+        if self._pid != os.getpid() or not (self._thread and self._thread.is_alive()):
+            # first use, a forked worker, or a loop that died: a new loop and a new Chromium
+            self._loop, self._kaleido, self._pid = asyncio.new_event_loop(), None, os.getpid()
+            self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                            name="kaleido")  # fmt: skip
+            self._thread.start()
         if self._kaleido is None:
             k = kaleido.Kaleido(n=1, timeout=RENDER_SECONDS, mathjax=False)
             asyncio.run_coroutine_threadsafe(k.open(), self._loop).result(timeout=START_SECONDS)
@@ -65,7 +67,7 @@ class _Renderer:
 
     def _stop(self) -> None:
         k, self._kaleido = self._kaleido, None
-        if k is not None and self._loop is not None:
+        if k is not None and self._thread is not None and self._thread.is_alive():
             try:
                 asyncio.run_coroutine_threadsafe(k.close(), self._loop).result(timeout=10)
             except Exception:  # a browser that hangs is left to die with its process group
