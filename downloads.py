@@ -18,38 +18,30 @@ def _text(message: str, status: int) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
-def _view(name: str):
-    screen = screen_for(name, current_user.role)
-    frames = user_frames()
-    return frames, view_for(request.query_string.decode("utf-8", "replace"), screen, frames)
-
-
 @bp.route("/export/<name>.csv")
 def export_csv(name: str):
     """The screen's table as CSV (the Overview's, `kpis`, is its KPIs as one row)."""
-    try:
-        frames, view = _view(name)
-        body = csv_text(frames, view)
-    except ExportRefused as refused:
-        return _text(str(refused), refused.status)
-    except ViewError as error:
-        return _text("\n".join(error.messages), 400)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}-{current_user.id}.csv"'})  # fmt: skip
+    return _export(name, csv_text, "text/csv", f"{name}-{current_user.id}.csv")
 
 
 @bp.route("/export/<name>.pdf")
 def export_pdf(name: str):
     """The screen as PDF, for the same view."""
+    return _export(name, pdf_bytes, "application/pdf", f"{name}.pdf")
+
+
+def _export(name: str, build, mimetype: str, filename: str) -> Response:
     try:
-        frames, view = _view(name)
-        body = pdf_bytes(frames, view)
+        screen = screen_for(name, current_user.role)
+        frames = user_frames()
+        view = view_for(request.query_string.decode("utf-8", "replace"), screen, frames)
+        body = build(frames, view)
     except ExportRefused as refused:
         return _text(str(refused), refused.status)
     except ViewError as error:
         return _text("\n".join(error.messages), 400)
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}-{frames.as_of:%Y-%m-%d}.pdf"'})  # fmt: skip
+    disposition = f'attachment; filename="{filename}"'
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
 @bp.route("/export/customers/<customer_id>/brief.pdf")
@@ -64,5 +56,5 @@ def export_brief(customer_id: str):
         return _text("\n".join(error.messages), 400)
     except ValueError:
         return _text("Customer not found.", 404)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="brief-{customer_id}.pdf"'})  # fmt: skip
+    disposition = f'attachment; filename="brief-{customer_id}.pdf"'
+    return Response(pdf, mimetype="application/pdf", headers={"Content-Disposition": disposition})

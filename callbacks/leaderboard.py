@@ -8,7 +8,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.filter_bar import register_grid
 from callbacks.guards import screen_guard
 from layouts import ids
-from layouts.grids import column_defs, grid_props
+from layouts.grids import grid_outputs
 from layouts.kpi_cards import kpi_cards
 from layouts.leaderboard import WIDTHS
 from views import screens
@@ -30,9 +30,7 @@ def rows(query: str | None, full_query: str | None):
     frames = user_frames()
     view = view_for(full_query or query, SCREEN, frames)
     table = screens.leaderboard_table(frames, view)
-    props = grid_props(table, view)
-    defs = column_defs(table, widths=WIDTHS)
-    return props["rowData"], defs, props["columnState"], props["filterModel"]
+    return grid_outputs(table, view, WIDTHS)
 
 
 def choose_columns(visible: list[str], column_state: list[dict] | None):

@@ -7,7 +7,7 @@ from dash import Dash, Input, Output, State
 from callbacks.filter_bar import register_grid
 from callbacks.guards import screen_guard
 from layouts import ids
-from layouts.grids import column_defs, grid_props
+from layouts.grids import grid_outputs
 from layouts.my_customers import WIDTHS
 from views import screens
 from views.context import user_frames, view_for
@@ -19,11 +19,10 @@ def rows(query: str | None, full_query: str | None):
     frames = user_frames()
     view = view_for(full_query or query, SCREEN, frames)
     table = screens.my_customers_table(frames, view)
-    props = grid_props(table, view)
     at_risk = int((table.rows["status"] == "At risk").sum())
-    note = f"{len(table.rows):,} customers · {at_risk:,} at risk"
-    return (props["rowData"], column_defs(table, WIDTHS), props["columnState"],
-            props["filterModel"], note)  # fmt: skip
+    return *grid_outputs(
+        table, view, WIDTHS
+    ), f"{len(table.rows):,} customers · {at_risk:,} at risk"
 
 
 def register(app: Dash) -> None:

@@ -7,7 +7,7 @@ from dash import Dash, Input, Output, State
 from callbacks.filter_bar import register_grid
 from callbacks.guards import bad_request, screen_guard
 from layouts import ids
-from layouts.grids import column_defs, grid_props
+from layouts.grids import grid_outputs
 from views import screens
 from views.context import user_frames, view_for
 from views.pages import REPORT_TITLES
@@ -22,18 +22,10 @@ def show(query: str | None, full_query: str | None, name: str):
     frames = user_frames()
     view = view_for(full_query or query, name, frames)
     table = screens.report_table(frames, view)
-    props = grid_props(table, view)
-    defs = column_defs(table)
+    rows, defs, state, model = grid_outputs(table, view)
     if not name.startswith("matching"):
         defs.append(LINKS)
-    return (
-        screens.report_figure(view, table),
-        props["rowData"],
-        defs,
-        props["columnState"],
-        props["filterModel"],
-        table.title,
-    )
+    return screens.report_figure(view, table), rows, defs, state, model, table.title
 
 
 def register(app: Dash) -> None:

@@ -7,7 +7,7 @@ from dash import Dash, Input, Output, State
 from callbacks.filter_bar import register_grid
 from callbacks.guards import screen_guard
 from layouts import ids
-from layouts.grids import column_defs, grid_props
+from layouts.grids import grid_outputs
 from layouts.team import WIDTHS
 from views import screens
 from views.context import user_frames, view_for
@@ -20,10 +20,7 @@ def table_and_charts(query: str | None, full_query: str | None):
     view = view_for(full_query or query, SCREEN, frames)
     result = screens.team(frames, view)  # both periods once, for the table and the chart
     table = screens.team_table(frames, view, result)
-    props = grid_props(table, view)
-    sales, new = screens.team_figures(frames, view, result)
-    defs = column_defs(table, widths=WIDTHS)
-    return props["rowData"], defs, props["columnState"], props["filterModel"], sales, new
+    return (*grid_outputs(table, view, WIDTHS), *screens.team_figures(frames, view, result))
 
 
 def register(app: Dash) -> None:

@@ -54,6 +54,12 @@ def grid_props(table: Table, view: View) -> dict:
     }
 
 
+def grid_outputs(table: Table, view: View, widths: dict | None = None) -> tuple:
+    """(rowData, columnDefs, columnState, filterModel): what a table callback sets."""
+    props = grid_props(table, view)
+    return props["rowData"], column_defs(table, widths), props["columnState"], props["filterModel"]
+
+
 def table_grid(grid_id, height: int = 520, row_id: str | None = None, **options) -> dag.AgGrid:
     """An empty grid that a callback fills (rowData, columnDefs, columnState, filterModel);
     "Loading…" until its first rows, "No sales match" when a result is empty. `row_id`: the

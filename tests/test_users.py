@@ -12,9 +12,9 @@ from data.users import authenticate
 from tests.cli import flask, flask_process
 
 
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'sales.db'}"
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('users') / 'sales.db'}"
     assert flask(url, "init-demo", "--lines", "3000", "--end", "2026-06-30").returncode == 0
     return url
 
