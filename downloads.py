@@ -21,16 +21,20 @@ def _text(message: str, status: int) -> Response:
 @bp.route("/export/<name>.csv")
 def export_csv(name: str):
     """The screen's table as CSV (the Overview's, `kpis`, is its KPIs as one row)."""
-    return _export(name, csv_text, "text/csv", f"{name}-{current_user.id}.csv")
+    return _export(name, csv_text, "text/csv", lambda frames: f"{name}-{current_user.id}.csv")
 
 
 @bp.route("/export/<name>.pdf")
 def export_pdf(name: str):
     """The screen as PDF, for the same view."""
-    return _export(name, pdf_bytes, "application/pdf", f"{name}.pdf")
+    return _export(
+        name, pdf_bytes, "application/pdf", lambda frames: f"{name}-{frames.as_of:%Y-%m-%d}.pdf"
+    )
 
 
-def _export(name: str, build, mimetype: str, filename: str) -> Response:
+def _export(name: str, build, mimetype: str, filename) -> Response:
+    """The export `name` of the URL's view, built by `build(frames, view)`; 403 / 404 / 400 with
+    the reason in words."""
     try:
         screen = screen_for(name, current_user.role)
         frames = user_frames()
@@ -40,7 +44,7 @@ def _export(name: str, build, mimetype: str, filename: str) -> Response:
         return _text(str(refused), refused.status)
     except ViewError as error:
         return _text("\n".join(error.messages), 400)
-    disposition = f'attachment; filename="{filename}"'
+    disposition = f'attachment; filename="{filename(frames)}"'
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
