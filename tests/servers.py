@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import psutil
@@ -48,35 +49,37 @@ def threaded(db_url: str, **config):
 def gunicorn(db_url: str, log: Path, workers: int = 2, threads: int = 8, **env: str):
     """`gunicorn app:create_app()` with `workers` processes of `threads` threads each; yields
     (base URL, the master's psutil.Process). The access log `log` holds one line per request:
-    worker pid, status, path."""
+    worker pid, status, method, path."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [
         sys.executable, "-m", "gunicorn", "--no-control-socket",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
-        "--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(U)s",
+        "--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(m)s %(U)s",
         "app:create_app()",
     ]  # fmt: skip
     environment = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret", **env}
-    master = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE)
+    errors = log.with_suffix(".stderr")  # a file, not a pipe: a full pipe would block the server
+    with errors.open("wb") as stderr:
+        master = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(base, master, workers)
+        _wait_until_serving(base, master, workers, errors)
         yield base, psutil.Process(master.pid)
     finally:
         master.terminate()
-        master.wait(timeout=30)
+        master.wait(timeout=60)
 
 
-def _wait_until_serving(base: str, master: subprocess.Popen, workers: int) -> None:
+def _wait_until_serving(base: str, master: subprocess.Popen, workers: int, errors: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if master.poll() is not None:
-            raise RuntimeError(f"gunicorn stopped: {master.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"gunicorn stopped: {errors.read_text()[-2000:]}")
         try:
-            ready = requests.get(f"{base}/login", timeout=5).status_code == 200
-        except requests.ConnectionError:
+            ready = requests.get(f"{base}/login", timeout=30).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
             ready = False
         if ready and len(psutil.Process(master.pid).children()) == workers:
             return
@@ -84,6 +87,35 @@ def _wait_until_serving(base: str, master: subprocess.Popen, workers: int) -> No
     raise RuntimeError("gunicorn did not start within 120 s")
 
 
-def worker_pids(log: Path, path: str) -> set[str]:
-    """The worker processes that answered requests for `path`, from the access log."""
-    return {line.split()[0] for line in log.read_text().splitlines() if line.endswith(f" {path}")}
+def worker_pids(log: Path, request: str) -> set[str]:
+    """The worker processes that answered `request` ("POST /login"), from the access log."""
+    lines = log.read_text().splitlines()
+    return {line.split()[0] for line in lines if line.endswith(f" {request}")}
+
+
+POSTGRES_ADMIN = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://sales:sales@127.0.0.1:55432/postgres"
+)
+
+
+@contextlib.contextmanager
+def postgres_database(prefix: str):
+    """A new, empty PostgreSQL database (dropped after); pytest.skip when no server answers at
+    TEST_POSTGRES_URL (default: the role `sales` on 127.0.0.1:55432)."""
+    import pytest
+    from sqlalchemy import create_engine, text
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    except Exception as error:  # no server here: the SQLite cases still run
+        admin.dispose()
+        pytest.skip(f"no PostgreSQL server at {POSTGRES_ADMIN}: {error}")
+    try:
+        yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+        admin.dispose()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from data.signin_state import SignInState, address_key, signin_state_url
+from tests.servers import postgres_database
 
 ADDRESS = "address:198.51.100.7"
 
@@ -23,27 +23,14 @@ class Clock:
         return self.now
 
 
-POSTGRES_ADMIN = "postgresql+psycopg://sales:sales@127.0.0.1:55432/postgres"
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def state_url(request, tmp_path):
-    """A fresh sign-in state database: a SQLite file, or a new PostgreSQL database (skipped
-    when no PostgreSQL server answers on 127.0.0.1:55432)."""
+    """A fresh sign-in state database: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'sales.auth.db'}"
         return
-    name = f"i16_signin_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-    except Exception as error:  # no server here: the SQLite case still runs
-        pytest.skip(f"no PostgreSQL server: {error}")
-    yield POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
+    with postgres_database("i16_signin") as url:
+        yield url
 
 
 @pytest.fixture
