@@ -13,6 +13,7 @@ guesses cannot all slip through; a correct password then takes its count back.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import math
 import os
@@ -26,6 +27,7 @@ from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
 
 from data.models import LoginBrake, SignInBase, UserSession
 
@@ -83,6 +85,8 @@ class SignInState:
 
     def __init__(self, url: str, clock: Callable[[], float] = time.time) -> None:
         self.engine: Engine = _engine(url)
+        # an in-memory database is one connection: one transaction at a time
+        self._serial = threading.RLock() if _in_memory(url) else contextlib.nullcontext()
         self._writer = self.engine.execution_options(immediate=True)  # SQLite: BEGIN IMMEDIATE
         self.clock = clock
         self._pruned_at = 0.0
@@ -102,7 +106,7 @@ class SignInState:
         now = self.clock()
         account_key = f"account:{account}" if account is not None else None
         keys = sorted(k for k in (account_key, address) if k)
-        with self._writer.connect() as conn, conn.begin() as transaction:
+        with self._serial, self._writer.connect() as conn, conn.begin() as transaction:
             self._prune(conn, now)
             for key in keys:
                 _insert_missing(conn, key, now)
@@ -128,7 +132,7 @@ class SignInState:
     def succeeded(self, account: str, address: str) -> None:
         """The password was right: the account's failures are forgotten; the address's count
         only loses this attempt (a sign-in must not reset an address's failures)."""
-        with self._writer.begin() as conn:
+        with self._serial, self._writer.begin() as conn:
             conn.execute(
                 LoginBrake.__table__.delete().where(LoginBrake.key == f"account:{account}")
             )
@@ -139,7 +143,7 @@ class SignInState:
             )
 
     def brake_rows(self) -> int:
-        with self.engine.connect() as conn:
+        with self._serial, self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(LoginBrake)).scalar_one()
 
     def _prune(self, conn: Connection, now: float) -> None:
@@ -154,7 +158,7 @@ class SignInState:
 
     def generation(self, username: str) -> int:
         """The user's current session generation (0 until their sessions were first ended)."""
-        with self.engine.connect() as conn:
+        with self._serial, self.engine.connect() as conn:
             value = conn.execute(
                 select(UserSession.generation).where(UserSession.username == username)
             ).scalar_one_or_none()
@@ -165,7 +169,7 @@ class SignInState:
         table = UserSession.__table__
         for _ in range(3):  # a concurrent first insert of the same user: try again
             try:
-                with self._writer.begin() as conn:
+                with self._serial, self._writer.begin() as conn:
                     done = conn.execute(
                         update(UserSession)
                         .where(UserSession.username == username)
@@ -200,10 +204,17 @@ def _insert_missing(conn: Connection, key: str, now: float) -> None:
         conn.execute(LoginBrake.__table__.insert().values(**values))
 
 
+def _in_memory(url: str) -> bool:
+    return url in ("sqlite://", "sqlite:///:memory:")
+
+
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    if _in_memory(url):  # one connection, or every connection would see its own database
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record) -> None:

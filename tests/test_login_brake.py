@@ -17,6 +17,7 @@ import requests
 
 from data.db import make_engine, write_tables
 from data.demo import generate
+from data.signin_state import signin_state_url
 from data.users import add_demo_users, create_user, deactivate_user
 from tests.conftest import PASSWORDS
 from tests.servers import copy_database, gunicorn, postgres_database, threaded, worker_pids
@@ -130,7 +131,7 @@ def test_brk003_ten_thousand_unknown_names_in_bounded_memory_and_rows(fresh_db, 
     # one a minute (ADDRESS_RULE)
     assert (warm + statuses).count(401) <= 10 + 5 + elapsed // 60 + 1
     assert grown < 20 * 1024 * 1024, f"workers grew by {grown / 2**20:.1f} MB"
-    with sqlite3.connect(fresh_db.removeprefix("sqlite:///").replace(".db", ".auth.db")) as conn:
+    with sqlite3.connect(signin_state_url(fresh_db).removeprefix("sqlite:///")) as conn:
         rows = conn.execute("SELECT key FROM login_brake").fetchall()
     assert rows == [("address:127.0.0.1",)]
 

@@ -152,3 +152,19 @@ def test_sst008_state_lives_beside_a_sqlite_file_else_in_the_same_database(tmp_p
     state.end_sessions("leader")
     assert (tmp_path / "sales.auth.db").exists()
     assert sales.stat().st_mtime_ns == before
+
+
+def test_sst009_an_in_memory_state_serves_parallel_threads_one_at_a_time(clock):
+    state = SignInState("sqlite://", clock=clock)
+    results: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(state.reserve("leader", ADDRESS)))
+        for _ in range(20)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [0] * 5 + [30] * 15
+    state.end_sessions("leader")
+    assert state.generation("leader") == 1
