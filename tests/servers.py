@@ -57,6 +57,7 @@ def gunicorn(db_url: str, log: Path, workers: int = 2, threads: int = 8, **env: 
         sys.executable, "-m", "gunicorn", "--no-control-socket",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
         "--access-logfile", str(log), "--access-logformat", "%(p)s %(s)s %(m)s %(U)s",
+        "--keep-alive", "120",  # a client's connection, and so its worker, lasts the whole test
         "app:create_app()",
     ]  # fmt: skip
     environment = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret", **env}
@@ -85,6 +86,19 @@ def _wait_until_serving(base: str, master: subprocess.Popen, workers: int, error
             return
         time.sleep(0.2)  # polling a starting server, not waiting out a test condition
     raise RuntimeError("gunicorn did not start within 120 s")
+
+
+def served_by(log: Path, request: str, count_before: int) -> str:
+    """The worker pid that answered the request logged after `count_before` lines (the log is
+    written just after the response, so wait for its line)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        lines = log.read_text().splitlines()
+        if len(lines) > count_before:
+            assert lines[count_before].endswith(f" {request}"), lines[count_before]
+            return lines[count_before].split()[0]
+        time.sleep(0.01)  # polling a log file being written
+    raise TimeoutError(f"no access log line for {request}")
 
 
 def worker_pids(log: Path, request: str) -> set[str]:

@@ -20,7 +20,14 @@ from data.demo import generate
 from data.signin_state import signin_state_url
 from data.users import add_demo_users, create_user, deactivate_user
 from tests.conftest import PASSWORDS
-from tests.servers import copy_database, gunicorn, postgres_database, threaded, worker_pids
+from tests.servers import (
+    copy_database,
+    gunicorn,
+    postgres_database,
+    served_by,
+    threaded,
+    worker_pids,
+)
 from tests.test_auth import csrf
 
 
@@ -58,12 +65,34 @@ class Client:
         )  # fmt: skip
 
 
-def attack(base: str, guesses: int = 40, also: tuple[str, str] | None = None):
+def clients_on_two_workers(base: str, log, count: int) -> list[Client]:
+    """`count` clients, half of them connected to each of gunicorn's 2 workers (a client keeps
+    its connection, so its requests go to the worker that took it)."""
+    by_worker: dict[str, list[Client]] = {}
+    for _ in range(count * 10):
+        lines = len(log.read_text().splitlines())
+        client = Client(base)
+        by_worker.setdefault(served_by(log, "GET /login", lines), []).append(client)
+        if len(by_worker) == 2 and all(len(c) >= (count + 1) // 2 for c in by_worker.values()):
+            first, second = by_worker.values()
+            mixed = [c for pair in zip(first, second, strict=False) for c in pair]
+            return mixed[:count]
+    raise AssertionError(
+        f"connections did not reach both workers: {list(map(len, by_worker.values()))}"
+    )
+
+
+def attack(
+    base: str,
+    guesses: int = 40,
+    also: tuple[str, str] | None = None,
+    clients: list[Client] | None = None,
+):
     """`guesses` wrong passwords for `leader`, all sent at once from one address, and `also`
-    (username, password) sent in the middle of them; returns (statuses of the guesses, the
-    status of `also`)."""
+    (username, password) sent in the middle of them, by `clients` (default: new ones);
+    returns (statuses of the guesses, the status of `also`)."""
     middle = guesses // 2 if also else -1
-    clients = [Client(base) for _ in range(guesses + (1 if also else 0))]
+    clients = clients or [Client(base) for _ in range(guesses + (1 if also else 0))]
     start = threading.Barrier(len(clients))
 
     def send(i: int) -> int:
@@ -99,7 +128,8 @@ def test_brk002_two_gunicorn_workers_share_one_brake(database, fresh_db, tmp_pat
     db_url = fresh_db if database == "sqlite" else request.getfixturevalue("postgres_demo")
     log = tmp_path / "access.log"
     with gunicorn(db_url, log, workers=2) as (base, _):
-        statuses, manager = attack(base, also=("manager", PASSWORDS["manager"]))
+        clients = clients_on_two_workers(base, log, 41)
+        statuses, manager = attack(base, also=("manager", PASSWORDS["manager"]), clients=clients)
         assert statuses.count(401) == 5 and statuses.count(429) == 35
         assert manager == 302
         assert len(worker_pids(log, "POST /login")) == 2  # both workers took guesses
