@@ -90,7 +90,7 @@ class SignInState:
         self._writer = self.engine.execution_options(immediate=True)  # SQLite: BEGIN IMMEDIATE
         self.clock = clock
         self._pruned_at = 0.0
-        SignInBase.metadata.create_all(self.engine)
+        SignInBase.metadata.create_all(self._writer)  # several workers may start at once
 
     # --- the brake -------------------------------------------------------------------------
 

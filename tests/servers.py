@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -66,26 +67,30 @@ def gunicorn(db_url: str, log: Path, workers: int = 2, threads: int = 8, **env: 
         master = subprocess.Popen(command, cwd=ROOT, env=environment, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_serving(base, master, workers, errors)
+        _wait_until_serving(base, master, workers, log)
         yield base, psutil.Process(master.pid)
     finally:
         master.terminate()
         master.wait(timeout=60)
 
 
-def _wait_until_serving(base: str, master: subprocess.Popen, workers: int, errors: Path) -> None:
+def _wait_until_serving(base: str, master: subprocess.Popen, workers: int, log: Path) -> None:
+    """Until every worker has answered: a worker still importing the app takes no connection."""
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if master.poll() is not None:
-            raise RuntimeError(f"gunicorn stopped: {errors.read_text()[-2000:]}")
-        try:
-            ready = requests.get(f"{base}/login", timeout=30).status_code == 200
-        except (requests.ConnectionError, requests.Timeout):
-            ready = False
-        if ready and len(psutil.Process(master.pid).children()) == workers:
-            return
-        time.sleep(0.2)  # polling a starting server, not waiting out a test condition
+    with ThreadPoolExecutor(4) as pool:
+        while time.monotonic() < deadline:
+            if master.poll() is not None:
+                raise RuntimeError(f"gunicorn stopped: {log.with_suffix('.stderr').read_text()}")
+            list(pool.map(lambda _: _probe(base), range(4)))
+            if log.exists() and len(worker_pids(log, "GET /login")) == workers:
+                return
+            time.sleep(0.2)  # polling a starting server, not waiting out a test condition
     raise RuntimeError("gunicorn did not start within 120 s")
+
+
+def _probe(base: str) -> None:
+    with contextlib.suppress(requests.ConnectionError, requests.Timeout):
+        requests.get(f"{base}/login", timeout=30)
 
 
 def served_by(log: Path, request: str, count_before: int) -> str:
@@ -99,6 +104,22 @@ def served_by(log: Path, request: str, count_before: int) -> str:
             return lines[count_before].split()[0]
         time.sleep(0.01)  # polling a log file being written
     raise TimeoutError(f"no access log line for {request}")
+
+
+def spread_over_two_workers(log: Path, make, count: int, request: str) -> list:
+    """`count` clients made by `make()`, half connected to each of gunicorn's 2 workers. Each
+    client opens one kept-alive connection with one request (logged as `request`), so all its
+    requests go to the worker that took that connection."""
+    by_worker: dict[str, list] = {}
+    for _ in range(count * 10):
+        lines = len(log.read_text().splitlines())
+        client = make()
+        by_worker.setdefault(served_by(log, request, lines), []).append(client)
+        if len(by_worker) == 2 and all(len(c) >= (count + 1) // 2 for c in by_worker.values()):
+            first, second = by_worker.values()
+            return [c for pair in zip(first, second, strict=False) for c in pair][:count]
+    sizes = [len(c) for c in by_worker.values()]
+    raise AssertionError(f"connections did not reach both workers: {sizes}")
 
 
 def worker_pids(log: Path, request: str) -> set[str]:

@@ -10,21 +10,18 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import pytest
 import requests
 
-from data.db import make_engine, write_tables
-from data.demo import generate
+from data.db import make_engine
 from data.signin_state import signin_state_url
-from data.users import add_demo_users, create_user, deactivate_user
+from data.users import create_user, deactivate_user
 from tests.conftest import PASSWORDS
 from tests.servers import (
     copy_database,
     gunicorn,
-    postgres_database,
-    served_by,
+    spread_over_two_workers,
     threaded,
     worker_pids,
 )
@@ -35,17 +32,6 @@ from tests.test_auth import csrf
 def fresh_db(demo_db, tmp_path):
     """A copy of the demo database with its own, empty sign-in state."""
     return copy_database(demo_db, tmp_path)
-
-
-@pytest.fixture(scope="module")
-def postgres_demo():
-    """A PostgreSQL database with a small demo company and its users."""
-    with postgres_database("i16_brake") as url:
-        engine = make_engine(url)
-        write_tables(engine, generate(lines=2_000, seed=7, end=date(2026, 11, 21)), replace=True)
-        add_demo_users(engine)
-        engine.dispose()
-        yield url
 
 
 class Client:
@@ -63,23 +49,6 @@ class Client:
             f"{self.base}/login", allow_redirects=False, timeout=120,
             data={"username": username, "password": password, "csrf_token": self.token},
         )  # fmt: skip
-
-
-def clients_on_two_workers(base: str, log, count: int) -> list[Client]:
-    """`count` clients, half of them connected to each of gunicorn's 2 workers (a client keeps
-    its connection, so its requests go to the worker that took it)."""
-    by_worker: dict[str, list[Client]] = {}
-    for _ in range(count * 10):
-        lines = len(log.read_text().splitlines())
-        client = Client(base)
-        by_worker.setdefault(served_by(log, "GET /login", lines), []).append(client)
-        if len(by_worker) == 2 and all(len(c) >= (count + 1) // 2 for c in by_worker.values()):
-            first, second = by_worker.values()
-            mixed = [c for pair in zip(first, second, strict=False) for c in pair]
-            return mixed[:count]
-    raise AssertionError(
-        f"connections did not reach both workers: {list(map(len, by_worker.values()))}"
-    )
 
 
 def attack(
@@ -128,7 +97,7 @@ def test_brk002_two_gunicorn_workers_share_one_brake(database, fresh_db, tmp_pat
     db_url = fresh_db if database == "sqlite" else request.getfixturevalue("postgres_demo")
     log = tmp_path / "access.log"
     with gunicorn(db_url, log, workers=2) as (base, _):
-        clients = clients_on_two_workers(base, log, 41)
+        clients = spread_over_two_workers(log, lambda: Client(base), 41, "GET /login")
         statuses, manager = attack(base, also=("manager", PASSWORDS["manager"]), clients=clients)
         assert statuses.count(401) == 5 and statuses.count(429) == 35
         assert manager == 302

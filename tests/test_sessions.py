@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.cli import flask
-from tests.servers import copy_database, threaded
+from tests.servers import copy_database, gunicorn, spread_over_two_workers, threaded, worker_pids
 from tests.test_auth import page_callback, signed_in
 
 
@@ -98,3 +98,28 @@ def test_ses004_deactivation_ends_every_session(served):
     assert done.returncode == 0, done.stderr
     assert works(thief, base) == 401
     assert works(session, base) == 401
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_ses005_logout_ends_the_session_in_every_gunicorn_worker(
+    database, demo_db, tmp_path, request
+):
+    if database == "sqlite":
+        db_url = copy_database(demo_db, tmp_path)
+    else:
+        db_url = request.getfixturevalue("postgres_demo")
+    log = tmp_path / "access.log"
+    with gunicorn(db_url, log, workers=2) as (base, _):
+        session, _ = signed_in(base, "leader")
+
+        def thief() -> requests.Session:
+            copy = copied(session)
+            assert copy.get(f"{base}/assets/bootstrap.min.css").status_code == 200
+            return copy
+
+        thieves = spread_over_two_workers(log, thief, 4, "GET /assets/bootstrap.min.css")
+        assert [works(t, base) for t in thieves] == [200] * 4
+        session.get(f"{base}/logout")
+        assert [works(t, base) for t in thieves] == [401] * 4
+        answered = worker_pids(log, "POST /_dash-update-component")
+        assert len(answered) == 2  # the same session ended in both worker processes
