@@ -143,8 +143,8 @@ def _check_password(password: str) -> None:
 
 
 def _update(engine: Engine, username: str, **values) -> None:
-    """Change the user and end their sessions: the sessions end before the change commits, so a
-    failure leaves at worst a user signed out, never old sessions under a new password."""
+    """Change the user and end their sessions: before the change commits, so that a failure
+    leaves at worst a user signed out, and again after, for a sign-in made in between."""
     with engine.begin() as conn:
         done = conn.execute(
             User.__table__.update().where(User.username == username).values(**values)
@@ -152,6 +152,7 @@ def _update(engine: Engine, username: str, **values) -> None:
         if done.rowcount == 0:
             raise UserError(f"no user {username!r}")
         end_sessions(engine, username)
+    end_sessions(engine, username)
 
 
 def list_users(engine: Engine) -> pd.DataFrame:
