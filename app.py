@@ -7,6 +7,7 @@ from functools import partial
 
 from dash import Dash
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import auth
 import cli
@@ -36,7 +37,12 @@ def create_dash(config: dict | None = None) -> Dash:
     server.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or default_url(
         server.instance_path
     )
+    server.config["SESSION_COOKIE_SECURE"] = _flag("SESSION_COOKIE_SECURE")
+    server.config["TRUSTED_PROXIES"] = _count("TRUSTED_PROXIES")
     server.config.update(config or {})
+    if server.config["TRUSTED_PROXIES"]:  # client address, scheme and host from the proxies
+        n = server.config["TRUSTED_PROXIES"]
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
     server.extensions["sales_store"] = Store(make_engine(server.config["DATABASE_URL"]))
     server.extensions["preferences"] = Preferences(
         server.config.get("PREFERENCES_URL")
@@ -66,6 +72,7 @@ def create_dash(config: dict | None = None) -> Dash:
     report_callbacks.register(app)
     admin_callbacks.register(app)
     cli.register(server)
+    auth.init_headers(app)
     return app
 
 
@@ -83,6 +90,20 @@ def _known_callback(app: Dash):
     ):
         return Response("Not a callback of this app.", status=400, mimetype="text/plain")
     return None
+
+
+def _flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value not in ("", "0", "1", "false", "true", "no", "yes", "off", "on"):
+        raise ValueError(f"{name}={value!r}: use 1 or 0")
+    return value in ("1", "true", "yes", "on")
+
+
+def _count(name: str) -> int:
+    value = os.environ.get(name, "").strip() or "0"
+    if not value.isdigit():
+        raise ValueError(f"{name}={value!r}: use the number of proxies in front of the server")
+    return int(value)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -1,4 +1,5 @@
-"""Sign-in (SPEC §6): users, the login form, the gate before every request, failed-login brake."""
+"""Sign-in (SPEC §6): users, the login form, the gate before every request, the failed-login
+brake, sessions that end on logout, and the security headers of every response."""
 
 from __future__ import annotations
 
@@ -6,26 +7,25 @@ import hmac
 import logging
 import os
 import secrets
-import time
-from collections import defaultdict, deque
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from dash import Dash
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, request, session
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from markupsafe import escape
 
 from data.access import Scope
-from data.users import authenticate, find_user, scope_of
+from data.signin_state import SignInState, address_key
+from data.users import end_sessions, find_user, password_matches, scope_of, signin_of
 from views.pages import LANDING, page_roles
 
 log = logging.getLogger("sales.auth")
 bp = Blueprint("auth", __name__)
 OPEN_PATHS = ("/login", "/assets/bootstrap.min.css")
 API_PREFIXES = ("/_", "/export/")  # Dash endpoints and downloads: 401, not a redirect
-FREE_FAILURES = 5  # failed sign-ins allowed per key within the window before the brake
-WINDOW_SECONDS = 15 * 60
-MAX_WAIT_SECONDS = 300
+GENERATION = "session_generation"  # session key: the user's session generation at sign-in
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/")  # cacheable; everything else no-store
 
 
 class SignedInUser(UserMixin):
@@ -35,47 +35,18 @@ class SignedInUser(UserMixin):
         self.scope = scope
 
 
-class LoginBrake:
-    """Counts failed sign-ins per user name and per address; past FREE_FAILURES in the window each
-    further attempt must wait twice as long as the last (up to MAX_WAIT_SECONDS)."""
-
-    def __init__(self) -> None:
-        self.failures: dict[str, deque] = defaultdict(deque)
-
-    def wait(self, keys: list[str]) -> int:
-        """Seconds to wait before any of `keys` may try again (0 = go ahead)."""
-        now = time.monotonic()
-        waits = [0.0]
-        for key in keys:
-            recent = self._recent(key, now)
-            if len(recent) >= FREE_FAILURES:
-                delay = min(2 ** (len(recent) - FREE_FAILURES + 1), MAX_WAIT_SECONDS)
-                waits.append(recent[-1] + delay - now)
-        return max(0, int(max(waits) + 0.999))
-
-    def failed(self, keys: list[str]) -> None:
-        for key in keys:
-            self.failures[key].append(time.monotonic())
-
-    def succeeded(self, keys: list[str]) -> None:
-        for key in keys:
-            self.failures.pop(key, None)
-
-    def _recent(self, key: str, now: float) -> deque:
-        recent = self.failures[key]
-        while recent and recent[0] < now - WINDOW_SECONDS:
-            recent.popleft()
-        return recent
-
-
 def init_auth(server: Flask) -> None:
     server.config["SECRET_KEY"] = server.config.get("SECRET_KEY") or _secret_key(server)
     server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
-    server.extensions["login_brake"] = LoginBrake()
+    server.extensions["signin_state"] = signin_of(server.extensions["sales_store"].engine)
     manager = LoginManager(server)
     manager.user_loader(_load_user)
     server.register_blueprint(bp)
     server.before_request(gate)
+
+
+def _state() -> SignInState:
+    return current_app.extensions["signin_state"]
 
 
 def _secret_key(server: Flask) -> str:
@@ -90,9 +61,12 @@ def _secret_key(server: Flask) -> str:
 
 
 def _load_user(username: str) -> SignedInUser | None:
+    """The session's user, if still active and the session not ended since it began."""
     user = find_user(current_app.extensions["sales_store"].engine, username)
     if user is None or not user.active:
         return None
+    if session.get(GENERATION) != _state().generation(user.username):
+        return None  # logged out, a new password or deactivated since this session began
     return SignedInUser(user.username, user.role, scope_of(user))
 
 
@@ -134,34 +108,67 @@ def login():
     if not token or not hmac.compare_digest(token, request.form.get("csrf_token", "")):
         return _form("The form expired; please sign in again.", request.form.get("next", ""), 400)
     username = request.form.get("username", "").strip()
-    keys = [f"user:{username.lower()}", f"address:{request.remote_addr}"]
-    brake = current_app.extensions["login_brake"]
-    wait = brake.wait(keys)
+    next_path = request.form.get("next", "")
+    engine = current_app.extensions["sales_store"].engine
+    user = find_user(engine, username)
+    address = address_key(request.remote_addr)
+    wait = _state().reserve(user.username if user else None, address)
     if wait:
         log.warning("sign-in refused for %r from %s: wait %ss", username, request.remote_addr, wait)
-        return _form(
-            f"Too many failed sign-ins. Try again in {wait} seconds.",
-            request.form.get("next", ""),
-            429,
-        )
-    user = authenticate(
-        current_app.extensions["sales_store"].engine, username, request.form.get("password", "")
-    )
-    if user is None:
-        brake.failed(keys)
+        response = _form(f"Too many failed sign-ins. Try again in {wait} seconds.", next_path, 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    if not password_matches(user, request.form.get("password", "")) or not user.active:
         log.warning("failed sign-in for %r from %s", username, request.remote_addr)
-        return _form("Wrong user name or password.", request.form.get("next", ""), 401)
-    brake.succeeded(keys)
+        return _form("Wrong user name or password.", next_path, 401)
+    _state().succeeded(user.username, address)
     session.clear()
+    session[GENERATION] = _state().generation(user.username)
     login_user(SignedInUser(user.username, user.role, scope_of(user)))
-    return redirect(safe_next(request.form.get("next"), user.role))
+    return redirect(safe_next(next_path, user.role))
 
 
 @bp.route("/logout")
 def logout():
+    """Sign out, and end every other session of the user too (a copied cookie stops working)."""
+    if current_user.is_authenticated:
+        end_sessions(current_app.extensions["sales_store"].engine, current_user.id)
     logout_user()
     session.clear()
     return redirect("/login")
+
+
+def init_headers(app: Dash) -> None:
+    """Security headers on every response (call after every callback is registered: the
+    policy allows Dash's own inline scripts by their hashes)."""
+    policy = "; ".join(
+        [
+            "default-src 'self'",
+            # Dash's own inline start-up script by its hash; no 'unsafe-eval': dash-ag-grid
+            # interprets the grids' {"function": ...} formatters from a parsed tree, not eval
+            "script-src 'self' " + " ".join(app.csp_hashes()),
+            "style-src 'self' 'unsafe-inline'",  # React and plotly set style attributes
+            "img-src 'self' data: blob:",  # plotly's PNG download
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+    def add_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", policy)
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")  # URLs carry filters and customer IDs
+        if not request.path.startswith(STATIC_PREFIXES):
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    app.server.after_request(add_headers)
 
 
 def _form(message: str = "", next_path: str = "", status: int = 200):

@@ -168,7 +168,8 @@ def create_user_command(username: str, role: str, salesperson, team) -> None:
 @click.command("set-password")
 @click.argument("username")
 def set_password_command(username: str) -> None:
-    """Set a user's password (read from a prompt, or from standard input)."""
+    """Set a user's password (read from a prompt, or from standard input); every session of the
+    user ends."""
     _run(set_password, _store().engine, username, _password())
     click.echo(f"Password of {username} set.")
 
@@ -176,7 +177,7 @@ def set_password_command(username: str) -> None:
 @click.command("deactivate-user")
 @click.argument("username")
 def deactivate_user_command(username: str) -> None:
-    """Stop a user from signing in (their sessions end at the next request)."""
+    """Stop a user from signing in; every session of the user ends."""
     _run(deactivate_user, _store().engine, username)
     click.echo(f"User {username} deactivated.")
 

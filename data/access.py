@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from data.frames import Frames
 
@@ -86,12 +87,28 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
     daily = frames.daily[keep[frames.daily["customer"].to_numpy()]].reset_index(drop=True)
     daily = daily.assign(customer=new_customer[daily["customer"].to_numpy()].astype(np.int32))
     events = frames.events[frames.events["order_id"].isin(orders["order_id"])]
+    customers = frames.customers[keep].reset_index(drop=True)
+    # custom fields none of the kept customers has: their names are other scopes' business
+    empty = [f for f in frames.custom_fields if customers[f].isna().all()]
     return replace(
         frames,
-        lines=lines,
-        customers=frames.customers[keep].reset_index(drop=True),
-        orders=orders,
+        lines=_used_categories_only(lines),
+        customers=customers.drop(columns=empty),
+        orders=_used_categories_only(orders),
         order_days=days,
         daily=daily,
-        events=events.reset_index(drop=True),
+        events=_used_categories_only(events.reset_index(drop=True)),
+        custom_fields=tuple(f for f in frames.custom_fields if f not in empty),
     )
+
+
+def _used_categories_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with each categorical column holding only the values its rows use: filter
+    options, report rows and matrix columns are built from the categories, and those of the
+    whole data would name channels, brands or salespeople of customers out of scope."""
+    columns = {
+        name: frame[name].cat.remove_unused_categories()
+        for name in frame.columns
+        if isinstance(frame[name].dtype, pd.CategoricalDtype)
+    }
+    return frame.assign(**columns) if columns else frame

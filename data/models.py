@@ -140,3 +140,27 @@ class Setting(Base):
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)
+
+
+class SignInBase(DeclarativeBase):
+    """Tables of the sign-in state (data.signin_state), kept in a database apart from the sales
+    data: every worker reads and writes them, and a write there must not reload the frames."""
+
+
+class LoginBrake(SignInBase):
+    """Recent failed sign-ins of one key: an account (`account:<username>`, existing users only)
+    or a client address (`address:<ip>`, IPv6 by /64). A row is forgotten after a quiet window."""
+
+    __tablename__ = "login_brake"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt: Mapped[float] = mapped_column(Float, index=True)  # Unix time of the last check
+
+
+class UserSession(SignInBase):
+    """A user's session generation: put in the session at sign-in and compared on every request;
+    logout, a new password or deactivation bump it, which ends every session of the user."""
+
+    __tablename__ = "user_sessions"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)

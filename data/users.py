@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 import pandas as pd
 from sqlalchemy import Engine, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from data.access import ROLES, Scope
 from data.models import Salesperson, Setting, User
+from data.signin_state import SignInState, signin_state
 
 MIN_PASSWORD_LENGTH = 8
 # The demo company's users; their passwords are printed on start, and only a demo database has them.
@@ -62,20 +66,42 @@ def create_user(
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
+    """A new password; every session of the user ends."""
     _check_password(password)
     _update(engine, username, password_hash=generate_password_hash(password))
 
 
 def deactivate_user(engine: Engine, username: str) -> None:
+    """The user can no longer sign in; every session of the user ends."""
     _update(engine, username, active=False)
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:
-    """The active user with this username and password, else None."""
+    """The active user with this username and password, else None (the same work either way)."""
     user = find_user(engine, username)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
-        return None
-    return user
+    return user if password_matches(user, password) and user.active else None
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether `password` is the user's. An unknown user (None) is checked against a dummy hash
+    of the same kind, so that the answer takes as long as for a real one."""
+    stored = user.password_hash if user is not None else _dummy_hash()
+    return check_password_hash(stored, password) and user is not None
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def signin_of(engine: Engine) -> SignInState:
+    """The sign-in state (brake, session generations) that goes with this sales database."""
+    return signin_state(engine.url.render_as_string(hide_password=False))
+
+
+def end_sessions(engine: Engine, username: str) -> None:
+    """End every session of the user (their next request is not signed in)."""
+    signin_of(engine).end_sessions(username)
 
 
 def find_user(engine: Engine, username: str) -> User | None:
@@ -117,12 +143,16 @@ def _check_password(password: str) -> None:
 
 
 def _update(engine: Engine, username: str, **values) -> None:
+    """Change the user and end their sessions: before the change commits, so that a failure
+    leaves at worst a user signed out, and again after, for a sign-in made in between."""
     with engine.begin() as conn:
         done = conn.execute(
             User.__table__.update().where(User.username == username).values(**values)
         )
         if done.rowcount == 0:
             raise UserError(f"no user {username!r}")
+        end_sessions(engine, username)
+    end_sessions(engine, username)
 
 
 def list_users(engine: Engine) -> pd.DataFrame:

@@ -22,6 +22,20 @@ def demo_db(tmp_path_factory):
     return url
 
 
+@pytest.fixture(scope="session")
+def postgres_demo():
+    """URL of a new PostgreSQL database with a 2,000-line demo company and its users (skipped
+    when no PostgreSQL server answers; see tests.servers.postgres_database)."""
+    from tests.servers import postgres_database
+
+    with postgres_database("i16_demo") as url:
+        engine = make_engine(url)
+        write_tables(engine, generate(lines=2_000, seed=7, end=DEMO_END), replace=True)
+        add_demo_users(engine)
+        engine.dispose()
+        yield url
+
+
 PASSWORDS = {username: password for username, _, _, _, password in DEMO_USERS}
 
 
