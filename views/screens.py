@@ -149,9 +149,10 @@ def columns_of(names, overrides: dict[str, str] | None = None) -> tuple[Column, 
     return tuple(Column(n, overrides.get(n, FIELDS[n][0]), FIELDS[n][1]) for n in names)
 
 
-def customer_href(customer_id: str, view: View) -> str:
-    """The customer's page, carrying the view's shared filters."""
-    return f"/customers/{quote(customer_id, safe='')}{to_query(view, shared_only=True)}"
+def customer_hrefs(customer_ids, view: View) -> list[str]:
+    """Each customer's page, carrying the view's shared filters."""
+    carried = to_query(view, shared_only=True)
+    return [f"/customers/{quote(c, safe='')}{carried}" for c in customer_ids]
 
 
 # --- KPIs ----------------------------------------------------------------------------------------
@@ -243,7 +244,7 @@ def matrix_table(frames: Frames, view: View) -> Table:
     if view.selected:
         rows.insert(0, "picked", np.where(rows["customer_id"].isin(view.selected), "yes", ""))
         label = (*columns_of(["picked"]), *label)
-    rows["href"] = [customer_href(c, view) for c in rows["customer_id"]]
+    rows["href"] = customer_hrefs(rows["customer_id"], view)
     by = dict(kpis="KPI", months="month", categories="category")[mode]
     title = f"Matrix: {len(rows):,} customer{'s' * (len(rows) != 1)} by {by}"
     return Table(title, (*label, *columns), rows, link="customer_name")
@@ -281,7 +282,7 @@ def leaderboard_table(frames: Frames, view: View) -> Table:
     rows = board[[f for f in LEADERBOARD_FIELDS]].copy()
     rows["status"] = rows["status"].map(STATUS_WORDS)
     rows["overdue_days"] = np.where(board["overdue_days"] > 0, board["overdue_days"], np.nan)
-    rows["href"] = [customer_href(c, view) for c in rows["customer_id"]]
+    rows["href"] = customer_hrefs(rows["customer_id"], view)
     return Table(
         f"{len(rows):,} customers by Sales Amount",
         columns_of(LEADERBOARD_FIELDS),
@@ -305,7 +306,7 @@ def my_customers_table(frames: Frames, view: View) -> Table:
             "customer_id": board["customer_id"].to_numpy(object),
         }
     )  # fmt: skip
-    rows["href"] = [customer_href(c, view) for c in rows["customer_id"]]
+    rows["href"] = customer_hrefs(rows["customer_id"], view)
     names = ("customer_name", "status", "last_order", "days_since_last_order", "overdue",
              "sales_amount", "customer_id")  # fmt: skip
     return Table(f"{len(rows):,} customers", columns_of(names), rows, link="customer_name")
@@ -392,7 +393,7 @@ def report_table(frames: Frames, view: View, report: pd.DataFrame | None = None)
         rows["href"], rows["products_href"], rows["customers_href"] = links, products, customers
     elif "customer_id" in rows:
         link = "customer_name"
-        rows["href"] = [customer_href(c, view) for c in rows["customer_id"]]
+        rows["href"] = customer_hrefs(rows["customer_id"], view)
     overrides = {"name": "Product" if "variants" in rows else "Name"}
     if "product" in rows and "variants" in rows:
         overrides["product"] = "Product ID"
