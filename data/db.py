@@ -97,6 +97,11 @@ def bulk_insert(conn: Connection, table_name: str, batch) -> None:
         with driver.cursor() as cursor, cursor.copy(sql) as copy:
             copy.write(text.getvalue().to_pybytes())
         return
+    if batch.num_rows > 1:  # columns left out are stored as NULL: fewer values to bind
+        empty = [n for n, c in zip(batch.column_names, batch.columns, strict=True)
+                 if c.null_count == batch.num_rows]  # fmt: skip
+        batch = batch.drop_columns(empty)
+        columns = ", ".join(batch.column_names)
     values = []
     for column in batch.columns:
         if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
