@@ -353,6 +353,19 @@ def normal_name(column) -> str:
 
 
 FIELD_KEYS = {header_key(f): f for f in FIELDS}
+IGNORE = "ignore"  # a mapping to "ignore" leaves a column out
+
+
+def suggested_fields(header: list[str]) -> list[str | None]:
+    """The field each header name is read as without a mapping (None: not a field)."""
+    taken: set[str] = set()
+    out = []
+    for name in header:
+        field = FIELD_KEYS.get(header_key(name))
+        out.append(field if field and field not in taken else None)
+        if field:
+            taken.add(field)
+    return out
 
 
 class LinesFile:
@@ -435,12 +448,17 @@ class LinesFile:
                 )  # fmt: skip
             seen.setdefault(key, position)
         mapped: dict[str, int] = {}
+        skipped: set[int] = set()
         for theirs, ours in self.options.mapping:
+            if header_key(ours) == IGNORE and header_key(theirs) in seen:
+                skipped.add(seen[header_key(theirs)])
+                continue
             target = FIELD_KEYS.get(header_key(ours))
             if target is None:
                 problems.add(
                     name, 1, theirs,
-                    f"cannot map to '{ours}': not a field; fields are {', '.join(FIELDS)}",
+                    f"cannot map to '{ours}': not a field; fields are {', '.join(FIELDS)} "
+                    "(or ignore)",
                 )  # fmt: skip
                 continue
             if header_key(theirs) not in seen:
@@ -458,6 +476,9 @@ class LinesFile:
             return False
         taken = set(mapped.values())
         for position, key in enumerate(keys):
+            if position in skipped:
+                self.ignored.append(header[position])
+                continue
             if position in taken or seen.get(key) != position:
                 continue
             target = FIELD_KEYS.get(key)

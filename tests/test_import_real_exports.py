@@ -141,7 +141,9 @@ def test_imp203_an_order_with_two_dates_or_customers_is_an_error_naming_both_row
     assert snapshot(engine) == before
 
 
-def test_imp204_a_customer_without_owner_gets_the_salesperson_of_their_latest_order(engine, tmp_path):
+def test_imp204_a_customer_without_owner_gets_the_salesperson_of_their_latest_order(
+    engine, tmp_path
+):
     result = import_lines(engine, write(tmp_path / "lines.csv", LINES), dry_run=True)
     # C1's latest order with a salesperson: O3 (12 Jan, SP1); C2's: O2 (9 Jan; O4 has none), whose
     # latest line with one is row 5 (SP1)
@@ -227,7 +229,8 @@ def test_imp212_mapping_mistakes_are_explained(engine, tmp_path):
         "item_name, unit_cost, line_cost, cost_non_inv, discount_pct, vat_rate, "
         "prices_include_vat, order_status, line_status, document_type, salesperson, team, "
         "channel, source, device, campaign, category, brand, collection, supplier, department, "
-        "product_id, variant, customisation, delivered_on, cancelled_on, returned_on",
+        "product_id, variant, customisation, delivered_on, cancelled_on, returned_on (or "
+        "ignore)",
     ]
 
 
@@ -443,9 +446,9 @@ def test_imp233_a_good_file_gives_the_same_rows_on_both_databases(engine, tmp_pa
     for table in ("orders", "order_lines", "items", "customers", "salespeople"):
         a = mine[table].sort_values(list(mine[table].columns[:2])).reset_index(drop=True)
         b = theirs[table].sort_values(list(theirs[table].columns[:2])).reset_index(drop=True)
-        assert a.astype(object).where(a.notna(), None).to_dict("records") == b.astype(
-            object
-        ).where(b.notna(), None).to_dict("records"), table
+        assert a.astype(object).where(a.notna(), None).to_dict("records") == b.astype(object).where(
+            b.notna(), None
+        ).to_dict("records"), table
     # importing it again changes nothing
     again = import_lines(engine, tmp_path / "lines.csv", dry_run=True)
     assert again.changes["order_lines"] == {"added": 0, "updated": 0, "unchanged": 7, "removed": 0}
