@@ -102,6 +102,7 @@ def mapping_table(header: list[str], suggested: list[str | None], samples: list[
                         options=options,
                         value=field or IGNORE,
                         clearable=False,
+                        className=f"admin-map-{i}",
                         style={"minWidth": "14rem"},
                     )
                 ),
