@@ -452,3 +452,63 @@ def test_imp233_a_good_file_gives_the_same_rows_on_both_databases(engine, tmp_pa
     # importing it again changes nothing
     again = import_lines(engine, tmp_path / "lines.csv", dry_run=True)
     assert again.changes["order_lines"] == {"added": 0, "updated": 0, "unchanged": 7, "removed": 0}
+
+
+# --- the command line and old databases ---------------------------------------------------------
+
+
+def test_imp250_cli_reads_a_file_as_it_is_with_map_decimal_date_format_and_keep_extra(tmp_path):
+    from tests.cli import flask
+
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    path = write(
+        tmp_path / "theirs.csv",
+        "Invoice;Date;Client;SKU;Qty;Price;Region\n"
+        "X1;05/01/2026;C1;P1;2;1.234,50;North\n"
+        "X2;12/02/2026;C2;P2;1;0,75;South\n",
+        "cp1252",
+    )
+    maps = ["--map", "Invoice=order_id", "--map", "Date=order_date", "--map", "Client=customer_id",
+            "--map", "SKU=item_id", "--map", "Qty=quantity", "--map", "Price=unit_price"]  # fmt: skip
+    ambiguous = flask(url, "import-lines", str(path), *maps, "--decimal", ",")
+    assert ambiguous.returncode == 1
+    assert "theirs.csv:1:-: dates such as '05/01/2026' could be day/month" in ambiguous.stderr
+    result = flask(url, "import-lines", str(path), *maps, "--decimal", ",", "--date-format",
+                   "%d/%m/%Y", "--keep-extra")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Note: theirs.csv: read as CSV, semicolon-delimited, UTF-8" in result.stdout
+    assert "Note: theirs.csv: kept as customer fields: region" in result.stdout
+    engine = make_engine(url)
+    tables = read_tables(engine)
+    assert tables["orders"]["order_date"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-01-05", "2026-02-12",
+    ]  # fmt: skip
+    assert kpis(build_frames(tables), Filters()).sales_amount == pytest.approx(2469.75)
+    assert tables["customer_fields"]["value"].tolist() == ["North", "South"]
+    bad_map = flask(url, "import-lines", str(path), "--map", "Invoice")
+    assert bad_map.returncode != 0
+    assert "a mapping is written 'Their column=field', not 'Invoice'" in bad_map.stderr
+    assert "Traceback" not in bad_map.stderr
+
+
+def test_imp251_a_database_of_an_earlier_version_is_upgraded_in_place(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # order_lines as an earlier version made it
+        conn.execute(
+            "CREATE TABLE order_lines (order_id VARCHAR(64) NOT NULL, line_no INTEGER NOT NULL, "
+            "item_id VARCHAR(64) NOT NULL, item_name VARCHAR(200), sku VARCHAR(64), quantity FLOAT "
+            "NOT NULL, unit_price FLOAT NOT NULL, discount_pct FLOAT NOT NULL, vat_rate FLOAT NOT "
+            "NULL, prices_include_vat BOOLEAN NOT NULL, unit_cost FLOAT, cost_non_inv FLOAT NOT "
+            "NULL, status VARCHAR(20) NOT NULL, delivered_on DATE, cancelled_on DATE, returned_on "
+            "DATE, customisation TEXT, PRIMARY KEY (order_id, line_no))"
+        )
+        conn.execute(
+            "INSERT INTO order_lines VALUES ('O1', 1, 'P1', 'Pump', 'P1', 2, 10, 0, 0, 0, NULL, 0, "
+            "'delivered', NULL, NULL, NULL, NULL)"
+        )
+    engine = make_engine(f"sqlite:///{path}")
+    lines = read_tables(engine)["order_lines"]
+    assert lines[["order_id", "quantity"]].values.tolist() == [["O1", 2.0]]
+    assert lines[["supplier", "channel", "salesperson"]].isna().all().all()
