@@ -10,7 +10,8 @@ returned lines, lines without cost, VAT included or not, and one column the form
 fits in memory. Then it imports the file with the CLI's function (`data.importer.import_lines`,
 replace=True) into a fresh SQLite file (or a PostgreSQL database with `--postgres`) in a spawned
 child process, and prints the import's wall time and the child's peak RSS (VmHWM of
-/proc/self/status), with the machine's load (`uptime`) before and after.
+/proc/self/status) and CPU time (user + system: what the import costs whatever else the machine
+runs), with the machine's load (`uptime`) before and after.
 
     PYTHONPATH=. python bench/import.py [--lines 1000000] [--keep DIR] [--postgres URL]
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import resource
 import subprocess
 import tempfile
 import time
@@ -127,15 +129,17 @@ def _import(path: str, url: str, queue) -> None:
     from data.importer import import_lines
 
     engine = make_engine(url)
-    start = time.perf_counter()
+    start, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     result = import_lines(engine, path, replace=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - used.ru_utime) + (after.ru_stime - used.ru_stime)
     peak = next(
         line.split(":")[1].strip()
         for line in Path("/proc/self/status").read_text().splitlines()
         if line.startswith("VmHWM")
     )
-    queue.put((seconds, peak, result.problems[:5], result.counts, result.notes))
+    queue.put((seconds, cpu, peak, result.problems[:5], result.counts, result.notes))
 
 
 def _uptime() -> str:
@@ -168,14 +172,14 @@ def main() -> None:
         queue = context.Queue()
         child = context.Process(target=_import, args=(str(csv_path), url, queue))
         child.start()
-        seconds, peak, problems, counts, notes = queue.get()
+        seconds, cpu, peak, problems, counts, notes = queue.get()
         child.join()
         print(f"After:  {_uptime()}")
         if problems:
             raise SystemExit(f"import refused: {problems}")
         database = "PostgreSQL (COPY)" if args.postgres else "SQLite"
-        print(f"Import into {database}: {seconds:.1f} s, peak RSS {peak} (VmHWM of the importing "
-              "process)")  # fmt: skip
+        print(f"Import into {database}: {seconds:.1f} s wall, {cpu:.1f} s CPU (user + system of "
+              f"the importing process), peak RSS {peak} (its VmHWM)")  # fmt: skip
         print("Rows: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
         for note in notes:
             print(f"Note: {note}")

@@ -17,6 +17,7 @@ the write, problems in a temporary text file.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import os
 import re
@@ -38,6 +39,7 @@ from data.models import (
     DOCUMENT_TYPES,
     ID,
     LINE_ATTRIBUTES,
+    LINE_ITEM_ATTRIBUTES,
     LINE_ORDER_ATTRIBUTES,
     LINE_STATUSES,
     ORDER_STATUSES,
@@ -1133,12 +1135,23 @@ class LineImport:
             tables["customer_fields"] = fields
         return tables
 
+    def shown(self, items: pd.DataFrame, orders: pd.DataFrame) -> None:
+        """The values the items and orders tables will keep for display: a line stores an
+        attribute only where it differs from its item's / order's (NULL = the same)."""
+        self._shown_items = items.set_index("item_id")[list(LINE_ITEM_ATTRIBUTES)]
+        self._shown_orders = orders.set_index("order_id")[list(LINE_ORDER_ATTRIBUTES)].reindex(
+            self._order_index
+        )
+
     def batches(self) -> Iterator[pa.Table]:
-        """The lines in file order, as order_lines rows (line_no = position within the order)."""
+        """The lines in file order, as order_lines rows (line_no = position within the order;
+        attributes as sold stored where they differ from the item's / order's, see `shown`)."""
         if not self.path.exists():
             return
         index = self._order_index
         counter = np.zeros(len(index), dtype=np.int64)
+        items = getattr(self, "_shown_items", None)
+        orders = getattr(self, "_shown_orders", None)
         with pa.ipc.open_stream(str(self.path)) as reader:
             for batch in reader:
                 table = pa.Table.from_batches([batch])
@@ -1146,12 +1159,69 @@ class LineImport:
                 within = pd.Series(code).groupby(code, sort=False).cumcount().to_numpy()
                 line_no = counter[code] + within + 1
                 np.add.at(counter, code, 1)
-                yield table.add_column(1, "line_no", pa.array(line_no.astype(np.int32)))
+                table = table.add_column(1, "line_no", pa.array(line_no.astype(np.int32)))
+                if orders is not None:
+                    table = _unless_shown(table, orders, code, LINE_ORDER_ATTRIBUTES)
+                if items is not None:
+                    item = items.index.get_indexer(
+                        table.column("item_id").to_numpy(zero_copy_only=False)
+                    )
+                    table = _unless_shown(table, items, item, LINE_ITEM_ATTRIBUTES)
+                yield table
 
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+def _unless_shown(table: pa.Table, shown: pd.DataFrame, code: np.ndarray, columns) -> pa.Table:
+    """`table` with each attribute set to null where it equals the value shown (row `code`)."""
+    for column in columns:
+        values = table.column(column)
+        if values.null_count == len(values):
+            continue
+        display = pa.array(np.append(shown[column].to_numpy(dtype=object), None)[code],
+                           pa.string(), from_pandas=True)  # fmt: skip
+        same = pc.fill_null(pc.equal(values, display), False)
+        table = table.set_column(
+            table.schema.get_field_index(column), column,
+            pc.if_else(same, pa.scalar(None, pa.string()), values),
+        )  # fmt: skip
+    return table
+
+
+def _keep_sold_values(conn, before: pd.DataFrame, after: pd.DataFrame) -> None:
+    """Stored lines that leave an item attribute to their item (NULL) get the item's old value
+    written on them when the import changes it: a line keeps the value it was sold with."""
+    if before.empty:
+        return
+    old = before.set_index("item_id")
+    new = after.set_index("item_id").reindex(old.index)
+    created = False
+    for column in LINE_ITEM_ATTRIBUTES:
+        changed = old[column].notna() & (old[column] != new[column]).fillna(True)
+        if not changed.any():
+            continue
+        if not created:
+            conn.exec_driver_sql(
+                "CREATE TEMP TABLE import_sold_as (item_id VARCHAR(200) PRIMARY KEY, value "
+                "VARCHAR(200))"
+            )
+            created = True
+        conn.exec_driver_sql("DELETE FROM import_sold_as")
+        rows = list(zip(old.index[changed], old[column][changed], strict=True))
+        cursor = conn.connection.driver_connection.cursor()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        cursor.executemany(f"INSERT INTO import_sold_as VALUES ({mark}, {mark})", rows)
+        cursor.close()
+        conn.exec_driver_sql(
+            f"UPDATE order_lines SET {column} = (SELECT value FROM import_sold_as s WHERE "
+            f"s.item_id = order_lines.item_id) WHERE {column} IS NULL AND item_id IN "
+            "(SELECT item_id FROM import_sold_as)"
+        )
+    if created:
+        conn.exec_driver_sql("DROP TABLE import_sold_as")
 
 
 def _keys(latest: Latest) -> np.ndarray:
@@ -1313,7 +1383,9 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA cache_size=-131072")  # 128 MB for the key index
         seller = collected.sellers
+        stored_items = tables["items"].iloc[:0]
         if not replace:
+            stored_items = _stored(conn, "items", "item_id", tables["items"]["item_id"])
             for table, key in KEYS.items():
                 if table in tables:
                     tables[table] = _merge_stored(conn, table, key, tables[table])
@@ -1331,6 +1403,7 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
                 tables[table] = tables[table].assign(
                     name=tables[table]["name"].fillna(tables[table][key])
                 )
+        collected.shown(_as_inserted("items", tables["items"]), tables["orders"])
         changes = _changes(conn, tables, replace)
         changes["order_lines"] = _line_changes(conn, collected, tables["orders"], replace)
         if replace:
@@ -1343,6 +1416,7 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         if replace:
             delete_all_data(conn)
         else:
+            _keep_sold_values(conn, stored_items, tables["items"])
             order_ids = tables["orders"]["order_id"]
             if _stored_rows(conn, Order.__table__, "order_id", order_ids):
                 _delete(conn, OrderLine, OrderLine.order_id, order_ids)
@@ -1360,7 +1434,8 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         for table in TABLE_KEYS:
             frame = tables.get(table)
             if table == "orders":
-                bulk_insert(conn, "orders", _arrow(_as_inserted("orders", frame), "orders"))
+                with _indexes_rebuilt(conn, Order.__table__, len(frame)):
+                    bulk_insert(conn, "orders", _arrow(_as_inserted("orders", frame), "orders"))
             elif table == "order_lines":
                 for batch in collected.batches():
                     bulk_insert(conn, "order_lines", batch)
@@ -1371,6 +1446,18 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         conn.execute(stamp.delete().where(stamp.c.key == LAST_IMPORT))
         conn.execute(stamp.insert().values(key=LAST_IMPORT, value=_import_summary(collected)))
     return changes, owners
+
+
+@contextlib.contextmanager
+def _indexes_rebuilt(conn, model, rows: int):
+    """Into an empty table, many rows go in faster with the secondary indexes built after."""
+    empty = not conn.execute(select(func.count()).select_from(model)).scalar_one()
+    indexes = list(model.indexes) if empty and rows > 10_000 else []
+    for index in indexes:
+        index.drop(conn)
+    yield
+    for index in indexes:
+        index.create(conn)
 
 
 def _arrow(frame: pd.DataFrame, table: str) -> pa.Table:
@@ -1558,6 +1645,21 @@ def change_lines(changes: Changes) -> list[str]:
             words.append(f"{count['removed']:,} removed")
         lines.append(f"{table}: {', '.join(words)}")
     return lines
+
+
+def _stored(conn, table: str, key: str, ids: pd.Series) -> pd.DataFrame:
+    """The stored rows of `table` whose `key` is one of `ids`."""
+    model = Base.metadata.tables[table]
+    if not conn.execute(select(func.count()).select_from(model)).scalar_one():
+        return pd.DataFrame(columns=[c.name for c in model.columns])
+    return pd.concat(
+        [
+            pd.read_sql_query(select(model).where(model.c[key].in_(chunk)), conn)
+            for chunk in _chunks(list(ids))
+        ]
+        or [pd.DataFrame(columns=[c.name for c in model.columns])],
+        ignore_index=True,
+    )
 
 
 def _merge_stored(conn, table: str, key: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -161,6 +161,22 @@ def test_imp204_a_customer_without_owner_gets_the_salesperson_of_their_latest_or
     assert owners == {"C1": "SP1", "C2": "SP2"}
 
 
+def test_imp205_a_later_import_that_changes_an_items_supplier_leaves_old_lines_as_sold(
+    engine, tmp_path
+):
+    import_lines(engine, write(tmp_path / "lines.csv", LINES))
+    # P1's latest supplier becomes Kestrel (a line of 1 March); the lines sold before keep theirs
+    later = write(tmp_path / "later.csv", "order_id,order_date,customer_id,item_id,quantity,"
+                  "unit_price,supplier\nO9,2026-03-01,C1,P1,1,10.00,Kestrel\n")  # fmt: skip
+    assert import_lines(engine, later).problems == []
+    assert read_tables(engine)["items"].set_index("item_id").loc["P1", "supplier"] == "Kestrel"
+    frames = frames_of(engine)
+    # as in imp201 (Acme 30 with O4's fallback as it was: Acme), plus O9 10 for Kestrel
+    assert by(sales_by_supplier(frames, Filters()), "supplier") == {
+        "Zenith": 40.0, "Acme": 30.0, "Bolt": 5.0, "Kestrel": 10.0,
+    }  # fmt: skip
+
+
 # --- column mapping ----------------------------------------------------------------------------
 
 
