@@ -918,26 +918,27 @@ class Latest:
         self.parts: dict[str, list[pd.DataFrame]] = {f: [] for f in fields}
         self.keys: list[np.ndarray] = []  # every key seen, with or without values
 
-    def add(self, lines: pd.DataFrame, order: np.ndarray) -> None:
-        """A chunk of lines sorted by `order` (order date, then row)."""
-        codes, keys = pd.factorize(lines[self.key])
-        keys = np.asarray(keys, dtype=object)
+    def add(self, lines: pd.DataFrame, order: np.ndarray, by_order: np.ndarray) -> None:
+        """A chunk of lines; `order` ranks them (order date, then row), `by_order` sorts them."""
+        codes, keys = _encode(lines[self.key])
         self.keys.append(keys)
+        sorted_codes = codes[by_order]
         for column in self.fields:
             if column not in lines:
                 continue
-            values = lines[column]
-            rows = np.flatnonzero(values.notna().to_numpy(bool) & (codes >= 0))[::-1]
+            valid = _valid(lines[column])[by_order]
+            rows = np.flatnonzero(valid & (sorted_codes >= 0))
             if not len(rows):
                 continue
-            _, last = np.unique(codes[rows], return_index=True)  # last row of each key
-            pick = np.sort(rows[last])
+            last = np.full(len(keys), -1, dtype=np.int64)  # per key, its last row in order
+            np.maximum.at(last, sorted_codes[rows], rows)
+            pick = np.sort(by_order[last[last >= 0]])
             self.parts[column].append(
                 pd.DataFrame(
                     {
                         "k": pd.Series(keys[codes[pick]], dtype=object),
                         "o": order[pick],
-                        "v": pd.Series(values.iloc[pick].to_numpy(dtype=object), dtype=object),
+                        "v": pd.Series(_take(lines[column], pick), dtype=object),
                     }
                 )
             )
@@ -964,11 +965,10 @@ class MostFrequent:
 
     def add(self, lines: pd.DataFrame) -> None:
         """A chunk of lines in file order."""
-        key_codes, keys = pd.factorize(lines[self.key])
-        keys = np.asarray(keys, dtype=object)
+        key_codes, keys = _encode(lines[self.key])
         row = lines["row"].to_numpy(np.int64)
         for column in self.fields:
-            value_codes, values = pd.factorize(lines[column])
+            value_codes, values = _encode(lines[column])
             ok = (key_codes >= 0) & (value_codes >= 0)
             if not ok.any():
                 continue
@@ -1060,16 +1060,14 @@ class LineImport:
         order = lines["order_date"].to_numpy("datetime64[D]").astype(np.int64) * (1 << 32)
         order = order + lines["row"].to_numpy(np.int64)
         by_order = np.argsort(order, kind="stable")
-        in_order = lines if (np.diff(by_order) > 0).all() else lines.iloc[by_order]
-        order = order[by_order]
-        self.items.add(in_order, order)
-        self.customers.add(in_order, order)
-        self.teams.add(in_order, order)
+        self.items.add(lines, order, by_order)
+        self.customers.add(lines, order, by_order)
+        self.teams.add(lines, order, by_order)
         extras = {c: c.removeprefix("extra:") for c in lines.columns if c.startswith("extra:")}
         if extras:
             if self.extras is None:
                 self.extras = Latest("customer_id", extras)
-            self.extras.add(in_order, order)
+            self.extras.add(lines, order, by_order)
         self.orders.add(lines)
         batch = _to_arrow(lines, LINE_SCHEMA)
         if self._writer is None:
@@ -1138,9 +1136,9 @@ class LineImport:
     def shown(self, items: pd.DataFrame, orders: pd.DataFrame) -> None:
         """The values the items and orders tables will keep for display: a line stores an
         attribute only where it differs from its item's / order's (NULL = the same)."""
-        self._shown_items = items.set_index("item_id")[list(LINE_ITEM_ATTRIBUTES)]
-        self._shown_orders = orders.set_index("order_id")[list(LINE_ORDER_ATTRIBUTES)].reindex(
-            self._order_index
+        self._shown_items = _shown_arrays(items.set_index("item_id"), LINE_ITEM_ATTRIBUTES)
+        self._shown_orders = _shown_arrays(
+            orders.set_index("order_id").reindex(self._order_index), LINE_ORDER_ATTRIBUTES
         )
 
     def batches(self) -> Iterator[pa.Table]:
@@ -1163,7 +1161,7 @@ class LineImport:
                 if orders is not None:
                     table = _unless_shown(table, orders, code, LINE_ORDER_ATTRIBUTES)
                 if items is not None:
-                    item = items.index.get_indexer(
+                    item = items[0].get_indexer(
                         table.column("item_id").to_numpy(zero_copy_only=False)
                     )
                     table = _unless_shown(table, items, item, LINE_ITEM_ATTRIBUTES)
@@ -1175,14 +1173,24 @@ class LineImport:
             self._writer = None
 
 
-def _unless_shown(table: pa.Table, shown: pd.DataFrame, code: np.ndarray, columns) -> pa.Table:
+def _shown_arrays(frame: pd.DataFrame, columns) -> tuple[pd.Index, dict[str, pa.Array]]:
+    """(the keys, per column the values shown as a pyarrow array with a null appended for
+    unknown keys)."""
+    return frame.index, {
+        c: pa.array(np.append(frame[c].to_numpy(dtype=object), None), pa.string(), from_pandas=True)
+        for c in columns
+    }
+
+
+def _unless_shown(table: pa.Table, shown, code: np.ndarray, columns) -> pa.Table:
     """`table` with each attribute set to null where it equals the value shown (row `code`)."""
+    keys, arrays = shown
+    code = pa.array(np.where(code < 0, len(keys), code))
     for column in columns:
         values = table.column(column)
         if values.null_count == len(values):
             continue
-        display = pa.array(np.append(shown[column].to_numpy(dtype=object), None)[code],
-                           pa.string(), from_pandas=True)  # fmt: skip
+        display = pc.take(arrays[column], code)
         same = pc.fill_null(pc.equal(values, display), False)
         table = table.set_column(
             table.schema.get_field_index(column), column,
@@ -1222,6 +1230,34 @@ def _keep_sold_values(conn, before: pd.DataFrame, after: pd.DataFrame) -> None:
         )
     if created:
         conn.exec_driver_sql("DROP TABLE import_sold_as")
+
+
+def _arrow_array(values: pd.Series):
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return values.array.__arrow_array__()
+    return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+
+
+def _encode(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(a code per value, -1 when missing; the distinct values, object array)."""
+    encoded = pc.dictionary_encode(_arrow_array(values))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+
+
+def _valid(values: pd.Series) -> np.ndarray:
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return _numpy(pc.is_valid(_arrow_array(values)))
+    return values.notna().to_numpy(bool)
+
+
+def _take(values: pd.Series, positions: np.ndarray) -> np.ndarray:
+    if isinstance(values.dtype, pd.ArrowDtype):
+        taken = pc.take(_arrow_array(values), pa.array(positions))
+        return taken.to_numpy(zero_copy_only=False).astype(object)
+    return values.to_numpy(dtype=object)[positions]
 
 
 def _keys(latest: Latest) -> np.ndarray:
