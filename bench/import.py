@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 SLICE = 1_000_000
@@ -106,7 +107,7 @@ def _slice(rng: np.random.Generator, n: int, order_base: int) -> tuple[pa.Table,
         "device": np.array(["desktop", "mobile", "pos", ""])[order % 4],
         "campaign": np.where(order % 11 == 0, "Spring Sale", ""),
         "category": _text("Category ", item % 12, 2),
-        "brand": np.where(item % 10 == 9, "", _text("Brand ", item % 30, 2)),
+        "brand": pc.if_else(pa.array(item % 10 == 9), "", _text("Brand ", item % 30, 2)),
         "collection": _text("Collection ", item % 8, 1),
         "supplier": _text("Supplier ", supplier, 2),
         "department": _text("Department ", item % 5, 1),
@@ -116,12 +117,15 @@ def _slice(rng: np.random.Generator, n: int, order_base: int) -> tuple[pa.Table,
         "ship_mode": np.array(["Air", "Rail", "Road"])[order % 3],
     }
     columns["delivered_on"] = np.where(line_status == "open", "", columns["delivered_on"])
-    table = pa.table({k: pa.array(v.astype(object), pa.string()) for k, v in columns.items()})
+    table = pa.table(
+        {k: v if isinstance(v, pa.Array) else pa.array(v, pa.string()) for k, v in columns.items()}
+    )
     return table, n_orders
 
 
-def _text(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(numbers.astype(str), width))
+def _text(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width=width, padding="0")
+    return pc.binary_join_element_wise(prefix, digits, "")
 
 
 def _import(path: str, url: str, queue) -> None:
