@@ -528,3 +528,45 @@ def test_imp251_a_database_of_an_earlier_version_is_upgraded_in_place(tmp_path):
     lines = read_tables(engine)["order_lines"]
     assert lines[["order_id", "quantity"]].values.tolist() == [["O1", 2.0]]
     assert lines[["supplier", "channel", "salesperson"]].isna().all().all()
+
+
+BAD_FILES = {
+    # name: (file text, the first problem)
+    "header only": ("order_id,order_date,customer_id,item_id,quantity,unit_price\n",
+                    "bad.csv:1:-: the file has a header but no rows"),
+    "empty": ("", "bad.csv:1:-: the file is empty"),
+    "ambiguous dates": ("order_id,order_date,customer_id,item_id,quantity,unit_price\n"
+                        "O1,01/02/2026,C1,P1,1,2\n",
+                        "bad.csv:1:-: dates such as '01/02/2026' could be day/month or month/day "
+                        "and no date in the file tells which; give the date format (%d/%m/%Y or "
+                        "%m/%d/%Y)"),
+    "duplicate header": ("order_id,order_date,customer_id,item_id,quantity,unit_price,Unit Price\n"
+                         "O1,2026-01-05,C1,P1,1,2,3\n",
+                         "bad.csv:1:Unit Price: the column 'Unit Price' appears twice (columns 6 "
+                         "and 7); rename or remove one"),
+    "a row too long": ("order_id,order_date,customer_id,item_id,quantity,unit_price\n"
+                       "O1,2026-01-05,C1,P1,1,2,3\n",
+                       "bad.csv:2:-: has 7 values but the header has 6 columns (a value holding "
+                       "the delimiter needs quotes)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_imp260_a_bad_file_changes_nothing(engine, tmp_path, case):
+    import_lines(engine, write(tmp_path / "first.csv", LINES))
+    before = snapshot(engine)
+    text, first = BAD_FILES[case]
+    result = import_lines(engine, write(tmp_path / "bad.csv", text))
+    assert result.problems[0] == first
+    assert snapshot(engine) == before
+
+
+def test_imp261_a_bad_business_central_export_changes_nothing(engine):
+    from data.business_central import import_business_central
+
+    bc = Path(__file__).resolve().parent / "fixtures" / "bc"
+    assert import_business_central(engine, bc / "value_entries.csv").problems == []
+    before = snapshot(engine)
+    result = import_business_central(engine, bc / "bad_value_entries.csv")
+    assert result.problem_count == 5
+    assert snapshot(engine) == before
