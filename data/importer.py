@@ -384,6 +384,7 @@ class LinesFile:
         self.extras: dict[str, int] = {}  # custom field name → header position
         self.ignored: list[str] = []
         self.day_first: bool | None = None
+        self._fix: Callable[[int], int] = int  # rows read → the file's rows (skipped rows)
         self.formats: dict[str, str] = {}
         self._notes: list[str] = []
 
@@ -778,6 +779,7 @@ class LinesFile:
             return int(valid + np.searchsorted(before, valid, "right") + 2)
 
         self.problems.renumber(self.name, fix)
+        self._fix = fix
 
     def _report_conflicts(self, firsts: pd.DataFrame) -> None:
         """Every row whose order facts differ from its order's first row, naming both rows
@@ -794,9 +796,9 @@ class LinesFile:
                 differs = facts[f].notna() & first[f].notna() & (facts[f] != first[f])
                 for i in np.flatnonzero(differs.to_numpy(bool)):
                     self.problems.add(
-                        self.name, int(facts.at[i, "row"]), self.labels[f],
+                        self.name, self._fix(int(facts.at[i, "row"])), self.labels[f],
                         f"order {_quoted(facts.at[i, 'order_id'])} has {self.labels[f]} "
-                        f"{_shown(first.at[i, f])} on row {int(first.at[i, 'row'])} but "
+                        f"{_shown(first.at[i, f])} on row {self._fix(int(first.at[i, 'row']))} but "
                         f"{_shown(facts.at[i, f])} on this row (an order's date, customer, "
                         "status and document type must agree on all its lines)",
                     )  # fmt: skip
@@ -911,12 +913,13 @@ def _shown(value) -> str:
 
 
 class Latest:
-    """Per key, each field's latest non-empty value (by order date, then row)."""
+    """Per key, each field's latest non-empty value (by order date, then row). Kept as pyarrow
+    tables of one row per key and chunk, so memory stays small."""
 
     def __init__(self, key: str, fields: dict[str, str]) -> None:
         self.key, self.fields = key, fields  # our column → the table's column
-        self.parts: dict[str, list[pd.DataFrame]] = {f: [] for f in fields}
-        self.keys: list[np.ndarray] = []  # every key seen, with or without values
+        self.parts: dict[str, list[pa.Table]] = {f: [] for f in fields}
+        self.keys: list[pa.Array] = []  # every key seen, with or without values
 
     def add(self, lines: pd.DataFrame, order: np.ndarray, by_order: np.ndarray) -> None:
         """A chunk of lines; `order` ranks them (order date, then row), `by_order` sorts them."""
@@ -934,11 +937,11 @@ class Latest:
             np.maximum.at(last, sorted_codes[rows], rows)
             pick = np.sort(by_order[last[last >= 0]])
             self.parts[column].append(
-                pd.DataFrame(
+                pa.table(
                     {
-                        "k": pd.Series(keys[codes[pick]], dtype=object),
-                        "o": order[pick],
-                        "v": pd.Series(_take(lines[column], pick), dtype=object),
+                        "k": pc.take(keys, pa.array(codes[pick])),
+                        "o": pa.array(order[pick]),
+                        "v": pc.take(_arrow_array(lines[column]), pa.array(pick)),
                     }
                 )
             )
@@ -947,21 +950,24 @@ class Latest:
         out = pd.DataFrame(index=keys)
         for column, target in self.fields.items():
             parts = self.parts[column]
+            chosen = np.full(len(keys), None, dtype=object)
             if parts:
-                all_ = pd.concat(parts).sort_values("o", kind="stable")
-                latest = all_.drop_duplicates("k", keep="last").set_index("k")["v"]
-                out[target] = latest.reindex(keys).to_numpy(dtype=object)
-            else:
-                out[target] = None
+                table = pa.concat_tables(parts).sort_by("o")
+                latest = table.group_by("k", use_threads=False).aggregate([("v", "last")])
+                at = keys.get_indexer(latest.column("k").to_numpy(zero_copy_only=False))
+                values = latest.column("v_last").to_numpy(zero_copy_only=False)
+                chosen[at[at >= 0]] = values[at >= 0]
+            out[target] = chosen
         return out
 
 
 class MostFrequent:
-    """Per key, each field's most frequent non-empty value (ties: the one seen first)."""
+    """Per key, each field's most frequent non-empty value (ties: the one seen first). Kept as
+    pyarrow tables of (key, value, count, first row) per chunk."""
 
     def __init__(self, key: str, fields: tuple[str, ...]) -> None:
         self.key, self.fields = key, fields
-        self.parts: dict[str, list[pd.DataFrame]] = {f: [] for f in fields}
+        self.parts: dict[str, list[pa.Table]] = {f: [] for f in fields}
 
     def add(self, lines: pd.DataFrame) -> None:
         """A chunk of lines in file order."""
@@ -976,14 +982,12 @@ class MostFrequent:
             pair = key_codes[ok].astype(np.int64) * width + value_codes[ok]
             cells, first, counts = np.unique(pair, return_index=True, return_counts=True)
             self.parts[column].append(
-                pd.DataFrame(
+                pa.table(
                     {
-                        "k": pd.Series(keys[cells // width], dtype=object),
-                        "v": pd.Series(
-                            np.asarray(values, dtype=object)[cells % width], dtype=object
-                        ),
-                        "n": counts,
-                        "row": row[ok][first],
+                        "k": pc.take(keys, pa.array(cells // width)),
+                        "v": pc.take(values, pa.array(cells % width)),
+                        "n": pa.array(counts),
+                        "row": pa.array(row[ok][first]),
                     }
                 )
             )
@@ -992,24 +996,20 @@ class MostFrequent:
         out = pd.DataFrame(index=keys)
         for column in self.fields:
             parts = self.parts[column]
-            if not parts:
-                out[column] = None
-                continue
-            counts = pd.concat(parts, ignore_index=True)
-            key_codes = keys.get_indexer(counts["k"].to_numpy(dtype=object))
-            value_codes, values = pd.factorize(counts["v"])
-            width = max(len(values), 1)
-            cells, where = np.unique(
-                key_codes.astype(np.int64) * width + value_codes, return_inverse=True
-            )
-            n = np.bincount(where, weights=counts["n"].to_numpy(np.float64))
-            first = np.full(len(cells), np.iinfo(np.int64).max)
-            np.minimum.at(first, where, counts["row"].to_numpy(np.int64))
-            key = cells // width
-            best = np.lexsort((first, -n, key))
-            best = best[np.r_[True, key[best][1:] != key[best][:-1]]]
             chosen = np.full(len(keys), None, dtype=object)
-            chosen[key[best]] = np.asarray(values, dtype=object)[cells[best] % width]
+            if parts:
+                counts = (
+                    pa.concat_tables(parts)
+                    .group_by(["k", "v"])
+                    .aggregate([("n", "sum"), ("row", "min")])
+                )
+                ranked = counts.sort_by(
+                    [("k", "ascending"), ("n_sum", "descending"), ("row_min", "ascending")]
+                )
+                best = ranked.group_by("k", use_threads=False).aggregate([("v", "first")])
+                at = keys.get_indexer(best.column("k").to_numpy(zero_copy_only=False))
+                values = best.column("v_first").to_numpy(zero_copy_only=False)
+                chosen[at[at >= 0]] = values[at >= 0]
             out[column] = chosen
         return out
 
@@ -1238,13 +1238,13 @@ def _arrow_array(values: pd.Series):
     return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
 
 
-def _encode(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(a code per value, -1 when missing; the distinct values, object array)."""
+def _encode(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """(a code per value, -1 when missing; the distinct values)."""
     encoded = pc.dictionary_encode(_arrow_array(values))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.unify_dictionaries().combine_chunks()
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return codes, encoded.dictionary.to_numpy(zero_copy_only=False).astype(object)
+    return codes, encoded.dictionary
 
 
 def _valid(values: pd.Series) -> np.ndarray:
@@ -1253,17 +1253,11 @@ def _valid(values: pd.Series) -> np.ndarray:
     return values.notna().to_numpy(bool)
 
 
-def _take(values: pd.Series, positions: np.ndarray) -> np.ndarray:
-    if isinstance(values.dtype, pd.ArrowDtype):
-        taken = pc.take(_arrow_array(values), pa.array(positions))
-        return taken.to_numpy(zero_copy_only=False).astype(object)
-    return values.to_numpy(dtype=object)[positions]
-
-
 def _keys(latest: Latest) -> np.ndarray:
     if not latest.keys:
         return np.array([], dtype=object)
-    return pd.unique(np.concatenate(latest.keys))
+    keys = pc.unique(pa.chunked_array(latest.keys, pa.string()))
+    return keys.to_numpy(zero_copy_only=False).astype(object)
 
 
 def _to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
