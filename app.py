@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from functools import partial
 
 from dash import Dash
-from flask import Flask
+from flask import Flask, Response, request
 
 import auth
 import cli
@@ -14,6 +15,7 @@ from callbacks import admin as admin_callbacks
 from callbacks import customer as customer_callbacks
 from callbacks import filter_bar as filter_bar_callbacks
 from callbacks import leaderboard as leaderboard_callbacks
+from callbacks import my_customers as my_customers_callbacks
 from callbacks import overview as overview_callbacks
 from callbacks import report as report_callbacks
 from callbacks import router
@@ -52,10 +54,12 @@ def create_dash(config: dict | None = None) -> Dash:
         suppress_callback_exceptions=True,  # pages are rendered by the router
     )
     app.layout = shell()
+    server.before_request(partial(_known_callback, app))
     router.register(app)
     filter_bar_callbacks.register(app)
     customer_callbacks.register(app)
     leaderboard_callbacks.register(app)
+    my_customers_callbacks.register(app)
     overview_callbacks.register(app)
     sales_by_customer_callbacks.register(app)
     team_callbacks.register(app)
@@ -63,6 +67,22 @@ def create_dash(config: dict | None = None) -> Dash:
     admin_callbacks.register(app)
     cli.register(server)
     return app
+
+
+def _known_callback(app: Dash):
+    """A callback request that names no callback of this app, or is not one at all, gets 400
+    (Dash itself would answer 500)."""
+    if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
+        return None
+    body = request.get_json(silent=True)
+    if (
+        not isinstance(body, dict)
+        or body.get("output") not in app.callback_map
+        or not isinstance(body.get("inputs"), list)
+        or not isinstance(body.get("state", []), list)
+    ):
+        return Response("Not a callback of this app.", status=400, mimetype="text/plain")
+    return None
 
 
 def create_app(config: dict | None = None) -> Flask:

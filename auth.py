@@ -15,9 +15,9 @@ from flask import Blueprint, Flask, Response, abort, current_app, redirect, requ
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from markupsafe import escape
 
-from callbacks.guards import LANDING, page_roles
 from data.access import Scope
 from data.users import authenticate, find_user, scope_of
+from views.pages import LANDING, page_roles
 
 log = logging.getLogger("sales.auth")
 bp = Blueprint("auth", __name__)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import date
-from functools import partial
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 
-from callbacks.url_state import ViewState
 from data.access import ROLES
 from data.business_central import import_business_central
 from data.db import write_tables
@@ -28,25 +27,9 @@ from data.users import (
     scope_of,
     set_password,
 )
-from metrics.exports import REPORTS, to_csv
-from metrics.filters import Filters, period_of, with_period
-from metrics.reports import SALES_REPORTS
-from reports.screens import (
-    leaderboard_pdf,
-    overview_pdf,
-    report_pdf,
-    sales_by_customer_pdf,
-    team_pdf,
-)
-
-# export name -> PDF of the screen that shows it (kpis: the Overview)
-PDF_EXPORTS = {
-    "kpis": overview_pdf,
-    "leaderboard": leaderboard_pdf,
-    "sales-by-customer": sales_by_customer_pdf,
-    "team": team_pdf,
-    **{name: partial(report_pdf, name=name) for name in SALES_REPORTS},
-}
+from views.context import view_for
+from views.exports import EXPORTS, ExportRefused, csv_text, pdf_bytes, screen_for
+from views.view import ViewError, all_data_period
 
 
 def register(server: Flask) -> None:
@@ -179,38 +162,54 @@ def _report(result, dry_run: bool, report: Path) -> None:
 
 
 @click.command("export")
-@click.argument("report", type=click.Choice(sorted(REPORTS)))
+@click.argument("report", type=click.Choice(sorted(EXPORTS)))
+@click.option("--view", "query", help="The screen's URL query (with or without '?'), or its URL.")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day (YYYY-MM-DD).")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "pdf"]), default="csv", show_default=True
 )
+@click.option("--headers", type=click.Choice(["screen", "fields"]),
+              help="CSV column names: as on screen (default) or snake_case fields.")  # fmt: skip
 @click.option("-o", "output", type=click.Path(dir_okay=False, allow_dash=True), default="-",
               help="File (default: stdout; a PDF needs a file).")  # fmt: skip
-@click.option("--as", "username", help="Export what this user may see (their scope).")
-def export(report: str, start, end, fmt: str, output: str, username: str | None) -> None:
-    """Export a report; without --from/--to the period is all data; --as applies a user's scope."""
-    try:
-        filters = Filters(start=start and start.date(), end=end and end.date())
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from error
+@click.option("--as", "username", help="Export what this user may see, as they would over HTTP.")
+def export(report: str, query, start, end, fmt: str, headers, output: str, username) -> None:
+    """Export a screen's table (CSV) or the screen (PDF) for a view: --view takes the query of
+    the screen's URL; --from/--to/--headers override it. Without --view and --from/--to the
+    period is all data. --as applies the user's scope and role."""
     frames = _store().frames()
+    role = None
     if username:
         user = find_user(_store().engine, username)
         if user is None or not user.active:
             raise click.BadParameter(f"no active user {username!r}", param_hint="--as")
-        frames = _store().frames_for(scope_of(user))
+        frames, role = _store().frames_for(scope_of(user)), user.role
+    try:
+        screen = screen_for(report, role)
+    except ExportRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    default = None if query else all_data_period(frames)
+    view = view_for(query, screen, frames, username=username or "", default=default)
+    dates = {"start": start and start.date(), "end": end and end.date()}
+    overrides = {k: v for k, v in dates.items() if v is not None}
+    try:
+        filters = replace(view.filters, **overrides)
+        view = replace(view, filters=filters, headers=headers or view.headers)
+        body = csv_text(frames, view) if fmt == "csv" else pdf_bytes(frames, view)
+    except ViewError as error:
+        raise click.ClickException("\n".join(error.messages)) from None
+    except ValueError as error:  # e.g. --from after --to
+        raise click.BadParameter(str(error)) from None
     if fmt == "csv":
-        text = to_csv(REPORTS[report](frames, filters))
         if output == "-":
-            click.echo(text, nl=False)
+            click.echo(body, nl=False)
         else:
-            Path(output).write_text(text)
+            Path(output).write_text(body)
         return
     if output == "-":
         raise click.BadParameter("a PDF needs a file: -o FILE.pdf", param_hint="-o")
-    state = ViewState(with_period(filters, period_of(frames, filters)))
-    Path(output).write_bytes(PDF_EXPORTS[report](frames, state))
+    Path(output).write_bytes(body)
 
 
 @click.command("create-user")

@@ -1,7 +1,10 @@
-"""Cross-filtering: what a click, a box selection, a matrix pick or a chip does to the selection.
+"""Cross-filtering: what a click, a box selection or a matrix tick does to the selection.
 
-The selection is a tuple of customer IDs kept in the URL (`selected=`); every visual of the page
-reads it. Pure functions, so the rules can be tested without a browser.
+The selection is a tuple of customer IDs kept in the URL (`selected=`); every other visual of the
+page narrows to it. As in Power BI: a click picks one customer (clicking the only pick again
+unpicks it); Ctrl, Shift or ⌘ with the click adds the customer, or removes it when picked; a box
+or lasso picks every bar inside (adding to the picks with a modifier key); a matrix tick adds or
+removes its customer. Pure functions, so the rules are tested without a browser.
 """
 
 from __future__ import annotations
@@ -16,23 +19,29 @@ def points_customers(data: dict | None) -> tuple[str, ...]:
 
 
 def toggle(current: tuple[str, ...], customer: str) -> tuple[str, ...]:
-    """A click on a bar or a matrix row: picks the customer, or unpicks them if picked."""
+    """Adds the customer, or removes them if picked."""
     if customer in current:
         return tuple(c for c in current if c != customer)
     return (*current, customer)
 
 
-def next_selection(current: tuple[str, ...], event: str, payload=None) -> tuple[str, ...]:
+def next_selection(current: tuple[str, ...], event: str, payload=None, add: bool = False):
     """The selection after `event`:
-    "click" (payload: clickData) toggles the clicked customer;
-    "box" (payload: selectedData) replaces the selection with the boxed customers, and an empty
-    box (a double-click) clears it; "pick" (payload: a customer ID clicked in the matrix)
-    toggles it; "remove" (payload: a customer ID, from its chip) drops it; "clear" empties it."""
+    "click" (payload: clickData): picks just the clicked customer, or with `add` (a modifier
+    key) toggles it; clicking the only pick unpicks it;
+    "box" (payload: selectedData): the boxed customers, or with `add` the picks plus them;
+    "pick" (payload: a customer ID ticked in the matrix) toggles it; "remove" (payload: a
+    customer ID, from its chip) drops it; "clear" empties it."""
     if event == "click":
         clicked = points_customers(payload)
-        return toggle(current, clicked[0]) if clicked else current
+        if not clicked:
+            return current
+        if add:
+            return toggle(current, clicked[0])
+        return () if current == (clicked[0],) else (clicked[0],)
     if event == "box":
-        return points_customers(payload)
+        boxed = points_customers(payload)
+        return tuple(dict.fromkeys((*current, *boxed))) if add else boxed
     if event == "pick":
         return toggle(current, payload) if payload else current
     if event == "remove":

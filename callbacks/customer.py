@@ -3,66 +3,41 @@ demand, and the navbar's customer search."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import quote
 
 import pandas as pd
 from dash import Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import user_frames
-from callbacks.filter_bar import customer_options, view_state
-from data.frames import Frames, customer_code, to_day
+from data.frames import Frames, customer_code
 from layouts import customer, figures, ids
 from layouts.components import chart
 from layouts.kpi_cards import kpi_cards
 from metrics import customer_page
-from metrics.kpis import compare
+from views.context import user_frames, view_for
+from views.customer import customer_sections
+from views.options import customer_options
+from views.view import to_query
 
 SEARCH_MATCHES = 20
 
 
 def page(frames: Frames, customer_id: str, search: str | None):
-    """The page of `customer_id` over the period (and filters) the URL carries; "not found" for a
-    customer the frames (the user's scope) do not hold."""
+    """The page of `customer_id` for the view the URL carries (its period, by default the last
+    12 months, and its filters); every section follows that period or says its own window.
+    "Not found" for a customer the frames (the user's scope) do not hold."""
     try:
-        customer_code(frames, customer_id)
+        row = frames.customers.iloc[customer_code(frames, customer_id)]
     except ValueError:
         return customer.not_found()
-    state = view_state(search, frames)
-    filters = state.filters
-    mine = _only(filters, customer_id)
-    end_day = to_day(filters.end)
-    header = customer_page.customer_header(frames, customer_id, end_day)
-    previous = compare(frames, mine, "previous_period")
-    last_year = compare(frames, mine, "previous_year")
-    trend = chart(ids.CUSTOMER_TREND, f"{customer_id}-trend")
-    trend.children.figure = figures.customer_trend(
-        customer_page.monthly_trend(frames, customer_id, end_day)
-    )
-    tables = {
-        "orders": customer_page.recent_orders(frames, customer_id),
-        "items": customer_page.items_bought_most(frames, customer_id, filters),
-        "lapsed": customer_page.lapsed_items(frames, customer_id, end_day),
-        "cross_sell": customer_page.cross_sell_gaps(frames, customer_id, end_day),
-    }
-    row = frames.customers.iloc[customer_code(frames, customer_id)]
+    view = view_for(search, None, frames)
+    sections = customer_sections(frames, customer_id, view)
     custom = {f: str(row[f]) for f in frames.custom_fields if pd.notna(row[f])}
-    period_text = f"{filters.start} to {filters.end}" + (
-        " · filtered as on the page you came from" if _narrowed(filters) else ""
-    )
-    cards = kpi_cards(previous, skip=("total_customers", "active_customers"))
-    return customer.layout(header, custom, period_text, cards, (previous, last_year), trend, tables)
-
-
-def _only(filters, customer_id):
-    return replace(filters, customers=(customer_id,), customer_status=())
-
-
-def _narrowed(filters) -> bool:
-    fields = ("channels", "sources", "devices", "categories", "brands", "collections", "suppliers",
-              "departments", "document_types")  # fmt: skip
-    return any(getattr(filters, f) for f in fields)
+    trend = chart(ids.CUSTOMER_TREND, f"{customer_id}-trend")
+    trend.children.figure = figures.customer_trend(sections.trend, sections.titles["trend"])
+    cards = kpi_cards(sections.previous, skip=("total_customers", "active_customers"))
+    brief = f"/export/customers/{quote(customer_id, safe='')}/brief.pdf{to_query(view)}"
+    return customer.layout(sections, custom, cards, trend, brief)
 
 
 def toggle_order(cell, rows: list[dict]):

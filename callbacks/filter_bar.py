@@ -1,100 +1,31 @@
-"""The filter bar's callbacks: the URL is the one source of truth for the view's filters.
+"""The view's callbacks: the URL is the one source of truth for what a page shows.
 
-One callback keeps the URL and the controls in step both ways (a control writes the URL; back,
-forward or a pasted URL set the controls); every visual reads the URL.
+One callback keeps the URL and the controls (filters, the screen's choices) in step both ways;
+one publishes the view of the URL to the page's stores, which every visual reads; one writes a
+grid's own state (columns, sort, column filters) into the URL; chips remove a pick or a row's
+narrowing; the export buttons follow the view.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
+from flask_login import current_user
 
-from callbacks.common import default_period, user_frames
-from callbacks.url_state import MULTI, ViewState, parse, to_query
+from callbacks.guards import bad_request, screen_guard
 from data.frames import Frames, from_day
 from layouts import ids
-from layouts.filter_bar import messages, status_options
-from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, PRESETS, Filters, preset_period
+from layouts.filter_bar import filter_chips, notes
+from metrics.filters import PRESETS, Filters, preset_period
+from views import grid as grid_state
+from views.context import save_columns, saved_columns, user_frames, view_for
+from views.options import customer_names, customer_options
+from views.view import CHOICES, MULTI, ROW, to_query
 
-CUSTOMER_MATCHES = 50  # options offered while typing in the customer box
-
-
-def view_state(search: str | None, frames: Frames | None = None) -> ViewState:
-    """The view the URL asks for, checked against what the signed-in user may see."""
-    frames = frames if frames is not None else user_frames()
-    return parse(search or "", default_period(frames), known_values(frames))
-
-
-_KNOWN: dict[int, tuple[Frames, dict]] = {}  # id(frames) -> (frames, values): frames never change
-
-
-def known_values(frames: Frames) -> dict[str, set[str]]:
-    """Accepted values per URL key (and f.<field>), from the frames the user may see."""
-    cached = _KNOWN.get(id(frames))
-    if cached is not None and cached[0] is frames:
-        return cached[1]
-    if len(_KNOWN) > 64:
-        _KNOWN.clear()
-    known = _known_values(frames)
-    _KNOWN[id(frames)] = (frames, known)
-    return known
-
-
-def _known_values(frames: Frames) -> dict[str, set[str]]:
-    known: dict[str, set[str]] = {
-        "customer": set(frames.customers["customer_id"]),
-        "salesperson": set(frames.salespeople["code"]),
-        "team": set(frames.salespeople["team"].dropna()),
-        "custom_fields": set(frames.custom_fields),
-    }
-    for key, name in MULTI.items():
-        column = LINE_FILTERS.get(name)
-        if column:
-            known[key] = {*map(str, frames.lines[column].cat.categories), NOT_AVAILABLE}
-    for name in frames.custom_fields:
-        known[f"f.{name}"] = {*frames.customers[name].dropna().astype(str), NOT_AVAILABLE}
-    return known
-
-
-def control_options(frames: Frames, state: ViewState) -> tuple[dict[str, list], dict[str, list]]:
-    """Options of each filter control: per URL key, and per custom field."""
-    options = {
-        key: [{"label": v, "value": v} for v in sorted(values)]
-        for key, values in known_values(frames).items()
-        if key in MULTI and key not in ("customer", "salesperson")
-    }
-    people = frames.salespeople.sort_values("name")
-    options["salesperson"] = [{"label": f"{n} ({c})", "value": c}
-                              for c, n in zip(people["code"], people["name"], strict=True)]  # fmt: skip
-    options["status"] = status_options()
-    options["customer"] = customer_options(frames, state.filters.customers)
-    custom = {
-        name: [{"label": v, "value": v}
-               for v in sorted({*frames.customers[name].dropna().astype(str), NOT_AVAILABLE})]
-        for name in frames.custom_fields
-    }  # fmt: skip
-    return options, custom
-
-
-def customer_options(
-    frames: Frames, chosen, text: str = "", limit: int = CUSTOMER_MATCHES
-) -> list[dict]:
-    """Options for the customers `chosen`, plus the first `limit` whose name or ID contains
-    `text` (the frames are the user's: nobody outside their scope is offered)."""
-    customers = frames.customers
-    ids_, names = customers["customer_id"], customers["name"]
-    picked = ids_.isin(list(chosen))
-    matches = picked.copy()
-    if text:
-        found = names.str.contains(text, case=False, regex=False) | ids_.str.contains(
-            text, case=False, regex=False
-        )
-        matches |= found & (found.cumsum() <= limit)
-    rows = customers[matches]
-    return [{"label": f"{n} ({i})", "value": i}
-            for i, n in zip(rows["customer_id"], rows["name"], strict=True)]  # fmt: skip
+CHOICES_ARE_SWITCHES = {"combine": True, "unsold": True}  # on/off choices: yes / no in the URL
 
 
 def matching_preset(start: date, end: date, frames: Frames) -> str:
@@ -107,26 +38,32 @@ def matching_preset(start: date, end: date, frames: Frames) -> str:
     return "custom"
 
 
-def sync(search, preset, start, end, compare_to, values, amount_min, amount_max, custom):
+def sync(search, preset, start, end, compare_to, values, amount_min, amount_max, custom, choices,
+         screen):  # fmt: skip
     """URL → controls when the URL changed; a control → URL (and a preset → the dates)."""
     frames = user_frames()
     trigger = ctx.triggered_id
     keys = [item["id"]["key"] for item in ctx.inputs_list[5]]
     fields = [item["id"]["field"] for item in ctx.inputs_list[8]]
+    choice_keys = [item["id"]["key"] for item in ctx.inputs_list[9]]
+    if any(k not in MULTI for k in keys) or any(
+        k not in CHOICES.get(screen or "", {}) for k in choice_keys
+    ):
+        bad_request("unknown filter or choice")
+    current = view_for(search, screen, frames)
     if trigger is None or trigger == ids.FILTER_URL:
-        state = view_state(search, frames)
-        f = state.filters
+        f = current.filters
         return (
             no_update,
             matching_preset(f.start, f.end, frames),
             f.start.isoformat(),
             f.end.isoformat(),
-            state.compare_to,
+            current.compare_to,
             [list(getattr(f, MULTI[k])) for k in keys],
             f.order_amount_min,
             f.order_amount_max,
             [list(dict(f.custom).get(name, ())) for name in fields],
-            messages(state.messages),
+            [_control_value(current.choice(k), k) for k in choice_keys],
         )
     if trigger == ids.FILTER_PRESET:
         if preset not in PRESETS:
@@ -134,37 +71,106 @@ def sync(search, preset, start, end, compare_to, values, amount_min, amount_max,
         first = from_day(frames.first_day).date() if frames.first_day is not None else date.today()
         last = from_day(frames.last_day).date() if frames.last_day is not None else date.today()
         start, end = (d.isoformat() for d in preset_period(preset, date.today(), first, last))
-    current = view_state(search, frames)
     try:
         filters = Filters(
-            start=date.fromisoformat(start[:10]),
-            end=date.fromisoformat(end[:10]),
+            start=date.fromisoformat(str(start)[:10]),
+            end=date.fromisoformat(str(end)[:10]),
             order_amount_min=amount_min,
             order_amount_max=amount_max,
             custom=tuple((n, tuple(v)) for n, v in zip(fields, custom, strict=True) if v),
             **{MULTI[k]: tuple(v or ()) for k, v in zip(keys, values, strict=True)},
         )
-    except (TypeError, ValueError) as error:
-        return (no_update,) * 9 + (messages((str(error),)),)
-    state = ViewState(filters, compare_to, current.selected)
-    query = to_query(state)
-    new_preset = (
-        preset
-        if trigger == ids.FILTER_PRESET
-        else matching_preset(filters.start, filters.end, frames)
-    )
+    except (TypeError, ValueError):
+        raise PreventUpdate from None  # half-typed dates: wait for the whole one
+    chosen = {k: _url_value(v) for k, v in zip(choice_keys, choices, strict=True)}
+    picked = tuple(sorted((k, v) for k, v in chosen.items() if v != CHOICES[screen][k][1]))
+    view = replace(current, filters=filters, compare_to=compare_to, choices=picked)
+    query = to_query(view)
+    new_preset = preset if trigger == ids.FILTER_PRESET else matching_preset(
+        filters.start, filters.end, frames
+    )  # fmt: skip
     return (
         query if query != (search or "") else no_update,
         new_preset,
-        start[:10],
-        end[:10],
+        str(start)[:10],
+        str(end)[:10],
         no_update,
         [no_update] * len(keys),
         no_update,
         no_update,
         [no_update] * len(fields),
-        [],
+        [no_update] * len(choice_keys),
     )
+
+
+def _control_value(value: str, key: str):
+    """A choice as its control holds it: switches hold booleans, radios the value."""
+    return value == "yes" if CHOICES_ARE_SWITCHES.get(key) else value
+
+
+def _url_value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def publish(search, screen, shown):
+    """The view of the URL into the page's stores (visuals read VIEW; exports VIEW_GRID),
+    its messages and notes, and the chips of its picks and row narrowing."""
+    frames = user_frames()
+    view = view_for(search, screen, frames)
+    query = to_query(view, grid=False)
+    picked = customer_names(frames, view.selected)
+    return (
+        query if query != shown else no_update,
+        to_query(view),
+        notes(view),
+        filter_chips(view, picked),
+    )
+
+
+def remove_chip(clicks, search, screen):
+    """A chip's ×: drop that pick or that row narrowing; "Clear selection" drops every pick."""
+    trigger = ctx.triggered_id
+    if not trigger or not ctx.triggered[0]["value"]:
+        raise PreventUpdate
+    view = view_for(search, screen)
+    key, value = trigger["key"], trigger["value"]
+    if key == "clear":
+        view = replace(view, selected=())
+    elif key == "selected":
+        view = replace(view, selected=tuple(c for c in view.selected if c != value))
+    elif key in ROW.values():
+        view = replace(view, row=tuple(r for r in view.row if r != (key, value)))
+    else:
+        bad_request(f"unknown chip {key!r}")
+    return to_query(view)
+
+
+def grid_to_url(column_state, filter_model, search, column_defs, screen, ui_columns):
+    """The grid's columns, sort and column filters into the URL (a sort is a shareable part of
+    the view); the leaderboard also remembers the user's columns for their next visit."""
+    table_fields = tuple(c["field"] for c in column_defs or [] if c.get("field") not in ui_columns)
+    if not table_fields or not column_state:
+        raise PreventUpdate
+    view = view_for(search, screen)
+    saved = saved_columns(current_user.id, screen)
+    grid = grid_state.from_grid(table_fields, saved or table_fields, column_state, filter_model)
+    if screen == "leaderboard":
+        shown = tuple(c["colId"] for c in column_state if c["colId"] in table_fields
+                      and not c.get("hide"))  # fmt: skip
+        if shown != (saved or table_fields):
+            save_columns(current_user.id, screen, shown)
+        grid = replace(grid, columns=())
+    if grid == replace(view.grid, columns=() if screen == "leaderboard" else view.grid.columns):
+        raise PreventUpdate
+    query = to_query(replace(view, grid=grid))
+    return query if query != (search or "") else no_update
+
+
+def export_links(query: str | None, link_ids: list[dict]) -> list[str]:
+    """Each export button downloads the page's view, exactly as the screen shows it."""
+    return [f"/export/{link['screen']}.{link['format']}{query or ''}" for link in link_ids]
 
 
 def search_customers(text: str | None, chosen: list | None):
@@ -174,13 +180,25 @@ def search_customers(text: str | None, chosen: list | None):
     return customer_options(user_frames(), chosen or [], text)
 
 
-def export_links(search: str | None, link_ids: list[dict]) -> list[str]:
-    """Each screen's PDF export carries the view's filters."""
-    return [f"/export/{link['screen']}.pdf{search or ''}" for link in link_ids]
-
-
 def toggle_more(clicks: int | None, is_open: bool) -> bool:
     return not is_open if clicks else is_open
+
+
+def register_grid(app: Dash, grid_id: str, screen: str, ui_columns=()) -> None:
+    """Keep `grid_id`'s state in the URL (its `ui_columns`, e.g. a pick box, are not data)."""
+
+    def keep(state, model, search, defs, name):
+        return grid_to_url(state, model, search, defs, name, ui_columns)
+
+    app.callback(
+        Output(ids.FILTER_URL, "search", allow_duplicate=True),
+        Input(grid_id, "columnState"),
+        Input(grid_id, "filterModel"),
+        State(ids.FILTER_URL, "search"),
+        State(grid_id, "columnDefs"),
+        State(ids.VIEW_SCREEN, "data"),
+        prevent_initial_call=True,
+    )(screen_guard(screen)(keep))
 
 
 def register(app: Dash) -> None:
@@ -194,7 +212,7 @@ def register(app: Dash) -> None:
         Output(ids.FILTER_AMOUNT_MIN, "value"),
         Output(ids.FILTER_AMOUNT_MAX, "value"),
         Output({"type": ids.FILTER_CUSTOM, "field": ALL}, "value"),
-        Output(ids.FILTER_MESSAGES, "children"),
+        Output({"type": ids.VIEW_CHOICE, "key": ALL}, "value"),
         Input(ids.FILTER_URL, "search"),
         Input(ids.FILTER_PRESET, "value"),
         Input(ids.FILTER_PERIOD, "start_date"),
@@ -204,17 +222,35 @@ def register(app: Dash) -> None:
         Input(ids.FILTER_AMOUNT_MIN, "value"),
         Input(ids.FILTER_AMOUNT_MAX, "value"),
         Input({"type": ids.FILTER_CUSTOM, "field": ALL}, "value"),
+        Input({"type": ids.VIEW_CHOICE, "key": ALL}, "value"),
+        State(ids.VIEW_SCREEN, "data"),
     )(sync)
+    app.callback(
+        Output(ids.VIEW, "data"),
+        Output(ids.VIEW_GRID, "data"),
+        Output(ids.FILTER_MESSAGES, "children"),
+        Output(ids.VIEW_CHIPS, "children"),
+        Input(ids.FILTER_URL, "search"),
+        State(ids.VIEW_SCREEN, "data"),
+        State(ids.VIEW, "data"),
+    )(publish)
+    app.callback(
+        Output(ids.FILTER_URL, "search", allow_duplicate=True),
+        Input({"type": ids.VIEW_CHIP, "key": ALL, "value": ALL}, "n_clicks"),
+        State(ids.FILTER_URL, "search"),
+        State(ids.VIEW_SCREEN, "data"),
+        prevent_initial_call=True,
+    )(remove_chip)
+    app.callback(
+        Output({"type": ids.EXPORT, "screen": ALL, "format": ALL}, "href"),
+        Input(ids.VIEW_GRID, "data"),
+        State({"type": ids.EXPORT, "screen": ALL, "format": ALL}, "id"),
+    )(export_links)
     app.callback(
         Output({"type": ids.FILTER_VALUES, "key": "customer"}, "options"),
         Input({"type": ids.FILTER_VALUES, "key": "customer"}, "search_value"),
         State({"type": ids.FILTER_VALUES, "key": "customer"}, "value"),
     )(search_customers)
-    app.callback(
-        Output({"type": ids.EXPORT_PDF, "screen": ALL}, "href"),
-        Input(ids.FILTER_URL, "search"),
-        State({"type": ids.EXPORT_PDF, "screen": ALL}, "id"),
-    )(export_links)
     app.callback(
         Output(ids.FILTER_MORE, "is_open"),
         Input(ids.FILTER_MORE_TOGGLE, "n_clicks"),

@@ -1,39 +1,14 @@
-"""Which role may open which page, and the role check wrapped around callbacks."""
+"""The role check wrapped around callbacks (which role may open which page: views.pages)."""
 
 from __future__ import annotations
 
 import functools
-import re
+from typing import NoReturn
 
 from flask import abort
 from flask_login import current_user
 
-# path pattern -> (menu label or None, roles that may open it)
-PAGES = {
-    r"/": ("Overview", ("leadership", "manager", "admin")),
-    r"/team": ("Team performance", ("leadership", "manager")),
-    r"/my-customers": ("My customers", ("salesperson",)),
-    r"/sales-by-customer": ("Sales by Customer", ("leadership", "manager", "salesperson", "admin")),
-    r"/leaderboard": ("Leaderboard", ("leadership", "manager", "salesperson", "admin")),
-    r"/reports/sales-by-category": ("Reports", ("leadership", "manager", "salesperson", "admin")),
-    r"/reports/[a-z-]+": (None, ("leadership", "manager", "salesperson", "admin")),
-    r"/customers/[^/]+": (None, ("leadership", "manager", "salesperson", "admin")),
-    r"/admin": ("Admin", ("admin",)),
-}
-LANDING = {"leadership": "/", "manager": "/team", "salesperson": "/my-customers", "admin": "/admin"}
-
-
-def page_roles(path: str) -> tuple[str, ...] | None:
-    """Roles that may open `path`; None when there is no such page."""
-    for pattern, (_, roles) in PAGES.items():
-        if re.fullmatch(pattern, path):
-            return roles
-    return None
-
-
-def menu(role: str) -> list[tuple[str, str]]:
-    """(label, path) of the pages this role may open, in menu order."""
-    return [(label, path) for path, (label, roles) in PAGES.items() if label and role in roles]
+from views.pages import SCREENS, page_roles
 
 
 def role_required(*roles: str):
@@ -49,3 +24,13 @@ def role_required(*roles: str):
         return guarded
 
     return wrap
+
+
+def screen_guard(screen: str):
+    """role_required for the roles that may open `screen` (views.pages)."""
+    return role_required(*page_roles(SCREENS[screen][1]))
+
+
+def bad_request(message: str) -> NoReturn:
+    """A callback input no screen sends (a crafted request): 400 with the reason, no traceback."""
+    abort(400, description=message)

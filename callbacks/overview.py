@@ -1,84 +1,55 @@
-"""Overview callbacks: each visual reads the view from the URL and updates only itself."""
+"""Overview callbacks: each visual reads the page's view and updates only itself."""
 
 from __future__ import annotations
 
 from dash import Dash, Input, Output
 
-from callbacks.common import user_frames
-from callbacks.filter_bar import view_state
-from callbacks.guards import PAGES, role_required
-from layouts import figures, ids
+from callbacks.guards import screen_guard
+from layouts import ids
 from layouts.components import count_cards
-from layouts.filter_bar import COMPARE_LABELS
 from layouts.kpi_cards import kpi_cards
-from metrics.customers import lifecycle
-from metrics.filters import period_of
-from metrics.kpis import COMPARE_TO, compare
-from metrics.overview import monthly_sales, revenue_bridge, top_customers
+from views import screens
+from views.context import user_frames, view_for
 
-OVERVIEW_ROLES = PAGES[r"/"][1]
-TOP_N = 20
+SCREEN = "overview"
 
 
-def update_kpis(search: str | None):
+def _view(query: str | None):
+    frames = user_frames()
+    return frames, view_for(query, SCREEN, frames)
+
+
+def update_kpis(query: str | None):
     """The KPI cards for the period, each with its compared value and change."""
-    frames = user_frames()
-    state = view_state(search, frames)
-    result = compare(frames, state.filters, state.compare_to)
-    compared_text = (
-        f"{state.filters.start} to {state.filters.end}, compared with "
-        f"{COMPARE_LABELS[state.compare_to].lower()}: {result.compared_period.start} to "
-        f"{result.compared_period.end}"
-    )
-    return kpi_cards(result), compared_text
+    frames, view = _view(query)
+    result = screens.comparison(frames, view)
+    return kpi_cards(result), screens.compared_text(view, result)
 
 
-def update_pareto(search: str | None):
-    frames = user_frames()
-    state = view_state(search, frames)
-    return figures.pareto(top_customers(frames, state.filters, TOP_N))
+def update_pareto(query: str | None):
+    return screens.pareto_figure(*_view(query))
 
 
-def update_trend(search: str | None):
-    frames = user_frames()
-    state = view_state(search, frames)
-    period = period_of(frames, state.filters)
-    earlier = COMPARE_TO[state.compare_to](period)
-    return figures.trend(
-        monthly_sales(frames, state.filters),
-        monthly_sales(frames, state.filters, earlier),
-        COMPARE_LABELS[state.compare_to],
-    )
+def update_trend(query: str | None):
+    return screens.trend_figure(*_view(query))
 
 
-def update_lifecycle(search: str | None):
+def update_lifecycle(query: str | None):
     """New / returning / recovered / lost customer counts and the revenue bridge."""
-    frames = user_frames()
-    state = view_state(search, frames)
-    table = lifecycle(frames, state.filters)
-    counts = {
-        "New customers": int(table["new"].sum()),
-        "Returning customers": int(table["returning"].sum()),
-        "Recovered customers": int(table["recovered"].sum()),
-        "Lost customers": int(table["lost"].sum()),
-    }
-    earlier = COMPARE_TO[state.compare_to](period_of(frames, state.filters))
-    b = revenue_bridge(frames, state.filters, earlier)
-    return count_cards(counts), figures.bridge(b, COMPARE_LABELS[state.compare_to])
+    frames, view = _view(query)
+    return count_cards(screens.lifecycle_counts(frames, view)), screens.bridge_figure(frames, view)
 
 
 def register(app: Dash) -> None:
-    guard = role_required(*OVERVIEW_ROLES)
-    search = Input(ids.FILTER_URL, "search")
+    guard = screen_guard(SCREEN)
+    view = Input(ids.VIEW, "data")
     app.callback(
         Output(ids.OVERVIEW_KPIS, "children"),
         Output(ids.OVERVIEW_COMPARED_PERIOD, "children"),
-        search,
+        view,
     )(guard(update_kpis))
-    app.callback(Output(ids.OVERVIEW_PARETO, "figure"), search)(guard(update_pareto))
-    app.callback(Output(ids.OVERVIEW_TREND, "figure"), search)(guard(update_trend))
+    app.callback(Output(ids.OVERVIEW_PARETO, "figure"), view)(guard(update_pareto))
+    app.callback(Output(ids.OVERVIEW_TREND, "figure"), view)(guard(update_trend))
     app.callback(
-        Output(ids.OVERVIEW_LIFECYCLE, "children"),
-        Output(ids.OVERVIEW_BRIDGE, "figure"),
-        search,
+        Output(ids.OVERVIEW_LIFECYCLE, "children"), Output(ids.OVERVIEW_BRIDGE, "figure"), view
     )(guard(update_lifecycle))

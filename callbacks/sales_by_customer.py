@@ -1,178 +1,146 @@
-"""Sales by Customer callbacks: the bar chart, the matrix, the selection (cross-filtering)."""
+"""Sales by Customer callbacks: the summary, the bar chart, the matrix and the picks."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from dataclasses import replace
 
-import numpy as np
-import pandas as pd
-from dash import ALL, Dash, Input, Output, State, ctx, html
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import user_frames
 from callbacks.cross_filter import next_selection
-from callbacks.filter_bar import view_state
-from callbacks.guards import PAGES, role_required
-from callbacks.url_state import ViewState, to_query
-from layouts import figures, ids
-from layouts.components import MONEY_CELL, NUMBER_CELL, PERCENT_CELL, message
-from layouts.formatting import count, money, percent
-from layouts.sales_by_customer import BAR_KPIS, chips
-from metrics.kpis import kpis
-from metrics.matrix import matrix
+from callbacks.filter_bar import register_grid
+from callbacks.guards import bad_request, screen_guard
+from layouts import ids
+from layouts.components import message
+from layouts.formatting import format_value
+from layouts.grids import column_defs, grid_props
+from views import screens
+from views.context import user_frames, view_for
+from views.tables import Table, records
+from views.view import to_query
 
-ROLES = PAGES[r"/sales-by-customer"][1]
-BAR_CUSTOMERS = 30  # customers on the bar chart
+SCREEN = "sales-by-customer"
+UI_COLUMNS = ("pick", "expand")
+PICK_COLUMNS = [
+    {"field": "pick", "headerName": "", "width": 52, "minWidth": 52, "sortable": False,
+     "filter": False, "pinned": "left", "headerTooltip": "Pick (ticks add up)"},
+    {"field": "expand", "headerName": "", "width": 52, "minWidth": 52, "sortable": False,
+     "filter": False, "pinned": "left", "headerTooltip": "Show the items"},
+]  # fmt: skip
 
 
-def summary(search: str | None):
-    """The page's headline numbers for the filters and the selection."""
+def _view(query: str | None):
     frames = user_frames()
-    k = kpis(frames, view_state(search, frames).focused())
+    return frames, view_for(query, SCREEN, frames)
+
+
+def summary(query: str | None):
+    """The page's headline numbers for the filters, of the picked customers when some are."""
+    frames, view = _view(query)
+    k = screens.summary(frames, view)
+    whose = "Picked customers: " if view.selected else ""
     parts = [
-        ("Sales Amount", money(k.sales_amount)),
-        ("Gross Profit", money(k.gross_profit)),
-        ("Margin", percent(k.gross_profit_margin)),
-        ("Active customers", count(k.active_customers)),
+        ("Sales Amount", format_value("money", k.sales_amount)),
+        ("Gross Profit", format_value("money", k.gross_profit)),
+        ("Margin", format_value("percent", k.gross_profit_margin)),
+        ("Active customers", format_value("count", k.active_customers)),
     ]
-    return [
+    return [html.Span(whose, className="fw-semibold me-2")] * bool(whose) + [
         html.Span([html.Span(f"{label} ", className="text-muted"), html.Strong(value)],
                   className=f"me-4 sbc-summary-{i}")
         for i, (label, value) in enumerate(parts)
     ]  # fmt: skip
 
 
-def bar(search: str | None, kpi: str):
-    """The customers with the highest value of `kpi` (picked ones in colour)."""
-    frames = user_frames()
-    state = view_state(search, frames)
-    table = matrix(frames, state.filters, "kpis")
-    table = table.rename(columns={"key": "customer_id", "name": "customer_name"})
-    table = table.sort_values([kpi, "customer_id"], ascending=[False, True], na_position="last")
-    return figures.customers_bar(table.head(BAR_CUSTOMERS), kpi, BAR_KPIS[kpi], state.selected)
+def bar(query: str | None):
+    return screens.bar_figure(*_view(query))
 
 
-def matrix_view(search: str | None, mode: str, expanded: list[str]):
-    """The matrix rows (customers, with the items of expanded ones) and its columns."""
-    frames = user_frames()
-    state = view_state(search, frames)
-    filters = state.focused()
-    table = matrix(frames, filters, mode)
-    if table.empty:
-        return [], [], message("No sales match these filters.", "light")
-    values = [c for c in table.columns if c not in ("key", "name")]
-    link_query = to_query(ViewState(state.filters, state.compare_to))
+def matrix_view(query: str | None, expanded: list[str], full_query: str | None):
+    """The matrix rows (customers, the items of expanded ones under them), its columns and the
+    grid state of the view."""
+    frames, view = _view(full_query or query)
+    table = screens.matrix_table(frames, view)
+    if table.rows.empty:
+        return [], [], [], {}, message("No sales match these filters.", "light")
     rows = []
-    for record in table.to_dict("records"):
-        customer = record["key"]
+    for record in records(table):
+        customer = record["customer_id"]
         is_open = customer in expanded
-        rows.append(_row(record, values, customer, 0, state.selected, is_open, link_query))
+        picked = customer in view.selected
+        rows.append({**record, "row_id": customer, "level": 0, "is_picked": picked,
+                     "pick": "☑" if picked else "☐", "expand": "▾" if is_open else "▸"})  # fmt: skip
         if is_open:
-            items = matrix(frames, filters, mode, customer_id=customer)
-            rows += [_row(r, values, customer, 1) for r in items.to_dict("records")]
-    return rows, _columns(values, mode), None
+            items = screens.matrix_items(frames, view, customer, table)
+            rows += [
+                {**r, "row_id": f"{customer}/{r['customer_id']}", "level": 1, "pick": "",
+                 "expand": "", "customer_name": f"  ↳ {r['customer_name']}", "href": None}
+                for r in records(Table("", table.columns, items))
+            ]  # fmt: skip
+    props = grid_props(table, view)
+    defs = PICK_COLUMNS + column_defs(table, widths={"customer_name": {"flex": 2}})
+    state = [{"colId": c} for c in UI_COLUMNS] + props["columnState"]
+    return rows, defs, state, props["filterModel"], None
 
 
-def _row(record, values, customer, level, selected=(), is_open=False, query=""):
-    row = {
-        "row_id": customer if level == 0 else f"{customer}/{record['key']}",
-        "level": level,
-        "customer_id": customer,
-        "name": record["name"] if level == 0 else f"  ↳ {record['name']}",
-        "href": f"/customers/{quote(customer)}{query}" if level == 0 else None,
-        "pick": ("☑" if customer in selected else "☐") if level == 0 else "",
-        "expand": ("▾" if is_open else "▸") if level == 0 else "",
-    }
-    for column in values:
-        value = record.get(column)
-        row[column] = (
-            None if value is None or (isinstance(value, float) and np.isnan(value)) else value
-        )
-    return row
-
-
-def _columns(values: list[str], mode: str) -> list[dict]:
-    columns = [
-        {"field": "pick", "headerName": "", "width": 50, "sortable": False, "filter": False,
-         "pinned": "left"},
-        {"field": "expand", "headerName": "", "width": 50, "sortable": False, "filter": False,
-         "pinned": "left"},
-        {"field": "name", "headerName": "Customer", "cellRenderer": "CustomerLink",
-         "minWidth": 220, "flex": 2, "pinned": "left"},
-    ]  # fmt: skip
-    for column in values:
-        formatter = (PERCENT_CELL if column in ("gross_profit_margin", "cost_coverage")
-                     else NUMBER_CELL if column == "sales_quantity" else MONEY_CELL)  # fmt: skip
-        label = BAR_KPIS.get(column) or column.replace("_", " ").capitalize()
-        if column == "cost_coverage":
-            label = "Cost coverage"
-        columns.append({"field": column, "headerName": label, "valueFormatter": formatter,
-                        "type": "numericColumn", "minWidth": 120, "flex": 1})  # fmt: skip
-    return columns
-
-
-def select_customers(click, box, cell, chip_clicks, clear_clicks, search):
-    """Clicks, boxes, matrix picks and chips change the selection, kept in the URL."""
+def select_customers(pick, cell, search):
+    """Bar clicks (a modifier key adds), box / lasso selections and matrix ticks change the
+    picks, kept in the URL."""
     trigger = ctx.triggered_id
-    if trigger is None or not ctx.triggered[0]["value"]:
-        raise PreventUpdate
-    frames = user_frames()
-    state = view_state(search, frames)
-    if trigger == ids.SBC_BAR:
-        prop = ctx.triggered[0]["prop_id"].rsplit(".", 1)[1]
-        selected = next_selection(state.selected, "click" if prop == "clickData" else "box",
-                                  click if prop == "clickData" else box)  # fmt: skip
-    elif trigger == ids.SBC_MATRIX:
+    view = view_for(search, SCREEN)
+    if trigger == ids.SBC_PICK:
+        if not isinstance(pick, dict) or pick.get("event") not in ("click", "box"):
+            bad_request("a pick is a click or a box selection")
+        customers = pick.get("customers") or []
+        if not isinstance(customers, list) or not all(isinstance(c, str) for c in customers):
+            bad_request("a pick lists customer IDs")
+        points = {"points": [{"customdata": c} for c in customers]}
+        selected = next_selection(view.selected, pick["event"], points, bool(pick.get("add")))
+    else:
         if not cell or cell.get("colId") != "pick" or "/" in str(cell.get("rowId", "/")):
             raise PreventUpdate
-        selected = next_selection(state.selected, "pick", cell["rowId"])
-    elif trigger == ids.SBC_CLEAR:
-        selected = next_selection(state.selected, "clear")
-    else:
-        selected = next_selection(state.selected, "remove", trigger["customer"])
-    if selected == state.selected:
+        selected = next_selection(view.selected, "pick", str(cell["rowId"]))
+    known = set(user_frames().customers["customer_id"])
+    selected = tuple(c for c in selected if c in known)
+    if selected == view.selected:
         raise PreventUpdate
-    return to_query(ViewState(state.filters, state.compare_to, selected))
+    return to_query(replace(view, selected=selected))
 
 
 def toggle_expanded(cell, expanded: list[str]):
     if not cell or cell.get("colId") != "expand" or "/" in str(cell.get("rowId", "/")):
         raise PreventUpdate
-    customer = cell["rowId"]
+    customer = str(cell["rowId"])
     return [c for c in expanded if c != customer] if customer in expanded else [*expanded, customer]
 
 
-def show_chips(search: str | None):
-    frames = user_frames()
-    state = view_state(search, frames)
-    names = pd.Series(frames.customers["name"].to_numpy(), index=frames.customers["customer_id"])
-    return chips([(c, names.get(c, c)) for c in state.selected]), not state.selected
-
-
-def export_csv(clicks):
-    return bool(clicks)
-
-
 def register(app: Dash) -> None:
-    guard = role_required(*ROLES)
-    search = Input(ids.FILTER_URL, "search")
-    app.callback(Output(ids.SBC_SUMMARY, "children"), search)(guard(summary))
-    app.callback(Output(ids.SBC_BAR, "figure"), search, Input(ids.SBC_KPI, "value"))(guard(bar))
+    guard = screen_guard(SCREEN)
+    view = Input(ids.VIEW, "data")
+    app.callback(Output(ids.SBC_SUMMARY, "children"), view)(guard(summary))
+    app.callback(Output(ids.SBC_BAR, "figure"), view)(guard(bar))
     app.callback(
         Output(ids.SBC_MATRIX, "rowData"),
         Output(ids.SBC_MATRIX, "columnDefs"),
+        Output(ids.SBC_MATRIX, "columnState"),
+        Output(ids.SBC_MATRIX, "filterModel"),
         Output(ids.SBC_EMPTY, "children"),
-        search,
-        Input(ids.SBC_COLUMNS, "value"),
+        view,
         Input(ids.SBC_EXPANDED, "data"),
+        State(ids.VIEW_GRID, "data"),
     )(guard(matrix_view))
-    app.callback(
-        Output(ids.FILTER_URL, "search", allow_duplicate=True),
+    app.clientside_callback(
+        ClientsideFunction("sales", "pick"),
+        Output(ids.SBC_PICK, "data"),
+        Output(ids.SBC_BAR, "clickData"),
         Input(ids.SBC_BAR, "clickData"),
         Input(ids.SBC_BAR, "selectedData"),
+        prevent_initial_call=True,
+    )
+    app.callback(
+        Output(ids.FILTER_URL, "search", allow_duplicate=True),
+        Input(ids.SBC_PICK, "data"),
         Input(ids.SBC_MATRIX, "cellClicked"),
-        Input({"type": ids.SBC_CHIP, "customer": ALL}, "n_clicks"),
-        Input(ids.SBC_CLEAR, "n_clicks"),
         State(ids.FILTER_URL, "search"),
         prevent_initial_call=True,
     )(guard(select_customers))
@@ -182,11 +150,4 @@ def register(app: Dash) -> None:
         State(ids.SBC_EXPANDED, "data"),
         prevent_initial_call=True,
     )(guard(toggle_expanded))
-    app.callback(Output(ids.SBC_CHIPS, "children"), Output(ids.SBC_CLEAR, "disabled"), search)(
-        guard(show_chips)
-    )
-    app.callback(
-        Output(ids.SBC_MATRIX, "exportDataAsCsv"),
-        Input(ids.SBC_CSV, "n_clicks"),
-        prevent_initial_call=True,
-    )(guard(export_csv))
+    register_grid(app, ids.SBC_MATRIX, SCREEN, UI_COLUMNS)

@@ -1,49 +1,40 @@
-"""Team performance callbacks: the salespeople table and the two charts, from the URL's view."""
+"""Team performance callbacks: the salespeople table and the two charts, from the page's view."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dash import Dash, Input, Output, State
 
-from dash import Dash, Input, Output
+from callbacks.filter_bar import register_grid
+from callbacks.guards import screen_guard
+from layouts import ids
+from layouts.grids import column_defs, grid_props
+from layouts.team import WIDTHS
+from views import screens
+from views.context import user_frames, view_for
 
-from callbacks.common import user_frames
-from callbacks.filter_bar import view_state
-from callbacks.guards import PAGES, role_required
-from callbacks.url_state import ViewState, to_query
-from layouts import figures, ids
-from layouts.filter_bar import COMPARE_LABELS
-from metrics.filters import period_of, with_period
-from metrics.kpis import COMPARE_TO
-from metrics.team import new_customers_by_month, team_performance
-
-ROLES = PAGES[r"/team"][1]
+SCREEN = "team"
 
 
-def table_and_charts(search: str | None):
+def table_and_charts(query: str | None, full_query: str | None):
     frames = user_frames()
-    state = view_state(search, frames)
-    now = team_performance(frames, state.filters)
-    earlier = with_period(
-        state.filters, COMPARE_TO[state.compare_to](period_of(frames, state.filters))
-    )
-    before = team_performance(frames, earlier)
-    rows = now.astype(object).where(now.notna(), None).to_dict("records")
-    for row in rows:  # the salesperson's customers, on the leaderboard, with these filters
-        view = ViewState(replace(state.filters, salespeople=(row["salesperson"],), teams=()),
-                         state.compare_to)  # fmt: skip
-        row["href"] = f"/leaderboard{to_query(view)}"
-    names = dict(zip(frames.salespeople["code"], frames.salespeople["name"], strict=True))
-    return (
-        rows,
-        figures.team_sales(now, before, COMPARE_LABELS[state.compare_to]),
-        figures.new_customers(new_customers_by_month(frames, state.filters), names),
-    )
+    view = view_for(full_query or query, SCREEN, frames)
+    result = screens.team(frames, view)  # both periods once, for the table and the chart
+    table = screens.team_table(frames, view, result)
+    props = grid_props(table, view)
+    sales, new = screens.team_figures(frames, view, result)
+    defs = column_defs(table, widths=WIDTHS)
+    return props["rowData"], defs, props["columnState"], props["filterModel"], sales, new
 
 
 def register(app: Dash) -> None:
     app.callback(
         Output(ids.TEAM_GRID, "rowData"),
+        Output(ids.TEAM_GRID, "columnDefs"),
+        Output(ids.TEAM_GRID, "columnState"),
+        Output(ids.TEAM_GRID, "filterModel"),
         Output(ids.TEAM_SALES, "figure"),
         Output(ids.TEAM_NEW, "figure"),
-        Input(ids.FILTER_URL, "search"),
-    )(role_required(*ROLES)(table_and_charts))
+        Input(ids.VIEW, "data"),
+        State(ids.VIEW_GRID, "data"),
+    )(screen_guard(SCREEN)(table_and_charts))
+    register_grid(app, ids.TEAM_GRID, SCREEN)

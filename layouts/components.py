@@ -8,6 +8,8 @@ import pandas as pd
 from dash import dcc, html
 
 from layouts import ids
+from layouts.formatting import grid_formatter
+from layouts.grids import DEFAULT_COLUMN
 
 
 def shell() -> html.Div:
@@ -94,22 +96,10 @@ def kpi_card(
     )  # fmt: skip
 
 
-# Every grid column: sortable, filterable, resizable; CSV exports carry the raw numbers, not the
-# formatted text ("£1,234.50" would not read back as a number).
-DEFAULT_COLUMN = {
-    "sortable": True,
-    "filter": True,
-    "resizable": True,
-    "useValueFormatterForExport": False,
-    "wrapHeaderText": True,
-    "autoHeaderHeight": True,
-}
-# Grid value formatters (d3 in the browser); null reads "Unknown", as in layouts.formatting.
-MONEY_CELL = {
-    "function": "params.value == null ? 'Unknown' : '£' + d3.format(',.2f')(params.value)"
-}
-PERCENT_CELL = {"function": "params.value == null ? 'Unknown' : d3.format('.1%')(params.value)"}
-NUMBER_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"}
+# Grid value formatters: the one formatter of layouts.formatting, run in the browser.
+MONEY_CELL = grid_formatter("money")
+PERCENT_CELL = grid_formatter("percent")
+NUMBER_CELL = grid_formatter("count")
 
 
 def grid(
@@ -126,11 +116,6 @@ def grid(
         csvExportParams={"fileName": f"{grid_id}.csv"},
         style={"height": f"{height}px"},
     )
-
-
-def link_markdown(text: str, href: str) -> str:
-    """A markdown link for a grid cell; brackets in the text are escaped."""
-    return f"[{text.replace('[', '(').replace(']', ')')}]({href})"
 
 
 def message(text: str, color: str = "warning") -> dbc.Alert:
@@ -151,26 +136,31 @@ def chart(graph_id: str, filename: str) -> dcc.Loading:
     )
 
 
-def page_header(title: str, screen: str) -> dbc.Row:
-    """The page title with the screen's PDF export (its href follows the URL's filters)."""
+def page_header(title: str, screen: str, note: str | None = None) -> dbc.Row:
+    """The page title with the screen's PDF export (its href follows the view)."""
     return dbc.Row(
         [
             dbc.Col(html.H1(title, className="h3 mb-0")),
-            dbc.Col(
-                dbc.Button(
-                    "Export PDF",
-                    id={"type": ids.EXPORT_PDF, "screen": screen},
-                    href=f"/export/{screen}.pdf",
-                    external_link=True,
-                    target="_blank",
-                    color="secondary",
-                    outline=True,
-                    size="sm",
-                ),  # fmt: skip
-                width="auto",
-            ),
+            dbc.Col(html.Span(note, className="text-muted small"), width="auto") if note else None,
+            dbc.Col(export_button(screen, "pdf"), width="auto"),
         ],
         className="align-items-center mb-2",
+    )
+
+
+def export_button(screen: str, fmt: str) -> dbc.Button:
+    """ "Export PDF" / "Export CSV": a server download of the page's view (a callback keeps the
+    href in step with the URL)."""
+    return dbc.Button(
+        f"Export {fmt.upper()}",
+        id={"type": ids.EXPORT, "screen": screen, "format": fmt},
+        href=f"/export/{screen}.{fmt}",
+        external_link=True,
+        target="_blank" if fmt == "pdf" else None,
+        color="secondary",
+        outline=True,
+        size="sm",
+        className=f"export-{fmt}",
     )
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
 from layouts import formatting, ids
 from layouts.components import MONEY_CELL, NUMBER_CELL, PERCENT_CELL, grid, message
-from layouts.kpi_cards import KPI_CARDS
+from layouts.kpi_cards import kpi_text
 from metrics.customer_page import CustomerHeader
 from metrics.kpis import Comparison
+from views.customer import CustomerSections
+from views.screens import KPIS
 
 LIFECYCLE_WORDS = {
     "new": ("New customer", "info"),
@@ -33,24 +33,24 @@ def not_found() -> dbc.Container:
 
 
 def layout(
-    header: CustomerHeader,
+    sections: CustomerSections,
     custom_fields: dict[str, str],
-    period_text: str,
     cards: list,
-    years: tuple[Comparison, Comparison],
     trend: dcc.Graph,
-    tables: dict[str, pd.DataFrame],
+    brief_href: str,
 ) -> dbc.Container:
-    """The page: header, KPI cards, comparison table, trend, orders, items, lapsed, cross-sell."""
+    """The page: header, KPI cards, comparison table, trend, orders, items, lapsed, cross-sell;
+    each section's title says the window it covers."""
+    titles = sections.titles
     return dbc.Container(
         [
-            _title(header),
-            _facts(header, custom_fields),
-            html.P(period_text, className="text-muted small mb-2"),
+            _title(sections.header, brief_href),
+            _facts(sections.header, custom_fields),
+            html.P(f"Period: {sections.period_text}", className="text-muted small mb-2"),
             dbc.Row(cards, id=ids.CUSTOMER_KPIS),
             dbc.Row(
                 [
-                    dbc.Col(_comparison_table(*years), lg=5),
+                    dbc.Col(_comparison_table(sections.previous, sections.last_year), lg=5),
                     dbc.Col(trend, lg=7),
                 ],
                 className="g-3",
@@ -59,17 +59,17 @@ def layout(
                 [
                     dbc.Col(
                         _section(
-                            "Recent orders",
+                            titles["orders"],
                             "▸ shows an order's lines; struck-through lines are not revenue.",
-                            _orders_grid(tables["orders"]),
+                            _orders_grid(sections.orders),
                         ),
                         lg=6,
                     ),  # fmt: skip
                     dbc.Col(
                         _section(
-                            "Items bought most",
+                            titles["items"],
                             "Last price is what they paid last time, net of discount and VAT.",
-                            _items_grid(tables["items"]),
+                            _items_grid(sections.items),
                         ),
                         lg=6,
                     ),  # fmt: skip
@@ -80,19 +80,19 @@ def layout(
                 [
                     dbc.Col(
                         _section(
-                            "Lapsed items",
+                            titles["lapsed"],
                             "Ordered regularly (3+ times), and now more "
                             "than twice their usual interval late.",
-                            _lapsed_grid(tables["lapsed"]),
+                            _lapsed_grid(sections.lapsed),
                         ),
                         lg=6,
                     ),  # fmt: skip
                     dbc.Col(
                         _section(
-                            "Cross-sell gaps",
+                            titles["cross_sell"],
                             "Bought by at least 20% of the customers "
                             "of the same group, never by this one; by expected value.",
-                            _cross_sell_grid(tables["cross_sell"]),
+                            _cross_sell_grid(sections.cross_sell),
                         ),
                         lg=6,
                     ),  # fmt: skip
@@ -104,7 +104,7 @@ def layout(
     )
 
 
-def _title(h: CustomerHeader) -> dbc.Row:
+def _title(h: CustomerHeader, brief_href: str) -> dbc.Row:
     word, colour = LIFECYCLE_WORDS.get(h.lifecycle, (h.lifecycle, "secondary"))
     badges = [dbc.Badge(word, color=colour, className="me-2 customer-lifecycle",
                         text_color="dark" if colour == "light" else None)]  # fmt: skip
@@ -121,7 +121,7 @@ def _title(h: CustomerHeader) -> dbc.Row:
                     id=ids.CUSTOMER_BRIEF,
                     color="primary",
                     size="sm",
-                    href=f"/export/customers/{quote(h.customer_id)}/brief.pdf",
+                    href=brief_href,
                     external_link=True,
                     target="_blank",
                 ),  # fmt: skip
@@ -159,9 +159,9 @@ def _facts(h: CustomerHeader, custom_fields: dict[str, str]) -> html.Div:
 
 def _comparison_table(previous: Comparison, last_year: Comparison) -> dbc.Table:
     """This period against the previous period and the same period last year."""
-    labels = {name: (label, fmt) for name, label, fmt, _ in KPI_CARDS}
+    labels = {name: (label, kind) for name, label, kind, _ in KPIS}
     rows = [
-        html.Tr([html.Td(labels[k][0]), *[html.Td(labels[k][1](getattr(x, k)), className="text-end")
+        html.Tr([html.Td(labels[k][0]), *[html.Td(kpi_text(labels[k][1], getattr(x, k)), className="text-end")
                  for x in (previous.current, previous.compared, last_year.compared)]])
         for k in TABLE_KPIS
     ]  # fmt: skip

@@ -138,11 +138,10 @@ def _names_axis(table: pd.DataFrame, width: int = 20) -> dict:
                 tickangle=-40, automargin=True, type="category")  # fmt: skip
 
 
-def customer_trend(trend: pd.DataFrame) -> go.Figure:
-    """A customer's monthly Sales Amount and Gross Profit (36 months)."""
-    title = "Sales Amount and Gross Profit by month (36 months)"
+def customer_trend(trend: pd.DataFrame, title: str) -> go.Figure:
+    """A customer's monthly Sales Amount and Gross Profit."""
     if trend["sales_amount"].sum() == 0:
-        return empty(title, "No sales in these 36 months")
+        return empty(title, "No sales in this period")
     labels = trend["month"].dt.strftime("%b %Y")
     figure = go.Figure()
     figure.add_bar(x=labels, y=trend["sales_amount"], name="Sales Amount", marker_color=BLUE,
@@ -184,4 +183,13 @@ def new_customers(table: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     figure.update_layout(**LAYOUT, title=title, barmode="stack",
                          xaxis=dict(type="date", tickformat="%b %Y", dtick="M1", tickangle=-40))  # fmt: skip
     figure.update_layout(legend=dict(orientation="v", x=1.02, y=1, yanchor="top"))
+    return figure
+
+
+def report_bars(title: str, names, values) -> go.Figure:
+    """A report's Sales Amount per row, as bars in the report's order."""
+    figure = go.Figure(go.Bar(x=names, y=values, marker_color=BLUE,
+                              hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>"))  # fmt: skip
+    figure.update_layout(**LAYOUT, title=title, xaxis=dict(tickangle=-40, automargin=True),
+                         yaxis=dict(tickprefix="£", tickformat=",.0f"))  # fmt: skip
     return figure

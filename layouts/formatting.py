@@ -1,21 +1,89 @@
-"""How numbers read on screen: pounds, counts, percentages, days; None reads "Unknown"."""
+"""How numbers read, everywhere: grid cells (a JavaScript formatter in the browser), KPI cards,
+PDF tables and the customer brief all format a value of a kind the same way.
+
+Kinds: money (£1,234.50, -£12.00), percent (12.34%), count (1,234), quantity (1,234.5: up to two
+decimals), days (12.5 days), date (YYYY-MM-DD), text. A missing money or percent value is
+Unknown (SPEC §3: an unknown cost is never 0); a missing count, quantity, day count or date is
+empty. Rounding is half away from zero on the exact binary value, as JavaScript's toFixed does,
+so the screen and the PDF never differ in the last digit.
+"""
 
 from __future__ import annotations
 
+import math
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
 UNKNOWN = "Unknown"
+KINDS = ("money", "percent", "count", "quantity", "days", "date", "text")
+# kind -> (d3 format of the absolute value, prefix, suffix, what a missing value reads)
+SPECS = {
+    "money": (",.2f", "£", "", UNKNOWN),
+    "percent": (".2%", "", "", UNKNOWN),
+    "count": (",.0f", "", "", ""),
+    "quantity": (",.2~f", "", "", ""),
+    "days": (",.1f", "", " days", ""),
+}
+
+
+def format_value(kind: str, value) -> str:
+    """`value` as text of `kind` (see the module's docstring)."""
+    if kind in ("text", "date"):
+        return _plain(value)
+    spec, prefix, suffix, missing = SPECS[kind]
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return missing
+    value = float(value)
+    sign = "-" if value < 0 else ""
+    magnitude = abs(value)
+    if spec.endswith("%"):
+        text = _fixed(magnitude * 100, int(spec[1:-1])) + "%"
+    else:
+        places = int(spec.split(".")[1][0])
+        text = _fixed(magnitude, places, grouped=spec.startswith(","))
+        if spec.endswith("~f") and "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return f"{sign}{prefix}{text}{suffix}"
+
+
+def grid_formatter(kind: str) -> dict | None:
+    """The same formatting as an AG Grid valueFormatter (d3-format runs in the browser)."""
+    if kind not in SPECS:
+        return None
+    spec, prefix, suffix, missing = SPECS[kind]
+    return {
+        "function": f"params.value == null ? '{missing}' : (params.value < 0 ? '-' : '') + "
+        f"'{prefix}' + d3.format('{spec}')(Math.abs(params.value)) + '{suffix}'"
+    }
 
 
 def money(value: float | None) -> str:
-    return UNKNOWN if value is None else f"£{value:,.2f}"
+    return format_value("money", value)
 
 
 def count(value: float | None) -> str:
-    return UNKNOWN if value is None else f"{value:,.0f}"
+    return UNKNOWN if value is None else format_value("count", value)
 
 
 def percent(value: float | None) -> str:
-    return UNKNOWN if value is None else f"{value:.2%}"
+    return format_value("percent", value)
 
 
 def days(value: float | None) -> str:
-    return UNKNOWN if value is None else f"{value:,.1f} days"
+    return UNKNOWN if value is None else format_value("days", value)
+
+
+def _fixed(value: float, places: int, grouped: bool = False) -> str:
+    exact = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{exact:,.{places}f}" if grouped else f"{exact:.{places}f}"
+
+
+def _plain(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    return "" if text in ("NaT", "nan", "None", "<NA>") else text

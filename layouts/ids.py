@@ -79,6 +79,16 @@ ADMIN_CREATE = "admin-create"
 ADMIN_RESET = "admin-reset"
 ADMIN_DEACTIVATE = "admin-deactivate"
 ADMIN_USER_MESSAGE = "admin-user-message"
+VIEW = "view"  # store: the canonical query of the page's view, without the grid state
+VIEW_GRID = "view-grid"  # store: the canonical query with the grid state (what exports take)
+VIEW_SCREEN = "view-screen"  # store: the screen the view is parsed for
+VIEW_CHIPS = "view-chips"
+VIEW_CHIP = "view-chip"  # dict ID type, with "key" (selected, a row keyword, clear) and "value"
+VIEW_CHOICE = "view-choice"  # dict ID type, with "key": a screen's own choice (kpi, matrix, ...)
+VIEW_TABLE = "view-table"  # dict ID type, with "screen": the grid whose state the URL keeps
+EXPORT = "export"  # dict ID type, with "screen" and "format" (csv, pdf)
+SBC_PICK = "sbc-pick"  # store: the last bar click with its modifier keys (assets/pick.js)
+MY_CUSTOMERS_NOTE = "my-customers-note"
 # Admin import: reading options, the mapping step, the full problem report, Business Central.
 ADMIN_DECIMAL = "admin-decimal"
 ADMIN_DATE_FORMAT = "admin-date-format"

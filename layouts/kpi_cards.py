@@ -1,25 +1,16 @@
-"""The KPI cards of SPEC §3 built from a period comparison (Overview, customer page)."""
+"""The KPI cards of SPEC §3 built from a period comparison (Overview, Leaderboard, customer page)."""
 
 from __future__ import annotations
 
-from layouts import formatting
 from layouts.components import kpi_card
+from layouts.formatting import UNKNOWN, format_value
 from metrics.kpis import Comparison
+from views.screens import KPIS
 
-# KPI field, card label, formatter, whether a rise is good (None = neither)
-KPI_CARDS = (
-    ("sales_amount", "Sales Amount", formatting.money, True),
-    ("gross_profit", "Gross Profit", formatting.money, True),
-    ("gross_profit_margin", "Gross Profit Margin", formatting.percent, True),
-    ("sales_quantity", "Sales Quantity", formatting.count, True),
-    ("cost_amount", "Cost Amount", formatting.money, None),
-    ("cost_amount_non_inv", "Cost Amount Non-Inv", formatting.money, None),
-    ("cost_coverage", "Cost Coverage", formatting.percent, None),
-    ("confirmed_order_amount", "Confirmed Order Amount", formatting.money, True),
-    ("total_customers", "Total Customers", formatting.count, True),
-    ("active_customers", "Active Customers", formatting.count, True),
-    ("average_reorder_days", "Average Reorder Time", formatting.days, False),
-)
+
+def kpi_text(kind: str, value) -> str:
+    """A KPI's value as its card (and the PDF's KPI table) writes it; None reads Unknown."""
+    return UNKNOWN if value is None else format_value(kind, value)
 
 
 def kpi_cards(
@@ -31,22 +22,26 @@ def kpi_cards(
         kpi_card(
             name,
             label,
-            fmt(getattr(result.current, name)),
-            fmt(getattr(result.compared, name)),
-            *change_text(result, name, fmt),
+            kpi_text(kind, getattr(result.current, name)),
+            kpi_text(kind, getattr(result.compared, name)),
+            *change_text(result, name, kind),
             up_is_good,
         )
-        for name, label, fmt, up_is_good in KPI_CARDS
+        for name, label, kind, up_is_good in KPIS
         if name not in skip and (only is None or name in only)
     ]
 
 
-def change_text(result: Comparison, name: str, fmt) -> tuple[str | None, float]:
-    """Change of a KPI as text and its sign: percentage points for ratios, else a relative %."""
+def change_text(result: Comparison, name: str, kind: str) -> tuple[str | None, float]:
+    """Change of a KPI as text and its sign: percentage points for ratios, else a relative %;
+    "no change" when the values are equal."""
     now, before = getattr(result.current, name), getattr(result.compared, name)
-    if fmt is formatting.percent:
+    if kind == "percent":
         if now is None or before is None:
             return None, 0.0
-        return f"{(now - before) * 100:+.2f} pp", now - before
+        difference = now - before
+        return ("no change" if difference == 0 else f"{difference * 100:+.2f} pp"), difference
     change = result.change(name)
-    return (None, 0.0) if change is None else (f"{change:+.1%}", change)
+    if change is None:
+        return None, 0.0
+    return ("no change" if change == 0 else f"{change:+.1%}"), change

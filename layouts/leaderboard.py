@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import DEFAULT_COLUMN, MONEY_CELL, NUMBER_CELL, PERCENT_CELL, page_header
+from layouts.components import export_button, page_header
+from layouts.grids import table_grid
+from views.screens import FIELDS, LEADERBOARD_FIELDS
+from views.view import View
 
 QUICK_FILTERS = {"all": "All", "active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
-OVERDUE_CELL = {"function": "params.value > 0 ? d3.format(',.0f')(params.value) : ''"}
-STATUS_CELL = {
-    "function": "({active: 'Active', inactive: 'Inactive', at_risk: 'At risk'})[params.value]"
-}
 # days since last order, coloured by how overdue the customer is against their own cadence
 OVERDUE_STYLE = {
     "styleConditions": [
@@ -22,42 +20,17 @@ OVERDUE_STYLE = {
         {"condition": "params.data.overdue_days > 0", "style": {"backgroundColor": "#fdf6e3"}},
     ]
 }
-# field -> (header, column settings); the order is the default column order
-COLUMNS = {
-    "customer_name": ("Customer", {"cellRenderer": "CustomerLink", "minWidth": 220, "pinned": "left"}),
-    "status": ("Status", {"valueFormatter": STATUS_CELL, "width": 105}),
-    "sales_amount": ("Sales Amount", {"valueFormatter": MONEY_CELL}),
-    "days_since_last_order": ("Days since last order", {"valueFormatter": NUMBER_CELL,
-                                                        "cellStyle": OVERDUE_STYLE}),
-    "last_order": ("Last order", {"width": 120}),
-    "overdue_days": ("Overdue (days)", {"valueFormatter": OVERDUE_CELL}),
-    "total_order_count": ("Orders", {"valueFormatter": NUMBER_CELL, "width": 100}),
-    "total_order_amount": ("Total Order Amount", {"valueFormatter": MONEY_CELL}),
-    "confirmed_order_count": ("Confirmed orders", {"valueFormatter": NUMBER_CELL}),
-    "confirmed_order_amount": ("Confirmed Order Amount", {"valueFormatter": MONEY_CELL}),
-    "draft_order_amount": ("Draft Order Amount", {"valueFormatter": MONEY_CELL}),
-    "average_order_amount": ("Average Order Amount", {"valueFormatter": MONEY_CELL}),
-    "sales_quantity": ("Sales Quantity", {"valueFormatter": NUMBER_CELL}),
-    "cost_amount": ("Cost Amount", {"valueFormatter": MONEY_CELL}),
-    "cost_amount_non_inv": ("Cost Amount Non-Inv", {"valueFormatter": MONEY_CELL}),
-    "gross_profit": ("Gross Profit", {"valueFormatter": MONEY_CELL}),
-    "gross_profit_margin": ("Gross Profit Margin", {"valueFormatter": PERCENT_CELL}),
-    "cost_coverage": ("Cost coverage", {"valueFormatter": PERCENT_CELL}),
-    "customer_id": ("Customer ID", {"width": 120}),
-}  # fmt: skip
+WIDTHS = {
+    "status": {"width": 105},
+    "days_since_last_order": {"cellStyle": OVERDUE_STYLE},
+    "last_order": {"width": 120},
+    "total_order_count": {"width": 100},
+    "customer_id": {"width": 120},
+}
 
 
-def column_defs() -> list[dict]:
-    return [
-        {"field": field, "colId": field, "headerName": header, "type": "numericColumn"
-         if "valueFormatter" in extra and field != "status" else None, "minWidth": 110, **extra}
-        for field, (header, extra) in COLUMNS.items()
-    ]  # fmt: skip
-
-
-def layout(filter_bar: html.Div, column_state: list[dict] | None) -> dbc.Container:
-    """`column_state`: the user's saved column order and visibility (None = the default)."""
-    hidden = {c["colId"] for c in column_state or [] if c.get("hide")}
+def layout(filter_bar: html.Div, view: View) -> dbc.Container:
+    shown = view.grid.columns or LEADERBOARD_FIELDS
     return dbc.Container(
         [
             page_header("Leaderboard", "leaderboard"),
@@ -67,10 +40,11 @@ def layout(filter_bar: html.Div, column_state: list[dict] | None) -> dbc.Contain
                 [
                     dbc.Col(
                         dbc.RadioItems(
-                            id=ids.LEADERBOARD_QUICK,
-                            value="all",
+                            id={"type": ids.VIEW_CHOICE, "key": "show"},
+                            value=view.choice("show"),
                             inline=True,
                             options=[{"label": v, "value": k} for k, v in QUICK_FILTERS.items()],
+                            className="leaderboard-show",
                         ),
                         width="auto",
                     ),  # fmt: skip
@@ -79,44 +53,29 @@ def layout(filter_bar: html.Div, column_state: list[dict] | None) -> dbc.Contain
                             id=ids.LEADERBOARD_COLUMNS,
                             multi=True,
                             clearable=False,
-                            options=[{"label": h, "value": f} for f, (h, _) in COLUMNS.items()],
-                            value=[f for f in COLUMNS if f not in hidden],
+                            options=[
+                                {"label": FIELDS[f][0], "value": f} for f in LEADERBOARD_FIELDS
+                            ],
+                            value=[f for f in shown if f in LEADERBOARD_FIELDS],
                             placeholder="Columns",
                         ),  # fmt: skip
                         lg=6,
                     ),
-                    dbc.Col(
-                        dbc.Button(
-                            "Export CSV",
-                            id=ids.LEADERBOARD_CSV,
-                            href="/export/leaderboard.csv",
-                            external_link=True,
-                            size="sm",
-                            color="secondary",
-                            outline=True,
-                        ),
-                        width="auto",
-                        className="ms-auto",
-                    ),  # fmt: skip
+                    dbc.Col(export_button("leaderboard", "csv"), width="auto", className="ms-auto"),
                 ],
                 className="align-items-center g-3 mb-2",
             ),
             html.P(
-                "Drag column headers to reorder; choose columns above. Your layout is kept "
-                "for your next visit.",
+                "Drag column headers to reorder; choose columns above. Your layout is kept for "
+                "your next visit; sorting and column filters are kept in the link and the CSV.",
                 className="text-muted small mb-1",
             ),  # fmt: skip
-            dcc.Store(id=ids.LEADERBOARD_SAVED),
-            dag.AgGrid(
-                id=ids.LEADERBOARD_GRID,
-                rowData=[],
-                columnDefs=column_defs(),
-                columnState=column_state,
-                defaultColDef=DEFAULT_COLUMN,
-                dashGridOptions={"animateRows": False, "suppressColumnVirtualisation": True},
-                getRowId="params.data.customer_id",
-                style={"height": "560px"},
-            ),
+            table_grid(
+                ids.LEADERBOARD_GRID,
+                height=560,
+                row_id="params.data.customer_id",
+                suppressColumnVirtualisation=True,
+            ),  # fmt: skip
         ],
         fluid=True,
     )

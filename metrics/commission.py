@@ -149,8 +149,8 @@ def commission(
     """
     day = events["day"].to_numpy()
     in_period = (day >= start_day) & (day <= end_day)
-    person = pd.Categorical(events["salesperson"], categories=salespeople["code"]).codes
-    event = pd.Categorical(events["event"], categories=EVENTS).codes
+    person = _positions(pd.Index(salespeople["code"]), events["salesperson"])
+    event = _positions(pd.Index(EVENTS), events["event"])
     keep = in_period & (person >= 0) & (event >= 0)
     cell = person[keep].astype(np.int64) * len(EVENTS) + event[keep]
     value = events["value"].to_numpy(np.float64)[keep]

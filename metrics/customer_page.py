@@ -228,15 +228,22 @@ def cross_sell_gaps(
     return _sorted(table, "expected_value")
 
 
-def recent_orders(frames: Frames, customer_id: str, limit: int = 20) -> pd.DataFrame:
-    """The customer's latest `limit` orders of any status, newest first.
+def recent_orders(
+    frames: Frames, customer_id: str, limit: int = 20, period: Period | None = None
+) -> pd.DataFrame:
+    """The customer's latest `limit` orders of any status dated in `period` (None: all
+    history), newest first.
 
     Out: RECENT_ORDER_COLUMNS — amount = Σ Sales Amount of the order's non-cancelled,
     non-returned lines (whatever the order status); lines = how many lines it has (all statuses).
     """
     code = customer_code(frames, customer_id)
     orders = frames.orders
-    mine = np.flatnonzero(orders["customer"].to_numpy() == code)[::-1][:limit]  # by date, id
+    mine = orders["customer"].to_numpy() == code
+    if period is not None:
+        day = orders["day"].to_numpy()
+        mine &= (day >= period.start_day) & (day <= period.end_day)
+    mine = np.flatnonzero(mine)[::-1][:limit]  # orders are by date, then id
     lines = frames.lines
     rows = _customer_rows(frames, code)
     with_lines, first, counts = np.unique(
@@ -388,6 +395,21 @@ def customer_header(frames: Frames, customer_id: str, as_of_day: int) -> Custome
         lifecycle=lifecycle,
         trailing_12m_sales_amount=float(line_sums(selection)["sales_amount"][0]),
     )
+
+
+def order_count(frames: Frames, customer_id: str, period: Period) -> int:
+    """How many orders of any status the customer has dated in `period`."""
+    code = customer_code(frames, customer_id)
+    orders = frames.orders
+    day = orders["day"].to_numpy()
+    mine = orders["customer"].to_numpy() == code
+    return int((mine & (day >= period.start_day) & (day <= period.end_day)).sum())
+
+
+def months_in(period: Period) -> int:
+    """How many calendar months the period touches."""
+    first, last = month_of_days(np.array([period.start_day, period.end_day]))
+    return int(last - first + 1)
 
 
 def confirmed_order_count(frames: Frames, customer_id: str, period: Period) -> int:

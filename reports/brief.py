@@ -1,90 +1,64 @@
-"""The one-page A4 customer brief a salesperson takes to a visit (SPEC §4 screen 3, issue 5).
+"""The one-page A4 customer brief a salesperson takes to a visit (SPEC §4 screen 3).
 
-Drawn with reportlab's built-in Helvetica (no font files, works offline) and reportlab.graphics
-for the chart (no browser). Everything sits in one KeepInFrame that shrinks to fit, and tables
-are cut to a few rows with long names shortened, so the brief is always exactly one page.
-Pass the frames already restricted to the user's scope (data.access.scoped).
+The customer page's sections for the same view (views.customer), with the page's titles and
+its trend figure (rendered by kaleido); numbers by the one formatter. Everything sits in one
+KeepInFrame that shrinks to fit, and tables are cut to a few rows with long names shortened, so
+the brief is always exactly one page. Pass the frames already restricted to the user's scope.
 """
 
 from __future__ import annotations
 
 import io
-import math
 from xml.sax.saxutils import escape
 
-import numpy as np
 import pandas as pd
-from reportlab.graphics.charts.barcharts import VerticalBarChart
-from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
-from data.frames import Frames, from_day
-from metrics.customer_page import (
-    confirmed_order_count,
-    cross_sell_gaps,
-    customer_header,
-    items_bought_most,
-    lapsed_items,
-    monthly_trend,
-)
-from metrics.filters import Filters, preset_period
-from metrics.kpis import compare
+from data.frames import Frames
+from layouts import figures
+from layouts.formatting import format_value
+from reports.figures import figure_image
 from reports.pdf_parts import (
     BASE,
     HEIGHT,
     MUTED,
-    PROFIT_COLOUR,
     RISK,
     RULE,
-    SALES_COLOUR,
     SECTION,
     SMALL,
     TITLE,
     WIDTH,
-    category_axis,
-    centred_note,
     document,
     fit,
-    money_axis,
     no_padding,
     table,
 )
+from views.customer import customer_sections
+from views.view import View
 
 TOP_ITEMS = LAPSED = CROSS_SELL = 8  # rows per table
 
 
-def customer_brief_pdf(frames: Frames, customer_id: str, today_day: int) -> bytes:
-    """The brief of one customer as of `today_day` (days since 1970-01-01), as PDF bytes.
-
-    Header (name, owner, group, location, customer since, lifecycle, at-risk and overdue days),
-    KPI boxes for the last 12 months vs the 12 months before (Sales Amount, Gross Profit, margin,
-    confirmed orders), the 36-month trend, top items of the last 12 months, lapsed items and
-    cross-sell gaps. ValueError for an unknown customer_id.
-    """
-    header = customer_header(frames, customer_id, today_day)
-    today = from_day(today_day).date()
-    start, end = preset_period("last_12_months", today, today, today)
-    year = Filters(customers=(customer_id,), start=start, end=end)
-    comparison = compare(frames, year)
-    orders = [
-        confirmed_order_count(frames, customer_id, period)
-        for period in (comparison.period, comparison.compared_period)
-    ]
+def customer_brief_pdf(frames: Frames, customer_id: str, view: View) -> bytes:
+    """The brief of one customer for the view of their page (its period), as PDF bytes: the
+    page's sections with the page's titles — header, KPI boxes against the previous period,
+    the monthly trend (the page's figure), items bought most, lapsed items and cross-sell gaps.
+    ValueError for a customer the frames do not hold."""
+    sections = customer_sections(frames, customer_id, view)
+    header = sections.header
     story = [
-        *_header(header, today),
+        *_header(header, sections.period.end),
         Spacer(1, 6),
-        _kpi_boxes(comparison, orders),
-        Paragraph("Monthly Sales Amount and Gross Profit, last 36 months", SECTION),
-        _trend_chart(monthly_trend(frames, customer_id, today_day, months=36)),
-        Paragraph("Items bought most in the last 12 months", SECTION),
-        _top_items(items_bought_most(frames, customer_id, year).head(TOP_ITEMS)),
-        Paragraph("Lapsed items: bought regularly, not lately", SECTION),
-        _lapsed(lapsed_items(frames, customer_id, today_day).head(LAPSED)),
-        Paragraph(
-            f"Cross-sell gaps: what other {escape(header.group or '')} customers buy", SECTION
-        ),
-        _cross_sell(cross_sell_gaps(frames, customer_id, today_day).head(CROSS_SELL)),
+        _kpi_boxes(sections.previous, list(sections.confirmed_orders)),
+        Paragraph(escape(sections.titles["trend"]), SECTION),
+        figure_image(figures.customer_trend(sections.trend, ""), WIDTH, 165),
+        Paragraph(escape(sections.titles["items"]), SECTION),
+        _top_items(sections.items.head(TOP_ITEMS)),
+        Paragraph(escape(sections.titles["lapsed"]), SECTION),
+        _lapsed(sections.lapsed.head(LAPSED)),
+        Paragraph(escape(sections.titles["cross_sell"]), SECTION),
+        _cross_sell(sections.cross_sell.head(CROSS_SELL)),
         Spacer(1, 6),
         Paragraph(
             "Amounts are Sales Amount net of VAT from confirmed orders, cancelled and returned "
@@ -151,7 +125,7 @@ def _kpi_boxes(comparison, orders: list[int]) -> Table:
          _change(comparison.change("gross_profit"))),
         ("Gross Profit Margin", _percent(now.gross_profit_margin),
          _percent(before.gross_profit_margin),
-         "n/a" if margin_change is None else f"{margin_change:+.1f} pts"),
+         "n/a" if margin_change is None else f"{margin_change:+.2f} pp"),
         ("Confirmed orders", f"{orders[0]:,}", f"{orders[1]:,}", _change(order_change)),
     ]  # fmt: skip
     label = ParagraphStyle("label", parent=SMALL, textColor=MUTED)
@@ -170,57 +144,22 @@ def _kpi_boxes(comparison, orders: list[int]) -> Table:
     return table
 
 
-def _trend_chart(trend: pd.DataFrame) -> Drawing:
-    height = 175
-    drawing = Drawing(WIDTH, height)
-    chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 46, 18, WIDTH - 56, height - 38
-    sales = trend["sales_amount"].to_numpy(np.float64)
-    profit = trend["gross_profit"].to_numpy(np.float64)
-    chart.data = [
-        [float(v) for v in sales],
-        [None if math.isnan(v) else float(v) for v in profit],
-    ]
-    chart.bars[0].fillColor = SALES_COLOUR
-    chart.bars[1].fillColor = PROFIT_COLOUR
-    chart.bars.strokeColor = None
-    chart.barSpacing = 0.5
-    chart.groupSpacing = 2.5
-    months = pd.DatetimeIndex(trend["month"])
-    category_axis(
-        chart.categoryAxis,
-        [m.strftime("%b %y") if m.month in (1, 4, 7, 10) else "" for m in months],
-    )
-    top = float(np.nanmax(np.r_[sales, profit, 0.0]))
-    money_axis(chart.valueAxis, float(np.nanmin(np.r_[profit, 0.0])), top)
-    drawing.add(chart)
-    for i, (name, colour) in enumerate(
-        (("Sales Amount", SALES_COLOUR), ("Gross Profit", PROFIT_COLOUR))
-    ):
-        x = chart.x + 4 + i * 90
-        drawing.add(Rect(x, height - 12, 8, 8, fillColor=colour, strokeColor=None))
-        drawing.add(String(x + 11, height - 11, name, fontName="Helvetica", fontSize=7.5))
-    if not sales.any():
-        centred_note(drawing, "No sales in these 36 months")
-    return drawing
-
-
 def _top_items(table: pd.DataFrame) -> Table:
     rows = [
         [
             str(r.item_name),
             str(r.item_id),
-            f"{r.sales_quantity:,.0f}",
+            format_value("quantity", r.sales_quantity),
             _money(r.sales_amount),
             f"{r.orders:,}",
             _date(r.last_bought),
-            _price(r.last_price),
+            _money(r.last_price),
         ]
         for r in table.itertuples()
     ]
     header = ["Item", "SKU", "Qty", "Sales Amount", "Orders", "Last bought", "Last price"]
     return _table(
-        header, rows, [0.34, 0.14, 0.08, 0.13, 0.08, 0.12, 0.11], "No sales in the last 12 months."
+        header, rows, [0.34, 0.14, 0.08, 0.13, 0.08, 0.12, 0.11], "No sales in this period."
     )
 
 
@@ -258,17 +197,11 @@ def _table(
 
 
 def _money(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "Unknown"
-    return f"-£{-value:,.0f}" if value < 0 else f"£{value:,.0f}"
-
-
-def _price(value: float) -> str:
-    return "—" if math.isnan(value) else f"£{value:,.2f}"
+    return format_value("money", value)
 
 
 def _percent(value: float | None) -> str:
-    return "Unknown" if value is None else f"{value:.1%}"
+    return format_value("percent", value)
 
 
 def _difference(now: float | None, before: float | None) -> float | None:

@@ -1,15 +1,40 @@
-"""Run the app's command line as a user does: a real `flask --app app` process."""
+"""Run the app's command line as a user does: in-process through Flask's CLI runner (fast), and
+once through a real `flask --app app` process (tests/test_users.py)."""
 
 import os
 import sqlite3
 import subprocess
 import sys
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
+
+from app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def flask(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def flask(db_url: str, *args: str, stdin: str | None = None) -> Result:
+    """`flask --app app ARGS` on the database at `db_url`, in this process. A crash shows its
+    traceback in stderr, as a real process would."""
+    app = create_app({"DATABASE_URL": db_url})
+    with app.app_context():  # as the `flask` command pushes one
+        result = app.test_cli_runner().invoke(args=list(args), input=stdin)
+    stderr = result.stderr_bytes.decode()  # .stderr / .stdout would turn \r\n into \n
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return Result(result.exit_code, result.stdout_bytes.decode(), stderr)
+
+
+def flask_process(db_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """The same as a real `flask --app app` process."""
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "app", *args],
         cwd=ROOT, env={**os.environ, "DATABASE_URL": db_url}, input=stdin,

@@ -23,7 +23,12 @@ def test_cpg100_salesperson_searches_opens_and_downloads_the_brief(dash_duo, dem
     next(o for o in options if mine["customer_id"] in o.text).click()
     dash_duo.wait_for_contains_text("h1", mine["name"])
     assert dash_duo.driver.current_url.endswith(f"/customers/{mine['customer_id']}")
-    for section in ("Recent orders", "Items bought most", "Lapsed items", "Cross-sell gaps"):
+    for section in (
+        "Orders 22 Nov 2025 to 21 Nov 2026",
+        "Items bought most",
+        "Lapsed items",
+        "Cross-sell gaps",
+    ):
         dash_duo.wait_for_contains_text("#app-page", section)
     assert dash_duo.find_elements("#customer-orders .ag-row")
     assert dash_duo.find_elements("#customer-items .ag-row")

@@ -14,15 +14,19 @@ def box(*customers):
     return {"points": [{"x": c, "customdata": c} for c in customers], "range": {"x": [0, 3]}}
 
 
-def test_xf001_click_picks_then_unpicks():
+def test_xf001_click_picks_one_and_a_modifier_click_adds_or_removes():
     picked = next_selection((), "click", click("C1"))
     assert picked == ("C1",)
-    assert next_selection(picked, "click", click("C2")) == ("C1", "C2")
-    assert next_selection(("C1", "C2"), "click", click("C1")) == ("C2",)
+    assert next_selection(picked, "click", click("C2")) == ("C2",)  # a plain click replaces
+    assert next_selection(picked, "click", click("C1")) == ()  # the only pick, clicked again
+    assert next_selection(picked, "click", click("C2"), add=True) == ("C1", "C2")
+    assert next_selection(("C1", "C2"), "click", click("C1"), add=True) == ("C2",)
+    assert next_selection(("C1", "C2"), "click", click("C1")) == ("C1",)
 
 
-def test_xf002_box_replaces_and_an_empty_box_clears():
+def test_xf002_box_picks_the_boxed_and_with_a_modifier_adds_them():
     assert next_selection(("C9",), "box", box("C1", "C2", "C1")) == ("C1", "C2")
+    assert next_selection(("C9",), "box", box("C1", "C9"), add=True) == ("C9", "C1")
     assert next_selection(("C1",), "box", None) == ()
     assert next_selection(("C1",), "box", {"points": []}) == ()
 

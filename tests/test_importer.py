@@ -12,7 +12,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def export_rows(db_url, *args):
-    result = flask(db_url, "export", *args)
+    result = flask(db_url, "export", "--headers", "fields", *args)
     assert result.returncode == 0, result.stderr
     return list(csv.DictReader(io.StringIO(result.stdout)))
 
@@ -85,7 +85,7 @@ def test_imp003_good_file_round_trips_to_hand_computed_totals(db):
     assert c1["last_order"] == "2026-01-10"
     assert c1["days_since_last_order"] == "54"  # to 5 March, the last order in the data
     assert board["C2"]["gross_profit"] == ""  # no cost known: Unknown, not 0
-    assert board["C4"]["status"] == "inactive" and board["C4"]["last_order"] == ""
+    assert board["C4"]["status"] == "Inactive" and board["C4"]["last_order"] == ""
 
     march = export_rows(db, "kpis", "--from", "2026-03-01", "--to", "2026-03-31")[0]
     assert float(march["sales_amount"]) == pytest.approx(80.0)
@@ -104,7 +104,9 @@ def test_imp004_same_file_again_changes_nothing_and_dry_run_writes_nothing(db):
 
 
 def test_imp005_export_refuses_a_reversed_period(db):
-    result = flask(db, "export", "kpis", "--from", "2026-03-02", "--to", "2026-03-01")
+    result = flask(
+        db, "export", "kpis", "--headers", "fields", "--from", "2026-03-02", "--to", "2026-03-01"
+    )
     assert result.returncode != 0
     assert "starts" in result.stderr and "Traceback" not in result.stderr
 

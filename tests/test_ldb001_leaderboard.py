@@ -24,6 +24,12 @@ def header_ids(dash_duo) -> list[str]:
     )
 
 
+def choose(dash_duo, label: str) -> None:
+    """Click the leaderboard's status choice `label` (All, Active, Inactive, At risk)."""
+    options = dash_duo.find_elements(".leaderboard-show label")
+    next(o for o in options if o.text == label).click()
+
+
 def test_ldb001_hidden_and_moved_columns_come_back_after_signing_in_again(dash_duo, demo_db):
     app = create_dash({"DATABASE_URL": demo_db})
     dash_duo.start_server(app, navigate=False)
@@ -78,9 +84,7 @@ def test_ldb002_at_risk_quick_filter_and_the_csv_equals_the_cli_export(dash_duo,
         dash_duo.server.url.rstrip("/") + "/leaderboard?from=2025-01-01&to=2025-12-31"
     )
     dash_duo.wait_for_element("#leaderboard-grid .ag-row")
-    dash_duo.find_element(
-        "label[for='_dbcprivate_radioitems_leaderboard-quick_input_at_risk']"
-    ).click()
+    choose(dash_duo, "At risk")
     frames = app.server.extensions["sales_store"].frames_for(
         Scope("salesperson", salesperson="SP01")
     )
@@ -100,11 +104,9 @@ def test_ldb002_at_risk_quick_filter_and_the_csv_equals_the_cli_export(dash_duo,
     assert statuses == {"At risk"}
 
     # the screen's CSV (All) is the CLI's export for the same period and user, byte for byte
-    dash_duo.find_element("label[for='_dbcprivate_radioitems_leaderboard-quick_input_all']").click()
-    until(
-        lambda: "status=" not in dash_duo.find_element("#leaderboard-csv").get_attribute("href"), 10
-    )
-    href = dash_duo.find_element("#leaderboard-csv").get_attribute("href")
+    choose(dash_duo, "All")
+    until(lambda: "show=" not in dash_duo.find_element(".export-csv").get_attribute("href"), 10)
+    href = dash_duo.find_element(".export-csv").get_attribute("href")
     session = requests.Session()
     for cookie in dash_duo.driver.get_cookies():
         session.cookies.set(cookie["name"], cookie["value"])

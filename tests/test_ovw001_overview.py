@@ -6,12 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 from selenium.webdriver.common.keys import Keys
 
 from app import create_dash
-from callbacks.common import default_period
 from data.frames import from_day
 from layouts.formatting import count, money, percent
 from metrics.filters import Filters
 from metrics.kpis import compare
 from tests.conftest import sign_in
+from views.view import default_period
 
 
 def card(name):

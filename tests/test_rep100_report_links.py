@@ -50,9 +50,9 @@ def test_rep100_category_brand_collection_sell_through_chain(dash_duo, demo_db):
     session = requests.Session()
     for cookie in dash_duo.driver.get_cookies():
         session.cookies.set(cookie["name"], cookie["value"])
-    csv_href = dash_duo.find_element("#report-csv").get_attribute("href")
+    csv_href = dash_duo.find_element(".export-csv").get_attribute("href")
     assert parse_qs(urlsplit(csv_href).query)["collection"] == sell_query["collection"]
-    assert session.get(csv_href).text.startswith("item,")
+    assert session.get(csv_href).text.startswith("Item,")
     pdf = session.get(dash_duo.server.url.rstrip("/") + "/export/sell-through.pdf?"
                       + urlsplit(dash_duo.driver.current_url).query)  # fmt: skip
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

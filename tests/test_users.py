@@ -9,7 +9,7 @@ import pytest
 
 from data.db import make_engine
 from data.users import authenticate
-from tests.cli import flask
+from tests.cli import flask, flask_process
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def db(tmp_path):
 
 def test_usr001_create_set_password_deactivate(db):
     engine = make_engine(db)
-    made = flask(db, "create-user", "cfo", "--role", "leadership", stdin="first-pass-1\n")
+    made = flask_process(db, "create-user", "cfo", "--role", "leadership", stdin="first-pass-1\n")
     assert made.returncode == 0, made.stderr
     assert authenticate(engine, "cfo", "first-pass-1").role == "leadership"
     with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
@@ -57,7 +57,7 @@ def test_usr003_short_password_is_refused(db):
 
 
 def export_ids(db, *args):
-    result = flask(db, "export", "leaderboard", *args)
+    result = flask(db, "export", "leaderboard", "--headers", "fields", *args)
     assert result.returncode == 0, result.stderr
     return {row["customer_id"] for row in csv.DictReader(io.StringIO(result.stdout))}
 
@@ -93,7 +93,25 @@ def test_usr005_pdf_exports_from_the_command_line(db, tmp_path):
 
 
 def test_usr006_screen_tables_export_as_csv(db):
-    for report, first in (("sales-by-customer", "customer_id"), ("team", "salesperson")):
+    for report, first in (("sales-by-customer", "Customer"), ("team", "Salesperson")):
         result = flask(db, "export", report, "--as", "manager")
         assert result.returncode == 0, result.stderr
         assert result.stdout.split(",", 1)[0] == first
+    fields = flask(db, "export", "team", "--as", "manager", "--headers", "fields")
+    assert fields.stdout.split(",", 1)[0] == "salesperson_name"
+
+
+@pytest.mark.parametrize(
+    "report,username", [("kpis", "sales"), ("team", "sales"), ("my-customers", "leader")]
+)
+def test_usr007_export_as_a_user_follows_the_role_rules_of_http(db, report, username):
+    result = flask(db, "export", report, "--as", username)
+    assert result.returncode != 0 and result.stdout == ""
+    assert "role may not open" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_usr008_a_bad_view_is_refused_with_the_screens_messages(db):
+    result = flask(db, "export", "leaderboard", "--view", "?from=yesterday&channel=pigeon")
+    assert result.returncode != 0 and result.stdout == ""
+    assert "from: 'yesterday' is not a date" in result.stderr
+    assert "channel: unknown value 'pigeon' ignored." in result.stderr

@@ -1,0 +1,77 @@
+"""A screen's table (views.tables.Table) as an AG Grid: column definitions with the one
+formatter, rows as JSON records, and the grid state of the view."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+
+from layouts.formatting import grid_formatter
+from views import grid as grid_state
+from views.tables import Table, records
+from views.view import View
+
+# Every grid column: sortable, filterable, resizable, headers that wrap instead of cutting.
+DEFAULT_COLUMN = {
+    "sortable": True,
+    "filter": True,
+    "resizable": True,
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
+    "minWidth": 110,
+}
+CELL_TYPES = {"text": "text", "date": "dateString"}  # numbers: "number"
+LINK = "CustomerLink"  # assets/dashAgGridComponentFunctions.js: a link to params.data.href
+
+
+def column_defs(table: Table, widths: dict | None = None) -> list[dict]:
+    """AG Grid columns of `table`: the kind's formatter and filter, numbers right-aligned, the
+    table's link field as a link to the row's href; `widths`: extra settings by field."""
+    widths = widths or {}
+    out = []
+    for column in table.columns:
+        spec = {
+            "field": column.field,
+            "colId": column.field,
+            "headerName": column.header,
+            "cellDataType": "number" if column.numeric else CELL_TYPES.get(column.kind, "text"),
+        }
+        formatter = grid_formatter(column.kind)
+        if formatter:
+            spec.update(valueFormatter=formatter, type="numericColumn")
+        if column.field == table.link:
+            spec.update(cellRenderer=LINK, pinned="left", minWidth=200)
+        spec.update(widths.get(column.field, {}))
+        out.append(spec)
+    return out
+
+
+def grid_props(table: Table, view: View) -> dict:
+    """rowData, columnState and filterModel of the grid for the view."""
+    return {
+        "rowData": records(table),
+        "columnState": grid_state.column_state(table, view.grid),
+        "filterModel": view.grid.filter_model,
+    }
+
+
+def table_grid(grid_id, height: int = 520, row_id: str | None = None, **options) -> dag.AgGrid:
+    """An empty grid that a callback fills (rowData, columnDefs, columnState, filterModel);
+    "Loading…" until its first rows, "No sales match" when a result is empty. `row_id`: the
+    JavaScript expression of a row's ID (e.g. "params.data.customer_id")."""
+    return dag.AgGrid(
+        id=grid_id,
+        getRowId=row_id,
+        rowData=None,
+        columnDefs=[],
+        defaultColDef=DEFAULT_COLUMN,
+        dashGridOptions={
+            "animateRows": False,
+            "suppressFieldDotNotation": True,
+            "localeText": {
+                "loadingOoo": "Loading…",
+                "noRowsToShow": "No sales match these filters.",
+            },
+            **options,
+        },
+        style={"height": f"{height}px"},
+    )

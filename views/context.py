@@ -1,0 +1,61 @@
+"""The signed-in request's data: the store, the frames the user may see, the view of a URL for
+them. Every screen callback, HTTP export and PDF gets its data through here."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import abort, current_app
+from flask_login import current_user
+
+from data.frames import Frames
+from data.store import Store
+from views.pages import SCREENS
+from views.view import View, parse
+
+LEADERBOARD_COLUMNS = "leaderboard_columns"  # the user's saved leaderboard columns (preference key)
+
+
+def store() -> Store:
+    return current_app.extensions["sales_store"]
+
+
+def user_frames() -> Frames:
+    """The current frames restricted to the signed-in user's scope: the only way callbacks and
+    downloads reach the data."""
+    return store().frames_for(current_user.scope)
+
+
+def as_of_text() -> str:
+    return f"Data as of {store().frames().as_of:%d %b %Y %H:%M} UTC"
+
+
+def saved_columns(username: str, screen: str | None) -> tuple[str, ...]:
+    """The visible columns, in order, that the user last chose for the screen's grid (only the
+    leaderboard remembers them)."""
+    if screen != "leaderboard":
+        return ()
+    state = current_app.extensions["preferences"].get(username, LEADERBOARD_COLUMNS) or []
+    return tuple(c["colId"] for c in state if not c.get("hide"))
+
+
+def save_columns(username: str, screen: str | None, columns: tuple[str, ...]) -> None:
+    if screen == "leaderboard":
+        state = [{"colId": c, "hide": False} for c in columns]
+        current_app.extensions["preferences"].put(username, LEADERBOARD_COLUMNS, state)
+
+
+def view_for(query: str | None, screen: str | None, frames: Frames | None = None,
+             username: str | None = None, default=None) -> View:  # fmt: skip
+    """The view `query` asks `screen` for, for the signed-in user (or `username`, with its
+    frames; "" for nobody): their scope's values, their saved columns when the URL names none.
+    `default`: the period when the query has none (the screen's: the last 12 months)."""
+    if screen is not None and screen not in SCREENS:
+        abort(400, description=f"There is no screen {screen!r}.")
+    frames = frames if frames is not None else user_frames()
+    view = parse(query, frames, screen, default)
+    user = current_user.id if username is None else username
+    saved = saved_columns(user, screen) if user else ()
+    if saved and not view.grid.columns:
+        view = replace(view, grid=replace(view.grid, columns=saved))
+    return view

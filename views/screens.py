@@ -1,0 +1,437 @@
+"""What each screen shows for a view: its KPIs, figures and table, built once here and rendered
+by the screen's callbacks, its CSV, its PDF and `flask export` alike.
+
+Pass the frames already restricted to the user's scope (data.access) and a view parsed for
+them (views.view.parse), so nothing here can reach a row the user may not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from data.frames import Frames
+from layouts import figures
+from layouts.formatting import money
+from metrics.customers import leaderboard, lifecycle
+from metrics.filters import period_of, with_period
+from metrics.kpis import COMPARE_TO, Comparison, compare, kpis
+from metrics.matrix import MATRIX_KPIS, matrix
+from metrics.overview import monthly_sales, revenue_bridge, top_customers
+from metrics.reports import (
+    REPORT_COLUMNS,
+    SALES_REPORTS,
+    matching_customers,
+    matching_products,
+    row_filters,
+)
+from metrics.team import new_customers_by_month, team_performance
+from views.pages import REPORT_TITLES, SCREENS
+from views.tables import Column, Table
+from views.view import View, to_query
+
+COMPARE_LABELS = {"previous_period": "Previous period", "previous_year": "Same period last year"}
+TOP_N = 20  # Overview: top customers
+BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart
+CHART_ROWS = 30  # reports: rows on the chart
+STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
+LIFECYCLE = {"new": "New customers", "returning": "Returning customers",
+             "recovered": "Recovered customers", "lost": "Lost customers"}  # fmt: skip
+# field -> (the screen's header, kind): one header and one format per field on every table
+FIELDS = {
+    "customer_name": ("Customer", "text"),
+    "customer_id": ("Customer ID", "text"),
+    "status": ("Status", "text"),
+    "sales_amount": ("Sales Amount", "money"),
+    "sales_quantity": ("Sales Quantity", "quantity"),
+    "cost_amount": ("Cost Amount", "money"),
+    "cost_amount_non_inv": ("Cost Amount Non-Inv", "money"),
+    "gross_profit": ("Gross Profit", "money"),
+    "gross_profit_margin": ("Gross Profit Margin", "percent"),
+    "cost_coverage": ("Cost coverage", "percent"),
+    "average_cost_price": ("Average Cost Price", "money"),
+    "days_since_last_order": ("Days since last order", "count"),
+    "last_order": ("Last order", "date"),
+    "overdue_days": ("Overdue (days)", "count"),
+    "total_order_count": ("Orders", "count"),
+    "total_order_amount": ("Total Order Amount", "money"),
+    "confirmed_order_count": ("Confirmed orders", "count"),
+    "confirmed_order_amount": ("Confirmed Order Amount", "money"),
+    "draft_order_amount": ("Draft Order Amount", "money"),
+    "average_order_amount": ("Average Order Amount", "money"),
+    "orders": ("Orders", "count"),
+    "customers": ("Customers", "count"),
+    "salesperson": ("Salesperson code", "text"),
+    "salesperson_name": ("Salesperson", "text"),
+    "team": ("Team", "text"),
+    "new_customers": ("New customers", "count"),
+    "active_customers": ("Active", "count"),
+    "at_risk_customers": ("At risk", "count"),
+    "commission_basis": ("Basis", "text"),
+    "commission": ("Commission", "money"),
+    "commission_rate": ("Commission rate", "percent"),
+    "sold": ("Sold", "money"),
+    "cancelled": ("Cancelled", "money"),
+    "returned": ("Returned", "money"),
+    "delivered": ("Delivered", "money"),
+    "paid": ("Paid", "money"),
+    "refunded": ("Refunded", "money"),
+    "adjusted_sales": ("Adjusted sales", "money"),
+    "date": ("Date", "date"),
+    "channel": ("Channel", "text"),
+    "category": ("Category", "text"),
+    "brand": ("Brand", "text"),
+    "collection": ("Collection", "text"),
+    "supplier": ("Supplier", "text"),
+    "department": ("Department", "text"),
+    "item": ("Item", "text"),
+    "name": ("Name", "text"),
+    "variant": ("Variant", "text"),
+    "product": ("Product", "text"),
+    "variants": ("Variants", "count"),
+    "in_catalogue": ("In catalogue", "text"),
+    "customisation": ("Customisation", "text"),
+    "picked": ("Picked", "text"),
+    "sales_amount_12_months": ("Sales Amount, 12 months", "money"),
+    "overdue": ("Overdue", "text"),
+}
+# KPI field, card label, kind (layouts.formatting), whether a rise is good (None = neither)
+KPIS = (
+    ("sales_amount", "Sales Amount", "money", True),
+    ("gross_profit", "Gross Profit", "money", True),
+    ("gross_profit_margin", "Gross Profit Margin", "percent", True),
+    ("sales_quantity", "Sales Quantity", "quantity", True),
+    ("cost_amount", "Cost Amount", "money", None),
+    ("cost_amount_non_inv", "Cost Amount Non-Inv", "money", None),
+    ("cost_coverage", "Cost Coverage", "percent", None),
+    ("confirmed_order_amount", "Confirmed Order Amount", "money", True),
+    ("total_customers", "Total Customers", "count", True),
+    ("active_customers", "Active Customers", "count", True),
+    ("average_reorder_days", "Average Reorder Time", "days", False),
+)
+BAR_KPIS = {name: FIELDS[name][0] for name in MATRIX_KPIS if name != "cost_coverage"}
+BASIS_WORDS = {"items_sold": "Items sold", "items_delivered": "Delivered", "payments": "Payments"}
+LEADERBOARD_FIELDS = (
+    "customer_name", "status", "sales_amount", "days_since_last_order", "last_order",
+    "overdue_days", "total_order_count", "total_order_amount", "confirmed_order_count",
+    "confirmed_order_amount", "draft_order_amount", "average_order_amount", "sales_quantity",
+    "cost_amount", "cost_amount_non_inv", "gross_profit", "gross_profit_margin", "cost_coverage",
+    "customer_id",
+)  # fmt: skip
+TEAM_FIELDS = (
+    "salesperson_name", "team", "sales_amount", "gross_profit", "gross_profit_margin",
+    "confirmed_order_count", "average_order_amount", "new_customers", "customers",
+    "active_customers", "at_risk_customers", "commission_basis", "commission", "salesperson",
+)  # fmt: skip
+# where a report's rows lead (SPEC §5); every row also lists its products and customers
+NEXT = {
+    "sales-by-date": "sales-by-channel",
+    "sales-by-channel": "sales-by-category",
+    "sales-by-category": "sales-by-brand",
+    "sales-by-brand": "sales-by-collection",
+    "sales-by-collection": "sell-through",
+    "sales-by-supplier": "sales-by-brand",
+    "sales-by-user": "sales-by-category",
+    "made-to-order": "sell-through",
+    "sell-through": "matching-customers",
+}
+REPORTS = {**SALES_REPORTS, "matching-products": matching_products,
+           "matching-customers": matching_customers}  # fmt: skip
+
+
+def columns_of(names, overrides: dict[str, str] | None = None) -> tuple[Column, ...]:
+    """Columns for these fields with their one header and kind (`overrides`: other headers)."""
+    overrides = overrides or {}
+    return tuple(Column(n, overrides.get(n, FIELDS[n][0]), FIELDS[n][1]) for n in names)
+
+
+def customer_href(customer_id: str, view: View) -> str:
+    """The customer's page, carrying the view's shared filters."""
+    return f"/customers/{quote(customer_id, safe='')}{to_query(view, shared_only=True)}"
+
+
+# --- KPIs ----------------------------------------------------------------------------------------
+
+
+def comparison(frames: Frames, view: View) -> Comparison:
+    """The KPI cards: the view's period (narrowed to the selection) against the compared one."""
+    return compare(frames, view.focused, view.compare_to)
+
+
+def compared_text(view: View, result: Comparison) -> str:
+    return (
+        f"{result.period.start} to {result.period.end}, compared with "
+        f"{COMPARE_LABELS[view.compare_to].lower()}: {result.compared_period.start} to "
+        f"{result.compared_period.end}"
+    )
+
+
+def kpis_table(frames: Frames, view: View) -> Table:
+    """Every KPI of SPEC §3 for the view as one row (the Overview's numbers)."""
+    values = kpis(frames, view.focused).as_dict()
+    labels = {name: (label, kind) for name, label, kind, _ in KPIS}
+    columns = tuple(Column(name, *labels[name]) for name in values)
+    return Table("KPIs", columns, pd.DataFrame([values]))
+
+
+# --- Overview ------------------------------------------------------------------------------------
+
+
+def pareto_figure(frames: Frames, view: View) -> go.Figure:
+    return figures.pareto(top_customers(frames, view.focused, TOP_N))
+
+
+def trend_figure(frames: Frames, view: View) -> go.Figure:
+    filters = view.focused
+    earlier = COMPARE_TO[view.compare_to](period_of(frames, filters))
+    return figures.trend(
+        monthly_sales(frames, filters),
+        monthly_sales(frames, filters, earlier),
+        COMPARE_LABELS[view.compare_to],
+    )
+
+
+def lifecycle_counts(frames: Frames, view: View) -> dict[str, int]:
+    """New / returning / recovered / lost customers of the period."""
+    table = lifecycle(frames, view.focused)
+    return {label: int(table[name].sum()) for name, label in LIFECYCLE.items()}
+
+
+def bridge_figure(frames: Frames, view: View) -> go.Figure:
+    filters = view.focused
+    earlier = COMPARE_TO[view.compare_to](period_of(frames, filters))
+    return figures.bridge(revenue_bridge(frames, filters, earlier), COMPARE_LABELS[view.compare_to])
+
+
+# --- Sales by Customer ---------------------------------------------------------------------------
+
+
+def bar_figure(frames: Frames, view: View) -> go.Figure:
+    """Customers ranked by the view's KPI; the picked ones stand out (the chart picks, so it
+    shows every customer of the filters, not just the picks)."""
+    kpi = view.choice("kpi")
+    table = matrix(frames, view.applied, "kpis")
+    table = table.rename(columns={"key": "customer_id", "name": "customer_name"})
+    table = table.sort_values([kpi, "customer_id"], ascending=[False, True], na_position="last")
+    return figures.customers_bar(table.head(BAR_CUSTOMERS), kpi, BAR_KPIS[kpi], view.selected)
+
+
+def matrix_table(frames: Frames, view: View) -> Table:
+    """The matrix: every customer with sales for the filters (picks are marked, not filtered:
+    the matrix is where they are picked), columns by the view's matrix mode."""
+    mode = view.choice("matrix")
+    table = matrix(frames, view.applied, mode)
+    values = [c for c in table.columns if c not in ("key", "name", "sales_amount")]
+    if mode == "kpis":
+        values = list(MATRIX_KPIS)
+        columns = columns_of(values)
+        fields = values
+    else:  # months (YYYY-MM) or categories, then the total: fields a grid and a URL can carry
+        fields = [f"m{v}" if mode == "months" else f"c{i}" for i, v in enumerate(values)]
+        columns = (*(Column(f, str(v), "money") for f, v in zip(fields, values, strict=True)),
+                   *columns_of(["sales_amount"]))  # fmt: skip
+        fields, values = [*fields, "sales_amount"], [*values, "sales_amount"]
+    rows = pd.DataFrame({"customer_name": table["name"].to_numpy(object),
+                         "customer_id": table["key"].to_numpy(object)})  # fmt: skip
+    for name, value in zip(fields, values, strict=True):
+        rows[name] = table[value].to_numpy()
+    label = columns_of(["customer_name", "customer_id"])
+    if view.selected:
+        rows.insert(0, "picked", np.where(rows["customer_id"].isin(view.selected), "yes", ""))
+        label = (*columns_of(["picked"]), *label)
+    rows["href"] = [customer_href(c, view) for c in rows["customer_id"]]
+    by = dict(kpis="KPI", months="month", categories="category")[mode]
+    title = f"Matrix: {len(rows):,} customer{'s' * (len(rows) != 1)} by {by}"
+    return Table(title, (*label, *columns), rows, link="customer_name")
+
+
+def matrix_items(frames: Frames, view: View, customer_id: str, table: Table) -> pd.DataFrame:
+    """The items `customer_id` bought, with the value columns of the matrix `table`."""
+    mode = view.choice("matrix")
+    items = matrix(frames, view.applied, mode, customer_id=customer_id)
+    out = pd.DataFrame({"customer_name": items["name"].to_numpy(object),
+                        "customer_id": items["key"].to_numpy(object)})  # fmt: skip
+    for column in table.columns:
+        if column.numeric:
+            source = (
+                column.field if mode == "kpis" or column.field == "sales_amount" else column.header
+            )
+            out[column.field] = items[source].to_numpy() if source in items else 0.0
+    return out
+
+
+def summary(frames: Frames, view: View):
+    """The Sales by Customer headline numbers, of the picked customers when some are picked."""
+    return kpis(frames, view.focused)
+
+
+# --- Leaderboard and My customers ----------------------------------------------------------------
+
+
+def leaderboard_table(frames: Frames, view: View) -> Table:
+    """One row per customer of the view (picks narrow it), the quick status filter applied."""
+    board = leaderboard(frames, view.focused)
+    show = view.choice("show") if view.screen == "leaderboard" else "all"
+    if show != "all":
+        board = board[board["status"] == show]
+    rows = board[[f for f in LEADERBOARD_FIELDS]].copy()
+    rows["status"] = rows["status"].map(STATUS_WORDS)
+    rows["overdue_days"] = np.where(board["overdue_days"] > 0, board["overdue_days"], np.nan)
+    rows["href"] = [customer_href(c, view) for c in rows["customer_id"]]
+    return Table(
+        f"{len(rows):,} customers by Sales Amount",
+        columns_of(LEADERBOARD_FIELDS),
+        rows,
+        link="customer_name",
+    )
+
+
+def my_customers_table(frames: Frames, view: View) -> Table:
+    """A salesperson's customers: status, last order, how overdue, Sales Amount of the period."""
+    board = leaderboard(frames, view.focused)
+    rows = pd.DataFrame(
+        {
+            "customer_name": board["customer_name"].to_numpy(object),
+            "status": board["status"].map(STATUS_WORDS).to_numpy(object),
+            "last_order": board["last_order"].to_numpy(),
+            "days_since_last_order": board["days_since_last_order"].astype("float").to_numpy(),
+            "overdue": [f"overdue by {d:,.0f} days" if s == "at_risk" else ""
+                        for d, s in zip(board["overdue_days"], board["status"], strict=True)],
+            "sales_amount": board["sales_amount"].to_numpy(),
+            "customer_id": board["customer_id"].to_numpy(object),
+        }
+    )  # fmt: skip
+    rows["href"] = [customer_href(c, view) for c in rows["customer_id"]]
+    names = ("customer_name", "status", "last_order", "days_since_last_order", "overdue",
+             "sales_amount", "customer_id")  # fmt: skip
+    return Table(f"{len(rows):,} customers", columns_of(names), rows, link="customer_name")
+
+
+# --- Team performance ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Team:
+    now: pd.DataFrame
+    before: pd.DataFrame
+
+
+def team(frames: Frames, view: View) -> Team:
+    """team_performance for the view's period and for the compared one."""
+    filters = view.focused
+    earlier = with_period(filters, COMPARE_TO[view.compare_to](period_of(frames, filters)))
+    return Team(team_performance(frames, filters), team_performance(frames, earlier))
+
+
+def team_table(frames: Frames, view: View, result: Team | None = None) -> Table:
+    now = (result or team(frames, view)).now
+    rows = now[list(TEAM_FIELDS)].copy()
+    rows["commission_basis"] = rows["commission_basis"].map(BASIS_WORDS)
+    rows["href"] = [
+        "/leaderboard" + to_query(replace(view, screen="leaderboard",
+            filters=replace(view.filters, salespeople=(code,), teams=())), shared_only=True)
+        for code in now["salesperson"]
+    ]  # fmt: skip
+    return Table(
+        "Salespeople by Sales Amount", columns_of(TEAM_FIELDS), rows, link="salesperson_name"
+    )
+
+
+def team_figures(frames: Frames, view: View, result: Team | None = None):
+    result = result or team(frames, view)
+    names = dict(zip(frames.salespeople["code"], frames.salespeople["name"], strict=True))
+    return (
+        figures.team_sales(result.now, result.before, COMPARE_LABELS[view.compare_to]),
+        figures.new_customers(new_customers_by_month(frames, view.focused), names),
+    )
+
+
+# --- Sales reports -------------------------------------------------------------------------------
+
+
+def run_report(frames: Frames, view: View) -> pd.DataFrame:
+    """The report of the view's screen, with the filters it takes, its row narrowing and its
+    choices (Sales by Date's grain, Sell Through's variants and unsold items)."""
+    name = view.screen
+    extra = dict(view.row)
+    if name == "sales-by-date":
+        extra["by"] = view.choice("by")
+    if name == "sell-through":
+        extra.update(combine_variants=view.choice("combine") == "yes",
+                     include_unsold=view.choice("unsold") == "yes")  # fmt: skip
+    return REPORTS[name](frames, view.focused, **extra)
+
+
+def report_table(frames: Frames, view: View, report: pd.DataFrame | None = None) -> Table:
+    """The report's rows: its labels, then the standard amounts; each row links on."""
+    name = view.screen
+    report = run_report(frames, view) if report is None else report
+    labels = [c for c in report.columns if c not in REPORT_COLUMNS]
+    names = [*labels, *(c for c in REPORT_COLUMNS if c in report.columns)]
+    rows = report[names].copy()
+    if "commission_basis" in rows:
+        rows["commission_basis"] = rows["commission_basis"].map(BASIS_WORDS)
+    if "in_catalogue" in rows:
+        rows["in_catalogue"] = np.where(report["in_catalogue"], "yes", "no")
+    link = None
+    if not name.startswith("matching"):
+        link = labels[0]
+        target = NEXT.get(name)
+        links, products, customers = [], [], []
+        for record in report[labels].to_dict("records"):
+            filters, row = row_filters(frames, name, record, view.filters,
+                                       **({"by": view.choice("by")} if name == "sales-by-date" else {}))  # fmt: skip
+            query = to_query(View(None, filters, view.compare_to, row=tuple(row.items())))
+            links.append(f"/reports/{target}{query}" if target else None)
+            products.append(f"/reports/matching-products{query}")
+            customers.append(f"/reports/matching-customers{query}")
+        rows["href"], rows["products_href"], rows["customers_href"] = links, products, customers
+    elif "customer_id" in rows:
+        link = "customer_name"
+        rows["href"] = [customer_href(c, view) for c in rows["customer_id"]]
+    overrides = {"name": "Product" if "variants" in rows else "Name"}
+    if "product" in rows and "variants" in rows:
+        overrides["product"] = "Product ID"
+    total = float(report["sales_amount"].sum()) if len(report) else 0.0
+    title = f"{len(report):,} rows · Sales Amount {money(total)}"
+    return Table(title, columns_of(names, overrides), rows, link=link)
+
+
+def report_figure(view: View, table: Table) -> go.Figure:
+    """The report's Sales Amount per row (the first rows, or every date)."""
+    name = view.screen
+    title = f"{REPORT_TITLES[name]}: Sales Amount"
+    rows = table.rows
+    label = table.columns[0].field
+    if rows.empty or rows["sales_amount"].sum() == 0:
+        return figures.empty(title)
+    shown = rows if name == "sales-by-date" else rows.head(CHART_ROWS)
+    names = shown["name"] if "name" in shown and label in ("item", "product") else shown[label]
+    return figures.report_bars(title, np.asarray(names, dtype=object).astype(str),
+                               shown["sales_amount"].to_numpy())  # fmt: skip
+
+
+# --- which table an export writes ----------------------------------------------------------------
+
+# export name (the CLI's REPORT and /export/<name>.csv) -> the screen that shows it
+EXPORT_SCREENS = {"kpis": "overview", **{s: s for s in SCREENS}}
+
+
+def table_of(frames: Frames, view: View) -> Table:
+    """The table of the view's screen (the Overview: its KPIs as one row)."""
+    screen = view.screen
+    if screen == "overview":
+        return kpis_table(frames, view)
+    if screen == "sales-by-customer":
+        return matrix_table(frames, view)
+    if screen == "leaderboard":
+        return leaderboard_table(frames, view)
+    if screen == "my-customers":
+        return my_customers_table(frames, view)
+    if screen == "team":
+        return team_table(frames, view)
+    return report_table(frames, view)
