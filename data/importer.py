@@ -1593,19 +1593,19 @@ def _changes(conn, tables: Tables, replace: bool) -> Changes:
             if replace and total:
                 changes[table] = dict.fromkeys(CHANGE_KINDS, 0) | {"removed": total}
             continue
+        if total == 0:  # nothing stored: every row is new
+            changes[table] = dict.fromkeys(CHANGE_KINDS, 0) | {"added": len(frame)}
+            continue
         frame = _as_inserted(table, frame)
-        if total == 0:
-            stored = frame.iloc[:0]
-        else:
-            # stored rows of the rows' first key (a customer's fields)
-            stored = pd.concat(
-                [
-                    pd.read_sql_query(select(model).where(model.c[keys[0]].in_(chunk)), conn)
-                    for chunk in _chunks(list(frame[keys[0]].unique()))
-                ]
-                or [frame.iloc[:0]],
-                ignore_index=True,
-            )
+        # stored rows of the rows' first key (a customer's fields)
+        stored = pd.concat(
+            [
+                pd.read_sql_query(select(model).where(model.c[keys[0]].in_(chunk)), conn)
+                for chunk in _chunks(list(frame[keys[0]].unique()))
+            ]
+            or [frame.iloc[:0]],
+            ignore_index=True,
+        )
         both = frame.merge(
             stored, on=list(keys), how="outer", suffixes=("", "_stored"), indicator=True
         )
