@@ -993,10 +993,11 @@ class MostFrequent:
             )
 
     def result(self, keys: pd.Index) -> pd.DataFrame:
-        out = pd.DataFrame(index=keys)
+        """Per key (in `keys` order) the chosen values, as pyarrow-backed text columns."""
+        out = {}
         for column in self.fields:
             parts = self.parts[column]
-            chosen = np.full(len(keys), None, dtype=object)
+            chosen = pa.nulls(len(keys), pa.string())
             if parts:
                 counts = (
                     pa.concat_tables(parts)
@@ -1008,10 +1009,12 @@ class MostFrequent:
                 )
                 best = ranked.group_by("k", use_threads=False).aggregate([("v", "first")])
                 at = keys.get_indexer(best.column("k").to_numpy(zero_copy_only=False))
-                values = best.column("v_first").to_numpy(zero_copy_only=False)
-                chosen[at[at >= 0]] = values[at >= 0]
-            out[column] = chosen
-        return out
+                position = np.full(len(keys), -1, dtype=np.int64)
+                position[at[at >= 0]] = np.flatnonzero(at >= 0)
+                values = best.column("v_first").combine_chunks()
+                chosen = pc.take(values, pa.array(position, mask=position < 0))
+            out[column] = _series(chosen)
+        return pd.DataFrame(out)
 
 
 class LineImport:
@@ -1091,14 +1094,14 @@ class LineImport:
         order_ids = pd.Index(first["order_id"].to_numpy(dtype=object))
         self._order_index = order_ids
         attributes = self.orders.result(order_ids)
-        orders = pd.DataFrame(
+        orders = pd.DataFrame(  # pyarrow-backed text: millions of orders stay compact
             {
-                "order_id": order_ids.to_numpy(),
-                "document_type": first["document_type"].to_numpy(),
-                "status": first["order_status"].to_numpy(),
+                "order_id": first["order_id"],
+                "document_type": first["document_type"],
+                "status": first["order_status"],
                 "order_date": first["order_date"].to_numpy("datetime64[s]"),
-                "customer_id": first["customer_id"].to_numpy(),
-                **{c: attributes[c].to_numpy() for c in LINE_ORDER_ATTRIBUTES},
+                "customer_id": first["customer_id"],
+                **{c: attributes[c] for c in LINE_ORDER_ATTRIBUTES},
             }
         )
         item_ids = pd.Index(_keys(self.items))
@@ -1137,8 +1140,13 @@ class LineImport:
         """The values the items and orders tables will keep for display: a line stores an
         attribute only where it differs from its item's / order's (NULL = the same)."""
         self._shown_items = _shown_arrays(items.set_index("item_id"), LINE_ITEM_ATTRIBUTES)
-        self._shown_orders = _shown_arrays(
-            orders.set_index("order_id").reindex(self._order_index), LINE_ORDER_ATTRIBUTES
+        # the orders frame is in the order of self._order_index (see `tables`)
+        self._shown_orders = (
+            self._order_index,
+            {
+                c: pa.concat_arrays([_one_chunk(orders[c]), pa.nulls(1, pa.string())])
+                for c in LINE_ORDER_ATTRIBUTES
+            },
         )
 
     def batches(self) -> Iterator[pa.Table]:
@@ -1236,6 +1244,11 @@ def _arrow_array(values: pd.Series):
     if isinstance(values.dtype, pd.ArrowDtype):
         return values.array.__arrow_array__()
     return pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
+
+
+def _one_chunk(values: pd.Series) -> pa.Array:
+    array = _arrow_array(values)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _encode(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -1502,6 +1515,8 @@ def _arrow(frame: pd.DataFrame, table: str) -> pa.Table:
             array = pa.array(values.fillna(False).astype(bool).to_numpy())
         elif isinstance(column.type, Float | Integer):
             array = pa.array(pd.to_numeric(values).to_numpy(np.float64), from_pandas=True)
+        elif isinstance(values.dtype, pd.ArrowDtype):
+            array = _arrow_array(values)
         else:
             array = pa.array(values.to_numpy(dtype=object), pa.string(), from_pandas=True)
         arrays.append(array)
@@ -1657,7 +1672,8 @@ def _same(table: str, column, new: pd.Series, stored: pd.Series) -> np.ndarray:
         new = pd.to_numeric(new, errors="coerce").astype(float)
         stored = pd.to_numeric(stored, errors="coerce").astype(float)
     else:
-        new, stored = new.astype(object), stored.astype(object)
+        new = new.astype(object).where(new.notna(), None)
+        stored = stored.astype(object).where(stored.notna(), None)
     missing_new, missing_stored = pd.isna(new).to_numpy(), pd.isna(stored).to_numpy()
     equal = (new.to_numpy() == stored.to_numpy()) & ~missing_new & ~missing_stored
     return equal | (missing_new & missing_stored)
