@@ -10,8 +10,10 @@ so importing the same file twice changes nothing; `replace` empties the data fir
 Attributes as sold (SPEC §2): each line keeps the category, brand, collection, supplier,
 department, channel, source, device, campaign and salesperson it carries; the items table keeps
 each item's latest values (by order date, then row), the orders table each order's most frequent
-ones. Only order date, customer, order status and document type must agree on every line of an
-order. Memory stays bounded: checked lines wait in a temporary Arrow file between the check and
+ones, and a line stores an attribute only where it differs from that (NULL = its item's / order's
+value; when an import changes an item's value, the lines sold under the old one get it written
+on them first). Only order date, customer, order status and document type must agree on every
+line of an order. Memory stays bounded: checked lines wait in a temporary Arrow file between the check and
 the write, problems in a temporary text file.
 """
 
