@@ -92,26 +92,28 @@ class Source:
 
         names = [f"c{i}" for i in range(len(self.header))]
         wanted = [names[i] for i in columns]
-        reader = pa_csv.open_csv(
-            self.path,
-            read_options=pa_csv.ReadOptions(
-                encoding=_arrow_encoding(self.encoding),
-                column_names=names,
-                skip_rows=1,
-                block_size=BLOCK_BYTES,
-            ),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=self.delimiter, newlines_in_values=True, invalid_row_handler=on_bad_row
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                include_columns=wanted,
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
         done = 0
         try:
+            reader = pa_csv.open_csv(
+                self.path,
+                read_options=pa_csv.ReadOptions(
+                    encoding=_arrow_encoding(self.encoding),
+                    column_names=names,
+                    skip_rows=1,
+                    block_size=BLOCK_BYTES,
+                ),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=self.delimiter,
+                    newlines_in_values=True,
+                    invalid_row_handler=on_bad_row,
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    include_columns=wanted,
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
             for batch in reader:
                 rows = np.arange(done, done + batch.num_rows, dtype=np.int64) + 2
                 done += batch.num_rows
