@@ -18,6 +18,7 @@ from metrics.kpis import kpis
 from tests.conftest import sign_in
 
 BC = Path(__file__).resolve().parent / "fixtures" / "bc"
+WAIT = 60  # seconds: a check or an import runs on a shared, busy machine
 
 
 def click(dash_duo, selector: str) -> None:
@@ -44,9 +45,11 @@ def test_adm002_business_central_export_imports_after_its_preview(dash_duo, tmp_
     for box, name in (("value-entries", "value_entries.csv"), ("customers", "customers.csv"),
                       ("items", "items.csv"), ("salespeople", "salespeople.csv")):  # fmt: skip
         dash_duo.find_element(f"#admin-bc-{box} input[type=file]").send_keys(str(BC / name))
-        dash_duo.wait_for_contains_text("#admin-bc-report", name)  # the preview names each file
+        dash_duo.wait_for_contains_text(
+            "#admin-bc-report", name, timeout=WAIT
+        )  # the preview names each file
 
-    dash_duo.wait_for_contains_text("#admin-bc-report", "No problems found")
+    dash_duo.wait_for_contains_text("#admin-bc-report", "No problems found", timeout=WAIT)
     preview = dash_duo.find_element("#admin-bc-report").text
     assert "orders: 3 added, 0 updated, 0 unchanged" in preview
     assert "order_lines: 6 added, 0 updated, 0 unchanged" in preview
@@ -54,9 +57,9 @@ def test_adm002_business_central_export_imports_after_its_preview(dash_duo, tmp_
     assert "1 value entries left out" in preview
     assert kpis(store.frames(), Filters()).sales_amount == before  # a preview writes nothing
 
-    until(lambda: dash_duo.find_element("#admin-bc-confirm").is_enabled(), timeout=10)
+    until(lambda: dash_duo.find_element("#admin-bc-confirm").is_enabled(), timeout=WAIT)
     click(dash_duo, "#admin-bc-confirm")
-    dash_duo.wait_for_contains_text("#admin-bc-report", "Imported:")
+    dash_duo.wait_for_contains_text("#admin-bc-report", "Imported:", timeout=WAIT)
     # the hand-computed Sales Amount of the export (tests/test_import_formats.py bc001): 3713.80
     after = kpis(store.frames(), Filters()).sales_amount
     assert round(after - before, 2) == 3713.80
@@ -64,7 +67,7 @@ def test_adm002_business_central_export_imports_after_its_preview(dash_duo, tmp_
     assert owners["10000"] == "JR"  # from the Customers list
 
     dash_duo.driver.get(dash_duo.server.url.rstrip("/") + "/?from=2023-01-01&to=2026-12-31")
-    dash_duo.wait_for_text_to_equal(".kpi-sales_amount .kpi-value", money(after))
+    dash_duo.wait_for_text_to_equal(".kpi-sales_amount .kpi-value", money(after), timeout=WAIT)
     assert dash_duo.get_logs() == []
 
 
@@ -79,7 +82,7 @@ def test_adm003_a_file_is_read_through_the_mapping_step(dash_duo, tmp_path):
         encoding="cp1252",
     )
     dash_duo.find_element("#admin-upload-lines input[type=file]").send_keys(str(path))
-    dash_duo.wait_for_contains_text("#admin-import-report", "missing required column")
+    dash_duo.wait_for_contains_text("#admin-import-report", "missing required column", timeout=WAIT)
     report = dash_duo.find_element("#admin-import-report").text
     assert "theirs.csv: read as CSV, semicolon-delimited, UTF-8" in report
 
@@ -93,16 +96,18 @@ def test_adm003_a_file_is_read_through_the_mapping_step(dash_duo, tmp_path):
         box = dash_duo.find_element(f".admin-map-{i}")
         dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
         dash_duo.select_dcc_dropdown(box, field)
-        dash_duo.wait_for_text_to_equal(f".admin-map-{i} .dash-dropdown-value", field)
-    dash_duo.wait_for_contains_text("#admin-import-report", "not a number: '1.234,50'")
+        dash_duo.wait_for_text_to_equal(f".admin-map-{i} .dash-dropdown-value", field, timeout=WAIT)
+    dash_duo.wait_for_contains_text(
+        "#admin-import-report", "not a number: '1.234,50'", timeout=WAIT
+    )
     assert "Download the full report" in dash_duo.find_element("#admin-import-report").text
 
     Select(dash_duo.find_element("#admin-decimal")).select_by_value(",")  # decimal comma
-    dash_duo.wait_for_contains_text("#admin-import-report", "No problems found")
+    dash_duo.wait_for_contains_text("#admin-import-report", "No problems found", timeout=WAIT)
     assert "dates read day first (DD/MM/YYYY)" in dash_duo.find_element("#admin-import-report").text
-    until(lambda: dash_duo.find_element("#admin-confirm").is_enabled(), timeout=10)
+    until(lambda: dash_duo.find_element("#admin-confirm").is_enabled(), timeout=WAIT)
     click(dash_duo, "#admin-confirm")
-    dash_duo.wait_for_contains_text("#admin-import-report", "Imported:")
+    dash_duo.wait_for_contains_text("#admin-import-report", "Imported:", timeout=WAIT)
     # 2 × 1234.50 + 0.75 = 2469.75
     assert round(kpis(store.frames(), Filters()).sales_amount - before, 2) == 2469.75
     assert dash_duo.get_logs() == []
