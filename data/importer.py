@@ -658,7 +658,7 @@ class LinesFile:
         by_amount = np.isnan(unit_price)
         zero = (quantity == 0) & (~np.isnan(number["line_amount"]) | ~np.isnan(number["line_cost"]))
         report(zero, "quantity", "cannot be 0 when the line gives a line_amount or line_cost")
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             unit_price = np.where(by_amount, number["line_amount"] / quantity, unit_price)
             unit_cost = np.where(
                 np.isnan(number["unit_cost"]), number["line_cost"] / quantity, number["unit_cost"]
