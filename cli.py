@@ -4,6 +4,7 @@ export`."""
 from __future__ import annotations
 
 import sys
+import tempfile
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from data.access import ROLES
 from data.business_central import import_business_central
 from data.db import write_tables
 from data.demo import generate
-from data.importer import ImportResult, import_lines
+from data.importer import Options, import_lines, parse_mapping
 from data.users import (
     UserError,
     add_demo_users,
@@ -57,16 +58,63 @@ def init_demo(lines: int, seed: int, end) -> None:
     click.echo(demo_credentials_text())
 
 
+def _format_options(function):
+    """The options that say how to read an import file's values."""
+    function = click.option(
+        "--date-format",
+        help="How dates are written, e.g. %d/%m/%Y (default: YYYY-MM-DD, date-times, or "
+        "DD/MM/YYYY or MM/DD/YYYY as the file shows).",
+    )(function)
+    return click.option(
+        "--decimal",
+        type=click.Choice([".", ","]),
+        default=".",
+        show_default=True,
+        help="Decimal separator; the other one is read as a thousands separator.",
+    )(function)
+
+
+def _options(decimal: str, date_format: str | None, mapping=(), keep_extra: bool = False):
+    try:
+        return Options(
+            mapping=parse_mapping(mapping),
+            keep_extra=keep_extra,
+            decimal=decimal,
+            date_format=date_format or None,
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from error
+
+
 @click.command("import-lines")
 @click.argument("lines_file", type=click.Path(dir_okay=False))
 @click.option("--customers", "customers_file", type=click.Path(dir_okay=False))
 @click.option("--replace", is_flag=True, help="Delete all sales data first.")
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
-def import_lines_command(lines_file, customers_file, replace: bool, dry_run: bool) -> None:
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar='"THEIR COLUMN=field"',
+    help="Read a column of the file as one of the format's fields (repeatable).",
+)
+@click.option(
+    "--keep-extra", is_flag=True, help="Keep columns the format does not name as customer fields."
+)
+@_format_options
+def import_lines_command(
+    lines_file, customers_file, replace: bool, dry_run: bool, mapping, keep_extra, decimal,
+    date_format,
+) -> None:  # fmt: skip
     """Import an order-lines CSV or XLSX (and a customers CSV or XLSX) in one transaction: all
     or nothing. --dry-run reports what would change per table."""
-    result = import_lines(_store().engine, lines_file, customers_file, replace, dry_run)
-    _report(result, dry_run)
+    options = _options(decimal, date_format, mapping, keep_extra)
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "problems.txt"
+        result = import_lines(
+            _store().engine, lines_file, customers_file, replace, dry_run, options, report
+        )
+        _report(result, dry_run, report)
 
 
 @click.command("import-bc")
@@ -76,26 +124,36 @@ def import_lines_command(lines_file, customers_file, replace: bool, dry_run: boo
 @click.option("--salespeople", "salespeople_file", type=click.Path(dir_okay=False))
 @click.option("--replace", is_flag=True, help="Delete all sales data first.")
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+@_format_options
 def import_bc_command(
-    value_entries_file, customers_file, items_file, salespeople_file, replace, dry_run
-) -> None:
+    value_entries_file, customers_file, items_file, salespeople_file, replace, dry_run, decimal,
+    date_format,
+) -> None:  # fmt: skip
     """Import a Business Central export (Value Entries, and Customers, Items, Salespeople lists;
     CSV or XLSX) in one transaction: all or nothing. --dry-run reports what would change."""
-    result = import_business_central(
-        _store().engine, value_entries_file, customers_file, items_file, salespeople_file,
-        replace=replace, dry_run=dry_run,
-    )  # fmt: skip
-    _report(result, dry_run)
+    options = _options(decimal, date_format)
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "problems.txt"
+        result = import_business_central(
+            _store().engine, value_entries_file, customers_file, items_file, salespeople_file,
+            replace=replace, dry_run=dry_run, options=options, report_path=report,
+        )  # fmt: skip
+        _report(result, dry_run, report)
 
 
-def _report(result: ImportResult, dry_run: bool) -> None:
-    if result.problems:
-        for problem in result.problems:
-            click.echo(problem, err=True)
-        click.echo(f"Nothing imported: {len(result.problems)} problem(s).", err=True)
+def _report(result, dry_run: bool, report: Path) -> None:
+    """Every problem (from the full report) on stderr and exit 1; else what was read and what
+    changed (or would change)."""
+    if result.problem_count:
+        with open(report, encoding="utf-8") as problems:
+            for problem in problems:
+                click.echo(problem.rstrip("\n"), err=True)
+        for note in result.notes:
+            click.echo(f"Note: {note}", err=True)
+        click.echo(f"Nothing imported: {result.problem_count:,} problem(s).", err=True)
         sys.exit(1)
     verb = "Would import" if dry_run else "Imported"
-    click.echo(f"{verb}: " + ", ".join(f"{n} {t}" for t, n in result.counts.items()))
+    click.echo(f"{verb}: " + ", ".join(f"{n:,} {t}" for t, n in result.counts.items()))
     click.echo("Would change:" if dry_run else "Changed:")
     for line in result.change_lines():
         click.echo(f"  {line}")

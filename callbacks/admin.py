@@ -1,4 +1,5 @@
-"""Admin callbacks: import a file with a preview and an error report, and manage users."""
+"""Admin callbacks: import files with a mapping step, a preview and an error report (order lines,
+or a Business Central export), and manage users."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ import shutil
 from pathlib import Path
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
 from werkzeug.utils import secure_filename
 
 from callbacks.common import store
 from callbacks.guards import role_required
-from data.importer import import_lines, last_import
+from data.business_central import import_business_central
+from data.import_files import FileError, open_source
+from data.importer import IGNORE, ImportResult, Options, import_lines, last_import, suggested_fields
 from data.users import UserError, create_user, deactivate_user, list_users, set_password
 from layouts import ids
-from layouts.admin import freshness_cards
+from layouts.admin import freshness_cards, mapping_table
 
 SHOWN_PROBLEMS = 200
+REPORT = "problems.txt"
+BC_FILES = ("value_entries", "customers", "items", "salespeople")
 
 
 def freshness() -> dict[str, str]:
@@ -35,8 +40,16 @@ def freshness() -> dict[str, str]:
     }
 
 
+# --- uploads kept between the preview and the import --------------------------------------------
+
+
 def _uploads() -> Path:
     return Path(current_app.instance_path) / "uploads"
+
+
+def _new_folder() -> tuple[str, Path]:
+    token = secrets.token_hex(8)
+    return token, _uploads() / token
 
 
 def _save(folder: Path, kind: str, contents: str, filename: str) -> Path:
@@ -47,67 +60,202 @@ def _save(folder: Path, kind: str, contents: str, filename: str) -> Path:
     return target
 
 
-def _files(token: str | None) -> tuple[Path, Path | None]:
-    """The files kept under an upload token; the token is checked so no other path is reachable."""
+def _folder(token: str | None) -> Path:
+    """The folder of an upload token; the token is checked so no other path is reachable."""
     if not token or not re.fullmatch(r"[0-9a-f]{16}", token):
         raise PreventUpdate
     folder = _uploads() / token
-    lines = next(iter(sorted((folder / "lines").glob("*"))), None)
-    if lines is None:
+    if not folder.is_dir():
         raise PreventUpdate
-    customers = next(iter(sorted((folder / "customers").glob("*"))), None)
-    return lines, customers
+    return folder
 
 
-def preview(lines, customers, lines_name, customers_name, replace):
-    """Check the uploaded files (a dry run): every problem, or what the import would do."""
+def _file(folder: Path, kind: str) -> Path | None:
+    return next(iter(sorted((folder / kind).glob("*"))), None)
+
+
+def _forget(token: str | None) -> None:
+    if token and re.fullmatch(r"[0-9a-f]{16}", token):
+        shutil.rmtree(_uploads() / token, ignore_errors=True)
+
+
+# --- order lines: upload, mapping, preview, import ----------------------------------------------
+
+
+def upload_lines(lines, customers, lines_name, customers_name, old_token):
+    """Keep the uploaded files under a new token and show the mapping step for their columns."""
     if not lines:
         raise PreventUpdate
-    token = secrets.token_hex(8)
-    folder = _uploads() / token
+    _forget(old_token)
+    token, folder = _new_folder()
     lines_path = _save(folder, "lines", lines, lines_name)
-    customers_path = _save(folder, "customers", customers, customers_name) if customers else None
-    result = import_lines(store().engine, lines_path, customers_path, bool(replace), dry_run=True)
-    if result.problems:
-        shutil.rmtree(folder, ignore_errors=True)
-        return _problems(result.problems), True, None
-    action = "replace all sales data" if replace else "import"
-    report = dbc.Alert(
-        [
-            html.Strong(f"No problems found. Ready to {action}; this would change:"),
-            html.Ul([html.Li(line) for line in result.change_lines()], className="mb-0 small"),
-            *[html.Div(note, className="small") for note in result.notes],
-        ],
-        color="info",
+    if customers:
+        _save(folder, "customers", customers, customers_name)
+    try:
+        source = open_source(lines_path)
+        first = next(source.chunks(list(range(len(source.header)))), None)
+    except FileError:
+        return token, []  # the preview says why
+    samples = [""] * len(source.header)
+    if first is not None:
+        samples = [str(first[1][i][0]) if len(first[0]) else "" for i in range(len(samples))]
+    return token, mapping_table(source.header, suggested_fields(source.header), samples)
+
+
+def _options(folder: Path, fields, field_ids, decimal, date_format, keep) -> Options:
+    """Reading options from the screen: a column mapped to a field other than its own name's, or
+    to "ignore", becomes a mapping."""
+    mapping = []
+    if fields:
+        header = open_source(_file(folder, "lines")).header
+        suggested = suggested_fields(header)
+        for field_id, field in zip(field_ids or [], fields, strict=True):
+            i = field_id["index"]
+            if i >= len(header) or not header[i] or field == (suggested[i] or IGNORE):
+                continue
+            mapping.append((header[i], field))
+    return Options(
+        mapping=tuple(mapping),
+        keep_extra=bool(keep),
+        decimal="," if decimal == "," else ".",
+        date_format=(date_format or "").strip() or None,
     )
-    return report, False, token
 
 
-def _problems(problems: list[str]) -> dbc.Alert:
-    shown = problems[:SHOWN_PROBLEMS]
-    more = len(problems) - len(shown)
+def check(token, fields, decimal, date_format, keep, replace, field_ids):
+    """Check the uploaded files as they would be imported (a dry run): every problem, or what the
+    import would change."""
+    folder = _folder(token)
+    try:
+        options = _options(folder, fields, field_ids, decimal, date_format, keep)
+    except (ValueError, FileError) as error:
+        return dbc.Alert(str(error), color="warning"), True
+    result = import_lines(
+        store().engine, _file(folder, "lines"), _file(folder, "customers"), bool(replace),
+        dry_run=True, options=options, report_path=folder / REPORT,
+    )  # fmt: skip
+    return preview(result, replace, ids.ADMIN_REPORT_BUTTON), bool(result.problem_count)
+
+
+def preview(result: ImportResult, replace, button: str) -> dbc.Alert:
+    """A dry run's result: what was read and what would change, or the problems (the first
+    SHOWN_PROBLEMS, the total, and the full report to download)."""
+    notes = [html.Div(note, className="small") for note in result.notes]
+    if result.problem_count:
+        return problem_report(result, button)
+    action = "replace all sales data" if replace else "import"
     return dbc.Alert(
         [
-            html.Strong(f"Nothing was imported: {len(problems):,} problem(s)."),
+            html.Strong(f"No problems found. Ready to {action}; this would change:"),
+            html.Ul([html.Li(line) for line in result.change_lines()], className="mb-1 small"),
+            *notes,
+        ],
+        color="info",
+        className="import-preview",
+    )
+
+
+def problem_report(result: ImportResult, button: str | None) -> dbc.Alert:
+    shown = result.problems[:SHOWN_PROBLEMS]
+    more = result.problem_count - len(shown)
+    return dbc.Alert(
+        [
+            html.Strong(f"Nothing was imported: {result.problem_count:,} problem(s)."),
             html.Ul([html.Li(p) for p in shown], className="mb-0 mt-2 small import-problems"),
             html.Div(f"… and {more:,} more.") if more else None,
+            *[html.Div(note, className="small mt-1") for note in result.notes],
+            dbc.Button(
+                f"Download the full report ({result.problem_count:,} problems)",
+                id=button,
+                size="sm",
+                color="danger",
+                outline=True,
+                className="mt-2",
+            )
+            if button
+            else None,
         ],
         color="danger",
     )
 
 
-def confirm(clicks, token, replace):
+def confirm(clicks, token, fields, field_ids, decimal, date_format, keep, replace):
     """Import the previewed files for real, in one transaction."""
     if not clicks:
         raise PreventUpdate
-    lines_path, customers_path = _files(token)
-    result = import_lines(store().engine, lines_path, customers_path, bool(replace))
-    shutil.rmtree(lines_path.parent.parent, ignore_errors=True)
-    if result.problems:  # the data changed between preview and import
-        return _problems(result.problems), True, None, no_update
+    folder = _folder(token)
+    try:
+        options = _options(folder, fields, field_ids, decimal, date_format, keep)
+    except (ValueError, FileError) as error:
+        return dbc.Alert(str(error), color="warning"), True, no_update, no_update
+    result = import_lines(
+        store().engine, _file(folder, "lines"), _file(folder, "customers"), bool(replace),
+        options=options, report_path=folder / REPORT,
+    )  # fmt: skip
+    if result.problem_count:  # the data changed between preview and import
+        return problem_report(result, ids.ADMIN_REPORT_BUTTON), True, no_update, no_update
+    _forget(token)
+    return _done(result), True, None, freshness_cards(freshness())
+
+
+def _done(result: ImportResult) -> dbc.Alert:
     counts = ", ".join(f"{n:,} {table}" for table, n in result.counts.items())
-    report = dbc.Alert(f"Imported: {counts}.", color="success", className="import-done")
-    return report, True, None, freshness_cards(freshness())
+    return dbc.Alert(
+        [html.Div(f"Imported: {counts}."), *[html.Div(n, className="small") for n in result.notes]],
+        color="success",
+        className="import-done",
+    )
+
+
+def download_report(clicks, token):
+    """The full problem report of the last preview."""
+    if not clicks:
+        raise PreventUpdate
+    report = _folder(token) / REPORT
+    if not report.is_file():
+        raise PreventUpdate
+    return dcc.send_file(str(report), filename="import-problems.txt")
+
+
+# --- Business Central ----------------------------------------------------------------------------
+
+
+def upload_bc(value_entries, customers, items, salespeople, replace, names, old_token):
+    """Keep the Business Central files under a new token and preview their import (a dry run)."""
+    if not value_entries:
+        raise PreventUpdate
+    _forget(old_token)
+    token, folder = _new_folder()
+    for kind, contents, name in zip(
+        BC_FILES, (value_entries, customers, items, salespeople), names, strict=True
+    ):
+        if contents:
+            _save(folder, kind, contents, name)
+    result = _import_bc(folder, replace, dry_run=True)
+    return preview(result, replace, ids.ADMIN_BC_REPORT_BUTTON), bool(result.problem_count), token
+
+
+def _import_bc(folder: Path, replace, dry_run: bool = False) -> ImportResult:
+    files = {kind: _file(folder, kind) for kind in BC_FILES}
+    return import_business_central(
+        store().engine, files["value_entries"], files["customers"], files["items"],
+        files["salespeople"], replace=bool(replace), dry_run=dry_run,
+        report_path=folder / REPORT,
+    )  # fmt: skip
+
+
+def confirm_bc(clicks, token, replace):
+    if not clicks:
+        raise PreventUpdate
+    folder = _folder(token)
+    result = _import_bc(folder, replace)
+    if result.problem_count:
+        return problem_report(result, ids.ADMIN_BC_REPORT_BUTTON), True, no_update, no_update
+    _forget(token)
+    return _done(result), True, None, freshness_cards(freshness())
+
+
+# --- users ---------------------------------------------------------------------------------------
 
 
 def manage_users(_create, _reset, _deactivate, username, role, salesperson, team, password):
@@ -137,16 +285,27 @@ def manage_users(_create, _reset, _deactivate, username, role, salesperson, team
 def register(app: Dash) -> None:
     guard = role_required("admin")
     app.callback(
-        Output(ids.ADMIN_IMPORT_REPORT, "children"),
-        Output(ids.ADMIN_CONFIRM, "disabled"),
         Output(ids.ADMIN_UPLOAD_TOKEN, "data"),
+        Output(ids.ADMIN_MAPPING, "children"),
         Input(ids.ADMIN_UPLOAD_LINES, "contents"),
         Input(ids.ADMIN_UPLOAD_CUSTOMERS, "contents"),
         State(ids.ADMIN_UPLOAD_LINES, "filename"),
         State(ids.ADMIN_UPLOAD_CUSTOMERS, "filename"),
-        Input(ids.ADMIN_REPLACE, "value"),
+        State(ids.ADMIN_UPLOAD_TOKEN, "data"),
         prevent_initial_call=True,
-    )(guard(preview))
+    )(guard(upload_lines))
+    app.callback(
+        Output(ids.ADMIN_IMPORT_REPORT, "children"),
+        Output(ids.ADMIN_CONFIRM, "disabled"),
+        Input(ids.ADMIN_UPLOAD_TOKEN, "data"),
+        Input({"type": ids.ADMIN_MAP_FIELD, "index": ALL}, "value"),
+        Input(ids.ADMIN_DECIMAL, "value"),
+        Input(ids.ADMIN_DATE_FORMAT, "value"),
+        Input(ids.ADMIN_KEEP_EXTRA, "value"),
+        Input(ids.ADMIN_REPLACE, "value"),
+        State({"type": ids.ADMIN_MAP_FIELD, "index": ALL}, "id"),
+        prevent_initial_call=True,
+    )(guard(check))
     app.callback(
         Output(ids.ADMIN_IMPORT_REPORT, "children", allow_duplicate=True),
         Output(ids.ADMIN_CONFIRM, "disabled", allow_duplicate=True),
@@ -154,9 +313,52 @@ def register(app: Dash) -> None:
         Output(ids.ADMIN_FRESHNESS, "children"),
         Input(ids.ADMIN_CONFIRM, "n_clicks"),
         State(ids.ADMIN_UPLOAD_TOKEN, "data"),
+        State({"type": ids.ADMIN_MAP_FIELD, "index": ALL}, "value"),
+        State({"type": ids.ADMIN_MAP_FIELD, "index": ALL}, "id"),
+        State(ids.ADMIN_DECIMAL, "value"),
+        State(ids.ADMIN_DATE_FORMAT, "value"),
+        State(ids.ADMIN_KEEP_EXTRA, "value"),
         State(ids.ADMIN_REPLACE, "value"),
         prevent_initial_call=True,
     )(guard(confirm))
+    app.callback(
+        Output(ids.ADMIN_REPORT_DOWNLOAD, "data"),
+        Input(ids.ADMIN_REPORT_BUTTON, "n_clicks"),
+        State(ids.ADMIN_UPLOAD_TOKEN, "data"),
+        prevent_initial_call=True,
+    )(guard(download_report))
+    app.callback(
+        Output(ids.ADMIN_BC_REPORT, "children"),
+        Output(ids.ADMIN_BC_CONFIRM, "disabled"),
+        Output(ids.ADMIN_BC_TOKEN, "data"),
+        Input(ids.ADMIN_BC_VALUE_ENTRIES, "contents"),
+        Input(ids.ADMIN_BC_CUSTOMERS, "contents"),
+        Input(ids.ADMIN_BC_ITEMS, "contents"),
+        Input(ids.ADMIN_BC_SALESPEOPLE, "contents"),
+        Input(ids.ADMIN_BC_REPLACE, "value"),
+        State(ids.ADMIN_BC_VALUE_ENTRIES, "filename"),
+        State(ids.ADMIN_BC_CUSTOMERS, "filename"),
+        State(ids.ADMIN_BC_ITEMS, "filename"),
+        State(ids.ADMIN_BC_SALESPEOPLE, "filename"),
+        State(ids.ADMIN_BC_TOKEN, "data"),
+        prevent_initial_call=True,
+    )(guard(_upload_bc_names))
+    app.callback(
+        Output(ids.ADMIN_BC_REPORT, "children", allow_duplicate=True),
+        Output(ids.ADMIN_BC_CONFIRM, "disabled", allow_duplicate=True),
+        Output(ids.ADMIN_BC_TOKEN, "data", allow_duplicate=True),
+        Output(ids.ADMIN_FRESHNESS, "children", allow_duplicate=True),
+        Input(ids.ADMIN_BC_CONFIRM, "n_clicks"),
+        State(ids.ADMIN_BC_TOKEN, "data"),
+        State(ids.ADMIN_BC_REPLACE, "value"),
+        prevent_initial_call=True,
+    )(guard(confirm_bc))
+    app.callback(
+        Output(ids.ADMIN_REPORT_DOWNLOAD, "data", allow_duplicate=True),
+        Input(ids.ADMIN_BC_REPORT_BUTTON, "n_clicks"),
+        State(ids.ADMIN_BC_TOKEN, "data"),
+        prevent_initial_call=True,
+    )(guard(download_report))
     app.callback(
         Output(ids.ADMIN_USER_MESSAGE, "children"),
         Output(ids.ADMIN_USERS_GRID, "rowData"),
@@ -170,3 +372,8 @@ def register(app: Dash) -> None:
         State(ids.ADMIN_PASSWORD, "value"),
         prevent_initial_call=True,
     )(guard(manage_users))
+
+
+def _upload_bc_names(ve, customers, items, salespeople, replace, *names_and_token):
+    *names, old_token = names_and_token
+    return upload_bc(ve, customers, items, salespeople, replace, names, old_token)

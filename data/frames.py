@@ -174,13 +174,14 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         ),
         "line_status": line_status,
     }
+    # Attributes as sold (SPEC §2): the line's own value, else its order's / item's.
     for dim in ORDER_DIMENSIONS:
         cat = _categorical(orders_t[dim])
-        columns[dim] = pd.Categorical.from_codes(cat.codes[line_order], cat.categories)
+        columns[dim] = _as_sold(lines_t.get(dim), cat.codes[line_order], cat.categories)
     for dim in LINE_DIMENSIONS:
         cat = items[dim]
-        columns[dim] = pd.Categorical.from_codes(
-            cat.cat.codes.to_numpy()[item_of_line], cat.cat.categories
+        columns[dim] = _as_sold(
+            lines_t.get(dim), cat.cat.codes.to_numpy()[item_of_line], cat.cat.categories
         )
     columns["customisation"] = _categorical(lines_t["customisation"])  # made-to-order options
     columns.update(
@@ -203,7 +204,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         orders=orders,
         order_days=_order_days(orders),
         daily=_daily(lines, len(customers)),
-        events=sales_events(tables["order_lines"], tables["orders"], tables["payments"]),
+        events=sales_events(lines_t, tables["orders"], tables["payments"]),
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
         first_day=int(day[0]) if len(day) else None,
@@ -213,6 +214,18 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
 
 def _categorical(values: pd.Series) -> pd.Categorical:
     return pd.Categorical(values.astype(object).where(values.notna(), None))
+
+
+def _as_sold(own: pd.Series | None, codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """Per line: its own value where it has one, else the fallback given as categorical codes
+    (the order's or item's value); categories sorted, as pd.Categorical makes them."""
+    if own is None or not own.notna().any():
+        return pd.Categorical.from_codes(codes, categories)
+    mine = _categorical(own)
+    union = categories.union(mine.categories)
+    fallback = np.append(union.get_indexer(categories), -1)[codes]
+    sold = np.append(union.get_indexer(mine.categories), -1)[mine.codes]
+    return pd.Categorical.from_codes(np.where(mine.codes >= 0, sold, fallback), union)
 
 
 def _customers(tables: Tables) -> pd.DataFrame:

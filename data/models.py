@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, inspect
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ID = 200  # longest id or text value an import accepts (SPEC §7)
 
 
 class Base(DeclarativeBase):
@@ -14,13 +17,13 @@ class Base(DeclarativeBase):
 
 class Customer(Base):
     __tablename__ = "customers"
-    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    city: Mapped[str | None] = mapped_column(String(100))
-    country: Mapped[str | None] = mapped_column(String(100))
-    region: Mapped[str | None] = mapped_column(String(100))
-    customer_group: Mapped[str | None] = mapped_column(String(100))
-    owner: Mapped[str | None] = mapped_column(String(32))  # salesperson code
+    city: Mapped[str | None] = mapped_column(String(ID))
+    country: Mapped[str | None] = mapped_column(String(ID))
+    region: Mapped[str | None] = mapped_column(String(ID))
+    customer_group: Mapped[str | None] = mapped_column(String(ID))
+    owner: Mapped[str | None] = mapped_column(String(ID))  # salesperson code
     created_on: Mapped[date | None] = mapped_column(Date)
 
 
@@ -29,31 +32,31 @@ class CustomerField(Base):
 
     __tablename__ = "customer_fields"
     # No foreign key: re-importing a customer row must not cascade away its fields.
-    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    field: Mapped[str] = mapped_column(String(ID), primary_key=True)
     value: Mapped[str | None] = mapped_column(String(200))
 
 
 class Salesperson(Base):
     __tablename__ = "salespeople"
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(ID), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    team: Mapped[str | None] = mapped_column(String(100))
+    team: Mapped[str | None] = mapped_column(String(ID))
     commission_rate: Mapped[float] = mapped_column(Float, default=0.0)
     commission_basis: Mapped[str] = mapped_column(String(20), default="items_sold")
 
 
 class Item(Base):
     __tablename__ = "items"
-    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    product_id: Mapped[str | None] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    product_id: Mapped[str | None] = mapped_column(String(ID))
     name: Mapped[str] = mapped_column(String(200))
-    variant: Mapped[str | None] = mapped_column(String(100))
-    category: Mapped[str | None] = mapped_column(String(100))
-    brand: Mapped[str | None] = mapped_column(String(100))
-    collection: Mapped[str | None] = mapped_column(String(100))
-    supplier: Mapped[str | None] = mapped_column(String(100))
-    department: Mapped[str | None] = mapped_column(String(100))
+    variant: Mapped[str | None] = mapped_column(String(ID))
+    category: Mapped[str | None] = mapped_column(String(ID))
+    brand: Mapped[str | None] = mapped_column(String(ID))
+    collection: Mapped[str | None] = mapped_column(String(ID))
+    supplier: Mapped[str | None] = mapped_column(String(ID))
+    department: Mapped[str | None] = mapped_column(String(ID))
     item_type: Mapped[str] = mapped_column(String(20), default="inventory")
     made_to_order: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -62,16 +65,16 @@ class Order(Base):
     """A sales document."""
 
     __tablename__ = "orders"
-    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     document_type: Mapped[str] = mapped_column(String(20), default="invoice")
     status: Mapped[str] = mapped_column(String(20), default="confirmed")
     order_date: Mapped[date] = mapped_column(Date, index=True)
-    customer_id: Mapped[str] = mapped_column(String(64), index=True)
-    salesperson: Mapped[str | None] = mapped_column(String(32))
-    channel: Mapped[str | None] = mapped_column(String(100))
-    source: Mapped[str | None] = mapped_column(String(100))
-    device: Mapped[str | None] = mapped_column(String(50))
-    campaign: Mapped[str | None] = mapped_column(String(100))
+    customer_id: Mapped[str] = mapped_column(String(ID), index=True)
+    salesperson: Mapped[str | None] = mapped_column(String(ID))
+    channel: Mapped[str | None] = mapped_column(String(ID))
+    source: Mapped[str | None] = mapped_column(String(ID))
+    device: Mapped[str | None] = mapped_column(String(ID))
+    campaign: Mapped[str | None] = mapped_column(String(ID))
 
 
 class OrderLine(Base):
@@ -81,9 +84,9 @@ class OrderLine(Base):
     )
     line_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     # No foreign key: a line keeps the item as sold even after the item is deleted.
-    item_id: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(ID))
     item_name: Mapped[str | None] = mapped_column(String(200))
-    sku: Mapped[str | None] = mapped_column(String(64))
+    sku: Mapped[str | None] = mapped_column(String(ID))
     quantity: Mapped[float] = mapped_column(Float)
     unit_price: Mapped[float] = mapped_column(Float)
     discount_pct: Mapped[float] = mapped_column(Float, default=0.0)
@@ -96,12 +99,23 @@ class OrderLine(Base):
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     returned_on: Mapped[date | None] = mapped_column(Date)
     customisation: Mapped[str | None] = mapped_column(Text)
+    # Attributes as sold (SPEC §2): the line's own value; missing = the item's / order's value.
+    category: Mapped[str | None] = mapped_column(String(ID))
+    brand: Mapped[str | None] = mapped_column(String(ID))
+    collection: Mapped[str | None] = mapped_column(String(ID))
+    supplier: Mapped[str | None] = mapped_column(String(ID))
+    department: Mapped[str | None] = mapped_column(String(ID))
+    channel: Mapped[str | None] = mapped_column(String(ID))
+    source: Mapped[str | None] = mapped_column(String(ID))
+    device: Mapped[str | None] = mapped_column(String(ID))
+    campaign: Mapped[str | None] = mapped_column(String(ID))
+    salesperson: Mapped[str | None] = mapped_column(String(ID))
 
 
 class Payment(Base):
     __tablename__ = "payments"
     payment_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    order_id: Mapped[str] = mapped_column(String(ID), index=True)
     paid_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[float] = mapped_column(Float)  # negative = refund
 
@@ -127,6 +141,11 @@ DATA_TABLES = [
     Payment.__table__,
 ]
 
+# Attributes an order line may carry as sold (SPEC §2), by the table that keeps one value for display.
+LINE_ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
+LINE_ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
+LINE_ATTRIBUTES = LINE_ITEM_ATTRIBUTES + LINE_ORDER_ATTRIBUTES
+
 ORDER_STATUSES = ("draft", "quote", "confirmed", "abandoned")
 LINE_STATUSES = ("open", "delivered", "cancelled", "returned")
 DOCUMENT_TYPES = ("order", "invoice", "receipt")
@@ -138,7 +157,7 @@ class Setting(Base):
     """Small facts about the database itself (e.g. that it holds the demo company)."""
 
     __tablename__ = "settings"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(ID), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)
 
 
@@ -164,3 +183,23 @@ class UserSession(SignInBase):
     __tablename__ = "user_sessions"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def upgrade_schema(conn: Connection) -> None:
+    """Bring a database made by an earlier version up to these models: add the columns it lacks
+    (the lines' attributes as sold) and, on PostgreSQL, widen text columns to their model length."""
+    inspector = inspect(conn)
+    for table in Base.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        stored = {c["name"]: c for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            kind = column.type.compile(dialect=conn.dialect)
+            if column.name not in stored:
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}")
+            elif conn.dialect.name == "postgresql" and isinstance(column.type, String):
+                length = getattr(stored[column.name]["type"], "length", None)
+                if length is not None and column.type.length and length < column.type.length:
+                    conn.exec_driver_sql(
+                        f"ALTER TABLE {table.name} ALTER COLUMN {column.name} TYPE {kind}"
+                    )

@@ -7,6 +7,7 @@ import pandas as pd
 from dash import dcc, html
 
 from data.access import ROLES
+from data.importer import FIELDS, IGNORE
 from layouts import ids
 from layouts.components import grid
 
@@ -27,9 +28,114 @@ def freshness_cards(freshness: dict[str, str]) -> list:
     ]  # fmt: skip
 
 
+UPLOAD_BOX = {"borderWidth": "1px", "borderStyle": "dashed", "borderRadius": "6px",
+              "textAlign": "center", "padding": "14px", "cursor": "pointer"}  # fmt: skip
+
+
+def upload(component_id: str, label: str) -> dcc.Upload:
+    return dcc.Upload(
+        id=component_id,
+        style=UPLOAD_BOX,
+        children=html.Div([f"{label}: drop a file or ", html.A("choose")]),
+    )
+
+
+def reading_options() -> dbc.Row:
+    """How the order-lines file's values are written (the preview says what was sniffed)."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                [
+                    dbc.Label("Decimal separator", html_for=ids.ADMIN_DECIMAL, className="small"),
+                    dbc.Select(
+                        id=ids.ADMIN_DECIMAL,
+                        value=".",
+                        size="sm",
+                        options=[
+                            {"label": "point: 1,234.50", "value": "."},
+                            {"label": "comma: 1.234,50", "value": ","},
+                        ],
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    dbc.Label("Date format", html_for=ids.ADMIN_DATE_FORMAT, className="small"),
+                    dbc.Input(
+                        id=ids.ADMIN_DATE_FORMAT,
+                        size="sm",
+                        debounce=True,
+                        placeholder="automatic (YYYY-MM-DD, or as the file shows); e.g. %d/%m/%Y",
+                    ),
+                ],
+                md=5,
+            ),
+            dbc.Col(
+                dbc.Checklist(
+                    id=ids.ADMIN_KEEP_EXTRA,
+                    switch=True,
+                    value=[],
+                    options=[{"label": "Keep other columns as customer fields", "value": "keep"}],
+                ),
+                md=4,
+                className="align-self-end",
+            ),
+        ],
+        className="g-3 mb-2",
+    )
+
+
+def mapping_table(header: list[str], suggested: list[str | None], samples: list[str]) -> list:
+    """The mapping step: each column of the file beside the field it is read as."""
+    options = [{"label": "— ignore —", "value": IGNORE}] + [
+        {"label": f, "value": f} for f in FIELDS
+    ]
+    rows = [
+        html.Tr(
+            [
+                html.Td(name or f"(column {i + 1} has no name)"),
+                html.Td(sample, className="text-muted small"),
+                html.Td(
+                    dcc.Dropdown(
+                        id={"type": ids.ADMIN_MAP_FIELD, "index": i},
+                        options=options,
+                        value=field or IGNORE,
+                        clearable=False,
+                        className=f"admin-map-{i}",
+                        style={"minWidth": "14rem"},
+                    )
+                ),
+            ]
+        )
+        for i, (name, field, sample) in enumerate(zip(header, suggested, samples, strict=True))
+    ]
+    return [
+        html.H3("Columns of the file", className="h6 mt-2"),
+        html.P(
+            "Each column is read as the field on its right; change one to read a file as it is.",
+            className="text-muted small mb-1",
+        ),
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th("Column in the file"),
+                            html.Th("First value"),
+                            html.Th("Imported as"),
+                        ]
+                    )
+                ),  # fmt: skip
+                html.Tbody(rows),
+            ],
+            size="sm",
+            className="admin-mapping-table",
+        ),
+    ]
+
+
 def layout(freshness: dict[str, str], users: pd.DataFrame) -> dbc.Container:
-    upload_box = {"borderWidth": "1px", "borderStyle": "dashed", "borderRadius": "6px",
-                  "textAlign": "center", "padding": "14px", "cursor": "pointer"}  # fmt: skip
     return dbc.Container(
         [
             html.H1("Admin", className="h3"),
@@ -43,22 +149,8 @@ def layout(freshness: dict[str, str], users: pd.DataFrame) -> dbc.Container:
             ),  # fmt: skip
             dbc.Row(
                 [
-                    dbc.Col(
-                        dcc.Upload(
-                            id=ids.ADMIN_UPLOAD_LINES,
-                            style=upload_box,
-                            children=html.Div(["Order lines: drop a file or ", html.A("choose")]),
-                        ),
-                        md=4,
-                    ),  # fmt: skip
-                    dbc.Col(
-                        dcc.Upload(
-                            id=ids.ADMIN_UPLOAD_CUSTOMERS,
-                            style=upload_box,
-                            children=html.Div(["Customers (optional): drop or ", html.A("choose")]),
-                        ),
-                        md=4,
-                    ),  # fmt: skip
+                    dbc.Col(upload(ids.ADMIN_UPLOAD_LINES, "Order lines"), md=4),
+                    dbc.Col(upload(ids.ADMIN_UPLOAD_CUSTOMERS, "Customers (optional)"), md=4),
                     dbc.Col(
                         [
                             dbc.Checklist(
@@ -80,8 +172,49 @@ def layout(freshness: dict[str, str], users: pd.DataFrame) -> dbc.Container:
                 ],
                 className="g-3 mb-2",
             ),
+            reading_options(),
+            html.Div(id=ids.ADMIN_MAPPING),
             dcc.Store(id=ids.ADMIN_UPLOAD_TOKEN),
+            dcc.Download(id=ids.ADMIN_REPORT_DOWNLOAD),
             dcc.Loading(html.Div(id=ids.ADMIN_IMPORT_REPORT, className="mb-4"), delay_show=300),
+            html.H2("Import a Business Central export", className="h5"),
+            html.P(
+                "Value Entries as exported to Excel or CSV, and optionally the Customers, Items "
+                "and Salespeople lists, with Business Central's own column names. Checked first; "
+                "nothing is written until you confirm.",
+                className="text-muted small",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(upload(ids.ADMIN_BC_VALUE_ENTRIES, "Value Entries"), md=3),
+                    dbc.Col(upload(ids.ADMIN_BC_CUSTOMERS, "Customers"), md=3),
+                    dbc.Col(upload(ids.ADMIN_BC_ITEMS, "Items"), md=3),
+                    dbc.Col(upload(ids.ADMIN_BC_SALESPEOPLE, "Salespeople"), md=3),
+                ],
+                className="g-3 mb-2",
+            ),
+            dbc.Row(
+                dbc.Col(
+                    [
+                        dbc.Checklist(
+                            id=ids.ADMIN_BC_REPLACE,
+                            switch=True,
+                            value=[],
+                            options=[{"label": "Replace all sales data", "value": "replace"}],
+                        ),
+                        dbc.Button(
+                            "Import Business Central data",
+                            id=ids.ADMIN_BC_CONFIRM,
+                            color="primary",
+                            disabled=True,
+                            className="mt-2",
+                        ),
+                    ]
+                ),
+                className="mb-2",
+            ),
+            dcc.Store(id=ids.ADMIN_BC_TOKEN),
+            dcc.Loading(html.Div(id=ids.ADMIN_BC_REPORT, className="mb-4"), delay_show=300),
             html.H2("Users", className="h5"),
             dbc.Row(
                 [

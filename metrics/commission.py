@@ -5,7 +5,7 @@
 No import from `data`, so data.frames may build and cache the events without an import cycle.
 
 Which events count: only lines and payments of **confirmed** orders that have a salesperson (the
-order's, not the customer's owner). Drafts, quotes and abandoned orders are not sales, so their
+line's as sold, else the order's; never the customer's owner). Drafts, quotes and abandoned orders are not sales, so their
 cancellations, returns and payments are not counted either; orders without a salesperson are
 omitted (SPEC §5, Sales by User).
 
@@ -43,7 +43,8 @@ def sales_events(lines: pd.DataFrame, orders: pd.DataFrame, payments: pd.DataFra
 
     In: the table frames `order_lines`, `orders` and `payments` of data.db.read_tables /
     data.demo.generate (dates datetime64, missing = NaT).
-    Out: EVENT_COLUMNS sorted by day — salesperson (the order's, categorical), order_id
+    Out: EVENT_COLUMNS sorted by day — salesperson (categorical: a line's event, the line's own
+    `salesperson` column when it has one, else the order's; a payment's, the order's), order_id
     (categorical), event (categorical over EVENTS), day (int32 days since 1970-01-01), value.
 
     Per line, with Sales Amount = quantity × unit_price × (1 − discount_pct), ÷ (1 + vat_rate)
@@ -60,12 +61,23 @@ def sales_events(lines: pd.DataFrame, orders: pd.DataFrame, payments: pd.DataFra
     """
     orders = orders.reset_index(drop=True)
     order_ids = pd.Index(orders["order_id"])
-    confirmed = (orders["status"] == "confirmed").to_numpy()
+    confirmed = np.append((orders["status"] == "confirmed").to_numpy(), False)
     # Appended entries are read by position -1, i.e. lines and payments of an unknown order.
-    counted = np.append(confirmed & orders["salesperson"].notna().to_numpy(), False)
+    sellers = pd.Categorical(orders["salesperson"])
+    order_seller = np.append(sellers.codes, -1)
     order_day = np.append(_days(orders["order_date"], fallback=np.zeros(len(orders))), 0)
 
     line_order = _positions(order_ids, lines["order_id"])
+    line_seller = order_seller[line_order]
+    own = lines.get("salesperson")
+    if own is not None and own.notna().any():  # the line's salesperson as sold (SPEC §2)
+        mine = pd.Categorical(own.astype(object).where(own.notna(), None))
+        union = sellers.categories.union(mine.categories)
+        line_seller = np.append(union.get_indexer(sellers.categories), -1)[line_seller]
+        order_seller = np.append(union.get_indexer(sellers.categories), -1)[order_seller]
+        sold_by = np.append(union.get_indexer(mine.categories), -1)[mine.codes]
+        line_seller = np.where(mine.codes >= 0, sold_by, line_seller)
+        sellers = pd.Categorical.from_codes(np.zeros(0, np.int8), union)
     sold_on = order_day[line_order]
     delivered_on = _days(lines["delivered_on"], fallback=sold_on)
     status = lines["status"]
@@ -79,7 +91,7 @@ def sales_events(lines: pd.DataFrame, orders: pd.DataFrame, payments: pd.DataFra
         1.0 + lines["vat_rate"].fillna(0.0).to_numpy(np.float64),
         1.0,
     )
-    line_kept = counted[line_order]
+    line_kept = confirmed[line_order] & (line_seller >= 0)
     cancelled = status.eq("cancelled").to_numpy(bool)
     returned = status.eq("returned").to_numpy(bool)
     delivered = status.eq("delivered").to_numpy(bool) | returned  # returned lines were delivered
@@ -88,28 +100,30 @@ def sales_events(lines: pd.DataFrame, orders: pd.DataFrame, payments: pd.DataFra
 
     pay_order = _positions(order_ids, payments["order_id"])
     amount = payments["amount"].to_numpy(np.float64)
-    pay_kept = counted[pay_order]
+    pay_kept = confirmed[pay_order] & (order_seller[pay_order] >= 0)
     paid_on = _days(payments["paid_on"], fallback=np.zeros(len(payments)))
 
-    parts = [  # (event, rows kept, order positions, days, values)
-        ("sold", line_kept, line_order, sold_on, sales_amount),
-        ("cancelled", line_kept & cancelled, line_order, cancelled_on, sales_amount),
-        ("returned", line_kept & returned, line_order, returned_on, sales_amount),
-        ("delivered", line_kept & delivered, line_order, delivered_on, sales_amount),
-        ("paid", pay_kept & (amount > 0), pay_order, paid_on, amount),
-        ("refunded", pay_kept & (amount < 0), pay_order, paid_on, -amount),
+    pay_seller = order_seller[pay_order]
+    parts = [  # (event, rows kept, order positions, salesperson codes, days, values)
+        ("sold", line_kept, line_order, line_seller, sold_on, sales_amount),
+        ("cancelled", line_kept & cancelled, line_order, line_seller, cancelled_on, sales_amount),
+        ("returned", line_kept & returned, line_order, line_seller, returned_on, sales_amount),
+        ("delivered", line_kept & delivered, line_order, line_seller, delivered_on, sales_amount),
+        ("paid", pay_kept & (amount > 0), pay_order, pay_seller, paid_on, amount),
+        ("refunded", pay_kept & (amount < 0), pay_order, pay_seller, paid_on, -amount),
     ]
-    order = np.concatenate([o[keep] for _, keep, o, _, _ in parts])
+    order = np.concatenate([o[keep] for _, keep, o, *_ in parts])
+    seller = np.concatenate([s[keep] for _, keep, _, s, _, _ in parts])
     event = np.concatenate([np.full(keep.sum(), EVENTS.index(e), np.int8) for e, keep, *_ in parts])
-    day = np.concatenate([d[keep] for _, keep, _, d, _ in parts]).astype(np.int32)
-    value = np.concatenate([v[keep] for _, keep, _, _, v in parts])
+    day = np.concatenate([d[keep] for _, keep, _, _, d, _ in parts]).astype(np.int32)
+    value = np.concatenate([v[keep] for _, keep, *_, v in parts])
 
     by_day = np.argsort(day, kind="stable")
-    order, event, day, value = order[by_day], event[by_day], day[by_day], value[by_day]
-    sellers = pd.Categorical(orders["salesperson"])
+    order, seller, event = order[by_day], seller[by_day], event[by_day]
+    day, value = day[by_day], value[by_day]
     return pd.DataFrame(
         {
-            "salesperson": pd.Categorical.from_codes(sellers.codes[order], sellers.categories),
+            "salesperson": pd.Categorical.from_codes(seller, sellers.categories),
             "order_id": pd.Categorical.from_codes(order, order_ids),
             "event": pd.Categorical.from_codes(event, EVENTS),
             "day": day,

@@ -31,11 +31,12 @@ def test_imp001_bad_rows_import_nothing_and_are_all_listed(db):
     assert result.returncode != 0
     problems = [line for line in result.stderr.splitlines() if line.startswith("bad_lines.csv:")]
     assert problems == [
-        "bad_lines.csv:2:quantity: not a number: 'ten'",
-        "bad_lines.csv:3:order_date: not a date: '2026-13-45' (use YYYY-MM-DD)",
-        "bad_lines.csv:4:order_status: unknown value 'shipped'; use one of draft, quote, "
-        "confirmed, abandoned",
-        "bad_lines.csv:5:unit_price: not a number: 'abc'",
+        "bad_lines.csv:2:quantity: not a number: 'ten' (expected a number such as 1234.50)",
+        "bad_lines.csv:3:order_date: not a date: '2026-13-45' (expected YYYY-MM-DD, or give the "
+        "date format)",
+        "bad_lines.csv:4:order_status: unknown value 'shipped' (use one of draft, quote, "
+        "confirmed, abandoned)",
+        "bad_lines.csv:5:unit_price: not a number: 'abc' (expected a number such as 1234.50)",
     ]
     assert dump(db) == before
 
@@ -44,7 +45,10 @@ def test_imp002_missing_required_column_imports_nothing(db):
     before = dump(db)
     result = flask(db, "import-lines", str(FIXTURES / "missing_column.csv"))
     assert result.returncode != 0
-    assert "missing_column.csv:1:customer_id: missing required column" in result.stderr
+    assert (
+        "missing_column.csv:1:customer_id: missing required column (the file's columns are "
+        "order_id, order_date, item_id, quantity, unit_price; map one of them to customer_id)"
+    ) in result.stderr
     assert dump(db) == before
 
 
