@@ -21,7 +21,7 @@ from data.users import authenticate, find_user, scope_of
 
 log = logging.getLogger("sales.auth")
 bp = Blueprint("auth", __name__)
-OPEN_PATHS = ("/login", "/assets/bootstrap.min.css")
+OPEN_PATHS = ("/login", "/assets/bootstrap.min.css", "/healthz")
 API_PREFIXES = ("/_", "/export/")  # Dash endpoints and downloads: 401, not a redirect
 FREE_FAILURES = 5  # failed sign-ins allowed per key within the window before the brake
 WINDOW_SECONDS = 15 * 60
