@@ -57,6 +57,8 @@ class DataVersion(Base):
     database_id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[str] = mapped_column(DateTime)  # UTC; text on SQLite
+    # SQLite: 1 inside an import's transaction (never committed), so its row triggers stay quiet.
+    writing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_pre_ping=not is_sqlite)
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "commit", _end_quiet_triggers)
+        event.listen(engine, "rollback", _forget_quiet_triggers)
     dispose_after_fork(engine)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # workers starting together: one sets up at a time
@@ -147,12 +151,15 @@ _PG_BUMP = """
 UPDATE data_version SET version = version + 1,
   changed_at = clock_timestamp() AT TIME ZONE 'UTC' WHERE id = 1
 """
-# SQLite has row triggers only: each changed row bumps (cost measured in README, Operations).
+# SQLite has row triggers only: each row an outside program changes bumps the version; inside
+# an import (bump_data_version) they only read the `writing` flag (cost: README, Operations).
 _SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 _SQLITE_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON {table}
+WHEN (SELECT writing FROM data_version WHERE id = 1) = 0
 BEGIN UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1; END
 """
+_QUIET = "sales_quiet_triggers"  # in Connection.info: this transaction set `writing`
 
 
 def _install_data_version(conn: Connection) -> None:
@@ -197,18 +204,39 @@ def _trigger_names(dialect: str) -> dict[tuple[str, str], str]:
 
 
 def bump_data_version(conn: Connection) -> None:
-    """Mark the sales data as changed, inside the caller's transaction (every import calls it).
-
-    On PostgreSQL the triggers then stay quiet for the rest of the transaction.
-    """
-    if conn.dialect.name == "postgresql":
+    """Mark the sales data as changed, inside the caller's transaction (every import calls it,
+    best at the start): the version goes up by one, and the triggers stay quiet for the rest of
+    the transaction (PostgreSQL: a transaction-local setting; SQLite: the `writing` flag, reset
+    just before the commit by make_engine's listener)."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
         conn.execute(text("SELECT set_config('sales.data_version_bumped', 'on', true)"))
         conn.execute(text(_PG_BUMP))
+    elif dialect == "sqlite" and event.contains(conn.engine, "commit", _end_quiet_triggers):
+        conn.execute(
+            text(
+                "UPDATE data_version SET version = version + 1, writing = 1, "
+                f"changed_at = {_SQLITE_NOW} WHERE id = 1"
+            )
+        )
+        conn.info[_QUIET] = True
     else:
-        now = _SQLITE_NOW if conn.dialect.name == "sqlite" else "CURRENT_TIMESTAMP"
+        now = _SQLITE_NOW if dialect == "sqlite" else "CURRENT_TIMESTAMP"
         conn.execute(
             text(f"UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1")
         )
+
+
+def _end_quiet_triggers(conn: Connection) -> None:
+    """Before the commit of a transaction that set `writing`: reset it, in that transaction."""
+    if conn.info.pop(_QUIET, False):
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.execute("UPDATE data_version SET writing = 0 WHERE id = 1")
+        cursor.close()
+
+
+def _forget_quiet_triggers(conn: Connection) -> None:
+    conn.info.pop(_QUIET, None)  # the rollback undoes `writing` itself
 
 
 def read_version(conn: Connection | Engine) -> Version:

@@ -125,15 +125,16 @@ class Store:
             time.sleep(0.1)
 
     def status(self) -> dict:
-        """For /healthz: whether data is served, its version and as-of time; never blocks."""
+        """For /healthz: whether data is served, its version and as-of time. Waits for a reload
+        as a request does (see the module docstring), never for the first load."""
         try:
             version = self._version()
         except Exception as error:  # the database is down: say so, do not raise
             return {"status": "error", "error": f"database: {type(error).__name__}"}
         current = self._current
         if current is None or current.key != version.key:
-            try:
-                current = self._refresh(version, current, wait=False)
+            try:  # as a request would: no wait for the first load, the reload rule after
+                current = self._refresh(version, current, wait=current is not None)
             except DataUnavailable as error:
                 return {"status": "loading", "data_version": version.version, "error": str(error)}
         frames = current.frames
@@ -145,6 +146,7 @@ class Store:
             "as_of": frames.as_of.isoformat(),
             "lines": len(frames.lines),
             "snapshot": current.snapshot.path.name if current.snapshot else None,
+            "worker": os.getpid(),
         }
 
     # --- the version, once per request ----------------------------------------------------------

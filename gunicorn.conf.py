@@ -1,0 +1,44 @@
+"""Production server: `gunicorn -c gunicorn.conf.py` (settings from the environment, README).
+
+The app is loaded once in the master (`preload_app`), which then maps the current data snapshot
+before any worker is forked: every worker starts with the data in place and shares its pages.
+Each worker drops the database connections it inherited (data.db.dispose_after_fork) and
+rebuilds no data itself beyond small sets: a big rebuild runs in a child process.
+"""
+
+import gc
+import os
+
+wsgi_app = "app:create_app()"
+bind = f"127.0.0.1:{os.environ.get('PORT', '8050')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"  # threads: a slow export does not hold up the other users of a worker
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+preload_app = True
+# Loading happens in the master before the workers start; a request's work is bounded by the
+# metrics (≤ a few seconds at 10M lines), so a worker silent this long is stuck.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))  # 0: workers are not recycled
+max_requests_jitter = max_requests // 10
+control_socket_disable = True  # no control socket (its default path may not be writable)
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# time, client, user, request line, status, bytes, duration in ms
+access_log_format = '%(t)s %(p)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+proc_name = "sales-by-customer"
+
+
+def on_starting(server):
+    """Map the data before the first worker is forked (building it first if needed). Runs before
+    gunicorn takes over SIGCHLD, so that the builder child is waited for by us, not reaped."""
+    store = server.app.wsgi().extensions["sales_store"]
+    frames = store.load()
+    server.log.info("data loaded: %s order lines, as of %s", f"{len(frames.lines):,}", frames.as_of)
+    gc.freeze()  # the loaded app's objects: never scanned again, so their pages stay shared
+
+
+def post_fork(server, worker):
+    worker.log.info("worker %s ready", worker.pid)
