@@ -29,8 +29,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from data.db import _trigger_names, delete_all_data, insert_frame, make_engine, write_tables
-from data.models import DATA_TABLES
 from data.demo import generate
+from data.models import DATA_TABLES
 
 
 def drop_triggers(engine) -> None:
