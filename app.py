@@ -57,6 +57,14 @@ def create_dash(config: dict | None = None) -> Dash:
     server.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or default_url(
         server.instance_path
     )
+    # behind a TLS proxy: the session cookie travels over HTTPS only
+    server.config["SESSION_COOKIE_SECURE"] = os.environ.get(
+        "SESSION_COOKIE_SECURE", ""
+    ).lower() in (
+        "1",
+        "true",
+        "yes",
+    )
     server.config.update(config or {})
     server.extensions["sales_store"] = Store(
         make_engine(server.config["DATABASE_URL"]),

@@ -387,7 +387,9 @@ def main(argv: list[str] | None = None) -> int:
         datefmt="%Y-%m-%d %H:%M:%S %z",
     )
     engine = db.make_engine(os.environ["DATABASE_URL"])
-    print(build_snapshot(engine, Path(args[0])))
+    path = build_snapshot(engine, Path(args[0]))
+    peak = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
+    log.info("builder done: %s, peak RSS %d MB", path.name, int(peak) // 1024)
     return 0
 
 
