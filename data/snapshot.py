@@ -170,6 +170,8 @@ def _to_arrow(frame_name: str, frame: pd.DataFrame) -> tuple[pa.Table, list[dict
             spec["codes"] = str(column.cat.codes.dtype)
             spec["categories"] = str(column.cat.categories.dtype)
             spec["categories_name"] = column.cat.categories.name
+            if not len(column):  # Arrow keeps no dictionary for an empty column
+                spec["empty_categories"] = column.cat.categories.tolist()
         columns.append(spec)
     schema_names = [f"{i}:{c}" for i, c in enumerate(frame.columns)]  # Arrow wants str names
     return pa.table(arrays, names=schema_names), columns
@@ -274,7 +276,9 @@ def _column_from_arrow(array: pa.Array, spec: dict):
         return _view(array, np.int64).view(spec["dtype"])
     if kind == "category":
         codes = _view(array.indices, spec["codes"])
-        categories = pd.Index(_categories(array.dictionary), name=spec["categories_name"])
+        values = spec.get("empty_categories")
+        values = _categories(array.dictionary) if values is None else values
+        categories = pd.Index(values, name=spec["categories_name"])
         categories = categories.astype(spec["categories"])
         dtype = pd.CategoricalDtype(categories, ordered=spec["ordered"])
         return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
