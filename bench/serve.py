@@ -262,6 +262,9 @@ def measure_load(args, server: Server) -> None:
     for kind in ("filter", "page"):
         walls = [r[1] for r in records if r[2] == kind]
         print(f"  {kind + ' requests':<16} {percentiles(walls)}")
+    served = [int(ms) for ms in re.findall(r'"POST /_dash-update-component [^"]*" 200 \d+ (\d+)ms',
+                                           server.log_path.read_text())]  # fmt: skip
+    print(f"  server side (access log, callbacks) {percentiles(served)}")
     print(f"  errors: {len(errors)} actions failed, {len(bad)} requests not 200/204")
     for error in errors[:10]:
         print(f"    {error}")

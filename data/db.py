@@ -45,7 +45,7 @@ DATE_COLUMNS = {
     "payments": ["paid_on"],
 }
 BOOL_COLUMNS = {"items": ["made_to_order"], "order_lines": ["prices_include_vat"]}
-READ_CHUNK_ROWS = 100_000  # rows per fetch when reading a table: the peak stays near the result
+READ_CHUNK_ROWS = 20_000  # rows per fetch when reading a table: the peak stays near the result
 
 
 class DataVersion(Base):
@@ -361,7 +361,15 @@ def _read_table(conn: Connection, table, chunk_rows: int) -> pd.DataFrame:
     if not chunks:  # no rows: pandas yields no chunk at all
         empty = pd.DataFrame({c.name: pd.Series(dtype=dtypes.get(c.name)) for c in table.columns})
         return _typed(table.name, empty)
-    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    if len(chunks) == 1:
+        return chunks[0]
+    # Column by column, each chunk's part dropped once copied: the peak is the table plus one
+    # column, not twice the table.
+    names = list(chunks[0].columns)
+    columns = {}
+    for name in names:
+        columns[name] = pd.concat([chunk.pop(name) for chunk in chunks], ignore_index=True)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _typed(table_name: str, frame: pd.DataFrame) -> pd.DataFrame:

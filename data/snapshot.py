@@ -20,6 +20,7 @@ servers run it as a child process, so that a rebuild never grows a worker's memo
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import fcntl
 import hashlib
@@ -323,6 +324,7 @@ def build_snapshot(engine, directory: Path) -> Path:
         if path.exists():
             return path
         read_seconds = time.perf_counter() - started
+        _give_back_memory()  # what reading freed, before build_frames needs more
         frames = build_frames(tables, as_of=version.changed_at.floor("s"))
         del tables
         temporary = directory / f".{path.name}.{os.getpid()}.tmp"
@@ -346,6 +348,14 @@ def build_snapshot(engine, directory: Path) -> Path:
         )
         remove_superseded(directory, version.database_id, keep=path)
     return path
+
+
+def _give_back_memory() -> None:
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def remove_superseded(directory: Path, database_id: str, keep: Path) -> None:
@@ -390,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S %z",
     )
+    # Arrow's own allocator keeps freed memory for reuse; the builder's peak matters more here.
+    pa.set_memory_pool(pa.system_memory_pool())
     engine = db.make_engine(os.environ["DATABASE_URL"])
     path = build_snapshot(engine, Path(args[0]))
     peak = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
