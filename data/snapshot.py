@@ -20,6 +20,7 @@ servers run it as a child process, so that a rebuild never grows a worker's memo
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import fcntl
@@ -352,10 +353,8 @@ def build_snapshot(engine, directory: Path) -> Path:
 
 def _give_back_memory() -> None:
     pa.default_memory_pool().release_unused()
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def remove_superseded(directory: Path, database_id: str, keep: Path) -> None:
@@ -395,6 +394,14 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1 or not os.environ.get("DATABASE_URL"):
         print("usage: DATABASE_URL=... python -m data.snapshot DIRECTORY", file=sys.stderr)
         return 2
+    expected = os.environ.get("SALES_SNAPSHOT_CODE")
+    if expected and expected != CODE:  # the code on disk changed under a running server
+        print(
+            f"the code that builds frames changed since the server started ({expected} -> "
+            f"{CODE}): restart the server",
+            file=sys.stderr,
+        )
+        return 3
     logging.basicConfig(
         level=logging.INFO,
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",

@@ -30,7 +30,14 @@ from data.access import Scope, scoped
 from data.db import Version, read_version, read_versioned_tables
 from data.frames import Frames, build_frames
 from data.models import OrderLine
-from data.snapshot import Snapshot, build_snapshot, map_snapshot, newest_snapshot, snapshot_path
+from data.snapshot import (
+    CODE,
+    Snapshot,
+    build_snapshot,
+    map_snapshot,
+    newest_snapshot,
+    snapshot_path,
+)
 
 log = logging.getLogger("sales.store")
 SCOPED_CACHE_SIZE = 64
@@ -276,7 +283,8 @@ class Store:
                 self._builder.start()
                 how = "in a thread"
             else:
-                env = {**os.environ, "DATABASE_URL": self.engine.url.render_as_string(False)}
+                env = {**os.environ, "DATABASE_URL": self.engine.url.render_as_string(False),
+                       "SALES_SNAPSHOT_CODE": CODE}  # fmt: skip
                 self._builder = subprocess.Popen(
                     [sys.executable, "-m", "data.snapshot", str(self.snapshot_dir)],
                     cwd=ROOT,
