@@ -1,7 +1,8 @@
 """Production server: `gunicorn -c gunicorn.conf.py` (settings from the environment, README).
 
-The app is loaded once in the master (`preload_app`), which then maps the current data snapshot
-before any worker is forked: every worker starts with the data in place and shares its pages.
+The app is loaded once in the master (`preload_app`), which builds the current data version's
+snapshot (if it is not on disk yet) before any worker is forked; each worker maps it before its
+first request, and all of them share its pages.
 Each worker drops the database connections it inherited (data.db.dispose_after_fork) and
 rebuilds no data itself beyond small sets: a big rebuild runs in a child process.
 """
@@ -32,13 +33,17 @@ proc_name = "sales-by-customer"
 
 
 def on_starting(server):
-    """Map the data before the first worker is forked (building it first if needed). Runs before
+    """Build the current data version's snapshot before any worker is forked. Runs before
     gunicorn takes over SIGCHLD, so that the builder child is waited for by us, not reaped."""
     store = server.app.wsgi().extensions["sales_store"]
     frames = store.load()
-    server.log.info("data loaded: %s order lines, as of %s", f"{len(frames.lines):,}", frames.as_of)
+    server.log.info("data ready: %s order lines, as of %s", f"{len(frames.lines):,}", frames.as_of)
+    del frames
+    store.release()  # the workers map it themselves: the master must not pin old files
     gc.freeze()  # the loaded app's objects: never scanned again, so their pages stay shared
 
 
-def post_fork(server, worker):
-    worker.log.info("worker %s ready", worker.pid)
+def post_worker_init(worker):
+    """Map the snapshot before this worker takes its first request (milliseconds)."""
+    frames = worker.wsgi.extensions["sales_store"].load()
+    worker.log.info("worker %s serves %s order lines", worker.pid, f"{len(frames.lines):,}")

@@ -131,6 +131,13 @@ class Store:
                 raise DataUnavailable("the snapshot was not built in time")
             time.sleep(0.1)
 
+    def release(self) -> None:
+        """Stop serving (unmap) the current snapshot: the server's master after building it, so
+        that no process outside the workers pins a superseded file."""
+        with self._lock:
+            self._current = None
+            self._scoped.clear()
+
     def status(self) -> dict:
         """For /healthz: whether data is served, its version and as-of time. Waits for a reload
         as a request does (see the module docstring), never for the first load."""
