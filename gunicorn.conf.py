@@ -7,6 +7,7 @@ Each worker drops the database connections it inherited (data.db.dispose_after_f
 rebuilds no data itself beyond small sets: a big rebuild runs in a child process.
 """
 
+import ctypes
 import gc
 import os
 
@@ -41,6 +42,22 @@ def on_starting(server):
     del frames
     store.release()  # the workers map it themselves: the master must not pin old files
     gc.freeze()  # the loaded app's objects: never scanned again, so their pages stay shared
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc mallopt parameters
+
+
+def post_fork(server, worker):
+    """Give big temporaries (a request's masks and sums over millions of lines) back to the
+    system when freed: glibc would otherwise raise its mmap threshold to 32 MB and keep them in
+    per-thread heaps, and a worker's private memory would grow to several times its share."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, 1 << 20)
+    libc.mallopt(M_TRIM_THRESHOLD, 8 << 20)
+    libc.mallopt(M_ARENA_MAX, 2)
 
 
 def post_worker_init(worker):
