@@ -12,8 +12,9 @@ stopping it at the end:
            actions. The requests are those the Dash renderer posts (bench/callbacks.py's Browser).
            Prints the requests' p50/p95/p99 (filter changes, and page loads), every error, and
            the workers' memory at the end.
-  memory   --workers workers: the data mapped, every worker warmed by a few sessions; RSS, PSS
-           and USS of each worker and of the master (/proc/PID/smaps_rollup), the snapshot's
+  memory   --workers workers: the data mapped, every worker warmed by a few sessions; RSS, PSS,
+           USS and anonymous (heap, not file) memory of each worker and of the master
+           (/proc/PID/smaps_rollup; a snapshot page only one process touched is in its USS), the snapshot's
            size, and the peak RSS of the child process that built the snapshot (from the log).
   reload   --sessions sessions as in `load`; after --before seconds an `import-lines` of
            --import-lines new order lines (a CSV of new orders, written first) runs; prints the
@@ -118,10 +119,11 @@ def memory(pid: int) -> dict[str, float]:
     values = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         key, _, rest = line.partition(":")
-        if key in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
+        if key in ("Rss", "Pss", "Private_Clean", "Private_Dirty", "Anonymous"):
             values[key] = int(rest.split()[0]) / 1024
     return {"rss": values["Rss"], "pss": values["Pss"],
-            "uss": values["Private_Clean"] + values["Private_Dirty"]}  # fmt: skip
+            "uss": values["Private_Clean"] + values["Private_Dirty"],
+            "anon": values["Anonymous"]}  # fmt: skip
 
 
 def print_memory(server: Server, snapshot_mb: float | None = None) -> None:
@@ -130,6 +132,7 @@ def print_memory(server: Server, snapshot_mb: float | None = None) -> None:
     for name, m in figures.items():
         print(
             f"  {name:<14} RSS {m['rss']:7.0f} MB  PSS {m['pss']:7.0f} MB  USS {m['uss']:7.0f} MB"
+            f"  anonymous {m['anon']:6.0f} MB"
         )
     workers = [figures[n] for n, _ in rows[1:]]
     one = max(w["rss"] for w in workers)
