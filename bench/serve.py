@@ -307,9 +307,9 @@ def new_orders_csv(path: Path, lines: int) -> int:
 
     tables = generate(lines=lines, seed=11, end=date(2026, 11, 21))
     orders = tables["orders"].rename(columns={"status": "order_status"})
-    orders["order_id"] = "N-" + orders["order_id"]
+    orders["order_id"] = "N-" + orders["order_id"].astype(str)
     lines_t = tables["order_lines"].rename(columns={"status": "line_status"})
-    lines_t["order_id"] = "N-" + lines_t["order_id"]
+    lines_t["order_id"] = "N-" + lines_t["order_id"].astype(str)
     flat = lines_t[
         [
             "order_id",
@@ -332,9 +332,7 @@ def new_orders_csv(path: Path, lines: int) -> int:
 
 
 def measure_reload(args, server: Server, url: str) -> None:
-    csv_path = Path(args.work) / "new-lines.csv"
-    rows = new_orders_csv(csv_path, args.import_lines)
-    print(f"import file: {rows:,} new order lines ({csv_path.stat().st_size / 1e6:.0f} MB)")
+    csv_path, rows = args.csv_path, args.csv_rows
     records: list = []
     health: list = []  # (monotonic, worker pid, data version, lines)
     before = requests.get(f"{server.base}/healthz", timeout=60).json()
@@ -423,6 +421,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as work:
         args.work = work
         snapshots = Path(args.snapshots or Path(work) / "snapshots")
+        if args.what == "reload":  # written first: the server should not wait for it
+            args.csv_path = Path(work) / "new-lines.csv"
+            args.csv_rows = new_orders_csv(args.csv_path, args.import_lines)
+            print(f"import file: {args.csv_rows:,} new order lines "
+                  f"({args.csv_path.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
         server = Server(args.url, args.workers, snapshots, Path(work) / "gunicorn.log")
         try:
             health = requests.get(f"{server.base}/healthz", timeout=60).json()
