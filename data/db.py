@@ -152,7 +152,7 @@ UPDATE data_version SET version = version + 1,
   changed_at = clock_timestamp() AT TIME ZONE 'UTC' WHERE id = 1
 """
 # SQLite has row triggers only: each row an outside program changes bumps the version; inside
-# an import (bump_data_version) they only read the `writing` flag (cost: README, Operations).
+# an import (bump_data_version) they only read the `writing` flag (cost: README, Measurements).
 _SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 _SQLITE_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON {table}
