@@ -48,6 +48,7 @@ log = logging.getLogger("sales.snapshot")
 MAGIC = b"SALESNAP"
 FORMAT = 1
 ALIGN = 64  # every section starts at a multiple of this: Arrow buffers stay aligned
+BUILDER_NICENESS = 10  # the builder child's priority below the workers' (os.nice)
 OTHER_DATABASE_MAX_AGE = 24 * 3600  # files of another database id are kept this long (seconds)
 
 
@@ -409,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S %z",
     )
+    # A rebuild must not slow the requests being served from the old snapshot: it yields the CPU.
+    os.nice(BUILDER_NICENESS)
     # Arrow's own allocator keeps freed memory for reuse; the builder's peak matters more here.
     pa.set_memory_pool(pa.system_memory_pool())
     engine = db.make_engine(os.environ["DATABASE_URL"])
