@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from functools import partial
+from pathlib import Path
 
 from dash import Dash
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import auth
@@ -22,16 +24,37 @@ from callbacks import report as report_callbacks
 from callbacks import router
 from callbacks import sales_by_customer as sales_by_customer_callbacks
 from callbacks import team as team_callbacks
-from data.db import default_url, is_empty, make_engine, write_tables
+from data.db import default_url, dispose_after_fork, is_empty, make_engine, write_tables
 from data.demo import generate
 from data.preferences import Preferences, preferences_url
 from data.store import Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
 from layouts.components import shell
 
+LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
+
+
+def configure_logging() -> None:
+    """The app's loggers (`sales.*`) write time-stamped lines to standard error, at LOG_LEVEL."""
+    logger = logging.getLogger("sales")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT, LOG_DATE_FORMAT))
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+
+
+def _setting(server: Flask, name: str, default, kind=str):
+    """A setting from `config` (tests), else the environment variable of the same name."""
+    value = server.config.get(name, os.environ.get(name))
+    return default if value in (None, "") else kind(value)
+
 
 def create_dash(config: dict | None = None) -> Dash:
     """The whole app. `config` overrides settings (tests pass DATABASE_URL)."""
+    configure_logging()
     server = Flask(__name__, instance_relative_config=True)
     os.makedirs(server.instance_path, exist_ok=True)
     server.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or default_url(
@@ -43,12 +66,21 @@ def create_dash(config: dict | None = None) -> Dash:
     if server.config["TRUSTED_PROXIES"]:  # client address, scheme and host from the proxies
         n = server.config["TRUSTED_PROXIES"]
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
-    server.extensions["sales_store"] = Store(make_engine(server.config["DATABASE_URL"]))
+    server.extensions["sales_store"] = Store(
+        make_engine(server.config["DATABASE_URL"]),
+        snapshot_dir=_setting(
+            server, "SALES_SNAPSHOT_DIR", Path(server.instance_path) / "snapshots", Path
+        ),
+        reload_wait=_setting(server, "SALES_RELOAD_WAIT_SECONDS", 2.0, float),
+        in_process_lines=_setting(server, "SALES_BUILD_IN_PROCESS_LINES", 200_000, int),
+    )
     server.extensions["preferences"] = Preferences(
         server.config.get("PREFERENCES_URL")
         or os.environ.get("PREFERENCES_URL")
         or preferences_url(server.config["DATABASE_URL"])
     )
+    dispose_after_fork(server.extensions["preferences"].engine)
+    server.add_url_rule("/healthz", "healthz", _healthz)
     auth.init_auth(server)
     server.register_blueprint(downloads.bp)
 
@@ -106,6 +138,12 @@ def _count(name: str) -> int:
     return int(value)
 
 
+def _healthz():
+    """No sign-in: 200 with the data version and as-of time when data is served, else 503."""
+    status = current_app.extensions["sales_store"].status()
+    return jsonify(status), 200 if status["status"] == "ok" else 503
+
+
 def create_app(config: dict | None = None) -> Flask:
     """The Flask server (what `flask --app app` and WSGI servers load)."""
     return create_dash(config).server
@@ -120,7 +158,7 @@ def main() -> None:
         add_demo_users(engine)
     if is_demo(engine):
         print(demo_credentials_text())
-    app.server.extensions["sales_store"].frames()  # load now, not on the first visitor's request
+    app.server.extensions["sales_store"].load()  # now, not on the first visitor's request
     app.run(host="127.0.0.1", port=int(os.environ.get("PORT", 8050)), debug=False)
 
 

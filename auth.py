@@ -22,7 +22,7 @@ from views.pages import LANDING, page_roles
 
 log = logging.getLogger("sales.auth")
 bp = Blueprint("auth", __name__)
-OPEN_PATHS = ("/login", "/assets/bootstrap.min.css")
+OPEN_PATHS = ("/login", "/assets/bootstrap.min.css", "/healthz")
 API_PREFIXES = ("/_", "/export/")  # Dash endpoints and downloads: 401, not a redirect
 GENERATION = "session_generation"  # session key: the user's session generation at sign-in
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/")  # cacheable; everything else no-store

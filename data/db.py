@@ -1,13 +1,38 @@
-"""Database access: engine, bulk writes of table frames, reads back, and a cheap data-version check."""
+"""Database access: engine, bulk writes of table frames, reads back in chunks, and the data version.
+
+The data version is one row (`data_version`, id 1) that every write of sales data bumps: imports
+call `bump_data_version` inside their transaction, and database triggers (PostgreSQL and SQLite)
+bump it on any INSERT, UPDATE or DELETE of a sales table by any other program. Servers read that
+row (one primary-key lookup) to know when to reload.
+"""
 
 from __future__ import annotations
 
 import os
+import uuid
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, event, func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.orm import Mapped, mapped_column
 
 from data.models import DATA_TABLES, Base, Customer, OrderLine, upgrade_schema
 
@@ -20,20 +45,81 @@ DATE_COLUMNS = {
     "payments": ["paid_on"],
 }
 BOOL_COLUMNS = {"items": ["made_to_order"], "order_lines": ["prices_include_vat"]}
+READ_CHUNK_ROWS = 20_000  # rows per fetch when reading a table: the peak stays near the result
+
+
+class DataVersion(Base):
+    """The one row (id 1) that tells readers the sales data changed (see the module docstring)."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Random per database: a recreated database never reuses an old database's snapshot files.
+    database_id: Mapped[str] = mapped_column(String(36))
+    version: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[str] = mapped_column(DateTime)  # UTC; text on SQLite
+    # SQLite: 1 inside an import's transaction (never committed), so its row triggers stay quiet.
+    writing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+@dataclass(frozen=True)
+class Version:
+    """The data version as read from the database; `key` names its snapshot file."""
+
+    database_id: str
+    version: int
+    changed_at: pd.Timestamp  # UTC
+
+    @property
+    def key(self) -> str:
+        return f"{self.database_id}-{self.version}"
 
 
 def default_url(instance_path: str | os.PathLike) -> str:
     return f"sqlite:///{Path(instance_path) / 'sales.db'}"
 
 
+def normal_url(url: str) -> str:
+    """`postgresql://…` (no driver named) means psycopg 3, the driver this project ships."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
+    """An engine for `url` with the schema, the data-version row and its triggers in place.
+
+    Connections are checked before use (a restarted database server costs one retry, not an
+    error page) and a forked child (a gunicorn worker) drops the pool it inherited: two
+    processes must never share one database socket.
+    """
+    url = normal_url(url)
+    is_sqlite = url.startswith("sqlite")
+    engine = create_engine(url, pool_pre_ping=not is_sqlite)
+    if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+        event.listen(engine, "commit", _end_quiet_triggers)
+        event.listen(engine, "rollback", _forget_quiet_triggers)
+    dispose_after_fork(engine)
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # workers starting together: one sets up at a time
+            conn.execute(text("SELECT pg_advisory_xact_lock(7424711)"))
+        Base.metadata.create_all(conn)
         upgrade_schema(conn)
+        _install_data_version(conn)
     return engine
+
+
+def dispose_after_fork(engine: Engine) -> None:
+    """In a forked child, forget (without closing) the connections inherited from the parent."""
+    ref = weakref.ref(engine)
+
+    def after_fork() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=after_fork)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -41,6 +127,130 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+# PostgreSQL: one statement-level trigger per table and operation; the function bumps once per
+# transaction (a transaction-local setting remembers it), so a bulk import costs one update.
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION sales_bump_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('sales.data_version_bumped', true) IS DISTINCT FROM 'on' THEN
+    PERFORM set_config('sales.data_version_bumped', 'on', true);
+    UPDATE data_version SET version = version + 1,
+      changed_at = clock_timestamp() AT TIME ZONE 'UTC' WHERE id = 1;
+  END IF;
+  RETURN NULL;
+END $$
+"""
+_PG_TRIGGER = """
+CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+FOR EACH STATEMENT
+WHEN (current_setting('sales.data_version_bumped', true) IS DISTINCT FROM 'on')
+EXECUTE FUNCTION sales_bump_data_version()
+"""
+_PG_BUMP = """
+UPDATE data_version SET version = version + 1,
+  changed_at = clock_timestamp() AT TIME ZONE 'UTC' WHERE id = 1
+"""
+# SQLite has row triggers only: each row an outside program changes bumps the version; inside
+# an import (bump_data_version) they only read the `writing` flag (cost: README, Measurements).
+_SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+_SQLITE_TRIGGER = """
+CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON {table}
+WHEN (SELECT writing FROM data_version WHERE id = 1) = 0
+BEGIN UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1; END
+"""
+_QUIET = "sales_quiet_triggers"  # in Connection.info: this transaction set `writing`
+
+
+def _install_data_version(conn: Connection) -> None:
+    """The data-version row and the triggers, where missing (cheap when all are there)."""
+    dialect = conn.dialect.name
+    now = {"postgresql": "clock_timestamp() AT TIME ZONE 'UTC'", "sqlite": _SQLITE_NOW}
+    row = conn.execute(text("SELECT 1 FROM data_version WHERE id = 1")).first()
+    if row is None:
+        conn.execute(
+            text(
+                "INSERT INTO data_version (id, database_id, version, changed_at) "
+                f"VALUES (1, :db, 1, {now.get(dialect, 'CURRENT_TIMESTAMP')})"
+            ),
+            {"db": uuid.uuid4().hex[:16]},
+        )
+    if dialect == "postgresql":
+        names = _trigger_names("postgresql")
+        present = set(
+            conn.execute(
+                text("SELECT tgname FROM pg_trigger WHERE tgname LIKE 'sales_data_version_%'")
+            ).scalars()
+        )
+        if not set(names) <= present:
+            conn.execute(text(_PG_FUNCTION))
+        for (table, _), name in names.items():
+            if name not in present:
+                conn.execute(text(_PG_TRIGGER.format(name=name, table=table)))
+    elif dialect == "sqlite":
+        for (table, op), name in _trigger_names("sqlite").items():
+            conn.execute(
+                text(_SQLITE_TRIGGER.format(name=name, op=op, table=table, now=_SQLITE_NOW))
+            )
+
+
+def _trigger_names(dialect: str) -> dict[tuple[str, str], str]:
+    ops = ("ANY",) if dialect == "postgresql" else ("INSERT", "UPDATE", "DELETE")
+    return {
+        (t.name, op): f"sales_data_version_{t.name}" + ("" if op == "ANY" else f"_{op.lower()}")
+        for t in DATA_TABLES
+        for op in ops
+    }
+
+
+def bump_data_version(conn: Connection) -> None:
+    """Mark the sales data as changed, inside the caller's transaction (every import calls it,
+    best at the start): the version goes up by one, and the triggers stay quiet for the rest of
+    the transaction (PostgreSQL: a transaction-local setting; SQLite: the `writing` flag, reset
+    just before the commit by make_engine's listener)."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("SELECT set_config('sales.data_version_bumped', 'on', true)"))
+        conn.execute(text(_PG_BUMP))
+    elif dialect == "sqlite" and event.contains(conn.engine, "commit", _end_quiet_triggers):
+        conn.execute(
+            text(
+                "UPDATE data_version SET version = version + 1, writing = 1, "
+                f"changed_at = {_SQLITE_NOW} WHERE id = 1"
+            )
+        )
+        conn.info[_QUIET] = True
+    else:
+        now = _SQLITE_NOW if dialect == "sqlite" else "CURRENT_TIMESTAMP"
+        conn.execute(
+            text(f"UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1")
+        )
+
+
+def _end_quiet_triggers(conn: Connection) -> None:
+    """Before the commit of a transaction that set `writing`: reset it, in that transaction."""
+    if conn.info.pop(_QUIET, False):
+        cursor = conn.connection.driver_connection.cursor()
+        cursor.execute("UPDATE data_version SET writing = 0 WHERE id = 1")
+        cursor.close()
+
+
+def _forget_quiet_triggers(conn: Connection) -> None:
+    conn.info.pop(_QUIET, None)  # the rollback undoes `writing` itself
+
+
+def read_version(conn: Connection | Engine) -> Version:
+    """The current data version (one primary-key lookup)."""
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return read_version(c)
+    database_id, version, changed_at = conn.execute(
+        text("SELECT database_id, version, changed_at FROM data_version WHERE id = 1")
+    ).one()
+    stamp = pd.Timestamp(changed_at)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return Version(database_id, int(version), stamp)
 
 
 def is_empty(engine: Engine) -> bool:
@@ -126,6 +336,7 @@ def _placeholder(conn: Connection, column: str) -> str:
 def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
     """Write the table frames in one transaction; with `replace`, delete all sales data first."""
     with engine.begin() as conn:
+        bump_data_version(conn)
         if replace:
             delete_all_data(conn)
         for table in DATA_TABLES:
@@ -133,46 +344,88 @@ def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
                 insert_frame(conn, table.name, tables[table.name])
 
 
-def read_tables(engine: Engine) -> Tables:
+def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:
     """Read every sales-data table into a frame; dates become datetime64, flags bool."""
-    tables: Tables = {}
     with engine.connect() as conn:
-        for table in DATA_TABLES:
-            frame = pd.read_sql_query(select(table), conn)
-            for col in DATE_COLUMNS.get(table.name, []):
-                frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[s]")
-            for col in BOOL_COLUMNS.get(table.name, []):
-                frame[col] = frame[col].fillna(False).astype(bool)
-            tables[table.name] = frame
-    return tables
+        return _read_all(conn, chunk_rows)
+
+
+def read_versioned_tables(
+    engine: Engine, chunk_rows: int = READ_CHUNK_ROWS
+) -> tuple[Version, Tables]:
+    """The data version and every sales table, read in one consistent snapshot of the database
+    (a writer committing meanwhile is not half seen, and the version names exactly this data)."""
+    with snapshot_connection(engine) as conn:
+        version = read_version(conn)
+        return version, _read_all(conn, chunk_rows)
+
+
+@contextmanager
+def snapshot_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one snapshot: REPEATABLE READ on PostgreSQL, a read
+    transaction on SQLite (the driver opens none for SELECTs by itself)."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+        elif conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+        else:
+            with conn.begin():
+                yield conn
+
+
+def _read_all(conn: Connection, chunk_rows: int) -> Tables:
+    return {table.name: _read_table(conn, table, chunk_rows) for table in DATA_TABLES}
+
+
+def _read_table(conn: Connection, table, chunk_rows: int) -> pd.DataFrame:
+    """One table, fetched `chunk_rows` at a time (a server-side cursor on PostgreSQL), each chunk
+    typed at once so that only one chunk of Python values lives at a time."""
+    dtypes = {}
+    for column in table.columns:
+        if isinstance(column.type, String | Text):
+            dtypes[column.name] = "str"
+        elif isinstance(column.type, Float):
+            dtypes[column.name] = "float64"
+    streaming = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows)
+    chunks = [
+        _typed(table.name, chunk)
+        for chunk in pd.read_sql_query(select(table), streaming, chunksize=chunk_rows, dtype=dtypes)
+    ]
+    if not chunks:  # no rows: pandas yields no chunk at all
+        empty = pd.DataFrame({c.name: pd.Series(dtype=dtypes.get(c.name)) for c in table.columns})
+        return _typed(table.name, empty)
+    if len(chunks) == 1:
+        return chunks[0]
+    # Column by column, each chunk's part dropped once copied: the peak is the table plus one
+    # column, not twice the table.
+    names = list(chunks[0].columns)
+    columns = {}
+    for name in names:
+        columns[name] = pd.concat([chunk.pop(name) for chunk in chunks], ignore_index=True)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _typed(table_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    for col in DATE_COLUMNS.get(table_name, []):
+        frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[s]")
+    for col in BOOL_COLUMNS.get(table_name, []):
+        frame[col] = frame[col].fillna(False).astype(bool)
+    return frame
 
 
 def data_version(engine: Engine) -> tuple:
-    """A value that changes whenever any program writes to the database; cheap enough per request.
-
-    SQLite: size and modification time of the file and its write-ahead log.
-    Other databases: row counts of the order tables (one small query).
-    """
-    path = engine.url.database
-    if engine.dialect.name == "sqlite" and path and path != ":memory:":
-        stats = []
-        for name in (path, path + "-wal"):
-            try:
-                st = os.stat(name)
-                stats.append((st.st_mtime_ns, st.st_size))
-            except FileNotFoundError:
-                stats.append(None)
-        return tuple(stats)
-    with engine.connect() as conn:
-        return tuple(
-            conn.execute(select(func.count()).select_from(t)).scalar_one() for t in DATA_TABLES
-        )
+    """A value that changes whenever any program writes sales data (one primary-key lookup)."""
+    version = read_version(engine)
+    return version.database_id, version.version
 
 
 def data_modified_at(engine: Engine) -> pd.Timestamp | None:
-    """When the data last changed, where the database can tell (SQLite file times)."""
-    path = engine.url.database
-    if engine.dialect.name != "sqlite" or not path or path == ":memory:":
-        return None
-    times = [os.stat(p).st_mtime for p in (path, path + "-wal") if os.path.exists(p)]
-    return pd.Timestamp(max(times), unit="s").tz_localize("UTC") if times else None
+    """When the sales data last changed (UTC), as the data-version row records it."""
+    return read_version(engine).changed_at

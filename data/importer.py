@@ -35,7 +35,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Boolean, Engine, Float, Integer, func, select
 
-from data.db import DATE_COLUMNS, Tables, bulk_insert, delete_all_data, insert_frame
+from data.db import (
+    DATE_COLUMNS,
+    Tables,
+    bulk_insert,
+    bump_data_version,
+    delete_all_data,
+    insert_frame,
+)
 from data.import_files import FileError, Source, open_source, read_small
 from data.models import (
     DOCUMENT_TYPES,
@@ -1458,6 +1465,7 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         if dry_run:
             transaction.rollback()
             return changes, owners
+        bump_data_version(conn)  # first, so the triggers stay quiet for the rows that follow
         if replace:
             delete_all_data(conn)
         else:

@@ -1,37 +1,95 @@
-"""One process-wide cache of the frames, reloaded when the database changes."""
+"""The frames every request reads: one shared, memory-mapped snapshot per data version.
+
+Each request reads the data version once (one primary-key lookup, data.db.read_version). When it
+changed, the process maps the new version's snapshot file if one exists (milliseconds), else
+starts one build (data.snapshot: in a child process, or in a thread for small data) and goes on
+serving the snapshot it has: the swap is one assignment, so no request ever sees half of a
+reload. A request that finds the data changed waits up to `reload_wait` seconds for the new
+snapshot, but only when the previous build took no longer than that (a small database then
+shows a change on the very next request, a big one never blocks anybody).
+
+Without a snapshot folder (`Store(engine)`) the frames are built in this process on the request
+that finds the version changed, as a plain cache (tests, one-off scripts).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
 import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
-import pandas as pd
-from sqlalchemy import Engine
+from flask import g, has_request_context
+from sqlalchemy import Engine, func, select
 
 from data.access import Scope, scoped
-from data.db import data_modified_at, data_version, read_tables
+from data.db import Version, read_version, read_versioned_tables
 from data.frames import Frames, build_frames
+from data.models import OrderLine
+from data.snapshot import (
+    CODE,
+    Snapshot,
+    build_snapshot,
+    map_snapshot,
+    newest_snapshot,
+    snapshot_path,
+)
 
+log = logging.getLogger("sales.store")
 SCOPED_CACHE_SIZE = 64
+FIRST_LOAD_WAIT = 60.0  # a request finding no data at all waits this long, then gets an error
+RETRY_SECONDS = 5.0  # after a failed build, the next one starts no sooner than this
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class DataUnavailable(RuntimeError):
+    """No data can be served yet (the first snapshot is not built, or its build failed)."""
+
+
+@dataclass(frozen=True)
+class Current:
+    key: str
+    frames: Frames
+    snapshot: Snapshot | None  # None: frames built in this process
+    build_seconds: float
 
 
 class Store:
-    """Hands out the current Frames; a cheap version check per call reloads after any write."""
+    """Hands out the current Frames (see the module docstring)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        snapshot_dir: str | os.PathLike | None = None,
+        reload_wait: float = 2.0,
+        in_process_lines: int = 200_000,
+    ) -> None:
         self.engine = engine
-        self._frames: Frames | None = None
-        self._version: tuple | None = None
+        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir is not None else None
+        self.reload_wait = reload_wait
+        self.in_process_lines = in_process_lines
+        self._current: Current | None = None
         self._lock = threading.Lock()
         self._scoped: dict[Scope, tuple[Frames, Frames]] = {}  # scope -> (all frames, its part)
+        self._builder: threading.Thread | subprocess.Popen | None = None
+        self._build_failed_at: float | None = None
+        self._build_error: str | None = None
+        self._pending: tuple[str, float] | None = None  # (version key, when first seen)
+
+    # --- what requests call ---------------------------------------------------------------------
 
     def frames(self) -> Frames:
-        version = data_version(self.engine)
-        if version != self._version:
-            with self._lock:
-                if version != self._version:
-                    self._frames = self._load()
-                    self._version = version
-        return self._frames
+        version = self._version()
+        current = self._current
+        if current is not None and current.key == version.key:
+            return current.frames
+        if self.snapshot_dir is None:
+            return self._build_here(version)
+        return self._refresh(version, current).frames
 
     def frames_for(self, scope: Scope) -> Frames:
         """The current frames restricted to what `scope` may see (cached per data version)."""
@@ -47,6 +105,220 @@ class Store:
                 self._scoped[scope] = (frames, part)
         return part
 
-    def _load(self) -> Frames:
-        as_of = data_modified_at(self.engine) or pd.Timestamp.now(tz="UTC")
-        return build_frames(read_tables(self.engine), as_of=as_of.floor("s"))
+    def load(self, timeout: float | None = None) -> Frames:
+        """Wait until the database's current data version is served (a server's start, before
+        it forks its workers: no build may still run then)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            version = read_version(self.engine)
+            if self.snapshot_dir is None:
+                return self.frames()
+            current = self._current
+            if current is None or current.key != version.key:
+                try:
+                    current = self._refresh(version, current, True, deadline or 1e18)
+                except DataUnavailable:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise
+            if current is not None and current.key == version.key:
+                builder = self._builder
+                if isinstance(builder, threading.Thread):
+                    builder.join()
+                elif builder is not None:
+                    builder.wait()
+                return current.frames
+            if deadline is not None and time.monotonic() > deadline:
+                raise DataUnavailable("the snapshot was not built in time")
+            time.sleep(0.1)
+
+    def release(self) -> None:
+        """Stop serving (unmap) the current snapshot: the server's master after building it, so
+        that no process outside the workers pins a superseded file."""
+        with self._lock:
+            self._current = None
+            self._scoped.clear()
+
+    def status(self) -> dict:
+        """For /healthz: whether data is served, its version and as-of time. Waits for a reload
+        as a request does (see the module docstring), never for the first load."""
+        try:
+            version = self._version()
+        except Exception as error:  # the database is down: say so, do not raise
+            return {"status": "error", "error": f"database: {type(error).__name__}"}
+        current = self._current
+        if current is None or current.key != version.key:
+            try:  # as a request would: no wait for the first load, the reload rule after
+                current = self._refresh(version, current, wait=current is not None)
+            except DataUnavailable as error:
+                return {"status": "loading", "data_version": version.version, "error": str(error)}
+        frames = current.frames
+        return {
+            "status": "ok",
+            "data_version": int(current.key.rsplit("-", 1)[1]),
+            "database_version": version.version,
+            "reloading": current.key != version.key,
+            "as_of": frames.as_of.isoformat(),
+            "lines": len(frames.lines),
+            "snapshot": current.snapshot.path.name if current.snapshot else None,
+            "worker": os.getpid(),
+        }
+
+    # --- the version, once per request ----------------------------------------------------------
+
+    def _version(self) -> Version:
+        if not has_request_context():
+            return read_version(self.engine)
+        seen = g.setdefault("sales_data_versions", {})
+        if id(self) not in seen:
+            seen[id(self)] = read_version(self.engine)
+        return seen[id(self)]
+
+    # --- in-process cache (no snapshot folder) --------------------------------------------------
+
+    def _build_here(self, version: Version) -> Frames:
+        with self._lock:
+            current = self._current
+            if current is None or current.key != version.key:
+                started = time.perf_counter()
+                read, tables = read_versioned_tables(self.engine)
+                frames = build_frames(tables, as_of=read.changed_at.floor("s"))
+                current = Current(read.key, frames, None, time.perf_counter() - started)
+                self._swap(current)
+        return current.frames
+
+    # --- snapshots ------------------------------------------------------------------------------
+
+    def _refresh(
+        self,
+        version: Version,
+        current: Current | None,
+        wait: bool = True,
+        first_deadline: float | None = None,
+    ) -> Current:
+        """Map the snapshot of `version` if it exists; else start its build and, as the module
+        docstring says, wait for it or answer from `current`."""
+        path = snapshot_path(self.snapshot_dir, version)
+        mapped = self._map(path)
+        if mapped is not None:
+            return mapped
+        if current is None:  # a fresh process: serve the newest older snapshot while building
+            older = newest_snapshot(self.snapshot_dir, version.database_id)
+            current = self._map(older) if older is not None else None
+        with self._lock:
+            if self._pending is None or self._pending[0] != version.key:
+                self._pending = (version.key, time.monotonic())
+            first_seen = self._pending[1]
+        self._start_build(current)
+        if current is None:
+            if not wait:
+                raise DataUnavailable(self._build_error or "the first snapshot is being built")
+            deadline = first_deadline or time.monotonic() + FIRST_LOAD_WAIT
+        elif wait and current.build_seconds <= self.reload_wait:
+            deadline = first_seen + self.reload_wait
+        else:
+            return current
+        while time.monotonic() < deadline:
+            mapped = self._map(path)
+            if mapped is not None:
+                return mapped
+            if not self._building():
+                mapped = self._map(path)
+                if mapped is not None:
+                    return mapped
+                if self._build_error:
+                    if current is None:
+                        raise DataUnavailable(self._build_error)
+                    return current
+                # the build finished with a newer version than ours: wait for the newest
+                path = snapshot_path(self.snapshot_dir, read_version(self.engine))
+                self._start_build(current)
+            time.sleep(0.02)
+        if current is None:
+            raise DataUnavailable(self._build_error or "the first snapshot is still being built")
+        return current
+
+    def _map(self, path: Path) -> Current | None:
+        """Map `path` and make it current (unless something newer is); None if it is missing."""
+        with self._lock:
+            current = self._current
+            if current is not None and current.snapshot and current.snapshot.path == path:
+                return current
+        try:
+            snapshot = map_snapshot(path)
+        except FileNotFoundError:
+            return None
+        except (ValueError, OSError) as error:
+            log.warning("snapshot %s unreadable (%s); it will be rebuilt", path.name, error)
+            return None
+        mapped = Current(snapshot.key, snapshot.frames, snapshot, snapshot.meta["build_seconds"])
+        with self._lock:
+            current = self._current
+            if current is None or not _newer(current.key, mapped.key):
+                self._swap(mapped)
+                log.info("serving %s (%s lines)", path.name, f"{snapshot.meta['lines']:,}")
+            return self._current
+
+    def _swap(self, current: Current) -> None:
+        self._current = current  # one assignment: a request holds either the old or the new
+        self._scoped.clear()
+
+    def _building(self) -> bool:
+        builder = self._builder
+        if builder is None:
+            return False
+        if isinstance(builder, threading.Thread):
+            return builder.is_alive()
+        code = builder.poll()
+        if code is None:
+            return True
+        if code != 0:
+            self._failed(f"the snapshot builder exited with code {code} (see the log)")
+        self._builder = None
+        return False
+
+    def _start_build(self, current: Current | None) -> None:
+        """Start a build unless one runs (or failed moments ago)."""
+        with self._lock:
+            if self._building():
+                return
+            if self._build_failed_at and time.monotonic() - self._build_failed_at < RETRY_SECONDS:
+                return
+            self._build_error = self._build_failed_at = None
+            lines = len(current.frames.lines) if current is not None else self._count_lines()
+            if lines < self.in_process_lines:
+                self._builder = threading.Thread(target=self._build_in_thread, daemon=True)
+                self._builder.start()
+                how = "in a thread"
+            else:
+                env = {**os.environ, "DATABASE_URL": self.engine.url.render_as_string(False),
+                       "SALES_SNAPSHOT_CODE": CODE}  # fmt: skip
+                self._builder = subprocess.Popen(
+                    [sys.executable, "-m", "data.snapshot", str(self.snapshot_dir)],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                )
+                how = f"in child process {self._builder.pid}"
+            log.info("data changed: building a snapshot %s (%s lines before)", how, f"{lines:,}")
+
+    def _build_in_thread(self) -> None:
+        try:
+            build_snapshot(self.engine, self.snapshot_dir)
+        except Exception as error:
+            log.exception("snapshot build failed")
+            self._failed(f"the snapshot build failed: {type(error).__name__}: {error}")
+
+    def _failed(self, message: str) -> None:
+        self._build_error = message
+        self._build_failed_at = time.monotonic()
+
+    def _count_lines(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(OrderLine)).scalar_one()
+
+
+def _newer(key: str, than: str) -> bool:
+    """Whether version key `key` is newer data of the same database than `than`."""
+    database, version = key.rsplit("-", 1)
+    other_database, other_version = than.rsplit("-", 1)
+    return database == other_database and int(version) > int(other_version)

@@ -43,7 +43,12 @@ def flask_process(db_url: str, *args: str, stdin: str | None = None) -> subproce
 
 
 def dump(db_url: str) -> str:
-    """The database's data as SQL, without the settings table (an import stamps its time there:
-    importing the same file twice changes no data, but does record the second import)."""
+    """The database's data as SQL, without the settings and data_version rows (an import stamps
+    its time there: importing the same file twice changes no data, but does record the second
+    import, and bumps the data version)."""
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        return "\n".join(line for line in conn.iterdump() if 'INSERT INTO "settings"' not in line)
+        return "\n".join(
+            line
+            for line in conn.iterdump()
+            if 'INSERT INTO "settings"' not in line and 'INSERT INTO "data_version"' not in line
+        )

@@ -1,14 +1,63 @@
-"""Shared fixtures: a real SQLite file holding a small demo company."""
+"""Shared fixtures: a real SQLite file holding a small demo company, and `database_url`: the
+same test on a fresh SQLite file and on a fresh PostgreSQL database."""
 
+import os
+import shutil
+import tempfile
+import uuid
 from datetime import date
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from data.db import make_engine, write_tables
 from data.demo import generate
 from data.users import DEMO_USERS, add_demo_users
 
 DEMO_END = date(2026, 11, 21)
+# The PostgreSQL server the `database_url` tests create their databases on (a role with CREATEDB);
+# .ci/run starts a throwaway one and sets this.
+POSTGRES_ENV = "TEST_POSTGRES_URL"
+
+# Every app the tests build maps its snapshots from one folder of this run (not the instance
+# folder), and a changed database is seen by the very next request however busy the machine is.
+_SNAPSHOTS = tempfile.mkdtemp(prefix="sales-test-snapshots-")
+os.environ.setdefault("SALES_SNAPSHOT_DIR", _SNAPSHOTS)
+os.environ.setdefault("SALES_RELOAD_WAIT_SECONDS", "60")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_SNAPSHOTS, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """URL of an empty database (schema, data version and triggers in place once an engine is
+    made): a SQLite file, then a PostgreSQL database created for the test and dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sales.db'}"
+        return
+    server = os.environ.get(POSTGRES_ENV)
+    if not server:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests")
+        pytest.skip(f"{POSTGRES_ENV} not set (e.g. postgresql://user:pw@127.0.0.1:55432/postgres)")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(make_url(server).set(drivername="postgresql+psycopg"),
+                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield (
+            make_url(server)
+            .set(drivername="postgresql+psycopg", database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

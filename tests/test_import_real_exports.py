@@ -2,13 +2,11 @@
 mapping, the common formats, sane values, and nothing written on any error — on SQLite and on
 PostgreSQL. Every expected number is computed by hand in the comments."""
 
-import secrets
 from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
-import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -20,28 +18,14 @@ from metrics.filters import Filters
 from metrics.kpis import kpis
 from metrics.reports import sales_by_channel, sales_by_supplier, sales_by_user
 
-PG_SERVER = "postgresql://sales:sales@127.0.0.1:55432"
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    """A fresh, empty database: a SQLite file, or a database of its own on the PostgreSQL 15
-    server."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'sales.db'}")
-        yield engine
-        engine.dispose()
-        return
-    name = f"i14_test_{secrets.token_hex(4)}"
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    engine = make_engine(f"postgresql+psycopg://sales:sales@127.0.0.1:55432/{name}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+@pytest.fixture
+def engine(database_url):
+    """A fresh, empty database: a SQLite file, or a database of its own on the PostgreSQL
+    server (tests/conftest.py `database_url`)."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:

@@ -1,62 +1,79 @@
-"""The cache: loaded once, reloaded after another program writes to the database."""
+"""The store: frames follow the data version, on SQLite and PostgreSQL; shared snapshots are
+mapped without a copy, swapped whole, and a slow rebuild never blocks a request."""
 
-import subprocess
-import sys
+import threading
 
-from data.db import make_engine, write_tables
-from data.store import Store
+import pandas as pd
+import pytest
+
+from data.db import make_engine, read_version, write_tables
+from data.snapshot import build_lock
+from data.store import DataUnavailable, Store
 from metrics.filters import Filters
 from metrics.kpis import kpis
+from tests.dbtools import external_sql
 from tests.factory import make_tables
 
-WRITER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1])
-conn.execute("INSERT INTO orders (order_id, document_type, status, order_date, customer_id) "
-             "VALUES ('EXT1', 'invoice', 'confirmed', '2026-05-02', 'C1')")
-conn.execute("INSERT INTO order_lines (order_id, line_no, item_id, quantity, unit_price, "
-             "discount_pct, vat_rate, prices_include_vat, cost_non_inv, status) "
-             "VALUES ('EXT1', 1, 'I1', 3, 25.0, 0, 0, 0, 0, 'delivered')")
-conn.commit()
-"""
+INSERT_ORDER = (
+    "INSERT INTO orders (order_id, document_type, status, order_date, customer_id) "
+    "VALUES ('EXT1', 'invoice', 'confirmed', '2026-05-02', 'C1')"
+)
+INSERT_LINE = (
+    "INSERT INTO order_lines (order_id, line_no, item_id, quantity, unit_price, "
+    "discount_pct, vat_rate, prices_include_vat, cost_non_inv, status) "
+    "VALUES ('EXT1', 1, 'I1', 3, 25.0, 0, 0, false, 0, 'delivered')"
+)
 
 
-def test_sto001_reloads_after_an_external_write(tmp_path):
-    path = tmp_path / "sales.db"
-    engine = make_engine(f"sqlite:///{path}")
+def one_order(url):
+    """A database holding one order of one line: 1 × £10."""
+    engine = make_engine(url)
     write_tables(
         engine, make_tables([{"order_id": "O1", "order_date": "2026-05-01"}]), replace=True
     )
-    store = Store(engine)
+    return engine
+
+
+def sales(frames) -> float:
+    return kpis(frames, Filters()).sales_amount
+
+
+def test_sto001_reloads_after_an_external_write(database_url):
+    store = Store(one_order(database_url))
     first = store.frames()
     assert store.frames() is first  # no change, no reload
-    assert kpis(first, Filters()).sales_amount == 10.0
+    assert sales(first) == 10.0
 
-    subprocess.run([sys.executable, "-c", WRITER, str(path)], check=True)
+    external_sql(database_url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
     second = store.frames()
     assert second is not first
-    assert kpis(second, Filters()).sales_amount == 85.0  # 10 + 3 × 25
+    assert sales(second) == 85.0  # 10 + 3 × 25
     assert second.as_of >= first.as_of
     assert store.frames() is second
 
 
-def test_sto002_the_next_callback_sees_an_external_write(tmp_path):
-    """Real HTTP: another process inserts an order; the next KPI callback includes it."""
-    import threading
+def test_sto002_an_update_of_one_price_is_seen(database_url):
+    """An UPDATE changes no row count: the data version (a trigger) still tells."""
+    store = Store(one_order(database_url))
+    assert sales(store.frames()) == 10.0
+    external_sql(database_url, "UPDATE order_lines SET unit_price = 12.5 WHERE order_id = 'O1'")
+    assert sales(store.frames()) == 12.5
 
+
+def test_sto003_the_next_callback_sees_an_external_write(database_url, tmp_path):
+    """Real HTTP, the app's snapshot store: another program inserts an order; the next KPI
+    callback includes it, and /healthz tells the new version."""
     from werkzeug.serving import make_server
 
     from app import create_dash
     from data.users import create_user
     from tests.test_auth import callback, signed_in, text_of
 
-    path = tmp_path / "sales.db"
-    engine = make_engine(f"sqlite:///{path}")
-    write_tables(
-        engine, make_tables([{"order_id": "O1", "order_date": "2026-05-01"}]), replace=True
-    )
+    engine = one_order(database_url)
     create_user(engine, "leader", "leader-demo-pass", "leadership")
-    app = create_dash({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "store-test"})
+    app = create_dash(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "store-test", "SALES_SNAPSHOT_DIR": tmp_path}
+    )
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -65,7 +82,78 @@ def test_sto002_the_next_callback_sees_an_external_write(tmp_path):
         ask = [("filter-url", "search", "?from=2026-05-01&to=2026-05-31")]
         outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
         assert "£10.00" in text_of(callback(session, base, outputs, ask))
-        subprocess.run([sys.executable, "-c", WRITER, str(path)], check=True)
+        before = session.get(f"{base}/healthz").json()["data_version"]
+        external_sql(database_url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
         assert "£85.00" in text_of(callback(session, base, outputs, ask))  # 10 + 3 × 25
+        health = session.get(f"{base}/healthz").json()
+        assert health["data_version"] > before
+        assert health["data_version"] == read_version(engine).version
     finally:
         server.shutdown()
+
+
+def test_sto004_snapshot_frames_equal_built_frames_and_are_not_copies(database_url, tmp_path):
+    engine = one_order(database_url)
+    built = Store(engine).frames()
+    store = Store(engine, snapshot_dir=tmp_path)
+    mapped = store.frames()
+    snapshot = store._current.snapshot
+    assert snapshot is not None and snapshot.copied_columns() == []
+    for name in ("lines", "customers", "items", "orders", "daily", "events"):
+        pd.testing.assert_frame_equal(getattr(mapped, name), getattr(built, name))
+    assert mapped.as_of == built.as_of
+    assert not mapped.lines["sales_amount"].to_numpy().flags.writeable  # nobody can mutate it
+
+
+def test_sto005_a_slow_rebuild_blocks_no_request(tmp_path):
+    """While the new snapshot is not ready, requests answer from the old one at once; then
+    they switch to the new one. (The build waits on the builders' lock, held here.)"""
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    engine = one_order(url)
+    store = Store(engine, snapshot_dir=tmp_path / "snapshots", reload_wait=0.0)
+    old = store.frames()
+    external_sql(url, "UPDATE order_lines SET unit_price = 20 WHERE order_id = 'O1'")
+    with build_lock(tmp_path / "snapshots"):
+        for _ in range(3):
+            assert store.frames() is old  # the rebuild waits for the lock; we do not
+        assert store._building()
+    store._builder.join(timeout=60)
+    assert sales(store.frames()) == 20.0
+
+
+def test_sto006_superseded_snapshots_are_removed_and_old_frames_stay_readable(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    directory = tmp_path / "snapshots"
+    store = Store(one_order(url), snapshot_dir=directory)
+    old = store.frames()
+    first_file = store._current.snapshot.path
+    external_sql(url, "UPDATE order_lines SET unit_price = 30 WHERE order_id = 'O1'")
+    new = store.frames()
+    assert sales(new) == 30.0
+    assert not first_file.exists()  # unlinked; the pages live while someone maps them
+    assert [p.name for p in directory.glob("*.arrow")] == [store._current.snapshot.path.name]
+    assert sales(old) == 10.0  # a request still holding the old frames reads them fine
+
+
+def test_sto007_a_child_process_builds_big_data(tmp_path):
+    """Above `in_process_lines` the snapshot is built by `python -m data.snapshot`."""
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    store = Store(one_order(url), snapshot_dir=tmp_path / "snapshots", in_process_lines=0)
+    frames = store.load(timeout=120)
+    assert sales(frames) == 10.0
+    assert store._builder is not None and not isinstance(store._builder, threading.Thread)
+    assert store._builder.returncode == 0
+
+
+def test_sto008_no_data_yet_is_unavailable_not_an_error_page(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    directory = tmp_path / "snapshots"
+    directory.mkdir()
+    store = Store(one_order(url), snapshot_dir=directory)
+    with build_lock(directory):
+        status = store.status()
+        assert status["status"] == "loading"
+        with pytest.raises(DataUnavailable):
+            store.load(timeout=0.3)
+    assert store.load(timeout=60) is not None
+    assert store.status()["status"] == "ok"

@@ -1,0 +1,450 @@
+"""The production server under load: `gunicorn -c gunicorn.conf.py`, real HTTP on 127.0.0.1 only.
+
+Three measurements, each starting gunicorn on an existing database (DATABASE_URL given with
+--url; the demo company with its users, e.g. `flask --app app init-demo --lines 1000000`) and
+stopping it at the end:
+
+  load     --sessions signed-in sessions (leaders, every --manager-every-th the manager of
+           team North: their frames are a private copy of the team's part, per worker) for
+           --seconds, each replaying what a user does on Sales by Customer: open the page, period
+           -> This quarter, + team North, + two categories, a click on the top customer's bar,
+           period -> All data, again and again with --think seconds (0.5x-1.5x, seeded) between
+           actions. The requests are those the Dash renderer posts (bench/callbacks.py's Browser).
+           Prints the requests' p50/p95/p99 (filter changes, and page loads), every error, and
+           the workers' memory at the end.
+  memory   --workers workers: the data mapped, every worker warmed by a few sessions; RSS, PSS,
+           USS and anonymous (heap, not file) memory of each worker and of the master
+           (/proc/PID/smaps_rollup; a snapshot page only one process touched is in its USS), the snapshot's
+           size, and the peak RSS of the child process that built the snapshot (from the log).
+  reload   --sessions sessions as in `load`; after --before seconds an `import-lines` of
+           --import-lines new order lines (a CSV of new orders, written first) runs; prints the
+           longest request while the workers rebuild, when each worker switched (its /healthz,
+           polled every 0.25 s) and the lines before and after.
+
+    PYTHONPATH=. python bench/serve.py load --url sqlite:///big.db [--workers 2] [--seconds 180]
+    PYTHONPATH=. python bench/serve.py memory --url ... --workers 4
+    PYTHONPATH=. python bench/serve.py reload --url ... [--import-lines 100000]
+
+Every request loop is bounded by --seconds (load) or by the reload's own end plus --after
+seconds; nothing is sent anywhere but the server this script started on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import psutil
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("bench_callbacks", ROOT / "bench" / "callbacks.py")
+bench_callbacks = importlib.util.module_from_spec(_spec)
+sys.modules["bench_callbacks"] = bench_callbacks  # dataclasses look their module up there
+_spec.loader.exec_module(bench_callbacks)  # the Dash renderer stand-in (Browser, Dep)
+Browser, Dep = bench_callbacks.Browser, bench_callbacks.Dep
+
+PASSWORDS = {"leader": "leader-demo-pass", "manager": "manager-demo-pass"}
+CATEGORIES = ["Apparel", "Home"]
+
+
+# ---- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """gunicorn -c gunicorn.conf.py on a free loopback port; its log in a file."""
+
+    def __init__(self, url: str, workers: int, snapshots: Path, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log
+        env = {**os.environ, "DATABASE_URL": url, "PORT": str(self.port),
+               "WEB_CONCURRENCY": str(workers), "SECRET_KEY": "bench-serve",
+               "SALES_SNAPSHOT_DIR": str(snapshots)}  # fmt: skip
+        self.log = open(log, "w")  # noqa: SIM115 (closed in stop)
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        while True:
+            try:
+                if requests.get(f"{self.base}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
+            if time.perf_counter() - started > 3600:
+                raise RuntimeError("gunicorn did not answer /healthz within an hour")
+            time.sleep(0.5)
+        self.start_seconds = time.perf_counter() - started
+        self.workers = self.worker_pids(workers)
+
+    def worker_pids(self, count: int) -> list[int]:
+        for _ in range(100):
+            children = psutil.Process(self.process.pid).children()
+            pids = [c.pid for c in children if "gunicorn" in " ".join(c.cmdline())]
+            if len(pids) >= count:
+                return sorted(pids)
+            time.sleep(0.1)
+        raise RuntimeError(f"expected {count} workers, found {pids}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=120)
+        self.log.close()
+
+
+def memory(pid: int) -> dict[str, float]:
+    """MB of RSS, PSS (shared pages divided among their users) and USS (private) of a process."""
+    values = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("Rss", "Pss", "Private_Clean", "Private_Dirty", "Anonymous"):
+            values[key] = int(rest.split()[0]) / 1024
+    return {"rss": values["Rss"], "pss": values["Pss"],
+            "uss": values["Private_Clean"] + values["Private_Dirty"],
+            "anon": values["Anonymous"]}  # fmt: skip
+
+
+def print_memory(server: Server, snapshot_mb: float | None = None) -> None:
+    rows = [("master", server.process.pid)] + [(f"worker {p}", p) for p in server.workers]
+    figures = {name: memory(pid) for name, pid in rows}
+    for name, m in figures.items():
+        print(
+            f"  {name:<14} RSS {m['rss']:7.0f} MB  PSS {m['pss']:7.0f} MB  USS {m['uss']:7.0f} MB"
+            f"  anonymous {m['anon']:6.0f} MB"
+        )
+    workers = [figures[n] for n, _ in rows[1:]]
+    one = max(w["rss"] for w in workers)
+    total = sum(m["pss"] for m in figures.values())
+    together = sum(w["pss"] for w in workers)
+    print(f"  one worker's RSS (largest): {one:,.0f} MB; sum of the workers' RSS: "
+          f"{sum(w['rss'] for w in workers):,.0f} MB (counts shared pages once per worker)")  # fmt: skip
+    print(f"  the workers together (sum of their PSS: shared pages counted once, split): "
+          f"{together:,.0f} MB = {together / one:.2f} x one worker's RSS (target <= 1.3)")  # fmt: skip
+    print(f"  the whole server (master + workers, sum of PSS): {total:,.0f} MB "
+          f"= {total / one:.2f} x one worker's RSS")  # fmt: skip
+    if snapshot_mb:
+        print(f"  snapshot file: {snapshot_mb:,.0f} MB")
+
+
+# ---- sessions -----------------------------------------------------------------------------------
+
+
+def sign_in(base: str, user: str) -> requests.Session:
+    http = requests.Session()
+    page = http.get(f"{base}/login", timeout=60)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {"username": user, "password": PASSWORDS[user], "csrf_token": token, "next": ""}
+    response = http.post(f"{base}/login", data=form, allow_redirects=False, timeout=60)
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in as {user}: HTTP {response.status_code}")
+    return http
+
+
+class Session(threading.Thread):
+    """One signed-in user replaying the scenario until `stop_at` (monotonic seconds)."""
+
+    def __init__(self, base: str, user: str, stop_at: float, think: float, seed: int, records):
+        super().__init__(daemon=True)
+        self.base, self.user, self.stop_at, self.think = base, user, stop_at, think
+        self.random = random.Random(seed)
+        self.records = records  # (start monotonic, wall ms, kind, status or error)
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        try:
+            http = sign_in(self.base, self.user)
+            raw = http.get(f"{self.base}/_dash-dependencies", timeout=60).json()
+            deps = [Dep.parse(d, {}) for d in raw if not d.get("clientside_function")]
+        except Exception as error:  # noqa: BLE001 (counted, printed)
+            self.errors.append(f"{self.user} sign-in: {error}")
+            return
+        while time.monotonic() < self.stop_at:
+            browser = Browser(http, self.base, deps)
+            for kind, action in self.actions():
+                if time.monotonic() >= self.stop_at:
+                    return
+                self.act(browser, kind, action)
+                time.sleep(self.think * self.random.uniform(0.5, 1.5))
+
+    def actions(self):
+        open_page = ("page", lambda b: b.open("/sales-by-customer"))
+        team = lambda b: b.change(  # noqa: E731
+            bench_callbacks.first_matching(b, "filter-values", key="team"), "value", ["North"]
+        )
+        categories = lambda b: b.change(  # noqa: E731
+            bench_callbacks.first_matching(b, "filter-values", key="category"), "value", CATEGORIES
+        )
+        return [
+            open_page,
+            ("filter", lambda b: b.change("filter-preset", "value", "this_quarter")),
+            ("filter", team),
+            ("filter", categories),
+            ("filter", bench_callbacks.click_top_bar),
+            ("filter", lambda b: b.change("filter-preset", "value", "all")),
+        ]
+
+    def act(self, browser, kind: str, action) -> None:
+        browser.log = []
+        started = time.monotonic()
+        try:
+            action(browser)
+            error = None
+        except Exception as exc:  # noqa: BLE001 (an error is a finding: counted and printed)
+            error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            self.errors.append(f"{self.user} {kind}: {error}")
+        moment = started
+        for request in browser.log:
+            self.records.append((moment, request.wall_ms, kind, request.status))
+            moment += request.wall_ms / 1000
+        if error and not browser.log:
+            self.records.append((started, (time.monotonic() - started) * 1000, kind, error))
+
+
+def run_sessions(
+    base: str, count: int, seconds: float, think: float, records, manager_every: int = 5
+) -> list[Session]:
+    stop_at = time.monotonic() + seconds
+    users = [
+        "manager" if manager_every and i % manager_every == manager_every - 1 else "leader"
+        for i in range(count)
+    ]
+    sessions = [Session(base, u, stop_at, think, i, records) for i, u in enumerate(users)]
+    for s in sessions:
+        s.start()
+        time.sleep(0.05)
+    return sessions
+
+
+def percentiles(values: list[float]) -> str:
+    if not values:
+        return "no requests"
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return (f"n={len(values):,}  p50 {q[49]:6.0f} ms  p95 {q[94]:6.0f} ms  p99 {q[98]:6.0f} ms  "
+            f"max {max(values):6.0f} ms")  # fmt: skip
+
+
+def load_text() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+# ---- the three measurements ---------------------------------------------------------------------
+
+
+def measure_load(args, server: Server) -> None:
+    records: list = []
+    print(f"{args.sessions} sessions for {args.seconds:.0f} s, think time {args.think} s "
+          f"(x0.5-1.5); {load_text()} at start")  # fmt: skip
+    sessions = run_sessions(server.base, args.sessions, args.seconds, args.think, records,
+                            args.manager_every)  # fmt: skip
+    for s in sessions:
+        s.join(args.seconds + 300)
+    errors = [e for s in sessions for e in s.errors]
+    bad = [r for r in records if r[3] not in (200, 204)]
+    for kind in ("filter", "page"):
+        walls = [r[1] for r in records if r[2] == kind]
+        print(f"  {kind + ' requests':<16} {percentiles(walls)}")
+    served = [int(ms) for ms in re.findall(r'"POST /_dash-update-component [^"]*" 200 \d+ (\d+)ms',
+                                           server.log_path.read_text())]  # fmt: skip
+    print(f"  server side (access log, callbacks) {percentiles(served)}")
+    print(f"  errors: {len(errors)} actions failed, {len(bad)} requests not 200/204")
+    for error in errors[:10]:
+        print(f"    {error}")
+    print(f"  {load_text()} at the end")
+    print("memory at the end:")
+    print_memory(server)
+
+
+def measure_memory(args, server: Server, snapshots: Path) -> None:
+    records: list = []
+    sessions = run_sessions(server.base, args.sessions, args.seconds, args.think, records,
+                            args.manager_every)  # fmt: skip
+    for s in sessions:
+        s.join(args.seconds + 600)
+    served = {r[3] for r in records}
+    print(f"warm-up: {len(records):,} requests by {args.sessions} sessions in {args.seconds:.0f} s "
+          f"(statuses {sorted(map(str, served))})")  # fmt: skip
+    files = list(snapshots.glob("*.arrow"))
+    size = sum(f.stat().st_size for f in files) / 2**20
+    print_memory(server, size)
+    log = server.log_path.read_text()
+    peaks = re.findall(r"builder done: .*peak RSS (\d+) MB", log)
+    built = re.findall(r"snapshot .* built: ([\d,]+) lines, ([\d.]+) MB, ([\d.]+) s", log)
+    if peaks and built:
+        peak = int(peaks[-1])
+        print(f"  building the snapshot (child process): {built[-1][2]} s, peak RSS {peak:,} MB "
+              f"= {peak / size:.2f} x the snapshot (target <= 2)")  # fmt: skip
+    else:
+        print(
+            "  the snapshot already existed: start with an empty --snapshots folder to measure the build"
+        )
+
+
+def new_orders_csv(path: Path, lines: int) -> int:
+    """`lines` order lines of new orders (IDs prefixed N-) for existing customers and items."""
+    from data.demo import generate
+
+    tables = generate(lines=lines, seed=11, end=date(2026, 11, 21))
+    orders = tables["orders"].rename(columns={"status": "order_status"})
+    orders["order_id"] = "N-" + orders["order_id"].astype(str)
+    lines_t = tables["order_lines"].rename(columns={"status": "line_status"})
+    lines_t["order_id"] = "N-" + lines_t["order_id"].astype(str)
+    flat = lines_t[
+        [
+            "order_id",
+            "item_id",
+            "quantity",
+            "unit_price",
+            "discount_pct",
+            "vat_rate",
+            "prices_include_vat",
+            "unit_cost",
+            "line_status",
+        ]
+    ].merge(  # fmt: skip
+        orders[["order_id", "order_date", "customer_id", "order_status", "salesperson", "channel"]],
+        on="order_id",
+    )
+    flat["order_date"] = flat["order_date"].dt.strftime("%Y-%m-%d")
+    flat.to_csv(path, index=False)
+    return len(flat)
+
+
+def measure_reload(args, server: Server, url: str) -> None:
+    csv_path, rows = args.csv_path, args.csv_rows
+    records: list = []
+    health: list = []  # (monotonic, worker pid, data version, lines)
+    before = requests.get(f"{server.base}/healthz", timeout=60).json()
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                h = requests.get(f"{server.base}/healthz", timeout=30,
+                                 headers={"Connection": "close"}).json()  # fmt: skip
+                health.append((time.monotonic(), h["worker"], h["data_version"], h["lines"]))
+            except Exception:  # noqa: BLE001,S110 (a missed poll is only a gap)
+                pass
+            time.sleep(0.25)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    budget = args.before + 1800
+    sessions = run_sessions(server.base, args.sessions, budget, args.think, records,
+                            args.manager_every)  # fmt: skip
+    time.sleep(args.before)
+    print(f"{args.sessions} sessions running; {load_text()}; importing...")
+    started = time.monotonic()
+    env = {**os.environ, "DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "import-lines", str(csv_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    imported = time.monotonic()
+    print(f"  import-lines: exit {result.returncode} in {imported - started:.1f} s: "
+          f"{result.stdout.strip().splitlines()[0] if result.stdout else result.stderr[-500:]}")  # fmt: skip
+    target = before["lines"] + rows
+    switched: dict[int, float] = {}
+    deadline = imported + 1800
+    while len(switched) < len(server.workers) and time.monotonic() < deadline:
+        for moment, pid, _version, lines in list(health):
+            if lines == target and pid not in switched and moment >= imported:
+                switched[pid] = moment
+        time.sleep(0.25)
+    done = max(switched.values()) if switched else time.monotonic()
+    time.sleep(args.after)
+    for s in sessions:
+        s.stop_at = 0
+    stop.set()
+    for s in sessions:
+        s.join(600)
+    for pid in sorted(switched):
+        print(
+            f"  worker {pid} serves the new data {switched[pid] - imported:.1f} s after the import"
+        )
+    during = [r for r in records if started <= r[0] <= done]
+    others = [r for r in records if r[0] < started]
+    print(f"  lines before {before['lines']:,}, after {target:,} (expected before + {rows:,})")
+    print(
+        f"  requests while importing and rebuilding ({done - started:.1f} s): {percentiles([r[1] for r in during])}"
+    )
+    print(f"  requests before the import:               {percentiles([r[1] for r in others])}")
+    bad = [r for r in records if r[3] not in (200, 204)]
+    errors = [e for s in sessions for e in s.errors]
+    print(f"  errors: {len(errors)} actions failed, {len(bad)} requests not 200/204; {load_text()}")
+    for error in errors[:10]:
+        print(f"    {error}")
+    builds = re.findall(r"snapshot .* built: .*", server.log_path.read_text())
+    print(f"  builds: {builds[-1] if builds else 'none logged'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=["load", "memory", "reload"])
+    parser.add_argument("--url", required=True, help="DATABASE_URL of a demo database")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--think", type=float, default=1.0)
+    parser.add_argument("--snapshots", help="snapshot folder (default: a new temporary one)")
+    parser.add_argument("--manager-every", type=int, default=5,
+                        help="every Nth session is the manager of team North (0: leaders only)")  # fmt: skip
+    parser.add_argument("--import-lines", type=int, default=100_000)
+    parser.add_argument("--before", type=float, default=20)
+    parser.add_argument("--after", type=float, default=10)
+    args = parser.parse_args()
+    if args.what == "memory" and args.seconds == 180:
+        args.seconds = 30
+    print(f"bench/serve.py {args.what}, {datetime.now():%Y-%m-%d %H:%M}; {load_text()}; "
+          f"{args.workers} workers; database {args.url.split('@')[-1]}")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-serve-") as work:
+        args.work = work
+        snapshots = Path(args.snapshots or Path(work) / "snapshots")
+        if args.what == "reload":  # written first: the server should not wait for it
+            args.csv_path = Path(work) / "new-lines.csv"
+            args.csv_rows = new_orders_csv(args.csv_path, args.import_lines)
+            print(f"import file: {args.csv_rows:,} new order lines "
+                  f"({args.csv_path.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
+        server = Server(args.url, args.workers, snapshots, Path(work) / "gunicorn.log")
+        try:
+            health = requests.get(f"{server.base}/healthz", timeout=60).json()
+            print(f"gunicorn up in {server.start_seconds:.1f} s: {health['lines']:,} lines, "
+                  f"data version {health['data_version']}, workers {server.workers}")  # fmt: skip
+            if args.what == "load":
+                measure_load(args, server)
+            elif args.what == "memory":
+                measure_memory(args, server, snapshots)
+            else:
+                measure_reload(args, server, args.url)
+        finally:
+            server.stop()
+            errors = [ln for ln in server.log_path.read_text().splitlines()
+                      if "[ERROR]" in ln or "Traceback" in ln]  # fmt: skip
+            print(f"server log: {len(errors)} error lines")
+            for line in errors[:10]:
+                print(f"  {line}")
+
+
+if __name__ == "__main__":
+    main()

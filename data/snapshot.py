@@ -1,0 +1,425 @@
+"""The frames as one memory-mapped file per data version, shared by every process that serves them.
+
+A snapshot file is a small JSON header followed by one uncompressed Arrow IPC file per frame of
+`Frames` (whatever DataFrames the dataclass holds, column by column). Mapping it gives frames whose
+columns are numpy views of the file's pages, so all workers of a server share one copy in the
+page cache. Categoricals are Arrow dictionary arrays, strings Arrow large strings (pandas' `str`
+dtype wraps them without a copy), flags one byte per value (Arrow's bit-packed booleans would need
+unpacking) and date-times int64 with a null mask; codes of missing categories and the values of
+missing date-times are stored as pandas holds them (-1, NaT), so a view needs no conversion.
+
+Files are named `<database id>-<data version>-<code>.arrow`, where <code> is a hash of the code
+that builds frames: a new release never maps a file an older one wrote. One builder at a time
+(a lock file) reads the database in one consistent snapshot, writes a temporary file and renames
+it into place, then unlinks the files it supersedes: a process that still maps one keeps its
+pages until it lets go, and the disk space returns then.
+
+`python -m data.snapshot DIRECTORY` builds the snapshot of the database in DATABASE_URL (the
+servers run it as a child process, so that a rebuild never grows a worker's memory).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import struct
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from data import db, frames
+from data.db import Version, read_versioned_tables
+from data.frames import Frames, build_frames
+from metrics import commission
+
+log = logging.getLogger("sales.snapshot")
+MAGIC = b"SALESNAP"
+FORMAT = 1
+ALIGN = 64  # every section starts at a multiple of this: Arrow buffers stay aligned
+BUILDER_NICENESS = 10  # the builder child's priority below the workers' (os.nice)
+OTHER_DATABASE_MAX_AGE = 24 * 3600  # files of another database id are kept this long (seconds)
+
+
+def _code_hash() -> str:
+    """Changes with the code that decides what a snapshot holds."""
+    digest = hashlib.sha256(str(FORMAT).encode())
+    for module in (frames, commission, db, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+CODE = _code_hash()
+
+
+def snapshot_path(directory: Path, version: Version) -> Path:
+    return Path(directory) / f"{version.key}-{CODE}.arrow"
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """Frames mapped from a file, with the header facts (version, build time, size)."""
+
+    path: Path
+    frames: Frames
+    meta: dict
+    mapping: pa.Buffer  # the whole file, memory-mapped
+
+    def copied_columns(self) -> list[str]:
+        """`frame.column` of every column whose values are not views of the mapped file (a test
+        and the benchmarks check that this is empty)."""
+        low, high = self.mapping.address, self.mapping.address + self.mapping.size
+        copied = []
+        for field in dataclasses.fields(self.frames):
+            frame = getattr(self.frames, field.name)
+            if not isinstance(frame, pd.DataFrame):
+                continue
+            for name in frame.columns:
+                column = frame[name]
+                if isinstance(column.dtype, pd.CategoricalDtype):
+                    address = column.array.codes.ctypes.data
+                elif isinstance(column.dtype, pd.StringDtype):
+                    address = column.array._pa_array.chunk(0).buffers()[1].address
+                else:
+                    address = column.to_numpy().ctypes.data
+                if len(column) and not low <= address < high:
+                    copied.append(f"{field.name}.{name}")
+        return copied
+
+    @property
+    def key(self) -> str:
+        return self.meta["key"]
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def write_snapshot(frames: Frames, path: Path, meta: dict) -> int:
+    """Write `frames` to `path` (see the module docstring); returns the file's size in bytes."""
+    sections: list[tuple[str, pa.Buffer, list[dict]]] = []
+    fields: dict[str, dict] = {}
+    for field in dataclasses.fields(frames):
+        value = getattr(frames, field.name)
+        if isinstance(value, pd.DataFrame):
+            table, columns = _to_arrow(field.name, value)
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            sections.append((field.name, sink.getvalue(), columns))
+        else:
+            fields[field.name] = _plain_value(field.name, value)
+    header = {"format": FORMAT, "code": CODE, **meta, "fields": fields, "frames": {}}
+    # Offsets depend on the header's length, which depends on the offsets: reserve room first.
+    body_sizes = [buf.size for _, buf, _ in sections]
+    for name, _, columns in sections:
+        header["frames"][name] = {"offset": 0, "length": 0, "columns": columns}
+    start = _aligned(16 + len(json.dumps(header).encode()) + 32 * len(sections) + 256)
+    offset = start
+    for (name, _, _), size in zip(sections, body_sizes, strict=True):
+        header["frames"][name].update(offset=offset, length=size)
+        offset = _aligned(offset + size)
+    encoded = json.dumps(header).encode()
+    if 16 + len(encoded) > start:
+        raise RuntimeError("snapshot header outgrew its reserved room")
+    with open(path, "wb") as out:
+        out.write(MAGIC + struct.pack("<Q", len(encoded)) + encoded)
+        for name, buf, _ in sections:
+            out.seek(header["frames"][name]["offset"])
+            out.write(buf)
+        out.truncate(offset)
+        out.flush()
+        os.fsync(out.fileno())
+    return offset
+
+
+def _aligned(n: int) -> int:
+    return (n + ALIGN - 1) // ALIGN * ALIGN
+
+
+def _plain_value(name: str, value) -> dict:
+    if isinstance(value, pd.Timestamp):
+        return {"kind": "timestamp", "value": value.isoformat()}
+    if isinstance(value, tuple):
+        return {"kind": "tuple", "value": list(value)}
+    if value is None or isinstance(value, bool | int | float | str):
+        return {"kind": "json", "value": value}
+    raise TypeError(f"Frames.{name}: cannot store a {type(value).__name__} in a snapshot")
+
+
+def _to_arrow(frame_name: str, frame: pd.DataFrame) -> tuple[pa.Table, list[dict]]:
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0:
+        raise TypeError(f"Frames.{frame_name}: only a default RangeIndex can be stored")
+    if frame.index.step != 1 or not frame.columns.is_unique:
+        raise TypeError(f"Frames.{frame_name}: columns must be unique, the index 0..n-1")
+    arrays, columns = [], []
+    for i, name in enumerate(frame.columns):
+        array, kind = _column_to_arrow(frame.iloc[:, i])
+        arrays.append(array)
+        column = frame.iloc[:, i]
+        spec = {"name": name, "kind": kind, "dtype": str(column.dtype)}
+        if kind == "category":
+            spec["ordered"] = bool(column.cat.ordered)
+            spec["codes"] = str(column.cat.codes.dtype)
+            spec["categories"] = str(column.cat.categories.dtype)
+            spec["categories_name"] = column.cat.categories.name
+            if not len(column):  # Arrow keeps no dictionary for an empty column
+                spec["empty_categories"] = column.cat.categories.tolist()
+        columns.append(spec)
+    schema_names = [f"{i}:{c}" for i, c in enumerate(frame.columns)]  # Arrow wants str names
+    return pa.table(arrays, names=schema_names), columns
+
+
+def _column_to_arrow(column: pd.Series) -> tuple[pa.Array, str]:
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        indices = pa.array(codes, mask=codes < 0)  # the -1 of a missing value stays in the buffer
+        dictionary = _string_or_plain(column.cat.categories.to_series(index=None))
+        return pa.DictionaryArray.from_arrays(indices, dictionary), "category"
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return _string_or_plain(column), "string"
+    if isinstance(dtype, np.dtype):
+        values = column.to_numpy()
+        if dtype.kind == "b":
+            return pa.array(values.view(np.uint8)), "bool"
+        if dtype.kind in "iuf":
+            return pa.array(values), "numpy"
+        if dtype.kind == "M":
+            unit = np.datetime_data(dtype)[0]
+            ints = pa.array(values.view(np.int64), mask=np.isnat(values))
+            typed = pa.Array.from_buffers(
+                pa.timestamp(unit), len(ints), ints.buffers(), null_count=ints.null_count
+            )
+            return typed, "datetime"
+    return pa.Array.from_pandas(column), "arrow"  # anything else: stored faithfully, read by copy
+
+
+def _string_or_plain(values: pd.Series) -> pa.Array:
+    array = pa.array(values.array if isinstance(values.dtype, pd.StringDtype) else values)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if pa.types.is_string(array.type):
+        array = array.cast(pa.large_string())  # what pandas' str dtype holds: no cast on reading
+    return array
+
+
+# --- mapping -----------------------------------------------------------------------------------
+
+
+def map_snapshot(path: Path) -> Snapshot:
+    """The frames of a snapshot file as views of its memory-mapped pages (no copy of the data)."""
+    source = pa.memory_map(str(path), "r")
+    whole = source.read_buffer(source.size())
+    if whole.size < 16 or whole.slice(0, 8).to_pybytes() != MAGIC:
+        raise ValueError(f"{path} is not a snapshot file")
+    (length,) = struct.unpack("<Q", whole.slice(8, 8).to_pybytes())
+    header = json.loads(whole.slice(16, length).to_pybytes())
+    if header.get("format") != FORMAT or header.get("code") != CODE:
+        raise ValueError(f"{path} was written by other code")
+    values = {}
+    for name, spec in header["frames"].items():
+        section = whole.slice(spec["offset"], spec["length"])
+        table = pa.ipc.open_file(section).read_all()
+        values[name] = _to_frame(table, spec["columns"])
+    for name, spec in header["fields"].items():
+        values[name] = _from_plain(spec)
+    meta = {k: v for k, v in header.items() if k not in ("fields", "frames")}
+    return Snapshot(Path(path), Frames(**values), meta, whole)
+
+
+def _from_plain(spec: dict):
+    if spec["kind"] == "timestamp":
+        return pd.Timestamp(spec["value"])
+    if spec["kind"] == "tuple":
+        return tuple(spec["value"])
+    return spec["value"]
+
+
+def _to_frame(table: pa.Table, columns: list[dict]) -> pd.DataFrame:
+    data = {}
+    for i, spec in enumerate(columns):
+        chunked = table.column(i)
+        array = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+        data[spec["name"]] = _column_from_arrow(array, spec)
+    frame = pd.DataFrame(data, copy=False)  # copy=False: the columns stay views of the file
+    if not columns:
+        frame = pd.DataFrame(index=pd.RangeIndex(table.num_rows))
+    return frame
+
+
+def _view(array: pa.Array, dtype) -> np.ndarray:
+    """The values buffer of a fixed-width Arrow array as a numpy view (nulls keep their bytes)."""
+    dtype = np.dtype(dtype)
+    buffer = array.buffers()[1]
+    if buffer is None:
+        return np.empty(0, dtype)
+    return np.frombuffer(
+        buffer, dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize
+    )
+
+
+def _column_from_arrow(array: pa.Array, spec: dict):
+    kind = spec["kind"]
+    if kind == "numpy":
+        return _view(array, spec["dtype"])
+    if kind == "bool":
+        return _view(array, np.uint8).view(np.bool_)
+    if kind == "datetime":
+        return _view(array, np.int64).view(spec["dtype"])
+    if kind == "category":
+        codes = _view(array.indices, spec["codes"])
+        values = spec.get("empty_categories")
+        values = _categories(array.dictionary) if values is None else values
+        categories = pd.Index(values, name=spec["categories_name"])
+        categories = categories.astype(spec["categories"])
+        # Trusted (our own file): no uniqueness check, which would build and keep a hash table
+        # of the categories in every worker (2.8M order IDs at 10M lines: ~250 MB each).
+        dtype = pd.CategoricalDtype._from_fastpath(categories, spec["ordered"])
+        return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    if kind == "string":
+        dtype = pd.api.types.pandas_dtype(spec["dtype"])
+        return pd.arrays.ArrowStringArray(pa.chunked_array([array]), dtype=dtype)
+    return pd.Series(array.to_pandas()).astype(spec["dtype"]).to_numpy()
+
+
+def _categories(dictionary: pa.Array):
+    if pa.types.is_large_string(dictionary.type):
+        return _column_from_arrow(dictionary, {"kind": "string", "dtype": "str"})
+    return dictionary.to_pandas()  # a few values: a copy is fine
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def build_lock(directory: Path) -> Iterator[None]:
+    """One builder at a time per snapshot folder (across processes and threads)."""
+    with open(Path(directory) / "build.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_snapshot(engine, directory: Path) -> Path:
+    """Build the snapshot of the database's current data version, unless it exists; return its
+    path. Superseded files of the same database are unlinked."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    with build_lock(directory):
+        existing = snapshot_path(directory, db.read_version(engine))
+        if existing.exists():
+            return existing
+        started = time.perf_counter()
+        version, tables = read_versioned_tables(engine)
+        path = snapshot_path(directory, version)
+        if path.exists():
+            return path
+        read_seconds = time.perf_counter() - started
+        _give_back_memory()  # what reading freed, before build_frames needs more
+        frames = build_frames(tables, as_of=version.changed_at.floor("s"))
+        del tables
+        temporary = directory / f".{path.name}.{os.getpid()}.tmp"
+        meta = {
+            "key": version.key,
+            "database_id": version.database_id,
+            "version": version.version,
+            "changed_at": version.changed_at.isoformat(),
+            "lines": len(frames.lines),
+            "read_seconds": round(read_seconds, 3),
+            "build_seconds": round(time.perf_counter() - started, 3),
+        }
+        size = write_snapshot(frames, temporary, meta)
+        os.replace(temporary, path)
+        log.info(
+            "snapshot %s built: %s lines, %.1f MB, %.1f s",
+            path.name,
+            f"{len(frames.lines):,}",
+            size / 1e6,
+            time.perf_counter() - started,
+        )
+        remove_superseded(directory, version.database_id, keep=path)
+    return path
+
+
+def _give_back_memory() -> None:
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def remove_superseded(directory: Path, database_id: str, keep: Path) -> None:
+    """Unlink the other snapshots of this database, leftovers of dead builders, and files of other
+    databases unused for a day. (A process still mapping a file keeps it until it lets go.)"""
+    now = time.time()
+    for path in Path(directory).iterdir():
+        if path == keep or path.name == "build.lock":
+            continue
+        try:
+            if path.name.startswith(".") and path.name.endswith(".tmp"):
+                path.unlink()  # we hold the build lock: no builder is writing it
+            elif path.suffix == ".arrow":
+                ours = path.name.startswith(f"{database_id}-")
+                if ours or now - path.stat().st_mtime > OTHER_DATABASE_MAX_AGE:
+                    path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def newest_snapshot(directory: Path, database_id: str) -> Path | None:
+    """The newest snapshot file of this database written by this code, if any."""
+    best, best_version = None, -1
+    for path in Path(directory).glob(f"{database_id}-*-{CODE}.arrow"):
+        try:
+            version = int(path.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if version > best_version:
+            best, best_version = path, version
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m data.snapshot DIRECTORY`: build the snapshot of DATABASE_URL's data."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or not os.environ.get("DATABASE_URL"):
+        print("usage: DATABASE_URL=... python -m data.snapshot DIRECTORY", file=sys.stderr)
+        return 2
+    expected = os.environ.get("SALES_SNAPSHOT_CODE")
+    if expected and expected != CODE:  # the code on disk changed under a running server
+        print(
+            f"the code that builds frames changed since the server started ({expected} -> "
+            f"{CODE}): restart the server",
+            file=sys.stderr,
+        )
+        return 3
+    logging.basicConfig(
+        level=logging.INFO,
+        format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S %z",
+    )
+    # A rebuild must not slow the requests being served from the old snapshot: it yields the CPU.
+    os.nice(BUILDER_NICENESS)
+    # Arrow's own allocator keeps freed memory for reuse; the builder's peak matters more here.
+    pa.set_memory_pool(pa.system_memory_pool())
+    engine = db.make_engine(os.environ["DATABASE_URL"])
+    path = build_snapshot(engine, Path(args[0]))
+    peak = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
+    log.info("builder done: %s, peak RSS %d MB", path.name, int(peak) // 1024)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

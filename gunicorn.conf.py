@@ -1,0 +1,66 @@
+"""Production server: `gunicorn -c gunicorn.conf.py` (settings from the environment, README).
+
+The app is loaded once in the master (`preload_app`), which builds the current data version's
+snapshot (if it is not on disk yet) before any worker is forked; each worker maps it before its
+first request, and all of them share its pages.
+Each worker drops the database connections it inherited (data.db.dispose_after_fork) and
+rebuilds no data itself beyond small sets: a big rebuild runs in a child process.
+"""
+
+import ctypes
+import gc
+import os
+
+wsgi_app = "app:create_app()"
+bind = f"127.0.0.1:{os.environ.get('PORT', '8050')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"  # threads: a slow export does not hold up the other users of a worker
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+preload_app = True
+# Loading happens in the master before the workers start; a request's work is bounded by the
+# metrics (≤ a few seconds at 10M lines), so a worker silent this long is stuck.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))  # 0: workers are not recycled
+max_requests_jitter = max_requests // 10
+control_socket_disable = True  # no control socket (its default path may not be writable)
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# time, client, user, request line, status, bytes, duration in ms
+access_log_format = '%(t)s %(p)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+proc_name = "sales-by-customer"
+
+
+def on_starting(server):
+    """Build the current data version's snapshot before any worker is forked. Runs before
+    gunicorn takes over SIGCHLD, so that the builder child is waited for by us, not reaped."""
+    store = server.app.wsgi().extensions["sales_store"]
+    frames = store.load()
+    server.log.info("data ready: %s order lines, as of %s", f"{len(frames.lines):,}", frames.as_of)
+    del frames
+    store.release()  # the workers map it themselves: the master must not pin old files
+    gc.freeze()  # the loaded app's objects: never scanned again, so their pages stay shared
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc mallopt parameters
+
+
+def post_fork(server, worker):
+    """Give big temporaries (a request's masks and sums over millions of lines) back to the
+    system when freed: glibc would otherwise raise its mmap threshold to 32 MB and keep them in
+    per-thread heaps, and a worker's private memory would grow to several times its share."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, 1 << 20)
+    libc.mallopt(M_TRIM_THRESHOLD, 8 << 20)
+    libc.mallopt(M_ARENA_MAX, 2)
+
+
+def post_worker_init(worker):
+    """Map the snapshot before this worker takes its first request (milliseconds)."""
+    frames = worker.wsgi.extensions["sales_store"].load()
+    worker.log.info("worker %s serves %s order lines", worker.pid, f"{len(frames.lines):,}")

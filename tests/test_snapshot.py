@@ -1,0 +1,83 @@
+"""The snapshot file: every frame of Frames comes back equal, as views of the mapped file."""
+
+import dataclasses
+import json
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.demo import generate
+from data.frames import Frames, build_frames
+from data.snapshot import MAGIC, map_snapshot, write_snapshot
+from tests.conftest import DEMO_END
+from tests.factory import make_frames
+
+
+def round_trip(frames: Frames, tmp_path):
+    path = tmp_path / "s.arrow"
+    write_snapshot(frames, path, {"key": "test-1", "build_seconds": 0.0, "lines": 0})
+    return map_snapshot(path)
+
+
+def assert_same(left: Frames, right: Frames) -> None:
+    for field in dataclasses.fields(Frames):
+        a, b = getattr(left, field.name), getattr(right, field.name)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, obj=field.name)
+        else:
+            assert a == b and type(a) is type(b), field.name
+
+
+def test_snp001_the_demo_comes_back_equal_and_uncopied(tmp_path):
+    frames = build_frames(generate(lines=3000, seed=7, end=DEMO_END))
+    snapshot = round_trip(frames, tmp_path)
+    assert_same(frames, snapshot.frames)
+    assert snapshot.copied_columns() == []
+    lines = snapshot.frames.lines
+    assert not lines["day"].to_numpy().flags.writeable
+    assert np.shares_memory(lines["quantity"].to_numpy(), lines["quantity"].to_numpy())
+
+
+def test_snp002_missing_values_of_every_kind_survive(tmp_path):
+    """NaN amounts, missing categories (code -1), NaT dates, missing strings, custom fields."""
+    frames = make_frames(
+        [
+            {"order_id": "O1", "order_date": "2026-05-01", "unit_cost": None, "channel": None},
+            {"order_id": "O2", "order_date": "2026-05-03", "unit_cost": 4.0, "category": "Tools"},
+        ],
+        customers=[{"customer_id": "C1", "name": "Alpha", "created_on": None, "city": None}],
+        fields=[{"customer_id": "C1", "field": "tier", "value": "gold"}],
+    )
+    mapped = round_trip(frames, tmp_path).frames
+    assert_same(frames, mapped)
+    assert mapped.lines["cost_amount"].isna().tolist() == [True, False]
+    assert mapped.lines["channel"].isna().tolist() == [True, False]  # O2: the default, web
+    assert mapped.customers["created_on"].isna().all()
+    assert mapped.custom_fields == ("tier",)
+
+
+def test_snp003_empty_frames_round_trip(tmp_path):
+    frames = make_frames([{"order_id": "O1", "order_date": "2026-05-01"}])
+    empty = dataclasses.replace(frames, events=frames.events.iloc[0:0].reset_index(drop=True))
+    assert_same(empty, round_trip(empty, tmp_path).frames)
+
+
+def test_snp004_a_file_written_by_other_code_is_refused(tmp_path):
+    frames = make_frames([{"order_id": "O1", "order_date": "2026-05-01"}])
+    path = tmp_path / "s.arrow"
+    write_snapshot(frames, path, {"key": "test-1", "build_seconds": 0.0, "lines": 1})
+    data = bytearray(path.read_bytes())
+    (length,) = struct.unpack("<Q", data[8:16])
+    header = json.loads(data[16 : 16 + length])
+    changed = json.dumps({**header, "code": "0" * len(header["code"])}).encode()
+    assert len(changed) == length
+    data[16 : 16 + length] = changed
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="other code"):
+        map_snapshot(path)
+    path.write_bytes(b"not a snapshot at all")
+    with pytest.raises(ValueError, match="not a snapshot"):
+        map_snapshot(path)
+    assert data[:8] == MAGIC
