@@ -334,3 +334,28 @@ def test_aut013_crafted_filter_requests_return_nothing_out_of_scope(
         assert other["customer_id"] not in text_of(response).replace(
             f"unknown value '{other['customer_id']}'", ""
         )
+
+
+def test_aut014_malformed_callback_requests_get_400_not_a_traceback(base):
+    session, _ = signed_in(base, "leader")
+    report = callback(
+        session, base,
+        [("report-chart", "figure"), ("report-grid", "rowData"), ("report-grid", "columnDefs"),
+         ("report-grid", "columnState"), ("report-grid", "filterModel"), ("report-note", "children")],
+        [("view", "data", "?from=2026-01-01")],
+        [("view-grid", "data", "?from=2026-01-01"), ("view-screen", "data", "sales-by-nothing")],
+    )  # fmt: skip
+    assert report.status_code == 400 and "Traceback" not in report.text
+    unknown_output = session.post(f"{base}/_dash-update-component", json={
+        "output": "nothing.children", "outputs": {"id": "nothing", "property": "children"},
+        "inputs": [], "changedPropIds": []})  # fmt: skip
+    assert unknown_output.status_code == 400
+    assert session.post(f"{base}/_dash-update-component", data="not json").status_code == 400
+    screen = callback(
+        session, base,
+        [("view", "data"), ("view-grid", "data"), ("filter-messages", "children"),
+         ("view-chips", "children")],
+        [("filter-url", "search", "?from=2026-01-01")],
+        [("view-screen", "data", "no-such-screen"), ("view", "data", "")],
+    )  # fmt: skip
+    assert screen.status_code == 400 and "no-such-screen" in screen.text
