@@ -1448,7 +1448,9 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
                 customers["owner"] = None
             latest = seller.reindex(customers["customer_id"]).to_numpy(dtype=object)
             unowned = customers["owner"].isna().to_numpy() & pd.notna(latest)
-            customers.loc[unowned, "owner"] = latest[unowned]
+            if unowned.any():  # (an owner column the file left empty reads as float NaN)
+                customers["owner"] = customers["owner"].astype(object)
+                customers.loc[unowned, "owner"] = latest[unowned]
             owners = int(unowned.sum())
         for table, key in KEYS.items():
             if table in tables:

@@ -5,6 +5,10 @@ from datetime import date
 from pathlib import Path
 
 from dash.testing.wait import until
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -26,6 +30,18 @@ def click(dash_duo, selector: str) -> None:
     element = dash_duo.find_element(selector)
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
+
+
+def choose(dash_duo, selector: str, value: str) -> bool:
+    """Pick an option of a dropdown scrolled to the middle of the window; False when the page
+    moved under the pointer (a check re-rendering the report below), so that it is tried again."""
+    box = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    try:
+        dash_duo.select_dcc_dropdown(box, value)
+    except (ElementClickInterceptedException, StaleElementReferenceException):
+        return False
+    return True
 
 
 def start(dash_duo, tmp_path):
@@ -93,9 +109,7 @@ def test_adm003_a_file_is_read_through_the_mapping_step(dash_duo, tmp_path):
     ]  # fmt: skip
     for i, field in enumerate(("order_id", "order_date", "customer_id", "item_id", "quantity",
                                "unit_price", "channel")):  # fmt: skip
-        box = dash_duo.find_element(f".admin-map-{i}")
-        dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
-        dash_duo.select_dcc_dropdown(box, field)
+        until(lambda: choose(dash_duo, f".admin-map-{i}", field), timeout=WAIT)
         dash_duo.wait_for_text_to_equal(f".admin-map-{i} .dash-dropdown-value", field, timeout=WAIT)
     dash_duo.wait_for_contains_text(
         "#admin-import-report", "not a number: '1.234,50'", timeout=WAIT

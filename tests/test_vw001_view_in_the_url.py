@@ -17,6 +17,14 @@ def click_label(dash_duo, container: str, text: str) -> None:
     next(o for o in dash_duo.find_elements(f"{container} label") if o.text == text).click()
 
 
+def texts(dash_duo, selector: str) -> list[str]:
+    """The text of every element matching selector, read in one step (the grid may re-render
+    between finding its cells and reading them one by one)."""
+    return dash_duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText)", selector
+    )
+
+
 def sign_in_again(dash_duo, username: str, url: str) -> None:
     """A new session (cookies gone) opening a pasted URL: sign in, land on that URL."""
     dash_duo.driver.delete_all_cookies()
@@ -68,8 +76,10 @@ def test_vw002_leaderboard_status_and_report_options_survive_reload(dash_duo, de
     until(lambda: query(dash_duo).get("show") == ["at_risk"], 10)
     dash_duo.driver.refresh()
     dash_duo.wait_for_element("#leaderboard-grid .ag-row")
-    until(lambda: {c.text for c in dash_duo.find_elements(
-        "#leaderboard-grid .ag-cell[col-id='status']")} == {"At risk"}, 10)  # fmt: skip
+    until(
+        lambda: set(texts(dash_duo, "#leaderboard-grid .ag-cell[col-id='status']")) == {"At risk"},
+        10,
+    )
     assert (
         dash_duo.find_element(".leaderboard-show input:checked").get_attribute("value") == "at_risk"
     )
