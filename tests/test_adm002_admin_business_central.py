@@ -109,7 +109,7 @@ def test_adm003_a_file_is_read_through_the_mapping_step(dash_duo, tmp_path):
     ]  # fmt: skip
     for i, field in enumerate(("order_id", "order_date", "customer_id", "item_id", "quantity",
                                "unit_price", "channel")):  # fmt: skip
-        until(lambda: choose(dash_duo, f".admin-map-{i}", field), timeout=WAIT)
+        until(lambda i=i, field=field: choose(dash_duo, f".admin-map-{i}", field), timeout=WAIT)
         dash_duo.wait_for_text_to_equal(f".admin-map-{i} .dash-dropdown-value", field, timeout=WAIT)
     dash_duo.wait_for_contains_text(
         "#admin-import-report", "not a number: '1.234,50'", timeout=WAIT

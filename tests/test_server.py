@@ -87,7 +87,9 @@ def every_worker(session, base: str) -> dict[int, dict]:
 
 
 def sales_amount(session, base: str) -> float:
-    (row,) = csv.DictReader(io.StringIO(fresh(session, f"{base}/export/kpis.csv?headers=fields").text))
+    (row,) = csv.DictReader(
+        io.StringIO(fresh(session, f"{base}/export/kpis.csv?headers=fields").text)
+    )
     return float(row["sales_amount"])
 
 
