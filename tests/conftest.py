@@ -8,6 +8,7 @@ import uuid
 from datetime import date
 
 import pytest
+from dash.testing.application_runners import BaseDashRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -25,6 +26,9 @@ POSTGRES_ENV = "TEST_POSTGRES_URL"
 _SNAPSHOTS = tempfile.mkdtemp(prefix="sales-test-snapshots-")
 os.environ.setdefault("SALES_SNAPSHOT_DIR", _SNAPSHOTS)
 os.environ.setdefault("SALES_RELOAD_WAIT_SECONDS", "60")
+# dash_duo's servers take ports from 58050 up; DASH_TEST_PORT moves them, so that two test runs
+# on one machine never answer each other's browser.
+BaseDashRunner._next_port = int(os.environ.get("DASH_TEST_PORT", "58050"))
 
 
 def pytest_sessionfinish(session, exitstatus):
