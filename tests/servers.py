@@ -26,13 +26,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def copy_database(db_url: str, directory: Path) -> str:
-    """A copy of a SQLite database in `directory` (with no sign-in state beside it yet)."""
+    """A copy of a SQLite database in `directory` (with no sign-in state beside it yet), under a
+    database id of its own: the tests' apps share one snapshot folder, where a copy that kept the
+    original's id would map the original's snapshot of the same version number."""
     target = directory / "copy.db"
     with (
         sqlite3.connect(db_url.removeprefix("sqlite:///")) as source,
         sqlite3.connect(target) as copy,
     ):
         source.backup(copy)
+        copy.execute(
+            "UPDATE data_version SET database_id = ? WHERE id = 1", (uuid.uuid4().hex[:16],)
+        )
     return f"sqlite:///{target}"
 
 
