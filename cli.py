@@ -19,6 +19,7 @@ from data.demo import generate
 from data.importer import Options, import_lines, parse_mapping
 from data.users import (
     UserError,
+    activate_user,
     add_demo_users,
     create_user,
     deactivate_user,
@@ -34,7 +35,8 @@ from views.view import ViewError, all_data_period
 
 def register(server: Flask) -> None:
     for command in (init_demo, import_lines_command, import_bc_command, export, create_user_command,
-                    set_password_command, deactivate_user_command):  # fmt: skip
+                    set_password_command, deactivate_user_command,
+                    activate_user_command):  # fmt: skip
         server.cli.add_command(command)
 
 
@@ -217,9 +219,25 @@ def export(report: str, query, start, end, fmt: str, headers, output: str, usern
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--salesperson", help="Salesperson code (role salesperson).")
 @click.option("--team", help="Team (role manager).")
-def create_user_command(username: str, role: str, salesperson, team) -> None:
-    """Create a user; the password is read from a prompt, or from standard input."""
-    _run(create_user, _store().engine, username, _password(), role, salesperson, team)
+@click.option("--new-salesperson", is_flag=True, help="The code is new: add it to the salespeople.")
+@click.option("--new-team", is_flag=True, help="The team is new (it has no salespeople yet).")
+def create_user_command(
+    username: str, role: str, salesperson, team, new_salesperson: bool, new_team: bool
+) -> None:
+    """Create a user; the password is read from a prompt, or from standard input. The salesperson
+    code and the team must be in the data unless --new-salesperson / --new-team says otherwise."""
+    _run(
+        lambda: create_user(
+            _store().engine,
+            username,
+            _password(),
+            role,
+            salesperson,
+            team,
+            new_salesperson=new_salesperson,
+            new_team=new_team,
+        )
+    )
     click.echo(f"User {username} ({role}) created.")
 
 
@@ -228,16 +246,24 @@ def create_user_command(username: str, role: str, salesperson, team) -> None:
 def set_password_command(username: str) -> None:
     """Set a user's password (read from a prompt, or from standard input); every session of the
     user ends."""
-    _run(set_password, _store().engine, username, _password())
+    _run(lambda: set_password(_store().engine, username, _password()))
     click.echo(f"Password of {username} set.")
 
 
 @click.command("deactivate-user")
 @click.argument("username")
 def deactivate_user_command(username: str) -> None:
-    """Stop a user from signing in; every session of the user ends."""
-    _run(deactivate_user, _store().engine, username)
+    """Stop a user from signing in; every session of the user ends. The last active admin stays."""
+    _run(lambda: deactivate_user(_store().engine, username))
     click.echo(f"User {username} deactivated.")
+
+
+@click.command("activate-user")
+@click.argument("username")
+def activate_user_command(username: str) -> None:
+    """Let a deactivated user sign in again; their failed sign-ins are forgotten."""
+    _run(lambda: activate_user(_store().engine, username))
+    click.echo(f"User {username} can sign in again.")
 
 
 def _password() -> str:
@@ -246,8 +272,8 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _run(action, *args) -> None:
+def _run(action) -> None:
     try:
-        action(*args)
+        action()
     except UserError as error:
         raise click.ClickException(str(error)) from error

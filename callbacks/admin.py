@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import current_app
+from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from callbacks.common import store
@@ -20,9 +21,20 @@ from callbacks.guards import role_required
 from data.business_central import import_business_central
 from data.import_files import FileError, open_source
 from data.importer import IGNORE, ImportResult, Options, import_lines, last_import, suggested_fields
-from data.users import UserError, create_user, deactivate_user, list_users, set_password
+from data.users import (
+    UserError,
+    activate_user,
+    check_deactivation,
+    create_user,
+    deactivate_user,
+    list_users,
+    salespeople,
+    set_password,
+    set_role,
+    teams,
+)
 from layouts import ids
-from layouts.admin import freshness_cards, mapping_table
+from layouts.admin import NEW, choices, deactivation_question, freshness_cards, mapping_table
 
 SHOWN_PROBLEMS = 200
 REPORT = "problems.txt"
@@ -258,28 +270,116 @@ def confirm_bc(clicks, token, replace):
 # --- users ---------------------------------------------------------------------------------------
 
 
-def manage_users(_create, _reset, _deactivate, username, role, salesperson, team, password):
-    """Create a user, set a password, or deactivate a user."""
+def user_choices(_rows):
+    """The salesperson codes and teams in the data as the form's choices (again after a change)."""
     engine = store().engine
-    username = (username or "").strip()
+    sellers = [(code, code if name == code else f"{code} · {name}")
+               for code, name in salespeople(engine)]  # fmt: skip
+    return (
+        choices(sellers, "New salesperson code…"),
+        choices([(team, team) for team in teams(engine)], "New team…"),
+    )
+
+
+def user_form(role, salesperson, team):
+    """A salesperson code for a salesperson, a team for a manager; the box for a new one when that
+    is chosen, and what a new one means."""
+    new_salesperson = role == "salesperson" and salesperson == NEW
+    new_team = role == "manager" and team == NEW
+    note = None
+    if new_salesperson:
+        note = ("A new salesperson code owns no customers yet: this user sees no data until an "
+                "import gives the code customers.")  # fmt: skip
+    elif new_team:
+        note = ("A new team has no salespeople yet: this manager sees no data until an import "
+                "puts salespeople in the team.")  # fmt: skip
+    box = {True: "mt-1", False: "mt-1 d-none"}
+    return (role != "salesperson", role != "manager", box[new_salesperson], box[new_team], note)
+
+
+def pick_user(rows):
+    """A click on a user in the table fills in their name."""
+    if not rows:
+        raise PreventUpdate
+    return rows[0]["username"]
+
+
+def manage_users(
+    _create, _reset, _activate, _change, _deactivate, username, role, salesperson,
+    new_salesperson, team, new_team, password,
+):  # fmt: skip
+    """Create a user, change their role, set a password, reactivate or (confirmed) deactivate a
+    user. The data layer refuses what would leave nobody to manage users."""
+    engine = store().engine
+    acting = current_user.get_id()
+    action = ctx.triggered_id
     try:
-        if not username:
-            raise UserError("enter a user name")
-        if ctx.triggered_id == ids.ADMIN_CREATE:
-            create_user(
-                engine, username, password or "", role or "", salesperson or None, team or None
-            )
-            done = f"User {username} ({role}) created."
-        elif ctx.triggered_id == ids.ADMIN_RESET:
+        username = _username(username)
+        if action in (ids.ADMIN_CREATE, ids.ADMIN_CHANGE_ROLE):
+            if not role:
+                raise UserError("choose a role")
+            salesperson, is_new_code = _chosen(salesperson, new_salesperson, "salesperson code")
+            team, is_new_team = _chosen(team, new_team, "team name")
+            chosen = {"new_salesperson": is_new_code, "new_team": is_new_team}
+            if action == ids.ADMIN_CREATE:
+                create_user(engine, username, password or "", role, salesperson, team, **chosen)
+                done = f"User {username} ({role}) created"
+                if is_new_team and role == "manager":
+                    done += f" for the new team {team}"
+                if is_new_code and role == "salesperson":
+                    done += f" with the new salesperson code {salesperson}"
+                done += "."
+            else:
+                set_role(engine, username, role, salesperson, team, acting=acting, **chosen)
+                done = f"User {username} is now {role}; their sessions ended."
+        elif action == ids.ADMIN_RESET:
             set_password(engine, username, password or "")
             done = f"Password of {username} set."
+        elif action == ids.ADMIN_ACTIVATE:
+            activate_user(engine, username)
+            done = f"User {username} can sign in again."
         else:
-            deactivate_user(engine, username)
+            deactivate_user(engine, username, acting)
             done = f"User {username} deactivated."
     except UserError as error:
-        return dbc.Alert(str(error).capitalize(), color="warning"), no_update
-    users = list_users(engine)
-    return dbc.Alert(done, color="success"), users.to_dict("records")
+        return _refused(error), no_update
+    return dbc.Alert(done, color="success"), list_users(engine).to_dict("records")
+
+
+def ask_deactivation(_ask, _confirmed, _cancel, username):
+    """Deactivate… asks first, unless the data layer would refuse it anyway (then it says why);
+    the dialog's buttons close it."""
+    if ctx.triggered_id != ids.ADMIN_ASK_DEACTIVATE:
+        return False, no_update, no_update
+    try:
+        username = _username(username)
+        check_deactivation(store().engine, username, current_user.get_id())
+    except UserError as error:
+        return False, no_update, _refused(error)
+    return True, deactivation_question(username), None
+
+
+def _username(typed) -> str:
+    username = (typed or "").strip()
+    if not username:
+        raise UserError("enter a user name, or click a user in the table")
+    return username
+
+
+def _chosen(value, typed, what: str) -> tuple[str | None, bool]:
+    """A value chosen from the data, or a new one typed after choosing NEW: (value, is new)."""
+    if value != NEW:
+        return value or None, False
+    typed = (typed or "").strip()
+    if not typed:
+        raise UserError(f"type the new {what}")
+    return typed, True
+
+
+def _refused(error: UserError) -> dbc.Alert:
+    text = str(error)
+    sentence = text[:1].upper() + text[1:] + ("" if text.endswith((".", ")")) else ".")
+    return dbc.Alert(sentence, color="warning", className="admin-refused")
 
 
 def register(app: Dash) -> None:
@@ -360,18 +460,52 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )(guard(download_report))
     app.callback(
+        Output(ids.ADMIN_SALESPERSON, "options"),
+        Output(ids.ADMIN_TEAM, "options"),
+        Input(ids.ADMIN_USERS_GRID, "rowData"),
+    )(guard(user_choices))
+    app.callback(
+        Output(ids.ADMIN_SALESPERSON, "disabled"),
+        Output(ids.ADMIN_TEAM, "disabled"),
+        Output(ids.ADMIN_NEW_SALESPERSON, "className"),
+        Output(ids.ADMIN_NEW_TEAM, "className"),
+        Output(ids.ADMIN_USER_NOTE, "children"),
+        Input(ids.ADMIN_ROLE, "value"),
+        Input(ids.ADMIN_SALESPERSON, "value"),
+        Input(ids.ADMIN_TEAM, "value"),
+    )(guard(user_form))
+    app.callback(
+        Output(ids.ADMIN_USERNAME, "value"),
+        Input(ids.ADMIN_USERS_GRID, "selectedRows"),
+        prevent_initial_call=True,
+    )(guard(pick_user))
+    app.callback(
         Output(ids.ADMIN_USER_MESSAGE, "children"),
         Output(ids.ADMIN_USERS_GRID, "rowData"),
         Input(ids.ADMIN_CREATE, "n_clicks"),
         Input(ids.ADMIN_RESET, "n_clicks"),
+        Input(ids.ADMIN_ACTIVATE, "n_clicks"),
+        Input(ids.ADMIN_CHANGE_ROLE, "n_clicks"),
         Input(ids.ADMIN_DEACTIVATE, "n_clicks"),
         State(ids.ADMIN_USERNAME, "value"),
         State(ids.ADMIN_ROLE, "value"),
         State(ids.ADMIN_SALESPERSON, "value"),
+        State(ids.ADMIN_NEW_SALESPERSON, "value"),
         State(ids.ADMIN_TEAM, "value"),
+        State(ids.ADMIN_NEW_TEAM, "value"),
         State(ids.ADMIN_PASSWORD, "value"),
         prevent_initial_call=True,
     )(guard(manage_users))
+    app.callback(
+        Output(ids.ADMIN_DEACTIVATE_DIALOG, "is_open"),
+        Output(ids.ADMIN_DEACTIVATE_QUESTION, "children"),
+        Output(ids.ADMIN_USER_MESSAGE, "children", allow_duplicate=True),
+        Input(ids.ADMIN_ASK_DEACTIVATE, "n_clicks"),
+        Input(ids.ADMIN_DEACTIVATE, "n_clicks"),
+        Input(ids.ADMIN_DEACTIVATE_CANCEL, "n_clicks"),
+        State(ids.ADMIN_USERNAME, "value"),
+        prevent_initial_call=True,
+    )(guard(ask_deactivation))
 
 
 def _upload_bc_names(ve, customers, items, salespeople, replace, *names_and_token):

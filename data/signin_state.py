@@ -142,6 +142,13 @@ class SignInState:
                 .values(failures=LoginBrake.failures - 1)
             )
 
+    def forget_failures(self, account: str) -> None:
+        """The account's failed sign-ins are forgotten (an admin let the user in again)."""
+        with self._serial, self._writer.begin() as conn:
+            conn.execute(
+                LoginBrake.__table__.delete().where(LoginBrake.key == f"account:{account}")
+            )
+
     def brake_rows(self) -> int:
         with self._serial, self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(LoginBrake)).scalar_one()

@@ -11,6 +11,8 @@ from data.importer import FIELDS, IGNORE
 from layouts import ids
 from layouts.components import grid
 
+NEW = "(new)"  # the value of the explicit choice "New team…" / "New salesperson code…"
+ROW_CLICK = {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}
 COLUMNS = [
     {"field": "username", "headerName": "User"},
     {"field": "role", "headerName": "Role"},
@@ -135,6 +137,97 @@ def mapping_table(header: list[str], suggested: list[str | None], samples: list[
     ]
 
 
+def choice(component_id: str, label: str, new_id: str, new_label: str) -> dbc.Col:
+    """A dropdown of the values in the data (options: `choices`), and a box for a new value that
+    shows when NEW is chosen."""
+    return dbc.Col(
+        [
+            dcc.Dropdown(id=component_id, placeholder=label, disabled=True),
+            dbc.Input(id=new_id, placeholder=new_label, className="mt-1 d-none"),
+        ],
+        md=2,
+    )
+
+
+def choices(values: list[tuple[str, str]], new_label: str) -> list[dict]:
+    """Dropdown options: (value, label) pairs, then the explicit choice of a new one."""
+    return [{"label": label, "value": value} for value, label in values] + [
+        {"label": new_label, "value": NEW}
+    ]
+
+
+def users_section(users: pd.DataFrame) -> list:
+    """Create users, change their role, set a password, deactivate (after a confirmation) and
+    reactivate. A click on a user in the table fills in their name."""
+    button = {"size": "sm", "outline": True, "color": "secondary"}
+    return [
+        html.H2("Users", className="h5"),
+        dbc.Row(
+            [
+                dbc.Col(dbc.Input(id=ids.ADMIN_USERNAME, placeholder="User name"), md=2),
+                dbc.Col(
+                    dcc.Dropdown(id=ids.ADMIN_ROLE, options=list(ROLES), placeholder="Role"), md=2
+                ),
+                choice(
+                    ids.ADMIN_SALESPERSON,
+                    "Salesperson code",
+                    ids.ADMIN_NEW_SALESPERSON,
+                    "New salesperson code",
+                ),
+                choice(ids.ADMIN_TEAM, "Team", ids.ADMIN_NEW_TEAM, "New team name"),
+                dbc.Col(
+                    dbc.Input(id=ids.ADMIN_PASSWORD, type="password", placeholder="Password"),
+                    md=2,
+                ),
+            ],  # fmt: skip
+            className="g-2 mb-1 align-items-start",
+        ),
+        html.Div(id=ids.ADMIN_USER_NOTE, className="small text-muted mb-1"),
+        dbc.Row(
+            dbc.Col(
+                [
+                    dbc.Button("Create", id=ids.ADMIN_CREATE, size="sm", className="me-2"),
+                    dbc.Button("Change role", id=ids.ADMIN_CHANGE_ROLE, className="me-2", **button),
+                    dbc.Button("Set password", id=ids.ADMIN_RESET, className="me-2", **button),
+                    dbc.Button("Reactivate", id=ids.ADMIN_ACTIVATE, className="me-2", **button),
+                    dbc.Button(
+                        "Deactivate…",
+                        id=ids.ADMIN_ASK_DEACTIVATE,
+                        size="sm",
+                        color="danger",
+                        outline=True,
+                    ),
+                ]  # fmt: skip
+            ),
+            className="mb-2",
+        ),
+        html.Div(id=ids.ADMIN_USER_MESSAGE),
+        grid(ids.ADMIN_USERS_GRID, users, COLUMNS, height=300, rowSelection=ROW_CLICK),
+        dbc.Modal(
+            [
+                dbc.ModalHeader(dbc.ModalTitle("Deactivate this user?")),
+                dbc.ModalBody(id=ids.ADMIN_DEACTIVATE_QUESTION),
+                dbc.ModalFooter(
+                    [
+                        dbc.Button("Cancel", id=ids.ADMIN_DEACTIVATE_CANCEL, **button),
+                        dbc.Button("Deactivate", id=ids.ADMIN_DEACTIVATE, color="danger"),
+                    ]
+                ),
+            ],
+            id=ids.ADMIN_DEACTIVATE_DIALOG,
+            is_open=False,
+            fade=False,
+        ),
+    ]
+
+
+def deactivation_question(username: str) -> str:
+    return (
+        f"{username} is signed out at once, everywhere, and can no longer sign in. "
+        "You can reactivate them later (Reactivate, or flask activate-user)."
+    )
+
+
 def layout(freshness: dict[str, str], users: pd.DataFrame) -> dbc.Container:
     return dbc.Container(
         [
@@ -215,55 +308,7 @@ def layout(freshness: dict[str, str], users: pd.DataFrame) -> dbc.Container:
             ),
             dcc.Store(id=ids.ADMIN_BC_TOKEN),
             dcc.Loading(html.Div(id=ids.ADMIN_BC_REPORT, className="mb-4"), delay_show=300),
-            html.H2("Users", className="h5"),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        dbc.Input(id=ids.ADMIN_USERNAME, placeholder="User name", size="sm"), md=2
-                    ),
-                    dbc.Col(
-                        dcc.Dropdown(id=ids.ADMIN_ROLE, options=list(ROLES), placeholder="Role"),
-                        md=2,
-                    ),
-                    dbc.Col(
-                        dbc.Input(
-                            id=ids.ADMIN_SALESPERSON, placeholder="Salesperson code", size="sm"
-                        ),
-                        md=2,
-                    ),
-                    dbc.Col(dbc.Input(id=ids.ADMIN_TEAM, placeholder="Team", size="sm"), md=2),
-                    dbc.Col(
-                        dbc.Input(
-                            id=ids.ADMIN_PASSWORD,
-                            type="password",
-                            placeholder="Password",
-                            size="sm",
-                        ),
-                        md=2,
-                    ),  # fmt: skip
-                    dbc.Col(
-                        dbc.ButtonGroup(
-                            [
-                                dbc.Button("Create", id=ids.ADMIN_CREATE, size="sm"),
-                                dbc.Button(
-                                    "Set password", id=ids.ADMIN_RESET, size="sm", outline=True
-                                ),
-                                dbc.Button(
-                                    "Deactivate",
-                                    id=ids.ADMIN_DEACTIVATE,
-                                    size="sm",
-                                    color="danger",
-                                    outline=True,
-                                ),
-                            ]
-                        ),
-                        xs=12,
-                    ),  # fmt: skip
-                ],
-                className="g-2 mb-2 align-items-center",
-            ),
-            html.Div(id=ids.ADMIN_USER_MESSAGE),
-            grid(ids.ADMIN_USERS_GRID, users, COLUMNS, height=300),
+            *users_section(users),
         ],
         fluid=True,
     )

@@ -72,6 +72,8 @@ def test_ses003_a_new_password_from_the_admin_screen_ends_every_session(served):
         "inputs": [
             {"id": "admin-create", "property": "n_clicks", "value": None},
             {"id": "admin-reset", "property": "n_clicks", "value": 1},
+            {"id": "admin-activate", "property": "n_clicks", "value": None},
+            {"id": "admin-change-role", "property": "n_clicks", "value": None},
             {"id": "admin-deactivate", "property": "n_clicks", "value": None},
         ],
         "changedPropIds": ["admin-reset.n_clicks"],
@@ -79,7 +81,9 @@ def test_ses003_a_new_password_from_the_admin_screen_ends_every_session(served):
             {"id": "admin-username", "property": "value", "value": "manager"},
             {"id": "admin-role", "property": "value", "value": None},
             {"id": "admin-salesperson", "property": "value", "value": None},
+            {"id": "admin-new-salesperson", "property": "value", "value": None},
             {"id": "admin-team", "property": "value", "value": None},
+            {"id": "admin-new-team", "property": "value", "value": None},
             {"id": "admin-password", "property": "value", "value": "managers-new-pass"},
         ],
     }

@@ -8,8 +8,17 @@ import subprocess
 import pytest
 
 from data.db import make_engine
-from data.users import authenticate
+from data.users import (
+    UserError,
+    authenticate,
+    create_user,
+    deactivate_user,
+    find_user,
+    set_role,
+    signin_of,
+)
 from tests.cli import flask, flask_process
+from tests.servers import copy_database
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +124,95 @@ def test_usr008_a_bad_view_is_refused_with_the_screens_messages(db):
     assert result.returncode != 0 and result.stdout == ""
     assert "from: 'yesterday' is not a date" in result.stderr
     assert "channel: unknown value 'pigeon' ignored." in result.stderr
+
+
+@pytest.fixture
+def fresh(db, tmp_path):
+    """A copy of the module's demo database for a test that changes users."""
+    return copy_database(db, tmp_path)
+
+
+def active(db_url: str) -> dict[str, bool]:
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        return {name: bool(on) for name, on in conn.execute("SELECT username, active FROM users")}
+
+
+def test_usr009_the_last_active_admin_cannot_be_deactivated_from_the_command_line(fresh):
+    refused = flask(fresh, "deactivate-user", "admin")  # the demo's only admin
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert "'admin' is the last active admin; make another user admin first" in refused.stderr
+    assert active(fresh)["admin"] is True
+    made = flask(fresh, "create-user", "admin2", "--role", "admin", stdin="second-admin-1\n")
+    assert made.returncode == 0, made.stderr
+    assert flask(fresh, "deactivate-user", "admin").returncode == 0  # another admin is left
+    assert "last active admin" in flask(fresh, "deactivate-user", "admin2").stderr
+    assert {name: active(fresh)[name] for name in ("admin", "admin2", "leader")} == {
+        "admin": False, "admin2": True, "leader": True
+    }  # fmt: skip
+
+
+def test_usr010_activate_user_lets_a_deactivated_user_in_again_and_forgets_failed_sign_ins(fresh):
+    engine = make_engine(fresh)
+    assert flask(fresh, "deactivate-user", "leader").returncode == 0
+    assert authenticate(engine, "leader", "leader-demo-pass") is None
+    brake = signin_of(engine)
+    for _ in range(5):  # five failed sign-ins are free; the sixth attempt must wait
+        assert brake.reserve("leader", "address:10.0.0.1") == 0
+    assert brake.reserve("leader", "address:10.0.0.1") > 0
+    done = flask(fresh, "activate-user", "leader")
+    assert done.returncode == 0, done.stderr
+    assert "User leader can sign in again." in done.stdout
+    assert authenticate(engine, "leader", "leader-demo-pass").role == "leadership"
+    assert brake.reserve("leader", "address:10.0.0.1") == 0  # the account's brake is released
+    again = flask(fresh, "activate-user", "leader")
+    assert again.returncode != 0 and "user 'leader' is active already" in again.stderr
+    assert "no user 'ghost'" in flask(fresh, "activate-user", "ghost").stderr
+
+
+def test_usr011_a_team_or_salesperson_code_not_in_the_data_is_created_only_when_said(fresh):
+    with sqlite3.connect(fresh.removeprefix("sqlite:///")) as conn:
+        teams = sorted(r[0] for r in conn.execute("SELECT DISTINCT team FROM salespeople"))
+    assert teams == ["East", "North", "South", "West"]
+    users_before = set(active(fresh))
+    nowhere = flask(fresh, "create-user", "m2", "--role", "manager", "--team", "Nowhere",
+                    stdin="manager-two-2\n")  # fmt: skip
+    assert nowhere.returncode != 0
+    assert "no team 'Nowhere' in the data (teams: East, North, South, West)" in nowhere.stderr
+    assert "--new-team" in nowhere.stderr
+    unknown = flask(fresh, "create-user", "s2", "--role", "salesperson", "--salesperson", "SP99",
+                    stdin="sales-two-22\n")  # fmt: skip
+    assert unknown.returncode != 0 and "--new-salesperson" in unknown.stderr
+    assert set(active(fresh)) == users_before  # nothing was created
+
+    assert flask(fresh, "create-user", "m2", "--role", "manager", "--team", "Nowhere",
+                 "--new-team", stdin="manager-two-2\n").returncode == 0  # fmt: skip
+    assert flask(fresh, "create-user", "s2", "--role", "salesperson", "--salesperson", "SP99",
+                 "--new-salesperson", stdin="sales-two-22\n").returncode == 0  # fmt: skip
+    with sqlite3.connect(fresh.removeprefix("sqlite:///")) as conn:
+        users = conn.execute("SELECT username, role, salesperson_code, team FROM users "
+                             "WHERE username IN ('m2', 's2') ORDER BY username").fetchall()  # fmt: skip
+        sp99 = conn.execute("SELECT code, name, team FROM salespeople WHERE code='SP99'").fetchall()
+    assert users == [("m2", "manager", None, "Nowhere"), ("s2", "salesperson", "SP99", None)]
+    assert sp99 == [("SP99", "SP99", None)]
+    # the new team is now a team of the data: a second manager of it needs no --new-team
+    assert flask(fresh, "create-user", "m3", "--role", "manager", "--team", "Nowhere",
+                 stdin="manager-three-3\n").returncode == 0  # fmt: skip
+
+
+def test_usr012_no_admin_demotes_themselves_or_the_last_active_admin(fresh):
+    engine = make_engine(fresh)
+    with pytest.raises(UserError, match="you cannot change your own role; another admin can"):
+        set_role(engine, "admin", "leadership", acting="admin")
+    with pytest.raises(UserError, match="'admin' is the last active admin"):
+        set_role(engine, "admin", "leadership")
+    with pytest.raises(UserError, match="you cannot deactivate your own account"):
+        deactivate_user(engine, "admin", acting="admin")
+    create_user(engine, "admin2", "second-admin-1", "admin")
+    set_role(engine, "admin", "manager", team="North", acting="admin2")
+    assert (
+        find_user(engine, "admin").role == "manager" and find_user(engine, "admin").team == "North"
+    )
+    with pytest.raises(UserError, match="'admin2' is the last active admin"):
+        deactivate_user(engine, "admin2", acting="someone-else")
+    set_role(engine, "sales", "admin", acting="admin2")  # a promotion needs no other admin
+    assert find_user(engine, "sales").salesperson_code is None
