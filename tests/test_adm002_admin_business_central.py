@@ -28,7 +28,9 @@ WAIT = 60  # seconds: a check or an import runs on a shared, busy machine
 def click(dash_duo, selector: str) -> None:
     """Click an element after scrolling it to the middle of the window (not under the navbar)."""
     element = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+    )
     element.click()
 
 
@@ -36,7 +38,9 @@ def choose(dash_duo, selector: str, value: str) -> bool:
     """Pick an option of a dropdown scrolled to the middle of the window; False when the page
     moved under the pointer (a check re-rendering the report below), so that it is tried again."""
     box = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
+    dash_duo.driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", box
+    )
     try:
         dash_duo.select_dcc_dropdown(box, value)
     except (ElementClickInterceptedException, StaleElementReferenceException):
