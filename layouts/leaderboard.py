@@ -6,11 +6,13 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import export_button, page_header
+from layouts.components import DIMMED, export_button, page_header
 from layouts.grids import table_grid
+from layouts.kpi_cards import kpi_placeholders
 from views.screens import FIELDS, LEADERBOARD_FIELDS
 from views.view import View
 
+SUMMARY = ("confirmed_order_amount", "total_customers", "active_customers", "average_reorder_days")
 QUICK_FILTERS = {"all": "All", "active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
 # days since last order, coloured by how overdue the customer is against their own cadence
 OVERDUE_STYLE = {
@@ -35,7 +37,11 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
         [
             page_header("Leaderboard", "leaderboard"),
             filter_bar,
-            dcc.Loading(dbc.Row(id=ids.LEADERBOARD_CARDS), delay_show=300),
+            dcc.Loading(
+                dbc.Row(kpi_placeholders(SUMMARY), id=ids.LEADERBOARD_CARDS),
+                delay_show=300,
+                overlay_style=DIMMED,
+            ),
             dbc.Row(
                 [
                     dbc.Col(
