@@ -8,7 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from layouts import ids
-from layouts.figures import loading
+from layouts.figures import LAYOUT, loading
 from layouts.formatting import grid_formatter
 from layouts.grids import DEFAULT_COLUMN
 
@@ -88,13 +88,15 @@ def message(text: str, color: str = "warning") -> dbc.Alert:
     return dbc.Alert(text, color=color, className="mt-3")
 
 
-DIMMED = {"visibility": "visible", "opacity": 0.5}  # what a visual shows under its spinner
+# a visual being computed: a spinner after 300 ms (a fast answer does not flicker) over its last
+# state, dimmed
+LOADING_STATE = dict(delay_show=300, show_initially=False,
+               overlay_style={"visibility": "visible", "opacity": 0.5})  # fmt: skip
 
 
 def chart(graph_id: str, filename: str) -> dcc.Loading:
     """A graph with a loading state and a PNG download (the modebar's camera) named `filename`.
-    Until its first figure it reads "Loading…" (never empty axes); while a new one is computed,
-    the last stays dimmed under a spinner, which waits 300 ms so a fast answer does not flicker."""
+    Until its first figure it reads "Loading…" (never empty axes), then see LOADING_STATE."""
     return dcc.Loading(
         dcc.Graph(
             id=graph_id,
@@ -104,8 +106,8 @@ def chart(graph_id: str, filename: str) -> dcc.Loading:
                 "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
             },
         ),  # fmt: skip
-        delay_show=300,
-        overlay_style=DIMMED,
+        parent_style={"minHeight": f"{LAYOUT['height']}px"},  # its room before plotly has loaded
+        **LOADING_STATE,
     )
 
 

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import DIMMED, export_button, page_header
+from layouts.components import LOADING_STATE, export_button, page_header
 from layouts.grids import table_grid
 from layouts.kpi_cards import kpi_placeholders
 from views.screens import FIELDS, LEADERBOARD_FIELDS
@@ -39,8 +39,7 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
             filter_bar,
             dcc.Loading(
                 dbc.Row(kpi_placeholders(SUMMARY), id=ids.LEADERBOARD_CARDS),
-                delay_show=300,
-                overlay_style=DIMMED,
+                **LOADING_STATE,
             ),
             dbc.Row(
                 [
@@ -76,11 +75,14 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
                 "your next visit; sorting and column filters are kept in the link and the CSV.",
                 className="text-muted small mb-1",
             ),  # fmt: skip
-            table_grid(
-                ids.LEADERBOARD_GRID,
-                height=560,
-                row_id="params.data.customer_id",
-                suppressColumnVirtualisation=True,
+            dcc.Loading(
+                table_grid(
+                    ids.LEADERBOARD_GRID,
+                    height=560,
+                    row_id="params.data.customer_id",
+                    suppressColumnVirtualisation=True,
+                ),
+                **LOADING_STATE,
             ),  # fmt: skip
         ],
         fluid=True,

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import DIMMED, chart, page_header
+from layouts.components import LOADING_STATE, chart, page_header
 from layouts.kpi_cards import kpi_placeholders
 from views.screens import LIFECYCLE
 
@@ -43,7 +43,7 @@ def layout(filter_bar: html.Div) -> dbc.Container:
 
 
 def _loading(children) -> dcc.Loading:
-    return dcc.Loading(children, delay_show=300, overlay_style=DIMMED)
+    return dcc.Loading(children, **LOADING_STATE)
 
 
 def _lifecycle_placeholders() -> dbc.Row:
