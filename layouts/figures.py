@@ -90,7 +90,7 @@ def trend(current: pd.DataFrame, compared: pd.DataFrame, compared_label: str) ->
             hovertemplate="%{hovertext}<extra></extra>",
         )  # fmt: skip
     n = min(len(current), len(compared))
-    earlier = [f"{_month_words(row)[1]}<br>{money(row.sales_amount)}"
+    earlier = [f"{compared_label}<br>{_month_words(row)[1]}<br>{money(row.sales_amount)}"
                for row in compared.head(n).itertuples()]  # fmt: skip
     figure.add_scatter(
         x=x[:n], y=compared["sales_amount"][:n], name=compared_label, mode="lines+markers",

@@ -75,6 +75,9 @@ def test_ovw102_months_the_period_covers_in_part_are_marked():
         "Jan 2026: 15–31 Jan only (part of the month)<br>£100.00",
         "Mar 2026: 1–10 Mar only (part of the month)<br>£7.00",
     ]
+    assert figure.data[2].hovertext[2] == (
+        "Previous period<br>Mar 2026: 1–10 Mar only (part of the month)<br>£7.00"
+    )
     one_month = monthly_sales(frames, Filters(start=date(2026, 2, 3), end=date(2026, 2, 20)))
     assert list(trend(one_month, one_month, "x").layout.xaxis.ticktext) == ["Feb 2026 (3–20 Feb)"]
 
