@@ -10,19 +10,18 @@ from callbacks.guards import screen_guard
 from layouts import ids
 from layouts.grids import grid_outputs
 from layouts.kpi_cards import kpi_cards
-from layouts.leaderboard import WIDTHS
+from layouts.leaderboard import SUMMARY, WIDTHS
 from views import screens
 from views.context import user_frames, view_for
 from views.screens import LEADERBOARD_FIELDS
 
 SCREEN = "leaderboard"
-SUMMARY = ("confirmed_order_amount", "total_customers", "active_customers", "average_reorder_days")
 
 
 def cards(query: str | None):
     frames = user_frames()
     view = view_for(query, SCREEN, frames)
-    return kpi_cards(screens.comparison(frames, view), only=SUMMARY)
+    return kpi_cards(screens.comparison(frames, view), only=SUMMARY, compare_to=view.compare_to)
 
 
 def rows(query: str | None, full_query: str | None):

@@ -23,7 +23,7 @@ def update_kpis(query: str | None):
     """The KPI cards for the period, each with its compared value and change."""
     frames, view = _view(query)
     result = screens.comparison(frames, view)
-    return kpi_cards(result), screens.compared_text(view, result)
+    return kpi_cards(result, compare_to=view.compare_to), screens.compared_text(view, result)
 
 
 def update_pareto(query: str | None):

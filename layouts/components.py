@@ -8,6 +8,7 @@ import pandas as pd
 from dash import dcc, html
 
 from layouts import ids
+from layouts.figures import LAYOUT, loading
 from layouts.formatting import grid_formatter
 from layouts.grids import DEFAULT_COLUMN
 
@@ -61,41 +62,6 @@ def navbar() -> dbc.Navbar:
     )
 
 
-def kpi_card(
-    name: str,
-    label: str,
-    value: str,
-    compared: str,
-    change: str | None,
-    direction: float,
-    up_is_good: bool | None,
-) -> dbc.Col:
-    """A KPI (`name` becomes the card's class kpi-<name>) with its compared value and the change
-    as an arrow and text, coloured by whether the move (its sign: `direction`) is good (green),
-    bad (red) or neither (grey)."""
-    if change is None:
-        trend = html.Span("no comparison", className="text-muted")
-    else:
-        arrow = "▲" if direction > 0 else ("▼" if direction < 0 else "■")
-        good = None if up_is_good is None or direction == 0 else (direction > 0) == up_is_good
-        colour = {True: "text-success", False: "text-danger", None: "text-secondary"}[good]
-        trend = html.Span(f"{arrow} {change}", className=colour)
-    return dbc.Col(
-        dbc.Card(
-            dbc.CardBody(
-                [
-                    html.Div(label, className="text-muted small text-uppercase kpi-label"),
-                    html.Div(value, className="fs-4 fw-semibold kpi-value"),
-                    html.Div([trend, html.Span(f" vs {compared}", className="text-muted")],
-                             className="small kpi-change"),
-                ]
-            ),
-            className=f"h-100 shadow-sm kpi-{name}",
-        ),
-        xs=12, sm=6, lg=3, className="mb-3",
-    )  # fmt: skip
-
-
 # Grid value formatters: the one formatter of layouts.formatting, run in the browser.
 MONEY_CELL = grid_formatter("money")
 PERCENT_CELL = grid_formatter("percent")
@@ -122,17 +88,26 @@ def message(text: str, color: str = "warning") -> dbc.Alert:
     return dbc.Alert(text, color=color, className="mt-3")
 
 
+# a visual being computed: a spinner after 300 ms (a fast answer does not flicker) over its last
+# state, dimmed
+LOADING_STATE = dict(delay_show=300, show_initially=False,
+               overlay_style={"visibility": "visible", "opacity": 0.5})  # fmt: skip
+
+
 def chart(graph_id: str, filename: str) -> dcc.Loading:
-    """A graph with a loading state and a PNG download (the modebar's camera) named `filename`."""
+    """A graph with a loading state and a PNG download (the modebar's camera) named `filename`.
+    Until its first figure it reads "Loading…" (never empty axes), then see LOADING_STATE."""
     return dcc.Loading(
         dcc.Graph(
             id=graph_id,
+            figure=loading(),
             config={
                 "displaylogo": False,
                 "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
             },
         ),  # fmt: skip
-        delay_show=300,
+        parent_style={"minHeight": f"{LAYOUT['height']}px"},  # its room before plotly has loaded
+        **LOADING_STATE,
     )
 
 

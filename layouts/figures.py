@@ -6,10 +6,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from layouts.formatting import money, money_label, signed_money
 from metrics.overview import Bridge
 
 NO_SALES = "No sales match these filters"
+LOADING = "Loading…"
 BLUE, GREY, GREEN, RED, ORANGE = "#0d6efd", "#adb5bd", "#198754", "#dc3545", "#fd7e14"
+LIGHT_BLUE = "#9ec5fe"
 # Set once: a template passed to every figure is validated again each time (~10 ms a figure).
 pio.templates.default = "plotly_white"
 LAYOUT = dict(
@@ -29,6 +32,11 @@ def empty(title: str, text: str = NO_SALES) -> go.Figure:
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False)
     return figure
+
+
+def loading() -> go.Figure:
+    """What a chart shows until its first figure arrives: no axes, just "Loading…"."""
+    return empty("", LOADING)
 
 
 def pareto(top: pd.DataFrame, selected: tuple[str, ...] = ()) -> go.Figure:
@@ -60,43 +68,92 @@ def pareto(top: pd.DataFrame, selected: tuple[str, ...] = ()) -> go.Figure:
 
 
 def trend(current: pd.DataFrame, compared: pd.DataFrame, compared_label: str) -> go.Figure:
-    """Monthly Sales Amount, with the compared period's months overlaid month by month."""
+    """Monthly Sales Amount (metrics.overview.monthly_sales), with the compared period's months
+    overlaid month by month. A month the period covers only in part is a light, hatched bar
+    named with its days (e.g. "Dec 2026 (to 6 Dec)"), so a short month never reads as a drop."""
     title = "Sales Amount by month"
     if current["sales_amount"].sum() == 0 and compared["sales_amount"].sum() == 0:
         return empty(title)
-    labels = current["month"].dt.strftime("%b %Y")
+    ticks, hovers = zip(*(_month_words(row) for row in current.itertuples()), strict=True)
+    x = current["month"].dt.strftime("%b %Y").to_numpy()
     figure = go.Figure()
-    figure.add_bar(x=labels, y=current["sales_amount"], name="This period", marker_color=BLUE,
-                   hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>")  # fmt: skip
+    for partial, name in ((False, "This period"), (True, "This period, part of a month")):
+        rows = (current["partial"] == partial).to_numpy()
+        if partial and not rows.any():
+            continue
+        figure.add_bar(
+            x=x[rows], y=current["sales_amount"][rows], name=name,
+            marker=dict(color=LIGHT_BLUE if partial else BLUE,
+                        pattern=dict(shape="/" if partial else "", fgcolor=BLUE)),
+            hovertext=[f"{h}<br>{money(v)}" for h, v, r
+                       in zip(hovers, current["sales_amount"], rows, strict=True) if r],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )  # fmt: skip
     n = min(len(current), len(compared))
+    earlier = [f"{compared_label}<br>{_month_words(row)[1]}<br>{money(row.sales_amount)}"
+               for row in compared.head(n).itertuples()]  # fmt: skip
     figure.add_scatter(
-        x=labels[:n], y=compared["sales_amount"][:n], name=compared_label, mode="lines+markers",
-        line=dict(color=GREY, dash="dash"),
-        customdata=compared["month"].dt.strftime("%b %Y")[:n],
-        hovertemplate="%{customdata}<br>£%{y:,.2f}<extra></extra>",
+        x=x[:n], y=compared["sales_amount"][:n], name=compared_label, mode="lines+markers",
+        line=dict(color=GREY, dash="dash"), hovertext=earlier,
+        hovertemplate="%{hovertext}<extra></extra>",
     )  # fmt: skip
-    figure.update_layout(**LAYOUT, title=title,
-                         yaxis=dict(tickprefix="£", tickformat=",.0f"))  # fmt: skip
+    figure.update_layout(
+        **LAYOUT, title=title, barmode="overlay",
+        xaxis=dict(type="category", categoryorder="array", categoryarray=list(x),
+                   tickmode="array", tickvals=list(x), ticktext=list(ticks), tickangle=-40),
+        yaxis=dict(tickprefix="£", tickformat=",.0f"),
+    )  # fmt: skip
     return figure
 
 
+def _month_words(row) -> tuple[str, str]:
+    """(axis label, hover title) of a monthly_sales row: "Dec 2026 (to 6 Dec)" and
+    "Dec 2026: 1–6 Dec only (part of the month)" when the period covers only part of it."""
+    month = row.month.strftime("%b %Y")
+    if not row.partial:
+        return month, month
+    first, last = row.first_day, row.last_day
+    days = f"{first.day}–{last.day} {last:%b}"
+    if first.day == 1:
+        tick = f"{month} (to {last.day} {last:%b})"
+    elif last.month != (last + pd.Timedelta(days=1)).month:
+        tick = f"{month} (from {first.day} {first:%b})"
+    else:
+        tick = f"{month} ({days})"
+    return tick, f"{month}: {days} only (part of the month)"
+
+
 def bridge(b: Bridge, compared_label: str) -> go.Figure:
-    """Waterfall from the compared period's Sales Amount to this one's."""
+    """Waterfall from the compared period's Sales Amount to this one's: each bar is labelled
+    with its own value (the steps signed), and its hover gives that value and, for the steps,
+    the running total after it."""
     title = "Revenue bridge"
     if b.compared == 0 and b.current == 0:
         return empty(title)
+    names = [compared_label, "New customers", "Grown", "Shrunk", "Lost customers", "This period"]
+    values = [b.compared, b.new, b.grown, -b.shrunk, -b.lost, b.current]
+    running = [sum(values[: i + 1]) for i in range(5)] + [b.current]
+    labels, hovers = [], []
+    for i, (name, value) in enumerate(zip(names, values, strict=True)):
+        total = i in (0, 5)
+        labels.append(money_label(value, signed=not total))
+        hovers.append(f"<b>{name}</b><br>{money(value)}" if total else
+                      f"<b>{name}</b><br>{signed_money(value)}<br>"
+                      f"running total {money(running[i])}")  # fmt: skip
     figure = go.Figure(
         go.Waterfall(
-            x=[compared_label, "New customers", "Grown", "Shrunk", "Lost customers", "This period"],
-            y=[b.compared, b.new, b.grown, -b.shrunk, -b.lost, b.current],
+            x=names, y=values,
             measure=["absolute", "relative", "relative", "relative", "relative", "total"],
+            text=labels, textposition="outside", cliponaxis=False,
+            hovertext=hovers, hovertemplate="%{hovertext}<extra></extra>",
             increasing=dict(marker_color=GREEN), decreasing=dict(marker_color=RED),
             totals=dict(marker_color=BLUE), connector=dict(line=dict(color=GREY)),
-            hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>",
         )
     )  # fmt: skip
+    top = max(running + [b.compared])
     figure.update_layout(**LAYOUT, title=title, showlegend=False,
-                         yaxis=dict(tickprefix="£", tickformat=",.0f"))  # fmt: skip
+                         yaxis=dict(tickprefix="£", tickformat=",.0f",
+                                    range=[0, top * 1.12]))  # fmt: skip
     return figure
 
 
@@ -186,10 +243,18 @@ def new_customers(table: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     return figure
 
 
-def report_bars(title: str, names, values) -> go.Figure:
-    """A report's Sales Amount per row, as bars in the report's order."""
-    figure = go.Figure(go.Bar(x=names, y=values, marker_color=BLUE,
-                              hovertemplate="%{x}<br>£%{y:,.2f}<extra></extra>"))  # fmt: skip
-    figure.update_layout(**LAYOUT, title=title, xaxis=dict(tickangle=-40, automargin=True),
+def report_bars(title: str, keys, values, names=None) -> go.Figure:
+    """A report's Sales Amount per row, as bars in the report's order; `names` (when the rows'
+    keys are codes, e.g. salespeople) label the bars, and the hover gives name and key."""
+    keys = [str(k) for k in keys]
+    shown = keys if names is None else [str(n) for n in names]
+    hovers = [n if n == k else f"{n} ({k})" for n, k in zip(shown, keys, strict=True)]
+    figure = go.Figure(go.Bar(x=keys, y=values, marker_color=BLUE, hovertext=[
+        f"{h}<br>{money(v)}" for h, v in zip(hovers, values, strict=True)],
+        hovertemplate="%{hovertext}<extra></extra>"))  # fmt: skip
+    axis = dict(tickangle=-40, automargin=True, type="category")
+    if names is not None:
+        axis.update(tickmode="array", tickvals=keys, ticktext=shown)
+    figure.update_layout(**LAYOUT, title=title, xaxis=axis,
                          yaxis=dict(tickprefix="£", tickformat=",.0f"))  # fmt: skip
     return figure

@@ -87,3 +87,17 @@ def _plain(value) -> str:
         return value.isoformat()
     text = str(value)
     return "" if text in ("NaT", "nan", "None", "<NA>") else text
+
+
+def signed_money(value: float) -> str:
+    """A change in money with its sign: +£1,937,347.12, -£12.00 (no sign on £0.00)."""
+    text = money(value)
+    return f"+{text}" if value > 0 and text != "£0.00" else text
+
+
+def money_label(value: float, signed: bool = False) -> str:
+    """Money to the whole pound, as a chart writes it on a bar: £1,937,347, -£12; `signed`: a
+    rise reads +£1,937,347."""
+    text = _fixed(abs(value), 0, grouped=True)
+    sign = "" if text == "0" else "-" if value < 0 else "+" if signed else ""
+    return f"{sign}£{text}"

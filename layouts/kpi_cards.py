@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from layouts.components import kpi_card
+import dash_bootstrap_components as dbc
+from dash import html
+
 from layouts.formatting import UNKNOWN, format_value
 from metrics.kpis import Comparison
-from views.screens import KPIS
+from views.screens import COMPARE_LABELS, KPIS
+
+# what "vs" compares with, short enough for a card on a phone (the dates are in its tooltip)
+COMPARED_WORDS = {"previous_period": "prev. period", "previous_year": "last year"}
 
 
 def kpi_text(kind: str, value) -> str:
@@ -14,10 +19,18 @@ def kpi_text(kind: str, value) -> str:
 
 
 def kpi_cards(
-    result: Comparison, skip: tuple[str, ...] = (), only: tuple[str, ...] | None = None
+    result: Comparison,
+    skip: tuple[str, ...] = (),
+    only: tuple[str, ...] | None = None,
+    compare_to: str = "previous_period",
 ) -> list:
     """One card per KPI (those in `only`, if given, except `skip`), each with its compared value
-    and change."""
+    (of `result.compared_period`, the `compare_to` of views.view) and the change."""
+    earlier = result.compared_period
+    against = (
+        COMPARED_WORDS[compare_to],
+        f"Compared with {COMPARE_LABELS[compare_to].lower()}: {earlier.start} to {earlier.end}",
+    )
     return [
         kpi_card(
             name,
@@ -26,22 +39,96 @@ def kpi_cards(
             kpi_text(kind, getattr(result.compared, name)),
             *change_text(result, name, kind),
             up_is_good,
+            against,
         )
         for name, label, kind, up_is_good in KPIS
         if name not in skip and (only is None or name in only)
     ]
 
 
+def kpi_card(
+    name: str,
+    label: str,
+    value: str,
+    compared: str,
+    change: str | None,
+    direction: float,
+    up_is_good: bool | None,
+    against: tuple[str, str],
+) -> dbc.Col:
+    """A KPI (`name` becomes the card's class kpi-<name>) with the change as an arrow and text,
+    coloured by whether the move (its sign: `direction`) is good (green), bad (red) or neither
+    (grey), then the compared value named by `against`: (short words, tooltip with the dates)."""
+    if change is None:
+        trend = html.Span("no comparison", className="text-muted")
+    elif direction == 0:
+        trend = html.Span(change, className="text-secondary")
+    else:
+        good = None if up_is_good is None else (direction > 0) == up_is_good
+        colour = {True: "text-success", False: "text-danger", None: "text-secondary"}[good]
+        trend = html.Span(f"{'▲' if direction > 0 else '▼'} {change}", className=colour)
+    words, dates = against
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(label, className="text-muted small text-uppercase kpi-label"),
+                    html.Div(value, className="fs-4 fw-semibold kpi-value"),
+                    html.Div([trend, html.Span(f" vs {words} {compared}", className="text-muted")],
+                             className="small kpi-change", title=dates),
+                ]
+            ),
+            className=f"h-100 shadow-sm kpi-{name}",
+        ),
+        xs=12, sm=6, lg=3, className="mb-3",
+    )  # fmt: skip
+
+
+def kpi_placeholders(names: tuple[str, ...] | None = None) -> list:
+    """Cards with the KPIs' labels and grey bars for their numbers, shown until the numbers come
+    (so the page is never blank and does not jump when they do)."""
+    return [
+        dbc.Col(
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.Div(label, className="text-muted small text-uppercase kpi-label"),
+                        html.Div(html.Span(className="placeholder col-7"), className="fs-4"),
+                        html.Div(html.Span(className="placeholder col-9"), className="small"),
+                    ],
+                    className="placeholder-glow",
+                ),
+                className="h-100 shadow-sm kpi-placeholder",
+            ),
+            xs=12,
+            sm=6,
+            lg=3,
+            className="mb-3",
+        )  # fmt: skip
+        for name, label, _, _ in KPIS
+        if names is None or name in names
+    ]
+
+
 def change_text(result: Comparison, name: str, kind: str) -> tuple[str | None, float]:
     """Change of a KPI as text and its sign: percentage points for ratios, else a relative %;
-    "no change" when the values are equal."""
+    "no change" when the values are equal, "<0.1%" (or "<0.01 pp") for a change that small."""
     now, before = getattr(result.current, name), getattr(result.compared, name)
     if kind == "percent":
         if now is None or before is None:
             return None, 0.0
         difference = now - before
-        return ("no change" if difference == 0 else f"{difference * 100:+.2f} pp"), difference
+        return _small(difference * 100, ".2f", " pp"), difference
     change = result.change(name)
     if change is None:
         return None, 0.0
-    return ("no change" if change == 0 else f"{change:+.1%}"), change
+    return _small(change * 100, ".1f", "%"), change
+
+
+def _small(value: float, spec: str, unit: str) -> str:
+    if value == 0:
+        return "no change"
+    text = f"{value:+{spec}}"
+    if float(text) == 0:
+        return f"<{format(10 ** -int(spec[1]), spec)}{unit}"
+    return text + unit

@@ -6,11 +6,13 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import export_button, page_header
+from layouts.components import LOADING_STATE, export_button, page_header
 from layouts.grids import table_grid
+from layouts.kpi_cards import kpi_placeholders
 from views.screens import FIELDS, LEADERBOARD_FIELDS
 from views.view import View
 
+SUMMARY = ("confirmed_order_amount", "total_customers", "active_customers", "average_reorder_days")
 QUICK_FILTERS = {"all": "All", "active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
 # days since last order, coloured by how overdue the customer is against their own cadence
 OVERDUE_STYLE = {
@@ -35,7 +37,10 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
         [
             page_header("Leaderboard", "leaderboard"),
             filter_bar,
-            dcc.Loading(dbc.Row(id=ids.LEADERBOARD_CARDS), delay_show=300),
+            dcc.Loading(
+                dbc.Row(kpi_placeholders(SUMMARY), id=ids.LEADERBOARD_CARDS),
+                **LOADING_STATE,
+            ),
             dbc.Row(
                 [
                     dbc.Col(
@@ -70,11 +75,14 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
                 "your next visit; sorting and column filters are kept in the link and the CSV.",
                 className="text-muted small mb-1",
             ),  # fmt: skip
-            table_grid(
-                ids.LEADERBOARD_GRID,
-                height=560,
-                row_id="params.data.customer_id",
-                suppressColumnVirtualisation=True,
+            dcc.Loading(
+                table_grid(
+                    ids.LEADERBOARD_GRID,
+                    height=560,
+                    row_id="params.data.customer_id",
+                    suppressColumnVirtualisation=True,
+                ),
+                **LOADING_STATE,
             ),  # fmt: skip
         ],
         fluid=True,

@@ -7,16 +7,19 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import chart, page_header
+from layouts.components import LOADING_STATE, chart, page_header
+from layouts.kpi_cards import kpi_placeholders
+from views.screens import LIFECYCLE
 
 
 def layout(filter_bar: html.Div) -> dbc.Container:
+    """The page as it first paints: grey cards and "Loading…" charts until the numbers come."""
     return dbc.Container(
         [
             page_header("Overview", "overview"),
             filter_bar,
             html.Div(id=ids.OVERVIEW_COMPARED_PERIOD, className="text-muted small mb-2"),
-            dcc.Loading(dbc.Row(id=ids.OVERVIEW_KPIS), delay_show=300),
+            _loading(dbc.Row(kpi_placeholders(), id=ids.OVERVIEW_KPIS)),
             dbc.Row(
                 [
                     dbc.Col(chart(ids.OVERVIEW_PARETO, "top-customers"), lg=7),
@@ -26,11 +29,42 @@ def layout(filter_bar: html.Div) -> dbc.Container:
             ),
             dbc.Row(
                 [
-                    dbc.Col(dcc.Loading(html.Div(id=ids.OVERVIEW_LIFECYCLE), delay_show=300), lg=4),
+                    dbc.Col(
+                        _loading(html.Div(_lifecycle_placeholders(), id=ids.OVERVIEW_LIFECYCLE)),
+                        lg=4,
+                    ),  # fmt: skip
                     dbc.Col(chart(ids.OVERVIEW_BRIDGE, "revenue-bridge"), lg=8),
                 ],
                 className="g-3 mt-1",
             ),
         ],
         fluid=True,
+    )
+
+
+def _loading(children) -> dcc.Loading:
+    return dcc.Loading(children, **LOADING_STATE)
+
+
+def _lifecycle_placeholders() -> dbc.Row:
+    """The lifecycle counts' cards, with grey bars for the counts."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                dbc.Card(
+                    dbc.CardBody(
+                        [
+                            html.Div(label, className="text-muted small"),
+                            html.Div(html.Span(className="placeholder col-5"), className="fs-4"),
+                        ],
+                        className="placeholder-glow",
+                    ),
+                    className="shadow-sm count-placeholder",
+                ),
+                xs=6,
+                className="mb-3",
+            )
+            for label in LIFECYCLE.values()
+        ],
+        className="g-3",
     )

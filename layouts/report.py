@@ -4,10 +4,10 @@ standard amounts, rows linking on, each with its matching products and customers
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
 
 from layouts import ids
-from layouts.components import chart, export_button, page_header
+from layouts.components import LOADING_STATE, chart, export_button, page_header
 from layouts.grids import table_grid
 from views.pages import REPORT_TITLES
 from views.view import View, to_query
@@ -41,7 +41,7 @@ def layout(name: str, filter_bar: html.Div, view: View) -> dbc.Container:
                 ],
                 className="align-items-center mt-2",
             ),
-            table_grid(ids.REPORT_GRID),
+            dcc.Loading(table_grid(ids.REPORT_GRID), **LOADING_STATE),
         ],
         fluid=True,
     )

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.components import chart, export_button, page_header
+from layouts.components import LOADING_STATE, chart, export_button, page_header
 from layouts.grids import table_grid
 from views.screens import BAR_KPIS
 from views.view import View
@@ -20,7 +20,7 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
         [
             page_header("Sales by Customer", "sales-by-customer"),
             filter_bar,
-            dcc.Loading(html.Div(id=ids.SBC_SUMMARY, className="mb-2"), delay_show=300),
+            dcc.Loading(html.Div(id=ids.SBC_SUMMARY, className="mb-2"), **LOADING_STATE),
             html.Div(
                 [
                     html.Span("Rank customers by ", className="small text-muted me-2"),

@@ -37,13 +37,27 @@ def top_customers(frames: Frames, filters: Filters, n: int = 20) -> pd.DataFrame
 
 def monthly_sales(frames: Frames, filters: Filters, period: Period | None = None) -> pd.DataFrame:
     """Sales Amount per calendar month of the period (default: the filters'), zeros included.
-    Columns: month (first day, datetime64), sales_amount."""
+    Columns: month (first day, datetime64), sales_amount, first_day and last_day (the days of the
+    month the period covers, datetime64), partial (the period covers only part of the month, so
+    its Sales Amount is not a whole month's)."""
     selection = select(frames, filters, period)
     _, month, sales = revenue_rows(selection)
-    first, last = month_of_days(np.array([selection.period.start_day, selection.period.end_day]))
+    start, end = selection.period.start_day, selection.period.end_day
+    first, last = month_of_days(np.array([start, end]))
     totals = np.bincount(month.astype(np.intp) - first, weights=sales, minlength=last - first + 1)
     months = (np.arange(first, last + 1) - 1970 * 12).astype("datetime64[M]")
-    return pd.DataFrame({"month": months.astype("datetime64[s]"), "sales_amount": totals})
+    month_start, next_month = months.astype("datetime64[D]"), (months + 1).astype("datetime64[D]")
+    first_day = np.maximum(month_start, np.datetime64(selection.period.start, "D"))
+    last_day = np.minimum(next_month - 1, np.datetime64(selection.period.end, "D"))
+    return pd.DataFrame(
+        {
+            "month": months.astype("datetime64[s]"),
+            "sales_amount": totals,
+            "first_day": first_day.astype("datetime64[s]"),
+            "last_day": last_day.astype("datetime64[s]"),
+            "partial": (first_day > month_start) | (last_day < next_month - 1),
+        }
+    )
 
 
 @dataclass(frozen=True)

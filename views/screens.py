@@ -411,9 +411,13 @@ def report_figure(view: View, table: Table) -> go.Figure:
     if rows.empty or rows["sales_amount"].sum() == 0:
         return figures.empty(title)
     shown = rows if name == "sales-by-date" else rows.head(CHART_ROWS)
-    names = shown["name"] if "name" in shown and label in ("item", "product") else shown[label]
-    return figures.report_bars(title, np.asarray(names, dtype=object).astype(str),
-                               shown["sales_amount"].to_numpy())  # fmt: skip
+    keys = np.asarray(shown[label], dtype=object).astype(str)
+    names = None  # codes and IDs are labelled by their names (a code without one keeps it)
+    if "name" in shown and label in ("item", "product"):
+        names = shown["name"].fillna(shown[label]).to_numpy(object)
+    elif label == "salesperson":
+        names = shown["salesperson_name"].fillna(shown[label]).to_numpy(object)
+    return figures.report_bars(title, keys, shown["sales_amount"].to_numpy(), names)
 
 
 # --- which table an export writes ----------------------------------------------------------------
