@@ -248,8 +248,10 @@ def _change(text: str | None, direction: float, up_is_good: bool | None) -> str:
     """Arrow (ZapfDingbats, built in) and change, green when good, red when bad, else grey."""
     if text is None:
         return '<font color="#6c757d">no comparison</font>'
-    arrow = "▲" if direction > 0 else ("▼" if direction < 0 else "■")
-    good = None if up_is_good is None or direction == 0 else (direction > 0) == up_is_good
+    if direction == 0:
+        return f'<font color="#6c757d">{escape(text)}</font>'  # "no change", as on the card
+    arrow = "▲" if direction > 0 else "▼"
+    good = None if up_is_good is None else (direction > 0) == up_is_good
     colour = {True: "#198754", False: "#c0392b", None: "#6c757d"}[good]
     return (f'<font color="{colour}"><font name="ZapfDingbats" size="6">{arrow}</font> '
             f"{escape(text)}</font>")  # fmt: skip
