@@ -148,4 +148,5 @@ def top_and_others(by_month: pd.DataFrame, n: int) -> pd.DataFrame:
         .assign(salesperson=None, others=len(ranked) - len(rank))
     )
     columns = ["month", "salesperson", "new_customers", "others"]
-    return pd.concat([kept[columns], others[columns]], ignore_index=True)
+    out = pd.concat([kept[columns], others[columns]], ignore_index=True)
+    return out.astype({"salesperson": by_month["salesperson"].dtype})
