@@ -60,10 +60,13 @@ def grid_outputs(table: Table, view: View, widths: dict | None = None) -> tuple:
     return props["rowData"], column_defs(table, widths), props["columnState"], props["filterModel"]
 
 
-def table_grid(grid_id, height: int = 520, row_id: str | None = None, **options) -> dag.AgGrid:
+def table_grid(
+    grid_id, height: int | None = 520, row_id: str | None = None, **options
+) -> dag.AgGrid:
     """An empty grid that a callback fills (rowData, columnDefs, columnState, filterModel);
     "Loading…" until its first rows, "No sales match" when a result is empty. `row_id`: the
-    JavaScript expression of a row's ID (e.g. "params.data.customer_id")."""
+    JavaScript expression of a row's ID (e.g. "params.data.customer_id"); `height` None: as tall
+    as its rows (AG Grid's autoHeight), so the page scrolls instead of a box inside it."""
     return dag.AgGrid(
         id=grid_id,
         getRowId=row_id,
@@ -77,7 +80,8 @@ def table_grid(grid_id, height: int = 520, row_id: str | None = None, **options)
                 "loadingOoo": "Loading…",
                 "noRowsToShow": "No sales match these filters.",
             },
+            **({"domLayout": "autoHeight"} if height is None else {}),
             **options,
         },
-        style={"height": f"{height}px"},
+        style={"height": None if height is None else f"{height}px"},
     )

@@ -13,7 +13,10 @@ WIDTHS = {
     "customer_name": {"flex": 2, "minWidth": 220},
     "status": {"width": 110},
     "last_order": {"width": 130},
-    "overdue": {"minWidth": 190, "flex": 1},
+    "days_since_last_order": {"width": 130},
+    # "overdue by N days" wraps onto a second line rather than being cut off
+    "overdue": {"minWidth": 150, "flex": 1, "wrapText": True, "autoHeight": True},
+    "sales_amount": {"width": 140},
     "customer_id": {"width": 120},
 }
 
@@ -30,7 +33,8 @@ def layout(filter_bar: html.Div) -> dbc.Container:
                 ],
                 className="align-items-center",
             ),
-            table_grid(ids.MY_CUSTOMERS_GRID, height=640, row_id="params.data.customer_id"),
+            # as tall as its rows: every customer is on the page (and found by the browser's search)
+            table_grid(ids.MY_CUSTOMERS_GRID, height=None, row_id="params.data.customer_id"),
         ],
         fluid=True,
     )

@@ -9,17 +9,41 @@ from layouts import ids
 from layouts.components import chart, export_button, page_header
 from layouts.grids import table_grid
 
+# Every column fits a 1366 px screen without scrolling sideways: short headers (views.screens
+# TEAM_HEADERS) with the full meaning as a tooltip, widths from the widest value of the demo's
+# 25 salespeople, tighter cell padding (assets/team.css); wider screens share the rest out.
+TIPS = {
+    "gross_profit_margin": "Gross Profit Margin",
+    "confirmed_order_count": "Confirmed orders",
+    "average_order_amount": "Average Order Amount (confirmed orders)",
+    "new_customers": "New customers: first confirmed order ever in the period",
+    "customers": "Customers they own",
+    "active_customers": "Active customers: a confirmed order in the period",
+    "at_risk_customers": "At-risk customers: overdue against their own reorder cadence",
+    "commission_basis": "Commission basis",
+    "commission": "Commission on their basis for the period",
+    "salesperson": "Salesperson code",
+}
+MIN_WIDTHS = {
+    "salesperson_name": 140,
+    "team": 72,
+    "sales_amount": 122,
+    "gross_profit": 112,
+    "gross_profit_margin": 80,
+    "confirmed_order_count": 76,
+    "average_order_amount": 96,
+    "new_customers": 62,
+    "customers": 100,
+    "active_customers": 72,
+    "at_risk_customers": 72,
+    "commission_basis": 90,
+    "commission": 112,
+    "salesperson": 66,
+}
 WIDTHS = {
-    "salesperson_name": {"minWidth": 170},
-    "team": {"width": 95},
-    "gross_profit_margin": {"width": 110},
-    "confirmed_order_count": {"width": 100},
-    "new_customers": {"width": 120},
-    "customers": {"width": 115},
-    "active_customers": {"width": 95},
-    "at_risk_customers": {"width": 95},
-    "commission_basis": {"width": 110},
-    "salesperson": {"width": 120},
+    field: {"minWidth": width, "width": width, "flex": width}
+    | ({"headerTooltip": TIPS[field]} if field in TIPS else {})
+    for field, width in MIN_WIDTHS.items()
 }
 
 
@@ -48,7 +72,7 @@ def layout(filter_bar: html.Div) -> dbc.Container:
                 ],
                 className="align-items-center",
             ),
-            table_grid(ids.TEAM_GRID, height=480, row_id="params.data.salesperson"),
+            table_grid(ids.TEAM_GRID, height=None, row_id="params.data.salesperson"),
         ],
         fluid=True,
     )

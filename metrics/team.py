@@ -125,3 +125,28 @@ def new_customers_by_month(frames: Frames, filters: Filters) -> pd.DataFrame:
         (out["month"].to_numpy() - 1970 * 12).astype("datetime64[M]").astype("datetime64[s]")
     )
     return out
+
+
+def top_and_others(by_month: pd.DataFrame, n: int) -> pd.DataFrame:
+    """`by_month` (new_customers_by_month) with the `n` salespeople who acquired the most
+    customers over the whole period kept (ties: by code) and the rest (other salespeople and
+    customers without an owner) summed per month into one row whose salesperson is None.
+    Columns: month, salesperson, new_customers, others (how many salespeople the row sums: 0 on
+    a kept salesperson's rows). Kept salespeople first, by their total descending, then the
+    others' rows; months ascending within each."""
+    owned = by_month[by_month["salesperson"].notna()]
+    totals = owned.groupby("salesperson")["new_customers"].sum()
+    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    rank = {code: i for i, (code, _) in enumerate(ranked[:n])}
+    is_kept = by_month["salesperson"].isin(list(rank))
+    kept = by_month[is_kept].assign(others=0)
+    kept = kept.assign(rank=kept["salesperson"].map(rank)).sort_values(["rank", "month"])
+    others = (
+        by_month[~is_kept]
+        .groupby("month", as_index=False)["new_customers"]
+        .sum()
+        .assign(salesperson=None, others=len(ranked) - len(rank))
+    )
+    columns = ["month", "salesperson", "new_customers", "others"]
+    out = pd.concat([kept[columns], others[columns]], ignore_index=True)
+    return out.astype({"salesperson": by_month["salesperson"].dtype})

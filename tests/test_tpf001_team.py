@@ -2,7 +2,9 @@
 
 from datetime import date
 
+import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 from app import create_dash
 from data.access import Scope, scoped
@@ -11,7 +13,7 @@ from data.frames import build_frames, to_day
 from metrics.commission import commission
 from metrics.customers import leaderboard
 from metrics.filters import Filters
-from metrics.team import team_performance
+from metrics.team import team_performance, top_and_others
 from tests.conftest import sign_in
 
 YEAR = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
@@ -55,3 +57,37 @@ def test_tpf003_browser_manager_sees_their_team_only(dash_duo, demo_db, frames):
     people = frames.salespeople
     assert names == set(people.loc[people["team"] == "North", "name"])
     assert dash_duo.get_logs() == []
+
+
+JAN, FEB = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")
+
+
+def test_tpf004_top_and_others_keeps_the_biggest_acquirers_and_sums_the_rest():
+    by_month = pd.DataFrame(
+        {
+            "month": [JAN, FEB, JAN, FEB, JAN, FEB, JAN],
+            "salesperson": ["A", "A", "B", "B", "C", "D", None],  # None: a customer without owner
+            "new_customers": [1, 1, 3, 1, 2, 2, 5],
+        }
+    )
+    # totals B 4, A 2, C 2, D 2: the top 2 are B, then A (ties go by code); C, D and the
+    # owner-less customers are others: January 2 + 5, February 2
+    expected = pd.DataFrame(
+        {
+            "month": [JAN, FEB, JAN, FEB, JAN, FEB],
+            "salesperson": ["B", "B", "A", "A", None, None],
+            "new_customers": [3, 1, 1, 1, 7, 2],
+            "others": [0, 0, 0, 0, 2, 2],
+        }
+    )
+    assert_frame_equal(top_and_others(by_month, 2), expected)
+    everyone = pd.DataFrame(  # four salespeople kept: only the owner-less customers are left
+        {
+            "month": [JAN, FEB, JAN, FEB, JAN, FEB, JAN],
+            "salesperson": ["B", "B", "A", "A", "C", "D", None],
+            "new_customers": [3, 1, 1, 1, 2, 2, 5],
+            "others": [0, 0, 0, 0, 0, 0, 0],
+        }
+    )
+    assert_frame_equal(top_and_others(by_month, 8), everyone)
+    assert top_and_others(by_month.head(0), 8).empty

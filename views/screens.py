@@ -29,7 +29,7 @@ from metrics.reports import (
     matching_products,
     row_filters,
 )
-from metrics.team import new_customers_by_month, team_performance
+from metrics.team import new_customers_by_month, team_performance, top_and_others
 from views.pages import REPORT_TITLES, SCREENS
 from views.tables import Column, Table
 from views.view import View, to_query
@@ -38,6 +38,7 @@ COMPARE_LABELS = {"previous_period": "Previous period", "previous_year": "Same p
 TOP_N = 20  # Overview: top customers
 BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart
 CHART_ROWS = 30  # reports: rows on the chart
+TOP_ACQUIRERS = 8  # Team performance: salespeople named on the new-customers chart
 STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
 LIFECYCLE = {"new": "New customers", "returning": "Returning customers",
              "recovered": "Recovered customers", "lost": "Lost customers"}  # fmt: skip
@@ -127,6 +128,11 @@ TEAM_FIELDS = (
     "confirmed_order_count", "average_order_amount", "new_customers", "customers",
     "active_customers", "at_risk_customers", "commission_basis", "commission", "salesperson",
 )  # fmt: skip
+# short headers, so that every column of Team performance fits a 1366 px screen (the grid's
+# header tooltips give the full names)
+TEAM_HEADERS = {"gross_profit_margin": "Margin", "confirmed_order_count": "Orders",
+                "average_order_amount": "Average order", "new_customers": "New",
+                "salesperson": "Code"}  # fmt: skip
 # where a report's rows lead (SPEC §5); every row also lists its products and customers
 NEXT = {
     "sales-by-date": "sales-by-channel",
@@ -338,7 +344,10 @@ def team_table(frames: Frames, view: View, result: Team | None = None) -> Table:
         for code in now["salesperson"]
     ]  # fmt: skip
     return Table(
-        "Salespeople by Sales Amount", columns_of(TEAM_FIELDS), rows, link="salesperson_name"
+        "Salespeople by Sales Amount",
+        columns_of(TEAM_FIELDS, TEAM_HEADERS),
+        rows,
+        link="salesperson_name",
     )
 
 
@@ -347,7 +356,9 @@ def team_figures(frames: Frames, view: View, result: Team | None = None):
     names = dict(zip(frames.salespeople["code"], frames.salespeople["name"], strict=True))
     return (
         figures.team_sales(result.now, result.before, COMPARE_LABELS[view.compare_to]),
-        figures.new_customers(new_customers_by_month(frames, view.focused), names),
+        figures.new_customers(
+            top_and_others(new_customers_by_month(frames, view.focused), TOP_ACQUIRERS), names
+        ),
     )
 
 
