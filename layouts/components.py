@@ -65,14 +65,14 @@ def kpi_card(
     name: str,
     label: str,
     value: str,
-    compared: str,
+    compared: str | None,
     change: str | None,
     direction: float,
     up_is_good: bool | None,
 ) -> dbc.Col:
     """A KPI (`name` becomes the card's class kpi-<name>) with its compared value and the change
     as an arrow and text, coloured by whether the move (its sign: `direction`) is good (green),
-    bad (red) or neither (grey)."""
+    bad (red) or neither (grey); `compared` None: no comparison line at all."""
     if change is None:
         trend = html.Span("no comparison", className="text-muted")
     else:
@@ -87,7 +87,7 @@ def kpi_card(
                     html.Div(label, className="text-muted small text-uppercase kpi-label"),
                     html.Div(value, className="fs-4 fw-semibold kpi-value"),
                     html.Div([trend, html.Span(f" vs {compared}", className="text-muted")],
-                             className="small kpi-change"),
+                             className="small kpi-change") if compared is not None else None,
                 ]
             ),
             className=f"h-100 shadow-sm kpi-{name}",

@@ -14,22 +14,26 @@ def kpi_text(kind: str, value) -> str:
 
 
 def kpi_cards(
-    result: Comparison, skip: tuple[str, ...] = (), only: tuple[str, ...] | None = None
+    result: Comparison,
+    skip: tuple[str, ...] = (),
+    only: tuple[str, ...] | None = None,
+    quiet_without_change: bool = False,
 ) -> list:
     """One card per KPI (those in `only`, if given, except `skip`), each with its compared value
-    and change."""
-    return [
-        kpi_card(
-            name,
-            label,
-            kpi_text(kind, getattr(result.current, name)),
-            kpi_text(kind, getattr(result.compared, name)),
-            *change_text(result, name, kind),
-            up_is_good,
+    and change; with `quiet_without_change`, a card whose change cannot be worked out (nothing
+    or Unknown to compare) shows no comparison line instead of "no comparison vs …"."""
+    cards = []
+    for name, label, kind, up_is_good in KPIS:
+        if name in skip or (only is not None and name not in only):
+            continue
+        change, direction = change_text(result, name, kind)
+        compared = kpi_text(kind, getattr(result.compared, name))
+        quiet = quiet_without_change and change is None
+        value = kpi_text(kind, getattr(result.current, name))
+        cards.append(
+            kpi_card(name, label, value, None if quiet else compared, change, direction, up_is_good)
         )
-        for name, label, kind, up_is_good in KPIS
-        if name not in skip and (only is None or name in only)
-    ]
+    return cards
 
 
 def change_text(result: Comparison, name: str, kind: str) -> tuple[str | None, float]:
