@@ -22,7 +22,6 @@ LIFECYCLE_WORDS = {
     "prospect": ("No orders yet", "light"),
 }
 DATE_CELL = {"function": "params.value ? params.value.slice(0, 10) : ''"}
-DAYS_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value) + ' d'"}
 TABLE_KPIS = ("sales_amount", "gross_profit", "gross_profit_margin", "sales_quantity",
               "confirmed_order_amount", "average_reorder_days")  # fmt: skip
 
