@@ -35,7 +35,9 @@ def page(frames: Frames, customer_id: str, search: str | None):
     custom = {f: str(row[f]) for f in frames.custom_fields if pd.notna(row[f])}
     trend = chart(ids.CUSTOMER_TREND, f"{customer_id}-trend")
     trend.children.figure = figures.customer_trend(sections.trend, sections.titles["trend"])
-    cards = kpi_cards(sections.previous, skip=("total_customers", "active_customers"))
+    cards = kpi_cards(
+        sections.previous, skip=("total_customers", "active_customers"), quiet_without_change=True
+    )
     brief = f"/export/customers/{quote(customer_id, safe='')}/brief.pdf{to_query(view)}"
     return customer.layout(sections, custom, cards, trend, brief)
 

@@ -7,7 +7,7 @@ import pandas as pd
 from dash import dcc, html
 
 from layouts import formatting, ids
-from layouts.components import MONEY_CELL, NUMBER_CELL, PERCENT_CELL, grid, message
+from layouts.components import MONEY_CELL, NUMBER_CELL, grid, message
 from layouts.kpi_cards import kpi_text
 from metrics.customer_page import CustomerHeader
 from metrics.kpis import Comparison
@@ -22,7 +22,6 @@ LIFECYCLE_WORDS = {
     "prospect": ("No orders yet", "light"),
 }
 DATE_CELL = {"function": "params.value ? params.value.slice(0, 10) : ''"}
-DAYS_CELL = {"function": "params.value == null ? '' : d3.format(',.0f')(params.value) + ' d'"}
 TABLE_KPIS = ("sales_amount", "gross_profit", "gross_profit_margin", "sales_quantity",
               "confirmed_order_amount", "average_reorder_days")  # fmt: skip
 
@@ -46,7 +45,11 @@ def layout(
         [
             _title(sections.header, brief_href),
             _facts(sections.header, custom_fields),
-            html.P(f"Period: {sections.period_text}", className="text-muted small mb-2"),
+            html.P(
+                f"Period: {sections.period_text} · the cards compare it with the previous "
+                f"period, {sections.compared_text}",
+                className="text-muted small mb-2 customer-period",
+            ),
             dbc.Row(cards, id=ids.CUSTOMER_KPIS),
             dbc.Row(
                 [
@@ -55,16 +58,14 @@ def layout(
                 ],
                 className="g-3",
             ),
+            _section(
+                titles["orders"],
+                "▸ shows an order's lines; struck-through lines (cancelled, returned, or of an "
+                "order that is not confirmed) are not revenue.",
+                _orders_grid(sections.orders),
+            ),
             dbc.Row(
                 [
-                    dbc.Col(
-                        _section(
-                            titles["orders"],
-                            "▸ shows an order's lines; struck-through lines are not revenue.",
-                            _orders_grid(sections.orders),
-                        ),
-                        lg=6,
-                    ),  # fmt: skip
                     dbc.Col(
                         _section(
                             titles["items"],
@@ -73,31 +74,25 @@ def layout(
                         ),
                         lg=6,
                     ),  # fmt: skip
-                ],
-                className="g-3 mt-1",
-            ),
-            dbc.Row(
-                [
                     dbc.Col(
                         _section(
                             titles["lapsed"],
-                            "Ordered regularly (3+ times), and now more "
-                            "than twice their usual interval late.",
+                            "Products (any variant) bought on 3+ dates and now more than twice "
+                            "their usual interval late. Those that stopped while other orders "
+                            "went on come first, then by what they used to bring.",
                             _lapsed_grid(sections.lapsed),
                         ),
                         lg=6,
                     ),  # fmt: skip
-                    dbc.Col(
-                        _section(
-                            titles["cross_sell"],
-                            "Bought by at least 20% of the customers "
-                            "of the same group, never by this one; by expected value.",
-                            _cross_sell_grid(sections.cross_sell),
-                        ),
-                        lg=6,
-                    ),  # fmt: skip
                 ],
-                className="g-3 mt-1 mb-4",
+                className="g-3 mt-1",
+            ),
+            _section(
+                titles["cross_sell"],
+                "Products (any variant) bought by at least 20% of the customers of the same "
+                "group, and not by this one in that year; by expected value.",
+                _cross_sell_grid(sections.cross_sell),
+                className="mt-3 mb-4",
             ),
         ],
         fluid=True,
@@ -172,28 +167,76 @@ def _comparison_table(previous: Comparison, last_year: Comparison) -> dbc.Table:
                      id=ids.CUSTOMER_COMPARISON)  # fmt: skip
 
 
-def _section(title: str, note: str, body) -> html.Div:
+def _section(title: str, note: str, body, className: str = "mt-3") -> html.Div:
     return html.Div(
-        [html.H2(title, className="h5 mb-0"), html.P(note, className="text-muted small mb-1"), body]
+        [
+            html.H2(title, className="h5 mb-0"),
+            html.P(note, className="text-muted small mb-1"),
+            body,
+        ],
+        className=className,
     )
 
 
+# Every cell of these grids wraps (the row grows; a long text also shows whole in a tooltip), and
+# all cells of a row start on the same line.
+CELL = {"wrapText": True, "autoHeight": True,
+        "cellStyle": {"lineHeight": "1.35", "paddingTop": "7px", "paddingBottom": "7px"}}  # fmt: skip
+
+
+def _column(field: str, header: str, width: int | None = None, **settings) -> dict:
+    """A column `width` px wide (None: it takes the room left, at least minWidth)."""
+    size = {"flex": 1} if width is None else {"width": width, "minWidth": width}
+    return {"field": field, "headerName": header, "headerTooltip": header, **CELL, **size,
+            **settings}  # fmt: skip
+
+
+def _text(field: str, header: str, width: int | None = None, **settings) -> dict:
+    return _column(field, header, width, tooltipField=field, **settings)
+
+
+def _number(field: str, header: str, width: int, formatter: dict, **settings) -> dict:
+    return _column(field, header, width, valueFormatter=formatter, type="numericColumn", **settings)
+
+
+def _lines_only(formatter: dict) -> dict:
+    """A formatter that leaves order rows blank (they have no quantity or unit price)."""
+    return {"function": f"params.data.level === 1 ? ({formatter['function']}) : ''"}
+
+
 def _orders_grid(table: pd.DataFrame):
-    rows = [{**r, "row_id": r["order_id"], "expand": "▸", "level": 0} for r in _records(table)]
-    return grid(ids.CUSTOMER_ORDERS, pd.DataFrame(rows), ORDER_COLUMNS, height=360,
-                rowClassRules={"text-muted text-decoration-line-through": "params.data.not_revenue"})  # fmt: skip
+    rows = [
+        {**r, "row_id": r["order_id"], "expand": "▸", "level": 0,
+         "item_name": f"{r['lines']:,} line{'s' if r['lines'] != 1 else ''}"}
+        for r in _records(table)
+    ]  # fmt: skip
+    return grid(
+        ids.CUSTOMER_ORDERS, pd.DataFrame(rows), ORDER_COLUMNS, height=420,
+        getRowId={"function": "params.data.row_id"},  # ▸ reads the order from the row's ID
+        postSortRows={"function": "linesUnderTheirOrder(params)"},
+        rowClassRules={"order-line": "params.data.level === 1"},
+        tooltipShowDelay=300,
+        localeText={"noRowsToShow": "No orders in this period."},
+    )  # fmt: skip
 
 
+# A line that is not revenue is struck through, cell by cell.
+STRUCK = {"text-decoration-line-through text-muted": "params.data.not_revenue === true"}
 ORDER_COLUMNS = [
-    {"field": "expand", "headerName": "", "width": 44, "sortable": False, "filter": False},
-    {"field": "order_id", "headerName": "Order", "width": 130},
-    {"field": "order_date", "headerName": "Date", "width": 110, "valueFormatter": DATE_CELL},
-    {"field": "status", "headerName": "Status", "width": 105},
-    {"field": "document_type", "headerName": "Document", "width": 105},
-    {"field": "channel", "headerName": "Channel", "width": 130},
-    {"field": "amount", "headerName": "Amount", "valueFormatter": MONEY_CELL, "type": "numericColumn",
-     "flex": 1, "minWidth": 110},
+    {**_column("expand", "", 40), "headerTooltip": None, "sortable": False, "filter": False,
+     "resizable": False, "cellClass": "order-expand"},
+    _column("order_id", "Order", 115),
+    _column("order_date", "Date", 105, valueFormatter=DATE_CELL),
+    _column("status", "Status", 150),
+    _column("document_type", "Document", 125),
+    _text("channel", "Channel", 125),
+    _text("item_name", "Item", minWidth=200),
+    _column("variant", "Variant", 95),
+    _number("quantity", "Qty", 75, _lines_only(NUMBER_CELL)),
+    _number("unit_net_price", "Unit price", 110, _lines_only(MONEY_CELL)),
+    _number("amount", "Amount", 115, MONEY_CELL),
 ]  # fmt: skip
+ORDER_COLUMNS = [{**c, "cellClassRules": STRUCK} for c in ORDER_COLUMNS]
 
 
 def order_line_rows(order_id: str, lines: pd.DataFrame) -> list[dict]:
@@ -201,13 +244,19 @@ def order_line_rows(order_id: str, lines: pd.DataFrame) -> list[dict]:
     return [
         {
             "row_id": f"{order_id}/{i}",
+            "order_of": order_id,
+            "line": i,
             "level": 1,
             "expand": "",
             "order_id": "",
             "order_date": None,
             "status": r["line_status"] + ("" if r["counts_as_revenue"] else " · not revenue"),
-            "document_type": f"{r['quantity']:,.0f} ×",
-            "channel": f"↳ {r['item_name']}",
+            "document_type": "",
+            "channel": "",
+            "item_name": f"↳ {r['item_name']}",
+            "variant": r["variant"],
+            "quantity": r["quantity"],
+            "unit_net_price": r["unit_net_price"],
             "amount": r["sales_amount"],
             "not_revenue": not r["counts_as_revenue"],
         }
@@ -217,42 +266,42 @@ def order_line_rows(order_id: str, lines: pd.DataFrame) -> list[dict]:
 
 def _items_grid(table: pd.DataFrame):
     columns = [
-        {"field": "item_name", "headerName": "Item", "flex": 2, "minWidth": 160},
-        {"field": "sales_quantity", "headerName": "Qty", "width": 80, "valueFormatter": NUMBER_CELL},
-        {"field": "sales_amount", "headerName": "Sales Amount", "valueFormatter": MONEY_CELL, "width": 130},
-        {"field": "last_bought", "headerName": "Last bought", "valueFormatter": DATE_CELL, "width": 115},
-        {"field": "last_price", "headerName": "Last price", "valueFormatter": MONEY_CELL, "width": 110},
-    ]  # fmt: skip
-    return grid(ids.CUSTOMER_ITEMS, pd.DataFrame(_records(table)), columns, height=360)
+        _text("item_name", "Item", minWidth=150),
+        _number("sales_quantity", "Qty", 75, NUMBER_CELL),
+        _number("sales_amount", "Sales Amount", 115, MONEY_CELL),
+        _column("last_bought", "Last bought", 110, valueFormatter=DATE_CELL),
+        _number("last_price", "Last price", 105, MONEY_CELL),
+    ]
+    return grid(ids.CUSTOMER_ITEMS, pd.DataFrame(_records(table)), columns, height=360,
+                tooltipShowDelay=300)  # fmt: skip
 
 
 def _lapsed_grid(table: pd.DataFrame):
-    columns = [
-        {"field": "item_name", "headerName": "Item", "flex": 2, "minWidth": 160},
-        {"field": "orders", "headerName": "Times", "width": 80},
-        {"field": "median_gap_days", "headerName": "Usually every", "valueFormatter": DAYS_CELL, "width": 125},
-        {"field": "last_bought", "headerName": "Last bought", "valueFormatter": DATE_CELL, "width": 115},
-        {"field": "overdue_days", "headerName": "Overdue", "valueFormatter": DAYS_CELL, "width": 100},
-        {"field": "yearly_sales_amount", "headerName": "Used to bring /yr", "valueFormatter": MONEY_CELL,
-         "width": 140},
-    ]  # fmt: skip
     if table.empty:
         return message("No lapsed items: nothing they ordered regularly is overdue.", "light")
-    return grid(ids.CUSTOMER_LAPSED, pd.DataFrame(_records(table)), columns, height=300)
+    columns = [
+        _text("product_name", "Product", 145),
+        _text("variants", "Variants", 105),
+        _text("evidence", "Evidence", minWidth=180),
+        _number("yearly_sales_amount", "Used to bring /yr", 115, MONEY_CELL),
+    ]
+    return grid(ids.CUSTOMER_LAPSED, pd.DataFrame(_records(table)), columns, height=360,
+                tooltipShowDelay=300)  # fmt: skip
 
 
 def _cross_sell_grid(table: pd.DataFrame):
-    columns = [
-        {"field": "item_name", "headerName": "Item", "flex": 2, "minWidth": 150},
-        {"field": "explanation", "headerName": "Why", "flex": 3, "minWidth": 220},
-        {"field": "expected_value", "headerName": "Expected /yr", "valueFormatter": MONEY_CELL, "width": 125},
-        {"field": "penetration", "headerName": "Bought by", "valueFormatter": PERCENT_CELL, "width": 105},
-    ]  # fmt: skip
     if table.empty:
         return message(
-            "No cross-sell gaps: no item bought by 20% of their group is missing.", "light"
+            "No cross-sell gaps: no product bought by 20% of their group is missing.", "light"
         )
-    return grid(ids.CUSTOMER_CROSS_SELL, pd.DataFrame(_records(table)), columns, height=300)
+    columns = [
+        _text("product_name", "Product", 200),
+        _text("variants", "Variants", 150),
+        _text("evidence", "Why", minWidth=300),
+        _number("expected_value", "Expected /yr", 125, MONEY_CELL),
+    ]
+    return grid(ids.CUSTOMER_CROSS_SELL, pd.DataFrame(_records(table)), columns, height=320,
+                tooltipShowDelay=300)  # fmt: skip
 
 
 def _records(table: pd.DataFrame) -> list[dict]:

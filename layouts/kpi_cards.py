@@ -23,34 +23,45 @@ def kpi_cards(
     skip: tuple[str, ...] = (),
     only: tuple[str, ...] | None = None,
     compare_to: str = "previous_period",
+    quiet_without_change: bool = False,
 ) -> list:
     """One card per KPI (those in `only`, if given, except `skip`), each with its compared value
-    (of `result.compared_period`, the `compare_to` of views.view) and the change."""
+    (of `result.compared_period`, the `compare_to` of views.view) and the change; with
+    `quiet_without_change`, a card whose change cannot be worked out (nothing or Unknown to
+    compare) shows no comparison line instead of "no comparison vs …"."""
     earlier = result.compared_period
     against = (
         COMPARED_WORDS[compare_to],
         f"Compared with {COMPARE_LABELS[compare_to].lower()}: {earlier.start} to {earlier.end}",
     )
-    return [
-        kpi_card(
-            name,
-            label,
-            kpi_text(kind, getattr(result.current, name)),
-            kpi_text(kind, getattr(result.compared, name)),
-            *change_text(result, name, kind),
-            up_is_good,
-            against,
+    cards = []
+    for name, label, kind, up_is_good in KPIS:
+        if name in skip or (only is not None and name not in only):
+            continue
+        change, direction = change_text(result, name, kind)
+        compared = kpi_text(kind, getattr(result.compared, name))
+        quiet = quiet_without_change and change is None
+        value = kpi_text(kind, getattr(result.current, name))
+        cards.append(
+            kpi_card(
+                name,
+                label,
+                value,
+                None if quiet else compared,
+                change,
+                direction,
+                up_is_good,
+                against,
+            )  # fmt: skip
         )
-        for name, label, kind, up_is_good in KPIS
-        if name not in skip and (only is None or name in only)
-    ]
+    return cards
 
 
 def kpi_card(
     name: str,
     label: str,
     value: str,
-    compared: str,
+    compared: str | None,
     change: str | None,
     direction: float,
     up_is_good: bool | None,
@@ -58,7 +69,8 @@ def kpi_card(
 ) -> dbc.Col:
     """A KPI (`name` becomes the card's class kpi-<name>) with the change as an arrow and text,
     coloured by whether the move (its sign: `direction`) is good (green), bad (red) or neither
-    (grey), then the compared value named by `against`: (short words, tooltip with the dates)."""
+    (grey), then the compared value named by `against`: (short words, tooltip with the dates);
+    `compared` None: no comparison line at all."""
     if change is None:
         trend = html.Span("no comparison", className="text-muted")
     elif direction == 0:
@@ -75,7 +87,8 @@ def kpi_card(
                     html.Div(label, className="text-muted small text-uppercase kpi-label"),
                     html.Div(value, className="fs-4 fw-semibold kpi-value"),
                     html.Div([trend, html.Span(f" vs {words} {compared}", className="text-muted")],
-                             className="small kpi-change", title=dates),
+                             className="small kpi-change", title=dates)
+                    if compared is not None else None,
                 ]
             ),
             className=f"h-100 shadow-sm kpi-{name}",

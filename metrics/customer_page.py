@@ -18,6 +18,7 @@ from data.frames import Frames, customer_code, from_day, month_of_days
 from metrics.amounts import amount_columns
 from metrics.cadence import cadence
 from metrics.filters import Filters, Period
+from metrics.reports import product_keys, product_names
 from metrics.selection import Selection, select
 from metrics.sums import line_sums
 
@@ -36,24 +37,29 @@ ITEMS_BOUGHT_COLUMNS = (
     "last_price",
 )
 LAPSED_COLUMNS = (
-    "item_id",
-    "item_name",
+    "product_id",
+    "product_name",
+    "variants",
     "orders",
     "median_gap_days",
     "last_bought",
     "days_since",
     "overdue_days",
     "yearly_sales_amount",
+    "stopped_early",
+    "evidence",
 )
 CROSS_SELL_COLUMNS = (
-    "item_id",
-    "item_name",
+    "product_id",
+    "product_name",
+    "variants",
     "buyers",
     "group_customers",
     "penetration",
     "median_spend",
     "expected_value",
-    "explanation",
+    "last_bought",
+    "evidence",
 )
 RECENT_ORDER_COLUMNS = (
     "order_id",
@@ -67,6 +73,7 @@ RECENT_ORDER_COLUMNS = (
 ORDER_LINE_COLUMNS = (
     "item_id",
     "item_name",
+    "variant",
     "quantity",
     "unit_net_price",
     "sales_amount",
@@ -119,65 +126,88 @@ def items_bought_most(frames: Frames, customer_id: str, filters: Filters) -> pd.
 
 
 def lapsed_items(frames: Frames, customer_id: str, as_of_day: int) -> pd.DataFrame:
-    """Items the customer bought regularly and has stopped buying, as of `as_of_day`.
+    """Products (variants combined) the customer bought regularly and stopped buying, as of
+    `as_of_day`.
 
-    Regularly: revenue lines (confirmed orders, not cancelled or returned) on ≥ 3 distinct order
-    dates up to as_of_day. Lapsed: days_since (as_of_day − last date) > 2 × median_gap_days
-    (median of the gaps between those distinct dates). Out: LAPSED_COLUMNS — orders (distinct
-    dates), overdue_days = days_since − median_gap_days, yearly_sales_amount = the item's Sales
-    Amount in the 365 days up to and including its last date. By yearly_sales_amount descending,
-    then item_id.
+    A product's dates are the distinct order dates of the customer's revenue lines (confirmed
+    orders, not cancelled or returned) of any of its variants, up to as_of_day. Regularly: on
+    ≥ 3 dates. Lapsed: days_since (as_of_day − last date) > 2 × median_gap_days (median of the
+    gaps between those dates), so a product of which any variant was bought lately is not lapsed.
+    stopped_early: it had lapsed already on the customer's last revenue day (that day − its last
+    date > 2 × median_gap_days): it stopped while they went on buying other things.
+    Out: LAPSED_COLUMNS — variants: the variants they bought (catalogue order, ", "-joined; "" for
+    a product without variants); orders (distinct dates); overdue_days = days_since −
+    median_gap_days; yearly_sales_amount = the product's Sales Amount in the 365 days up to and
+    including its last date; evidence in words. Products that stopped early first (for a
+    customer who has stopped buying altogether, these are the first signs), then by
+    yearly_sales_amount descending, then product_id.
     """
     code = customer_code(frames, customer_id)
-    rows = _revenue_rows(frames, _customer_rows(frames, code, as_of_day))
-    lines = frames.lines
-    item = lines["item"].to_numpy()[rows]
-    day = lines["day"].to_numpy()[rows].astype(np.int64)
-    dates = pd.DataFrame({"item": item, "day": day}).drop_duplicates()
-    dates = dates.sort_values(["item", "day"], kind="stable")
-    dates["gap"] = dates.groupby("item")["day"].diff()
-    per_item = dates.groupby("item").agg(
-        orders=("day", "size"), last=("day", "max"), median_gap_days=("gap", "median")
-    )
-    days_since = as_of_day - per_item["last"]
-    lapsed = per_item[
-        (per_item["orders"] >= REGULAR_MIN_DATES)
-        & (days_since > LAPSED_GAP_FACTOR * per_item["median_gap_days"])
-    ]
-    last_of_item = np.full(len(frames.items), np.iinfo(np.int64).min // 2)
-    last_of_item[lapsed.index.to_numpy()] = lapsed["last"].to_numpy()
-    in_year = day > last_of_item[item] - YEAR_DAYS  # up to the last date: later days have no line
-    yearly = np.bincount(
-        item[in_year], lines["sales_amount"].to_numpy()[rows][in_year], len(frames.items)
-    )
-    codes = lapsed.index.to_numpy()
-    since = (as_of_day - lapsed["last"]).to_numpy(np.int64)
+    history = _product_history(frames, code, as_of_day)
+    per_product = history.per_product
+    lapsed = per_product[_is_lapsed(per_product, as_of_day)]
+    products = lapsed.index.to_numpy()
+    last = lapsed["last"].to_numpy(np.int64)
+    last_of = np.full(len(history.ids), np.iinfo(np.int64).min // 2)
+    last_of[products] = last
+    # up to the last date: later days have no line of a lapsed product
+    in_year = history.day > last_of[history.product] - YEAR_DAYS
+    yearly = np.bincount(history.product[in_year], history.sales_amount[in_year], len(history.ids))
+    gap = lapsed["median_gap_days"].to_numpy(np.float64)
+    since = as_of_day - last
+    customer_last = int(history.day.max(initial=0))
+    early = customer_last - last > LAPSED_GAP_FACTOR * gap
     table = pd.DataFrame(
         {
-            **_item_labels(frames, codes),
+            "product_id": history.ids[products],
+            "product_name": history.names[products],
+            "variants": _variants(frames, history.product, history.item, products),
             "orders": lapsed["orders"].to_numpy(np.int64),
-            "median_gap_days": lapsed["median_gap_days"].to_numpy(np.float64),
-            "last_bought": _dates(lapsed["last"].to_numpy()),
+            "median_gap_days": gap,
+            "last_bought": _dates(last),
             "days_since": since,
-            "overdue_days": since - lapsed["median_gap_days"].to_numpy(np.float64),
-            "yearly_sales_amount": yearly[codes],
-        }
+            "overdue_days": since - gap,
+            "yearly_sales_amount": yearly[products],
+            "stopped_early": early,
+            "evidence": [
+                f"bought every ~{_days(g)} until {_date_words(d)}; none since"
+                + (
+                    f", though they kept buying other things until {_date_words(customer_last)}"
+                    if e
+                    else ""
+                )
+                for g, d, e in zip(gap, last, early, strict=True)
+            ],  # fmt: skip
+        },
+        columns=list(LAPSED_COLUMNS),
     )
-    return _sorted(table, "yearly_sales_amount")
+    key = table["yearly_sales_amount"].astype(np.float64).round(6)  # equal sums tie
+    return (
+        table.assign(_key=key)
+        .sort_values(
+            ["stopped_early", "_key", "product_id"], ascending=[False, False, True], kind="stable"
+        )
+        .drop(columns="_key")
+        .reset_index(drop=True)
+    )
 
 
 def cross_sell_gaps(
     frames: Frames, customer_id: str, as_of_day: int, min_penetration: float = 0.2
 ) -> pd.DataFrame:
-    """Items the customer's group buys and the customer never bought, by expected value.
+    """Products (variants combined) the customer's group buys and the customer does not, by
+    expected value.
 
     Over the 365 days up to and including as_of_day, among the OTHER customers of the same
     customer_group that have a revenue line in those days (group_customers): buyers = how many
-    bought the item; penetration = buyers / group_customers (kept when ≥ min_penetration);
-    median_spend = median over the buyers of their Sales Amount of the item;
-    expected_value = penetration × median_spend. Items the customer has a revenue line of, at
-    any time up to as_of_day, are left out. Out: CROSS_SELL_COLUMNS, explanation in plain words.
-    By expected_value descending, then item_id; empty for a customer without a group or alone in it.
+    bought any variant of the product; penetration = buyers / group_customers (kept when
+    ≥ min_penetration); median_spend = median over the buyers of their Sales Amount of the
+    product; expected_value = penetration × median_spend. Left out: products the customer
+    bought (any variant) in those 365 days, and their lapsed products (see lapsed_items).
+    Out: CROSS_SELL_COLUMNS — variants: the variants the group bought; last_bought: the
+    customer's own last date of the product before the year (NaT: never); evidence in words.
+    By expected_value descending, then product_id; empty for a customer without a group or
+    alone in it.
     """
     code = customer_code(frames, customer_id)
     group_name = frames.customers["customer_group"].to_numpy()[code]
@@ -193,39 +223,59 @@ def cross_sell_gaps(
     customer = lines["customer"].to_numpy()[lo:hi]
     keep = lines["revenue"].to_numpy()[lo:hi] & members[customer]
     customer = customer[keep].astype(np.int64)
-    n_items = len(frames.items)
-    pair, pair_row = np.unique(
-        customer * n_items + lines["item"].to_numpy()[lo:hi][keep], return_inverse=True
-    )
+    item = lines["item"].to_numpy()[lo:hi][keep]
+    of_item, product_ids, product_names = products_of(frames)
+    product = of_item[item]
+    n_products = len(product_ids)
+    pair, pair_row = np.unique(customer * n_products + product, return_inverse=True)
     spend = np.bincount(pair_row, lines["sales_amount"].to_numpy()[lo:hi][keep], len(pair))
-    pair_item = pair % n_items
-    group_customers = len(np.unique(pair // n_items))
+    pair_product = pair % n_products
+    group_customers = len(np.unique(pair // n_products))
     if group_customers == 0:
         return _empty(CROSS_SELL_COLUMNS)
 
-    buyers = np.bincount(pair_item, minlength=n_items)
+    buyers = np.bincount(pair_product, minlength=n_products)
     penetration = buyers / group_customers
-    owned = lines["item"].to_numpy()[_revenue_rows(frames, _customer_rows(frames, code, as_of_day))]
+    own = _product_history(frames, code, as_of_day).per_product
+    bought_lately = own.index[own["last"] > as_of_day - YEAR_DAYS]
     wanted = (buyers > 0) & (penetration >= min_penetration)
-    wanted[owned] = False
-    chosen = np.isin(pair_item, np.flatnonzero(wanted))
-    median_spend = pd.Series(spend[chosen]).groupby(pair_item[chosen]).median()
-    codes = median_spend.index.to_numpy()
+    wanted[bought_lately] = False
+    wanted[own.index[_is_lapsed(own, as_of_day)]] = False
+    chosen = np.isin(pair_product, np.flatnonzero(wanted))
+    median_spend = pd.Series(spend[chosen]).groupby(pair_product[chosen]).median()
+    products = median_spend.index.to_numpy()
+    own_last = own["last"].reindex(products).to_numpy(np.float64)  # NaN: never bought
     table = pd.DataFrame(
         {
-            **_item_labels(frames, codes),
-            "buyers": buyers[codes].astype(np.int64),
-            "group_customers": np.full(len(codes), group_customers, dtype=np.int64),
-            "penetration": penetration[codes],
+            "product_id": product_ids[products],
+            "product_name": product_names[products],
+            "variants": _variants(frames, product, item, products),
+            "buyers": buyers[products].astype(np.int64),
+            "group_customers": np.full(len(products), group_customers, dtype=np.int64),
+            "penetration": penetration[products],
             "median_spend": median_spend.to_numpy(np.float64),
+            "last_bought": pd.Series(_dates(np.nan_to_num(own_last))).where(~np.isnan(own_last)),
         }
     )
     table["expected_value"] = table["penetration"] * table["median_spend"]
-    table["explanation"] = [
-        f"bought by {p:.0%} of {group_name} customers, median {money_words(m)}/yr"
-        for p, m in zip(table["penetration"], table["median_spend"], strict=True)
+    table["evidence"] = [
+        f"bought by {p:.0%} of {group_name} customers ({b:,} of {group_customers:,}), "
+        f"median {money_words(m)}/yr"
+        + ("" if np.isnan(d) else f"; they last bought it {_date_words(d)}")
+        for p, b, m, d in zip(
+            table["penetration"], table["buyers"], table["median_spend"], own_last, strict=True
+        )
     ]
-    return _sorted(table, "expected_value")
+    return _sorted(table[list(CROSS_SELL_COLUMNS)], "expected_value", "product_id")
+
+
+def products_of(frames: Frames) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(product code of every item, product ids, product names): an item's product is its
+    product_id, or the item itself when it has none; a product's name is its first item's name
+    without the variant."""
+    of_item, ids = pd.factorize(product_keys(frames.items))
+    first = np.unique(of_item, return_index=True)[1]
+    return of_item, np.asarray(ids, dtype=object), product_names(frames.items)[first]
 
 
 def recent_orders(
@@ -267,7 +317,8 @@ def recent_orders(
 
 
 def order_lines(frames: Frames, order_id: str) -> pd.DataFrame:
-    """The lines of one order in line order: ORDER_LINE_COLUMNS.
+    """The lines of one order in line order: ORDER_LINE_COLUMNS (variant: the item's, None
+    when it has none).
 
     unit_net_price = sales_amount / quantity (net of discount and VAT); counts_as_revenue is False
     for cancelled or returned lines and for every line of a draft, quote or abandoned order.
@@ -283,9 +334,11 @@ def order_lines(frames: Frames, order_id: str) -> pd.DataFrame:
     sales = lines["sales_amount"].to_numpy()[rows]
     with np.errstate(invalid="ignore", divide="ignore"):
         unit_price = np.where(quantity != 0, sales / quantity, np.nan)
+    item = lines["item"].to_numpy()[rows]
     return pd.DataFrame(
         {
-            **_item_labels(frames, lines["item"].to_numpy()[rows]),
+            **_item_labels(frames, item),
+            "variant": frames.items["variant"].to_numpy(dtype=object)[item],
             "quantity": quantity,
             "unit_net_price": unit_price,
             "sales_amount": sales,
@@ -439,6 +492,76 @@ def _revenue_rows(frames: Frames, rows: np.ndarray) -> np.ndarray:
     return rows[frames.lines["revenue"].to_numpy()[rows]]
 
 
+@dataclass(frozen=True)
+class _ProductHistory:
+    """The customer's revenue lines up to a day, by product: per line its product, item, day
+    and Sales Amount; per_product (indexed by product code): orders (distinct dates), last
+    (day) and median_gap_days; ids and names of every product (products_of)."""
+
+    product: np.ndarray
+    item: np.ndarray
+    day: np.ndarray
+    sales_amount: np.ndarray
+    per_product: pd.DataFrame
+    ids: np.ndarray
+    names: np.ndarray
+
+
+def _product_history(frames: Frames, code: int, as_of_day: int) -> _ProductHistory:
+    rows = _revenue_rows(frames, _customer_rows(frames, code, as_of_day))
+    lines = frames.lines
+    of_item, ids, names = products_of(frames)
+    item = lines["item"].to_numpy()[rows]
+    product = of_item[item]
+    day = lines["day"].to_numpy()[rows].astype(np.int64)
+    dates = pd.DataFrame({"product": product, "day": day}).drop_duplicates()
+    dates = dates.sort_values(["product", "day"], kind="stable")
+    dates["gap"] = dates.groupby("product")["day"].diff()
+    per_product = dates.groupby("product").agg(
+        orders=("day", "size"), last=("day", "max"), median_gap_days=("gap", "median")
+    )
+    sales = lines["sales_amount"].to_numpy()[rows]
+    return _ProductHistory(product, item, day, sales, per_product, ids, names)
+
+
+def _is_lapsed(per_product: pd.DataFrame, as_of_day: int) -> np.ndarray:
+    """Bought on ≥ REGULAR_MIN_DATES dates, and more than LAPSED_GAP_FACTOR × the median gap ago."""
+    days_since = as_of_day - per_product["last"]
+    return (
+        (per_product["orders"] >= REGULAR_MIN_DATES)
+        & (days_since > LAPSED_GAP_FACTOR * per_product["median_gap_days"])
+    ).to_numpy(bool)
+
+
+def _variants(
+    frames: Frames, product: np.ndarray, item: np.ndarray, products: np.ndarray
+) -> list[str]:
+    """Per product in `products`: the variants among the (product, item) pairs of lines, in
+    catalogue order (items are sorted by item_id), ", "-joined; "" when none has a variant."""
+    variant = frames.items["variant"].to_numpy(dtype=object)
+    n_items = len(variant)
+    pairs = np.unique(product.astype(np.int64) * n_items + item)  # sorted: by product, then item
+    wanted = set(products.tolist())
+    found: dict[int, list[str]] = {}
+    for pair in pairs.tolist():
+        name = variant[pair % n_items]
+        if pair // n_items in wanted and isinstance(name, str) and name:
+            found.setdefault(pair // n_items, []).append(name)
+    return [", ".join(found.get(p, [])) for p in products.tolist()]
+
+
+def _days(days: float) -> str:
+    """40 days; 1 day (halves round up)."""
+    n = int(np.floor(days + 0.5))
+    return f"{n:,} day" if n == 1 else f"{n:,} days"
+
+
+def _date_words(day: int) -> str:
+    """The date of a day number as a sentence writes it: 2 Mar 2026."""
+    date = from_day(int(day))
+    return f"{date.day} {date:%b %Y}"
+
+
 def _customer_selection(frames: Frames, code: int, period: Period) -> Selection:
     """A Selection of the customer's lines in `period`, for metrics.sums and metrics.amounts."""
     lo, hi = _day_slice(frames, period.start_day, period.end_day)
@@ -482,12 +605,12 @@ def _dates(days: np.ndarray) -> np.ndarray:
     return np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[ns]")
 
 
-def _sorted(table: pd.DataFrame, by: str) -> pd.DataFrame:
-    # rounded so that equal values computed in different ways tie and fall back to item_id
+def _sorted(table: pd.DataFrame, by: str, tie: str = "item_id") -> pd.DataFrame:
+    # rounded so that equal values computed in different ways tie and fall back to `tie`
     key = table[by].astype(np.float64).round(6)
     return (
         table.assign(_key=key)
-        .sort_values(["_key", "item_id"], ascending=[False, True], kind="stable")
+        .sort_values(["_key", tie], ascending=[False, True], kind="stable")
         .drop(columns="_key")
         .reset_index(drop=True)
     )

@@ -215,12 +215,12 @@ def sell_through(
     selection = select_row(frames, filters, **row)
     items = frames.items
     if combine_variants:
-        of_item, labels = pd.factorize(_product_keys(items))
+        of_item, labels = pd.factorize(product_keys(items))
         first = np.unique(of_item, return_index=True)[1]
         info = pd.DataFrame(
             {
                 "product": np.asarray(labels, dtype=object),
-                "name": _product_names(items)[first],
+                "name": product_names(items)[first],
                 "variants": np.bincount(of_item, minlength=len(labels)),
                 **{c: _dimension(items, c)[first] for c in ITEM_DIMENSIONS.values()},
             }
@@ -232,7 +232,7 @@ def sell_through(
                 "item": items["item_id"].to_numpy(dtype=object),
                 "name": items["name"].to_numpy(dtype=object),
                 "variant": items["variant"].to_numpy(dtype=object),
-                "product": _product_keys(items),
+                "product": product_keys(items),
                 **{c: _dimension(items, c) for c in ITEM_DIMENSIONS.values()},
                 "in_catalogue": items["in_catalogue"].to_numpy(bool),
             }
@@ -266,7 +266,7 @@ def made_to_order(
         made = items["made_to_order"].fillna(False).to_numpy(bool)
         part = made[_part(selection, "item")] | (custom_codes[selection.lo : selection.hi] >= 0)
         selection = _narrowed(selection, part)
-    product, products = pd.factorize(_product_keys(items))
+    product, products = pd.factorize(product_keys(items))
     width = len(custom_labels) + 1  # slot len(custom_labels) = no customisation
     custom = custom_codes[selection.lo : selection.hi]
     custom = custom if selection.mask is None else custom[selection.mask]
@@ -279,7 +279,7 @@ def made_to_order(
         {
             "product": np.asarray(products, dtype=object)[cells // width],
             "customisation": np.append(custom_labels, NOT_AVAILABLE)[cells % width],
-            "name": _product_names(items)[first][cells // width],
+            "name": product_names(items)[first][cells // width],
         }
     )
     table = pd.concat([info, table], axis=1)[revenue_lines > 0]
@@ -427,7 +427,7 @@ def _item_allowed(frames: Frames, item: RowValue, product: RowValue) -> np.ndarr
     if item is not None:
         keep &= items["item_id"].isin(_values(item)).to_numpy()
     if product is not None:
-        keep &= np.isin(_product_keys(items), _values(product))
+        keep &= np.isin(product_keys(items), _values(product))
     return keep
 
 
@@ -524,13 +524,13 @@ def _ranked(table: pd.DataFrame, *labels: str) -> pd.DataFrame:
 # --- items, dates, salespeople, events -----------------------------------------------------------
 
 
-def _product_keys(items: pd.DataFrame) -> np.ndarray:
+def product_keys(items: pd.DataFrame) -> np.ndarray:
     """Per item: its product_id, or its own item_id when it has none (e.g. a deleted item)."""
     product = items["product_id"] if "product_id" in items else pd.Series(np.nan, items.index)
     return product.fillna(items["item_id"]).to_numpy(dtype=object)
 
 
-def _product_names(items: pd.DataFrame) -> np.ndarray:
+def product_names(items: pd.DataFrame) -> np.ndarray:
     """Per item: its name without the variant at its end ("Tee Red" → "Tee")."""
     names = items["name"].fillna(items["item_id"]).to_numpy(dtype=object)
     variants = items["variant"].to_numpy(dtype=object)

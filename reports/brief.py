@@ -21,8 +21,10 @@ from layouts.formatting import format_value
 from reports.figures import figure_image
 from reports.pdf_parts import (
     BASE,
+    FONT_SIZE,
     HEIGHT,
     MUTED,
+    PAD,
     RISK,
     RULE,
     SECTION,
@@ -49,7 +51,15 @@ def customer_brief_pdf(frames: Frames, customer_id: str, view: View) -> bytes:
     header = sections.header
     story = [
         *_header(header, sections.period.end),
-        Spacer(1, 6),
+        Spacer(1, 4),
+        Paragraph(
+            escape(
+                f"Period {sections.period_text}, compared with the previous period, "
+                f"{sections.compared_text}."
+            ),
+            SMALL,
+        ),  # fmt: skip
+        Spacer(1, 2),
         _kpi_boxes(sections.previous, list(sections.confirmed_orders)),
         Paragraph(escape(sections.titles["trend"]), SECTION),
         figure_image(figures.customer_trend(sections.trend, ""), WIDTH, 165),
@@ -114,7 +124,8 @@ def _header(h, today) -> list:
 
 
 def _kpi_boxes(comparison, orders: list[int]) -> Table:
-    """Four boxes: the last 12 months' value, its change and the 12 months before's value."""
+    """Four boxes: the period's value and, when there is one, its change against the previous
+    period's value (as the page's cards: nothing when the change cannot be worked out)."""
     now, before = comparison.current, comparison.compared
     margin_change = _difference(now.gross_profit_margin, before.gross_profit_margin)
     order_change = (orders[0] - orders[1]) / orders[1] if orders[1] else None
@@ -125,7 +136,7 @@ def _kpi_boxes(comparison, orders: list[int]) -> Table:
          _change(comparison.change("gross_profit"))),
         ("Gross Profit Margin", _percent(now.gross_profit_margin),
          _percent(before.gross_profit_margin),
-         "n/a" if margin_change is None else f"{margin_change:+.2f} pp"),
+         None if margin_change is None else f"{margin_change:+.2f} pp"),
         ("Confirmed orders", f"{orders[0]:,}", f"{orders[1]:,}", _change(order_change)),
     ]  # fmt: skip
     label = ParagraphStyle("label", parent=SMALL, textColor=MUTED)
@@ -134,7 +145,7 @@ def _kpi_boxes(comparison, orders: list[int]) -> Table:
         [
             Paragraph(name, label),
             Paragraph(current, value),
-            Paragraph(f"{change} vs {previous}", SMALL),
+            Paragraph("" if change is None else f"{change} vs {previous}", SMALL),
         ]
         for name, current, previous, change in boxes
     ]
@@ -165,28 +176,20 @@ def _top_items(table: pd.DataFrame) -> Table:
 
 def _lapsed(table: pd.DataFrame) -> Table:
     rows = [
-        [
-            str(r.item_name),
-            str(r.item_id),
-            f"every {r.median_gap_days:,.0f} days",
-            _date(r.last_bought),
-            f"{r.overdue_days:,.0f} days",
-            _money(r.yearly_sales_amount),
-        ]
+        [str(r.product_name), str(r.variants), str(r.evidence), _money(r.yearly_sales_amount)]
         for r in table.itertuples()
     ]
-    header = ["Item", "SKU", "Usually", "Last bought", "Overdue by", "Sales/yr before"]
-    return _table(header, rows, [0.34, 0.14, 0.14, 0.13, 0.12, 0.13], "No lapsed items.")
+    header = ["Product", "Variants", "Evidence", "Used to bring/yr"]
+    return _wrapped_table(header, rows, "No lapsed items.")
 
 
 def _cross_sell(table: pd.DataFrame) -> Table:
     rows = [
-        [str(r.item_name), str(r.item_id), str(r.explanation), _money(r.expected_value)]
+        [str(r.product_name), str(r.variants), str(r.evidence), _money(r.expected_value)]
         for r in table.itertuples()
     ]
-    header = ["Item", "SKU", "Why", "Expected/yr"]
-    widths = [0.28, 0.14, 0.45, 0.13]
-    return _table(header, rows, widths, "No cross-sell gaps in this group.", text_columns=3)
+    header = ["Product", "Variants", "Why", "Expected/yr"]
+    return _wrapped_table(header, rows, "No cross-sell gaps in this group.")
 
 
 def _table(
@@ -194,6 +197,39 @@ def _table(
 ):
     """A small table over the page's width, shared out by `shares`."""
     return table(header, rows, [WIDTH * s for s in shares], empty, text_columns)
+
+
+def _wrapped_table(header: list[str], rows: list[list[str]], empty: str):
+    """Product, variants, evidence and an amount, every text wrapped within its column: the
+    evidence is never cut, so the brief says what the page says."""
+    widths = [WIDTH * s for s in (0.22, 0.14, 0.49, 0.15)]
+    if not rows:
+        return table(header, rows, widths, empty)
+    text = ParagraphStyle("cell", parent=BASE, fontSize=FONT_SIZE, leading=FONT_SIZE + 1.5)
+    head = ParagraphStyle("head", parent=text, fontName="Helvetica-Bold", textColor=MUTED)
+    amount, head_amount = (
+        ParagraphStyle(f"{s.name}-r", parent=s, alignment=2) for s in (text, head)
+    )
+
+    def cells(values: list[str], left: ParagraphStyle, right: ParagraphStyle) -> list:
+        return [Paragraph(escape(v), right if i == 3 else left) for i, v in enumerate(values)]
+
+    rows = [cells(header, head, head_amount), *(cells(r, text, amount) for r in rows)]
+    result = Table(rows, colWidths=widths, repeatRows=1)
+    result.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.6, MUTED),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
+            ]
+        )
+    )
+    return result
 
 
 def _money(value: float | None) -> str:
@@ -209,8 +245,8 @@ def _difference(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else (now - before) * 100
 
 
-def _change(change: float | None) -> str:
-    return "n/a" if change is None else f"{change:+.1%}"
+def _change(change: float | None) -> str | None:
+    return None if change is None else f"{change:+.1%}"
 
 
 def _date(value) -> str:

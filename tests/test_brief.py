@@ -10,7 +10,8 @@ import pytest
 
 from data.demo import generate
 from data.frames import build_frames
-from reports.brief import customer_brief_pdf
+from reports.brief import CROSS_SELL, LAPSED, customer_brief_pdf
+from views.customer import customer_sections
 from views.view import parse
 
 TODAY = date(2026, 11, 21)
@@ -95,3 +96,24 @@ def test_brf003_same_data_same_bytes_and_unknown_customer(frames):
     )
     with pytest.raises(ValueError, match="unknown customer"):
         customer_brief_pdf(frames, "NOPE", parse(YEAR, frames))
+
+
+def test_brf004_lapsed_items_and_cross_sell_say_what_the_page_says(frames, tmp_path):
+    """The brief's lapsed items and cross-sell gaps are the page's rows (views.customer, the one
+    source of both), with the same evidence words, whole."""
+    view = parse(YEAR, frames)
+    customers = frames.customers["customer_id"]
+    sections = next(
+        s
+        for s in (customer_sections(frames, c, view) for c in customers)
+        if len(s.lapsed) >= 2 and len(s.cross_sell) >= 2
+    )
+    pdf = customer_brief_pdf(frames, sections.header.customer_id, view)
+    path = write(tmp_path, pdf)
+    assert pdf_info(path)["Pages"] == "1"
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    words = " ".join(text.split())
+    for table in (sections.lapsed.head(LAPSED), sections.cross_sell.head(CROSS_SELL)):
+        for row in table.itertuples():
+            assert " ".join(row.evidence.split()) in words
+            assert row.product_name in words

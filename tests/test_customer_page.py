@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from data.frames import to_day
+from data.frames import build_frames, to_day
 from metrics.customer_page import (
     CROSS_SELL_COLUMNS,
     LAPSED_COLUMNS,
@@ -21,7 +21,7 @@ from metrics.customer_page import (
     recent_orders,
 )
 from metrics.filters import Filters
-from tests.factory import make_frames
+from tests.factory import make_frames, make_tables
 
 
 def buy(day, item, customer="C1", order_id=None, **kw):
@@ -76,16 +76,26 @@ def regular():
 
 
 def test_cpg001_lapsed_items_known_answer_with_tie(regular):
+    # C1's last revenue day up to 15 Feb is 10 Feb (B). E and F stopped early: 10 Feb − 21 Oct
+    # = 112 days > 2 × 10; A did not: 10 Feb − 21 Jan = 20, not more than 20. Early ones first.
+    kept_on = ", though they kept buying other things until 10 Feb 2026"
     expected = pd.DataFrame(
         {
-            "item_id": ["A", "E", "F"],
-            "item_name": ["Item A", "Item E", "Item F"],
-            "orders": np.array([5, 3, 3], dtype=np.int64),
+            "product_id": ["E", "F", "A"],
+            "product_name": ["Item E", "Item F", "Item A"],
+            "variants": ["", "", ""],
+            "orders": np.array([3, 3, 5], dtype=np.int64),
             "median_gap_days": [10.0, 10.0, 10.0],
-            "last_bought": dates("2026-01-21", "2025-10-21", "2025-10-21"),
-            "days_since": np.array([25, 117, 117], dtype=np.int64),
-            "overdue_days": [15.0, 107.0, 107.0],
-            "yearly_sales_amount": [125.0, 60.0, 60.0],
+            "last_bought": dates("2025-10-21", "2025-10-21", "2026-01-21"),
+            "days_since": np.array([117, 117, 25], dtype=np.int64),
+            "overdue_days": [107.0, 107.0, 15.0],
+            "yearly_sales_amount": [60.0, 60.0, 125.0],
+            "stopped_early": [True, True, False],
+            "evidence": [
+                "bought every ~10 days until 21 Oct 2025; none since" + kept_on,
+                "bought every ~10 days until 21 Oct 2025; none since" + kept_on,
+                "bought every ~10 days until 21 Jan 2026; none since",
+            ],
         }
     )
     assert_frame_equal(lapsed_items(regular, "C1", AS_OF), expected, check_dtype=False)
@@ -101,7 +111,7 @@ def test_cpg002_lapsed_items_single_order_customer_is_empty(regular):
 def test_cpg003_lapsed_items_as_of_an_earlier_day(regular):
     # on 1 Feb 2026 A's last date is 21 Jan: 11 days since ≤ 20 → not lapsed; E and F still are.
     table = lapsed_items(regular, "C1", to_day(date(2026, 2, 1)))
-    assert list(table["item_id"]) == ["E", "F"]
+    assert list(table["product_id"]) == ["E", "F"]
     assert list(table["days_since"]) == [103, 103]
 
 
@@ -159,17 +169,19 @@ def test_cpg010_cross_sell_gaps_known_answer_with_tie(group):
     # Z: 1/4 × 1000 = 250; X: 3/4 × median(100, 300, 200) = 150; Y: 2/4 × median(400, 200) = 150.
     expected = pd.DataFrame(
         {
-            "item_id": ["Z", "X", "Y"],
-            "item_name": ["Item Z", "Item X", "Item Y"],
+            "product_id": ["Z", "X", "Y"],
+            "product_name": ["Item Z", "Item X", "Item Y"],
+            "variants": ["", "", ""],
             "buyers": [1, 3, 2],
             "group_customers": [4, 4, 4],
             "penetration": [0.25, 0.75, 0.5],
             "median_spend": [1000.0, 200.0, 300.0],
             "expected_value": [250.0, 150.0, 150.0],
-            "explanation": [
-                "bought by 25% of Retail customers, median £1,000/yr",
-                "bought by 75% of Retail customers, median £200/yr",
-                "bought by 50% of Retail customers, median £300/yr",
+            "last_bought": pd.Series([pd.NaT] * 3, dtype="datetime64[ns]"),
+            "evidence": [
+                "bought by 25% of Retail customers (1 of 4), median £1,000/yr",
+                "bought by 75% of Retail customers (3 of 4), median £200/yr",
+                "bought by 50% of Retail customers (2 of 4), median £300/yr",
             ],
         }
     )
@@ -177,8 +189,11 @@ def test_cpg010_cross_sell_gaps_known_answer_with_tie(group):
 
 
 def test_cpg011_cross_sell_min_penetration_is_inclusive(group):
-    assert list(cross_sell_gaps(group, "C1", AS_OF, min_penetration=0.3)["item_id"]) == ["X", "Y"]
-    assert list(cross_sell_gaps(group, "C1", AS_OF, min_penetration=0.25)["item_id"]) == [
+    assert list(cross_sell_gaps(group, "C1", AS_OF, min_penetration=0.3)["product_id"]) == [
+        "X",
+        "Y",
+    ]
+    assert list(cross_sell_gaps(group, "C1", AS_OF, min_penetration=0.25)["product_id"]) == [
         "Z",
         "X",
         "Y",
@@ -189,9 +204,11 @@ def test_cpg012_cross_sell_for_a_single_order_customer(group):
     # C2's peers in the year: C1 (A £50; its Z comes after the day), C3, C4, C5 → 4.
     # Z: 1/4 × 1000 = 250; Y: 2/4 × 300 = 150; A: 4/4 × median(50, 50, 70, 60) = 55; X is C2's own.
     table = cross_sell_gaps(group, "C2", AS_OF)
-    assert list(table["item_id"]) == ["Z", "Y", "A"]
+    assert list(table["product_id"]) == ["Z", "Y", "A"]
     assert list(table["expected_value"]) == pytest.approx([250.0, 150.0, 55.0])
-    assert table["explanation"].iloc[2] == "bought by 100% of Retail customers, median £55.00/yr"
+    assert (
+        table["evidence"].iloc[2] == "bought by 100% of Retail customers (4 of 4), median £55.00/yr"
+    )
 
 
 @pytest.mark.parametrize("customer", ["C7", "C8"])  # a group of one; no group at all
@@ -206,6 +223,81 @@ def test_cpg014_money_words():
     assert money_words(100) == "£100"
     assert money_words(99.5) == "£99.50"
     assert money_words(12345.6) == "£12,346"
+
+
+# ---------------------------------------------------------------- products (variants combined)
+
+PRODUCTS = {  # item_id: (product_id, name, variant)
+    "T-N": ("T", "Tee Navy", "Navy"),
+    "T-R": ("T", "Tee Red", "Red"),
+    "K-L": ("K", "Cap L", "L"),
+    "K-M": ("K", "Cap M", "M"),
+    "K-S": ("K", "Cap S", "S"),
+    "B-L": ("B", "Bag Large", "Large"),
+    "B-S": ("B", "Bag Small", "Small"),
+    "M1": ("M", "Mug", None),
+}
+
+
+@pytest.fixture
+def variants():
+    """Retail: C1, C2, C3; as of 15 Feb 2026 (the year from 16 Feb 2025).
+    C1: Tee Red 1 and 11 Jan 2026 (£10 each), Tee Navy 21 Jan (£20): one product on 3 dates,
+        every 10 days, 25 days since → lapsed, £40 a year; neither variant alone is regular.
+        Cap S 1/11/21 Oct 2025 and Cap L 10 Feb 2026: lapsed as a variant, still bought as a
+        product → not lapsed. Bag Small once, 3 Mar 2024 (before the year, not regular).
+    C2: Cap M £30, Tee Red £50, Bag Small £40. C3: Bag Large £60, Mug £100.
+    """
+    lines = [
+        buy("2026-01-01", "T-R", unit_price=10),
+        buy("2026-01-11", "T-R", unit_price=10),
+        buy("2026-01-21", "T-N", unit_price=20),
+        *(buy(d, "K-S") for d in ("2025-10-01", "2025-10-11", "2025-10-21")),
+        buy("2026-02-10", "K-L"),
+        buy("2024-03-03", "B-S"),
+        buy("2025-12-01", "K-M", "C2", order_id="C2-1", unit_price=30),
+        buy("2025-12-01", "T-R", "C2", order_id="C2-1", unit_price=50),
+        buy("2025-12-01", "B-S", "C2", order_id="C2-1", unit_price=40),
+        buy("2025-11-01", "B-L", "C3", order_id="C3-1", unit_price=60),
+        buy("2025-11-01", "M1", "C3", order_id="C3-1", unit_price=100),
+    ]
+    customers = [
+        {"customer_id": c, "name": c, "customer_group": "Retail"} for c in ("C1", "C2", "C3")
+    ]
+    tables = make_tables(lines, customers=customers)
+    items = tables["items"].set_index("item_id")
+    for item_id, (product, name, variant) in PRODUCTS.items():
+        items.loc[item_id, ["product_id", "name", "variant"]] = [product, name, variant]
+    return build_frames({**tables, "items": items.reset_index()})
+
+
+def test_cpg005_lapsed_products_combine_variants_and_leave_out_what_they_still_buy(variants):
+    table = lapsed_items(variants, "C1", AS_OF)
+    assert list(table["product_id"]) == ["T"]
+    row = table.iloc[0]
+    assert (row["product_name"], row["variants"], row["orders"]) == ("Tee", "Navy, Red", 3)
+    assert (row["median_gap_days"], row["yearly_sales_amount"]) == (10.0, 40.0)
+    assert row["evidence"] == "bought every ~10 days until 21 Jan 2026; none since"
+
+
+def test_cpg015_cross_sell_products_not_other_sizes_of_what_they_buy(variants):
+    # Peers C2, C3. Cap: C1 buys another size (Cap L, in the year) → out. Tee: lapsed for C1 → out
+    # (it is in the lapsed list). Bag: 2/2 × median(40, 60) = 50; Mug: 1/2 × 100 = 50 → tie, by id.
+    table = cross_sell_gaps(variants, "C1", AS_OF)
+    assert list(table["product_id"]) == ["B", "M"]
+    assert list(table["product_name"]) == ["Bag", "Mug"]
+    assert list(table["variants"]) == ["Large, Small", ""]
+    assert list(table["expected_value"]) == pytest.approx([50.0, 50.0])
+    assert list(table["evidence"]) == [
+        "bought by 100% of Retail customers (2 of 2), median £50.00/yr; they last bought it 3 Mar 2024",
+        "bought by 50% of Retail customers (1 of 2), median £100/yr",
+    ]
+    assert table["last_bought"].iloc[0] == pd.Timestamp("2024-03-03")
+    assert pd.isna(table["last_bought"].iloc[1])
+
+
+def test_cpg016_order_lines_show_the_variant(variants):
+    assert list(order_lines(variants, "C2-1")["variant"]) == ["M", "Red", "Small"]
 
 
 # ---------------------------------------------------------------- items, orders, trend

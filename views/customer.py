@@ -25,7 +25,8 @@ class CustomerSections:
     previous period and the same period last year; confirmed_orders: (this period, the previous
     one); trend: months of the period; orders: the latest RECENT_ORDERS of `order_total` orders in
     the period; items: bought most in the period; lapsed and cross_sell as of the period's end;
-    titles: each section's title with its window; period_text: the period in words."""
+    titles: each section's title with its window; period_text: the period in words;
+    compared_text: the previous period's dates."""
 
     header: CustomerHeader
     period: Period
@@ -40,6 +41,7 @@ class CustomerSections:
     cross_sell: pd.DataFrame
     titles: dict[str, str]
     period_text: str
+    compared_text: str
 
 
 def customer_sections(frames: Frames, customer_id: str, view: View) -> CustomerSections:
@@ -50,6 +52,7 @@ def customer_sections(frames: Frames, customer_id: str, view: View) -> CustomerS
     previous = compare(frames, filters, "previous_period")
     start, end = period.start, period.end
     dated = f"{start:%d %b %Y} to {end:%d %b %Y}"
+    compared = previous.compared_period
     group = customer_page.customer_header(frames, customer_id, end_day)
     narrowed = any(getattr(filters, f) for f in NARROWING)
     months = customer_page.months_in(period)
@@ -80,4 +83,5 @@ def customer_sections(frames: Frames, customer_id: str, view: View) -> CustomerS
         cross_sell=customer_page.cross_sell_gaps(frames, customer_id, end_day),
         titles=titles,
         period_text=f"{dated}" + (" · filtered as on the page you came from" if narrowed else ""),
+        compared_text=f"{compared.start:%d %b %Y} to {compared.end:%d %b %Y}",
     )
