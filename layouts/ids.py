@@ -94,3 +94,6 @@ ADMIN_BC_CONFIRM = "admin-bc-confirm"
 ADMIN_BC_TOKEN = "admin-bc-token"
 ADMIN_BC_REPORT = "admin-bc-report"
 ADMIN_BC_REPORT_BUTTON = "admin-bc-report-button"
+# The app frame: the brand (links to the user's landing page) and the as-of refresh timer.
+NAV_BRAND = "nav-brand"
+NAV_AS_OF_TIMER = "nav-as-of-timer"
