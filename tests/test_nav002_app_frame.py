@@ -3,6 +3,8 @@ pages, "Data as of" following the data, labelled and readable controls, the char
 the date picker's colours; and the error pages' status codes over plain HTTP."""
 
 import sqlite3
+import uuid
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,6 +17,8 @@ from app import create_dash
 from tests.conftest import sign_in
 from tests.servers import copy_database, threaded
 from tests.test_auth import signed_in
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # The accessible name of a control as a screen reader computes it, for the kinds this app uses:
 # aria-labelledby, then aria-label, then its <label>s.
@@ -143,12 +147,27 @@ def test_nav004_refused_and_unknown_pages_show_in_the_frame_with_a_way_back(dash
     assert dash_duo.get_logs() == []
 
 
+def data_changed_long_ago(db_url: str) -> str:
+    """Mark the data of a copied SQLite file as last changed on 2 Jan 2020, under a database id
+    of its own (the run's snapshot folder must not serve another copy's data); returns the file."""
+    db_file = db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(db_file) as db:
+        db.execute("UPDATE data_version SET database_id = ?, version = version + 1, "
+                   "changed_at = '2020-01-02 03:04:05.000' WHERE id = 1", (uuid.uuid4().hex[:16],))  # fmt: skip
+    return db_file
+
+
+def as_of_in(db_file: str) -> str:
+    """The navbar's text for the data version's time, read with plain SQL."""
+    with sqlite3.connect(db_file) as db:
+        (changed_at,) = db.execute("SELECT changed_at FROM data_version WHERE id = 1").fetchone()
+    assert not changed_at.startswith("2020")
+    return f"Data as of {pd.Timestamp(changed_at):%d %b %Y %H:%M} UTC"
+
+
 def test_nav005_data_as_of_follows_the_data_without_a_reload(dash_duo, demo_db, tmp_path):
     db_url = copy_database(demo_db, tmp_path)
-    db_file = db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(db_file) as db:  # data last changed long ago
-        db.execute("UPDATE data_version SET version = version + 1, "
-                   "changed_at = '2020-01-02 03:04:05.000' WHERE id = 1")  # fmt: skip
+    db_file = data_changed_long_ago(db_url)
     start(dash_duo, db_url, "leader", AS_OF_REFRESH_SECONDS=1)
     dash_duo.wait_for_text_to_equal("#nav-as-of", "Data as of 02 Jan 2020 03:04 UTC")
     dash_duo.driver.execute_script("window.sameDocument = true")
@@ -156,12 +175,23 @@ def test_nav005_data_as_of_follows_the_data_without_a_reload(dash_duo, demo_db, 
     with sqlite3.connect(db_file) as db:  # an external writer changes one line
         db.execute("UPDATE order_lines SET quantity = quantity + 1 "
                    "WHERE rowid = (SELECT MIN(rowid) FROM order_lines)")  # fmt: skip
-    with sqlite3.connect(db_file) as db:
-        (changed_at,) = db.execute("SELECT changed_at FROM data_version WHERE id = 1").fetchone()
-    expected = f"Data as of {pd.Timestamp(changed_at):%d %b %Y %H:%M} UTC"
-    assert "2020" not in expected
-    dash_duo.wait_for_text_to_equal("#nav-as-of", expected, timeout=30)
+    dash_duo.wait_for_text_to_equal("#nav-as-of", as_of_in(db_file), timeout=30)
     assert dash_duo.driver.execute_script("return window.sameDocument") is True
+    assert dash_duo.get_logs() == []
+
+
+def test_nav005b_data_as_of_follows_an_admin_import_at_once(dash_duo, demo_db, tmp_path):
+    db_url = copy_database(demo_db, tmp_path)
+    db_file = data_changed_long_ago(db_url)
+    start(dash_duo, db_url, "admin", AS_OF_REFRESH_SECONDS=3600)  # no timer during the test
+    dash_duo.wait_for_text_to_equal("#nav-as-of", "Data as of 02 Jan 2020 03:04 UTC")
+    upload = dash_duo.find_element("#admin-upload-lines input[type=file]")
+    upload.send_keys(str(FIXTURES / "good_lines.csv"))
+    dash_duo.wait_for_contains_text("#admin-import-report", "No problems found")
+    until(lambda: dash_duo.find_element("#admin-confirm").is_enabled(), timeout=10)
+    dash_duo.find_element("#admin-confirm").click()
+    dash_duo.wait_for_contains_text("#admin-import-report", "Imported:")
+    dash_duo.wait_for_text_to_equal("#nav-as-of", as_of_in(db_file))
     assert dash_duo.get_logs() == []
 
 
