@@ -91,7 +91,7 @@ def create_dash(config: dict | None = None) -> Dash:
         update_title=None,
         suppress_callback_exceptions=True,  # pages are rendered by the router
     )
-    app.layout = shell()
+    app.layout = shell(_setting(server, "AS_OF_REFRESH_SECONDS", 30, float))
     server.before_request(partial(_known_callback, app))
     router.register(app)
     filter_bar_callbacks.register(app)

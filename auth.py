@@ -18,7 +18,7 @@ from markupsafe import escape
 from data.access import Scope
 from data.signin_state import SignInState, address_key
 from data.users import end_sessions, find_user, password_matches, scope_of, signin_of
-from views.pages import LANDING, page_roles
+from views.pages import LANDING, landing, page_roles
 
 log = logging.getLogger("sales.auth")
 bp = Blueprint("auth", __name__)
@@ -43,6 +43,8 @@ def init_auth(server: Flask) -> None:
     manager.user_loader(_load_user)
     server.register_blueprint(bp)
     server.before_request(gate)
+    server.register_error_handler(403, _refused)
+    server.register_error_handler(404, _not_found)
 
 
 def _state() -> SignInState:
@@ -176,10 +178,7 @@ def _form(message: str = "", next_path: str = "", status: int = 200):
     alert = (
         f'<div class="alert alert-danger" role="alert">{escape(message)}</div>' if message else ""
     )
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Sales by Customer</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
-<body class="bg-light"><main class="container" style="max-width: 26rem; margin-top: 12vh">
+    body = f"""<main class="container" style="max-width: 26rem; margin-top: 12vh">
 <h1 class="h3 mb-4">Sales by Customer</h1>{alert}
 <form method="post" action="/login" class="card card-body shadow-sm">
 <input type="hidden" name="csrf_token" value="{escape(session["csrf_token"])}">
@@ -189,5 +188,46 @@ def _form(message: str = "", next_path: str = "", status: int = 200):
 <label class="form-label" for="password">Password</label>
 <input class="form-control mb-3" id="password" name="password" type="password" autocomplete="current-password" required>
 <button class="btn btn-primary" id="sign-in" type="submit">Sign in</button>
-</form></main></body></html>"""
+</form></main>"""
+    return _page("Sign in", body, status, body_class="bg-light")
+
+
+def _refused(error):
+    return _error_page(error, "Not open to your role", "This page is not open to your role.")
+
+
+def _not_found(error):
+    return _error_page(error, "Page not found", f"There is no page at {request.path}.")
+
+
+def _error_page(error, title: str, message: str):
+    """A refused or unknown page in the app's frame: the navbar, the message and a link to the
+    user's landing page, with the error's status. Dash endpoints, downloads and files keep
+    their plain answers."""
+    if request.path.startswith(API_PREFIXES + STATIC_PREFIXES):
+        return error
+    signed_in = current_user.is_authenticated
+    label, home = landing(current_user.role) if signed_in else ("Sign in", "/login")
+    who = (
+        f'<span class="text-light small me-3" id="nav-user">Signed in as '
+        f"{escape(current_user.id)} ({escape(current_user.role)})</span>"
+        '<a class="btn btn-outline-light btn-sm" id="nav-sign-out" href="/logout">Sign out</a>'
+        if signed_in
+        else ""
+    )
+    body = f"""<nav class="navbar navbar-dark bg-dark mb-3"><div class="container-fluid">
+<a class="navbar-brand" href="{home}">Sales by Customer</a><div class="d-flex align-items-center">{who}</div>
+</div></nav>
+<main class="container-fluid"><h1 class="h3">{escape(title)}</h1>
+<div class="alert alert-warning error-message" role="alert">{escape(message)}</div>
+<a class="btn btn-primary" id="error-home" href="{home}">Go to {escape(label)}</a></main>"""
+    return _page(title, body, error.code)
+
+
+def _page(title: str, body: str, status: int, body_class: str = ""):
+    """A server-rendered page (no script) in the app's look."""
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} · Sales by Customer</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
+<body class="{body_class}">{body}</body></html>"""
     return Response(page, status=status, mimetype="text/html")

@@ -18,7 +18,7 @@ from layouts.components import message
 from layouts.filter_bar import filter_bar, filter_chips
 from views.context import as_of_text, store, user_frames, view_for
 from views.options import control_options, customer_names
-from views.pages import menu, page_roles, screen_of
+from views.pages import landing, menu, page_roles, screen_of
 from views.view import View, to_query
 
 
@@ -37,8 +37,6 @@ def render_page(pathname: str | None, search: str | None):
     if path.startswith("/customers/"):
         return customer_page(frames, unquote(path.removeprefix("/customers/")), search)
     screen = screen_of(path)
-    if screen is None:
-        return message(f"There is no report {path.removeprefix('/reports/')!r}.")
     view = view_for(search, screen, frames)
     bar = _filter_bar(frames, view)
     if screen == "overview":
@@ -61,7 +59,7 @@ def _filter_bar(frames, view: View):
 
 def render_navbar(pathname: str | None, search: str | None):
     """The menu of the user's role (each link carries the shared filters of the page's view),
-    the data's as-of time, and who is signed in."""
+    who is signed in, and the brand's link: the user's landing page."""
     path = pathname or "/"
     carried = ""
     if screen_of(path) is not None and search:
@@ -77,7 +75,13 @@ def render_navbar(pathname: str | None, search: str | None):
         )
         for label, target in menu(current_user.role)
     ]
-    return links, as_of_text(), f"Signed in as {current_user.id} ({current_user.role})"
+    _, home = landing(current_user.role)
+    return links, f"Signed in as {current_user.id} ({current_user.role})", home
+
+
+def render_as_of(*_) -> str:
+    """The served data's as-of time: on every page, on a timer and after an Admin import."""
+    return as_of_text()
 
 
 def register(app: Dash) -> None:
@@ -86,8 +90,18 @@ def register(app: Dash) -> None:
     )(render_page)
     app.callback(
         Output(ids.NAV_MENU, "children"),
-        Output(ids.NAV_AS_OF, "children"),
         Output(ids.NAV_USER, "children"),
+        Output(ids.NAV_BRAND, "href"),
         Input(ids.URL, "pathname"),
         Input(ids.URL, "search"),
     )(render_navbar)
+    app.callback(
+        Output(ids.NAV_AS_OF, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.NAV_AS_OF_TIMER, "n_intervals"),
+    )(render_as_of)
+    app.callback(
+        Output(ids.NAV_AS_OF, "children", allow_duplicate=True),
+        Input(ids.ADMIN_FRESHNESS, "children"),
+        prevent_initial_call=True,
+    )(render_as_of)

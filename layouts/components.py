@@ -13,34 +13,48 @@ from layouts.formatting import grid_formatter
 from layouts.grids import DEFAULT_COLUMN
 
 
-def shell() -> html.Div:
-    """The page frame: URL, navbar, and the page the router fills in."""
+def shell(as_of_refresh_seconds: float = 30) -> html.Div:
+    """The page frame: URL, navbar, and the page the router fills in; the navbar's "Data as of"
+    is read again every `as_of_refresh_seconds`."""
     # refresh=False: filters written to the URL's query push a history entry, no page load
-    return html.Div([dcc.Location(id=ids.URL, refresh=False), navbar(), html.Main(id=ids.PAGE)])
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Interval(id=ids.NAV_AS_OF_TIMER, interval=int(as_of_refresh_seconds * 1000)),
+            navbar(),
+            html.Main(id=ids.PAGE),
+        ]
+    )
 
 
 def navbar() -> dbc.Navbar:
-    """Brand, the menu of the user's role and who is signed in (both filled by a callback)."""
+    """Brand (to the user's landing page), the menu of the user's role, who is signed in and
+    the data's as-of time (filled by callbacks)."""
     return dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("Sales by Customer", href="/login"),
+                dbc.NavbarBrand("Sales by Customer", id=ids.NAV_BRAND, href="/"),
                 dbc.Nav(id=ids.NAV_MENU, className="me-auto", navbar=True),
                 html.Div(
-                    dcc.Dropdown(
-                        id=ids.NAV_SEARCH,
-                        placeholder="Find customer…",
-                        options=[],
-                        clearable=True,
-                        className="nav-search",
-                    ),  # fmt: skip
+                    [
+                        dbc.Label(
+                            "Find a customer", html_for=ids.NAV_SEARCH, className="visually-hidden"
+                        ),
+                        dcc.Dropdown(
+                            id=ids.NAV_SEARCH,
+                            placeholder="Find customer…",
+                            options=[],
+                            clearable=True,
+                            className="nav-search",
+                        ),  # fmt: skip
+                    ],
                     style={"width": "200px"},
                     className="me-3",
                 ),
                 html.Div(
                     [
                         html.Div(id=ids.NAV_USER, className="text-nowrap"),
-                        html.Div(id=ids.NAV_AS_OF, className="text-nowrap text-white-50"),
+                        html.Div(id=ids.NAV_AS_OF, className="text-nowrap nav-as-of"),
                     ],
                     className="text-light small me-2 lh-sm",
                 ),
@@ -95,7 +109,8 @@ LOADING_STATE = dict(delay_show=300, show_initially=False,
 
 
 def chart(graph_id: str, filename: str) -> dcc.Loading:
-    """A graph with a loading state and a PNG download (the modebar's camera) named `filename`.
+    """A graph with a loading state and a PNG download (the modebar's camera) named `filename`;
+    the modebar keeps only what works offline (no sharing to or editing in a cloud service).
     Until its first figure it reads "Loading…" (never empty axes), then see LOADING_STATE."""
     return dcc.Loading(
         dcc.Graph(
@@ -103,6 +118,9 @@ def chart(graph_id: str, filename: str) -> dcc.Loading:
             figure=loading(),
             config={
                 "displaylogo": False,
+                "showSendToCloud": False,
+                "showEditInChartStudio": False,
+                "showLink": False,
                 "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
             },
         ),  # fmt: skip

@@ -104,3 +104,6 @@ ADMIN_ASK_DEACTIVATE = "admin-ask-deactivate"
 ADMIN_DEACTIVATE_DIALOG = "admin-deactivate-dialog"
 ADMIN_DEACTIVATE_QUESTION = "admin-deactivate-question"
 ADMIN_DEACTIVATE_CANCEL = "admin-deactivate-cancel"
+# The app frame: the brand (links to the user's landing page) and the as-of refresh timer.
+NAV_BRAND = "nav-brand"
+NAV_AS_OF_TIMER = "nav-as-of-timer"

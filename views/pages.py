@@ -4,19 +4,6 @@ from __future__ import annotations
 
 import re
 
-# path pattern -> (menu label or None, roles that may open it)
-PAGES = {
-    r"/": ("Overview", ("leadership", "manager", "admin")),
-    r"/team": ("Team performance", ("leadership", "manager")),
-    r"/my-customers": ("My customers", ("salesperson",)),
-    r"/sales-by-customer": ("Sales by Customer", ("leadership", "manager", "salesperson", "admin")),
-    r"/leaderboard": ("Leaderboard", ("leadership", "manager", "salesperson", "admin")),
-    r"/reports/sales-by-category": ("Reports", ("leadership", "manager", "salesperson", "admin")),
-    r"/reports/[a-z-]+": (None, ("leadership", "manager", "salesperson", "admin")),
-    r"/customers/[^/]+": (None, ("leadership", "manager", "salesperson", "admin")),
-    r"/admin": ("Admin", ("admin",)),
-}
-LANDING = {"leadership": "/", "manager": "/team", "salesperson": "/my-customers", "admin": "/admin"}
 REPORT_TITLES = {
     "sales-by-date": "Sales by Date",
     "sales-by-channel": "Sales by Channel",
@@ -31,6 +18,22 @@ REPORT_TITLES = {
     "matching-products": "Matching products",
     "matching-customers": "Matching customers",
 }
+# path pattern -> (menu label or None, roles that may open it)
+PAGES = {
+    r"/": ("Overview", ("leadership", "manager", "admin")),
+    r"/team": ("Team performance", ("leadership", "manager")),
+    r"/my-customers": ("My customers", ("salesperson",)),
+    r"/sales-by-customer": ("Sales by Customer", ("leadership", "manager", "salesperson", "admin")),
+    r"/leaderboard": ("Leaderboard", ("leadership", "manager", "salesperson", "admin")),
+    r"/reports/sales-by-category": ("Reports", ("leadership", "manager", "salesperson", "admin")),
+    rf"/reports/({'|'.join(REPORT_TITLES)})": (
+        None,
+        ("leadership", "manager", "salesperson", "admin"),
+    ),
+    r"/customers/[^/]+": (None, ("leadership", "manager", "salesperson", "admin")),
+    r"/admin": ("Admin", ("admin",)),
+}
+LANDING = {"leadership": "/", "manager": "/team", "salesperson": "/my-customers", "admin": "/admin"}
 # screen name (as in /export/<screen>.pdf and `flask export`) -> (title, path)
 SCREENS = {
     "overview": ("Overview", "/"),
@@ -61,6 +64,12 @@ def screen_of(path: str) -> str | None:
         if screen_path == path:
             return name
     return None
+
+
+def landing(role: str) -> tuple[str, str]:
+    """(menu label, path) of the role's landing page: where "home" is for that user."""
+    path = LANDING[role]
+    return PAGES[path][0], path
 
 
 def menu(role: str) -> list[tuple[str, str]]:
