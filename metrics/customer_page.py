@@ -20,7 +20,7 @@ from metrics.cadence import cadence
 from metrics.filters import Filters, Period
 from metrics.reports import product_keys, product_names
 from metrics.selection import Selection, select
-from metrics.sums import line_sums
+from metrics.sums import line_sums, order_sums
 
 REGULAR_MIN_DATES = 3  # an item bought on this many distinct dates is bought "regularly"
 LAPSED_GAP_FACTOR = 2.0  # lapsed: days since its last order > this × its median gap
@@ -279,10 +279,14 @@ def products_of(frames: Frames) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def recent_orders(
-    frames: Frames, customer_id: str, limit: int = 20, period: Period | None = None
+    frames: Frames,
+    customer_id: str,
+    limit: int = 20,
+    period: Period | None = None,
+    among: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The customer's latest `limit` orders of any status dated in `period` (None: all
-    history), newest first.
+    history) and, when given, among the order codes `among` (matching_orders), newest first.
 
     Out: RECENT_ORDER_COLUMNS — amount = Σ Sales Amount of the order's non-cancelled,
     non-returned lines (whatever the order status); lines = how many lines it has (all statuses).
@@ -293,6 +297,10 @@ def recent_orders(
     if period is not None:
         day = orders["day"].to_numpy()
         mine &= (day >= period.start_day) & (day <= period.end_day)
+    if among is not None:
+        listed = np.zeros(len(mine), dtype=bool)
+        listed[among] = True
+        mine &= listed
     mine = np.flatnonzero(mine)[::-1][:limit]  # orders are by date, then id
     lines = frames.lines
     rows = _customer_rows(frames, code)
@@ -348,8 +356,15 @@ def order_lines(frames: Frames, order_id: str) -> pd.DataFrame:
     )
 
 
-def monthly_trend(frames: Frames, customer_id: str, end_day: int, months: int = 36) -> pd.DataFrame:
-    """Sales Amount and Gross Profit per month over the `months` months ending with end_day's month.
+def monthly_trend(
+    frames: Frames,
+    customer_id: str,
+    end_day: int,
+    months: int = 36,
+    filters: Filters | None = None,
+) -> pd.DataFrame:
+    """Sales Amount and Gross Profit per month over the `months` months ending with end_day's month
+    (of the lines `filters` keep, when given: channel, category... as on the other sections).
 
     Out: month (first day), sales_amount, gross_profit — one row per month, oldest first, counting
     revenue lines dated up to end_day; 0 for a month without sales; gross_profit NaN for a month
@@ -359,7 +374,12 @@ def monthly_trend(frames: Frames, customer_id: str, end_day: int, months: int = 
     end_month = int(month_of_days(np.array([end_day]))[0])
     first_month = end_month - months + 1
     first_day = _day_of_month(first_month)
-    selection = _customer_selection(frames, code, Period(first_day, end_day))
+    window = Period(first_day, end_day)
+    selection = (
+        _customer_selection(frames, code, window)
+        if filters is None
+        else select(frames, replace(filters, customers=(customer_id,)), window)
+    )
     month = selection.values("month").astype(np.int64) - first_month
     sums = amount_columns(line_sums(selection, month, months))
     months_since_1970 = np.arange(first_month, end_month + 1) - 1970 * 12
@@ -450,13 +470,14 @@ def customer_header(frames: Frames, customer_id: str, as_of_day: int) -> Custome
     )
 
 
-def order_count(frames: Frames, customer_id: str, period: Period) -> int:
-    """How many orders of any status the customer has dated in `period`."""
-    code = customer_code(frames, customer_id)
-    orders = frames.orders
-    day = orders["day"].to_numpy()
-    mine = orders["customer"].to_numpy() == code
-    return int((mine & (day >= period.start_day) & (day <= period.end_day)).sum())
+def matching_orders(
+    frames: Frames, customer_id: str, filters: Filters, period: Period
+) -> np.ndarray:
+    """Codes of the customer's orders (any status) dated in `period` with a line the filters keep
+    (a channel filter keeps that channel's orders, a category filter the orders with a line of it)."""
+    customer_code(frames, customer_id)  # ValueError for a customer the frames do not hold
+    selection = select(frames, replace(filters, customers=(customer_id,)), period)
+    return np.unique(selection.values("order")).astype(np.int64)
 
 
 def months_in(period: Period) -> int:
@@ -465,13 +486,15 @@ def months_in(period: Period) -> int:
     return int(last - first + 1)
 
 
-def confirmed_order_count(frames: Frames, customer_id: str, period: Period) -> int:
-    """How many confirmed orders the customer placed in `period` (the KPI cards lack this count)."""
-    code = customer_code(frames, customer_id)
-    orders = frames.orders
-    day = orders["day"].to_numpy()
-    mine = (orders["customer"].to_numpy() == code) & (orders["status"] == "confirmed").to_numpy()
-    return int((mine & (day >= period.start_day) & (day <= period.end_day)).sum())
+def confirmed_order_count(
+    frames: Frames, customer_id: str, filters: Filters, period: Period
+) -> int:
+    """How many confirmed orders the customer placed in `period` with a line the filters keep (as
+    the leaderboard counts them; the KPI cards lack this count)."""
+    customer_code(frames, customer_id)
+    selection = select(frames, replace(filters, customers=(customer_id,)), period)
+    group = np.zeros(len(selection.values("order")), dtype=np.intp)
+    return int(order_sums(selection, group, 1)["confirmed_orders"][0])
 
 
 def money_words(value: float) -> str:

@@ -22,6 +22,8 @@ from metrics.customer_page import (
 )
 from metrics.filters import Filters
 from tests.factory import make_frames, make_tables
+from views.customer import customer_sections
+from views.view import parse
 
 
 def buy(day, item, customer="C1", order_id=None, **kw):
@@ -428,3 +430,34 @@ def test_cpg026_frames_are_not_mutated(group):
     monthly_trend(group, "C1", AS_OF)
     for name, frame in before.items():
         assert_frame_equal(getattr(group, name), frame)
+
+
+# ------------------------------------------------- sections that follow the page's filters
+
+
+def test_cpg017_a_channel_filter_narrows_orders_counts_and_trend_as_the_cards():
+    """C1 in January 2026: O1 web confirmed £100, O2 phone confirmed £50, O3 web draft £30, O4
+    web confirmed £20 in December 2025 (the previous period of 1–31 Jan is 1–31 Dec). With
+    channel=web the page counts 1 confirmed order (O1) against 1 (O4), lists O3 and O1 only and
+    charts January at £100; without the filter, 2 confirmed orders, three listed, £150."""
+    frames = make_frames(
+        [
+            buy("2026-01-10", "A", order_id="O1", unit_price=100),
+            buy("2026-01-12", "A", order_id="O2", unit_price=50, channel="phone"),
+            buy("2026-01-15", "A", order_id="O3", unit_price=30, order_status="draft"),
+            buy("2025-12-05", "A", order_id="O4", unit_price=20),
+        ]
+    )
+    web = customer_sections(
+        frames, "C1", parse("from=2026-01-01&to=2026-01-31&channel=web", frames)
+    )
+    assert web.confirmed_orders == (1, 1)
+    assert list(web.orders["order_id"]) == ["O3", "O1"] and web.order_total == 2
+    assert web.trend["sales_amount"].tolist() == [100.0]
+    assert web.previous.current.sales_amount == 100.0
+    everything = customer_sections(frames, "C1", parse("from=2026-01-01&to=2026-01-31", frames))
+    assert everything.confirmed_orders == (2, 1)
+    assert list(everything.orders["order_id"]) == ["O3", "O2", "O1"]
+    assert everything.trend["sales_amount"].tolist() == [150.0]
+    assert "lapsed items and cross-sell gaps look at everything" in web.period_text
+    assert "filtered" not in everything.period_text

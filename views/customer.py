@@ -56,7 +56,8 @@ def customer_sections(frames: Frames, customer_id: str, view: View) -> CustomerS
     group = customer_page.customer_header(frames, customer_id, end_day)
     narrowed = any(getattr(filters, f) for f in NARROWING)
     months = customer_page.months_in(period)
-    order_total = customer_page.order_count(frames, customer_id, period)
+    ordered = customer_page.matching_orders(frames, customer_id, filters, period)
+    order_total = len(ordered)
     titles = {
         "trend": f"Sales Amount and Gross Profit by month, {dated}",
         "orders": f"Orders {dated}"
@@ -72,16 +73,24 @@ def customer_sections(frames: Frames, customer_id: str, view: View) -> CustomerS
         previous=previous,
         last_year=compare(frames, filters, "previous_year"),
         confirmed_orders=(
-            customer_page.confirmed_order_count(frames, customer_id, period),
-            customer_page.confirmed_order_count(frames, customer_id, previous.compared_period),
+            customer_page.confirmed_order_count(frames, customer_id, filters, period),
+            customer_page.confirmed_order_count(
+                frames, customer_id, filters, previous.compared_period
+            ),
         ),
-        trend=customer_page.monthly_trend(frames, customer_id, end_day, months=months),
-        orders=customer_page.recent_orders(frames, customer_id, RECENT_ORDERS, period),
+        trend=customer_page.monthly_trend(frames, customer_id, end_day, months, filters),
+        orders=customer_page.recent_orders(frames, customer_id, RECENT_ORDERS, period, ordered),
         order_total=order_total,
         items=customer_page.items_bought_most(frames, customer_id, filters),
         lapsed=customer_page.lapsed_items(frames, customer_id, end_day),
         cross_sell=customer_page.cross_sell_gaps(frames, customer_id, end_day),
         titles=titles,
-        period_text=f"{dated}" + (" · filtered as on the page you came from" if narrowed else ""),
+        period_text=f"{dated}"
+        + (
+            " · filtered as on the page you came from (cards, chart, orders and items; lapsed "
+            "items and cross-sell gaps look at everything they buy)"
+            if narrowed
+            else ""
+        ),
         compared_text=f"{compared.start:%d %b %Y} to {compared.end:%d %b %Y}",
     )
