@@ -47,6 +47,14 @@ WIDTHS = {
 }
 
 
+# What the table's columns do not narrow to, said under it on the screen and in the PDF.
+TEAM_NOTE = (
+    "Commission is earned on every sale of the period on the salesperson's basis, whatever the "
+    "other filters; New, Customers, Active and At risk count whole customers (a customer's first "
+    "order and buying rhythm are theirs, not a channel's or a category's)."
+)
+
+
 def layout(filter_bar: html.Div) -> dbc.Container:
     return dbc.Container(
         [
@@ -73,6 +81,7 @@ def layout(filter_bar: html.Div) -> dbc.Container:
                 className="align-items-center",
             ),
             table_grid(ids.TEAM_GRID, height=None, row_id="params.data.salesperson"),
+            html.P(TEAM_NOTE, className="text-muted small mt-1 team-note"),
         ],
         fluid=True,
     )

@@ -23,6 +23,7 @@ from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableSty
 from data.frames import Frames
 from layouts.formatting import format_value
 from layouts.kpi_cards import change_text, kpi_text
+from layouts.team import TEAM_NOTE
 from metrics.filters import period_of
 from metrics.kpis import COMPARE_TO, Comparison
 from reports.figures import figure_image
@@ -100,6 +101,7 @@ def screen_pdf(frames: Frames, view: View) -> bytes:
             _kpi_table(screens.comparison(frames, view)),
             _figures(*screens.team_figures(frames, view, result)),
             *_table(screens.team_table(frames, view, result), view),
+            Paragraph(escape(TEAM_NOTE), NOTE),
         ]
     elif screen == "my-customers":
         story += _table(screens.my_customers_table(frames, view), view)

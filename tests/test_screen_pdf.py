@@ -2,6 +2,8 @@
 against the real app, checked with poppler's tools (pdfinfo, pdftoppm, pdftotext)."""
 
 import base64
+import csv
+import io
 import re
 import subprocess
 from dataclasses import replace
@@ -227,3 +229,17 @@ def test_spd009_the_pdf_shows_the_screens_bar_kpi_and_its_numbers(base, frames, 
     for customer, profit in list(on_screen.items())[:10]:  # the chart's customers, in the matrix
         assert re.search(rf"{re.escape(names[customer])} {customer} .*{re.escape(money(profit))}",
                          whole), customer  # fmt: skip
+
+
+def test_spd010_team_pdf_says_what_commission_is_not_narrowed_by(base, tmp_path):
+    session, _ = signed_in(base, "leader")
+    filtered = session.get(f"{base}/export/team.csv?from=2023-01-01&to=2026-12-31&category=Home")
+    everything = session.get(f"{base}/export/team.csv?from=2023-01-01&to=2026-12-31")
+    pay = [
+        {r["Code"]: r["Commission"] for r in csv.DictReader(io.StringIO(response.text))}
+        for response in (filtered, everything)
+    ]
+    assert pay[0] == pay[1]  # the same commission with and without the category filter...
+    response = download(session, base, "team", "from=2023-01-01&to=2026-12-31&category=Home")
+    words = " ".join(text(save(tmp_path, response, "team")).split())
+    assert "Commission is earned on every sale of the period" in words  # ...and the PDF says so
