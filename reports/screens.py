@@ -294,13 +294,16 @@ def _table(table: ScreenTable, view: View) -> list:
     specs = [shown.column(c) for c in columns]
     cells = pdf_cells(shown, columns)
     size = 7 if len(columns) <= 10 else 6 if len(columns) <= 15 else 5.5
+    # a header wraps onto two lines at most, between words, never inside one (its longest word
+    # is the column's floor); the cells' text is shrunk into what is left
+    floors = [max(stringWidth(word, HEADER.fontName, HEADER.fontSize) for word in s.header.split()) + 2 * PAD
+              for s in specs]  # fmt: skip
     widths = [
-        max(stringWidth(s.header, "Helvetica-Bold", size) / 2,
-            max(stringWidth(row[i], "Helvetica", size) for row in cells[:500])) + 2 * PAD
-        for i, s in enumerate(specs)
+        max(floor, stringWidth(s.header, HEADER.fontName, HEADER.fontSize) / 2 + 2 * PAD,
+            max(stringWidth(row[i], "Helvetica", size) for row in cells[:500]) + 2 * PAD)
+        for i, (s, floor) in enumerate(zip(specs, floors, strict=True))
     ]  # fmt: skip
-    total = sum(widths)
-    widths = [w * WIDTH / total for w in widths]
+    widths = fit_widths(widths, floors, WIDTH)
     body = [[fit(cell, w - 2 * PAD, size) for cell, w in zip(row, widths, strict=True)]
             for row in cells]  # fmt: skip
     header = [Paragraph(escape(s.header), HEADER) for s in specs]
@@ -318,6 +321,15 @@ def _table(table: ScreenTable, view: View) -> list:
     style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, s in enumerate(specs) if s.numeric]
     result.setStyle(TableStyle(style))
     return [CondPageBreak(80), title, result]
+
+
+def fit_widths(widths: list[float], floors: list[float], total: float) -> list[float]:
+    """Column widths that add up to `total`: spread out when they are narrower, else narrowed
+    above their floors (all of them scaled only when the floors alone are too wide)."""
+    if sum(widths) <= total or sum(floors) >= total:
+        return [w * total / sum(widths) for w in widths]
+    room = (sum(widths) - total) / sum(w - f for w, f in zip(widths, floors, strict=True))
+    return [w - (w - f) * room for w, f in zip(widths, floors, strict=True)]
 
 
 # --- the document ----------------------------------------------------------------------------

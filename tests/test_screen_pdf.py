@@ -19,6 +19,7 @@ from metrics.filters import Filters
 from metrics.kpis import kpis
 from metrics.matrix import matrix
 from metrics.overview import top_customers
+from reports.screens import fit_widths
 from tests import test_auth
 from tests.test_auth import signed_in
 
@@ -243,3 +244,10 @@ def test_spd010_team_pdf_says_what_commission_is_not_narrowed_by(base, tmp_path)
     response = download(session, base, "team", "from=2023-01-01&to=2026-12-31&category=Home")
     words = " ".join(text(save(tmp_path, response, "team")).split())
     assert "Commission is earned on every sale of the period" in words  # ...and the PDF says so
+
+
+def test_spd011_pdf_columns_narrow_above_the_width_of_their_headers_longest_word():
+    # 50 too wide: the 100 of slack above the floors (60 + 0 + 40) gives up half of each
+    assert fit_widths([100, 50, 50], [40, 50, 10], 150) == [70, 50, 30]
+    assert fit_widths([10, 20], [5, 5], 60) == [20, 40]  # room to spare: spread out
+    assert fit_widths([10, 20], [40, 50], 60) == [20, 40]  # floors too wide: all scaled
