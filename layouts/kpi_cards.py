@@ -70,6 +70,7 @@ def kpi_card(
     """A KPI (`name` becomes the card's class kpi-<name>) with the change as an arrow and text,
     coloured by whether the move (its sign: `direction`) is good (green), bad (red) or neither
     (grey), then the compared value named by `against`: (short words, tooltip with the dates);
+    "no comparison with …" when the change cannot be worked out (nothing or Unknown before);
     `compared` None: no comparison line at all."""
     if change is None:
         trend = html.Span("no comparison", className="text-muted")
@@ -86,7 +87,9 @@ def kpi_card(
                 [
                     html.Div(label, className="text-muted small text-uppercase kpi-label"),
                     html.Div(value, className="fs-4 fw-semibold kpi-value"),
-                    html.Div([trend, html.Span(f" vs {words} {compared}", className="text-muted")],
+                    html.Div([trend, html.Span(f" with {words}" if change is None
+                                               else f" vs {words} {compared}",
+                                               className="text-muted")],
                              className="small kpi-change", title=dates)
                     if compared is not None else None,
                 ]

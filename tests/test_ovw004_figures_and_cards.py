@@ -169,3 +169,15 @@ def test_ovw107_report_bars_are_labelled_by_name_and_hovered_with_the_code():
     assert list(bars.hovertext) == ["Ann Lee (SP22)<br>£1,500.00", "SP03<br>£20.50"]
     plain = report_bars("Sales by Channel: Sales Amount", ["web"], [5.0])
     assert plain.layout.xaxis.ticktext is None and list(plain.data[0].hovertext) == ["web<br>£5.00"]
+
+
+def test_ovw108_a_card_without_a_change_says_so_without_a_compared_value():
+    nothing_before = Comparison(kpis_of(), kpis_of(sales_amount=0.0, gross_profit_margin=None),
+                                COMPARISON.period, COMPARISON.compared_period)  # fmt: skip
+    cards = {
+        c.children.className.split()[-1]: c.children.children.children[2]
+        for c in kpi_cards(nothing_before, only=("sales_amount", "gross_profit_margin"))
+    }  # fmt: skip
+    for name in ("kpi-sales_amount", "kpi-gross_profit_margin"):
+        trend, against = cards[name].children
+        assert (trend.children, against.children) == ("no comparison", " with prev. period")
