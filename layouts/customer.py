@@ -104,7 +104,7 @@ def _title(h: CustomerHeader, brief_href: str) -> dbc.Row:
     badges = [dbc.Badge(word, color=colour, className="me-2 customer-lifecycle",
                         text_color="dark" if colour == "light" else None)]  # fmt: skip
     if h.at_risk:
-        badges.append(dbc.Badge(f"At risk · overdue by {h.overdue_days:,.0f} days", color="danger",
+        badges.append(dbc.Badge(f"At risk · overdue by {formatting.counted(h.overdue_days, 'day')}", color="danger",
                                 className="customer-at-risk"))  # fmt: skip
     return dbc.Row(
         [
@@ -129,7 +129,7 @@ def _title(h: CustomerHeader, brief_href: str) -> dbc.Row:
 
 
 def _facts(h: CustomerHeader, custom_fields: dict[str, str]) -> html.Div:
-    cadence = (f"usually every {h.median_gap_days:,.0f} days" if h.median_gap_days is not None
+    cadence = (f"usually every {formatting.counted(h.median_gap_days, 'day')}" if h.median_gap_days is not None
                else "no regular cadence yet")  # fmt: skip
     facts = [
         ("ID", h.customer_id),

@@ -101,3 +101,9 @@ def money_label(value: float, signed: bool = False) -> str:
     text = _fixed(abs(value), 0, grouped=True)
     sign = "" if text == "0" else "-" if value < 0 else "+" if signed else ""
     return f"{sign}£{text}"
+
+
+def counted(value: float, noun: str) -> str:
+    """A whole count with its noun, singular for one: "1 row", "1,204 rows", "2 days"."""
+    text = f"{value:,.0f}"
+    return f"{text} {noun}" if text == "1" else f"{text} {noun}s"

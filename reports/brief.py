@@ -17,7 +17,7 @@ from reportlab.platypus import KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
 from data.frames import Frames
 from layouts import figures
-from layouts.formatting import format_value
+from layouts.formatting import counted, format_value
 from reports.figures import figure_image
 from reports.pdf_parts import (
     BASE,
@@ -96,7 +96,7 @@ def _header(h, today) -> list:
     if h.at_risk:
         status.append(f'<font color="{RISK}"><b>AT RISK</b></font>')
     if h.overdue_days is not None:
-        gap = f"usually orders every {h.median_gap_days:,.0f} days"
+        gap = f"usually orders every {counted(h.median_gap_days, 'day')}"
         due = round(h.overdue_days)
         if due > 0:
             status.append(f"overdue by <b>{due:,} days</b> ({gap})")

@@ -11,6 +11,7 @@ from data.frames import to_day
 from layouts import ids
 from layouts.components import chart
 from layouts.figures import bridge, loading, report_bars, trend
+from layouts.formatting import counted
 from layouts.kpi_cards import change_text, kpi_cards
 from layouts.leaderboard import layout as leaderboard_layout
 from layouts.overview import layout as overview_layout
@@ -181,3 +182,12 @@ def test_ovw108_a_card_without_a_change_says_so_without_a_compared_value():
     for name in ("kpi-sales_amount", "kpi-gross_profit_margin"):
         trend, against = cards[name].children
         assert (trend.children, against.children) == ("no comparison", " with prev. period")
+
+
+@pytest.mark.parametrize(
+    "value,noun,text",
+    [(1, "row", "1 row"), (2, "row", "2 rows"), (1.0, "day", "1 day"), (1.4, "day", "1 day"),
+     (0, "day", "0 days"), (1234, "row", "1,234 rows"), (1.6, "day", "2 days")],
+)  # fmt: skip
+def test_ovw109_counts_with_their_noun(value, noun, text):
+    assert counted(value, noun) == text

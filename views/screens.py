@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from data.frames import Frames
 from layouts import figures
-from layouts.formatting import money
+from layouts.formatting import counted, money
 from metrics.customers import leaderboard, lifecycle
 from metrics.filters import period_of, with_period
 from metrics.kpis import COMPARE_TO, Comparison, compare, kpis
@@ -306,7 +306,7 @@ def my_customers_table(frames: Frames, view: View) -> Table:
             "status": board["status"].map(STATUS_WORDS).to_numpy(object),
             "last_order": board["last_order"].to_numpy(),
             "days_since_last_order": board["days_since_last_order"].astype("float").to_numpy(),
-            "overdue": [f"overdue by {d:,.0f} days" if s == "at_risk" else ""
+            "overdue": [f"overdue by {counted(d, 'day')}" if s == "at_risk" else ""
                         for d, s in zip(board["overdue_days"], board["status"], strict=True)],
             "sales_amount": board["sales_amount"].to_numpy(),
             "customer_id": board["customer_id"].to_numpy(object),
@@ -409,7 +409,7 @@ def report_table(frames: Frames, view: View, report: pd.DataFrame | None = None)
     if "product" in rows and "variants" in rows:
         overrides["product"] = "Product ID"
     total = float(report["sales_amount"].sum()) if len(report) else 0.0
-    title = f"{len(report):,} rows · Sales Amount {money(total)}"
+    title = f"{counted(len(report), 'row')} · Sales Amount {money(total)}"
     return Table(title, columns_of(names, overrides), rows, link=link)
 
 
