@@ -158,10 +158,13 @@ def bridge(b: Bridge, compared_label: str) -> go.Figure:
 
 
 def customers_bar(
-    table: pd.DataFrame, kpi: str, label: str, selected: tuple[str, ...]
+    table: pd.DataFrame, kpi: str, label: str, selected: tuple[str, ...], of: int | None = None
 ) -> go.Figure:
-    """Customers ranked by a KPI; picked customers stand out. Click or box-select to pick."""
+    """Customers ranked by a KPI, `of` customers in all (the title says when the table shows
+    fewer); picked customers stand out. Click or box-select to pick."""
     title = f"Customers by {label}"
+    if of is not None and of > len(table):
+        title += f": {len(table):,} of {of:,}"
     if table.empty:
         return empty(title)
     money = kpi not in ("sales_quantity", "gross_profit_margin")

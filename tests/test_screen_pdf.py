@@ -218,7 +218,7 @@ def test_spd009_the_pdf_shows_the_screens_bar_kpi_and_its_numbers(base, frames, 
     query = "?from=2025-01-01&to=2025-12-31&kpi=gross_profit"
     response = test_auth.callback(session, base, [("sbc-bar", "figure")], [("view", "data", query)])
     bar = response.json()["response"]["sbc-bar"]["figure"]
-    assert bar["layout"]["title"]["text"] == "Customers by Gross Profit"
+    assert bar["layout"]["title"]["text"].startswith("Customers by Gross Profit: 30 of ")
     values = bar["data"][0]["y"]
     if isinstance(values, dict):  # plotly sends numbers as a typed array
         values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
@@ -251,3 +251,16 @@ def test_spd011_pdf_columns_narrow_above_the_width_of_their_headers_longest_word
     assert fit_widths([100, 50, 50], [40, 50, 10], 150) == [70, 50, 30]
     assert fit_widths([10, 20], [5, 5], 60) == [20, 40]  # room to spare: spread out
     assert fit_widths([10, 20], [40, 50], 60) == [20, 40]  # floors too wide: all scaled
+
+
+def test_spd012_a_pick_below_the_top_30_still_shows_on_the_bar_chart(base, frames):
+    session, _ = signed_in(base, "leader")
+    period = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
+    ranked = matrix(frames, period, "kpis").sort_values("gross_profit")
+    last = ranked["key"].iloc[0]  # the lowest Gross Profit of the year: far below the top 30
+    query = f"?from=2025-01-01&to=2025-12-31&kpi=gross_profit&selected={last}"
+    response = test_auth.callback(session, base, [("sbc-bar", "figure")], [("view", "data", query)])
+    bar = response.json()["response"]["sbc-bar"]["figure"]
+    customers = list(bar["data"][0]["customdata"])
+    assert len(customers) == 31 and customers[-1] == last
+    assert bar["layout"]["title"]["text"] == f"Customers by Gross Profit: 31 of {len(ranked):,}"

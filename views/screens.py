@@ -218,13 +218,16 @@ def bridge_figure(frames: Frames, view: View) -> go.Figure:
 
 
 def bar_figure(frames: Frames, view: View) -> go.Figure:
-    """Customers ranked by the view's KPI; the picked ones stand out (the chart picks, so it
-    shows every customer of the filters, not just the picks)."""
+    """The top BAR_CUSTOMERS customers by the view's KPI, then any picked customer below them;
+    the picked ones stand out (the chart picks, so it shows the customers of the filters, not
+    just the picks)."""
     kpi = view.choice("kpi")
     table = matrix(frames, view.applied, "kpis")
     table = table.rename(columns={"key": "customer_id", "name": "customer_name"})
     table = table.sort_values([kpi, "customer_id"], ascending=[False, True], na_position="last")
-    return figures.customers_bar(table.head(BAR_CUSTOMERS), kpi, BAR_KPIS[kpi], view.selected)
+    below = table.iloc[BAR_CUSTOMERS:]
+    shown = pd.concat([table.head(BAR_CUSTOMERS), below[below["customer_id"].isin(view.selected)]])
+    return figures.customers_bar(shown, kpi, BAR_KPIS[kpi], view.selected, of=len(table))
 
 
 def matrix_table(frames: Frames, view: View) -> Table:
