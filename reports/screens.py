@@ -18,7 +18,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from data.frames import Frames
 from layouts.formatting import format_value
@@ -79,8 +79,12 @@ def screen_pdf(frames: Frames, view: View) -> bytes:
         story += [
             _kpi_table(result),
             _figures(screens.pareto_figure(frames, view), screens.trend_figure(frames, view)),
-            Paragraph("Customers by lifecycle", SECTION),
-            _counts(screens.lifecycle_counts(frames, view)),
+            KeepTogether(
+                [
+                    Paragraph("Customers by lifecycle", SECTION),
+                    _counts(screens.lifecycle_counts(frames, view)),
+                ]
+            ),
             _figures(screens.bridge_figure(frames, view)),
         ]
     elif screen == "sales-by-customer":
