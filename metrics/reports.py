@@ -145,16 +145,16 @@ def sales_by_department(frames: Frames, filters: Filters, **row: RowValue) -> pd
     return _by_column(frames, filters, "department", row)
 
 
-USER_COLUMNS = (
+USER_COLUMNS = (  # the amounts first, as every report (the screen shows them without scrolling)
     "salesperson",
     "salesperson_name",
     "team",
+    *REPORT_COLUMNS,
     *EVENTS,
     "commission_basis",
     "adjusted_sales",
     "commission_rate",
     "commission",
-    *REPORT_COLUMNS,
 )
 
 

@@ -386,7 +386,7 @@ def report_table(frames: Frames, view: View, report: pd.DataFrame | None = None)
     name = view.screen
     report = run_report(frames, view) if report is None else report
     labels = [c for c in report.columns if c not in REPORT_COLUMNS]
-    names = [*labels, *(c for c in REPORT_COLUMNS if c in report.columns)]
+    names = list(report.columns)  # its labels, the amounts, then any of its own (Sales by User)
     rows = report[names].copy()
     if "commission_basis" in rows:
         rows["commission_basis"] = rows["commission_basis"].map(BASIS_WORDS)
