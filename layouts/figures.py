@@ -260,14 +260,21 @@ def new_customers(table: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     return figure
 
 
-def report_bars(title: str, keys, values, names=None) -> go.Figure:
+def report_bars(title: str, keys, values, names=None, partial=None) -> go.Figure:
     """A report's Sales Amount per row, as bars in the report's order; `names` (when the rows'
-    keys are codes, e.g. salespeople) label the bars, and the hover gives name and key."""
+    keys are codes, e.g. salespeople) label the bars, and the hover gives name and key;
+    `partial` marks the bars of a week or month the period covers only in part (light, hatched,
+    as on the Overview's trend)."""
     keys = [str(k) for k in keys]
     shown = keys if names is None else [str(n) for n in names]
-    hovers = [n if n == k else f"{n} ({k})" for n, k in zip(shown, keys, strict=True)]
-    figure = go.Figure(go.Bar(x=keys, y=values, marker_color=BLUE, hovertext=[
-        f"{h}<br>{money(v)}" for h, v in zip(hovers, values, strict=True)],
+    hovers = [n if n == k or partial is not None else f"{n} ({k})"
+              for n, k in zip(shown, keys, strict=True)]  # fmt: skip
+    part = partial if partial is not None else [False] * len(keys)
+    marker = dict(color=[LIGHT_BLUE if p else BLUE for p in part],
+                  pattern=dict(shape=["/" if p else "" for p in part], fgcolor=BLUE))  # fmt: skip
+    figure = go.Figure(go.Bar(x=keys, y=values, marker=marker, hovertext=[
+        f"{h}<br>{money(v)}" + ("<br>(the period covers only part of it)" if p else "")
+        for h, v, p in zip(hovers, values, part, strict=True)],
         hovertemplate="%{hovertext}<extra></extra>"))  # fmt: skip
     axis = dict(tickangle=-40, automargin=True, type="category")
     if names is not None:

@@ -19,6 +19,7 @@ from metrics.filters import Filters, Period
 from metrics.kpis import Comparison, Kpis
 from metrics.overview import Bridge, monthly_sales
 from tests.factory import make_frames
+from views.screens import part_buckets
 from views.view import View
 
 
@@ -191,3 +192,21 @@ def test_ovw108_a_card_without_a_change_says_so_without_a_compared_value():
 )  # fmt: skip
 def test_ovw109_counts_with_their_noun(value, noun, text):
     assert counted(value, noun) == text
+
+
+def test_ovw110_sales_by_date_marks_the_weeks_and_months_the_period_covers_in_part():
+    months = ["2025-12-01", "2026-01-01", "2026-12-01"]
+    names, partial = part_buckets(months, "month", date(2025, 12, 7), date(2026, 12, 6))
+    assert names == ["Dec 2025 (from 7 Dec)", "Jan 2026", "Dec 2026 (to 6 Dec)"]
+    assert partial == [True, False, True]
+    weeks = ["2026-11-30", "2026-12-07"]  # Mondays; the period ends on Sunday 13 Dec: whole
+    assert part_buckets(weeks, "week", date(2026, 11, 30), date(2026, 12, 13)) == (
+        ["week of 30 Nov 2026", "week of 7 Dec 2026"],
+        [False, False],
+    )
+    figure = report_bars("Sales by Date: Sales Amount", months, [1.0, 2.0, 3.0], names, partial)
+    assert list(figure.data[0].marker.pattern.shape) == ["/", "", "/"]
+    assert (
+        figure.data[0].hovertext[2]
+        == "Dec 2026 (to 6 Dec)<br>£3.00<br>(the period covers only part of it)"
+    )

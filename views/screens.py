@@ -8,6 +8,7 @@ them (views.view.parse), so nothing here can reach a row the user may not see.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from urllib.parse import quote
 
 import numpy as np
@@ -426,12 +427,36 @@ def report_figure(view: View, table: Table) -> go.Figure:
         return figures.empty(title)
     shown = rows if name == "sales-by-date" else rows.head(CHART_ROWS)
     keys = np.asarray(shown[label], dtype=object).astype(str)
-    names = None  # codes and IDs are labelled by their names (a code without one keeps it)
+    names, partial = None, None  # codes and IDs are labelled by their names (or kept)
     if "name" in shown and label in ("item", "product"):
         names = shown["name"].fillna(shown[label]).to_numpy(object)
     elif label == "salesperson":
         names = shown["salesperson_name"].fillna(shown[label]).to_numpy(object)
-    return figures.report_bars(title, keys, shown["sales_amount"].to_numpy(), names)
+    elif name == "sales-by-date" and view.choice("by") != "day" and view.applied.start:
+        names, partial = part_buckets(
+            keys, view.choice("by"), view.applied.start, view.applied.end
+        )
+    return figures.report_bars(title, keys, shown["sales_amount"].to_numpy(), names, partial)
+
+
+def part_buckets(keys, by: str, start: date, end: date) -> tuple[list[str], list[bool]]:
+    """Labels of Sales by Date's weeks or months ("Dec 2025 (from 7 Dec)" for one the period
+    covers only in part: the first and the last may be) and which of them are partial."""
+    first_days = [date.fromisoformat(k) for k in keys]
+    names, partial = [], []
+    for day in first_days:
+        after = pd.Timestamp(day) + (
+            pd.DateOffset(months=1) if by == "month" else pd.DateOffset(weeks=1)
+        )
+        last = (after - pd.Timedelta(days=1)).date()
+        name = f"{day:%b %Y}" if by == "month" else f"week of {day.day} {day:%b %Y}"
+        if day < start:
+            name += f" (from {start.day} {start:%b})"
+        if last > end:
+            name += f" (to {end.day} {end:%b})"
+        names.append(name)
+        partial.append(day < start or last > end)
+    return names, partial
 
 
 # --- which table an export writes ----------------------------------------------------------------
