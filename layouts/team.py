@@ -50,8 +50,8 @@ WIDTHS = {
 # What the table's columns do not narrow to, said under it on the screen and in the PDF.
 TEAM_NOTE = (
     "Commission is earned on every sale of the period on the salesperson's basis, whatever the "
-    "other filters; New, Customers, Active and At risk count whole customers (a customer's first "
-    "order and buying rhythm are theirs, not a channel's or a category's)."
+    "other filters; New, Customers and At risk count whole customers (a customer's first order "
+    "and buying rhythm are theirs, not a channel's or a category's)."
 )
 
 

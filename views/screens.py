@@ -433,9 +433,7 @@ def report_figure(view: View, table: Table) -> go.Figure:
     elif label == "salesperson":
         names = shown["salesperson_name"].fillna(shown[label]).to_numpy(object)
     elif name == "sales-by-date" and view.choice("by") != "day" and view.applied.start:
-        names, partial = part_buckets(
-            keys, view.choice("by"), view.applied.start, view.applied.end
-        )
+        names, partial = part_buckets(keys, view.choice("by"), view.applied.start, view.applied.end)
     return figures.report_bars(title, keys, shown["sales_amount"].to_numpy(), names, partial)
 
 
