@@ -11,6 +11,13 @@ from layouts.components import LOADING_STATE, chart, page_header
 from layouts.kpi_cards import kpi_placeholders
 from views.screens import LIFECYCLE
 
+# Said under the lifecycle counts (screen and PDF): they need not add up to Active Customers
+# once a channel, category or amount filter is set.
+LIFECYCLE_NOTE = (
+    "Counted from each customer's own orders of every channel and category: a first order or a "
+    "return is the customer's, whatever the line filters."
+)
+
 
 def layout(filter_bar: html.Div) -> dbc.Container:
     """The page as it first paints: grey cards and "Loading…" charts until the numbers come."""
@@ -30,7 +37,12 @@ def layout(filter_bar: html.Div) -> dbc.Container:
             dbc.Row(
                 [
                     dbc.Col(
-                        _loading(html.Div(_lifecycle_placeholders(), id=ids.OVERVIEW_LIFECYCLE)),
+                        [
+                            _loading(
+                                html.Div(_lifecycle_placeholders(), id=ids.OVERVIEW_LIFECYCLE)
+                            ),
+                            html.P(LIFECYCLE_NOTE, className="text-muted small lifecycle-note"),
+                        ],
                         lg=4,
                     ),  # fmt: skip
                     dbc.Col(chart(ids.OVERVIEW_BRIDGE, "revenue-bridge"), lg=8),

@@ -23,6 +23,7 @@ from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, T
 from data.frames import Frames
 from layouts.formatting import format_value
 from layouts.kpi_cards import change_text, kpi_text
+from layouts.overview import LIFECYCLE_NOTE
 from layouts.team import TEAM_NOTE
 from metrics.filters import period_of
 from metrics.kpis import COMPARE_TO, Comparison
@@ -83,6 +84,7 @@ def screen_pdf(frames: Frames, view: View) -> bytes:
                 [
                     Paragraph("Customers by lifecycle", SECTION),
                     _counts(screens.lifecycle_counts(frames, view)),
+                    Paragraph(escape(LIFECYCLE_NOTE), NOTE),
                 ]
             ),
             _figures(screens.bridge_figure(frames, view)),
