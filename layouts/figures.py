@@ -191,9 +191,20 @@ def _colours(customer_ids: pd.Series, selected: tuple[str, ...]) -> list[str]:
     return [BLUE if c in selected else GREY for c in customer_ids]
 
 
+def short_name(name: str, width: int) -> str:
+    """A name cut to `width` characters, keeping a closing "(…)" that tells namesakes apart:
+    "Willow Partners Limited (2)" -> "Willow Partners…(2)"."""
+    if len(name) <= width:
+        return name
+    tail = name[name.rfind(" (") + 1 :] if name.endswith(")") and " (" in name else ""
+    if len(tail) > width // 2:
+        tail = ""
+    return name[: width - 1 - len(tail)].rstrip() + "…" + tail
+
+
 def _names_axis(table: pd.DataFrame, width: int = 20) -> dict:
     """An x axis of customer IDs (unique) labelled with their shortened names."""
-    names = [n if len(n) <= width else n[: width - 1] + "…" for n in table["customer_name"]]
+    names = [short_name(n, width) for n in table["customer_name"]]
     return dict(tickmode="array", tickvals=list(table["customer_id"]), ticktext=names,
                 tickangle=-40, automargin=True, type="category")  # fmt: skip
 

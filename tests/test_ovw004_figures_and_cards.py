@@ -10,7 +10,7 @@ from dash import dcc
 from data.frames import to_day
 from layouts import ids
 from layouts.components import chart
-from layouts.figures import bridge, loading, report_bars, trend
+from layouts.figures import bridge, loading, report_bars, short_name, trend
 from layouts.formatting import counted
 from layouts.kpi_cards import change_text, kpi_cards
 from layouts.leaderboard import layout as leaderboard_layout
@@ -210,3 +210,13 @@ def test_ovw110_sales_by_date_marks_the_weeks_and_months_the_period_covers_in_pa
         figure.data[0].hovertext[2]
         == "Dec 2026 (to 6 Dec)<br>£3.00<br>(the period covers only part of it)"
     )
+
+
+@pytest.mark.parametrize(
+    "name,short",
+    [("Willow Partners Limited (2)", "Willow Partners…(2)"), ("Golden Stores Ltd (14)", "Golden Stores L…(14)"),
+     ("Short Name (3)", "Short Name (3)"), ("A very long customer name", "A very long custome…"),
+     ("Name (with a very long note)", "Name (with a very l…")],
+)  # fmt: skip
+def test_ovw111_bar_labels_keep_the_number_that_tells_namesakes_apart(name, short):
+    assert short_name(name, 20) == short and len(short) <= 20
