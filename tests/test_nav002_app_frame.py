@@ -234,10 +234,16 @@ def test_nav007_charts_download_png_without_cloud_buttons_and_the_calendar_is_bl
     dash_duo, demo_db
 ):
     start(dash_duo, demo_db, "leader")
-    until(lambda: len(dash_duo.find_elements(".js-plotly-plot .modebar")) >= 3, 30)
-    graphs = dash_duo.find_elements(".js-plotly-plot")
-    titles = [b.get_attribute("data-title") for b in dash_duo.find_elements(".modebar-btn")]
-    assert titles.count("Download plot as a PNG") == len(graphs)
+
+    def toolbars() -> tuple[int, list[str]]:  # read in one step: the charts re-render
+        return dash_duo.driver.execute_script(
+            "return [document.querySelectorAll('.js-plotly-plot').length,"
+            " [...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)]"
+        )
+
+    until(lambda: (t := toolbars())[0] >= 3 and t[1].count("Download plot as a PNG") == t[0], 30)
+    graphs, titles = toolbars()
+    assert titles.count("Download plot as a PNG") == graphs
     assert not {"Share chart...", "Edit in Chart Studio"} & set(titles)
 
     dash_duo.find_element("#filter-period").click()
