@@ -8,7 +8,9 @@ import uuid
 from datetime import date
 
 import pytest
+from dash.testing import wait
 from dash.testing.application_runners import BaseDashRunner
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -109,3 +111,16 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "dash_duo" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+def until(condition, timeout: float, poll: float = 0.1):
+    """dash.testing's wait.until, where an element missing or re-rendered under the check
+    (NoSuchElement, StaleElementReference) means "not yet" rather than a failure."""
+
+    def settled():
+        try:
+            return condition()
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
+
+    return wait.until(settled, timeout, poll)

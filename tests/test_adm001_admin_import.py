@@ -3,8 +3,6 @@
 from datetime import date
 from pathlib import Path
 
-from dash.testing.wait import until
-
 from app import create_dash
 from data.db import make_engine, write_tables
 from data.demo import generate
@@ -12,7 +10,7 @@ from data.users import add_demo_users
 from layouts.formatting import money
 from metrics.filters import Filters
 from metrics.kpis import kpis
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -4,7 +4,6 @@ lines file read through the mapping step, with the full problem report to downlo
 from datetime import date
 from pathlib import Path
 
-from dash.testing.wait import until
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
     StaleElementReferenceException,
@@ -19,7 +18,7 @@ from data.users import add_demo_users
 from layouts.formatting import money
 from metrics.filters import Filters
 from metrics.kpis import kpis
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 
 BC = Path(__file__).resolve().parent / "fixtures" / "bc"
 WAIT = 60  # seconds: a check or an import runs on a shared, busy machine

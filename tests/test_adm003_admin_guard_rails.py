@@ -6,11 +6,10 @@ and over real HTTP for what a crafted request could try."""
 import sqlite3
 
 import pytest
-from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 
 from app import create_dash
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 from tests.servers import copy_database, threaded
 from tests.test_auth import page_callback, signed_in
 

@@ -7,11 +7,10 @@ import sqlite3
 from datetime import datetime
 
 from dash.testing.errors import TestingTimeoutError
-from dash.testing.wait import until
 from sqlalchemy.engine import make_url
 
 from app import create_dash
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 from views.customer import customer_sections
 from views.view import parse
 

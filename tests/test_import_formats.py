@@ -10,7 +10,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from dash.testing.wait import until
 
 from data.business_central import import_business_central
 from data.db import make_engine, read_tables
@@ -19,6 +18,7 @@ from data.importer import import_lines
 from metrics.filters import Filters
 from metrics.kpis import kpis
 from tests.cli import ROOT, dump, flask
+from tests.conftest import until
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BC = FIXTURES / "bc"

@@ -5,7 +5,6 @@ import io
 from datetime import date
 
 import requests
-from dash.testing.wait import until
 from selenium.webdriver.common.keys import Keys
 
 from app import create_dash
@@ -13,7 +12,7 @@ from data.access import Scope
 from metrics.customers import leaderboard
 from metrics.filters import Filters
 from tests.cli import flask
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 
 
 def header_ids(dash_duo) -> list[str]:

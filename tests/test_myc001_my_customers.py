@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from dash.testing.wait import until
 from sqlalchemy import text
 
 from app import create_dash
@@ -18,7 +17,7 @@ from data.db import make_engine, write_tables
 from data.demo import generate
 from data.users import add_demo_users
 from tests.cli import flask
-from tests.conftest import DEMO_END, sign_in
+from tests.conftest import DEMO_END, sign_in, until
 
 QUERY = "from=2025-11-22&to=2026-11-21"  # the demo's last 12 months
 STATUS = '[id=\'{"key":"status","type":"filter-values"}\']'  # the filter bar's Status control

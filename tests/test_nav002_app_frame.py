@@ -9,12 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import requests
-from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from app import create_dash
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 from tests.servers import copy_database, threaded
 from tests.test_auth import signed_in
 

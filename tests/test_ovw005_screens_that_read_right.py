@@ -6,13 +6,12 @@ range, and Sales by User bars named. Expected numbers come from plain SQL over t
 import sqlite3
 
 import pandas as pd
-from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from app import create_dash
 from layouts.formatting import money, money_label
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 
 PERIOD = "?from=2025-11-22&to=2026-11-21"  # the demo ends 2026-11-21
 COMPARED = ("2024-11-22", "2025-11-21")  # the previous period, of the same 365 days

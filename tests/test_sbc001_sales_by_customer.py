@@ -7,7 +7,6 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from dash.testing.wait import until
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.keys import Keys
@@ -17,7 +16,7 @@ from layouts.formatting import money
 from metrics.filters import Filters
 from metrics.kpis import kpis
 from metrics.matrix import matrix
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 
 YEAR = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
 PAGE = "/sales-by-customer?from=2025-01-01&to=2025-12-31"

@@ -3,12 +3,11 @@ grids' function formatters run, charts draw and download)."""
 
 from __future__ import annotations
 
-from dash.testing.wait import until
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 
 from app import create_dash
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 
 # role -> [(path, an element that only a working screen shows)]
 SCREENS = {

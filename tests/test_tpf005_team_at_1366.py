@@ -3,12 +3,11 @@ no text cut off, and a new-customers chart that names the top 8 acquirers (from 
 groups the rest, in distinct colours, with a legend that does not scroll."""
 
 import pytest
-from dash.testing.wait import until
 from sqlalchemy import text
 
 from app import create_dash
 from data.db import make_engine
-from tests.conftest import sign_in
+from tests.conftest import sign_in, until
 
 PERIOD = ("2025-11-22", "2026-11-21")  # the demo's last 12 months
 # customers whose first-ever confirmed order falls in the period, per owner (of a team, or

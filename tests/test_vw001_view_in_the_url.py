@@ -3,10 +3,8 @@ in a new session) and the menu carries the shared filters to the next screen."""
 
 from urllib.parse import parse_qs, urlsplit
 
-from dash.testing.wait import until
-
 from app import create_dash
-from tests.conftest import PASSWORDS, sign_in
+from tests.conftest import PASSWORDS, sign_in, until
 
 
 def query(dash_duo) -> dict:
