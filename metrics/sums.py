@@ -25,15 +25,15 @@ def line_sums(selection: Selection, group: np.ndarray | None = None, groups: int
     orders, lines neither cancelled nor returned); cost_amount, known_sales, known_non_inv,
     known_quantity, known_lines: over the revenue lines with a unit cost.
     """
-    revenue = selection.values("revenue")
     if group is None:
-        key = np.zeros(int(revenue.sum()), dtype=np.intp)
+        key = np.zeros(int(selection.values("revenue").sum()), dtype=np.intp)
     else:
-        key = group.astype(np.intp, copy=False)[revenue]
-    sales = selection.values("sales_amount")[revenue]
-    quantity = selection.values("quantity")[revenue]
-    cost = selection.values("cost_amount")[revenue]
-    non_inv = selection.values("cost_non_inv")[revenue]
+        key = group.astype(np.intp, copy=False)[selection.values("revenue")]
+    selection = selection.where("revenue")
+    sales = selection.values("sales_amount")
+    quantity = selection.values("quantity")
+    cost = selection.values("cost_amount")
+    non_inv = selection.values("cost_non_inv")
     known = ~np.isnan(cost)
     known_key = key[known]
 
