@@ -46,6 +46,20 @@ DAILY_SUMS = (
     "confirmed_amount",
     "draft_amount",
 )
+# Sums kept per (item dimension, its value as sold, month, customer) over revenue lines: the line
+# sums of metrics.sums.line_sums, and orders (distinct orders with such a line in the cell).
+MONTHLY_SUMS = (
+    "sales_amount",
+    "sales_quantity",
+    "cost_amount",
+    "cost_non_inv",
+    "known_sales",
+    "known_non_inv",
+    "known_quantity",
+    "known_lines",
+    "revenue_lines",
+    "orders",
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +80,11 @@ class Frames:
         first); by_gap = row positions ordered by customer then gap.
     daily: the lines summed per (day, customer), sorted so: day, month, customer, then DAILY_SUMS —
         what metrics read when no filter narrows the lines themselves.
+    monthly: the revenue lines summed per (dimension, value, month, customer) for each item
+        dimension of LINE_DIMENSIONS: dimension (int8, position in LINE_DIMENSIONS), month,
+        customer, value (categorical: the line's value as sold; missing = N/A), then MONTHLY_SUMS;
+        sorted by dimension, month, customer — what Sales by Category/Brand/... read for whole
+        months when no filter narrows the lines themselves.
     events: the dated sales events of metrics.commission.sales_events (Sales by User, commission).
     """
 
@@ -76,6 +95,7 @@ class Frames:
     orders: pd.DataFrame
     order_days: pd.DataFrame
     daily: pd.DataFrame
+    monthly: pd.DataFrame
     events: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
@@ -204,6 +224,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         orders=orders,
         order_days=_order_days(orders),
         daily=_daily(lines, len(customers)),
+        monthly=_monthly(lines, len(customers)),
         events=sales_events(lines_t, tables["orders"], tables["payments"]),
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
@@ -342,3 +363,62 @@ def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
             **sums,
         }
     )
+
+
+def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
+    """MONTHLY_SUMS per (item dimension, value, month, customer) with a revenue line."""
+    revenue = lines[lines["revenue"].to_numpy()]
+    month = revenue["month"].to_numpy().astype(np.int64)
+    first_month = int(month[0]) if len(month) else 0
+    month_customer = (month - first_month) * n_customers + revenue["customer"].to_numpy()
+    order = revenue["order"].to_numpy().astype(np.int64)
+    values = pd.Index([]).append([lines[d].cat.categories for d in LINE_DIMENSIONS])
+    values = values.unique().sort_values()
+    parts = []
+    for position, dim in enumerate(LINE_DIMENSIONS):
+        codes = revenue[dim].cat.codes.to_numpy().astype(np.int64) + 1  # 0 = missing
+        width = len(lines[dim].cat.categories) + 1
+        cells, row = np.unique(month_customer * width + codes, return_inverse=True)
+        # an order lies in one (month, customer): its distinct values are its distinct cells
+        firsts = np.unique(order * width + codes, return_index=True)[1]
+        to_value = np.append(values.get_indexer(lines[dim].cat.categories), -1)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dimension": np.full(len(cells), position, dtype=np.int8),
+                    "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
+                    "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
+                    "value": pd.Categorical.from_codes(to_value[cells % width - 1], values),
+                    **_cell_sums(revenue, row.reshape(-1), len(cells)),
+                    "orders": np.bincount(row.reshape(-1)[firsts], minlength=len(cells)).astype(
+                        np.int32
+                    ),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _cell_sums(revenue: pd.DataFrame, row: np.ndarray, cells: int) -> dict[str, np.ndarray]:
+    """The line sums of metrics.sums.line_sums per cell of revenue lines (`row`: cell per line)."""
+    sales = revenue["sales_amount"].to_numpy()
+    quantity = revenue["quantity"].to_numpy()
+    cost = revenue["cost_amount"].to_numpy()
+    non_inv = revenue["cost_non_inv"].to_numpy()
+    known = ~np.isnan(cost)
+    known_row = row[known]
+
+    def total(weights: np.ndarray | None, by: np.ndarray = row) -> np.ndarray:
+        return np.bincount(by, weights=weights, minlength=cells).astype(np.float64)
+
+    return {
+        "sales_amount": total(sales),
+        "sales_quantity": total(quantity),
+        "cost_amount": total(cost[known], known_row),
+        "cost_non_inv": total(non_inv),
+        "known_sales": total(sales[known], known_row),
+        "known_non_inv": total(non_inv[known], known_row),
+        "known_quantity": total(quantity[known], known_row),
+        "known_lines": total(None, known_row).astype(np.int32),
+        "revenue_lines": total(None).astype(np.int32),
+    }

@@ -39,7 +39,7 @@ from metrics.amounts import amount_columns
 from metrics.commission import EVENTS, commission
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
 from metrics.selection import Selection, select
-from metrics.sums import line_sums
+from metrics.sums import dimension_sums, line_sums
 
 REPORT_COLUMNS = (
     "sales_amount",
@@ -461,9 +461,15 @@ def _by_column(frames: Frames, filters: Filters, column: str, row: Mapping) -> p
     """REPORT_COLUMNS per value of a categorical line column, N/A for missing values."""
     selection = select_row(frames, filters, **row)
     categories = frames.lines[column].cat.categories
-    codes = selection.codes(column).astype(np.int64)
-    group = np.where(codes < 0, len(categories), codes)
-    table, revenue_lines = _table(selection, group, len(categories) + 1)
+    sums = dimension_sums(selection, column)  # precomputed, unless the lines are filtered
+    if sums is None:
+        codes = selection.codes(column).astype(np.int64)
+        group = np.where(codes < 0, len(categories), codes)
+        table, revenue_lines = _table(selection, group, len(categories) + 1)
+    else:
+        table = amount_columns(sums).assign(orders=sums["orders"], customers=sums["customers"])
+        table = table.astype({"orders": np.int64, "customers": np.int64})[list(REPORT_COLUMNS)]
+        revenue_lines = sums["revenue_lines"]
     table.insert(0, column, [*map(str, categories), NOT_AVAILABLE])
     return _ranked(table[revenue_lines > 0], column)
 

@@ -1,16 +1,19 @@
 """Additive sums of the selected lines, per group: the base of every amount and count.
 
-Per customer they come from the frames' daily (day, customer) table when no filter narrows the
-lines themselves (a period and customer-level filters only), else from the lines.
+When no filter narrows the lines themselves (a period and customer-level filters only), they come
+from the frames' precomputed tables: per customer from the daily (day, customer) table; per value
+of an item dimension from the monthly table for the period's whole months, plus the lines of its
+partial months. Otherwise from the lines.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from data.frames import DAILY_SUMS
+from data.frames import DAILY_SUMS, LINE_DIMENSIONS, MONTHLY_SUMS
 
 if TYPE_CHECKING:
     from metrics.selection import Selection
@@ -100,6 +103,48 @@ def revenue_rows(selection: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return rows["customer"], rows["month"], rows["sales_amount"]
 
 
+def dimension_sums(selection: Selection, column: str) -> Sums | None:
+    """Per value of an item dimension (`column` of LINE_DIMENSIONS; codes of its line categories,
+    then N/A last): the sums of line_sums, orders (distinct orders with a revenue line of the
+    value) and customers (distinct customers with one). None when a filter narrows the lines
+    themselves: then only the lines can tell."""
+    if selection.line_filtered or column not in LINE_DIMENSIONS:
+        return None
+    frames = selection.frames
+    categories = frames.lines[column].cat.categories
+    groups = len(categories) + 1
+    whole = _whole_months(selection)
+    sums: Sums = {name: np.zeros(groups) for name in MONTHLY_SUMS}
+    seen = np.zeros((len(frames.customers), groups), dtype=bool)  # customer × value
+    if whole is not None:
+        rows = _monthly_rows(selection, LINE_DIMENSIONS.index(column), *whole)
+        found = categories.get_indexer(frames.monthly["value"].cat.categories)
+        to_group = np.append(np.where(found >= 0, found, groups - 1), groups - 1)
+        group = to_group[rows["value"]]
+        for name in MONTHLY_SUMS:
+            sums[name] += np.bincount(group, weights=rows[name], minlength=groups)
+        seen[rows["customer"], group] = True
+    lo, hi = (selection.lo, selection.hi) if whole is None else whole
+    for start, end in ((selection.lo, lo), (hi, selection.hi)) if whole else ((lo, hi),):
+        if start == end:
+            continue
+        mask = (
+            None
+            if selection.mask is None
+            else selection.mask[start - selection.lo : end - selection.lo]
+        )
+        part = replace(selection, lo=start, hi=end, mask=mask).where("revenue")
+        codes = part.codes(column).astype(np.intp)
+        group = np.where(codes < 0, groups - 1, codes)
+        for name, values in line_sums(part, group, groups).items():
+            sums[name] += values
+        pairs = np.unique(part.values("order").astype(np.int64) * groups + group)
+        sums["orders"] += np.bincount(pairs % groups, minlength=groups)
+        seen[part.values("customer"), group] = True
+    sums["customers"] = seen.sum(axis=0).astype(np.float64)
+    return sums
+
+
 def total(sums: Sums) -> Sums:
     """The sums of all groups together, as one group."""
     return {name: np.array([values.sum()]) for name, values in sums.items()}
@@ -117,3 +162,40 @@ def _daily_rows(selection: Selection) -> dict[str, np.ndarray]:
         c: daily[c].to_numpy()[lo:hi] if everyone else daily[c].to_numpy()[lo:hi][keep]
         for c in ("customer", "month", *DAILY_SUMS)
     }
+
+
+def _whole_months(selection: Selection) -> tuple[int, int] | None:
+    """Line positions lo:hi of the calendar months whose lines all lie in the selection's period
+    (lines are sorted by date, so months are runs of lines); None when there is no such month."""
+    month = selection.frames.lines["month"].to_numpy()
+    lo, hi = selection.lo, selection.hi
+    if lo >= hi:
+        return None
+    if lo > 0 and month[lo - 1] == month[lo]:  # the period starts within a month
+        lo = int(np.searchsorted(month, month[lo], "right"))
+    if hi < len(month) and month[hi] == month[hi - 1]:  # it ends within one
+        hi = int(np.searchsorted(month, month[hi - 1], "left"))
+    return (lo, hi) if lo < hi else None
+
+
+def _monthly_rows(selection: Selection, dimension: int, lo: int, hi: int) -> dict[str, np.ndarray]:
+    """The monthly table's rows of one dimension for the months of lines lo:hi, for the customers
+    the selection keeps: customer, value (codes) and MONTHLY_SUMS."""
+    monthly = selection.frames.monthly
+    dim = monthly["dimension"].to_numpy()
+    start = int(np.searchsorted(dim, dim.dtype.type(dimension), "left"))
+    end = int(np.searchsorted(dim, dim.dtype.type(dimension), "right"))
+    line_month = selection.frames.lines["month"].to_numpy()
+    month = monthly["month"].to_numpy()[start:end]
+    end = start + int(np.searchsorted(month, line_month[hi - 1], "right"))
+    start += int(np.searchsorted(month, line_month[lo], "left"))
+    columns = {
+        "customer": monthly["customer"].to_numpy()[start:end],
+        "value": monthly["value"].cat.codes.to_numpy()[start:end],
+        **{name: monthly[name].to_numpy()[start:end] for name in MONTHLY_SUMS},
+    }
+    keep = selection.customers[columns["customer"]]
+    if keep.all():
+        return columns
+    rows = np.flatnonzero(keep)
+    return {name: values.take(rows) for name, values in columns.items()}
