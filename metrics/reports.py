@@ -269,7 +269,7 @@ def made_to_order(
     product, products = pd.factorize(product_keys(items))
     width = len(custom_labels) + 1  # slot len(custom_labels) = no customisation
     custom = custom_codes[selection.lo : selection.hi]
-    custom = custom if selection.mask is None else custom[selection.mask]
+    custom = custom if selection.rows is None else custom.take(selection.rows)
     custom = np.where(custom < 0, len(custom_labels), custom).astype(np.int64)
     pair = product[selection.values("item")].astype(np.int64) * width + custom
     cells, group = _compact(pair, len(products) * width)

@@ -24,9 +24,9 @@ COMPARISONS = 8  # in_codes compares with up to this many codes before it uses a
 
 @dataclass(frozen=True)
 class Selection:
-    """Lines `lo:hi` of frames.lines (the period) where `mask` holds (None = all of them), and
-    `customers`, a bool per customer code: the accounts the filters keep. The mask always
-    includes the customer filter; `line_filtered` says whether it does more."""
+    """Lines `lo:hi` of frames.lines (the period) where `mask` holds (None = all of them) and
+    whose customer `customers` keeps (a bool per customer code: the accounts the filters keep).
+    `line_filtered` says whether a filter narrowed the lines themselves (not just customers)."""
 
     frames: Frames
     period: Period
@@ -38,8 +38,14 @@ class Selection:
 
     @cached_property
     def rows(self) -> np.ndarray | None:
-        """Positions of the selected lines within the slice lo:hi (None = the whole slice)."""
-        return None if self.mask is None else np.flatnonzero(self.mask)
+        """Positions of the selected lines within the slice lo:hi (None = the whole slice). The
+        lines' customers are looked up here, at first need: the precomputed tables answer most
+        customer-filtered questions without reading a line."""
+        keep = self.mask
+        if not self.customers.all():
+            kept = self.customers[self.frames.lines["customer"].to_numpy()[self.lo : self.hi]]
+            keep = kept if keep is None else keep & kept
+        return None if keep is None else np.flatnonzero(keep)
 
     def values(self, column: str) -> np.ndarray:
         """A numeric line column, restricted to the selected lines."""
@@ -48,7 +54,7 @@ class Selection:
 
     def codes(self, column: str) -> np.ndarray:
         """A categorical line column's codes (-1 = missing), restricted to the selected lines."""
-        part = self.frames.lines[column].cat.codes.to_numpy()[self.lo : self.hi]
+        part = self.frames.lines[column].array.codes[self.lo : self.hi]  # a view: .cat.codes copies
         return part if self.rows is None else part.take(self.rows)
 
     def where(self, column: str) -> Selection:
@@ -80,14 +86,14 @@ def select(frames: Frames, filters: Filters, period: Period | None = None) -> Se
 
     mask: np.ndarray | None = None
 
-    def narrow(keep: np.ndarray) -> None:
+    def narrow(keep: np.ndarray) -> None:  # `keep` is always a new array: ours to write into
         nonlocal mask
-        mask = keep if mask is None else mask & keep
+        mask = keep if mask is None else np.logical_and(mask, keep, out=mask)
 
     for field, column in LINE_FILTERS.items():
         wanted = getattr(filters, field)
         if wanted:
-            codes = lines[column].cat.codes.to_numpy()[lo:hi]
+            codes = lines[column].array.codes[lo:hi]
             narrow(in_codes(codes, _allowed(lines[column].cat.categories, wanted)))
     if filters.order_amount_min is not None or filters.order_amount_max is not None:
         amount = lines["order_amount"].to_numpy()[lo:hi]
@@ -95,11 +101,9 @@ def select(frames: Frames, filters: Filters, period: Period | None = None) -> Se
         high = np.inf if filters.order_amount_max is None else filters.order_amount_max
         narrow((amount >= low - 1e-9) & (amount <= high + 1e-9))
 
-    line_filtered = mask is not None
-    customers = customer_mask(frames, filters)
-    if not customers.all():
-        narrow(customers[lines["customer"].to_numpy()[lo:hi]])
-    selection = Selection(frames, period, lo, hi, mask, customers, line_filtered)
+    selection = Selection(
+        frames, period, lo, hi, mask, customer_mask(frames, filters), mask is not None
+    )
     if filters.customer_status:
         selection = _keep_status(selection, filters.customer_status)
     return selection
@@ -130,9 +134,7 @@ def customer_status(selection: Selection) -> np.ndarray:
 
 def _keep_status(selection: Selection, statuses: tuple[str, ...]) -> Selection:
     keep = selection.customers & np.isin(customer_status(selection), statuses)
-    lines_keep = keep[selection.frames.lines["customer"].to_numpy()[selection.lo : selection.hi]]
-    mask = lines_keep if selection.mask is None else selection.mask & lines_keep
-    return replace(selection, mask=mask, customers=keep)
+    return replace(selection, customers=keep)
 
 
 def category_code(frames: Frames, column: str, value: str) -> int:
@@ -162,8 +164,10 @@ def in_codes(codes: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         for code in unwanted.tolist():
             keep &= codes != code
         return keep
-    keep = np.zeros(len(codes), dtype=bool)
-    for code in wanted.tolist():
+    if not len(wanted):
+        return np.zeros(len(codes), dtype=bool)
+    keep = codes == int(wanted[0])
+    for code in wanted[1:].tolist():
         keep |= codes == code
     return keep
 

@@ -157,9 +157,9 @@ def _daily_rows(selection: Selection) -> dict[str, np.ndarray]:
     lo = int(np.searchsorted(day, day.dtype.type(selection.period.start_day), "left"))
     hi = int(np.searchsorted(day, day.dtype.type(selection.period.end_day), "right"))
     keep = selection.customers[daily["customer"].to_numpy()[lo:hi]]
-    everyone = bool(keep.all())
+    rows = None if keep.all() else np.flatnonzero(keep)  # a gather per column beats a mask
     return {
-        c: daily[c].to_numpy()[lo:hi] if everyone else daily[c].to_numpy()[lo:hi][keep]
+        c: daily[c].to_numpy()[lo:hi] if rows is None else daily[c].to_numpy()[lo:hi].take(rows)
         for c in ("customer", "month", *DAILY_SUMS)
     }
 
@@ -191,7 +191,7 @@ def _monthly_rows(selection: Selection, dimension: int, lo: int, hi: int) -> dic
     start += int(np.searchsorted(month, line_month[lo], "left"))
     columns = {
         "customer": monthly["customer"].to_numpy()[start:end],
-        "value": monthly["value"].cat.codes.to_numpy()[start:end],
+        "value": monthly["value"].array.codes[start:end],
         **{name: monthly[name].to_numpy()[start:end] for name in MONTHLY_SUMS},
     }
     keep = selection.customers[columns["customer"]]
