@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from metrics.selection import Selection
 
 Sums = dict[str, np.ndarray]
+BITMAP_LIMIT = 1 << 24  # distinct values are found with a bitmap up to this many possible ones
 
 
 def line_sums(selection: Selection, group: np.ndarray | None = None, groups: int = 1) -> Sums:
@@ -115,7 +116,7 @@ def dimension_sums(selection: Selection, column: str) -> Sums | None:
     groups = len(categories) + 1
     whole = _whole_months(selection)
     sums: Sums = {name: np.zeros(groups) for name in MONTHLY_SUMS}
-    seen = np.zeros((len(frames.customers), groups), dtype=bool)  # customer × value
+    pairs = []  # customer × groups + value, of every (customer, value) with a revenue line
     if whole is not None:
         rows = _monthly_rows(selection, LINE_DIMENSIONS.index(column), *whole)
         found = categories.get_indexer(frames.monthly["value"].cat.categories)
@@ -123,7 +124,7 @@ def dimension_sums(selection: Selection, column: str) -> Sums | None:
         group = to_group[rows["value"]]
         for name in MONTHLY_SUMS:
             sums[name] += np.bincount(group, weights=rows[name], minlength=groups)
-        seen[rows["customer"], group] = True
+        pairs.append(rows["customer"].astype(np.int64) * groups + group)
     lo, hi = (selection.lo, selection.hi) if whole is None else whole
     for start, end in ((selection.lo, lo), (hi, selection.hi)) if whole else ((lo, hi),):
         if start == end:
@@ -138,10 +139,13 @@ def dimension_sums(selection: Selection, column: str) -> Sums | None:
         group = np.where(codes < 0, groups - 1, codes)
         for name, values in line_sums(part, group, groups).items():
             sums[name] += values
-        pairs = np.unique(part.values("order").astype(np.int64) * groups + group)
-        sums["orders"] += np.bincount(pairs % groups, minlength=groups)
-        seen[part.values("customer"), group] = True
-    sums["customers"] = seen.sum(axis=0).astype(np.float64)
+        orders = np.unique(part.values("order").astype(np.int64) * groups + group)
+        sums["orders"] += np.bincount(orders % groups, minlength=groups)
+        pairs.append(part.values("customer").astype(np.int64) * groups + group)
+    customer_value = _distinct(
+        np.concatenate([np.zeros(0, np.int64), *pairs]), len(frames.customers) * groups
+    )
+    sums["customers"] = np.bincount(customer_value % groups, minlength=groups).astype(np.float64)
     return sums
 
 
@@ -162,6 +166,15 @@ def _daily_rows(selection: Selection) -> dict[str, np.ndarray]:
         c: daily[c].to_numpy()[lo:hi] if rows is None else daily[c].to_numpy()[lo:hi].take(rows)
         for c in ("customer", "month", *DAILY_SUMS)
     }
+
+
+def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """The distinct values of `keys` (in 0..size-1): through a bitmap when it is small."""
+    if size > BITMAP_LIMIT:
+        return np.unique(keys)
+    seen = np.zeros(size, dtype=bool)
+    seen[keys] = True
+    return np.flatnonzero(seen)
 
 
 def _whole_months(selection: Selection) -> tuple[int, int] | None:
