@@ -378,9 +378,12 @@ def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
     for position, dim in enumerate(LINE_DIMENSIONS):
         codes = revenue[dim].cat.codes.to_numpy().astype(np.int64) + 1  # 0 = missing
         width = len(lines[dim].cat.categories) + 1
-        cells, row = np.unique(month_customer * width + codes, return_inverse=True)
+        months = int(month[-1]) - first_month + 1 if len(month) else 0
+        cells, row = compact(month_customer * width + codes, months * n_customers * width)
         # an order lies in one (month, customer): its distinct values are its distinct cells
-        firsts = np.unique(order * width + codes, return_index=True)[1]
+        pair = order * width + codes
+        by_pair = np.argsort(pair, kind="stable")  # lines come by order: nearly sorted already
+        firsts = by_pair[np.r_[True, np.diff(pair[by_pair]) != 0]] if len(pair) else by_pair
         to_value = np.append(values.get_indexer(lines[dim].cat.categories), -1)
         parts.append(
             pd.DataFrame(
@@ -389,14 +392,24 @@ def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
                     "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
                     "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
                     "value": pd.Categorical.from_codes(to_value[cells % width - 1], values),
-                    **_cell_sums(revenue, row.reshape(-1), len(cells)),
-                    "orders": np.bincount(row.reshape(-1)[firsts], minlength=len(cells)).astype(
-                        np.int32
-                    ),
+                    **_cell_sums(revenue, row, len(cells)),
+                    "orders": np.bincount(row[firsts], minlength=len(cells)).astype(np.int32),
                 }
             )
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values of `key` (in 0..keys-1) ascending, each key's position among them):
+    np.unique, through a dense table when `keys` is small."""
+    if keys <= 4 * len(key) + (1 << 16):
+        present = np.flatnonzero(np.bincount(key, minlength=keys))
+        position = np.zeros(keys, dtype=np.int64)
+        position[present] = np.arange(len(present))
+        return present, position[key]
+    cells, group = np.unique(key, return_inverse=True)
+    return cells, group.reshape(-1)
 
 
 def _cell_sums(revenue: pd.DataFrame, row: np.ndarray, cells: int) -> dict[str, np.ndarray]:

@@ -34,7 +34,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from data.frames import EPOCH, Frames, month_of_days, to_day
+from data.frames import EPOCH, Frames, compact, month_of_days, to_day
 from metrics.amounts import amount_columns
 from metrics.commission import EVENTS, commission
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
@@ -272,7 +272,7 @@ def made_to_order(
     custom = custom if selection.rows is None else custom.take(selection.rows)
     custom = np.where(custom < 0, len(custom_labels), custom).astype(np.int64)
     pair = product[selection.values("item")].astype(np.int64) * width + custom
-    cells, group = _compact(pair, len(products) * width)
+    cells, group = compact(pair, len(products) * width)
     table, revenue_lines = _table(selection, group, len(cells))
     first = np.unique(product, return_index=True)[1]
     info = pd.DataFrame(
@@ -506,18 +506,6 @@ def _distinct(
         group_of = key // n_other
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
     return np.bincount(group_of[first], minlength=groups).astype(np.int64)
-
-
-def _compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """(the distinct values of `key` (in 0..keys-1) ascending, each key's position among them):
-    np.unique, through a dense table when `keys` is small."""
-    if keys <= 4 * len(key) + (1 << 16):
-        present = np.flatnonzero(np.bincount(key, minlength=keys))
-        position = np.zeros(keys, dtype=np.int64)
-        position[present] = np.arange(len(present))
-        return present, position[key]
-    cells, group = np.unique(key, return_inverse=True)
-    return cells, group.reshape(-1)
 
 
 def _ranked(table: pd.DataFrame, *labels: str) -> pd.DataFrame:
