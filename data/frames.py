@@ -46,6 +46,7 @@ DAILY_SUMS = (
     "confirmed_amount",
     "draft_amount",
 )
+LINE_AMOUNTS = ("sales_amount", "quantity", "cost_amount", "cost_non_inv")
 # Sums kept per (item dimension, its value as sold, month, customer) over revenue lines: the line
 # sums of metrics.sums.line_sums, and orders (distinct orders with such a line in the cell).
 MONTHLY_SUMS = (
@@ -367,18 +368,19 @@ def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
 
 def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
     """MONTHLY_SUMS per (item dimension, value, month, customer) with a revenue line."""
-    revenue = lines[lines["revenue"].to_numpy()]
-    month = revenue["month"].to_numpy().astype(np.int64)
+    revenue = np.flatnonzero(lines["revenue"].to_numpy())
+    month = lines["month"].to_numpy()[revenue].astype(np.int64)
     first_month = int(month[0]) if len(month) else 0
-    month_customer = (month - first_month) * n_customers + revenue["customer"].to_numpy()
-    order = revenue["order"].to_numpy().astype(np.int64)
+    months = int(month[-1]) - first_month + 1 if len(month) else 0
+    month_customer = (month - first_month) * n_customers + lines["customer"].to_numpy()[revenue]
+    order = lines["order"].to_numpy()[revenue].astype(np.int64)
+    amounts = {c: lines[c].to_numpy()[revenue] for c in LINE_AMOUNTS}
     values = pd.Index([]).append([lines[d].cat.categories for d in LINE_DIMENSIONS])
     values = values.unique().sort_values()
     parts = []
     for position, dim in enumerate(LINE_DIMENSIONS):
-        codes = revenue[dim].cat.codes.to_numpy().astype(np.int64) + 1  # 0 = missing
+        codes = lines[dim].array.codes[revenue].astype(np.int64) + 1  # 0 = missing
         width = len(lines[dim].cat.categories) + 1
-        months = int(month[-1]) - first_month + 1 if len(month) else 0
         cells, row = compact(month_customer * width + codes, months * n_customers * width)
         # an order lies in one (month, customer): its distinct values are its distinct cells
         pair = order * width + codes
@@ -392,7 +394,7 @@ def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
                     "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
                     "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
                     "value": pd.Categorical.from_codes(to_value[cells % width - 1], values),
-                    **_cell_sums(revenue, row, len(cells)),
+                    **_cell_sums(amounts, row, len(cells)),
                     "orders": np.bincount(row[firsts], minlength=len(cells)).astype(np.int32),
                 }
             )
@@ -412,12 +414,13 @@ def compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
     return cells, group.reshape(-1)
 
 
-def _cell_sums(revenue: pd.DataFrame, row: np.ndarray, cells: int) -> dict[str, np.ndarray]:
-    """The line sums of metrics.sums.line_sums per cell of revenue lines (`row`: cell per line)."""
-    sales = revenue["sales_amount"].to_numpy()
-    quantity = revenue["quantity"].to_numpy()
-    cost = revenue["cost_amount"].to_numpy()
-    non_inv = revenue["cost_non_inv"].to_numpy()
+def _cell_sums(
+    revenue: dict[str, np.ndarray], row: np.ndarray, cells: int
+) -> dict[str, np.ndarray]:
+    """The line sums of metrics.sums.line_sums per cell, given revenue lines' sales_amount,
+    quantity, cost_amount and cost_non_inv and `row`, the cell of each."""
+    sales, quantity = revenue["sales_amount"], revenue["quantity"]
+    cost, non_inv = revenue["cost_amount"], revenue["cost_non_inv"]
     known = ~np.isnan(cost)
     known_row = row[known]
 
