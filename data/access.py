@@ -86,6 +86,8 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
     )
     daily = frames.daily[keep[frames.daily["customer"].to_numpy()]].reset_index(drop=True)
     daily = daily.assign(customer=new_customer[daily["customer"].to_numpy()].astype(np.int32))
+    monthly = frames.monthly[keep[frames.monthly["customer"].to_numpy()]].reset_index(drop=True)
+    monthly = monthly.assign(customer=new_customer[monthly["customer"].to_numpy()].astype(np.int32))
     events = frames.events[frames.events["order_id"].isin(orders["order_id"])]
     customers = frames.customers[keep].reset_index(drop=True)
     # custom fields none of the kept customers has: their names are other scopes' business
@@ -97,6 +99,7 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
         orders=_used_categories_only(orders),
         order_days=days,
         daily=daily,
+        monthly=_used_categories_only(monthly),
         events=_used_categories_only(events.reset_index(drop=True)),
         custom_fields=tuple(f for f in frames.custom_fields if f not in empty),
     )

@@ -46,6 +46,21 @@ DAILY_SUMS = (
     "confirmed_amount",
     "draft_amount",
 )
+LINE_AMOUNTS = ("sales_amount", "quantity", "cost_amount", "cost_non_inv")
+# Sums kept per (item dimension, its value as sold, month, customer) over revenue lines: the line
+# sums of metrics.sums.line_sums, and orders (distinct orders with such a line in the cell).
+MONTHLY_SUMS = (
+    "sales_amount",
+    "sales_quantity",
+    "cost_amount",
+    "cost_non_inv",
+    "known_sales",
+    "known_non_inv",
+    "known_quantity",
+    "known_lines",
+    "revenue_lines",
+    "orders",
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,11 @@ class Frames:
         first); by_gap = row positions ordered by customer then gap.
     daily: the lines summed per (day, customer), sorted so: day, month, customer, then DAILY_SUMS —
         what metrics read when no filter narrows the lines themselves.
+    monthly: the revenue lines summed per (dimension, value, month, customer) for each item
+        dimension of LINE_DIMENSIONS: dimension (int8, position in LINE_DIMENSIONS), month,
+        customer, value (categorical: the line's value as sold; missing = N/A), then MONTHLY_SUMS;
+        sorted by dimension, month, customer — what Sales by Category/Brand/... read for whole
+        months when no filter narrows the lines themselves.
     events: the dated sales events of metrics.commission.sales_events (Sales by User, commission).
     """
 
@@ -76,6 +96,7 @@ class Frames:
     orders: pd.DataFrame
     order_days: pd.DataFrame
     daily: pd.DataFrame
+    monthly: pd.DataFrame
     events: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
@@ -204,6 +225,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         orders=orders,
         order_days=_order_days(orders),
         daily=_daily(lines, len(customers)),
+        monthly=_monthly(lines, len(customers)),
         events=sales_events(lines_t, tables["orders"], tables["payments"]),
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
@@ -342,3 +364,77 @@ def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
             **sums,
         }
     )
+
+
+def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
+    """MONTHLY_SUMS per (item dimension, value, month, customer) with a revenue line."""
+    revenue = np.flatnonzero(lines["revenue"].to_numpy())
+    month = lines["month"].to_numpy()[revenue].astype(np.int64)
+    first_month = int(month[0]) if len(month) else 0
+    months = int(month[-1]) - first_month + 1 if len(month) else 0
+    month_customer = (month - first_month) * n_customers + lines["customer"].to_numpy()[revenue]
+    order = lines["order"].to_numpy()[revenue].astype(np.int64)
+    amounts = {c: lines[c].to_numpy()[revenue] for c in LINE_AMOUNTS}
+    values = pd.Index([]).append([lines[d].cat.categories for d in LINE_DIMENSIONS])
+    values = values.unique().sort_values()
+    parts = []
+    for position, dim in enumerate(LINE_DIMENSIONS):
+        codes = lines[dim].array.codes[revenue].astype(np.int64) + 1  # 0 = missing
+        width = len(lines[dim].cat.categories) + 1
+        cells, row = compact(month_customer * width + codes, months * n_customers * width)
+        # an order lies in one (month, customer): its distinct values are its distinct cells
+        pair = order * width + codes
+        by_pair = np.argsort(pair, kind="stable")  # lines come by order: nearly sorted already
+        firsts = by_pair[np.r_[True, np.diff(pair[by_pair]) != 0]] if len(pair) else by_pair
+        to_value = np.append(values.get_indexer(lines[dim].cat.categories), -1)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dimension": np.full(len(cells), position, dtype=np.int8),
+                    "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
+                    "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
+                    "value": pd.Categorical.from_codes(to_value[cells % width - 1], values),
+                    **_cell_sums(amounts, row, len(cells)),
+                    "orders": np.bincount(row[firsts], minlength=len(cells)).astype(np.int32),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values of `key` (in 0..keys-1) ascending, each key's position among them):
+    np.unique, through a dense table when `keys` is small."""
+    if keys <= 4 * len(key) + (1 << 16):
+        present = np.flatnonzero(np.bincount(key, minlength=keys))
+        position = np.zeros(keys, dtype=np.int64)
+        position[present] = np.arange(len(present))
+        return present, position[key]
+    cells, group = np.unique(key, return_inverse=True)
+    return cells, group.reshape(-1)
+
+
+def _cell_sums(
+    revenue: dict[str, np.ndarray], row: np.ndarray, cells: int
+) -> dict[str, np.ndarray]:
+    """The line sums of metrics.sums.line_sums per cell, given revenue lines' sales_amount,
+    quantity, cost_amount and cost_non_inv and `row`, the cell of each."""
+    sales, quantity = revenue["sales_amount"], revenue["quantity"]
+    cost, non_inv = revenue["cost_amount"], revenue["cost_non_inv"]
+    known = ~np.isnan(cost)
+    known_row = row[known]
+
+    def total(weights: np.ndarray | None, by: np.ndarray = row) -> np.ndarray:
+        return np.bincount(by, weights=weights, minlength=cells).astype(np.float64)
+
+    return {
+        "sales_amount": total(sales),
+        "sales_quantity": total(quantity),
+        "cost_amount": total(cost[known], known_row),
+        "cost_non_inv": total(non_inv),
+        "known_sales": total(sales[known], known_row),
+        "known_non_inv": total(non_inv[known], known_row),
+        "known_quantity": total(quantity[known], known_row),
+        "known_lines": total(None, known_row).astype(np.int32),
+        "revenue_lines": total(None).astype(np.int32),
+    }

@@ -34,12 +34,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from data.frames import EPOCH, Frames, month_of_days, to_day
+from data.frames import EPOCH, Frames, compact, month_of_days, to_day
 from metrics.amounts import amount_columns
 from metrics.commission import EVENTS, commission
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
 from metrics.selection import Selection, select
-from metrics.sums import line_sums
+from metrics.sums import dimension_sums, line_sums
 
 REPORT_COLUMNS = (
     "sales_amount",
@@ -269,10 +269,10 @@ def made_to_order(
     product, products = pd.factorize(product_keys(items))
     width = len(custom_labels) + 1  # slot len(custom_labels) = no customisation
     custom = custom_codes[selection.lo : selection.hi]
-    custom = custom if selection.mask is None else custom[selection.mask]
+    custom = custom if selection.rows is None else custom.take(selection.rows)
     custom = np.where(custom < 0, len(custom_labels), custom).astype(np.int64)
     pair = product[selection.values("item")].astype(np.int64) * width + custom
-    cells, group = _compact(pair, len(products) * width)
+    cells, group = compact(pair, len(products) * width)
     table, revenue_lines = _table(selection, group, len(cells))
     first = np.unique(product, return_index=True)[1]
     info = pd.DataFrame(
@@ -461,9 +461,15 @@ def _by_column(frames: Frames, filters: Filters, column: str, row: Mapping) -> p
     """REPORT_COLUMNS per value of a categorical line column, N/A for missing values."""
     selection = select_row(frames, filters, **row)
     categories = frames.lines[column].cat.categories
-    codes = selection.codes(column).astype(np.int64)
-    group = np.where(codes < 0, len(categories), codes)
-    table, revenue_lines = _table(selection, group, len(categories) + 1)
+    sums = dimension_sums(selection, column)  # precomputed, unless the lines are filtered
+    if sums is None:
+        codes = selection.codes(column).astype(np.int64)
+        group = np.where(codes < 0, len(categories), codes)
+        table, revenue_lines = _table(selection, group, len(categories) + 1)
+    else:
+        table = amount_columns(sums).assign(orders=sums["orders"], customers=sums["customers"])
+        table = table.astype({"orders": np.int64, "customers": np.int64})[list(REPORT_COLUMNS)]
+        revenue_lines = sums["revenue_lines"]
     table.insert(0, column, [*map(str, categories), NOT_AVAILABLE])
     return _ranked(table[revenue_lines > 0], column)
 
@@ -500,18 +506,6 @@ def _distinct(
         group_of = key // n_other
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
     return np.bincount(group_of[first], minlength=groups).astype(np.int64)
-
-
-def _compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """(the distinct values of `key` (in 0..keys-1) ascending, each key's position among them):
-    np.unique, through a dense table when `keys` is small."""
-    if keys <= 4 * len(key) + (1 << 16):
-        present = np.flatnonzero(np.bincount(key, minlength=keys))
-        position = np.zeros(keys, dtype=np.int64)
-        position[present] = np.arange(len(present))
-        return present, position[key]
-    cells, group = np.unique(key, return_inverse=True)
-    return cells, group.reshape(-1)
 
 
 def _ranked(table: pd.DataFrame, *labels: str) -> pd.DataFrame:

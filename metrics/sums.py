@@ -1,21 +1,25 @@
 """Additive sums of the selected lines, per group: the base of every amount and count.
 
-Per customer they come from the frames' daily (day, customer) table when no filter narrows the
-lines themselves (a period and customer-level filters only), else from the lines.
+When no filter narrows the lines themselves (a period and customer-level filters only), they come
+from the frames' precomputed tables: per customer from the daily (day, customer) table; per value
+of an item dimension from the monthly table for the period's whole months, plus the lines of its
+partial months. Otherwise from the lines.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from data.frames import DAILY_SUMS
+from data.frames import DAILY_SUMS, LINE_DIMENSIONS, MONTHLY_SUMS
 
 if TYPE_CHECKING:
     from metrics.selection import Selection
 
 Sums = dict[str, np.ndarray]
+BITMAP_LIMIT = 1 << 24  # distinct values are found with a bitmap up to this many possible ones
 
 
 def line_sums(selection: Selection, group: np.ndarray | None = None, groups: int = 1) -> Sums:
@@ -25,15 +29,15 @@ def line_sums(selection: Selection, group: np.ndarray | None = None, groups: int
     orders, lines neither cancelled nor returned); cost_amount, known_sales, known_non_inv,
     known_quantity, known_lines: over the revenue lines with a unit cost.
     """
-    revenue = selection.values("revenue")
     if group is None:
-        key = np.zeros(int(revenue.sum()), dtype=np.intp)
+        key = np.zeros(int(selection.values("revenue").sum()), dtype=np.intp)
     else:
-        key = group.astype(np.intp, copy=False)[revenue]
-    sales = selection.values("sales_amount")[revenue]
-    quantity = selection.values("quantity")[revenue]
-    cost = selection.values("cost_amount")[revenue]
-    non_inv = selection.values("cost_non_inv")[revenue]
+        key = group.astype(np.intp, copy=False)[selection.values("revenue")]
+    selection = selection.where("revenue")
+    sales = selection.values("sales_amount")
+    quantity = selection.values("quantity")
+    cost = selection.values("cost_amount")
+    non_inv = selection.values("cost_non_inv")
     known = ~np.isnan(cost)
     known_key = key[known]
 
@@ -100,6 +104,51 @@ def revenue_rows(selection: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return rows["customer"], rows["month"], rows["sales_amount"]
 
 
+def dimension_sums(selection: Selection, column: str) -> Sums | None:
+    """Per value of an item dimension (`column` of LINE_DIMENSIONS; codes of its line categories,
+    then N/A last): the sums of line_sums, orders (distinct orders with a revenue line of the
+    value) and customers (distinct customers with one). None when a filter narrows the lines
+    themselves: then only the lines can tell."""
+    if selection.line_filtered or column not in LINE_DIMENSIONS:
+        return None
+    frames = selection.frames
+    categories = frames.lines[column].cat.categories
+    groups = len(categories) + 1
+    whole = _whole_months(selection)
+    sums: Sums = {name: np.zeros(groups) for name in MONTHLY_SUMS}
+    pairs = []  # customer × groups + value, of every (customer, value) with a revenue line
+    if whole is not None:
+        rows = _monthly_rows(selection, LINE_DIMENSIONS.index(column), *whole)
+        found = categories.get_indexer(frames.monthly["value"].cat.categories)
+        to_group = np.append(np.where(found >= 0, found, groups - 1), groups - 1)
+        group = to_group[rows["value"]]
+        for name in MONTHLY_SUMS:
+            sums[name] += np.bincount(group, weights=rows[name], minlength=groups)
+        pairs.append(rows["customer"].astype(np.int64) * groups + group)
+    lo, hi = (selection.lo, selection.hi) if whole is None else whole
+    for start, end in ((selection.lo, lo), (hi, selection.hi)) if whole else ((lo, hi),):
+        if start == end:
+            continue
+        mask = (
+            None
+            if selection.mask is None
+            else selection.mask[start - selection.lo : end - selection.lo]
+        )
+        part = replace(selection, lo=start, hi=end, mask=mask).where("revenue")
+        codes = part.codes(column).astype(np.intp)
+        group = np.where(codes < 0, groups - 1, codes)
+        for name, values in line_sums(part, group, groups).items():
+            sums[name] += values
+        orders = np.unique(part.values("order").astype(np.int64) * groups + group)
+        sums["orders"] += np.bincount(orders % groups, minlength=groups)
+        pairs.append(part.values("customer").astype(np.int64) * groups + group)
+    customer_value = _distinct(
+        np.concatenate([np.zeros(0, np.int64), *pairs]), len(frames.customers) * groups
+    )
+    sums["customers"] = np.bincount(customer_value % groups, minlength=groups).astype(np.float64)
+    return sums
+
+
 def total(sums: Sums) -> Sums:
     """The sums of all groups together, as one group."""
     return {name: np.array([values.sum()]) for name, values in sums.items()}
@@ -112,8 +161,54 @@ def _daily_rows(selection: Selection) -> dict[str, np.ndarray]:
     lo = int(np.searchsorted(day, day.dtype.type(selection.period.start_day), "left"))
     hi = int(np.searchsorted(day, day.dtype.type(selection.period.end_day), "right"))
     keep = selection.customers[daily["customer"].to_numpy()[lo:hi]]
-    everyone = bool(keep.all())
+    rows = None if keep.all() else np.flatnonzero(keep)  # a gather per column beats a mask
     return {
-        c: daily[c].to_numpy()[lo:hi] if everyone else daily[c].to_numpy()[lo:hi][keep]
+        c: daily[c].to_numpy()[lo:hi] if rows is None else daily[c].to_numpy()[lo:hi].take(rows)
         for c in ("customer", "month", *DAILY_SUMS)
     }
+
+
+def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """The distinct values of `keys` (in 0..size-1): through a bitmap when it is small."""
+    if size > BITMAP_LIMIT:
+        return np.unique(keys)
+    seen = np.zeros(size, dtype=bool)
+    seen[keys] = True
+    return np.flatnonzero(seen)
+
+
+def _whole_months(selection: Selection) -> tuple[int, int] | None:
+    """Line positions lo:hi of the calendar months whose lines all lie in the selection's period
+    (lines are sorted by date, so months are runs of lines); None when there is no such month."""
+    month = selection.frames.lines["month"].to_numpy()
+    lo, hi = selection.lo, selection.hi
+    if lo >= hi:
+        return None
+    if lo > 0 and month[lo - 1] == month[lo]:  # the period starts within a month
+        lo = int(np.searchsorted(month, month[lo], "right"))
+    if hi < len(month) and month[hi] == month[hi - 1]:  # it ends within one
+        hi = int(np.searchsorted(month, month[hi - 1], "left"))
+    return (lo, hi) if lo < hi else None
+
+
+def _monthly_rows(selection: Selection, dimension: int, lo: int, hi: int) -> dict[str, np.ndarray]:
+    """The monthly table's rows of one dimension for the months of lines lo:hi, for the customers
+    the selection keeps: customer, value (codes) and MONTHLY_SUMS."""
+    monthly = selection.frames.monthly
+    dim = monthly["dimension"].to_numpy()
+    start = int(np.searchsorted(dim, dim.dtype.type(dimension), "left"))
+    end = int(np.searchsorted(dim, dim.dtype.type(dimension), "right"))
+    line_month = selection.frames.lines["month"].to_numpy()
+    month = monthly["month"].to_numpy()[start:end]
+    end = start + int(np.searchsorted(month, line_month[hi - 1], "right"))
+    start += int(np.searchsorted(month, line_month[lo], "left"))
+    columns = {
+        "customer": monthly["customer"].to_numpy()[start:end],
+        "value": monthly["value"].array.codes[start:end],
+        **{name: monthly[name].to_numpy()[start:end] for name in MONTHLY_SUMS},
+    }
+    keep = selection.customers[columns["customer"]]
+    if keep.all():
+        return columns
+    rows = np.flatnonzero(keep)
+    return {name: values.take(rows) for name, values in columns.items()}
