@@ -219,6 +219,12 @@ def _lines_where_sql(query: Query, revenue_only: bool = False) -> str:
     return " AND ".join(where)
 
 
+def _daily_where_sql(query: Query) -> str:
+    """The daily rows the query selects: period, the kept customers (CTE `kept`)."""
+    where = f"day BETWEEN {query.start_day} AND {query.end_day}"
+    return where + (" AND customer IN (SELECT customer FROM kept)" if query.filters.teams else "")
+
+
 def _kept_sql(query: Query) -> str:
     teams = query.filters.teams
     where = f"team IN ({_in(teams)})" if teams else "TRUE"
@@ -246,9 +252,9 @@ def leaderboard_sql(query: Query, tables: bool) -> str:
     end = query.end_day
     if tables and not query.line_filtered:
         sums = ", ".join(f"sum({column}) AS {short}" for short, column in DAILY_AS.items())
-        where = f"day BETWEEN {query.start_day} AND {end}"
-        where += " AND customer IN (SELECT customer FROM kept)" if query.filters.teams else ""
-        agg = f"SELECT customer, {sums} FROM daily WHERE {where} GROUP BY customer"
+        agg = (
+            f"SELECT customer, {sums} FROM daily WHERE {_daily_where_sql(query)} GROUP BY customer"
+        )
     else:
         agg = f"""
         SELECT customer,
@@ -281,7 +287,8 @@ def leaderboard_sql(query: Query, tables: bool) -> str:
 
 def month_item_sql(query: Query) -> str:
     return f"""
-    WITH agg AS (
+    WITH {_kept_sql(query)},
+    agg AS (
         SELECT month, item, {_line_sums_sql("TRUE")} FROM lines
         WHERE customer = {query.customer_code} AND {_lines_where_sql(query, revenue_only=True)}
         GROUP BY month, item)
@@ -293,12 +300,13 @@ def month_item_sql(query: Query) -> str:
 def top_sql(query: Query, tables: bool) -> str:
     """Columns named "year*12+month-1" (renamed to Timestamps before the check)."""
     if tables:  # daily's sales_amount is over revenue lines already
-        cm = f"FROM daily WHERE day BETWEEN {query.start_day} AND {query.end_day}"
+        cm = f"FROM daily WHERE {_daily_where_sql(query)}"
     else:
         cm = f"FROM lines WHERE {_lines_where_sql(query, revenue_only=True)}"
     months = query.months
     return f"""
-    WITH cm AS (SELECT customer, month, sum(sales_amount) AS s {cm} GROUP BY customer, month),
+    WITH {_kept_sql(query)},
+    cm AS (SELECT customer, month, sum(sales_amount) AS s {cm} GROUP BY customer, month),
     top AS (
         SELECT customer, customer_id, name AS customer_name, sum(s) AS total
         FROM cm JOIN customers USING (customer) GROUP BY ALL HAVING total <> 0
@@ -336,26 +344,42 @@ def duckdb_query(query: Query, tables: bool) -> str:
 # ---- Polars: the same queries in its lazy API ---------------------------------------------
 
 
-def polars_query(pl, data: dict, query: Query, tables: bool):
-    """The query as a Polars LazyFrame over the loaded tables (`pl`: the polars module, imported
-    in the child once POLARS_MAX_THREADS is set)."""
-    col, f = pl.col, query.filters
-    revenue, known = col("revenue"), col("revenue") & col("cost_amount").is_not_null()
+class PolarsQuery:
+    """One query as a Polars LazyFrame over the loaded tables (`pl`: the polars module, imported
+    in the child once POLARS_MAX_THREADS is set; `tables`: with our precomputed tables)."""
 
-    def line_sums() -> list:
+    def __init__(self, pl, data: dict, query: Query, tables: bool):
+        self.pl, self.data, self.query, self.tables = pl, data, query, tables
+        col = pl.col
+        self.revenue = col("revenue")
+        self.known = col("revenue") & col("cost_amount").is_not_null()
+        customers = data["customers"].lazy()
+        teams = query.filters.teams
+        self.kept = customers.filter(col("team").is_in(teams)) if teams else customers
+
+    def lazy(self):
+        return getattr(self, self.query.kind)()
+
+    def total(self, column: str, where):
+        """Σ column where the condition holds; when/then, not filter: ~2× faster in group_by."""
+        return self.pl.when(where).then(self.pl.col(column)).otherwise(0.0).sum()
+
+    def line_sums(self) -> list:
+        revenue, known, total = self.revenue, self.known, self.total
         return [
-            col("sales_amount").filter(revenue).sum().alias("s"),
-            col("quantity").filter(revenue).sum().alias("q"),
-            col("cost_amount").filter(known).sum().alias("c"),
-            col("cost_non_inv").filter(revenue).sum().alias("ni"),
-            col("sales_amount").filter(known).sum().alias("ks"),
-            col("cost_non_inv").filter(known).sum().alias("kni"),
-            col("quantity").filter(known).sum().alias("kq"),
+            total("sales_amount", revenue).alias("s"),
+            total("quantity", revenue).alias("q"),
+            total("cost_amount", known).alias("c"),
+            total("cost_non_inv", revenue).alias("ni"),
+            total("sales_amount", known).alias("ks"),
+            total("cost_non_inv", known).alias("kni"),
+            total("quantity", known).alias("kq"),
             revenue.sum().alias("rl"),
             known.sum().alias("kl"),
         ]
 
-    def amounts(names: tuple[str, ...]) -> list:
+    def amounts(self, names: tuple[str, ...]) -> list:
+        pl, col = self.pl, self.pl.col
         s, c, ks, kni, kq, rl, kl = (col(x) for x in ("s", "c", "ks", "kni", "kq", "rl", "kl"))
         unknown = (kl == 0) & (rl > 0)
         exprs = {
@@ -372,50 +396,140 @@ def polars_query(pl, data: dict, query: Query, tables: bool):
         }
         return [exprs[name].alias(name) for name in names]
 
-    customers = data["customers"].lazy()
-    kept = customers.filter(col("team").is_in(f.teams)) if f.teams else customers
-
-    def lines(revenue_only: bool = False):
+    def lines(self, revenue_only: bool = False):
+        """The lines the query selects: period, line filters, the kept customers."""
+        col, query, f = self.pl.col, self.query, self.query.filters
         keep = [col("day").is_between(query.start_day, query.end_day)]
-        keep += [revenue] if revenue_only else []
+        keep += [self.revenue] if revenue_only else []
         keep += [col("category").is_in(f.categories)] if f.categories else []
         keep += [col("channel").is_in(f.channels)] if f.channels else []
-        selected = data["lines"].lazy().filter(*keep)
+        selected = self.data["lines"].lazy().filter(*keep)
+        if not f.teams:
+            return selected
+        return selected.join(self.kept.select("customer"), on="customer", how="semi")
+
+    def customer_sums(self):
+        """Per kept customer: the sums' short names (DAILY_AS), from daily where it applies."""
+        col, query = self.pl.col, self.query
+        if self.tables and not query.line_filtered:
+            daily = (
+                self.data["daily"]
+                .lazy()
+                .filter(col("day").is_between(query.start_day, query.end_day))
+            )
+            if query.filters.teams:
+                daily = daily.join(self.kept.select("customer"), on="customer", how="semi")
+            return daily.group_by("customer").agg(
+                col(column).sum().alias(short) for short, column in DAILY_AS.items()
+            )
+        status, counted = col("order_status"), col("in_order_amount")
         return (
-            selected.join(kept.select("customer"), on="customer", how="semi")
-            if f.teams
-            else selected
+            self.lines()
+            .group_by("customer")
+            .agg(
+                col("order").filter(status == "confirmed").n_unique().alias("cc"),
+                col("order").filter(status == "draft").n_unique().alias("dc"),
+                self.total("sales_amount", counted & (status == "confirmed")).alias("ca"),
+                self.total("sales_amount", counted & (status == "draft")).alias("da"),
+                *self.line_sums(),
+            )
         )
 
-    if query.kind == "leaderboard":
-        return _polars_leaderboard(pl, data, query, tables, kept, lines, line_sums, amounts)
-    if query.kind == "month_item":
+    def cadence(self):
+        """Per customer last confirmed order day, confirmed orders and median gap between
+        distinct order dates, up to the period end: from order_days, or from the orders."""
+        pl, col, end = self.pl, self.pl.col, self.query.end_day
+        if self.tables:
+            dates = self.data["order_days"].lazy().filter(col("day") <= end)
+        else:
+            same_customer = col("customer") == col("customer").shift()
+            dates = (
+                self.data["orders"]
+                .lazy()
+                .filter((col("status") == "confirmed") & (col("day") <= end))
+                .group_by("customer", "day")
+                .agg(pl.len().alias("orders"))
+                .sort("customer", "day")
+                .with_columns(
+                    pl.when(same_customer)
+                    .then(col("day") - col("day").shift())
+                    .cast(pl.Float64)
+                    .alias("gap")
+                )
+            )
+        return dates.group_by("customer").agg(
+            col("day").max().alias("last_day"),
+            col("orders").sum().alias("n"),
+            col("gap").median().alias("median_gap"),
+        )
+
+    def leaderboard(self):
+        pl, col = self.pl, self.pl.col
+        days_since = pl.lit(self.query.end_day) - col("last_day")
+        total_count, total_amount = col("cc") + col("dc"), col("ca") + col("da")
+        at_risk = (col("n") >= 3) & (days_since > 2 * col("median_gap")) & (days_since >= 14)
+        status = (
+            pl.when(at_risk)
+            .then(pl.lit("at_risk"))
+            .when(col("cc") > 0)
+            .then(pl.lit("active"))
+            .otherwise(pl.lit("inactive"))
+        )
         return (
-            lines(revenue_only=True)
-            .filter(col("customer") == query.customer_code)
+            self.kept.join(self.customer_sums(), on="customer", how="left")
+            .join(self.cadence(), on="customer", how="left")
+            .with_columns(col(*DAILY_AS).fill_null(0))
+            .select(
+                "customer_id",
+                col("name").alias("customer_name"),
+                total_count.alias("total_order_count"),
+                total_amount.alias("total_order_amount"),
+                col("cc").alias("confirmed_order_count"),
+                col("ca").alias("confirmed_order_amount"),
+                col("da").alias("draft_order_amount"),
+                col("last_day").cast(pl.Date).alias("last_order"),
+                pl.when(total_count > 0)
+                .then(total_amount / total_count)
+                .alias("average_order_amount"),
+                days_since.alias("days_since_last_order"),
+                *self.amounts(LEADERBOARD_AMOUNTS),
+                status.alias("status"),
+                (days_since - col("median_gap")).alias("overdue_days"),
+                "owner",
+            )
+            .sort(["sales_amount", "customer_id"], descending=[True, False])
+        )
+
+    def month_item(self):
+        pl, col = self.pl, self.pl.col
+        return (
+            self.lines(revenue_only=True)
+            .filter(col("customer") == self.query.customer_code)
             .group_by("month", "item")
-            .agg(line_sums())
-            .join(data["items"].lazy(), on="item")
+            .agg(self.line_sums())
+            .join(self.data["items"].lazy(), on="item")
             .select(
                 pl.date(col("month") // 12, col("month") % 12 + 1, 1).alias("month"),
                 "item_id",
                 col("name").alias("item_name"),
-                *amounts(MONTH_ITEM_AMOUNTS),
+                *self.amounts(MONTH_ITEM_AMOUNTS),
             )
             .sort(["month", "sales_amount", "item_id"], descending=[False, True, False])
         )
-    if query.kind == "top":
-        source = (
-            data["daily"].lazy().filter(col("day").is_between(query.start_day, query.end_day))
-            if tables
-            else lines(revenue_only=True)
-        )
+
+    def top(self):
+        col, query = self.pl.col, self.query
+        if self.tables:  # daily's sales_amount is over revenue lines already
+            period = col("day").is_between(query.start_day, query.end_day)
+            source = self.data["daily"].lazy().filter(period)
+        else:
+            source = self.lines(revenue_only=True)
         cm = source.group_by("customer", "month").agg(col("sales_amount").sum().alias("s"))
         top = (
             cm.group_by("customer")
             .agg(col("s").sum().alias("total"))
             .filter(col("total") != 0)
-            .join(customers.select("customer", "customer_id", "name"), on="customer")
+            .join(self.kept.select("customer", "customer_id", "name"), on="customer")
             .sort(["total", "customer_id"], descending=[True, False])
             .head(TOP_N)
         )
@@ -423,97 +537,24 @@ def polars_query(pl, data: dict, query: Query, tables: bool):
         return (
             top.join(cm, on="customer")
             .group_by("customer_id", col("name").alias("customer_name"), "total")
-            .agg([col("s").filter(col("month") == int(m)).sum().alias(m) for m in months])
+            .agg(self.total("s", col("month") == int(m)).alias(m) for m in months)
             .sort(["total", "customer_id"], descending=[True, False])
             .select("customer_id", "customer_name", *months, "total")
         )
-    return (  # by_category
-        lines(revenue_only=True)
-        .group_by(col("category").cast(pl.String).fill_null("N/A"))
-        .agg(
-            *line_sums(),
-            col("order").n_unique().alias("orders"),
-            col("customer").n_unique().alias("customers"),
-        )
-        .select("category", *amounts(REPORT_AMOUNTS))
-        .sort(["sales_amount", "category"], descending=[True, False])
-    )
 
-
-def _polars_leaderboard(pl, data, query: Query, tables: bool, kept, lines, line_sums, amounts):
-    col, end = pl.col, query.end_day
-    if tables and not query.line_filtered:
-        daily = data["daily"].lazy().filter(col("day").is_between(query.start_day, end))
-        if query.filters.teams:
-            daily = daily.join(kept.select("customer"), on="customer", how="semi")
-        sums = [col(column).sum().alias(short) for short, column in DAILY_AS.items()]
-        agg = daily.group_by("customer").agg(sums)
-    else:
-        status = col("order_status")
-        counted = col("in_order_amount")
-        agg = (
-            lines()
-            .group_by("customer")
+    def by_category(self):
+        col = self.pl.col
+        return (
+            self.lines(revenue_only=True)
+            .group_by(col("category").cast(self.pl.String).fill_null("N/A"))
             .agg(
-                col("order").filter(status == "confirmed").n_unique().alias("cc"),
-                col("order").filter(status == "draft").n_unique().alias("dc"),
-                col("sales_amount").filter(counted & (status == "confirmed")).sum().alias("ca"),
-                col("sales_amount").filter(counted & (status == "draft")).sum().alias("da"),
-                *line_sums(),
+                *self.line_sums(),
+                col("order").n_unique().alias("orders"),
+                col("customer").n_unique().alias("customers"),
             )
+            .select("category", *self.amounts(REPORT_AMOUNTS))
+            .sort(["sales_amount", "category"], descending=[True, False])
         )
-    if tables:
-        dates = data["order_days"].lazy().filter(col("day") <= end)
-    else:
-        dates = (
-            data["orders"]
-            .lazy()
-            .filter((col("status") == "confirmed") & (col("day") <= end))
-            .group_by("customer", "day")
-            .agg(pl.len().alias("orders"))
-            .sort("customer", "day")
-            .with_columns(
-                pl.when(col("customer") == col("customer").shift())
-                .then(col("day") - col("day").shift())
-                .cast(pl.Float64)
-                .alias("gap")
-            )
-        )
-    cad = dates.group_by("customer").agg(
-        col("day").max().alias("last_day"),
-        col("orders").sum().alias("n"),
-        col("gap").median().alias("median_gap"),
-    )
-    days_since = pl.lit(end) - col("last_day")
-    total_count, total_amount = col("cc") + col("dc"), col("ca") + col("da")
-    at_risk = (col("n") >= 3) & (days_since > 2 * col("median_gap")) & (days_since >= 14)
-    return (
-        kept.join(agg, on="customer", how="left")
-        .join(cad, on="customer", how="left")
-        .with_columns(col(*DAILY_AS).fill_null(0))
-        .select(
-            "customer_id",
-            col("name").alias("customer_name"),
-            total_count.alias("total_order_count"),
-            total_amount.alias("total_order_amount"),
-            col("cc").alias("confirmed_order_count"),
-            col("ca").alias("confirmed_order_amount"),
-            col("da").alias("draft_order_amount"),
-            col("last_day").cast(pl.Date).alias("last_order"),
-            pl.when(total_count > 0).then(total_amount / total_count).alias("average_order_amount"),
-            days_since.alias("days_since_last_order"),
-            *amounts(LEADERBOARD_AMOUNTS),
-            pl.when(at_risk)
-            .then(pl.lit("at_risk"))
-            .when(col("cc") > 0)
-            .then(pl.lit("active"))
-            .otherwise(pl.lit("inactive"))
-            .alias("status"),
-            (days_since - col("median_gap")).alias("overdue_days"),
-            "owner",
-        )
-        .sort(["sales_amount", "customer_id"], descending=[True, False])
-    )
 
 
 # ---- the competitors' child processes -----------------------------------------------------
@@ -548,7 +589,7 @@ def run_competitor(engine: str, folder: str, queries: dict[str, Query], repeat: 
         used = pl.thread_pool_size()
 
         def query_of(query: Query, tables: bool):
-            lazy = polars_query(pl, data, query, tables)
+            lazy = PolarsQuery(pl, data, query, tables).lazy()
             return lambda: lazy.collect().to_pandas()
 
     load_s = time.perf_counter() - start
