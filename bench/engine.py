@@ -408,19 +408,23 @@ class PolarsQuery:
             return selected
         return selected.join(self.kept.select("customer"), on="customer", how="semi")
 
+    def daily(self):
+        """The daily rows the query selects: period, the kept customers."""
+        query = self.query
+        daily = self.data["daily"].lazy()
+        daily = daily.filter(self.pl.col("day").is_between(query.start_day, query.end_day))
+        if not query.filters.teams:
+            return daily
+        return daily.join(self.kept.select("customer"), on="customer", how="semi")
+
     def customer_sums(self):
         """Per kept customer: the sums' short names (DAILY_AS), from daily where it applies."""
         col, query = self.pl.col, self.query
         if self.tables and not query.line_filtered:
-            daily = (
-                self.data["daily"]
-                .lazy()
-                .filter(col("day").is_between(query.start_day, query.end_day))
-            )
-            if query.filters.teams:
-                daily = daily.join(self.kept.select("customer"), on="customer", how="semi")
-            return daily.group_by("customer").agg(
-                col(column).sum().alias(short) for short, column in DAILY_AS.items()
+            return (
+                self.daily()
+                .group_by("customer")
+                .agg(col(column).sum().alias(short) for short, column in DAILY_AS.items())
             )
         status, counted = col("order_status"), col("in_order_amount")
         return (
@@ -519,11 +523,8 @@ class PolarsQuery:
 
     def top(self):
         col, query = self.pl.col, self.query
-        if self.tables:  # daily's sales_amount is over revenue lines already
-            period = col("day").is_between(query.start_day, query.end_day)
-            source = self.data["daily"].lazy().filter(period)
-        else:
-            source = self.lines(revenue_only=True)
+        # daily's sales_amount is over revenue lines already
+        source = self.daily() if self.tables else self.lines(revenue_only=True)
         cm = source.group_by("customer", "month").agg(col("sales_amount").sum().alias("s"))
         top = (
             cm.group_by("customer")
