@@ -45,10 +45,11 @@ import pandas as pd
 
 from data.demo import generate
 from data.frames import Frames, build_frames
+from metrics.amounts import AMOUNT_COLUMNS
 from metrics.customers import leaderboard
 from metrics.filters import Filters, period_of
 from metrics.matrix import customer_month_item, top_customers_by_month
-from metrics.reports import sales_by_category
+from metrics.reports import REPORT_COLUMNS, sales_by_category
 
 END = date(2026, 11, 21)
 TOP_N = 20
@@ -70,28 +71,7 @@ DAILY_AS = {
     "rl": "revenue_lines",
     "kl": "known_lines",
 }
-LEADERBOARD_AMOUNTS = (
-    "sales_amount",
-    "sales_quantity",
-    "cost_amount",
-    "cost_amount_non_inv",
-    "gross_profit",
-    "gross_profit_margin",
-    "cost_coverage",
-)
-MONTH_ITEM_AMOUNTS = (*LEADERBOARD_AMOUNTS, "average_cost_price")
-# metrics.reports.REPORT_COLUMNS, orders and customers among the amounts
-REPORT_AMOUNTS = (
-    "sales_amount",
-    "sales_quantity",
-    "orders",
-    "customers",
-    "cost_amount",
-    "gross_profit",
-    "gross_profit_margin",
-    "average_cost_price",
-    "cost_coverage",
-)
+LEADERBOARD_AMOUNTS = tuple(c for c in AMOUNT_COLUMNS if c != "average_cost_price")
 
 
 @dataclass(frozen=True)
@@ -293,7 +273,7 @@ def month_item_sql(query: Query) -> str:
         WHERE customer = {query.customer_code} AND {_lines_where_sql(query, revenue_only=True)}
         GROUP BY month, item)
     SELECT make_date(month // 12, month % 12 + 1, 1) AS month, item_id, name AS item_name,
-        {_amounts_sql(MONTH_ITEM_AMOUNTS)}
+        {_amounts_sql(AMOUNT_COLUMNS)}
     FROM agg JOIN items USING (item) ORDER BY month, sales_amount DESC, item_id"""
 
 
@@ -327,7 +307,7 @@ def by_category_sql(query: Query) -> str:
         SELECT coalesce(category, 'N/A') AS category, count(DISTINCT "order") AS orders,
             count(DISTINCT customer) AS customers, {_line_sums_sql("TRUE")}
         FROM lines WHERE {_lines_where_sql(query, revenue_only=True)} GROUP BY 1)
-    SELECT category, {_amounts_sql(REPORT_AMOUNTS)}
+    SELECT category, {_amounts_sql(REPORT_COLUMNS)}
     FROM agg ORDER BY sales_amount DESC, category"""
 
 
@@ -516,7 +496,7 @@ class PolarsQuery:
                 pl.date(col("month") // 12, col("month") % 12 + 1, 1).alias("month"),
                 "item_id",
                 col("name").alias("item_name"),
-                *self.amounts(MONTH_ITEM_AMOUNTS),
+                *self.amounts(AMOUNT_COLUMNS),
             )
             .sort(["month", "sales_amount", "item_id"], descending=[False, True, False])
         )
@@ -553,7 +533,7 @@ class PolarsQuery:
                 col("order").n_unique().alias("orders"),
                 col("customer").n_unique().alias("customers"),
             )
-            .select("category", *self.amounts(REPORT_AMOUNTS))
+            .select("category", *self.amounts(REPORT_COLUMNS))
             .sort(["sales_amount", "category"], descending=[True, False])
         )
 
