@@ -14,13 +14,17 @@ and the same six queries in DuckDB SQL and in Polars' lazy API, each twice: on t
 lines frame, the orders, customers with team and items, as Parquet written once) and "with our
 tables", given also the precomputed tables our frames hold: order_days (a customer's distinct
 confirmed order dates with gaps: cadence in (a), (b), (e)) and daily (sums per day and customer:
-(b) and (d)), used where our engine uses them; "–" where none applies ((c), (f)). Every result
-is checked against ours (same rows, same order, every column equal within 1e-6) before a figure
-is printed. The demo is generated and the frames built in a spawned child, which hands the
-frames over; this process's peak RSS while our queries run (mark reset once the frames are in)
-is interpreter + frames + our engine. DuckDB and Polars run one after the other in spawned
-children of their own, with --threads threads each (POLARS_MAX_THREADS set before Polars is
-imported); each reports its own peak (VmHWM). Ours runs on one core.
+(b) and (d)), used where our engine uses them; "–" where none applies ((c), (f)).
+
+DuckDB and Polars each run in a spawned child of their own, loaded one after the other, with
+--threads threads each (POLARS_MAX_THREADS set before Polars is imported); ours runs on one core
+in this process. The runs of one query are taken in turns (ours, then each competitor and
+variant, round after round), so that the load other people put on this shared machine falls on
+every engine alike; each run is timed where it runs. Every result is checked against ours (same
+rows, same order, every column equal within 1e-6) before a figure is printed. The demo is
+generated and the frames built in another spawned child, which hands the frames over; this
+process's peak RSS while the queries run (mark reset just before) is interpreter + frames + our
+engine; each competitor reports its own peak (VmHWM).
 
     PYTHONPATH=. python bench/engine.py [--sizes 1000000 10000000] [--repeat 9] [--threads 2]
 """
@@ -36,6 +40,7 @@ import resource
 import statistics
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -98,15 +103,25 @@ class Query:
         return self.kind == "leaderboard" or (self.kind == "top" and not self.line_filtered)
 
 
-def timed(run, repeat: int) -> tuple[float, object]:
-    """Median milliseconds of `repeat` runs after one warm-up, and the warm-up's result."""
-    result = run()
-    times = []
+def timed_together(runs: dict, repeat: int) -> dict:
+    """{key: (median ms of `repeat` runs after one warm-up, the warm-up's result)} of runs
+    taken in turns, one of each per round, so that the load other people put on the machine
+    falls on every engine alike. Each run(warm) times one call itself and returns (ms, result
+    if warm else None)."""
+    results = {key: run(True)[1] for key, run in runs.items()}
+    times: dict = {key: [] for key in runs}
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), result
+        for key, run in runs.items():
+            times[key].append(run(False)[0])
+    return {key: (statistics.median(times[key]), results[key]) for key in runs}
+
+
+def time_once(call, warm: bool) -> tuple[float, object]:
+    """(ms, result if warm else None) of one call."""
+    start = time.perf_counter()
+    result = call()
+    ms = (time.perf_counter() - start) * 1000
+    return ms, result if warm else None
 
 
 def rss_mb(field: str = "VmRSS") -> float:
@@ -543,10 +558,11 @@ class PolarsQuery:
 TABLES = ("lines", "orders", "customers", "items", "order_days", "daily")
 
 
-def run_competitor(engine: str, folder: str, queries: dict[str, Query], repeat: int, threads: int):
-    """In a child process: load the Parquet files, time each query on the lines and with our
-    tables (where one applies), each to a pandas DataFrame as ours returns. Returns the
-    {name: {variant: (ms, result)}}, load seconds, own peak RSS and threads used."""
+_competitor: dict = {}  # in a competitor's child: its loaded data and query runners
+
+
+def load_competitor(engine: str, folder: str, threads: int) -> None:
+    """Pool initializer of a competitor's child: load the Parquet files into memory."""
     start = time.perf_counter()
     if engine == "DuckDB":
         import duckdb
@@ -559,7 +575,7 @@ def run_competitor(engine: str, folder: str, queries: dict[str, Query], repeat: 
             )
         used = con.execute("SELECT current_setting('threads')").fetchone()[0]
 
-        def query_of(query: Query, tables: bool):
+        def runner(query: Query, tables: bool):
             sql = duckdb_query(query, tables)
             return lambda: con.execute(sql).df()
     else:
@@ -569,20 +585,28 @@ def run_competitor(engine: str, folder: str, queries: dict[str, Query], repeat: 
         data = {table: pl.read_parquet(f"{folder}/{table}.parquet") for table in TABLES}
         used = pl.thread_pool_size()
 
-        def query_of(query: Query, tables: bool):
+        def runner(query: Query, tables: bool):
             lazy = PolarsQuery(pl, data, query, tables).lazy()
             return lambda: lazy.collect().to_pandas()
 
-    load_s = time.perf_counter() - start
-    out = {
-        name: {
-            variant: timed(query_of(query, variant == "tables"), repeat)
-            for variant in VARIANTS
-            if variant == "lines" or query.uses_tables()
-        }
-        for name, query in queries.items()
-    }
-    return out, load_s, rss_mb("VmHWM"), used
+    _competitor.update(runner=runner, runs={}, load_s=time.perf_counter() - start, used=used)
+
+
+def competitor_loaded() -> tuple[float, object]:
+    """In the child: load seconds and threads used (waits for the initializer to finish)."""
+    return _competitor["load_s"], _competitor["used"]
+
+
+def competitor_run(query: Query, tables: bool, warm: bool) -> tuple[float, object]:
+    """In the child: one timed run of the query, to a pandas DataFrame as ours returns."""
+    runs = _competitor["runs"]
+    if (query, tables) not in runs:
+        runs[query, tables] = _competitor["runner"](query, tables)
+    return time_once(runs[query, tables], warm)
+
+
+def competitor_peak() -> float:
+    return rss_mb("VmHWM")
 
 
 def export(frames: Frames, folder: Path) -> None:
@@ -685,47 +709,56 @@ def bench_size(lines: int, repeat: int, threads: int) -> None:
         getattr(frames, f).memory_usage(deep=True).sum()
         for f in ("lines", "orders", "customers", "items", "order_days", "daily")
     )
-    reset = reset_peak_rss()
-    loaded = rss_mb()  # interpreter + libraries + frames
-
     queries = benchmark_queries(frames)
-    ours = {name: timed(lambda q=q: run_ours(frames, q), repeat) for name, q in queries.items()}
-    engine_peak = rss_mb("VmHWM")  # interpreter + frames + the queries' working memory
 
-    theirs = {}
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         export(frames, Path(folder))
-        for engine in COMPETITORS:
-            with mp.get_context("spawn").Pool(1) as pool:
-                theirs[engine] = pool.apply(
-                    run_competitor, (engine, folder, queries, repeat, threads)
-                )
-
-    for engine, (results, *_) in theirs.items():
+        pools, loads = {}, {}
+        for engine in COMPETITORS:  # one after the other, each loaded before the next starts
+            pools[engine] = stack.enter_context(
+                mp.get_context("spawn").Pool(1, load_competitor, (engine, folder, threads))
+            )
+            loads[engine] = pools[engine].apply(competitor_loaded)
+        reset = reset_peak_rss()
+        loaded = rss_mb()  # interpreter + libraries (pyarrow, from the export) + frames
+        timings = {}
         for name, query in queries.items():
-            for variant, (_, result) in results[name].items():
-                check_same(f"{engine} {variant} {name}", *comparable(query, ours[name][1], result))
+            runs = {"ours": lambda warm, q=query: time_once(lambda: run_ours(frames, q), warm)}
+            for engine, pool in pools.items():
+                for variant in VARIANTS if query.uses_tables() else VARIANTS[:1]:
+                    args = (query, variant == "tables")
+                    runs[engine, variant] = lambda warm, pool=pool, args=args: pool.apply(
+                        competitor_run, (*args, warm)
+                    )
+            timings[name] = timed_together(runs, repeat)
+        engine_peak = rss_mb("VmHWM")  # interpreter + frames + the queries' working memory
+        peaks = {engine: pool.apply(competitor_peak) for engine, pool in pools.items()}
+
+    for name, query in queries.items():
+        ours = timings[name]["ours"][1]
+        for key, (_, result) in timings[name].items():
+            if key != "ours":
+                check_same(f"{' '.join(key)} {name}", *comparable(query, ours, result))
 
     print(
         f"\n== {lines:,} lines requested: {len(frames.lines):,} lines, {len(frames.orders):,} "
         f"orders, {len(frames.customers):,} customers, {len(frames.items):,} items; "
         f"daily table {len(frames.daily):,} rows"
     )
-    loads = "; ".join(
+    load_times = "; ".join(
         f"{engine} load from Parquet {load_s:.2f} s ({used} threads)"
-        for engine, (_, load_s, _, used) in theirs.items()
+        for engine, (load_s, used) in loads.items()
     )
-    print(f"generate {generate_s:.2f} s, build_frames {build_s:.2f} s; {loads}; ours: 1 thread")
-    heads = [f"{engine} {variant}" for engine in COMPETITORS for variant in VARIANTS]
+    print(
+        f"generate {generate_s:.2f} s, build_frames {build_s:.2f} s; {load_times}; ours: 1 thread"
+    )
+    keys = [(engine, variant) for engine in COMPETITORS for variant in VARIANTS]
+    heads = [" ".join(key) for key in keys]
     print(f"{'query':<34} {'rows':>5} {'ours ms':>8} " + " ".join(f"{h:>14}" for h in heads)
           + f" {'ours/best':>9}")  # fmt: skip
-    for name in queries:
-        mine, table = ours[name]
-        figures = [
-            theirs[engine][0][name].get(variant, (None,))[0]
-            for engine in COMPETITORS
-            for variant in VARIANTS
-        ]
+    for name, timing in timings.items():
+        mine, table = timing["ours"]
+        figures = [timing.get(key, (None,))[0] for key in keys]
         cells = " ".join(f"{'–' if ms is None else f'{ms:.1f}':>14}" for ms in figures)
         best = min(ms for ms in figures if ms is not None)
         print(f"{name:<34} {len(table):>5} {mine:>8.1f} {cells} {mine / best:>9.2f}")
@@ -735,11 +768,12 @@ def bench_size(lines: int, repeat: int, threads: int) -> None:
     )
     print(
         f"our process: RSS {loaded:,.0f} MB with the frames loaded (frames "
-        f"{frames_mb / 2**20:,.0f} MB), peak {engine_peak:,.0f} MB while querying"
+        f"{frames_mb / 2**20:,.0f} MB; pyarrow imported by the export), peak "
+        f"{engine_peak:,.0f} MB while querying"
         f"{'' if reset else ' (mark not reset: includes receiving the frames)'}; "
         f"generate + build (child) peak {build_peak:,.0f} MB"
     )
-    for engine, (_, _, peak, _) in theirs.items():
+    for engine, peak in peaks.items():
         print(f"{engine} child: peak RSS {peak:,.0f} MB (interpreter + tables + queries)")
     print(f"{datetime.now():%H:%M}; {load_text()} ({os.cpu_count()} cores)")
 
