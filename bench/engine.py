@@ -22,9 +22,9 @@ in this process. The runs of one query are taken in turns (ours, then each compe
 variant, round after round), so that the load other people put on this shared machine falls on
 every engine alike; each run is timed where it runs. Every result is checked against ours (same
 rows, same order, every column equal within 1e-6) before a figure is printed. The demo is
-generated and the frames built in another spawned child, which hands the frames over; this
-process's peak RSS while the queries run (mark reset just before) is interpreter + frames + our
-engine; each competitor reports its own peak (VmHWM).
+generated, the frames built and written as Parquet in another spawned child, which hands the
+frames over; this process's peak RSS while the queries run (mark reset just before) is
+interpreter + frames + our engine; each competitor reports its own peak (VmHWM).
 
     PYTHONPATH=. python bench/engine.py [--sizes 1000000 10000000] [--repeat 9] [--threads 2]
 """
@@ -659,14 +659,17 @@ def check_same(name: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
             assert list(a.astype(object)) == list(b.astype(object)), (name, col)
 
 
-def make_frames(lines: int) -> tuple[Frames, float, float, float]:
-    """In a child process, so that the generator's leftover heap stays out of our RSS."""
+def make_frames(lines: int, folder: str) -> tuple[Frames, float, float, float]:
+    """In a child process, so that the generator's leftover heap (and the Parquet writer's)
+    stays out of our RSS: generate, build the frames, write them as Parquet into `folder`."""
     start = time.perf_counter()
     tables = generate(lines=lines, seed=7, end=END)
     generate_s = time.perf_counter() - start
     start = time.perf_counter()
     frames = build_frames(tables)
-    return frames, generate_s, time.perf_counter() - start, rss_mb("VmHWM")
+    build_s = time.perf_counter() - start
+    export(frames, Path(folder))
+    return frames, generate_s, build_s, rss_mb("VmHWM")
 
 
 def benchmark_queries(frames: Frames) -> dict[str, Query]:
@@ -703,36 +706,36 @@ def benchmark_queries(frames: Frames) -> dict[str, Query]:
 
 
 def bench_size(lines: int, repeat: int, threads: int) -> None:
-    with mp.get_context("spawn").Pool(1) as pool:
-        frames, generate_s, build_s, build_peak = pool.apply(make_frames, (lines,))
-    frames_mb = sum(
-        getattr(frames, f).memory_usage(deep=True).sum()
-        for f in ("lines", "orders", "customers", "items", "order_days", "daily")
-    )
-    queries = benchmark_queries(frames)
+    with tempfile.TemporaryDirectory() as folder:
+        with mp.get_context("spawn").Pool(1) as pool:
+            frames, generate_s, build_s, build_peak = pool.apply(make_frames, (lines, folder))
+        frames_mb = sum(
+            getattr(frames, f).memory_usage(deep=True).sum()
+            for f in ("lines", "orders", "customers", "items", "order_days", "daily")
+        )
+        queries = benchmark_queries(frames)
 
-    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
-        export(frames, Path(folder))
-        pools, loads = {}, {}
-        for engine in COMPETITORS:  # one after the other, each loaded before the next starts
-            pools[engine] = stack.enter_context(
-                mp.get_context("spawn").Pool(1, load_competitor, (engine, folder, threads))
-            )
-            loads[engine] = pools[engine].apply(competitor_loaded)
-        reset = reset_peak_rss()
-        loaded = rss_mb()  # interpreter + libraries (pyarrow, from the export) + frames
-        timings = {}
-        for name, query in queries.items():
-            runs = {"ours": lambda warm, q=query: time_once(lambda: run_ours(frames, q), warm)}
-            for engine, pool in pools.items():
-                for variant in VARIANTS if query.uses_tables() else VARIANTS[:1]:
-                    args = (query, variant == "tables")
-                    runs[engine, variant] = lambda warm, pool=pool, args=args: pool.apply(
-                        competitor_run, (*args, warm)
-                    )
-            timings[name] = timed_together(runs, repeat)
-        engine_peak = rss_mb("VmHWM")  # interpreter + frames + the queries' working memory
-        peaks = {engine: pool.apply(competitor_peak) for engine, pool in pools.items()}
+        with ExitStack() as stack:
+            pools, loads = {}, {}
+            for engine in COMPETITORS:  # one after the other, each loaded before the next starts
+                pools[engine] = stack.enter_context(
+                    mp.get_context("spawn").Pool(1, load_competitor, (engine, folder, threads))
+                )
+                loads[engine] = pools[engine].apply(competitor_loaded)
+            reset = reset_peak_rss()
+            loaded = rss_mb()  # interpreter + libraries + frames
+            timings = {}
+            for name, query in queries.items():
+                runs = {"ours": lambda warm, q=query: time_once(lambda: run_ours(frames, q), warm)}
+                for engine, pool in pools.items():
+                    for variant in VARIANTS if query.uses_tables() else VARIANTS[:1]:
+                        args = (query, variant == "tables")
+                        runs[engine, variant] = lambda warm, pool=pool, args=args: pool.apply(
+                            competitor_run, (*args, warm)
+                        )
+                timings[name] = timed_together(runs, repeat)
+            engine_peak = rss_mb("VmHWM")  # interpreter + frames + the queries' working memory
+            peaks = {engine: pool.apply(competitor_peak) for engine, pool in pools.items()}
 
     for name, query in queries.items():
         ours = timings[name]["ours"][1]
@@ -768,10 +771,9 @@ def bench_size(lines: int, repeat: int, threads: int) -> None:
     )
     print(
         f"our process: RSS {loaded:,.0f} MB with the frames loaded (frames "
-        f"{frames_mb / 2**20:,.0f} MB; pyarrow imported by the export), peak "
-        f"{engine_peak:,.0f} MB while querying"
+        f"{frames_mb / 2**20:,.0f} MB), peak {engine_peak:,.0f} MB while querying"
         f"{'' if reset else ' (mark not reset: includes receiving the frames)'}; "
-        f"generate + build (child) peak {build_peak:,.0f} MB"
+        f"generate + build + Parquet (child) peak {build_peak:,.0f} MB"
     )
     for engine, peak in peaks.items():
         print(f"{engine} child: peak RSS {peak:,.0f} MB (interpreter + tables + queries)")
