@@ -60,7 +60,11 @@ class Selection:
     def where(self, column: str) -> Selection:
         """This selection narrowed to the lines where a bool line column holds (e.g. revenue)."""
         flag = self.frames.lines[column].to_numpy()[self.lo : self.hi]
-        return replace(self, mask=flag if self.mask is None else self.mask & flag)
+        narrowed = replace(self, mask=flag if self.mask is None else self.mask & flag)
+        # the lines this selection keeps where the flag holds: no second pass over the customers
+        rows = self.rows
+        narrowed.__dict__["rows"] = np.flatnonzero(flag) if rows is None else rows[flag[rows]]
+        return narrowed
 
     def only_customer(self, code: int) -> Selection:
         """This selection narrowed to one customer (by code); empty when the filters left them out."""
@@ -69,7 +73,10 @@ class Selection:
         part = self.frames.lines["customer"].to_numpy()[self.lo : self.hi] == code
         part &= keep[code]
         mask = part if self.mask is None else self.mask & part
-        return replace(self, mask=mask, customers=keep, line_filtered=True)
+        narrowed = replace(self, mask=mask, customers=keep, line_filtered=True)
+        # the mask already holds the customer: no second pass over every line's customer
+        narrowed.__dict__["rows"] = np.flatnonzero(mask)
+        return narrowed
 
     def __len__(self) -> int:
         return (self.hi - self.lo) if self.rows is None else len(self.rows)
