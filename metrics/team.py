@@ -10,6 +10,8 @@ from data.frames import Frames, month_of_days
 from metrics.commission import commission
 from metrics.customers import leaderboard, lifecycle
 from metrics.filters import Filters, period_of
+from metrics.selection import select
+from metrics.sums import customer_sums
 
 TEAM_COLUMNS = (
     "salesperson",
@@ -100,6 +102,17 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
         .sort_values(["sales_amount", "salesperson"], ascending=[False, True], kind="stable")
         .reset_index(drop=True)
     )
+
+
+def sales_by_salesperson(frames: Frames, filters: Filters) -> pd.DataFrame:
+    """Sales Amount per salesperson: the customers the filters keep, summed by owner (the
+    team_performance column alone, for the compared period's bars). Columns: salesperson,
+    sales_amount; owners with none of the kept customers are absent."""
+    selection = select(frames, filters)
+    sales = customer_sums(selection)["sales_amount"][selection.customers]
+    owners = frames.customers["owner"].to_numpy(object)[selection.customers]
+    table = pd.DataFrame({"salesperson": owners, "sales_amount": sales})
+    return table.groupby("salesperson", as_index=False)["sales_amount"].sum()
 
 
 def new_customers_by_month(frames: Frames, filters: Filters) -> pd.DataFrame:

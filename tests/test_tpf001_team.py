@@ -13,7 +13,7 @@ from data.frames import build_frames, to_day
 from metrics.commission import commission
 from metrics.customers import leaderboard
 from metrics.filters import Filters
-from metrics.team import team_performance, top_and_others
+from metrics.team import sales_by_salesperson, team_performance, top_and_others
 from tests.conftest import sign_in
 
 YEAR = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
@@ -91,3 +91,17 @@ def test_tpf004_top_and_others_keeps_the_biggest_acquirers_and_sums_the_rest():
     )
     assert_frame_equal(top_and_others(by_month, 8), everyone)
     assert top_and_others(by_month.head(0), 8).empty
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [YEAR, Filters(start=date(2025, 1, 1), end=date(2025, 6, 30), teams=("North",)),
+     Filters(start=date(2025, 1, 1), end=date(2025, 12, 31), categories=("Home",))],
+)  # fmt: skip
+def test_tpf008_the_compared_periods_sales_per_salesperson_are_the_tables(frames, filters):
+    """The bars of the compared period (sales_by_salesperson) equal the team table's column,
+    itself checked against the leaderboard above."""
+    table = team_performance(frames, filters).set_index("salesperson")["sales_amount"]
+    bars = sales_by_salesperson(frames, filters).set_index("salesperson")["sales_amount"]
+    assert bars.to_dict() == pytest.approx(table[table.index.isin(bars.index)].to_dict())
+    assert table[~table.index.isin(bars.index)].sum() == 0  # absent: no customer kept

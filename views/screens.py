@@ -30,7 +30,12 @@ from metrics.reports import (
     matching_products,
     row_filters,
 )
-from metrics.team import new_customers_by_month, team_performance, top_and_others
+from metrics.team import (
+    new_customers_by_month,
+    sales_by_salesperson,
+    team_performance,
+    top_and_others,
+)
 from views.pages import REPORT_TITLES, SCREENS
 from views.tables import Column, Table
 from views.view import View, to_query
@@ -332,10 +337,11 @@ class Team:
 
 
 def team(frames: Frames, view: View) -> Team:
-    """team_performance for the view's period and for the compared one."""
+    """team_performance for the view's period, and the Sales Amount per salesperson of the
+    compared one (all that its chart shows)."""
     filters = view.focused
     earlier = with_period(filters, COMPARE_TO[view.compare_to](period_of(frames, filters)))
-    return Team(team_performance(frames, filters), team_performance(frames, earlier))
+    return Team(team_performance(frames, filters), sales_by_salesperson(frames, earlier))
 
 
 def team_table(frames: Frames, view: View, result: Team | None = None) -> Table:
