@@ -31,7 +31,8 @@ CUSTOMER_COLUMNS = (
 EPOCH = np.datetime64("1970-01-01", "D")
 # Sums kept per (day, customer): revenue lines' amounts (all, and those with a known cost),
 # line counts, and orders and order amounts by status.
-DAILY_SUMS = (
+# revenue lines' amounts (all, and those with a known cost) and line counts: revenue_sums
+REVENUE_SUMS = (
     "sales_amount",
     "sales_quantity",
     "cost_amount",
@@ -41,6 +42,9 @@ DAILY_SUMS = (
     "known_quantity",
     "known_lines",
     "revenue_lines",
+)
+DAILY_SUMS = (
+    *REVENUE_SUMS,
     "confirmed_orders",
     "draft_orders",
     "confirmed_amount",
@@ -49,18 +53,7 @@ DAILY_SUMS = (
 LINE_AMOUNTS = ("sales_amount", "quantity", "cost_amount", "cost_non_inv")
 # Sums kept per (item dimension, its value as sold, month, customer) over revenue lines: the line
 # sums of metrics.sums.line_sums, and orders (distinct orders with such a line in the cell).
-MONTHLY_SUMS = (
-    "sales_amount",
-    "sales_quantity",
-    "cost_amount",
-    "cost_non_inv",
-    "known_sales",
-    "known_non_inv",
-    "known_quantity",
-    "known_lines",
-    "revenue_lines",
-    "orders",
-)
+MONTHLY_SUMS = (*REVENUE_SUMS, "orders")
 
 
 @dataclass(frozen=True)
@@ -394,7 +387,7 @@ def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
                     "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
                     "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
                     "value": pd.Categorical.from_codes(to_value[cells % width - 1], values),
-                    **_cell_sums(amounts, row, len(cells)),
+                    **revenue_sums(amounts, row, len(cells), counts=np.int32),
                     "orders": np.bincount(row[firsts], minlength=len(cells)).astype(np.int32),
                 }
             )
@@ -414,27 +407,30 @@ def compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
     return cells, group.reshape(-1)
 
 
-def _cell_sums(
-    revenue: dict[str, np.ndarray], row: np.ndarray, cells: int
+def revenue_sums(
+    revenue: dict[str, np.ndarray], group: np.ndarray, groups: int, counts=np.float64
 ) -> dict[str, np.ndarray]:
-    """The line sums of metrics.sums.line_sums per cell, given revenue lines' sales_amount,
-    quantity, cost_amount and cost_non_inv and `row`, the cell of each."""
+    """REVENUE_SUMS per group (0..groups-1) of revenue lines, given their sales_amount,
+    quantity, cost_amount (NaN = unknown) and cost_non_inv and `group`, the group of each:
+    sales_amount, sales_quantity, cost_non_inv, revenue_lines over all of them; cost_amount,
+    known_sales, known_non_inv, known_quantity, known_lines over those with a unit cost. The two
+    line counts as `counts`."""
     sales, quantity = revenue["sales_amount"], revenue["quantity"]
     cost, non_inv = revenue["cost_amount"], revenue["cost_non_inv"]
     known = ~np.isnan(cost)
-    known_row = row[known]
+    known_group = group[known]
 
-    def total(weights: np.ndarray | None, by: np.ndarray = row) -> np.ndarray:
-        return np.bincount(by, weights=weights, minlength=cells).astype(np.float64)
+    def total(weights: np.ndarray | None, by: np.ndarray = group) -> np.ndarray:
+        return np.bincount(by, weights=weights, minlength=groups).astype(np.float64)
 
     return {
         "sales_amount": total(sales),
         "sales_quantity": total(quantity),
-        "cost_amount": total(cost[known], known_row),
+        "cost_amount": total(cost[known], known_group),
         "cost_non_inv": total(non_inv),
-        "known_sales": total(sales[known], known_row),
-        "known_non_inv": total(non_inv[known], known_row),
-        "known_quantity": total(quantity[known], known_row),
-        "known_lines": total(None, known_row).astype(np.int32),
-        "revenue_lines": total(None).astype(np.int32),
+        "known_sales": total(sales[known], known_group),
+        "known_non_inv": total(non_inv[known], known_group),
+        "known_quantity": total(quantity[known], known_group),
+        "known_lines": total(None, known_group).astype(counts),
+        "revenue_lines": total(None).astype(counts),
     }

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from data.frames import DAILY_SUMS, LINE_DIMENSIONS, MONTHLY_SUMS
+from data.frames import DAILY_SUMS, LINE_AMOUNTS, LINE_DIMENSIONS, MONTHLY_SUMS, revenue_sums
 
 if TYPE_CHECKING:
     from metrics.selection import Selection
@@ -34,27 +34,8 @@ def line_sums(selection: Selection, group: np.ndarray | None = None, groups: int
     else:
         key = group.astype(np.intp, copy=False)[selection.values("revenue")]
     selection = selection.where("revenue")
-    sales = selection.values("sales_amount")
-    quantity = selection.values("quantity")
-    cost = selection.values("cost_amount")
-    non_inv = selection.values("cost_non_inv")
-    known = ~np.isnan(cost)
-    known_key = key[known]
-
-    def add(weights: np.ndarray | None, by: np.ndarray = key) -> np.ndarray:
-        return np.bincount(by, weights=weights, minlength=groups).astype(np.float64)
-
-    return {
-        "sales_amount": add(sales),
-        "sales_quantity": add(quantity),
-        "cost_amount": add(cost[known], known_key),
-        "cost_non_inv": add(non_inv),
-        "known_sales": add(sales[known], known_key),
-        "known_non_inv": add(non_inv[known], known_key),
-        "known_quantity": add(quantity[known], known_key),
-        "known_lines": add(None, known_key),
-        "revenue_lines": add(None),
-    }
+    lines = {c: selection.values(c) for c in LINE_AMOUNTS}
+    return revenue_sums(lines, key, groups)
 
 
 def order_sums(selection: Selection, group: np.ndarray, groups: int) -> Sums:
