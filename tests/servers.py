@@ -9,13 +9,13 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
 import requests
+from dash.testing import wait
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -83,16 +83,15 @@ def gunicorn(db_url: str, log: Path, workers: int = 2, threads: int = 8, **env: 
 
 def _wait_until_serving(base: str, master: subprocess.Popen, workers: int, log: Path) -> None:
     """Until every worker has answered: a worker still importing the app takes no connection."""
-    deadline = time.monotonic() + 120
     with ThreadPoolExecutor(4) as pool:
-        while time.monotonic() < deadline:
+
+        def serving() -> bool:
             if master.poll() is not None:
                 raise RuntimeError(f"gunicorn stopped: {log.with_suffix('.stderr').read_text()}")
             list(pool.map(lambda _: _probe(base), range(4)))
-            if log.exists() and len(worker_pids(log, "GET /login")) == workers:
-                return
-            time.sleep(0.2)  # polling a starting server, not waiting out a test condition
-    raise RuntimeError("gunicorn did not start within 120 s")
+            return log.exists() and len(worker_pids(log, "GET /login")) == workers
+
+        wait.until(serving, 120, poll=0.2, msg="gunicorn did not start within 120 s")
 
 
 def _probe(base: str) -> None:
@@ -103,14 +102,14 @@ def _probe(base: str) -> None:
 def served_by(log: Path, request: str, count_before: int) -> str:
     """The worker pid that answered the request logged after `count_before` lines (the log is
     written just after the response, so wait for its line)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def logged() -> str | None:
         lines = log.read_text().splitlines()
-        if len(lines) > count_before:
-            assert lines[count_before].endswith(f" {request}"), lines[count_before]
-            return lines[count_before].split()[0]
-        time.sleep(0.01)  # polling a log file being written
-    raise TimeoutError(f"no access log line for {request}")
+        return lines[count_before] if len(lines) > count_before else None
+
+    line = wait.until(logged, 30, poll=0.01, msg=f"no access log line for {request}")
+    assert line.endswith(f" {request}"), line
+    return line.split()[0]
 
 
 def spread_over_two_workers(log: Path, make, count: int, request: str) -> list:

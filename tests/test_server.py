@@ -9,11 +9,11 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
+from dash.testing import wait
 
 from data.db import make_engine, read_version
 from data.users import create_user
@@ -51,16 +51,15 @@ def server(database_url, tmp_path):
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
+
+        def healthy() -> bool:
             assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            assert time.monotonic() < deadline, "gunicorn did not come up in 120 s"
-            time.sleep(0.2)
+            try:
+                return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+            except requests.ConnectionError:
+                return False
+
+        wait.until(healthy, 120, poll=0.2, msg="gunicorn did not come up in 120 s")
         yield base
     finally:
         process.terminate()
