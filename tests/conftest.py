@@ -106,8 +106,9 @@ def sign_in(dash_duo, username: str) -> None:
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that drive a real browser are marked `browser`: `pytest -m "not browser"` is the
-    fast subset."""
+    """Tests that drive a real browser are marked `browser`; without them and the `slow` ones
+    (real servers, thousands of requests), `pytest -m "not browser and not slow"` is the fast
+    subset."""
     for item in items:
         if "dash_duo" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)

@@ -14,6 +14,8 @@ from metrics.filters import Filters
 from metrics.kpis import kpis
 from metrics.reports import sales_by_channel, sales_by_supplier
 
+pytestmark = pytest.mark.slow  # 100,000 lines imported and checked: not in the fast subset
+
 ORDERS, LINES_PER_ORDER, ITEMS = 25_000, 4, 2_000
 CHANNELS = np.array(["web", "phone", "Store London", "Amazon", "eBay"])
 

@@ -27,6 +27,8 @@ from tests.servers import (
 )
 from tests.test_auth import csrf
 
+pytestmark = pytest.mark.slow  # real servers and thousands of requests: not in the fast subset
+
 
 @pytest.fixture
 def fresh_db(demo_db, tmp_path):

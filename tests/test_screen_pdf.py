@@ -23,6 +23,10 @@ from reports.screens import fit_widths
 from tests import test_auth
 from tests.test_auth import signed_in
 
+pytestmark = (
+    pytest.mark.slow
+)  # every PDF rendered through kaleido's Chromium: not in the fast subset
+
 base = test_auth.base  # the real app over HTTP on the demo database (module-scoped fixture)
 frames = test_auth.frames  # the demo database's frames, unscoped
 

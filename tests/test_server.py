@@ -21,6 +21,8 @@ from tests.cli import flask
 from tests.dbtools import external_sql
 from tests.test_auth import signed_in
 
+pytestmark = pytest.mark.slow  # real servers and thousands of requests: not in the fast subset
+
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "order_id,order_date,customer_id,item_id,quantity,unit_price\n"
 # Hand-computed: O1 2 × 10 = 20, O2 1 × 5 = 5: Sales Amount 25.

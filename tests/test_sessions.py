@@ -11,6 +11,8 @@ from tests.cli import flask
 from tests.servers import copy_database, gunicorn, spread_over_two_workers, threaded, worker_pids
 from tests.test_auth import page_callback, signed_in
 
+pytestmark = pytest.mark.slow  # real servers and thousands of requests: not in the fast subset
+
 
 @pytest.fixture
 def served(demo_db, tmp_path):
