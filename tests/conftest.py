@@ -4,6 +4,7 @@ same test on a fresh SQLite file and on a fresh PostgreSQL database."""
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from datetime import date
 
@@ -13,6 +14,7 @@ from dash.testing.application_runners import BaseDashRunner
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ProgrammingError
 
 from data.db import make_engine, write_tables
 from data.demo import generate
@@ -61,9 +63,23 @@ def database_url(request, tmp_path):
             .render_as_string(hide_password=False)
         )
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_database(admin, name)
         admin.dispose()
+
+
+def _drop_database(admin, name: str, attempts: int = 20) -> None:
+    """Drop a test database, ending its sessions. An autovacuum worker visiting it can only be
+    ended by a role with pg_signal_backend (`.ci/postgres.sh` grants it); a role without it
+    waits for the worker to finish instead."""
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture(scope="session")
