@@ -169,7 +169,7 @@ class Session(threading.Thread):
         super().__init__(daemon=True)
         self.base, self.user, self.stop_at, self.think = base, user, stop_at, think
         self.random = random.Random(seed)
-        self.records = records  # (start monotonic, wall ms, kind, status or error)
+        self.records = records  # (start monotonic, wall ms, kind, status or error, what)
         self.errors: list[str] = []
 
     def run(self) -> None:
@@ -216,10 +216,12 @@ class Session(threading.Thread):
             self.errors.append(f"{self.user} {kind}: {error}")
         moment = started
         for request in browser.log:
-            self.records.append((moment, request.wall_ms, kind, request.status))
+            label = f"{self.user}: {request.name}"
+            self.records.append((moment, request.wall_ms, kind, request.status, label))
             moment += request.wall_ms / 1000
         if error and not browser.log:
-            self.records.append((started, (time.monotonic() - started) * 1000, kind, error))
+            wall = (time.monotonic() - started) * 1000
+            self.records.append((started, wall, kind, error, f"{self.user}: {kind}"))
 
 
 def run_sessions(
@@ -390,6 +392,8 @@ def measure_reload(args, server: Server, url: str) -> None:
         f"  requests while importing and rebuilding ({done - started:.1f} s): {percentiles([r[1] for r in during])}"
     )
     print(f"  requests before the import:               {percentiles([r[1] for r in others])}")
+    for moment, wall, _kind, _status, what in sorted(during, key=lambda r: -r[1])[:5]:
+        print(f"    slowest while rebuilding: {wall:6.0f} ms at {moment - started:5.1f} s  {what}")
     bad = [r for r in records if r[3] not in (200, 204)]
     errors = [e for s in sessions for e in s.errors]
     print(f"  errors: {len(errors)} actions failed, {len(bad)} requests not 200/204; {load_text()}")
@@ -439,11 +443,11 @@ def main() -> None:
                 measure_reload(args, server, args.url)
         finally:
             server.stop()
-            errors = [ln for ln in server.log_path.read_text().splitlines()
-                      if "[ERROR]" in ln or "Traceback" in ln]  # fmt: skip
+            log = server.log_path.read_text().splitlines()
+            errors = [i for i, ln in enumerate(log) if "[ERROR]" in ln or "Traceback" in ln]
             print(f"server log: {len(errors)} error lines")
-            for line in errors[:10]:
-                print(f"  {line}")
+            for i in errors[:3]:  # each with what follows it: the traceback
+                print("\n".join(f"  {line}" for line in log[i : i + 40]))
 
 
 if __name__ == "__main__":

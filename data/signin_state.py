@@ -108,10 +108,7 @@ class SignInState:
         keys = sorted(k for k in (account_key, address) if k)
         with self._serial, self._writer.connect() as conn, conn.begin() as transaction:
             self._prune(conn, now)
-            for key in keys:
-                _insert_missing(conn, key, now)
-            locked = select(LoginBrake).where(LoginBrake.key.in_(keys)).with_for_update()
-            rows = {row.key: row for row in conn.execute(locked.order_by(LoginBrake.key))}
+            rows = _locked_rows(conn, keys, now)
             failures = {k: _recent(rows[k], _rule(k), now) for k in keys}
             waits = [0.0]
             if account_key is not None:
@@ -197,6 +194,21 @@ def _rule(key: str) -> BrakeRule:
 def _recent(row, rule: BrakeRule, now: float) -> int:
     """The row's failures, or 0 once it has been quiet for the rule's window."""
     return 0 if now - row.last_attempt >= rule.quiet else row.failures
+
+
+def _locked_rows(conn: Connection, keys: list[str], now: float) -> dict:
+    """The brake rows of the keys, created if missing and locked for this transaction. On
+    PostgreSQL a row may vanish between the insert and the lock (a concurrent correct sign-in
+    deletes its account's row, or a prune): the insert is repeated; each statement sees what
+    was committed before it."""
+    locked = select(LoginBrake).where(LoginBrake.key.in_(keys)).with_for_update()
+    for _ in range(10):
+        for key in keys:
+            _insert_missing(conn, key, now)
+        rows = {row.key: row for row in conn.execute(locked.order_by(LoginBrake.key))}
+        if len(rows) == len(keys):
+            return rows
+    raise RuntimeError(f"the sign-in brake rows {keys} keep disappearing")
 
 
 def _insert_missing(conn: Connection, key: str, now: float) -> None:

@@ -1,24 +1,21 @@
 """Shared fixtures: a real SQLite file holding a small demo company, and `database_url`: the
 same test on a fresh SQLite file and on a fresh PostgreSQL database."""
 
+import logging
 import os
 import shutil
 import tempfile
-import time
-import uuid
 from datetime import date
 
 import pytest
 from dash.testing import wait
 from dash.testing.application_runners import BaseDashRunner
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ProgrammingError
 
 from data.db import make_engine, write_tables
 from data.demo import generate
 from data.users import DEMO_USERS, add_demo_users
+from tests.servers import postgres_database
 
 DEMO_END = date(2026, 11, 21)
 # The PostgreSQL server the `database_url` tests create their databases on (a role with CREATEDB);
@@ -46,40 +43,22 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'sales.db'}"
         return
-    server = os.environ.get(POSTGRES_ENV)
-    if not server:
-        if os.environ.get("CI"):
-            pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests")
-        pytest.skip(f"{POSTGRES_ENV} not set (e.g. postgresql://user:pw@127.0.0.1:55432/postgres)")
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(make_url(server).set(drivername="postgresql+psycopg"),
-                          isolation_level="AUTOCOMMIT")  # fmt: skip
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield (
-            make_url(server)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        _drop_database(admin, name)
-        admin.dispose()
+    if not os.environ.get(POSTGRES_ENV) and os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the PostgreSQL tests")
+    with postgres_database("test") as url:
+        yield url
 
 
-def _drop_database(admin, name: str, attempts: int = 20) -> None:
-    """Drop a test database, ending its sessions. An autovacuum worker visiting it can only be
-    ended by a role with pg_signal_backend (`.ci/postgres.sh` grants it); a role without it
-    waits for the worker to finish instead."""
-    for attempt in range(attempts):
-        try:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            return
-        except ProgrammingError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.5)
+@pytest.fixture
+def app_log(caplog, monkeypatch):
+    """caplog for the app's `sales.*` loggers, which write to standard error and do not
+    propagate to the root logger that caplog listens to (app.configure_logging): caplog's
+    handler is on the `sales` logger itself, each record caught once."""
+    logger = logging.getLogger("sales")
+    monkeypatch.setattr(logger, "propagate", False)
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
 
 
 @pytest.fixture(scope="session")
@@ -97,8 +76,6 @@ def demo_db(tmp_path_factory):
 def postgres_demo():
     """URL of a new PostgreSQL database with a 2,000-line demo company and its users (skipped
     when no PostgreSQL server answers; see tests.servers.postgres_database)."""
-    from tests.servers import postgres_database
-
     with postgres_database("i16_demo") as url:
         engine = make_engine(url)
         write_tables(engine, generate(lines=2_000, seed=7, end=DEMO_END), replace=True)

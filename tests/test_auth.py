@@ -242,7 +242,7 @@ def test_aut011_bad_export_parameters_give_a_message(base):
     assert sales.get(f"{base}/export/sales-by-brand.csv").status_code == 200
 
 
-def test_aut012_repeated_failed_sign_ins_are_slowed_down_and_logged(demo_db, tmp_path, caplog):
+def test_aut012_repeated_failed_sign_ins_are_slowed_down_and_logged(demo_db, tmp_path, app_log):
     db = copy_database(demo_db, tmp_path)  # its own sign-in state: the brake is shared by all
     app = create_dash({"DATABASE_URL": db, "SECRET_KEY": "brake-test"})
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
@@ -265,7 +265,7 @@ def test_aut012_repeated_failed_sign_ins_are_slowed_down_and_logged(demo_db, tmp
         )  # fmt: skip
         assert right.status_code == 429 and "Try again in" in right.text
         assert session.get(f"{url}/", allow_redirects=False).status_code == 302
-        failures = [r for r in caplog.records if "failed sign-in for 'leader'" in r.getMessage()]
+        failures = [r for r in app_log.records if "failed sign-in for 'leader'" in r.getMessage()]
         assert len(failures) == 5
     finally:
         server.shutdown()

@@ -77,13 +77,13 @@ def attack(
     return statuses, (statuses.pop(middle) if also else None)
 
 
-def test_brk001_parallel_guesses_are_checked_at_most_five_times(fresh_db, caplog):
-    with threaded(fresh_db) as base, caplog.at_level(logging.WARNING, "sales.auth"):
+def test_brk001_parallel_guesses_are_checked_at_most_five_times(fresh_db, app_log):
+    with threaded(fresh_db) as base, app_log.at_level(logging.WARNING, "sales.auth"):
         statuses, manager = attack(base, also=("manager", PASSWORDS["manager"]))
         # 401 = the password was checked and wrong; 429 = refused unchecked
         assert sorted(set(statuses)) == [401, 429]
         assert statuses.count(401) == 5
-        checked = [r for r in caplog.records if "failed sign-in for 'leader'" in r.getMessage()]
+        checked = [r for r in app_log.records if "failed sign-in for 'leader'" in r.getMessage()]
         assert len(checked) == 5
         # during the attack, from the same address, another account's right password works
         assert manager == 302

@@ -100,6 +100,35 @@ def test_sst004_parallel_reservations_let_exactly_five_through(state):
     assert results.count(0) == 5
 
 
+def test_sst010_correct_sign_ins_in_parallel_workers_never_fail(state_url):
+    """Two workers (two engines) signing the same account in over and over: a correct sign-in
+    deletes the account's row while the other worker's reservation is between creating and
+    locking it (this raised KeyError on PostgreSQL under 20 parallel sign-ins)."""
+    workers = [SignInState(state_url), SignInState(state_url)]
+    waits: list[int] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(workers))
+
+    def sign_in_repeatedly(worker: SignInState) -> None:
+        start.wait()
+        try:
+            for _ in range(150):
+                waits.append(worker.reserve("leader", ADDRESS))
+                worker.succeeded("leader", ADDRESS)
+        except BaseException as error:  # noqa: BLE001 (the finding)
+            errors.append(error)
+
+    threads = [threading.Thread(target=sign_in_repeatedly, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for worker in workers:
+        worker.engine.dispose()
+    assert errors == []
+    assert waits == [0] * 300
+
+
 def test_sst005_rows_stay_bounded_and_quiet_rows_are_pruned(state, state_url, clock):
     for _ in range(2000):  # unknown names add no row
         state.reserve(None, ADDRESS)
