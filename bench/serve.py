@@ -152,11 +152,20 @@ def print_memory(server: Server, snapshot_mb: float | None = None) -> None:
 
 
 def sign_in(base: str, user: str) -> requests.Session:
+    """Sign in through the form. The sessions share a few accounts and start together: the
+    login brake counts a sign-in as failed until its password is checked, so more than five
+    at once on one account are told to wait (429, "Try again in N s"); they wait and retry, as
+    a person would."""
     http = requests.Session()
     page = http.get(f"{base}/login", timeout=60)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     form = {"username": user, "password": PASSWORDS[user], "csrf_token": token, "next": ""}
-    response = http.post(f"{base}/login", data=form, allow_redirects=False, timeout=60)
+    for _ in range(5):
+        response = http.post(f"{base}/login", data=form, allow_redirects=False, timeout=60)
+        if response.status_code != 429:
+            break
+        wait = re.search(r"Try again in (\d+)", response.text)
+        time.sleep(int(wait.group(1)) if wait else 2)
     if response.status_code != 302:
         raise RuntimeError(f"sign-in as {user}: HTTP {response.status_code}")
     return http

@@ -79,6 +79,7 @@ class Store:
         self._build_failed_at: float | None = None
         self._build_error: str | None = None
         self._pending: tuple[str, float] | None = None  # (version key, when first seen)
+        self._preparing: Path | None = None  # a reload's snapshot whose scopes are worked out
 
     # --- what requests call ---------------------------------------------------------------------
 
@@ -96,13 +97,14 @@ class Store:
         frames = self.frames()
         if scope.sees_everything:
             return frames
-        with self._lock:
-            source, part = self._scoped.get(scope, (None, None))
-            if source is not frames:
-                if len(self._scoped) >= SCOPED_CACHE_SIZE:
-                    self._scoped.clear()
-                part = scoped(frames, scope)
-                self._scoped[scope] = (frames, part)
+        source, part = self._scoped.get(scope, (None, None))
+        if source is not frames:  # worked out outside the lock: other requests go on meanwhile
+            part = scoped(frames, scope)
+            with self._lock:
+                if self._current is not None and self._current.frames is frames:
+                    if len(self._scoped) >= SCOPED_CACHE_SIZE:
+                        self._scoped.clear()
+                    self._scoped[scope] = (frames, part)
         return part
 
     def load(self, timeout: float | None = None) -> Frames:
@@ -238,10 +240,15 @@ class Store:
         return current
 
     def _map(self, path: Path) -> Current | None:
-        """Map `path` and make it current (unless something newer is); None if it is missing."""
+        """Map `path` and make it current (unless something newer is); None if it is missing.
+        A reload of big data is made current only once the parts of the scopes in use are
+        worked out for it (in a thread, see _prepare): until then this returns the current
+        frames, so that no request waits for them."""
         with self._lock:
             current = self._current
             if current is not None and current.snapshot and current.snapshot.path == path:
+                return current
+            if self._preparing == path:
                 return current
         try:
             snapshot = map_snapshot(path)
@@ -253,14 +260,35 @@ class Store:
         mapped = Current(snapshot.key, snapshot.frames, snapshot, snapshot.meta["build_seconds"])
         with self._lock:
             current = self._current
-            if current is None or not _newer(current.key, mapped.key):
+            if current is not None and _newer(current.key, mapped.key):
+                return current
+            scopes = list(self._scoped)
+            if current is None or not scopes or mapped.build_seconds < self.reload_wait:
                 self._swap(mapped)
-                log.info("serving %s (%s lines)", path.name, f"{snapshot.meta['lines']:,}")
-            return self._current
+                return mapped
+            if self._preparing is not None:  # another reload is being prepared
+                return current
+            self._preparing = path
+        threading.Thread(target=self._prepare, args=(mapped, scopes), daemon=True).start()
+        return current
 
-    def _swap(self, current: Current) -> None:
+    def _prepare(self, mapped: Current, scopes: list[Scope]) -> None:
+        """Work out the parts of `scopes` in `mapped`, then make it current with them."""
+        parts = {}
+        try:
+            parts = {scope: (mapped.frames, scoped(mapped.frames, scope)) for scope in scopes}
+        except Exception:  # the parts are then worked out by the requests that need them
+            log.exception("preparing the scopes of %s failed", mapped.snapshot.path.name)
+        with self._lock:
+            self._preparing = None
+            current = self._current
+            if current is None or not _newer(current.key, mapped.key):
+                self._swap(mapped, parts)
+
+    def _swap(self, current: Current, parts: dict | None = None) -> None:
         self._current = current  # one assignment: a request holds either the old or the new
-        self._scoped.clear()
+        self._scoped = parts or {}
+        log.info("serving %s (%s lines)", current.key, f"{len(current.frames.lines):,}")
 
     def _building(self) -> bool:
         builder = self._builder

@@ -6,11 +6,14 @@ import threading
 import pandas as pd
 import pytest
 
+import data.store
+from data.access import Scope, scoped
 from data.db import make_engine, read_version, write_tables
 from data.snapshot import build_lock
 from data.store import DataUnavailable, Store
 from metrics.filters import Filters
 from metrics.kpis import kpis
+from tests.conftest import until
 from tests.dbtools import external_sql
 from tests.factory import make_tables
 
@@ -119,6 +122,30 @@ def test_sto005_a_slow_rebuild_blocks_no_request(tmp_path):
         assert store._building()
     store._builder.join(timeout=60)
     assert sales(store.frames()) == 20.0
+
+
+def test_sto009_a_reload_is_served_once_the_scopes_in_use_are_ready(tmp_path, monkeypatch):
+    """A manager's part of the data is worked out for the new snapshot before it is served
+    (in a thread; the requests meanwhile answer from the old one), so that no request after
+    the swap waits for it, nor for the store's lock while another request works it out."""
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    engine = make_engine(url)
+    order = {"order_id": "O1", "order_date": "2026-05-01"}
+    owned = [{"customer_id": "C1", "name": "Customer C1", "owner": "SP1"}]  # SP1: team North
+    write_tables(engine, make_tables([order], customers=owned), replace=True)
+    store = Store(engine, snapshot_dir=tmp_path / "snapshots", reload_wait=0.0)
+    team = Scope("manager", team="North")
+    old = store.frames()
+    assert sales(store.frames_for(team)) == 10.0
+
+    external_sql(url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
+    worked_out = []
+    monkeypatch.setattr(data.store, "scoped", lambda f, s: worked_out.append(s) or scoped(f, s))
+    until(lambda: store.frames() is not old, 60)
+    assert worked_out == [team]  # by the thread that prepared the reload, before the swap
+    assert sales(store.frames_for(team)) == 85.0
+    assert sales(store.frames_for(team)) == 85.0
+    assert worked_out == [team]  # no request worked it out again
 
 
 def test_sto006_superseded_snapshots_are_removed_and_old_frames_stay_readable(tmp_path):
