@@ -128,10 +128,13 @@ class SignInState:
 
     def succeeded(self, account: str, address: str) -> None:
         """The password was right: the account's failures are forgotten; the address's count
-        only loses this attempt (a sign-in must not reset an address's failures)."""
+        only loses this attempt (a sign-in must not reset an address's failures). The account's
+        row stays (with no failures) until pruned: deleting it under a parallel sign-in of the
+        same account made that one's reservation lose its row on PostgreSQL. Rows are locked
+        account first, then address, as in reserve(), so the two never deadlock."""
         with self._serial, self._writer.begin() as conn:
             conn.execute(
-                LoginBrake.__table__.delete().where(LoginBrake.key == f"account:{account}")
+                update(LoginBrake).where(LoginBrake.key == f"account:{account}").values(failures=0)
             )
             conn.execute(
                 update(LoginBrake)
@@ -198,9 +201,9 @@ def _recent(row, rule: BrakeRule, now: float) -> int:
 
 def _locked_rows(conn: Connection, keys: list[str], now: float) -> dict:
     """The brake rows of the keys, created if missing and locked for this transaction. On
-    PostgreSQL a row may vanish between the insert and the lock (a concurrent correct sign-in
-    deletes its account's row, or a prune): the insert is repeated; each statement sees what
-    was committed before it."""
+    PostgreSQL a row may vanish between the insert and the lock (a prune, or an admin's
+    forget_failures): the insert is repeated; each statement sees what was committed before
+    it."""
     locked = select(LoginBrake).where(LoginBrake.key.in_(keys)).with_for_update()
     for _ in range(10):
         for key in keys:

@@ -101,9 +101,10 @@ def test_sst004_parallel_reservations_let_exactly_five_through(state):
 
 
 def test_sst010_correct_sign_ins_in_parallel_workers_never_fail(state_url):
-    """Two workers (two engines) signing the same account in over and over: a correct sign-in
-    deletes the account's row while the other worker's reservation is between creating and
-    locking it (this raised KeyError on PostgreSQL under 20 parallel sign-ins)."""
+    """Two workers (two engines) signing the same account in over and over. A correct sign-in
+    used to delete the account's row while the other worker's reservation was between creating
+    and locking it (KeyError on PostgreSQL under 20 parallel sign-ins); creating it again
+    while holding the address's row then deadlocked."""
     workers = [SignInState(state_url), SignInState(state_url)]
     waits: list[int] = []
     errors: list[BaseException] = []
