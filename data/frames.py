@@ -79,6 +79,8 @@ class Frames:
         customer, value (categorical: the line's value as sold; missing = N/A), then MONTHLY_SUMS;
         sorted by dimension, month, customer — what Sales by Category/Brand/... read for whole
         months when no filter narrows the lines themselves.
+    customer_lines: customer, line — the lines' positions (int32) grouped by customer code, in
+        date order within a customer: one customer's lines without a pass over every line.
     events: the dated sales events of metrics.commission.sales_events (Sales by User, commission).
     """
 
@@ -90,6 +92,7 @@ class Frames:
     order_days: pd.DataFrame
     daily: pd.DataFrame
     monthly: pd.DataFrame
+    customer_lines: pd.DataFrame
     events: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
@@ -219,6 +222,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         order_days=_order_days(orders),
         daily=_daily(lines, len(customers)),
         monthly=_monthly(lines, len(customers)),
+        customer_lines=lines_by_customer(lines["customer"].to_numpy()),
         events=sales_events(lines_t, tables["orders"], tables["payments"]),
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
@@ -308,6 +312,12 @@ def _order_days(orders: pd.DataFrame) -> pd.DataFrame:
             "by_gap": np.lexsort((np.nan_to_num(gap, nan=np.inf), customer)).astype(np.int32),
         }
     )
+
+
+def lines_by_customer(customer: np.ndarray) -> pd.DataFrame:
+    """The customer_lines table of the lines' customer codes."""
+    line = np.argsort(customer, kind="stable").astype(np.int32)
+    return pd.DataFrame({"customer": customer[line], "line": line})
 
 
 def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:

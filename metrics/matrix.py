@@ -118,7 +118,7 @@ def customer_month_item(frames: Frames, filters: Filters, customer_id: str) -> p
     period = selection.period
     if not selection.customers[code]:  # left out by the customer-level filters
         return _empty_month_item()
-    selection = selection.only_customer(code)
+    selection = selection.only_customer(code).where("revenue")  # the lines with amounts
 
     # (month, item) pairs of this customer only: a compact group code, whatever the catalogue size.
     items = len(frames.items)
@@ -133,13 +133,11 @@ def customer_month_item(frames: Frames, filters: Filters, customer_id: str) -> p
         return _empty_month_item()
     pairs, group = _distinct(key, int(last_month - first_month + 1) * items)
     sums = amounts(selection, group, len(pairs))
-    has_revenue = np.bincount(group[selection.values("revenue")], minlength=len(pairs)) > 0
     pair_month, pair_item = np.divmod(pairs, items)
     pair_month += first_month
     # Item codes follow item_id order, so sorting on codes sorts ties by item_id.
     sales = sums["sales_amount"].to_numpy()
     order = np.lexsort((pair_item, -sales, pair_month))
-    order = order[has_revenue[order]]
     item = pair_item[order]
     return pd.DataFrame(
         {

@@ -90,7 +90,7 @@ def dimension_sums(selection: Selection, column: str) -> Sums | None:
     then N/A last): the sums of line_sums, orders (distinct orders with a revenue line of the
     value) and customers (distinct customers with one). None when a filter narrows the lines
     themselves: then only the lines can tell."""
-    if selection.line_filtered or column not in LINE_DIMENSIONS:
+    if selection.line_filtered or selection.positions is not None or column not in LINE_DIMENSIONS:
         return None
     frames = selection.frames
     categories = frames.lines[column].cat.categories
