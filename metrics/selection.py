@@ -64,10 +64,13 @@ class Selection:
 
     def where(self, column: str) -> Selection:
         """This selection narrowed to the lines where a bool line column holds (e.g. revenue)."""
-        flag = self.frames.lines[column].to_numpy()[self.lo : self.hi]
+        return self.keep(self.values(column))
+
+    def keep(self, flag: np.ndarray) -> Selection:
+        """This selection narrowed to its lines where `flag` (a bool per selected line) holds."""
         rows = self.rows  # the lines this selection keeps: no second pass over the customers
         return replace(
-            self, mask=None, positions=np.flatnonzero(flag) if rows is None else rows[flag[rows]]
+            self, mask=None, positions=np.flatnonzero(flag) if rows is None else rows[flag]
         )
 
     def only_customer(self, code: int) -> Selection:

@@ -29,11 +29,12 @@ def line_sums(selection: Selection, group: np.ndarray | None = None, groups: int
     orders, lines neither cancelled nor returned); cost_amount, known_sales, known_non_inv,
     known_quantity, known_lines: over the revenue lines with a unit cost.
     """
+    revenue = selection.values("revenue")
     if group is None:
-        key = np.zeros(int(selection.values("revenue").sum()), dtype=np.intp)
+        key = np.zeros(int(revenue.sum()), dtype=np.intp)
     else:
-        key = group.astype(np.intp, copy=False)[selection.values("revenue")]
-    selection = selection.where("revenue")
+        key = group.astype(np.intp, copy=False)[revenue]
+    selection = selection.keep(revenue)
     lines = {c: selection.values(c) for c in LINE_AMOUNTS}
     return revenue_sums(lines, key, groups)
 
@@ -47,18 +48,24 @@ def order_sums(selection: Selection, group: np.ndarray, groups: int) -> Sums:
     frames = selection.frames
     order = selection.values("order")
     first = np.r_[True, order[1:] != order[:-1]] if len(order) else np.zeros(0, bool)
-    status = selection.codes("order_status")
+    # one count and one sum over (group, status) cells: 0 confirmed, 1 draft, 2 any other
+    status = np.full(len(frames.lines["order_status"].cat.categories) + 1, 2, dtype=np.intp)
+    for position, name in enumerate(("confirmed", "draft")):
+        code = category_code(frames, "order_status", name)
+        if code >= 0:
+            status[code + 1] = position
+    key = group.astype(np.intp) * 3
+    key += status[selection.codes("order_status").astype(np.intp) + 1]
     counted = selection.values("in_order_amount")
-    sales = selection.values("sales_amount")
-    key = group.astype(np.intp, copy=False)
-    sums: Sums = {}
-    for name in ("confirmed", "draft"):
-        this = status == category_code(frames, "order_status", name)
-        sums[f"{name}_orders"] = np.bincount(key[first & this], minlength=groups).astype(float)
-        keep = this & counted
-        amount = np.bincount(key[keep], weights=sales[keep], minlength=groups)
-        sums[f"{name}_amount"] = amount.astype(float)  # an empty bincount comes back as int
-    return sums
+    amount = np.where(counted, selection.values("sales_amount"), 0.0)
+    orders = np.bincount(key[first], minlength=3 * groups).reshape(groups, 3).astype(float)
+    amounts = np.bincount(key, weights=amount, minlength=3 * groups).reshape(groups, 3)
+    return {
+        "confirmed_orders": orders[:, 0],
+        "draft_orders": orders[:, 1],
+        "confirmed_amount": amounts[:, 0],
+        "draft_amount": amounts[:, 1],
+    }
 
 
 def customer_sums(selection: Selection) -> Sums:
