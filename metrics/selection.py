@@ -46,11 +46,14 @@ class Selection:
         customer-filtered questions without reading a line."""
         if self.positions is not None:
             return self.positions
-        keep = self.mask
-        if not self.customers.all():
-            kept = self.customers[self.frames.lines["customer"].to_numpy()[self.lo : self.hi]]
-            keep = kept if keep is None else keep & kept
-        return None if keep is None else np.flatnonzero(keep)
+        every_customer = self.customers.all()
+        if self.mask is None and every_customer:
+            return None
+        customer = self.frames.lines["customer"].to_numpy()[self.lo : self.hi]
+        if self.mask is None:
+            return np.flatnonzero(self.customers[customer])
+        rows = np.flatnonzero(self.mask)  # then the customers of the lines the mask keeps only
+        return rows if every_customer else rows[self.customers[customer.take(rows)]]
 
     def values(self, column: str) -> np.ndarray:
         """A numeric line column, restricted to the selected lines."""
