@@ -116,6 +116,16 @@ def customer_code(frames: Frames, customer_id: str) -> int:
     return code
 
 
+def lines_of_customer(frames: Frames, code: int) -> np.ndarray:
+    """Positions in frames.lines of a customer's lines (by code), in date order: a slice of
+    customer_lines found by binary search."""
+    index = frames.customer_lines
+    owner = index["customer"].to_numpy()
+    key = owner.dtype.type(code)  # in the column's own type: no conversion of the column
+    first, last = np.searchsorted(owner, key, "left"), np.searchsorted(owner, key, "right")
+    return index["line"].to_numpy()[first:last]
+
+
 def from_day(day: int) -> pd.Timestamp:
     return pd.Timestamp(EPOCH + np.timedelta64(int(day), "D"))
 

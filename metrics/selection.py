@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from data.frames import Frames
+from data.frames import Frames, lines_of_customer
 from metrics.cadence import cadence, status_labels
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
 from metrics.sums import customer_sums
@@ -81,11 +81,7 @@ class Selection:
         out. Their lines come from frames.customer_lines: no pass over every line's customer."""
         keep = np.zeros(len(self.customers), dtype=bool)
         keep[code] = self.customers[code]
-        index = self.frames.customer_lines
-        owner = index["customer"].to_numpy()
-        key = owner.dtype.type(code)  # in the column's own type: no conversion of the column
-        first, last = np.searchsorted(owner, key, "left"), np.searchsorted(owner, key, "right")
-        mine = index["line"].to_numpy()[first:last] if keep[code] else np.zeros(0, np.int32)
+        mine = lines_of_customer(self.frames, code) if keep[code] else np.zeros(0, np.int32)
         bounds = np.searchsorted(mine, mine.dtype.type([self.lo, self.hi]))  # lines in date order
         rows = mine[bounds[0] : bounds[1]].astype(np.intp) - self.lo
         if self.positions is not None:
