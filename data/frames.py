@@ -437,20 +437,28 @@ def revenue_sums(
     line counts as `counts`."""
     sales, quantity = revenue["sales_amount"], revenue["quantity"]
     cost, non_inv = revenue["cost_amount"], revenue["cost_non_inv"]
-    known = ~np.isnan(cost)
-    known_group = group[known]
+    # one sum per (group, known cost) cell: column 0 the lines without a unit cost, 1 with one
+    cell = group.astype(np.intp) * 2
+    cell += ~np.isnan(cost)
 
-    def total(weights: np.ndarray | None, by: np.ndarray = group) -> np.ndarray:
-        return np.bincount(by, weights=weights, minlength=groups).astype(np.float64)
+    def total(weights: np.ndarray | None = None) -> np.ndarray:
+        sums = np.bincount(cell, weights=weights, minlength=2 * groups)
+        return sums.astype(np.float64).reshape(groups, 2)
 
+    sales_sums, quantity_sums, non_inv_sums, lines = (
+        total(sales),
+        total(quantity),
+        total(non_inv),
+        total(),
+    )
     return {
-        "sales_amount": total(sales),
-        "sales_quantity": total(quantity),
-        "cost_amount": total(cost[known], known_group),
-        "cost_non_inv": total(non_inv),
-        "known_sales": total(sales[known], known_group),
-        "known_non_inv": total(non_inv[known], known_group),
-        "known_quantity": total(quantity[known], known_group),
-        "known_lines": total(None, known_group).astype(counts),
-        "revenue_lines": total(None).astype(counts),
+        "sales_amount": sales_sums.sum(axis=1),
+        "sales_quantity": quantity_sums.sum(axis=1),
+        "cost_amount": total(cost)[:, 1],  # column 0 sums NaNs
+        "cost_non_inv": non_inv_sums.sum(axis=1),
+        "known_sales": sales_sums[:, 1],
+        "known_non_inv": non_inv_sums[:, 1],
+        "known_quantity": quantity_sums[:, 1],
+        "known_lines": lines[:, 1].astype(counts),
+        "revenue_lines": lines.sum(axis=1).astype(counts),
     }
