@@ -60,6 +60,7 @@ def order_sums(selection: Selection, group: np.ndarray, groups: int) -> Sums:
     amount = np.where(counted, selection.values("sales_amount"), 0.0)
     orders = np.bincount(key[first], minlength=3 * groups).reshape(groups, 3).astype(float)
     amounts = np.bincount(key, weights=amount, minlength=3 * groups).reshape(groups, 3)
+    amounts = amounts.astype(float)  # an empty bincount comes back as int
     return {
         "confirmed_orders": orders[:, 0],
         "draft_orders": orders[:, 1],
