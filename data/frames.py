@@ -441,24 +441,21 @@ def revenue_sums(
     cell = group.astype(np.intp) * 2
     cell += ~np.isnan(cost)
 
-    def total(weights: np.ndarray | None = None) -> np.ndarray:
-        sums = np.bincount(cell, weights=weights, minlength=2 * groups)
-        return sums.astype(np.float64).reshape(groups, 2)
+    def total(weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(Σ over all lines, Σ over the lines with a cost) per group."""
+        sums = np.bincount(cell, weights=weights, minlength=2 * groups).astype(np.float64)
+        return sums[::2] + sums[1::2], sums[1::2]
 
-    sales_sums, quantity_sums, non_inv_sums, lines = (
-        total(sales),
-        total(quantity),
-        total(non_inv),
-        total(),
-    )
+    (sales_all, sales_known), (quantity_all, quantity_known) = total(sales), total(quantity)
+    (non_inv_all, non_inv_known), (lines_all, lines_known) = total(non_inv), total()
     return {
-        "sales_amount": sales_sums.sum(axis=1),
-        "sales_quantity": quantity_sums.sum(axis=1),
-        "cost_amount": total(cost)[:, 1],  # column 0 sums NaNs
-        "cost_non_inv": non_inv_sums.sum(axis=1),
-        "known_sales": sales_sums[:, 1],
-        "known_non_inv": non_inv_sums[:, 1],
-        "known_quantity": quantity_sums[:, 1],
-        "known_lines": lines[:, 1].astype(counts),
-        "revenue_lines": lines.sum(axis=1).astype(counts),
+        "sales_amount": sales_all,
+        "sales_quantity": quantity_all,
+        "cost_amount": total(cost)[1],  # the cells without a cost sum NaNs
+        "cost_non_inv": non_inv_all,
+        "known_sales": sales_known,
+        "known_non_inv": non_inv_known,
+        "known_quantity": quantity_known,
+        "known_lines": lines_known.astype(counts),
+        "revenue_lines": lines_all.astype(counts),
     }
