@@ -79,6 +79,8 @@ class Frames:
         customer, value (categorical: the line's value as sold; missing = N/A), then MONTHLY_SUMS;
         sorted by dimension, month, customer — what Sales by Category/Brand/... read for whole
         months when no filter narrows the lines themselves.
+    customer_months: the daily table summed per (month, customer), sorted so: month, customer,
+        then DAILY_SUMS — what metrics read for a period's whole months.
     customer_lines: customer, line — the lines' positions (int32) grouped by customer code, in
         date order within a customer: one customer's lines without a pass over every line.
     events: the dated sales events of metrics.commission.sales_events (Sales by User, commission).
@@ -91,6 +93,7 @@ class Frames:
     orders: pd.DataFrame
     order_days: pd.DataFrame
     daily: pd.DataFrame
+    customer_months: pd.DataFrame
     monthly: pd.DataFrame
     customer_lines: pd.DataFrame
     events: pd.DataFrame
@@ -223,6 +226,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
     lines = pd.DataFrame(columns)
 
     custom_fields = tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team"))
+    daily = _daily(lines, len(customers))
     return Frames(
         lines=lines,
         customers=customers,
@@ -230,7 +234,8 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         salespeople=salespeople,
         orders=orders,
         order_days=_order_days(orders),
-        daily=_daily(lines, len(customers)),
+        daily=daily,
+        customer_months=customer_months(daily, len(customers)),
         monthly=_monthly(lines, len(customers)),
         customer_lines=lines_by_customer(lines["customer"].to_numpy()),
         events=sales_events(lines_t, tables["orders"], tables["payments"]),
@@ -375,6 +380,27 @@ def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
             "month": month_of_days(days),
             "customer": (cells % max(n_customers, 1)).astype(np.int32),
             **sums,
+        }
+    )
+
+
+def customer_months(daily: pd.DataFrame, n_customers: int) -> pd.DataFrame:
+    """The customer_months table of a daily table: DAILY_SUMS per (month, customer)."""
+    month = daily["month"].to_numpy().astype(np.int64)
+    first = int(month[0]) if len(month) else 0
+    months = int(month[-1]) - first + 1 if len(month) else 0
+    n = max(n_customers, 1)
+    cells, row = compact((month - first) * n + daily["customer"].to_numpy(), months * n)
+    return pd.DataFrame(
+        {
+            "month": (cells // n + first).astype(np.int32),
+            "customer": (cells % n).astype(np.int32),
+            **{
+                name: np.bincount(row, weights=daily[name].to_numpy(), minlength=len(cells)).astype(
+                    np.float64
+                )
+                for name in DAILY_SUMS
+            },
         }
     )
 
