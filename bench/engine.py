@@ -14,7 +14,7 @@ and the same six queries in DuckDB SQL and in Polars' lazy API, each twice: on t
 lines frame, the orders, customers with team and items, as Parquet written once) and "with our
 tables", given also the precomputed tables our frames hold: order_days (a customer's distinct
 confirmed order dates with gaps: cadence in (a), (b), (e)), daily (sums per day and customer:
-(b) and (d)) and customer_lines (each customer's line positions: (c)), used where our engine
+(b) and (d); customer_months, its sums per month, over whole months) and customer_lines (each customer's line positions: (c)), used where our engine
 uses them; "–" where none applies ((f)).
 
 DuckDB and Polars each run in a spawned child of their own, loaded one after the other, with
@@ -93,6 +93,11 @@ class Query:
     customer_id: str = ""
     customer_code: int = -1
     months: tuple[int, ...] = ()
+
+    @property
+    def whole_months(self) -> bool:
+        """All data (no start or end of its own): every month of the period is whole."""
+        return self.filters.start is None and self.filters.end is None
 
     @property
     def line_filtered(self) -> bool:
@@ -217,10 +222,13 @@ def _lines_where_sql(query: Query, revenue_only: bool = False) -> str:
     return " AND ".join(where)
 
 
-def _daily_where_sql(query: Query) -> str:
-    """The daily rows the query selects: period, the kept customers (CTE `kept`)."""
-    where = f"day BETWEEN {query.start_day} AND {query.end_day}"
-    return where + (" AND customer IN (SELECT customer FROM kept)" if query.filters.teams else "")
+def _daily_sql(query: Query) -> str:
+    """FROM ... WHERE of the daily rows the query selects (period, the kept customers: CTE
+    `kept`): customer_months' rows when every month of the period is whole."""
+    kept = " AND customer IN (SELECT customer FROM kept)" if query.filters.teams else ""
+    if query.whole_months:
+        return f"FROM customer_months WHERE TRUE{kept}"
+    return f"FROM daily WHERE day BETWEEN {query.start_day} AND {query.end_day}{kept}"
 
 
 def _kept_sql(query: Query) -> str:
@@ -250,9 +258,7 @@ def leaderboard_sql(query: Query, tables: bool) -> str:
     end = query.end_day
     if tables and not query.line_filtered:
         sums = ", ".join(f"sum({column}) AS {short}" for short, column in DAILY_AS.items())
-        agg = (
-            f"SELECT customer, {sums} FROM daily WHERE {_daily_where_sql(query)} GROUP BY customer"
-        )
+        agg = f"SELECT customer, {sums} {_daily_sql(query)} GROUP BY customer"
     else:
         agg = f"""
         SELECT customer,
@@ -304,7 +310,7 @@ def month_item_sql(query: Query, tables: bool) -> str:
 def top_sql(query: Query, tables: bool) -> str:
     """Columns named "year*12+month-1" (renamed to Timestamps before the check)."""
     if tables:  # daily's sales_amount is over revenue lines already
-        cm = f"FROM daily WHERE {_daily_where_sql(query)}"
+        cm = _daily_sql(query)
     else:
         cm = f"FROM lines WHERE {_lines_where_sql(query, revenue_only=True)}"
     months = query.months
@@ -414,10 +420,14 @@ class PolarsQuery:
         return selected.join(self.kept.select("customer"), on="customer", how="semi")
 
     def daily(self):
-        """The daily rows the query selects: period, the kept customers."""
+        """The daily rows the query selects (period, the kept customers): customer_months' rows
+        when every month of the period is whole."""
         query = self.query
-        daily = self.data["daily"].lazy()
-        daily = daily.filter(self.pl.col("day").is_between(query.start_day, query.end_day))
+        if query.whole_months:
+            daily = self.data["customer_months"].lazy()
+        else:
+            daily = self.data["daily"].lazy()
+            daily = daily.filter(self.pl.col("day").is_between(query.start_day, query.end_day))
         if not query.filters.teams:
             return daily
         return daily.join(self.kept.select("customer"), on="customer", how="semi")
@@ -574,7 +584,16 @@ class PolarsQuery:
 
 # ---- the competitors' child processes -----------------------------------------------------
 
-TABLES = ("lines", "orders", "customers", "items", "order_days", "daily", "customer_lines")
+TABLES = (
+    "lines",
+    "orders",
+    "customers",
+    "items",
+    "order_days",
+    "daily",
+    "customer_months",
+    "customer_lines",
+)
 
 
 _competitor: dict = {}  # in a competitor's child: its loaded data and query runners
@@ -645,6 +664,7 @@ def export(frames: Frames, folder: Path) -> None:
         folder / "order_days.parquet", index=False
     )
     frames.daily.to_parquet(folder / "daily.parquet", index=False)
+    frames.customer_months.to_parquet(folder / "customer_months.parquet", index=False)
     frames.customer_lines.to_parquet(folder / "customer_lines.parquet", index=False)
 
 
