@@ -13,8 +13,9 @@ the cached frames, then times, as the median of --repeat runs after one warm-up:
 and the same six queries in DuckDB SQL and in Polars' lazy API, each twice: on the lines (the
 lines frame, the orders, customers with team and items, as Parquet written once) and "with our
 tables", given also the precomputed tables our frames hold: order_days (a customer's distinct
-confirmed order dates with gaps: cadence in (a), (b), (e)) and daily (sums per day and customer:
-(b) and (d)), used where our engine uses them; "–" where none applies ((c), (f)).
+confirmed order dates with gaps: cadence in (a), (b), (e)), daily (sums per day and customer:
+(b) and (d); customer_months, its sums per month, over whole months) and customer_lines (each customer's line positions: (c)), used where our engine
+uses them; "–" where none applies ((f)).
 
 DuckDB and Polars each run in a spawned child of their own, loaded one after the other, with
 --threads threads each (POLARS_MAX_THREADS set before Polars is imported); ours runs on one core
@@ -94,13 +95,20 @@ class Query:
     months: tuple[int, ...] = ()
 
     @property
+    def whole_months(self) -> bool:
+        """All data (no start or end of its own): every month of the period is whole."""
+        return self.filters.start is None and self.filters.end is None
+
+    @property
     def line_filtered(self) -> bool:
         """A filter narrows the lines themselves, so per-customer sums need the lines."""
         return bool(self.filters.categories or self.filters.channels)
 
     def uses_tables(self) -> bool:
         """Whether a precomputed table of ours applies (else "with our tables" = on the lines)."""
-        return self.kind == "leaderboard" or (self.kind == "top" and not self.line_filtered)
+        return self.kind in ("leaderboard", "month_item") or (
+            self.kind == "top" and not self.line_filtered
+        )
 
 
 def timed_together(runs: dict, repeat: int) -> dict:
@@ -214,10 +222,13 @@ def _lines_where_sql(query: Query, revenue_only: bool = False) -> str:
     return " AND ".join(where)
 
 
-def _daily_where_sql(query: Query) -> str:
-    """The daily rows the query selects: period, the kept customers (CTE `kept`)."""
-    where = f"day BETWEEN {query.start_day} AND {query.end_day}"
-    return where + (" AND customer IN (SELECT customer FROM kept)" if query.filters.teams else "")
+def _daily_sql(query: Query) -> str:
+    """FROM ... WHERE of the daily rows the query selects (period, the kept customers: CTE
+    `kept`): customer_months' rows when every month of the period is whole."""
+    kept = " AND customer IN (SELECT customer FROM kept)" if query.filters.teams else ""
+    if query.whole_months:
+        return f"FROM customer_months WHERE TRUE{kept}"
+    return f"FROM daily WHERE day BETWEEN {query.start_day} AND {query.end_day}{kept}"
 
 
 def _kept_sql(query: Query) -> str:
@@ -247,9 +258,7 @@ def leaderboard_sql(query: Query, tables: bool) -> str:
     end = query.end_day
     if tables and not query.line_filtered:
         sums = ", ".join(f"sum({column}) AS {short}" for short, column in DAILY_AS.items())
-        agg = (
-            f"SELECT customer, {sums} FROM daily WHERE {_daily_where_sql(query)} GROUP BY customer"
-        )
+        agg = f"SELECT customer, {sums} {_daily_sql(query)} GROUP BY customer"
     else:
         agg = f"""
         SELECT customer,
@@ -280,12 +289,18 @@ def leaderboard_sql(query: Query, tables: bool) -> str:
     FROM base ORDER BY sales_amount DESC, customer_id"""
 
 
-def month_item_sql(query: Query) -> str:
+def month_item_sql(query: Query, tables: bool) -> str:
+    """With our tables, the customer's lines are the rows (rowid = position) customer_lines lists."""
+    mine = (
+        f"rowid IN (SELECT line FROM customer_lines WHERE customer = {query.customer_code})"
+        if tables
+        else f"customer = {query.customer_code}"
+    )
     return f"""
     WITH {_kept_sql(query)},
     agg AS (
         SELECT month, item, {_line_sums_sql("TRUE")} FROM lines
-        WHERE customer = {query.customer_code} AND {_lines_where_sql(query, revenue_only=True)}
+        WHERE {mine} AND {_lines_where_sql(query, revenue_only=True)}
         GROUP BY month, item)
     SELECT make_date(month // 12, month % 12 + 1, 1) AS month, item_id, name AS item_name,
         {_amounts_sql(AMOUNT_COLUMNS)}
@@ -295,7 +310,7 @@ def month_item_sql(query: Query) -> str:
 def top_sql(query: Query, tables: bool) -> str:
     """Columns named "year*12+month-1" (renamed to Timestamps before the check)."""
     if tables:  # daily's sales_amount is over revenue lines already
-        cm = f"FROM daily WHERE {_daily_where_sql(query)}"
+        cm = _daily_sql(query)
     else:
         cm = f"FROM lines WHERE {_lines_where_sql(query, revenue_only=True)}"
     months = query.months
@@ -330,7 +345,7 @@ def duckdb_query(query: Query, tables: bool) -> str:
     if query.kind == "leaderboard":
         return leaderboard_sql(query, tables)
     if query.kind == "month_item":
-        return month_item_sql(query)
+        return month_item_sql(query, tables)
     if query.kind == "top":
         return top_sql(query, tables)
     return by_category_sql(query)
@@ -391,23 +406,28 @@ class PolarsQuery:
         }
         return [exprs[name].alias(name) for name in names]
 
-    def lines(self, revenue_only: bool = False):
-        """The lines the query selects: period, line filters, the kept customers."""
+    def lines(self, revenue_only: bool = False, source=None):
+        """The lines (of `source`, default all) the query selects: period, line filters, the kept
+        customers."""
         col, query, f = self.pl.col, self.query, self.query.filters
         keep = [col("day").is_between(query.start_day, query.end_day)]
         keep += [self.revenue] if revenue_only else []
         keep += [col("category").is_in(f.categories)] if f.categories else []
         keep += [col("channel").is_in(f.channels)] if f.channels else []
-        selected = self.data["lines"].lazy().filter(*keep)
+        selected = (self.data["lines"].lazy() if source is None else source).filter(*keep)
         if not f.teams:
             return selected
         return selected.join(self.kept.select("customer"), on="customer", how="semi")
 
     def daily(self):
-        """The daily rows the query selects: period, the kept customers."""
+        """The daily rows the query selects (period, the kept customers): customer_months' rows
+        when every month of the period is whole."""
         query = self.query
-        daily = self.data["daily"].lazy()
-        daily = daily.filter(self.pl.col("day").is_between(query.start_day, query.end_day))
+        if query.whole_months:
+            daily = self.data["customer_months"].lazy()
+        else:
+            daily = self.data["daily"].lazy()
+            daily = daily.filter(self.pl.col("day").is_between(query.start_day, query.end_day))
         if not query.filters.teams:
             return daily
         return daily.join(self.kept.select("customer"), on="customer", how="semi")
@@ -500,11 +520,20 @@ class PolarsQuery:
         )
 
     def month_item(self):
-        pl, col = self.pl, self.pl.col
+        """With our tables, the customer's lines are gathered at the positions customer_lines
+        lists (its slice found by binary search, as ours)."""
+        pl, col, code = self.pl, self.pl.col, self.query.customer_code
+        if self.tables:
+            index = self.data["customer_lines"]
+            first, last = (
+                index["customer"].search_sorted(code, side) for side in ("left", "right")
+            )
+            lines = self.data["lines"].lazy().select(pl.all().gather(index["line"][first:last]))
+            mine = self.lines(revenue_only=True, source=lines)
+        else:
+            mine = self.lines(revenue_only=True).filter(col("customer") == code)
         return (
-            self.lines(revenue_only=True)
-            .filter(col("customer") == self.query.customer_code)
-            .group_by("month", "item")
+            mine.group_by("month", "item")
             .agg(self.line_sums())
             .join(self.data["items"].lazy(), on="item")
             .select(
@@ -555,7 +584,16 @@ class PolarsQuery:
 
 # ---- the competitors' child processes -----------------------------------------------------
 
-TABLES = ("lines", "orders", "customers", "items", "order_days", "daily")
+TABLES = (
+    "lines",
+    "orders",
+    "customers",
+    "items",
+    "order_days",
+    "daily",
+    "customer_months",
+    "customer_lines",
+)
 
 
 _competitor: dict = {}  # in a competitor's child: its loaded data and query runners
@@ -626,6 +664,8 @@ def export(frames: Frames, folder: Path) -> None:
         folder / "order_days.parquet", index=False
     )
     frames.daily.to_parquet(folder / "daily.parquet", index=False)
+    frames.customer_months.to_parquet(folder / "customer_months.parquet", index=False)
+    frames.customer_lines.to_parquet(folder / "customer_lines.parquet", index=False)
 
 
 # ---- checking and reporting ---------------------------------------------------------------
@@ -709,9 +749,10 @@ def bench_size(lines: int, repeat: int, threads: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         with mp.get_context("spawn").Pool(1) as pool:
             frames, generate_s, build_s, build_peak = pool.apply(make_frames, (lines, folder))
-        frames_mb = sum(
-            getattr(frames, f).memory_usage(deep=True).sum()
-            for f in ("lines", "orders", "customers", "items", "order_days", "daily")
+        frames_mb = sum(  # every table of the frames
+            frame.memory_usage(deep=True).sum()
+            for frame in vars(frames).values()
+            if isinstance(frame, pd.DataFrame)
         )
         queries = benchmark_queries(frames)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from data.frames import Frames
+from data.frames import Frames, customer_months, lines_by_customer
 
 ROLES = ("leadership", "manager", "salesperson", "admin")
 SEES_EVERYTHING = ("leadership", "admin")
@@ -99,7 +99,9 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
         orders=_used_categories_only(orders),
         order_days=days,
         daily=daily,
+        customer_months=customer_months(daily, len(customers)),
         monthly=_used_categories_only(monthly),
+        customer_lines=lines_by_customer(lines["customer"].to_numpy()),
         events=_used_categories_only(events.reset_index(drop=True)),
         custom_fields=tuple(f for f in frames.custom_fields if f not in empty),
     )

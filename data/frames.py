@@ -79,6 +79,10 @@ class Frames:
         customer, value (categorical: the line's value as sold; missing = N/A), then MONTHLY_SUMS;
         sorted by dimension, month, customer — what Sales by Category/Brand/... read for whole
         months when no filter narrows the lines themselves.
+    customer_months: the daily table summed per (month, customer), sorted so: month, customer,
+        then DAILY_SUMS — what metrics read for a period's whole months.
+    customer_lines: customer, line — the lines' positions (int32) grouped by customer code, in
+        date order within a customer: one customer's lines without a pass over every line.
     events: the dated sales events of metrics.commission.sales_events (Sales by User, commission).
     """
 
@@ -89,7 +93,9 @@ class Frames:
     orders: pd.DataFrame
     order_days: pd.DataFrame
     daily: pd.DataFrame
+    customer_months: pd.DataFrame
     monthly: pd.DataFrame
+    customer_lines: pd.DataFrame
     events: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
@@ -111,6 +117,16 @@ def customer_code(frames: Frames, customer_id: str) -> int:
     if code >= len(ids) or ids.iat[code] != customer_id:
         raise ValueError(f"unknown customer {customer_id!r}")
     return code
+
+
+def lines_of_customer(frames: Frames, code: int) -> np.ndarray:
+    """Positions in frames.lines of a customer's lines (by code), in date order: a slice of
+    customer_lines found by binary search."""
+    index = frames.customer_lines
+    owner = index["customer"].to_numpy()
+    key = owner.dtype.type(code)  # in the column's own type: no conversion of the column
+    first, last = np.searchsorted(owner, key, "left"), np.searchsorted(owner, key, "right")
+    return index["line"].to_numpy()[first:last]
 
 
 def from_day(day: int) -> pd.Timestamp:
@@ -210,6 +226,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
     lines = pd.DataFrame(columns)
 
     custom_fields = tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team"))
+    daily = _daily(lines, len(customers))
     return Frames(
         lines=lines,
         customers=customers,
@@ -217,8 +234,10 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         salespeople=salespeople,
         orders=orders,
         order_days=_order_days(orders),
-        daily=_daily(lines, len(customers)),
+        daily=daily,
+        customer_months=customer_months(daily, len(customers)),
         monthly=_monthly(lines, len(customers)),
+        customer_lines=lines_by_customer(lines["customer"].to_numpy()),
         events=sales_events(lines_t, tables["orders"], tables["payments"]),
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
@@ -310,6 +329,12 @@ def _order_days(orders: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def lines_by_customer(customer: np.ndarray) -> pd.DataFrame:
+    """The customer_lines table of the lines' customer codes."""
+    line = np.argsort(customer, kind="stable").astype(np.int32)
+    return pd.DataFrame({"customer": customer[line], "line": line})
+
+
 def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
     """DAILY_SUMS per (day, customer) with any line. Definitions as in metrics.sums.line_sums."""
     day = lines["day"].to_numpy()
@@ -355,6 +380,27 @@ def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
             "month": month_of_days(days),
             "customer": (cells % max(n_customers, 1)).astype(np.int32),
             **sums,
+        }
+    )
+
+
+def customer_months(daily: pd.DataFrame, n_customers: int) -> pd.DataFrame:
+    """The customer_months table of a daily table: DAILY_SUMS per (month, customer)."""
+    month = daily["month"].to_numpy().astype(np.int64)
+    first = int(month[0]) if len(month) else 0
+    months = int(month[-1]) - first + 1 if len(month) else 0
+    n = max(n_customers, 1)
+    cells, row = compact((month - first) * n + daily["customer"].to_numpy(), months * n)
+    return pd.DataFrame(
+        {
+            "month": (cells // n + first).astype(np.int32),
+            "customer": (cells % n).astype(np.int32),
+            **{
+                name: np.bincount(row, weights=daily[name].to_numpy(), minlength=len(cells)).astype(
+                    np.float64
+                )
+                for name in DAILY_SUMS
+            },
         }
     )
 
@@ -417,20 +463,25 @@ def revenue_sums(
     line counts as `counts`."""
     sales, quantity = revenue["sales_amount"], revenue["quantity"]
     cost, non_inv = revenue["cost_amount"], revenue["cost_non_inv"]
-    known = ~np.isnan(cost)
-    known_group = group[known]
+    # one sum per (group, known cost) cell: column 0 the lines without a unit cost, 1 with one
+    cell = group.astype(np.intp) * 2
+    cell += ~np.isnan(cost)
 
-    def total(weights: np.ndarray | None, by: np.ndarray = group) -> np.ndarray:
-        return np.bincount(by, weights=weights, minlength=groups).astype(np.float64)
+    def total(weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(Σ over all lines, Σ over the lines with a cost) per group."""
+        sums = np.bincount(cell, weights=weights, minlength=2 * groups).astype(np.float64)
+        return sums[::2] + sums[1::2], sums[1::2]
 
+    (sales_all, sales_known), (quantity_all, quantity_known) = total(sales), total(quantity)
+    (non_inv_all, non_inv_known), (lines_all, lines_known) = total(non_inv), total()
     return {
-        "sales_amount": total(sales),
-        "sales_quantity": total(quantity),
-        "cost_amount": total(cost[known], known_group),
-        "cost_non_inv": total(non_inv),
-        "known_sales": total(sales[known], known_group),
-        "known_non_inv": total(non_inv[known], known_group),
-        "known_quantity": total(quantity[known], known_group),
-        "known_lines": total(None, known_group).astype(counts),
-        "revenue_lines": total(None).astype(counts),
+        "sales_amount": sales_all,
+        "sales_quantity": quantity_all,
+        "cost_amount": total(cost)[1],  # the cells without a cost sum NaNs
+        "cost_non_inv": non_inv_all,
+        "known_sales": sales_known,
+        "known_non_inv": non_inv_known,
+        "known_quantity": quantity_known,
+        "known_lines": lines_known.astype(counts),
+        "revenue_lines": lines_all.astype(counts),
     }

@@ -41,51 +41,60 @@ class Cadence:
 
 
 def cadence(frames: Frames, as_of_day: int) -> Cadence:
-    """Cadence of every customer from confirmed orders dated on or before `as_of_day`."""
+    """Cadence of every customer from confirmed orders dated on or before `as_of_day`.
+
+    order_days holds each customer's dates as one block, by day, so the dates up to the day are
+    a prefix of the block; when no block goes past the day, every figure comes from the blocks'
+    bounds, without a pass over the rows."""
     n = len(frames.customers)
     od = frames.order_days
     customer = od["customer"].to_numpy()
     day = od["day"].to_numpy()
-    upto = day <= as_of_day
-
-    rows = np.flatnonzero(upto)
+    orders = od["orders"].to_numpy()
+    start = np.searchsorted(customer, np.arange(n + 1, dtype=customer.dtype))
+    has = start[1:] > start[:-1]
+    firsts = start[:-1][has]  # first rows of the non-empty blocks: one segment each
+    taken = np.diff(start)  # rows counted per block
+    counted = orders
+    if len(firsts) and day[start[1:][has] - 1].max() > as_of_day:  # some dates come later
+        upto = day <= as_of_day
+        taken[has] = np.add.reduceat(upto, firsts, dtype=np.int64)
+        counted = np.where(upto, orders, 0)
+    confirmed = np.zeros(n, dtype=np.int64)
+    if len(firsts):
+        confirmed[has] = np.add.reduceat(counted, firsts, dtype=np.int64)
+    end = start[:-1] + taken
+    ordered = taken > 0
     last_order_day = np.full(n, -1, dtype=np.int64)
-    if len(rows):
-        c = customer[rows]
-        ends = rows[np.r_[c[1:] != c[:-1], True]]  # rows sorted by customer then day
-        last_order_day[customer[ends]] = day[ends]
-    confirmed_orders = np.bincount(
-        customer[upto], weights=od["orders"].to_numpy()[upto], minlength=n
-    ).astype(np.int64)
+    last_order_day[ordered] = day[end[ordered] - 1]
 
-    median_gap = _median_gap(frames, upto, n)
-    days_since = np.where(last_order_day >= 0, as_of_day - last_order_day, np.nan)
+    median_gap = _median_gap(od, start, end)
+    days_since = np.where(ordered, as_of_day - last_order_day, np.nan)
     with np.errstate(invalid="ignore"):
         at_risk = (
-            (confirmed_orders >= AT_RISK_MIN_ORDERS)
+            (confirmed >= AT_RISK_MIN_ORDERS)
             & (days_since > AT_RISK_GAP_FACTOR * median_gap)
             & (days_since >= AT_RISK_MIN_DAYS)
         )
-    return Cadence(as_of_day, last_order_day, confirmed_orders, median_gap, days_since, at_risk)
+    return Cadence(as_of_day, last_order_day, confirmed, median_gap, days_since, at_risk)
 
 
-def _median_gap(frames: Frames, upto: np.ndarray, n: int) -> np.ndarray:
-    """Median gap per customer over the gap rows in `upto`, using the by-gap order of order_days."""
-    od = frames.order_days
-    by_gap = od["by_gap"].to_numpy()  # row positions sorted by customer, then gap (NaN last)
+def _median_gap(od, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Median gap per customer over rows start[c]..end[c]-1 of each block of order_days, read
+    through by_gap (a block's rows by gap, the first date's NaN gap last)."""
+    by_gap = od["by_gap"].to_numpy()
     gap = od["gap"].to_numpy()
-    rows = by_gap[upto[by_gap]]
-    rows = rows[~np.isnan(gap[rows])]
-    result = np.full(n, np.nan)
-    if not len(rows):
-        return result
-    customer = od["customer"].to_numpy()[rows]
-    values = gap[rows]
-    starts = np.flatnonzero(np.r_[True, customer[1:] != customer[:-1]])
-    counts = np.diff(np.r_[starts, len(rows)])
-    low = values[starts + (counts - 1) // 2]
-    high = values[starts + counts // 2]
-    result[customer[starts]] = (low + high) / 2.0
+    taken = end - start[:-1]
+    if (end == start[1:]).all():  # whole blocks: a customer's gaps are the first of its block
+        base, rows = start[:-1], by_gap
+    else:  # the counted rows, still by gap within each block, one block after the other
+        rows = by_gap[by_gap < np.repeat(end, np.diff(start))]
+        base = np.cumsum(taken) - taken
+    result = np.full(len(taken), np.nan)
+    gaps = taken - 1  # the first date of a block has no gap
+    some = gaps > 0
+    base, gaps = base[some], gaps[some]
+    result[some] = (gap[rows[base + (gaps - 1) // 2]] + gap[rows[base + gaps // 2]]) / 2.0
     return result
 
 

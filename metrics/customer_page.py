@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from data.frames import Frames, customer_code, from_day, month_of_days
+from data.frames import Frames, customer_code, from_day, lines_of_customer, month_of_days
 from metrics.amounts import amount_columns
 from metrics.cadence import cadence
 from metrics.filters import Filters, Period
@@ -504,11 +504,11 @@ def money_words(value: float) -> str:
 
 def _customer_rows(frames: Frames, code: int, upto_day: int | None = None) -> np.ndarray:
     """Positions in frames.lines of the customer's lines (sorted by day), up to a day if given."""
-    lines = frames.lines
+    rows = lines_of_customer(frames, code)
     if upto_day is None:
-        return np.flatnonzero(lines["customer"].to_numpy() == code)
+        return rows
     _, hi = _day_slice(frames, np.iinfo(np.int32).min, upto_day)
-    return np.flatnonzero(lines["customer"].to_numpy()[:hi] == code)
+    return rows[: np.searchsorted(rows, rows.dtype.type(hi))]
 
 
 def _revenue_rows(frames: Frames, rows: np.ndarray) -> np.ndarray:
@@ -587,11 +587,7 @@ def _date_words(day: int) -> str:
 
 def _customer_selection(frames: Frames, code: int, period: Period) -> Selection:
     """A Selection of the customer's lines in `period`, for metrics.sums and metrics.amounts."""
-    lo, hi = _day_slice(frames, period.start_day, period.end_day)
-    customers = np.zeros(len(frames.customers), dtype=bool)
-    customers[code] = True
-    mask = frames.lines["customer"].to_numpy()[lo:hi] == code
-    return Selection(frames, period, lo, hi, mask, customers)
+    return select(frames, Filters(), period).only_customer(code)
 
 
 def _day_slice(frames: Frames, start_day: int, end_day: int) -> tuple[int, int]:

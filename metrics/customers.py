@@ -49,39 +49,39 @@ def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
     days since last order = period end − Last Order.
     """
     selection = select(frames, filters)
-    per_customer = customer_sums(selection)
+    sums = customer_sums(selection)
+    kept = np.flatnonzero(selection.customers)
+    # by Sales Amount descending, then customer_id (codes follow customer_id order)
+    rows = kept[np.lexsort((kept, -sums["sales_amount"][kept]))]
+    per_customer = {name: values[rows] for name, values in sums.items()}
     confirmed_count = per_customer["confirmed_orders"].astype(np.int64)
     confirmed_amount = per_customer["confirmed_amount"]
     draft_amount = per_customer["draft_amount"]
     cad = cadence(frames, selection.period.end_day)
-    sums = amount_columns(per_customer)
+    amounts = amount_columns(per_customer)
     total_count = confirmed_count + per_customer["draft_orders"].astype(np.int64)
     total_amount = confirmed_amount + draft_amount
     with np.errstate(invalid="ignore", divide="ignore"):
         average_order = np.where(total_count > 0, total_amount / total_count, np.nan)
-    last = cad.last_order_day
-    table = pd.DataFrame(
+    customers = frames.customers
+    return pd.DataFrame(
         {
-            "customer_id": frames.customers["customer_id"].to_numpy(),
-            "customer_name": frames.customers["name"].to_numpy(),
+            "customer_id": customers["customer_id"].array.take(rows),
+            "customer_name": customers["name"].array.take(rows),
             "total_order_count": total_count,
             "total_order_amount": total_amount,
             "confirmed_order_count": confirmed_count,
             "confirmed_order_amount": confirmed_amount,
             "draft_order_amount": draft_amount,
-            "last_order": _dates(last),
+            "last_order": _dates(cad.last_order_day[rows]),
             "average_order_amount": average_order,
-            "days_since_last_order": pd.array(cad.days_since_last_order, dtype="Int64"),
-            **{c: sums[c].to_numpy() for c in LEADERBOARD_COLUMNS if c in sums},
-            "status": status_labels(confirmed_count > 0, cad.at_risk),
-            "overdue_days": cad.overdue_days,
-            "owner": frames.customers["owner"].to_numpy(),
+            "days_since_last_order": pd.array(cad.days_since_last_order[rows], dtype="Int64"),
+            **{c: amounts[c].to_numpy() for c in LEADERBOARD_COLUMNS if c in amounts},
+            "status": status_labels(confirmed_count > 0, cad.at_risk[rows]),
+            "overdue_days": cad.overdue_days[rows],
+            "owner": customers["owner"].array.take(rows),
         }
     )
-    table = table[selection.customers]
-    return table.sort_values(
-        ["sales_amount", "customer_id"], ascending=[False, True], kind="stable"
-    ).reset_index(drop=True)
 
 
 def summary(frames: Frames, filters: Filters, period: Period | None = None) -> Summary:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from data.frames import Frames, customer_code, month_of_days
-from metrics.amounts import AMOUNT_COLUMNS, amount_columns, amounts
+from data.frames import LINE_AMOUNTS, Frames, customer_code, month_of_days, revenue_sums
+from metrics.amounts import AMOUNT_COLUMNS, amount_columns
 from metrics.filters import NOT_AVAILABLE, Filters
 from metrics.selection import select
 from metrics.sums import customer_sums, line_sums, revenue_rows
@@ -118,28 +118,26 @@ def customer_month_item(frames: Frames, filters: Filters, customer_id: str) -> p
     period = selection.period
     if not selection.customers[code]:  # left out by the customer-level filters
         return _empty_month_item()
-    selection = selection.only_customer(code)
+    selection = selection.only_customer(code).where("revenue")  # the lines with amounts
 
     # (month, item) pairs of this customer only: a compact group code, whatever the catalogue size.
     items = len(frames.items)
     first_month, last_month = month_of_days(np.array([period.start_day, period.end_day])).astype(
         np.int64
     )
-    key = selection.values("month").astype(np.int64)
-    key -= first_month
+    months = int(last_month - first_month + 1)
+    if not len(selection):
+        return _empty_month_item()
+    key = _month_index(selection, int(first_month), months)
     key *= items
     key += selection.values("item")
-    if not len(key):
-        return _empty_month_item()
-    pairs, group = _distinct(key, int(last_month - first_month + 1) * items)
-    sums = amounts(selection, group, len(pairs))
-    has_revenue = np.bincount(group[selection.values("revenue")], minlength=len(pairs)) > 0
+    pairs, group = _distinct(key, months * items)
+    lines = {c: selection.values(c) for c in LINE_AMOUNTS}  # revenue lines only already
+    sums = amount_columns(revenue_sums(lines, group, len(pairs)))
     pair_month, pair_item = np.divmod(pairs, items)
     pair_month += first_month
-    # Item codes follow item_id order, so sorting on codes sorts ties by item_id.
-    sales = sums["sales_amount"].to_numpy()
-    order = np.lexsort((pair_item, -sales, pair_month))
-    order = order[has_revenue[order]]
+    # Pairs come by month, then item code (= item_id order); a stable sort keeps that for ties.
+    order = np.lexsort((-sums["sales_amount"].to_numpy(), pair_month))
     item = pair_item[order]
     return pd.DataFrame(
         {
@@ -200,6 +198,18 @@ def top_customers_by_month(frames: Frames, filters: Filters, n: int = 20) -> pd.
     table.insert(0, "customer_name", frames.customers["name"].array.take(top))
     table["total"] = total[top]
     return table
+
+
+def _month_index(selection, first_month: int, months: int) -> np.ndarray:
+    """Per selected line (a narrowed selection: positions known), its month - first_month, as
+    int64: lines are sorted by date, so each month is a run of positions, counted by binary
+    search instead of read line by line."""
+    month = selection.frames.lines["month"].to_numpy()
+    starts = np.searchsorted(
+        month, np.arange(first_month, first_month + months + 1, dtype=month.dtype)
+    )
+    counts = np.diff(np.searchsorted(selection.rows + selection.lo, starts))
+    return np.repeat(np.arange(months, dtype=np.int64), counts)
 
 
 def _distinct(key: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:

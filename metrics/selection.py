@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from data.frames import Frames
+from data.frames import Frames, lines_of_customer
 from metrics.cadence import cadence, status_labels
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
 from metrics.sums import customer_sums
@@ -26,7 +26,9 @@ COMPARISONS = 8  # in_codes compares with up to this many codes before it uses a
 class Selection:
     """Lines `lo:hi` of frames.lines (the period) where `mask` holds (None = all of them) and
     whose customer `customers` keeps (a bool per customer code: the accounts the filters keep).
-    `line_filtered` says whether a filter narrowed the lines themselves (not just customers)."""
+    `line_filtered` says whether a filter narrowed the lines themselves (not just customers).
+    A narrowed selection (where, only_customer) holds the `positions` of its lines within lo:hi
+    instead of a mask (None): its customers are applied already."""
 
     frames: Frames
     period: Period
@@ -35,17 +37,23 @@ class Selection:
     mask: np.ndarray | None
     customers: np.ndarray
     line_filtered: bool = False  # a filter narrowed the lines themselves (not just customers)
+    positions: np.ndarray | None = None
 
     @cached_property
     def rows(self) -> np.ndarray | None:
         """Positions of the selected lines within the slice lo:hi (None = the whole slice). The
         lines' customers are looked up here, at first need: the precomputed tables answer most
         customer-filtered questions without reading a line."""
-        keep = self.mask
-        if not self.customers.all():
-            kept = self.customers[self.frames.lines["customer"].to_numpy()[self.lo : self.hi]]
-            keep = kept if keep is None else keep & kept
-        return None if keep is None else np.flatnonzero(keep)
+        if self.positions is not None:
+            return self.positions
+        every_customer = self.customers.all()
+        if self.mask is None and every_customer:
+            return None
+        customer = self.frames.lines["customer"].to_numpy()[self.lo : self.hi]
+        if self.mask is None:
+            return np.flatnonzero(self.customers[customer])
+        rows = np.flatnonzero(self.mask)  # then the customers of the lines the mask keeps only
+        return rows if every_customer else rows[self.customers[customer.take(rows)]]
 
     def values(self, column: str) -> np.ndarray:
         """A numeric line column, restricted to the selected lines."""
@@ -59,24 +67,28 @@ class Selection:
 
     def where(self, column: str) -> Selection:
         """This selection narrowed to the lines where a bool line column holds (e.g. revenue)."""
-        flag = self.frames.lines[column].to_numpy()[self.lo : self.hi]
-        narrowed = replace(self, mask=flag if self.mask is None else self.mask & flag)
-        # the lines this selection keeps where the flag holds: no second pass over the customers
-        rows = self.rows
-        narrowed.__dict__["rows"] = np.flatnonzero(flag) if rows is None else rows[flag[rows]]
-        return narrowed
+        return self.keep(self.values(column))
+
+    def keep(self, flag: np.ndarray) -> Selection:
+        """This selection narrowed to its lines where `flag` (a bool per selected line) holds."""
+        rows = self.rows  # the lines this selection keeps: no second pass over the customers
+        return replace(
+            self, mask=None, positions=np.flatnonzero(flag) if rows is None else rows[flag]
+        )
 
     def only_customer(self, code: int) -> Selection:
-        """This selection narrowed to one customer (by code); empty when the filters left them out."""
+        """This selection narrowed to one customer (by code); empty when the filters left them
+        out. Their lines come from frames.customer_lines: no pass over every line's customer."""
         keep = np.zeros(len(self.customers), dtype=bool)
         keep[code] = self.customers[code]
-        part = self.frames.lines["customer"].to_numpy()[self.lo : self.hi] == code
-        part &= keep[code]
-        mask = part if self.mask is None else self.mask & part
-        narrowed = replace(self, mask=mask, customers=keep, line_filtered=True)
-        # the mask already holds the customer: no second pass over every line's customer
-        narrowed.__dict__["rows"] = np.flatnonzero(mask)
-        return narrowed
+        mine = lines_of_customer(self.frames, code) if keep[code] else np.zeros(0, np.int32)
+        bounds = np.searchsorted(mine, mine.dtype.type([self.lo, self.hi]))  # lines in date order
+        rows = mine[bounds[0] : bounds[1]].astype(np.intp) - self.lo
+        if self.positions is not None:
+            rows = np.intersect1d(rows, self.positions, assume_unique=True)
+        elif self.mask is not None:
+            rows = rows[self.mask[rows]]
+        return replace(self, mask=None, customers=keep, line_filtered=True, positions=rows)
 
     def __len__(self) -> int:
         return (self.hi - self.lo) if self.rows is None else len(self.rows)

@@ -29,11 +29,12 @@ def line_sums(selection: Selection, group: np.ndarray | None = None, groups: int
     orders, lines neither cancelled nor returned); cost_amount, known_sales, known_non_inv,
     known_quantity, known_lines: over the revenue lines with a unit cost.
     """
+    revenue = selection.values("revenue")
     if group is None:
-        key = np.zeros(int(selection.values("revenue").sum()), dtype=np.intp)
+        key = np.zeros(int(revenue.sum()), dtype=np.intp)
     else:
-        key = group.astype(np.intp, copy=False)[selection.values("revenue")]
-    selection = selection.where("revenue")
+        key = group.astype(np.intp, copy=False)[revenue]
+    selection = selection.keep(revenue)
     lines = {c: selection.values(c) for c in LINE_AMOUNTS}
     return revenue_sums(lines, key, groups)
 
@@ -47,18 +48,25 @@ def order_sums(selection: Selection, group: np.ndarray, groups: int) -> Sums:
     frames = selection.frames
     order = selection.values("order")
     first = np.r_[True, order[1:] != order[:-1]] if len(order) else np.zeros(0, bool)
-    status = selection.codes("order_status")
+    # one count and one sum over (group, status) cells: 0 confirmed, 1 draft, 2 any other
+    status = np.full(len(frames.lines["order_status"].cat.categories) + 1, 2, dtype=np.intp)
+    for position, name in enumerate(("confirmed", "draft")):
+        code = category_code(frames, "order_status", name)
+        if code >= 0:
+            status[code + 1] = position
+    key = group.astype(np.intp) * 3
+    key += status[selection.codes("order_status").astype(np.intp) + 1]
     counted = selection.values("in_order_amount")
-    sales = selection.values("sales_amount")
-    key = group.astype(np.intp, copy=False)
-    sums: Sums = {}
-    for name in ("confirmed", "draft"):
-        this = status == category_code(frames, "order_status", name)
-        sums[f"{name}_orders"] = np.bincount(key[first & this], minlength=groups).astype(float)
-        keep = this & counted
-        amount = np.bincount(key[keep], weights=sales[keep], minlength=groups)
-        sums[f"{name}_amount"] = amount.astype(float)  # an empty bincount comes back as int
-    return sums
+    amount = np.where(counted, selection.values("sales_amount"), 0.0)
+    orders = np.bincount(key[first], minlength=3 * groups).reshape(groups, 3).astype(float)
+    amounts = np.bincount(key, weights=amount, minlength=3 * groups).reshape(groups, 3)
+    amounts = amounts.astype(float)  # an empty bincount comes back as int
+    return {
+        "confirmed_orders": orders[:, 0],
+        "draft_orders": orders[:, 1],
+        "confirmed_amount": amounts[:, 0],
+        "draft_amount": amounts[:, 1],
+    }
 
 
 def customer_sums(selection: Selection) -> Sums:
@@ -90,12 +98,12 @@ def dimension_sums(selection: Selection, column: str) -> Sums | None:
     then N/A last): the sums of line_sums, orders (distinct orders with a revenue line of the
     value) and customers (distinct customers with one). None when a filter narrows the lines
     themselves: then only the lines can tell."""
-    if selection.line_filtered or column not in LINE_DIMENSIONS:
+    if selection.line_filtered or selection.positions is not None or column not in LINE_DIMENSIONS:
         return None
     frames = selection.frames
     categories = frames.lines[column].cat.categories
     groups = len(categories) + 1
-    whole = _whole_months(selection)
+    whole = _whole_months(frames.lines["month"].to_numpy(), selection.lo, selection.hi)
     sums: Sums = {name: np.zeros(groups) for name in MONTHLY_SUMS}
     pairs = []  # customer × groups + value, of every (customer, value) with a revenue line
     if whole is not None:
@@ -136,17 +144,35 @@ def total(sums: Sums) -> Sums:
 
 
 def _daily_rows(selection: Selection) -> dict[str, np.ndarray]:
-    """The daily table's columns over the period, for the customers the selection keeps."""
-    daily = selection.frames.daily
+    """Rows of the daily table's columns (customer, month, DAILY_SUMS) over the period, for the
+    customers the selection keeps: its whole months from customer_months, the days of its
+    partial months from daily."""
+    frames = selection.frames
+    daily = frames.daily
     day = daily["day"].to_numpy()
     lo = int(np.searchsorted(day, day.dtype.type(selection.period.start_day), "left"))
     hi = int(np.searchsorted(day, day.dtype.type(selection.period.end_day), "right"))
-    keep = selection.customers[daily["customer"].to_numpy()[lo:hi]]
-    rows = None if keep.all() else np.flatnonzero(keep)  # a gather per column beats a mask
-    return {
-        c: daily[c].to_numpy()[lo:hi] if rows is None else daily[c].to_numpy()[lo:hi].take(rows)
-        for c in ("customer", "month", *DAILY_SUMS)
-    }
+    whole = _whole_months(daily["month"].to_numpy(), lo, hi)
+    parts = [(daily, lo, hi)]
+    if whole is not None:
+        month = daily["month"].to_numpy()
+        by_month = frames.customer_months
+        months = by_month["month"].to_numpy()
+        first = int(np.searchsorted(months, month[whole[0]], "left"))
+        last = int(np.searchsorted(months, month[whole[1] - 1], "right"))
+        parts = [(by_month, first, last), (daily, lo, whole[0]), (daily, whole[1], hi)]
+    parts = [part for part in parts if part[2] > part[1]] or parts[:1]
+
+    def column(name: str) -> np.ndarray:  # a view when one part holds every row
+        pieces = [frame[name].to_numpy()[a:b] for frame, a, b in parts]
+        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+    columns = {name: column(name) for name in ("customer", "month", *DAILY_SUMS)}
+    keep = selection.customers[columns["customer"]]
+    if keep.all():
+        return columns
+    rows = np.flatnonzero(keep)  # a gather per column beats a mask
+    return {name: values.take(rows) for name, values in columns.items()}
 
 
 def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
@@ -158,11 +184,9 @@ def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
     return np.flatnonzero(seen)
 
 
-def _whole_months(selection: Selection) -> tuple[int, int] | None:
-    """Line positions lo:hi of the calendar months whose lines all lie in the selection's period
-    (lines are sorted by date, so months are runs of lines); None when there is no such month."""
-    month = selection.frames.lines["month"].to_numpy()
-    lo, hi = selection.lo, selection.hi
+def _whole_months(month: np.ndarray, lo: int, hi: int) -> tuple[int, int] | None:
+    """Positions lo:hi, within rows sorted by date with their `month`, of the calendar months
+    whose rows all lie in lo:hi (months are runs of rows); None when there is no such month."""
     if lo >= hi:
         return None
     if lo > 0 and month[lo - 1] == month[lo]:  # the period starts within a month

@@ -1,12 +1,17 @@
 """Leaderboard, summary cards, reorder time, lifecycle and at-risk on hand-made customers."""
 
+import itertools
+import sqlite3
+import statistics
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from data.frames import to_day
+from data.access import Scope, scoped
+from data.db import make_engine, read_tables
+from data.frames import build_frames, to_day
 from metrics.cadence import cadence
 from metrics.customers import at_risk_customers, leaderboard, lifecycle, summary
 from metrics.filters import Filters
@@ -180,3 +185,44 @@ def test_cus009_status_filter_keeps_only_those_customers(shop):
     assert list(active["customer_id"]) == ["C3"]
     assert summary(shop, Filters(start=date(2026, 3, 1), end=date(2026, 3, 31),
                                  customer_status=("active",))).total_customers == 2  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_db):
+    return build_frames(read_tables(make_engine(demo_db)))
+
+
+DATES_SQL = """
+SELECT customer_id, order_date, COUNT(*) FROM orders
+WHERE status = 'confirmed' AND order_date <= ? GROUP BY customer_id, order_date
+ORDER BY customer_id, order_date
+"""
+
+
+@pytest.mark.parametrize("scope", [Scope("leadership"), Scope("salesperson", salesperson="SP01")])
+@pytest.mark.parametrize(
+    "as_of", ["2023-01-01", "2024-03-09", "2025-12-31", "2026-11-21", "2027-06-30"]
+)
+def test_cus010_cadence_on_the_demo_matches_plain_sql_on_any_day(
+    demo_db, demo_frames, scope, as_of
+):
+    """Last order, confirmed orders and median reorder gap of every customer as of a day before
+    any order, within the data, at its last day and after it (when the day is past every date,
+    figures come from block bounds alone), against plain SQL and statistics.median."""
+    frames = scoped(demo_frames, scope)
+    with sqlite3.connect(demo_db.removeprefix("sqlite:///")) as conn:
+        rows = conn.execute(DATES_SQL, (as_of,)).fetchall()
+    dates: dict[str, list[tuple[date, int]]] = {}
+    for customer_id, day, orders in rows:
+        dates.setdefault(customer_id, []).append((date.fromisoformat(day), orders))
+    cad = cadence(frames, to_day(date.fromisoformat(as_of)))
+    ordered = 0
+    for code, customer_id in enumerate(frames.customers["customer_id"]):
+        mine = dates.get(customer_id, [])
+        gaps = [(b[0] - a[0]).days for a, b in itertools.pairwise(mine)]
+        assert cad.last_order_day[code] == (to_day(mine[-1][0]) if mine else -1)
+        assert cad.confirmed_orders[code] == sum(n for _, n in mine)
+        median = statistics.median(gaps) if gaps else np.nan
+        assert cad.median_gap[code] == pytest.approx(median, nan_ok=True)
+        ordered += len(gaps) > 1
+    assert ordered > 0 or as_of == "2023-01-01"

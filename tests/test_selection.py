@@ -1,13 +1,18 @@
 """Every filter of the filter state selects the lines and customers it should."""
 
+import sqlite3
 from datetime import date
 
+import numpy as np
 import pytest
 
-from data.frames import build_frames
+from data.access import Scope, scoped
+from data.db import make_engine, read_tables
+from data.frames import build_frames, customer_code
 from metrics.customers import leaderboard
-from metrics.filters import Filters
+from metrics.filters import Filters, period_of
 from metrics.kpis import kpis
+from metrics.selection import select
 from tests.factory import make_frames, make_tables
 
 SALESPEOPLE = [
@@ -85,3 +90,49 @@ def test_sel003_empty_data_gives_zeros_not_errors():
     assert (k.sales_amount, k.active_customers, k.cost_amount, k.average_reorder_days) == (
         0.0, 0, 0.0, None,
     )  # fmt: skip
+
+
+LINES_SQL = """
+SELECT l.order_id, l.line_no FROM order_lines l JOIN orders o ON o.order_id = l.order_id
+LEFT JOIN items i ON i.item_id = l.item_id
+WHERE o.customer_id = ? AND o.order_date BETWEEN ? AND ?
+  AND (? = 0 OR COALESCE(l.category, i.category) = 'Apparel')
+ORDER BY o.order_date, o.order_id, l.line_no
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_frames(demo_db):
+    return build_frames(read_tables(make_engine(demo_db)))
+
+
+@pytest.mark.parametrize("scope", [Scope("leadership"), Scope("manager", team="North")])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),
+        Filters(start=date(2025, 3, 14), end=date(2025, 11, 2)),
+        Filters(start=date(2024, 6, 1), end=date(2026, 2, 28), categories=("Apparel",)),
+    ],
+    ids=["all", "period", "period-and-category"],
+)
+def test_sel004_one_customers_lines_are_those_plain_sql_finds(demo_db, demo_frames, scope, filters):
+    """Selection.only_customer reads the customer's lines from the per-customer line index (also
+    in frames restricted to a scope, where codes are renumbered): the same lines, in date order,
+    as plain SQL over the database."""
+    frames = scoped(demo_frames, scope)
+    period = period_of(frames, filters)
+    lines = frames.lines
+    order_ids = frames.orders["order_id"].to_numpy()
+    checked = 0
+    with sqlite3.connect(demo_db.removeprefix("sqlite:///")) as conn:
+        busiest = np.argsort(np.bincount(lines["customer"], minlength=len(frames.customers)))
+        for customer_id in frames.customers["customer_id"].iloc[[0, *busiest[-2:]]]:
+            params = (customer_id, str(period.start), str(period.end), bool(filters.categories))
+            expected = conn.execute(LINES_SQL, params).fetchall()
+            selection = select(frames, filters).only_customer(customer_code(frames, customer_id))
+            rows = selection.lo + selection.rows
+            order, line_no = lines["order"].to_numpy()[rows], lines["line_no"].to_numpy()[rows]
+            assert [(order_ids[o], int(n)) for o, n in zip(order, line_no, strict=True)] == expected
+            checked += len(expected)
+    assert checked > 0

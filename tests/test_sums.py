@@ -13,6 +13,7 @@ from data.access import Scope, scoped
 from data.db import make_engine, read_tables
 from data.frames import build_frames
 from metrics import reports
+from metrics.customers import leaderboard
 from metrics.filters import Filters
 from metrics.selection import COMPARISONS, in_codes, select
 from metrics.sums import dimension_sums
@@ -127,3 +128,22 @@ def test_sum005_many_codes_each_way_use_the_lookup_table():
     allowed[::2] = True  # 31 wanted, 30 unwanted: more than COMPARISONS either way
     assert min(allowed.sum(), (~allowed).sum()) > COMPARISONS
     assert np.array_equal(in_codes(codes, allowed), allowed[codes.astype(np.intp) + 1])
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),  # every month whole: customer_months alone
+        Filters(start=date(2025, 1, 15), end=date(2025, 6, 10)),  # partial months at both ends
+        Filters(start=date(2025, 3, 5), end=date(2025, 3, 20), teams=("North",)),  # within one
+        Filters(start=date(2024, 12, 1), end=date(2025, 2, 28), teams=("South", "East")),
+    ],
+    ids=["all", "mid-month", "in-a-month", "whole-months-two-teams"],
+)
+def test_sum007_per_customer_sums_from_the_month_table_equal_the_line_scan(demo_frames, filters):
+    """Customer sums read whole months from customer_months and the days of partial months from
+    daily; the leaderboard they give equals the one the lines give, to the cent."""
+    fast = leaderboard(demo_frames, filters)
+    scanned = line_scan(demo_frames, filters, leaderboard)
+    assert fast["sales_amount"].sum() > 0
+    pd.testing.assert_frame_equal(fast, scanned, rtol=0, atol=CENT)
