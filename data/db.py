@@ -57,8 +57,6 @@ class DataVersion(Base):
     database_id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[str] = mapped_column(DateTime)  # UTC; text on SQLite
-    # SQLite: 1 inside an import's transaction (never committed), so its row triggers stay quiet.
-    writing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 @dataclass(frozen=True)
@@ -152,15 +150,16 @@ _PG_BUMP = """
 UPDATE data_version SET version = version + 1,
   changed_at = clock_timestamp() AT TIME ZONE 'UTC' WHERE id = 1
 """
-# SQLite has row triggers only: each row an outside program changes bumps the version; inside
-# an import (bump_data_version) they only read the `writing` flag (cost: README, Measurements).
+# SQLite has row triggers only: each row an outside program changes bumps the version. An import
+# (bump_data_version) drops them in its transaction and creates them again just before its commit
+# (DDL is transactional in SQLite: no other connection sees them missing), so that its rows cost
+# nothing (README, Import performance).
 _SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 _SQLITE_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON {table}
-WHEN (SELECT writing FROM data_version WHERE id = 1) = 0
 BEGIN UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1; END
 """
-_QUIET = "sales_quiet_triggers"  # in Connection.info: this transaction set `writing`
+_QUIET = "sales_quiet_triggers"  # in Connection.info: this transaction dropped the triggers
 
 
 def _install_data_version(conn: Connection) -> None:
@@ -189,10 +188,15 @@ def _install_data_version(conn: Connection) -> None:
             if name not in present:
                 conn.execute(text(_PG_TRIGGER.format(name=name, table=table)))
     elif dialect == "sqlite":
-        for (table, op), name in _trigger_names("sqlite").items():
-            conn.execute(
-                text(_SQLITE_TRIGGER.format(name=name, op=op, table=table, now=_SQLITE_NOW))
-            )
+        for statement in _sqlite_triggers():
+            conn.exec_driver_sql(statement)
+
+
+def _sqlite_triggers() -> list[str]:
+    return [
+        _SQLITE_TRIGGER.format(name=name, op=op, table=table, now=_SQLITE_NOW)
+        for (table, op), name in _trigger_names("sqlite").items()
+    ]
 
 
 def _trigger_names(dialect: str) -> dict[tuple[str, str], str]:
@@ -207,37 +211,35 @@ def _trigger_names(dialect: str) -> dict[tuple[str, str], str]:
 def bump_data_version(conn: Connection) -> None:
     """Mark the sales data as changed, inside the caller's transaction (every import calls it,
     best at the start): the version goes up by one, and the triggers stay quiet for the rest of
-    the transaction (PostgreSQL: a transaction-local setting; SQLite: the `writing` flag, reset
-    just before the commit by make_engine's listener)."""
+    the transaction (PostgreSQL: a transaction-local setting; SQLite: dropped, and created again
+    just before the commit by make_engine's listener; a rollback brings them back by itself)."""
     dialect = conn.dialect.name
     if dialect == "postgresql":
         conn.execute(text("SELECT set_config('sales.data_version_bumped', 'on', true)"))
         conn.execute(text(_PG_BUMP))
-    elif dialect == "sqlite" and event.contains(conn.engine, "commit", _end_quiet_triggers):
-        conn.execute(
-            text(
-                "UPDATE data_version SET version = version + 1, writing = 1, "
-                f"changed_at = {_SQLITE_NOW} WHERE id = 1"
-            )
-        )
+        return
+    now = _SQLITE_NOW if dialect == "sqlite" else "CURRENT_TIMESTAMP"
+    # DML first: it opens the driver's transaction, so the DROPs below are part of it
+    conn.execute(
+        text(f"UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1")
+    )
+    if dialect == "sqlite" and event.contains(conn.engine, "commit", _end_quiet_triggers):
+        for name in _trigger_names("sqlite").values():
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         conn.info[_QUIET] = True
-    else:
-        now = _SQLITE_NOW if dialect == "sqlite" else "CURRENT_TIMESTAMP"
-        conn.execute(
-            text(f"UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1")
-        )
 
 
 def _end_quiet_triggers(conn: Connection) -> None:
-    """Before the commit of a transaction that set `writing`: reset it, in that transaction."""
+    """Before the commit of a transaction that dropped the triggers: create them again, in it."""
     if conn.info.pop(_QUIET, False):
         cursor = conn.connection.driver_connection.cursor()
-        cursor.execute("UPDATE data_version SET writing = 0 WHERE id = 1")
+        for statement in _sqlite_triggers():
+            cursor.execute(statement)
         cursor.close()
 
 
 def _forget_quiet_triggers(conn: Connection) -> None:
-    conn.info.pop(_QUIET, None)  # the rollback undoes `writing` itself
+    conn.info.pop(_QUIET, None)  # the rollback brings the triggers back itself
 
 
 def read_version(conn: Connection | Engine) -> Version:

@@ -1,0 +1,101 @@
+"""The data version around an import on SQLite: the import bumps it once and drops the row
+triggers only inside its own transaction; an outside writer is counted per row before and after."""
+
+import sqlite3
+
+import pytest
+from sqlalchemy import text
+
+from data.db import bump_data_version, make_engine
+from data.importer import import_lines
+
+HEADER = "order_id,order_date,customer_id,item_id,quantity,unit_price\n"
+
+
+def write_lines(path, count: int) -> None:
+    path.write_text(
+        HEADER + "".join(f"O{i},2026-05-01,C1,I1,1,10\n" for i in range(count)), encoding="utf-8"
+    )
+
+
+def triggers(db) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        return [name for (name,) in rows]
+
+
+def version(db) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT version FROM data_version WHERE id = 1").fetchone()[0]
+
+
+def outside_insert(db, order_id: str) -> None:
+    with sqlite3.connect(db) as conn:  # another program: one order and its two lines
+        conn.execute(
+            "INSERT INTO orders (order_id, document_type, status, order_date, customer_id) "
+            f"VALUES ('{order_id}', 'invoice', 'confirmed', '2026-05-02', 'C1')"
+        )
+        for line in (1, 2):
+            conn.execute(
+                "INSERT INTO order_lines (order_id, line_no, item_id, quantity, unit_price, "
+                "discount_pct, vat_rate, prices_include_vat, cost_non_inv, status) "
+                f"VALUES ('{order_id}', {line}, 'I1', 1, 5.0, 0, 0, 0, 0, 'delivered')"
+            )
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "sales.db"
+    make_engine(f"sqlite:///{path}").dispose()
+    return path
+
+
+def test_db001_an_import_bumps_the_version_once_and_keeps_the_triggers(db, tmp_path):
+    engine = make_engine(f"sqlite:///{db}")
+    names = triggers(db)
+    assert len(names) == 21  # 7 sales tables × insert, update, delete
+    start = version(db)
+    write_lines(tmp_path / "lines.csv", 300)
+    result = import_lines(engine, tmp_path / "lines.csv", replace=True)
+    assert result.problems == []
+    # 300 orders, 300 lines, a customer, an item: one bump, not one per row
+    assert version(db) == start + 1
+    assert triggers(db) == names
+    outside_insert(db, "EXT1")  # 3 rows, each bumps: the triggers are back
+    assert version(db) == start + 4
+
+
+def test_db002_a_rolled_back_write_leaves_the_triggers_and_version(db):
+    engine = make_engine(f"sqlite:///{db}")
+    names, start = triggers(db), version(db)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        bump_data_version(conn)
+        count = conn.execute(text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"))
+        assert count.scalar_one() == 0  # dropped inside the transaction
+        raise RuntimeError("the import fails half-way")
+    assert triggers(db) == names
+    assert version(db) == start
+    outside_insert(db, "EXT1")
+    assert version(db) == start + 3
+
+
+def test_db003_other_connections_never_see_the_triggers_missing(db):
+    engine = make_engine(f"sqlite:///{db}")
+    names, start = triggers(db), version(db)
+    with engine.begin() as conn:
+        bump_data_version(conn)
+        assert triggers(db) == names  # another connection, while the import writes
+        conn.execute(text("DELETE FROM order_lines"))
+    assert triggers(db) == names
+    assert version(db) == start + 1
+
+
+def test_db004_a_dry_run_changes_nothing(db, tmp_path):
+    engine = make_engine(f"sqlite:///{db}")
+    names, start = triggers(db), version(db)
+    write_lines(tmp_path / "lines.csv", 5)
+    result = import_lines(engine, tmp_path / "lines.csv", dry_run=True)
+    assert result.problems == [] and result.changes["order_lines"]["added"] == 5
+    assert (triggers(db), version(db)) == (names, start)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM order_lines").fetchone() == (0,)
