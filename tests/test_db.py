@@ -99,3 +99,31 @@ def test_db004_a_dry_run_changes_nothing(db, tmp_path):
     assert (triggers(db), version(db)) == (names, start)
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM order_lines").fetchone() == (0,)
+
+
+def test_db005_missing_values_are_stored_as_null_flags_as_integers(db, tmp_path):
+    """What an import writes, as a plain SQL reader sees it: blanks are NULL (not '' or NaN),
+    flags 0/1, dates ISO text; a line's channel is NULL where it is its order's (web: 2 of 3)."""
+    (tmp_path / "lines.csv").write_text(
+        "order_id,order_date,customer_id,item_id,quantity,unit_price,unit_cost,"
+        "prices_include_vat,channel,delivered_on\n"
+        "O1,2026-05-01,C1,I1,2,10,,true,web,2026-05-03\n"
+        "O1,2026-05-01,C1,I2,1,5.5,3,no,web,\n"
+        "O1,2026-05-01,C1,I1,1,10,4,yes,phone,2026-05-04\n",
+        encoding="utf-8",
+    )
+    result = import_lines(make_engine(f"sqlite:///{db}"), tmp_path / "lines.csv")
+    assert result.problems == []
+    with sqlite3.connect(db) as conn:
+        lines = conn.execute(
+            "SELECT line_no, quantity, unit_price, unit_cost, typeof(unit_cost), "
+            "prices_include_vat, typeof(prices_include_vat), channel, typeof(channel), "
+            "delivered_on, typeof(delivered_on), typeof(supplier) FROM order_lines ORDER BY line_no"
+        ).fetchall()
+        order = conn.execute("SELECT channel, order_date FROM orders").fetchall()
+    assert lines == [
+        (1, 2.0, 10.0, None, "null", 1, "integer", None, "null", "2026-05-03", "text", "null"),
+        (2, 1.0, 5.5, 3.0, "real", 0, "integer", None, "null", None, "null", "null"),
+        (3, 1.0, 10.0, 4.0, "real", 1, "integer", "phone", "text", "2026-05-04", "text", "null"),
+    ]
+    assert order == [("web", "2026-05-01")]
