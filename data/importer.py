@@ -1419,21 +1419,34 @@ def _write(
     keeping stored values the files leave empty; give customers without an owner the salesperson
     of their latest order. Returns (what changes per table, see `_changes`; owners given); a dry
     run only works that out."""
-    with engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # this import inserts the order of every line itself: no check per line
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        try:
-            return _write_in(conn, tables, collected, replace, dry_run)
-        finally:
-            if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+    with engine.connect() as conn, _import_settings(conn):
+        return _write_in(conn, tables, collected, replace, dry_run)
+
+
+# SQLite settings of the import's connection while it writes, put back after it: this import
+# inserts the order of every line itself (no foreign-key check per line); 128 MB of page cache
+# for the key indexes; the orders' indexes rebuilt in memory, not in temporary files.
+IMPORT_PRAGMAS = {"foreign_keys": "OFF", "cache_size": "-131072", "temp_store": "MEMORY"}
+
+
+@contextlib.contextmanager
+def _import_settings(conn):
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    driver = conn.connection.driver_connection
+    before = {p: driver.execute(f"PRAGMA {p}").fetchone()[0] for p in IMPORT_PRAGMAS}
+    for pragma, value in IMPORT_PRAGMAS.items():
+        driver.execute(f"PRAGMA {pragma}={value}")
+    try:
+        yield
+    finally:
+        for pragma, value in before.items():
+            driver.execute(f"PRAGMA {pragma}={value}")
 
 
 def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_run: bool):
     with conn.begin() as transaction:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA cache_size=-131072")  # 128 MB for the key index
         seller = collected.sellers
         stored_items = tables["items"].iloc[:0]
         if not replace:

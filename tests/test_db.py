@@ -127,3 +127,19 @@ def test_db005_missing_values_are_stored_as_null_flags_as_integers(db, tmp_path)
         (3, 1.0, 10.0, 4.0, "real", 1, "integer", "phone", "text", "2026-05-04", "text", "null"),
     ]
     assert order == [("web", "2026-05-01")]
+
+
+def test_db006_the_import_settings_end_with_the_import(db, tmp_path):
+    """The connection an import wrote with goes back to the pool with SQLite's usual settings."""
+    engine = make_engine(f"sqlite:///{db}")
+    pragmas = ("foreign_keys", "cache_size", "temp_store")
+
+    def settings():
+        with engine.connect() as conn:  # one pooled connection: the one the import used
+            return [conn.exec_driver_sql(f"PRAGMA {p}").scalar_one() for p in pragmas]
+
+    assert settings() == [1, -2000, 0]  # SQLite's defaults; foreign keys on (make_engine)
+    write_lines(tmp_path / "lines.csv", 5)
+    assert import_lines(engine, tmp_path / "lines.csv").problems == []
+    assert settings() == [1, -2000, 0]
+    assert engine.pool.checkedin() == 1
