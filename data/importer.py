@@ -1004,23 +1004,31 @@ class MostFrequent:
     def result(self, keys: pd.Index) -> pd.DataFrame:
         """Per key (in `keys` order) the chosen values, as pyarrow-backed text columns."""
         out = {}
+        known = pa.array(keys.to_numpy(dtype=object), pa.string())
         for column in self.fields:
             parts = self.parts[column]
             chosen = pa.nulls(len(keys), pa.string())
             if parts:
-                counts = (
-                    pa.concat_tables(parts)
-                    .group_by(["k", "v"])
-                    .aggregate([("n", "sum"), ("row", "min")])
-                )
-                ranked = counts.sort_by(
-                    [("k", "ascending"), ("n_sum", "descending"), ("row_min", "ascending")]
-                )
-                best = ranked.group_by("k", use_threads=False).aggregate([("v", "first")])
-                at = keys.get_indexer(best.column("k").to_numpy(zero_copy_only=False))
+                table = pa.concat_tables(parts)
+                at = pc.index_in(table.column("k"), value_set=known)
+                table = table.filter(pc.is_valid(at))
+                key = pc.drop_null(at).to_numpy().astype(np.int64)
+                value_codes, values = _encode(_series(table.column("v")))
+                count = table.column("n").to_numpy()
+                row = table.column("row").to_numpy()
+                # one (key, value) over several chunks: counts summed, its first row kept
+                pair = key * max(len(values), 1) + value_codes
+                by_pair = np.lexsort((row, pair))
+                pair, row = pair[by_pair], row[by_pair]
+                starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+                count = np.add.reduceat(count[by_pair], starts)
+                key, value_codes = key[by_pair][starts], value_codes[by_pair][starts]
+                row = row[starts]
+                # per key the most frequent value, ties to the one seen first
+                best = np.lexsort((row, -count, key))
+                first = best[np.r_[True, key[best][1:] != key[best][:-1]]]
                 position = np.full(len(keys), -1, dtype=np.int64)
-                position[at[at >= 0]] = np.flatnonzero(at >= 0)
-                values = best.column("v_first").combine_chunks()
+                position[key[first]] = value_codes[first]
                 chosen = pc.take(values, pa.array(position, mask=position < 0))
             out[column] = _series(chosen)
         return pd.DataFrame(out)
@@ -1170,7 +1178,7 @@ class LineImport:
         with pa.ipc.open_stream(str(self.path)) as reader:
             for batch in reader:
                 table = pa.Table.from_batches([batch])
-                code = index.get_indexer(table.column("order_id").to_numpy(zero_copy_only=False))
+                code = _codes(table.column("order_id"), index)
                 within = pd.Series(code).groupby(code, sort=False).cumcount().to_numpy()
                 line_no = counter[code] + within + 1
                 np.add.at(counter, code, 1)
@@ -1178,9 +1186,7 @@ class LineImport:
                 if orders is not None:
                     table = _unless_shown(table, orders, code, LINE_ORDER_ATTRIBUTES)
                 if items is not None:
-                    item = items[0].get_indexer(
-                        table.column("item_id").to_numpy(zero_copy_only=False)
-                    )
+                    item = _codes(table.column("item_id"), items[0])
                     table = _unless_shown(table, items, item, LINE_ITEM_ATTRIBUTES)
                 yield table
 
@@ -1267,6 +1273,17 @@ def _encode(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
         encoded = encoded.unify_dictionaries().combine_chunks()
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, encoded.dictionary
+
+
+def _codes(values, index: pd.Index) -> np.ndarray:
+    """The position in `index` of each value of a pyarrow text array (-1 when not there or
+    missing), looking up each distinct value once."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    at = index.get_indexer(encoded.dictionary.to_numpy(zero_copy_only=False))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return np.append(at, -1)[codes]
 
 
 def _valid(values: pd.Series) -> np.ndarray:
