@@ -4,7 +4,8 @@ Generates the demo company once (`generate(lines=N, seed=7, end=2026-11-21)`), t
 into fresh databases in three ways, in turn, --repeat times each, and prints the median wall
 time of each and the difference to "off":
   import   data.db.write_tables as every import writes: bump_data_version first, so the
-           triggers stay quiet (PostgreSQL: a transaction setting; SQLite: the `writing` flag)
+           triggers stay quiet (PostgreSQL: a transaction setting; SQLite: dropped in the
+           transaction, created again just before its commit)
   outside  the same inserts without bump_data_version, as another program would write: every
            SQLite row fires its trigger; PostgreSQL bumps once per transaction
   off      the same inserts with the triggers dropped right after make_engine

@@ -57,8 +57,6 @@ class DataVersion(Base):
     database_id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(BigInteger)
     changed_at: Mapped[str] = mapped_column(DateTime)  # UTC; text on SQLite
-    # SQLite: 1 inside an import's transaction (never committed), so its row triggers stay quiet.
-    writing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 @dataclass(frozen=True)
@@ -152,15 +150,16 @@ _PG_BUMP = """
 UPDATE data_version SET version = version + 1,
   changed_at = clock_timestamp() AT TIME ZONE 'UTC' WHERE id = 1
 """
-# SQLite has row triggers only: each row an outside program changes bumps the version; inside
-# an import (bump_data_version) they only read the `writing` flag (cost: README, Measurements).
+# SQLite has row triggers only: each row an outside program changes bumps the version. An import
+# (bump_data_version) drops them in its transaction and creates them again just before its commit
+# (DDL is transactional in SQLite: no other connection sees them missing), so that its rows cost
+# nothing (README, Import performance).
 _SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 _SQLITE_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS {name} AFTER {op} ON {table}
-WHEN (SELECT writing FROM data_version WHERE id = 1) = 0
 BEGIN UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1; END
 """
-_QUIET = "sales_quiet_triggers"  # in Connection.info: this transaction set `writing`
+_QUIET = "sales_quiet_triggers"  # in Connection.info: this transaction dropped the triggers
 
 
 def _install_data_version(conn: Connection) -> None:
@@ -189,10 +188,15 @@ def _install_data_version(conn: Connection) -> None:
             if name not in present:
                 conn.execute(text(_PG_TRIGGER.format(name=name, table=table)))
     elif dialect == "sqlite":
-        for (table, op), name in _trigger_names("sqlite").items():
-            conn.execute(
-                text(_SQLITE_TRIGGER.format(name=name, op=op, table=table, now=_SQLITE_NOW))
-            )
+        for statement in _sqlite_triggers():
+            conn.exec_driver_sql(statement)
+
+
+def _sqlite_triggers() -> list[str]:
+    return [
+        _SQLITE_TRIGGER.format(name=name, op=op, table=table, now=_SQLITE_NOW)
+        for (table, op), name in _trigger_names("sqlite").items()
+    ]
 
 
 def _trigger_names(dialect: str) -> dict[tuple[str, str], str]:
@@ -207,37 +211,35 @@ def _trigger_names(dialect: str) -> dict[tuple[str, str], str]:
 def bump_data_version(conn: Connection) -> None:
     """Mark the sales data as changed, inside the caller's transaction (every import calls it,
     best at the start): the version goes up by one, and the triggers stay quiet for the rest of
-    the transaction (PostgreSQL: a transaction-local setting; SQLite: the `writing` flag, reset
-    just before the commit by make_engine's listener)."""
+    the transaction (PostgreSQL: a transaction-local setting; SQLite: dropped, and created again
+    just before the commit by make_engine's listener; a rollback brings them back by itself)."""
     dialect = conn.dialect.name
     if dialect == "postgresql":
         conn.execute(text("SELECT set_config('sales.data_version_bumped', 'on', true)"))
         conn.execute(text(_PG_BUMP))
-    elif dialect == "sqlite" and event.contains(conn.engine, "commit", _end_quiet_triggers):
-        conn.execute(
-            text(
-                "UPDATE data_version SET version = version + 1, writing = 1, "
-                f"changed_at = {_SQLITE_NOW} WHERE id = 1"
-            )
-        )
+        return
+    now = _SQLITE_NOW if dialect == "sqlite" else "CURRENT_TIMESTAMP"
+    # DML first: it opens the driver's transaction, so the DROPs below are part of it
+    conn.execute(
+        text(f"UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1")
+    )
+    if dialect == "sqlite" and event.contains(conn.engine, "commit", _end_quiet_triggers):
+        for name in _trigger_names("sqlite").values():
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
         conn.info[_QUIET] = True
-    else:
-        now = _SQLITE_NOW if dialect == "sqlite" else "CURRENT_TIMESTAMP"
-        conn.execute(
-            text(f"UPDATE data_version SET version = version + 1, changed_at = {now} WHERE id = 1")
-        )
 
 
 def _end_quiet_triggers(conn: Connection) -> None:
-    """Before the commit of a transaction that set `writing`: reset it, in that transaction."""
+    """Before the commit of a transaction that dropped the triggers: create them again, in it."""
     if conn.info.pop(_QUIET, False):
         cursor = conn.connection.driver_connection.cursor()
-        cursor.execute("UPDATE data_version SET writing = 0 WHERE id = 1")
+        for statement in _sqlite_triggers():
+            cursor.execute(statement)
         cursor.close()
 
 
 def _forget_quiet_triggers(conn: Connection) -> None:
-    conn.info.pop(_QUIET, None)  # the rollback undoes `writing` itself
+    conn.info.pop(_QUIET, None)  # the rollback brings the triggers back itself
 
 
 def read_version(conn: Connection | Engine) -> Version:
@@ -291,8 +293,9 @@ def insert_frame(conn: Connection, table_name: str, frame: pd.DataFrame) -> None
 
 def bulk_insert(conn: Connection, table_name: str, batch) -> None:
     """Insert a pyarrow Table (columns named as the table's, values as stored: dates as date32,
-    missing = null) in the connection's transaction, the fastest way the database offers:
-    PostgreSQL COPY (psycopg 3), else one executemany of a prepared INSERT."""
+    missing = null; in a nullable text column "" counts as missing too, as an import reads a
+    blank) in the connection's transaction, the fastest way the database offers: PostgreSQL COPY
+    (psycopg 3), else one executemany of a prepared INSERT."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
@@ -312,20 +315,39 @@ def bulk_insert(conn: Connection, table_name: str, batch) -> None:
                  if c.null_count == batch.num_rows]  # fmt: skip
         batch = batch.drop_columns(empty)
         columns = ", ".join(batch.column_names)
-    values = []
-    for column in batch.columns:
-        if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
-            column = column.cast(pa.date32()).cast(pa.string())
-        if pa.types.is_string(column.type) or column.null_count:
-            values.append(column.to_pylist())
-        else:
-            values.append(column.to_numpy().tolist())
+    table = Base.metadata.tables[table_name]
+    values, marks = [], []
+    for name, column in zip(batch.column_names, batch.columns, strict=True):
+        value, mark = _sqlite_values(column, table.c[name].nullable)
+        values.append(value)
+        marks.append(mark)
     cursor = driver.cursor()
-    marks = ", ".join(_placeholder(conn, c) for c in batch.column_names)
     cursor.executemany(
-        f"INSERT INTO {table_name} ({columns}) VALUES ({marks})", zip(*values, strict=True)
+        f"INSERT INTO {table_name} ({columns}) VALUES ({', '.join(marks)})",
+        zip(*values, strict=True),
     )
     cursor.close()
+
+
+def _sqlite_values(column, nullable: bool) -> tuple[list, str]:
+    """(a column's values as Python objects, its placeholder). Python's sqlite3 binds int, float
+    and str at once but looks every None and bool up among its adapters (~0.25 µs a value): so a
+    missing text goes in as "" (NULLIF makes it NULL), a missing number as NaN (SQLite stores
+    NULL), a date as its ISO text (as SQLAlchemy stores it), a flag as 0 or 1."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
+        column = column.cast(pa.date32()).cast(pa.string())
+    elif pa.types.is_boolean(column.type):
+        column = column.cast(pa.int8())
+    if pa.types.is_string(column.type):
+        if not nullable:
+            return column.to_pylist(), "?"
+        return pc.fill_null(column, "").to_pylist(), "NULLIF(?, '')"
+    if pa.types.is_floating(column.type) or not column.null_count:
+        return column.to_numpy().tolist(), "?"
+    return column.to_pylist(), "?"  # whole numbers with some missing
 
 
 def _placeholder(conn: Connection, column: str) -> str:

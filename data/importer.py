@@ -897,6 +897,28 @@ def parse_numbers(values, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
     the other one as a thousands separator in groups of three. Each distinct text is parsed
     once."""
     codes, text = _factorize(values)
+    parsed = _plain_numbers(text) if decimal == "." else None
+    if parsed is None:
+        parsed = _numbers(text, decimal)
+    blank = (text == "").to_numpy(bool)
+    wrong = np.isnan(parsed) & ~blank
+    return np.append(parsed, np.nan)[codes], np.append(wrong, False)[codes]
+
+
+def _plain_numbers(text: pd.Series) -> np.ndarray | None:
+    """The texts as floats (NaN when blank) when each is blank or a plain number such as 1234.5,
+    in one parse (as the slower one reads them); None when one is not."""
+    try:
+        return pc.cast(_nulls(pa.array(text, pa.string())), pa.float64()).to_numpy(
+            zero_copy_only=False
+        )
+    except pa.ArrowInvalid:
+        return None
+
+
+def _numbers(text: pd.Series, decimal: str) -> np.ndarray:
+    """The texts as floats (NaN when blank or bad), thousands separators and decimal commas
+    read."""
     thousands = "," if decimal == "." else "."
     t, d = re.escape(thousands), re.escape(decimal)
     grouped = text.str.match(rf"^[+-]?\d{{1,3}}({t}\d{{3}})+({d}\d*)?$").to_numpy(bool)
@@ -906,10 +928,7 @@ def parse_numbers(values, decimal: str = ".") -> tuple[np.ndarray, np.ndarray]:
         plain = plain.str.replace(",", ".", regex=False)
     plain = plain.where(~has_thousands | grouped, "x")
     plain = plain.where(plain.str.lower().str.strip("+-") != "nan", "x")  # NaN is not a number
-    parsed = pd.to_numeric(plain, errors="coerce").to_numpy(np.float64)
-    blank = (text == "").to_numpy(bool)
-    wrong = np.isnan(parsed) & ~blank
-    return np.append(parsed, np.nan)[codes], np.append(wrong, False)[codes]
+    return pd.to_numeric(plain, errors="coerce").to_numpy(np.float64)
 
 
 def _shown(value) -> str:
@@ -1004,23 +1023,31 @@ class MostFrequent:
     def result(self, keys: pd.Index) -> pd.DataFrame:
         """Per key (in `keys` order) the chosen values, as pyarrow-backed text columns."""
         out = {}
+        known = pa.array(keys.to_numpy(dtype=object), pa.string())
         for column in self.fields:
             parts = self.parts[column]
             chosen = pa.nulls(len(keys), pa.string())
             if parts:
-                counts = (
-                    pa.concat_tables(parts)
-                    .group_by(["k", "v"])
-                    .aggregate([("n", "sum"), ("row", "min")])
-                )
-                ranked = counts.sort_by(
-                    [("k", "ascending"), ("n_sum", "descending"), ("row_min", "ascending")]
-                )
-                best = ranked.group_by("k", use_threads=False).aggregate([("v", "first")])
-                at = keys.get_indexer(best.column("k").to_numpy(zero_copy_only=False))
+                table = pa.concat_tables(parts)
+                at = pc.index_in(table.column("k"), value_set=known)
+                table = table.filter(pc.is_valid(at))
+                key = pc.drop_null(at).to_numpy().astype(np.int64)
+                value_codes, values = _encode(_series(table.column("v")))
+                count = table.column("n").to_numpy()
+                row = table.column("row").to_numpy()
+                # one (key, value) over several chunks: counts summed, its first row kept
+                pair = key * max(len(values), 1) + value_codes
+                by_pair = np.lexsort((row, pair))
+                pair, row = pair[by_pair], row[by_pair]
+                starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+                count = np.add.reduceat(count[by_pair], starts)
+                key, value_codes = key[by_pair][starts], value_codes[by_pair][starts]
+                row = row[starts]
+                # per key the most frequent value, ties to the one seen first
+                best = np.lexsort((row, -count, key))
+                first = best[np.r_[True, key[best][1:] != key[best][:-1]]]
                 position = np.full(len(keys), -1, dtype=np.int64)
-                position[at[at >= 0]] = np.flatnonzero(at >= 0)
-                values = best.column("v_first").combine_chunks()
+                position[key[first]] = value_codes[first]
                 chosen = pc.take(values, pa.array(position, mask=position < 0))
             out[column] = _series(chosen)
         return pd.DataFrame(out)
@@ -1170,7 +1197,7 @@ class LineImport:
         with pa.ipc.open_stream(str(self.path)) as reader:
             for batch in reader:
                 table = pa.Table.from_batches([batch])
-                code = index.get_indexer(table.column("order_id").to_numpy(zero_copy_only=False))
+                code = _codes(table.column("order_id"), index)
                 within = pd.Series(code).groupby(code, sort=False).cumcount().to_numpy()
                 line_no = counter[code] + within + 1
                 np.add.at(counter, code, 1)
@@ -1178,9 +1205,7 @@ class LineImport:
                 if orders is not None:
                     table = _unless_shown(table, orders, code, LINE_ORDER_ATTRIBUTES)
                 if items is not None:
-                    item = items[0].get_indexer(
-                        table.column("item_id").to_numpy(zero_copy_only=False)
-                    )
+                    item = _codes(table.column("item_id"), items[0])
                     table = _unless_shown(table, items, item, LINE_ITEM_ATTRIBUTES)
                 yield table
 
@@ -1267,6 +1292,17 @@ def _encode(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
         encoded = encoded.unify_dictionaries().combine_chunks()
     codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     return codes, encoded.dictionary
+
+
+def _codes(values, index: pd.Index) -> np.ndarray:
+    """The position in `index` of each value of a pyarrow text array (-1 when not there or
+    missing), looking up each distinct value once."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    at = index.get_indexer(encoded.dictionary.to_numpy(zero_copy_only=False))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return np.append(at, -1)[codes]
 
 
 def _valid(values: pd.Series) -> np.ndarray:
@@ -1419,21 +1455,34 @@ def _write(
     keeping stored values the files leave empty; give customers without an owner the salesperson
     of their latest order. Returns (what changes per table, see `_changes`; owners given); a dry
     run only works that out."""
-    with engine.connect() as conn:
-        sqlite = conn.dialect.name == "sqlite"
-        if sqlite:  # this import inserts the order of every line itself: no check per line
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        try:
-            return _write_in(conn, tables, collected, replace, dry_run)
-        finally:
-            if sqlite:
-                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+    with engine.connect() as conn, _import_settings(conn):
+        return _write_in(conn, tables, collected, replace, dry_run)
+
+
+# SQLite settings of the import's connection while it writes, put back after it: this import
+# inserts the order of every line itself (no foreign-key check per line); 128 MB of page cache
+# for the key indexes; the orders' indexes rebuilt in memory, not in temporary files.
+IMPORT_PRAGMAS = {"foreign_keys": "OFF", "cache_size": "-131072", "temp_store": "MEMORY"}
+
+
+@contextlib.contextmanager
+def _import_settings(conn):
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    driver = conn.connection.driver_connection
+    before = {p: driver.execute(f"PRAGMA {p}").fetchone()[0] for p in IMPORT_PRAGMAS}
+    for pragma, value in IMPORT_PRAGMAS.items():
+        driver.execute(f"PRAGMA {pragma}={value}")
+    try:
+        yield
+    finally:
+        for pragma, value in before.items():
+            driver.execute(f"PRAGMA {pragma}={value}")
 
 
 def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_run: bool):
     with conn.begin() as transaction:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA cache_size=-131072")  # 128 MB for the key index
         seller = collected.sellers
         stored_items = tables["items"].iloc[:0]
         if not replace:

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
 from data.db import make_engine, read_tables
 from data.frames import build_frames
-from data.importer import SHOWN_PROBLEMS, Options, import_lines
+from data.importer import SHOWN_PROBLEMS, Options, import_lines, parse_numbers
 from data.models import Base
 from metrics.filters import Filters
 from metrics.kpis import kpis
@@ -554,3 +555,22 @@ def test_imp261_a_bad_business_central_export_changes_nothing(engine):
     result = import_business_central(engine, bc / "bad_value_entries.csv")
     assert result.problem_count == 5
     assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("texts", "decimal", "numbers", "bad"),
+    [
+        # plain numbers and blanks: one parse of the distinct texts
+        (["12.5", "", "12.5", "+5", "1e3", ".5", "-0.25", "inf"], ".",
+         [12.5, None, 12.5, 5.0, 1000.0, 0.5, -0.25, float("inf")], []),
+        (["nan", "7", "NaN"], ".", [None, 7.0, None], [0, 2]),  # NaN is not a number
+        # one text that is not plain: every text read the slower way, with the same results
+        (["1,234.50", "12.5", "", "abc", "nan"], ".", [1234.5, 12.5, None, None, None], [3, 4]),
+        (["1.234,50", "12,5", "", "1,2,3"], ",", [1234.5, 12.5, None, None], [3]),
+    ],
+)  # fmt: skip
+def test_imp262_numbers_are_read_alike_whichever_way_they_are_parsed(texts, decimal, numbers, bad):
+    values, wrong = parse_numbers(pa.array(texts, pa.string()), decimal)
+    expected = [float("nan") if n is None else n for n in numbers]
+    assert values.tolist() == pytest.approx(expected, nan_ok=True)
+    assert list(wrong.nonzero()[0]) == bad
