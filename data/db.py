@@ -413,7 +413,11 @@ def read_chunks(
 def line_counts(conn: Connection) -> pd.Series:
     """The number of order lines of each order that has any (index: order_id)."""
     query = select(OrderLine.order_id, func.count().label("lines")).group_by(OrderLine.order_id)
-    counts = pd.read_sql_query(query, conn, dtype={"order_id": "str"})
+    streaming = conn.execution_options(stream_results=True, max_row_buffer=READ_CHUNK_ROWS)
+    chunks = pd.read_sql_query(
+        query, streaming, chunksize=READ_CHUNK_ROWS, dtype={"order_id": "str"}
+    )
+    counts = pd.concat([*chunks, pd.DataFrame({"order_id": pd.Series(dtype="str"), "lines": []})])
     return pd.Series(counts["lines"].to_numpy(np.int64), index=pd.Index(counts["order_id"]))
 
 

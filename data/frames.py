@@ -143,7 +143,7 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
     by_order = lines.sort_values(["order_id", "line_no"], kind="stable")
     counts = by_order.groupby("order_id", sort=False, observed=True).size()
     sold = lines[["item_id", "item_name", "sku"]]
-    return _build(tables, counts, [by_order], sold, as_of)
+    return _build(dict(tables), counts, [by_order], sold, as_of)
 
 
 def read_frames(
@@ -165,14 +165,16 @@ def _build(
     sold_items: pd.DataFrame,
     as_of: pd.Timestamp | None,
 ) -> Frames:
-    """The frames from the tables other than order_lines, the number of lines of each order
+    """The frames from the tables other than order_lines (`tables`, emptied as they are used),
+    the number of lines of each order
     (`line_counts`, indexed by order_id), the order lines in chunks that bring each order's
     lines together in line_no order (`lines_by_order`), and item_id, item_name, sku of lines
     (at least those of items missing from the items table: `sold_items`)."""
-    salespeople = tables["salespeople"].reset_index(drop=True)
-    customers = _customers(tables)
-    items = _items(tables["items"], sold_items)
-    stored = tables["orders"].reset_index(drop=True)  # as stored: the events' order_id order
+    salespeople = tables.pop("salespeople").reset_index(drop=True)
+    customers = _customers({**tables, "salespeople": salespeople})
+    del tables["customers"], tables["customer_fields"]
+    items = _items(tables.pop("items"), sold_items)
+    stored = tables.pop("orders").reset_index(drop=True)  # as stored: the events' order_id order
     orders_t = stored.sort_values(["order_date", "order_id"], kind="stable")
     order_days_arr = (orders_t["order_date"].to_numpy("datetime64[D]") - EPOCH).astype(np.int32)
     orders = pd.DataFrame(
@@ -186,7 +188,8 @@ def _build(
         }
     )
     order_dims = {dim: _categorical(orders_t[dim]) for dim in ORDER_DIMENSIONS}
-    stored_position = orders_t.index.to_numpy()  # each order's row in `stored`
+    stored_position = orders_t.index.to_numpy().astype(np.int32)  # each order's row in `stored`
+    stored = stored[["order_id", "status", "salesperson"]]  # what the events need
     del orders_t
 
     order_code = pd.Index(orders["order_id"])
@@ -250,7 +253,9 @@ def _build(
     sold_by = lines["salesperson"].array
     per_line = {
         "order": stored_position[line_order],
-        "seller": np.append(sellers.get_indexer(sold_by.categories), -1)[sold_by.codes],
+        "seller": np.append(sellers.get_indexer(sold_by.categories), -1).astype(np.int32)[
+            sold_by.codes
+        ],
         "status": lines["line_status"].array,
         "value": sales_amount,
         "sold_on": day,
@@ -258,7 +263,7 @@ def _build(
     }
     events = dated_events(
         per_line,
-        tables["payments"],
+        tables.pop("payments"),
         pd.Index(stored["order_id"]),
         (stored["status"] == "confirmed").to_numpy(),
         sellers.get_indexer(stored["salesperson"]),
