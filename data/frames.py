@@ -166,50 +166,67 @@ def _build(
     as_of: pd.Timestamp | None,
 ) -> Frames:
     """The frames from the tables other than order_lines (`tables`, emptied as they are used),
-    the number of lines of each order
-    (`line_counts`, indexed by order_id), the order lines in chunks that bring each order's
-    lines together in line_no order (`lines_by_order`), and item_id, item_name, sku of lines
-    (at least those of items missing from the items table: `sold_items`)."""
+    the number of lines of each order (`line_counts`, indexed by order_id), the order lines in
+    chunks that bring each order's lines together in line_no order (`lines_by_order`), and
+    item_id, item_name, sku of lines (at least those of items missing from the items table:
+    `sold_items`). Whatever is no longer needed is dropped at once: the peak stays near the
+    frames' own size."""
     salespeople = tables.pop("salespeople").reset_index(drop=True)
     customers = _customers({**tables, "salespeople": salespeople})
     del tables["customers"], tables["customer_fields"]
     items = _items(tables.pop("items"), sold_items)
     stored = tables.pop("orders").reset_index(drop=True)  # as stored: the events' order_id order
-    orders_t = stored.sort_values(["order_date", "order_id"], kind="stable")
-    order_days_arr = (orders_t["order_date"].to_numpy("datetime64[D]") - EPOCH).astype(np.int32)
+    by_date = stored.sort_values(["order_date", "order_id"], kind="stable")
     orders = pd.DataFrame(
         {
-            "order_id": orders_t["order_id"].to_numpy(),
+            "order_id": by_date["order_id"].to_numpy(),
             "customer": pd.Index(customers["customer_id"])
-            .get_indexer(orders_t["customer_id"])
+            .get_indexer(by_date["customer_id"])
             .astype(np.int32),
-            "day": order_days_arr,
-            "status": _categorical(orders_t["status"]),
+            "day": (by_date["order_date"].to_numpy("datetime64[D]") - EPOCH).astype(np.int32),
+            "status": _categorical(by_date["status"]),
         }
     )
-    order_dims = {dim: _categorical(orders_t[dim]) for dim in ORDER_DIMENSIONS}
-    stored_position = orders_t.index.to_numpy().astype(np.int32)  # each order's row in `stored`
+    order_dims = {dim: _categorical(by_date[dim]) for dim in ORDER_DIMENSIONS}
+    stored_position = by_date.index.to_numpy().astype(np.int32)  # each order's row in `stored`
     stored = stored[["order_id", "status", "salesperson"]]  # what the events need
-    del orders_t
+    del by_date
 
-    order_code = pd.Index(orders["order_id"])
-    counted = order_code.get_indexer(line_counts.index)
-    per_order = np.bincount(counted[counted >= 0], line_counts.to_numpy()[counted >= 0],
-                            minlength=len(orders)).astype(np.int64)  # fmt: skip
-    placed = _LinePlaces(np.r_[0, np.cumsum(per_order)], order_code)
-    del counted, per_order
-    read = _read_lines(lines_by_order, placed, pd.Index(items["item_id"]), order_days_arr)
+    read = _read_lines(lines_by_order, _LinePlaces(orders, line_counts), items)
+    lines = _lines(read, orders, order_dims, items)
+    events = _events(lines, read, stored, stored_position, tables.pop("payments"))
+    del read
+    day = lines["day"].to_numpy()
+    custom_fields = tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team"))
+    return Frames(
+        lines=lines,
+        customers=customers,
+        items=items,
+        salespeople=salespeople,
+        orders=orders,
+        order_days=_order_days(orders),
+        daily=_daily(lines, len(customers)),
+        monthly=_monthly(lines, len(customers)),
+        events=events,
+        custom_fields=custom_fields,
+        as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
+        first_day=int(day[0]) if len(day) else None,
+        last_day=int(day[-1]) if len(day) else None,
+    )
 
+
+def _lines(read: dict, orders: pd.DataFrame, order_dims: dict, items: pd.DataFrame) -> pd.DataFrame:
+    """The lines frame (see Frames) from the columns of _read_lines, which it takes over (the
+    days of the events and `texts` stay in `read`)."""
     line_order = read.pop("order")
     day = orders["day"].to_numpy()[line_order]
     order_status = pd.Categorical.from_codes(
         orders["status"].cat.codes.to_numpy()[line_order], orders["status"].cat.categories
     )
-    texts = read.pop("texts")
+    texts = read["texts"]
     item_of_line = read.pop("item")
     in_order_amount = read.pop("in_order_amount")
-    revenue = in_order_amount & np.asarray(order_status == "confirmed", dtype=bool)
-    sales_amount = read["sales_amount"]
+    sales_amount = read.pop("sales_amount")
     order_amount = np.bincount(
         line_order, weights=np.where(in_order_amount, sales_amount, 0.0), minlength=len(orders)
     )
@@ -239,66 +256,60 @@ def _build(
         cost_amount=read.pop("cost_amount"),
         cost_non_inv=read.pop("cost_non_inv"),
         order_amount=order_amount[line_order],
-        revenue=revenue,
+        revenue=in_order_amount & np.asarray(order_status == "confirmed", dtype=bool),
         in_order_amount=in_order_amount,
     )
-    del order_amount
-    lines = pd.DataFrame(columns, copy=False)
-    del columns
+    return pd.DataFrame(columns, copy=False)
 
-    own_sellers = texts["salesperson"].own()
-    sellers = seller_categories(
-        stored["salesperson"], None if own_sellers is None else own_sellers.categories
-    )
+
+def _events(
+    lines: pd.DataFrame,
+    read: dict,
+    stored: pd.DataFrame,
+    stored_position: np.ndarray,
+    payments: pd.DataFrame,
+) -> pd.DataFrame:
+    """metrics.commission.sales_events of the lines, from the lines frame and the days of
+    _read_lines (`read`); `stored`: order_id, status, salesperson of the orders as stored,
+    `stored_position`: each order's row there, by order code."""
+    own = read["texts"]["salesperson"].own()
+    sellers = seller_categories(stored["salesperson"], None if own is None else own.categories)
     sold_by = lines["salesperson"].array
+    to_sellers = np.append(sellers.get_indexer(sold_by.categories), -1).astype(np.int32)
     per_line = {
-        "order": stored_position[line_order],
-        "seller": np.append(sellers.get_indexer(sold_by.categories), -1).astype(np.int32)[
-            sold_by.codes
-        ],
+        "order": stored_position[lines["order"].to_numpy()],
+        "seller": to_sellers[sold_by.codes],
         "status": lines["line_status"].array,
-        "value": sales_amount,
-        "sold_on": day,
-        **read,  # delivered_on, cancelled_on, returned_on
+        "value": lines["sales_amount"].to_numpy(),
+        "sold_on": lines["day"].to_numpy(),
+        **{name: read[name] for name in ("delivered_on", "cancelled_on", "returned_on")},
     }
-    events = dated_events(
+    return dated_events(
         per_line,
-        tables.pop("payments"),
+        payments,
         pd.Index(stored["order_id"]),
         (stored["status"] == "confirmed").to_numpy(),
         sellers.get_indexer(stored["salesperson"]),
         sellers,
     )
-    del per_line, read, texts
-
-    custom_fields = tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team"))
-    return Frames(
-        lines=lines,
-        customers=customers,
-        items=items,
-        salespeople=salespeople,
-        orders=orders,
-        order_days=_order_days(orders),
-        daily=_daily(lines, len(customers)),
-        monthly=_monthly(lines, len(customers)),
-        events=events,
-        custom_fields=custom_fields,
-        as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
-        first_day=int(day[0]) if len(day) else None,
-        last_day=int(day[-1]) if len(day) else None,
-    )
 
 
-@dataclass
 class _LinePlaces:
-    """Where each order's lines go in the lines frame: `start[code]` .. `start[code + 1]`, the
-    orders' codes (order_code: order_id -> code) ordered by order date, then order_id."""
+    """Where each order's lines go in the lines frame (orders by order date, then order_id):
+    rows start[code] .. start[code + 1] - 1 of the order of code `code`."""
 
-    start: np.ndarray
-    order_code: pd.Index
-
-    def __post_init__(self) -> None:
+    def __init__(self, orders: pd.DataFrame, line_counts: pd.Series) -> None:
+        self.order_code = pd.Index(orders["order_id"])
+        counted = self.order_code.get_indexer(line_counts.index)
+        known = counted >= 0  # lines of an unknown order are refused as they come
+        per_order = np.bincount(counted[known], line_counts.to_numpy()[known], len(orders))
+        self.start = np.r_[0, np.cumsum(per_order.astype(np.int64))]
         self.filled = self.start[:-1].copy()  # each order's next free row
+        self.order_day = orders["day"].to_numpy()
+
+    @property
+    def lines(self) -> int:
+        return int(self.start[-1])
 
     def rows(self, order_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(the order code, the row in the lines frame) of each of the next lines, which come
@@ -317,14 +328,13 @@ class _LinePlaces:
         return code, rows
 
 
-def _read_lines(
-    chunks: Iterable[pd.DataFrame], placed: _LinePlaces, item_code: pd.Index, order_day: np.ndarray
-) -> dict:
+def _read_lines(chunks: Iterable[pd.DataFrame], placed: _LinePlaces, items: pd.DataFrame) -> dict:
     """The lines' own columns, each chunk written at its final rows as it comes: order, line_no,
     item (codes), quantity, sales_amount, cost_amount (NaN = unknown cost), cost_non_inv,
     in_order_amount, the days of metrics.commission.event_days, and `texts`: a _Texts per text
     column (line_status, customisation, the attributes as sold)."""
-    n = int(placed.start[-1])
+    n = placed.lines
+    item_code = pd.Index(items["item_id"])
     read = {name: np.empty(n, dtype) for name, dtype in (
         ("order", np.int32), ("line_no", np.int32), ("item", np.int32), ("quantity", np.float64),
         ("sales_amount", np.float64), ("cost_amount", np.float64), ("cost_non_inv", np.float64),
@@ -352,7 +362,7 @@ def _read_lines(
             "cost_amount": quantity * chunk["unit_cost"].to_numpy(np.float64, na_value=np.nan),
             "cost_non_inv": chunk["cost_non_inv"].fillna(0.0).to_numpy(np.float64),
             "in_order_amount": ~chunk["status"].isin(["cancelled", "returned"]).to_numpy(),
-            **event_days(chunk, order_day[code]),
+            **event_days(chunk, placed.order_day[code]),
         }
         for name, array in values.items():
             read[name][rows] = array
