@@ -272,8 +272,7 @@ def _events(
     """metrics.commission.sales_events of the lines, from the lines frame and the days of
     _read_lines (`read`); `stored`: order_id, status, salesperson of the orders as stored,
     `stored_position`: each order's row there, by order code."""
-    own = read["texts"]["salesperson"].own()
-    sellers = seller_categories(stored["salesperson"], None if own is None else own.categories)
+    sellers = seller_categories(stored["salesperson"], read["texts"]["salesperson"].categories())
     sold_by = lines["salesperson"].array
     to_sellers = np.append(sellers.get_indexer(sold_by.categories), -1).astype(np.int32)
     per_line = {
@@ -396,13 +395,18 @@ class _Texts:
             self.codes = self.codes.astype(WIDER[self.codes.dtype.type])
         self.codes[rows] = np.append(ids, -1)[codes]
 
-    def own(self) -> pd.Categorical | None:
-        """The values as a categorical; None when every value is missing."""
+    def categories(self) -> pd.Index | None:
+        """The distinct values, sorted; None when every value is missing."""
         if self.codes is None:
             return None
-        seen = pd.Series(list(self.seen), dtype=object)
-        categories = _categorical(seen).categories
-        to_sorted = np.append(categories.get_indexer(seen), -1).astype(np.int32)
+        return _categorical(pd.Series(list(self.seen), dtype=object)).categories
+
+    def own(self) -> pd.Categorical | None:
+        """The values as a categorical; None when every value is missing."""
+        categories = self.categories()
+        if categories is None:
+            return None
+        to_sorted = np.append(categories.get_indexer(list(self.seen)), -1).astype(np.int32)
         return pd.Categorical.from_codes(to_sorted[self.codes], categories)
 
     def categorical(self) -> pd.Categorical:
