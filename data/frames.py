@@ -194,6 +194,8 @@ def _build(
 
     read = _read_lines(lines_by_order, _LinePlaces(orders, line_counts), items)
     lines = _lines(read, orders, order_dims, items)
+    # The rollup that needs the most working memory first, while the fewest frames are built.
+    monthly = _monthly(lines, len(customers))
     events = _events(lines, read, stored, stored_position, tables.pop("payments"))
     del read
     day = lines["day"].to_numpy()
@@ -206,7 +208,7 @@ def _build(
         orders=orders,
         order_days=_order_days(orders),
         daily=_daily(lines, len(customers)),
-        monthly=_monthly(lines, len(customers)),
+        monthly=monthly,
         events=events,
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),

@@ -20,6 +20,8 @@ servers run it as a child process, so that a rebuild never grows a worker's memo
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
 import fcntl
 import hashlib
@@ -47,6 +49,7 @@ MAGIC = b"SALESNAP"
 FORMAT = 1
 ALIGN = 64  # every section starts at a multiple of this: Arrow buffers stay aligned
 BUILDER_NICENESS = 10  # the builder child's priority below the workers' (os.nice)
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 OTHER_DATABASE_MAX_AGE = 24 * 3600  # files of another database id are kept this long (seconds)
 
 
@@ -403,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     os.nice(BUILDER_NICENESS)
     # Arrow's own allocator keeps freed memory for reuse; the builder's peak matters more here.
     pa.set_memory_pool(pa.system_memory_pool())
+    # glibc serves arrays under 32 MB from its heap once a bigger one was freed, and keeps what
+    # they free: a fixed threshold gives every array its own mapping, returned when freed.
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 128 * 1024)
     engine = db.make_engine(os.environ["DATABASE_URL"])
     path = build_snapshot(engine, Path(args[0]))
     peak = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
