@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     BigInteger,
@@ -34,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.orm import Mapped, mapped_column
 
-from data.models import DATA_TABLES, Base, Customer, OrderLine, upgrade_schema
+from data.models import DATA_TABLES, Base, Customer, Item, OrderLine, upgrade_schema
 
 Tables = dict[str, pd.DataFrame]
 
@@ -369,17 +370,7 @@ def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
 def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:
     """Read every sales-data table into a frame; dates become datetime64, flags bool."""
     with engine.connect() as conn:
-        return _read_all(conn, chunk_rows)
-
-
-def read_versioned_tables(
-    engine: Engine, chunk_rows: int = READ_CHUNK_ROWS
-) -> tuple[Version, Tables]:
-    """The data version and every sales table, read in one consistent snapshot of the database
-    (a writer committing meanwhile is not half seen, and the version names exactly this data)."""
-    with snapshot_connection(engine) as conn:
-        version = read_version(conn)
-        return version, _read_all(conn, chunk_rows)
+        return {table.name: read_table(conn, table, chunk_rows) for table in DATA_TABLES}
 
 
 @contextmanager
@@ -402,27 +393,9 @@ def snapshot_connection(engine: Engine) -> Iterator[Connection]:
                 yield conn
 
 
-def _read_all(conn: Connection, chunk_rows: int) -> Tables:
-    return {table.name: _read_table(conn, table, chunk_rows) for table in DATA_TABLES}
-
-
-def _read_table(conn: Connection, table, chunk_rows: int) -> pd.DataFrame:
-    """One table, fetched `chunk_rows` at a time (a server-side cursor on PostgreSQL), each chunk
-    typed at once so that only one chunk of Python values lives at a time."""
-    dtypes = {}
-    for column in table.columns:
-        if isinstance(column.type, String | Text):
-            dtypes[column.name] = "str"
-        elif isinstance(column.type, Float):
-            dtypes[column.name] = "float64"
-    streaming = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows)
-    chunks = [
-        _typed(table.name, chunk)
-        for chunk in pd.read_sql_query(select(table), streaming, chunksize=chunk_rows, dtype=dtypes)
-    ]
-    if not chunks:  # no rows: pandas yields no chunk at all
-        empty = pd.DataFrame({c.name: pd.Series(dtype=dtypes.get(c.name)) for c in table.columns})
-        return _typed(table.name, empty)
+def read_table(conn: Connection, table, chunk_rows: int = READ_CHUNK_ROWS) -> pd.DataFrame:
+    """One table, fetched `chunk_rows` at a time (see read_chunks)."""
+    chunks = list(read_chunks(conn, select(table), table.name, chunk_rows))
     if len(chunks) == 1:
         return chunks[0]
     # Column by column, each chunk's part dropped once copied: the peak is the table plus one
@@ -434,11 +407,68 @@ def _read_table(conn: Connection, table, chunk_rows: int) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
+def read_chunks(
+    conn: Connection, query, table_name: str, chunk_rows: int = READ_CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """The rows of `query` (columns of table `table_name`) as frames of `chunk_rows` rows (a
+    server-side cursor on PostgreSQL), each typed at once (text `str`, floats float64, dates
+    datetime64, flags bool) so that only one chunk of Python values lives at a time. An empty
+    result gives one empty frame."""
+    names = [c.name for c in query.selected_columns]
+    dtypes = {}
+    for column in Base.metadata.tables[table_name].columns:
+        if column.name not in names:
+            continue
+        if isinstance(column.type, String | Text):
+            dtypes[column.name] = "str"
+        elif isinstance(column.type, Float):
+            dtypes[column.name] = "float64"
+    streaming = conn.execution_options(stream_results=True, max_row_buffer=chunk_rows)
+    empty = True
+    for chunk in pd.read_sql_query(query, streaming, chunksize=chunk_rows, dtype=dtypes):
+        empty = False
+        yield _typed(table_name, chunk)
+    if empty:  # no rows: pandas yields no chunk at all
+        yield _typed(table_name, pd.DataFrame({n: pd.Series(dtype=dtypes.get(n)) for n in names}))
+
+
+def line_counts(conn: Connection) -> pd.Series:
+    """The number of order lines of each order that has any (index: order_id)."""
+    query = select(OrderLine.order_id, func.count().label("lines")).group_by(OrderLine.order_id)
+    streaming = conn.execution_options(stream_results=True, max_row_buffer=READ_CHUNK_ROWS)
+    chunks = pd.read_sql_query(
+        query, streaming, chunksize=READ_CHUNK_ROWS, dtype={"order_id": "str"}
+    )
+    counts = pd.concat([*chunks, pd.DataFrame({"order_id": pd.Series(dtype="str"), "lines": []})])
+    return pd.Series(counts["lines"].to_numpy(np.int64), index=pd.Index(counts["order_id"]))
+
+
+def lines_by_order(
+    conn: Connection, columns: list[str], chunk_rows: int = READ_CHUNK_ROWS
+) -> Iterator[pd.DataFrame]:
+    """`columns` of the order lines in chunks (read_chunks), ordered by order_id then line_no:
+    each order's lines come together, in line order."""
+    table = OrderLine.__table__
+    query = select(*(table.c[name] for name in columns)).order_by(table.c.order_id, table.c.line_no)
+    return read_chunks(conn, query, table.name, chunk_rows)
+
+
+def unlisted_item_lines(conn: Connection) -> pd.DataFrame:
+    """item_id, item_name and sku of the order lines whose item is not in the items table
+    (deleted since), in the table's stored order."""
+    query = select(OrderLine.item_id, OrderLine.item_name, OrderLine.sku).where(
+        OrderLine.item_id.not_in(select(Item.item_id))
+    )
+    return pd.concat(read_chunks(conn, query, OrderLine.__tablename__), ignore_index=True)
+
+
 def _typed(table_name: str, frame: pd.DataFrame) -> pd.DataFrame:
     for col in DATE_COLUMNS.get(table_name, []):
-        frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[s]")
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col], format="ISO8601").astype("datetime64[s]")
     for col in BOOL_COLUMNS.get(table_name, []):
-        frame[col] = frame[col].fillna(False).astype(bool)
+        if col in frame:
+            frame[col] = frame[col].fillna(False).astype(bool)
     return frame
 
 

@@ -8,13 +8,17 @@ positions in their own frame).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.engine import Connection
 
+from data import db
 from data.db import Tables
-from metrics.commission import sales_events
+from data.models import DATA_TABLES, OrderLine
+from metrics.commission import dated_events, event_days, seller_categories
 
 LINE_DIMENSIONS = ("category", "brand", "collection", "supplier", "department")
 ORDER_DIMENSIONS = ("document_type", "channel", "source", "device", "campaign", "salesperson")
@@ -29,6 +33,15 @@ CUSTOMER_COLUMNS = (
     "created_on",
 )
 EPOCH = np.datetime64("1970-01-01", "D")
+# Order-line columns read from the database (item_name and sku only name deleted items).
+LINE_COLUMNS = [c.name for c in OrderLine.__table__.columns if c.name not in ("item_name", "sku")]
+# The lines' text columns: frame column -> order_lines column.
+TEXT_COLUMNS = {
+    "line_status": "status",
+    "customisation": "customisation",
+    **{dim: dim for dim in (*ORDER_DIMENSIONS, *LINE_DIMENSIONS)},
+}
+WIDER = {np.int8: np.int16, np.int16: np.int32, np.int32: np.int64}
 # Sums kept per (day, customer): revenue lines' amounts (all, and those with a known cost),
 # line counts, and orders and order amounts by status.
 # revenue lines' amounts (all, and those with a known cost) and line counts: revenue_sums
@@ -140,91 +153,68 @@ def month_of_days(days: np.ndarray) -> np.ndarray:
 
 
 def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
-    """Build the cached frames from the table frames of data.db.read_tables (or the demo generator)."""
-    salespeople = tables["salespeople"].reset_index(drop=True)
-    customers = _customers(tables)
-    items = _items(tables)
-    orders_t = tables["orders"]
-    lines_t = tables["order_lines"]
+    """Build the cached frames from the table frames of data.db.read_tables (or the demo
+    generator), all in memory (tests, the demo; read_frames streams from a database)."""
+    lines = tables["order_lines"]
+    by_order = lines.sort_values(["order_id", "line_no"], kind="stable")
+    counts = by_order.groupby("order_id", sort=False, observed=True).size()
+    sold = lines[["item_id", "item_name", "sku"]]
+    return _build(dict(tables), counts, [by_order], sold, as_of)
 
-    customer_code = pd.Index(customers["customer_id"])
-    item_code = pd.Index(items["item_id"])
 
-    orders_t = orders_t.sort_values(["order_date", "order_id"], kind="stable").reset_index(
-        drop=True
-    )
-    order_code = pd.Index(orders_t["order_id"])
-    order_days_arr = (orders_t["order_date"].to_numpy("datetime64[D]") - EPOCH).astype(np.int32)
+def read_frames(
+    conn: Connection, as_of: pd.Timestamp, chunk_rows: int = db.READ_CHUNK_ROWS
+) -> Frames:
+    """Build the frames from the database `conn` reads (data.db.snapshot_connection: one
+    consistent snapshot), streaming the order lines: each chunk goes straight into the lines'
+    final columns at their final rows, so the peak stays near the frames' own size (README,
+    Measurements)."""
+    tables = {t.name: db.read_table(conn, t) for t in DATA_TABLES if t.name != "order_lines"}
+    chunks = db.lines_by_order(conn, LINE_COLUMNS, chunk_rows)
+    return _build(tables, db.line_counts(conn), chunks, db.unlisted_item_lines(conn), as_of)
+
+
+def _build(
+    tables: Tables,
+    line_counts: pd.Series,
+    lines_by_order: Iterable[pd.DataFrame],
+    sold_items: pd.DataFrame,
+    as_of: pd.Timestamp | None,
+) -> Frames:
+    """The frames from the tables other than order_lines (`tables`, emptied as they are used),
+    the number of lines of each order (`line_counts`, indexed by order_id), the order lines in
+    chunks that bring each order's lines together in line_no order (`lines_by_order`), and
+    item_id, item_name, sku of lines (at least those of items missing from the items table:
+    `sold_items`). Whatever is no longer needed is dropped at once: the peak stays near the
+    frames' own size."""
+    salespeople = tables.pop("salespeople").reset_index(drop=True)
+    customers = _customers({**tables, "salespeople": salespeople})
+    del tables["customers"], tables["customer_fields"]
+    items = _items(tables.pop("items"), sold_items)
+    stored = tables.pop("orders").reset_index(drop=True)  # as stored: the events' order_id order
+    by_date = stored.sort_values(["order_date", "order_id"], kind="stable")
     orders = pd.DataFrame(
         {
-            "order_id": orders_t["order_id"].to_numpy(),
-            "customer": customer_code.get_indexer(orders_t["customer_id"]).astype(np.int32),
-            "day": order_days_arr,
-            "status": _categorical(orders_t["status"]),
+            "order_id": by_date["order_id"].to_numpy(),
+            "customer": pd.Index(customers["customer_id"])
+            .get_indexer(by_date["customer_id"])
+            .astype(np.int32),
+            "day": (by_date["order_date"].to_numpy("datetime64[D]") - EPOCH).astype(np.int32),
+            "status": _categorical(by_date["status"]),
         }
     )
+    order_dims = {dim: _categorical(by_date[dim]) for dim in ORDER_DIMENSIONS}
+    stored_position = by_date.index.to_numpy().astype(np.int32)  # each order's row in `stored`
+    stored = stored[["order_id", "status", "salesperson"]]  # what the events need
+    del by_date
 
-    line_order = order_code.get_indexer(lines_t["order_id"]).astype(np.int32)
-    if (line_order < 0).any():
-        missing = lines_t.loc[line_order < 0, "order_id"].iloc[0]
-        raise ValueError(f"order line refers to unknown order {missing!r}")
-    sort = np.lexsort((lines_t["line_no"].to_numpy(), line_order))
-    lines_t = lines_t.iloc[sort].reset_index(drop=True)
-    line_order = line_order[sort]
-
-    quantity = lines_t["quantity"].to_numpy(np.float64)
-    gross = quantity * lines_t["unit_price"].to_numpy(np.float64)
-    gross *= 1.0 - lines_t["discount_pct"].fillna(0.0).to_numpy(np.float64)
-    vat_divisor = np.where(
-        lines_t["prices_include_vat"].to_numpy(bool),
-        1.0 + lines_t["vat_rate"].fillna(0.0).to_numpy(np.float64),
-        1.0,
-    )
-    sales_amount = gross / vat_divisor
-    cost_amount = quantity * lines_t["unit_cost"].to_numpy(np.float64, na_value=np.nan)
-    line_status = _categorical(lines_t["status"])
-    in_order_amount = ~lines_t["status"].isin(["cancelled", "returned"]).to_numpy()
-    order_status = orders["status"].to_numpy()[line_order]
-    revenue = in_order_amount & (order_status == "confirmed")
-    order_amount = np.bincount(
-        line_order, weights=np.where(in_order_amount, sales_amount, 0.0), minlength=len(orders)
-    )
-
-    item_of_line = item_code.get_indexer(lines_t["item_id"]).astype(np.int32)
-    day = orders["day"].to_numpy()[line_order]
-    columns = {
-        "day": day,
-        "month": month_of_days(day),
-        "order": line_order,
-        "line_no": lines_t["line_no"].to_numpy(np.int32),
-        "customer": orders["customer"].to_numpy()[line_order],
-        "item": item_of_line,
-        "order_status": pd.Categorical.from_codes(
-            orders["status"].cat.codes.to_numpy()[line_order], orders["status"].cat.categories
-        ),
-        "line_status": line_status,
-    }
-    # Attributes as sold (SPEC §2): the line's own value, else its order's / item's.
-    for dim in ORDER_DIMENSIONS:
-        cat = _categorical(orders_t[dim])
-        columns[dim] = _as_sold(lines_t.get(dim), cat.codes[line_order], cat.categories)
-    for dim in LINE_DIMENSIONS:
-        cat = items[dim]
-        columns[dim] = _as_sold(
-            lines_t.get(dim), cat.cat.codes.to_numpy()[item_of_line], cat.cat.categories
-        )
-    columns["customisation"] = _categorical(lines_t["customisation"])  # made-to-order options
-    columns.update(
-        quantity=quantity,
-        sales_amount=sales_amount,
-        cost_amount=cost_amount,
-        cost_non_inv=lines_t["cost_non_inv"].fillna(0.0).to_numpy(np.float64),
-        order_amount=order_amount[line_order],
-        revenue=revenue,
-        in_order_amount=in_order_amount,
-    )
-    lines = pd.DataFrame(columns)
-
+    read = _read_lines(lines_by_order, _LinePlaces(orders, line_counts), items)
+    lines = _lines(read, orders, order_dims, items)
+    # The rollup that needs the most working memory first, while the fewest frames are built.
+    monthly = _monthly(lines, len(customers))
+    events = _events(lines, read, stored, stored_position, tables.pop("payments"))
+    del read
+    day = lines["day"].to_numpy()
     custom_fields = tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team"))
     daily = _daily(lines, len(customers))
     return Frames(
@@ -236,9 +226,9 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
         order_days=_order_days(orders),
         daily=daily,
         customer_months=customer_months(daily, len(customers)),
-        monthly=_monthly(lines, len(customers)),
+        monthly=monthly,
         customer_lines=lines_by_customer(lines["customer"].to_numpy()),
-        events=sales_events(lines_t, tables["orders"], tables["payments"]),
+        events=events,
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
         first_day=int(day[0]) if len(day) else None,
@@ -246,16 +236,220 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
     )
 
 
+def _lines(read: dict, orders: pd.DataFrame, order_dims: dict, items: pd.DataFrame) -> pd.DataFrame:
+    """The lines frame (see Frames) from the columns of _read_lines, which it takes over (the
+    days of the events and `texts` stay in `read`)."""
+    line_order = read.pop("order")
+    day = orders["day"].to_numpy()[line_order]
+    order_status = pd.Categorical.from_codes(
+        orders["status"].cat.codes.to_numpy()[line_order], orders["status"].cat.categories
+    )
+    texts = read["texts"]
+    item_of_line = read.pop("item")
+    in_order_amount = read.pop("in_order_amount")
+    sales_amount = read.pop("sales_amount")
+    order_amount = np.bincount(
+        line_order, weights=np.where(in_order_amount, sales_amount, 0.0), minlength=len(orders)
+    )
+    columns = {
+        "day": day,
+        "month": month_of_days(day),
+        "order": line_order,
+        "line_no": read.pop("line_no"),
+        "customer": orders["customer"].to_numpy()[line_order],
+        "item": item_of_line,
+        "order_status": order_status,
+        "line_status": texts["line_status"].categorical(),
+    }
+    # Attributes as sold (SPEC §2): the line's own value, else its order's / item's.
+    for dim in ORDER_DIMENSIONS:
+        cat = order_dims[dim]
+        columns[dim] = _as_sold(texts[dim].own(), cat.codes[line_order], cat.categories)
+    for dim in LINE_DIMENSIONS:
+        cat = items[dim]
+        columns[dim] = _as_sold(
+            texts[dim].own(), cat.cat.codes.to_numpy()[item_of_line], cat.cat.categories
+        )
+    columns["customisation"] = texts["customisation"].categorical()  # made-to-order options
+    columns.update(
+        quantity=read.pop("quantity"),
+        sales_amount=sales_amount,
+        cost_amount=read.pop("cost_amount"),
+        cost_non_inv=read.pop("cost_non_inv"),
+        order_amount=order_amount[line_order],
+        revenue=in_order_amount & np.asarray(order_status == "confirmed", dtype=bool),
+        in_order_amount=in_order_amount,
+    )
+    return pd.DataFrame(columns, copy=False)
+
+
+def _events(
+    lines: pd.DataFrame,
+    read: dict,
+    stored: pd.DataFrame,
+    stored_position: np.ndarray,
+    payments: pd.DataFrame,
+) -> pd.DataFrame:
+    """metrics.commission.sales_events of the lines, from the lines frame and the days of
+    _read_lines (`read`); `stored`: order_id, status, salesperson of the orders as stored,
+    `stored_position`: each order's row there, by order code."""
+    sellers = seller_categories(stored["salesperson"], read["texts"]["salesperson"].categories())
+    sold_by = lines["salesperson"].array
+    to_sellers = np.append(sellers.get_indexer(sold_by.categories), -1).astype(np.int32)
+    per_line = {
+        "order": stored_position[lines["order"].to_numpy()],
+        "seller": to_sellers[sold_by.codes],
+        "status": lines["line_status"].array,
+        "value": lines["sales_amount"].to_numpy(),
+        "sold_on": lines["day"].to_numpy(),
+        **{name: read[name] for name in ("delivered_on", "cancelled_on", "returned_on")},
+    }
+    return dated_events(
+        per_line,
+        payments,
+        pd.Index(stored["order_id"]),
+        (stored["status"] == "confirmed").to_numpy(),
+        sellers.get_indexer(stored["salesperson"]),
+        sellers,
+    )
+
+
+class _LinePlaces:
+    """Where each order's lines go in the lines frame (orders by order date, then order_id):
+    rows start[code] .. start[code + 1] - 1 of the order of code `code`."""
+
+    def __init__(self, orders: pd.DataFrame, line_counts: pd.Series) -> None:
+        self.order_code = pd.Index(orders["order_id"])
+        counted = self.order_code.get_indexer(line_counts.index)
+        known = counted >= 0  # lines of an unknown order are refused as they come
+        per_order = np.bincount(counted[known], line_counts.to_numpy()[known], len(orders))
+        self.start = np.r_[0, np.cumsum(per_order.astype(np.int64))]
+        self.filled = self.start[:-1].copy()  # each order's next free row
+        self.order_day = orders["day"].to_numpy()
+
+    @property
+    def lines(self) -> int:
+        return int(self.start[-1])
+
+    def rows(self, order_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(the order code, the row in the lines frame) of each of the next lines, which come
+        in line_no order within each order."""
+        code = self.order_code.get_indexer(order_ids)
+        if (code < 0).any():
+            missing = order_ids[code < 0].iloc[0]
+            raise ValueError(f"order line refers to unknown order {missing!r}")
+        by_code = np.argsort(code, kind="stable")
+        sorted_code = code[by_code]
+        first = np.flatnonzero(np.r_[True, sorted_code[1:] != sorted_code[:-1]])
+        lengths = np.diff(np.r_[first, len(code)])
+        rows = np.empty(len(code), np.int64)
+        rows[by_code] = self.filled[sorted_code] + np.arange(len(code)) - np.repeat(first, lengths)
+        self.filled[sorted_code[first]] += lengths
+        return code, rows
+
+
+def _read_lines(chunks: Iterable[pd.DataFrame], placed: _LinePlaces, items: pd.DataFrame) -> dict:
+    """The lines' own columns, each chunk written at its final rows as it comes: order, line_no,
+    item (codes), quantity, sales_amount, cost_amount (NaN = unknown cost), cost_non_inv,
+    in_order_amount, the days of metrics.commission.event_days, and `texts`: a _Texts per text
+    column (line_status, customisation, the attributes as sold)."""
+    n = placed.lines
+    item_code = pd.Index(items["item_id"])
+    read = {name: np.empty(n, dtype) for name, dtype in (
+        ("order", np.int32), ("line_no", np.int32), ("item", np.int32), ("quantity", np.float64),
+        ("sales_amount", np.float64), ("cost_amount", np.float64), ("cost_non_inv", np.float64),
+        ("in_order_amount", bool), ("delivered_on", np.int32), ("cancelled_on", np.int32),
+        ("returned_on", np.int32))}  # fmt: skip
+    texts = {name: _Texts(n) for name in TEXT_COLUMNS}
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        code, rows = placed.rows(chunk["order_id"])
+        quantity = chunk["quantity"].to_numpy(np.float64)
+        gross = quantity * chunk["unit_price"].to_numpy(np.float64)
+        gross *= 1.0 - chunk["discount_pct"].fillna(0.0).to_numpy(np.float64)
+        vat_divisor = np.where(
+            chunk["prices_include_vat"].to_numpy(bool),
+            1.0 + chunk["vat_rate"].fillna(0.0).to_numpy(np.float64),
+            1.0,
+        )
+        values = {
+            "order": code,
+            "line_no": chunk["line_no"].to_numpy(),
+            "item": item_code.get_indexer(chunk["item_id"]),
+            "quantity": quantity,
+            "sales_amount": gross / vat_divisor,
+            "cost_amount": quantity * chunk["unit_cost"].to_numpy(np.float64, na_value=np.nan),
+            "cost_non_inv": chunk["cost_non_inv"].fillna(0.0).to_numpy(np.float64),
+            "in_order_amount": ~chunk["status"].isin(["cancelled", "returned"]).to_numpy(),
+            **event_days(chunk, placed.order_day[code]),
+        }
+        for name, array in values.items():
+            read[name][rows] = array
+        for name, column in TEXT_COLUMNS.items():
+            texts[name].put(rows, chunk.get(column))
+    read["texts"] = texts
+    return read
+
+
+class _Texts:
+    """A text column of the lines, filled chunk by chunk at scattered rows: codes in the order
+    the values are first seen (-1 = missing), made a categorical with sorted categories, as
+    pd.Categorical makes them, at the end. No memory is taken while every value is missing (the
+    attributes as sold, on most lines)."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.codes: np.ndarray | None = None
+        self.seen: dict[str, int] = {}
+
+    def put(self, rows: np.ndarray, values: pd.Series | None) -> None:
+        if values is None:
+            return
+        codes, uniques = pd.factorize(values)
+        if not len(uniques) and self.codes is None:
+            return
+        ids = np.array([self.seen.setdefault(v, len(self.seen)) for v in uniques], np.int64)
+        if self.codes is None:
+            self.codes = np.full(self.rows, -1, np.int8)
+        while len(self.seen) > np.iinfo(self.codes.dtype).max:
+            self.codes = self.codes.astype(WIDER[self.codes.dtype.type])
+        self.codes[rows] = np.append(ids, -1)[codes]
+
+    def categories(self) -> pd.Index | None:
+        """The distinct values, sorted; None when every value is missing."""
+        if self.codes is None:
+            return None
+        return _categorical(pd.Series(list(self.seen), dtype=object)).categories
+
+    def own(self) -> pd.Categorical | None:
+        """The values as a categorical; None when every value is missing."""
+        categories = self.categories()
+        if categories is None:
+            return None
+        to_sorted = np.append(categories.get_indexer(list(self.seen)), -1).astype(np.int32)
+        return pd.Categorical.from_codes(to_sorted[self.codes], categories)
+
+    def categorical(self) -> pd.Categorical:
+        own = self.own()
+        if own is not None:
+            return own
+        nothing = _categorical(pd.Series([], dtype=object)).categories
+        return pd.Categorical.from_codes(np.full(self.rows, -1, np.int8), nothing)
+
+
 def _categorical(values: pd.Series) -> pd.Categorical:
     return pd.Categorical(values.astype(object).where(values.notna(), None))
 
 
-def _as_sold(own: pd.Series | None, codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
-    """Per line: its own value where it has one, else the fallback given as categorical codes
-    (the order's or item's value); categories sorted, as pd.Categorical makes them."""
-    if own is None or not own.notna().any():
+def _as_sold(
+    mine: pd.Categorical | None, codes: np.ndarray, categories: pd.Index
+) -> pd.Categorical:
+    """Per line: its own value (`mine`; None: no line has one) where it has one, else the
+    fallback given as categorical codes (the order's or item's value); categories sorted, as
+    pd.Categorical makes them."""
+    if mine is None:
         return pd.Categorical.from_codes(codes, categories)
-    mine = _categorical(own)
     union = categories.union(mine.categories)
     fallback = np.append(union.get_indexer(categories), -1)[codes]
     sold = np.append(union.get_indexer(mine.categories), -1)[mine.codes]
@@ -281,10 +475,11 @@ def _customers(tables: Tables) -> pd.DataFrame:
     return customers
 
 
-def _items(tables: Tables) -> pd.DataFrame:
-    """Catalogue items, plus items seen only on lines (deleted since) under their as-sold name."""
-    items = tables["items"].assign(in_catalogue=True)
-    sold = tables["order_lines"][["item_id", "item_name", "sku"]].drop_duplicates("item_id")
+def _items(catalogue: pd.DataFrame, sold: pd.DataFrame) -> pd.DataFrame:
+    """Catalogue items, plus items seen only on lines (deleted since) under their as-sold name
+    (`sold`: item_id, item_name, sku of order lines; the first line of an item names it)."""
+    items = catalogue.assign(in_catalogue=True)
+    sold = sold.drop_duplicates("item_id")
     gone = sold[~sold["item_id"].isin(items["item_id"])]
     if len(gone):
         extra = pd.DataFrame(

@@ -40,8 +40,8 @@ import pandas as pd
 import pyarrow as pa
 
 from data import db, frames
-from data.db import Version, read_versioned_tables
-from data.frames import Frames, build_frames
+from data.db import Version
+from data.frames import Frames, read_frames
 from metrics import commission
 
 log = logging.getLogger("sales.snapshot")
@@ -49,6 +49,7 @@ MAGIC = b"SALESNAP"
 FORMAT = 1
 ALIGN = 64  # every section starts at a multiple of this: Arrow buffers stay aligned
 BUILDER_NICENESS = 10  # the builder child's priority below the workers' (os.nice)
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 OTHER_DATABASE_MAX_AGE = 24 * 3600  # files of another database id are kept this long (seconds)
 
 
@@ -106,37 +107,37 @@ class Snapshot:
 
 
 def write_snapshot(frames: Frames, path: Path, meta: dict) -> int:
-    """Write `frames` to `path` (see the module docstring); returns the file's size in bytes."""
-    sections: list[tuple[str, pa.Buffer, list[dict]]] = []
-    fields: dict[str, dict] = {}
+    """Write `frames` to `path` (see the module docstring); returns the file's size in bytes.
+    Each frame goes straight from its columns to the file (no copy of it in memory)."""
+    names, fields, columns = [], {}, {}
     for field in dataclasses.fields(frames):
         value = getattr(frames, field.name)
         if isinstance(value, pd.DataFrame):
-            table, columns = _to_arrow(field.name, value)
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_file(sink, table.schema) as writer:
-                writer.write_table(table)
-            sections.append((field.name, sink.getvalue(), columns))
+            names.append(field.name)
+            columns[field.name] = _to_arrow(field.name, value)[1]
         else:
             fields[field.name] = _plain_value(field.name, value)
     header = {"format": FORMAT, "code": CODE, **meta, "fields": fields, "frames": {}}
     # Offsets depend on the header's length, which depends on the offsets: reserve room first.
-    body_sizes = [buf.size for _, buf, _ in sections]
-    for name, _, columns in sections:
-        header["frames"][name] = {"offset": 0, "length": 0, "columns": columns}
-    start = _aligned(16 + len(json.dumps(header).encode()) + 32 * len(sections) + 256)
+    for name in names:
+        header["frames"][name] = {"offset": 0, "length": 0, "columns": columns[name]}
+    start = _aligned(16 + len(json.dumps(header).encode()) + 32 * len(names) + 256)
     offset = start
-    for (name, _, _), size in zip(sections, body_sizes, strict=True):
-        header["frames"][name].update(offset=offset, length=size)
-        offset = _aligned(offset + size)
-    encoded = json.dumps(header).encode()
-    if 16 + len(encoded) > start:
-        raise RuntimeError("snapshot header outgrew its reserved room")
     with open(path, "wb") as out:
+        for name in names:
+            out.seek(offset)
+            table = _to_arrow(name, getattr(frames, name))[0]
+            with pa.ipc.new_file(out, table.schema) as writer:
+                writer.write_table(table)
+            del table
+            size = out.tell() - offset
+            header["frames"][name].update(offset=offset, length=size)
+            offset = _aligned(offset + size)
+        encoded = json.dumps(header).encode()
+        if 16 + len(encoded) > start:
+            raise RuntimeError("snapshot header outgrew its reserved room")
+        out.seek(0)
         out.write(MAGIC + struct.pack("<Q", len(encoded)) + encoded)
-        for name, buf, _ in sections:
-            out.seek(header["frames"][name]["offset"])
-            out.write(buf)
         out.truncate(offset)
         out.flush()
         os.fsync(out.fileno())
@@ -323,14 +324,12 @@ def build_snapshot(engine, directory: Path) -> Path:
         if existing.exists():
             return existing
         started = time.perf_counter()
-        version, tables = read_versioned_tables(engine)
-        path = snapshot_path(directory, version)
-        if path.exists():
-            return path
-        read_seconds = time.perf_counter() - started
-        _give_back_memory()  # what reading freed, before build_frames needs more
-        frames = build_frames(tables, as_of=version.changed_at.floor("s"))
-        del tables
+        with db.snapshot_connection(engine) as conn:
+            version = db.read_version(conn)
+            path = snapshot_path(directory, version)
+            if path.exists():
+                return path
+            frames = read_frames(conn, as_of=version.changed_at.floor("s"))
         temporary = directory / f".{path.name}.{os.getpid()}.tmp"
         meta = {
             "key": version.key,
@@ -338,7 +337,6 @@ def build_snapshot(engine, directory: Path) -> Path:
             "version": version.version,
             "changed_at": version.changed_at.isoformat(),
             "lines": len(frames.lines),
-            "read_seconds": round(read_seconds, 3),
             "build_seconds": round(time.perf_counter() - started, 3),
         }
         size = write_snapshot(frames, temporary, meta)
@@ -352,12 +350,6 @@ def build_snapshot(engine, directory: Path) -> Path:
         )
         remove_superseded(directory, version.database_id, keep=path)
     return path
-
-
-def _give_back_memory() -> None:
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def remove_superseded(directory: Path, database_id: str, keep: Path) -> None:
@@ -414,6 +406,10 @@ def main(argv: list[str] | None = None) -> int:
     os.nice(BUILDER_NICENESS)
     # Arrow's own allocator keeps freed memory for reuse; the builder's peak matters more here.
     pa.set_memory_pool(pa.system_memory_pool())
+    # glibc serves arrays under 32 MB from its heap once a bigger one was freed, and keeps what
+    # they free: a fixed threshold gives every array its own mapping, returned when freed.
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 128 * 1024)
     engine = db.make_engine(os.environ["DATABASE_URL"])
     path = build_snapshot(engine, Path(args[0]))
     peak = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]

@@ -27,8 +27,8 @@ from flask import g, has_request_context
 from sqlalchemy import Engine, func, select
 
 from data.access import Scope, scoped
-from data.db import Version, read_version, read_versioned_tables
-from data.frames import Frames, build_frames
+from data.db import Version, read_version, snapshot_connection
+from data.frames import Frames, read_frames
 from data.models import OrderLine
 from data.snapshot import (
     CODE,
@@ -182,8 +182,9 @@ class Store:
             current = self._current
             if current is None or current.key != version.key:
                 started = time.perf_counter()
-                read, tables = read_versioned_tables(self.engine)
-                frames = build_frames(tables, as_of=read.changed_at.floor("s"))
+                with snapshot_connection(self.engine) as conn:
+                    read = read_version(conn)
+                    frames = read_frames(conn, as_of=read.changed_at.floor("s"))
                 current = Current(read.key, frames, None, time.perf_counter() - started)
                 self._swap(current)
         return current.frames

@@ -61,7 +61,6 @@ def sales_events(lines: pd.DataFrame, orders: pd.DataFrame, payments: pd.DataFra
     """
     orders = orders.reset_index(drop=True)
     order_ids = pd.Index(orders["order_id"])
-    confirmed = np.append((orders["status"] == "confirmed").to_numpy(), False)
     # Appended entries are read by position -1, i.e. lines and payments of an unknown order.
     sellers = pd.Categorical(orders["salesperson"])
     order_seller = np.append(sellers.codes, -1)
@@ -70,17 +69,15 @@ def sales_events(lines: pd.DataFrame, orders: pd.DataFrame, payments: pd.DataFra
     line_order = _positions(order_ids, lines["order_id"])
     line_seller = order_seller[line_order]
     own = lines.get("salesperson")
+    categories = sellers.categories
     if own is not None and own.notna().any():  # the line's salesperson as sold (SPEC §2)
         mine = pd.Categorical(own.astype(object).where(own.notna(), None))
-        union = sellers.categories.union(mine.categories)
-        line_seller = np.append(union.get_indexer(sellers.categories), -1)[line_seller]
-        order_seller = np.append(union.get_indexer(sellers.categories), -1)[order_seller]
-        sold_by = np.append(union.get_indexer(mine.categories), -1)[mine.codes]
+        categories = seller_categories(orders["salesperson"], mine.categories)
+        line_seller = np.append(categories.get_indexer(sellers.categories), -1)[line_seller]
+        order_seller = np.append(categories.get_indexer(sellers.categories), -1)[order_seller]
+        sold_by = np.append(categories.get_indexer(mine.categories), -1)[mine.codes]
         line_seller = np.where(mine.codes >= 0, sold_by, line_seller)
-        sellers = pd.Categorical.from_codes(np.zeros(0, np.int8), union)
     sold_on = order_day[line_order]
-    delivered_on = _days(lines["delivered_on"], fallback=sold_on)
-    status = lines["status"]
     sales_amount = (
         lines["quantity"].to_numpy(np.float64)
         * lines["unit_price"].to_numpy(np.float64)
@@ -91,44 +88,91 @@ def sales_events(lines: pd.DataFrame, orders: pd.DataFrame, payments: pd.DataFra
         1.0 + lines["vat_rate"].fillna(0.0).to_numpy(np.float64),
         1.0,
     )
+    per_line = {"order": line_order, "seller": line_seller, "status": lines["status"],
+                "value": sales_amount, "sold_on": sold_on, **event_days(lines, sold_on)}  # fmt: skip
+    confirmed = (orders["status"] == "confirmed").to_numpy()
+    return dated_events(per_line, payments, order_ids, confirmed, order_seller[:-1], categories)
+
+
+def seller_categories(order_sellers: pd.Series, own: pd.Index | None) -> pd.Index:
+    """The salespeople the events name (sorted): the orders' `salesperson` values and `own`,
+    the distinct values the lines carry as sold (None: no line carries one)."""
+    categories = pd.Categorical(order_sellers).categories
+    return categories if own is None or not len(own) else categories.union(own)
+
+
+def event_days(lines: pd.DataFrame, sold_on: np.ndarray) -> dict[str, np.ndarray]:
+    """delivered_on, cancelled_on and returned_on of each line as day numbers (int32); a missing
+    date falls back to `sold_on` (returned_on: to the delivery date first)."""
+    delivered_on = _days(lines["delivered_on"], fallback=sold_on)
+    return {
+        "delivered_on": delivered_on,
+        "cancelled_on": _days(lines["cancelled_on"], fallback=sold_on),
+        "returned_on": _days(lines["returned_on"], fallback=delivered_on),
+    }
+
+
+def dated_events(
+    lines: dict,
+    payments: pd.DataFrame,
+    order_ids: pd.Index,
+    confirmed: np.ndarray,
+    order_seller: np.ndarray,
+    sellers: pd.Index,
+) -> pd.DataFrame:
+    """The events frame of sales_events from per-line arrays (what data.frames builds without
+    holding the table frames).
+
+    lines: per line `order` (row in `order_ids`, -1 = unknown), `seller` (code in `sellers`,
+    -1 = none), `status` (the line status: a Series or Categorical), `value` (Sales Amount),
+    `sold_on` and the days of event_days. Per order (row of `order_ids`): `confirmed` (bool) and
+    `order_seller` (code in `sellers`, -1 = none), which payments take.
+    """
+    confirmed = np.append(confirmed, False)
+    order_seller = np.append(order_seller, -1)
+    line_order, line_seller, value = lines["order"], lines["seller"], lines["value"]
+    status = lines["status"]
     line_kept = confirmed[line_order] & (line_seller >= 0)
-    cancelled = status.eq("cancelled").to_numpy(bool)
-    returned = status.eq("returned").to_numpy(bool)
-    delivered = status.eq("delivered").to_numpy(bool) | returned  # returned lines were delivered
-    cancelled_on = _days(lines["cancelled_on"], fallback=sold_on)
-    returned_on = _days(lines["returned_on"], fallback=delivered_on)
+    cancelled = np.asarray(status == "cancelled", dtype=bool)
+    returned = np.asarray(status == "returned", dtype=bool)
+    delivered = np.asarray(status == "delivered", dtype=bool) | returned  # returned: delivered
+    sold_on = lines["sold_on"]
 
     pay_order = _positions(order_ids, payments["order_id"])
     amount = payments["amount"].to_numpy(np.float64)
     pay_kept = confirmed[pay_order] & (order_seller[pay_order] >= 0)
     paid_on = _days(payments["paid_on"], fallback=np.zeros(len(payments)))
-
     pay_seller = order_seller[pay_order]
     parts = [  # (event, rows kept, order positions, salesperson codes, days, values)
-        ("sold", line_kept, line_order, line_seller, sold_on, sales_amount),
-        ("cancelled", line_kept & cancelled, line_order, line_seller, cancelled_on, sales_amount),
-        ("returned", line_kept & returned, line_order, line_seller, returned_on, sales_amount),
-        ("delivered", line_kept & delivered, line_order, line_seller, delivered_on, sales_amount),
+        ("sold", line_kept, line_order, line_seller, sold_on, value),
+        ("cancelled", line_kept & cancelled, line_order, line_seller, lines["cancelled_on"], value),
+        ("returned", line_kept & returned, line_order, line_seller, lines["returned_on"], value),
+        ("delivered", line_kept & delivered, line_order, line_seller, lines["delivered_on"], value),
         ("paid", pay_kept & (amount > 0), pay_order, pay_seller, paid_on, amount),
         ("refunded", pay_kept & (amount < 0), pay_order, pay_seller, paid_on, -amount),
     ]
-    order = np.concatenate([o[keep] for _, keep, o, *_ in parts])
-    seller = np.concatenate([s[keep] for _, keep, _, s, _, _ in parts])
-    event = np.concatenate([np.full(keep.sum(), EVENTS.index(e), np.int8) for e, keep, *_ in parts])
     day = np.concatenate([d[keep] for _, keep, _, _, d, _ in parts]).astype(np.int32)
-    value = np.concatenate([v[keep] for _, keep, *_, v in parts])
-
     by_day = np.argsort(day, kind="stable")
-    order, seller, event = order[by_day], seller[by_day], event[by_day]
-    day, value = day[by_day], value[by_day]
+
+    def sorted_by_day(values: np.ndarray) -> np.ndarray:
+        return values[by_day]  # one column at a time: the peak stays one column above the frame
+
+    event = sorted_by_day(
+        np.concatenate([np.full(keep.sum(), EVENTS.index(e), np.int8) for e, keep, *_ in parts])
+    )
+    seller = sorted_by_day(np.concatenate([s[keep] for _, keep, _, s, _, _ in parts]))
+    order = sorted_by_day(np.concatenate([o[keep] for _, keep, o, *_ in parts]))
+    value = sorted_by_day(np.concatenate([v[keep] for _, keep, *_, v in parts]))
+    del parts, line_kept, cancelled, returned, delivered
     return pd.DataFrame(
         {
-            "salesperson": pd.Categorical.from_codes(seller, sellers.categories),
+            "salesperson": pd.Categorical.from_codes(seller, sellers),
             "order_id": pd.Categorical.from_codes(order, order_ids),
             "event": pd.Categorical.from_codes(event, EVENTS),
-            "day": day,
+            "day": day[by_day],
             "value": value,
-        }
+        },
+        copy=False,
     )
 
 
