@@ -152,13 +152,20 @@ def commission(
                  int(np.searchsorted(day, day.dtype.type(end_day), "right")))  # fmt: skip
     people, person_of = _coded(pd.Index(salespeople["code"]), events["salesperson"], rows)
     kinds, event_of = _coded(pd.Index(EVENTS), events["event"], rows)
-    n, m = len(salespeople), len(EVENTS)
-    # the sum each (salesperson code, event code) adds to: its cell, or n × m (not counted)
-    cell_of = np.where((person_of[:, None] >= 0) & (event_of[None, :] >= 0),
-                       person_of[:, None] * m + event_of[None, :], n * m)  # fmt: skip
+    # summed per (salesperson code + 1, event code + 1): code -1 (missing) is 0 here
+    width = len(event_of)
+    cell = (people.astype(np.int32) + 1) * width + (kinds.astype(np.int32) + 1)
     value = events["value"].to_numpy(np.float64)[rows]
-    sums = np.bincount(cell_of[people, kinds], weights=value, minlength=n * m + 1)[: n * m]
-    sums = sums.reshape(n, m)
+    by_code = np.bincount(cell, weights=value, minlength=len(person_of) * width)
+    by_code = by_code.reshape(len(person_of), width)
+    # then per salesperson × event: the codes of values in `salespeople` and in EVENTS
+    known_people = np.flatnonzero(person_of[:-1] >= 0)
+    known_events = np.flatnonzero(event_of[:-1] >= 0)
+    n, m = len(salespeople), len(EVENTS)
+    sums = np.zeros((n, m))
+    sums[np.ix_(person_of[known_people], event_of[known_events])] = by_code[
+        np.ix_(known_people + 1, known_events + 1)
+    ]
     basis = salespeople["commission_basis"].to_numpy()
     adjusted = np.full(n, np.nan)
     for name, (plus, minus) in BASES.items():

@@ -61,9 +61,8 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
 
     period = period_of(frames, filters)
     first = first_order_day(frames)
-    new_ids = frames.customers["customer_id"].to_numpy()[
-        (first >= period.start_day) & (first <= period.end_day)
-    ]
+    is_new = (first >= period.start_day) & (first <= period.end_day)  # per customer code
+    code = pd.Index(frames.customers["customer_id"]).get_indexer(board["customer_id"])
     sales = total(board["sales_amount"])
     profit = board["gross_profit"].to_numpy(np.float64)
     known_profit = ~np.isnan(profit)
@@ -87,7 +86,7 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
             "gross_profit_margin": margin,
             "confirmed_order_count": orders,
             "average_order_amount": average_order,
-            "new_customers": count(board["customer_id"].isin(new_ids)),
+            "new_customers": count(is_new[code]),
             "customers": np.bincount(slot, minlength=n).astype(np.int64),
             "active_customers": count(board["confirmed_order_count"] > 0),
             "at_risk_customers": count(board["status"] == "at_risk"),
