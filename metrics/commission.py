@@ -181,8 +181,8 @@ def commission(
 ) -> pd.DataFrame:
     """Commission per salesperson for the period start_day..end_day (inclusive day numbers).
 
-    In: `events` of sales_events (or any subset of it); `salespeople` (code, name, team,
-    commission_rate, commission_basis).
+    In: `events` of sales_events (or any subset of it: sorted by day); `salespeople` (code, name,
+    team, commission_rate, commission_basis).
     Out: COMMISSION_COLUMNS, one row per salesperson in `salespeople`' order (zeros when they
     have no event in the period). Each event column = Σ value of that event dated in the period;
     adjusted_sales by the salesperson's basis, whenever the order was placed:
@@ -191,37 +191,67 @@ def commission(
     - payments:        paid − refunded (refunded is the positive size of the refunds);
     commission = commission_rate × adjusted_sales. An unknown basis gives NaN (Unknown).
     """
-    day = events["day"].to_numpy()
-    in_period = (day >= start_day) & (day <= end_day)
-    person = _positions(pd.Index(salespeople["code"]), events["salesperson"])
-    event = _positions(pd.Index(EVENTS), events["event"])
-    keep = in_period & (person >= 0) & (event >= 0)
-    cell = person[keep].astype(np.int64) * len(EVENTS) + event[keep]
-    value = events["value"].to_numpy(np.float64)[keep]
-    sums = np.bincount(cell, weights=value, minlength=len(salespeople) * len(EVENTS))
-    table = pd.DataFrame(sums.reshape(len(salespeople), len(EVENTS)), columns=list(EVENTS))
-
+    day = events["day"].to_numpy()  # sorted (sales_events): the period is a slice
+    rows = slice(int(np.searchsorted(day, day.dtype.type(start_day), "left")),
+                 int(np.searchsorted(day, day.dtype.type(end_day), "right")))  # fmt: skip
+    people, person_of = _coded(pd.Index(salespeople["code"]), events["salesperson"], rows)
+    kinds, event_of = _coded(pd.Index(EVENTS), events["event"], rows)
+    # summed per (salesperson code + 1, event code + 1): code -1 (missing) is 0 here
+    width = len(event_of)
+    cell = (people.astype(np.int32) + 1) * width + (kinds.astype(np.int32) + 1)
+    value = events["value"].to_numpy(np.float64)[rows]
+    by_code = np.bincount(cell, weights=value, minlength=len(person_of) * width)
+    by_code = by_code.reshape(len(person_of), width)
+    # then per salesperson × event: the codes of values in `salespeople` and in EVENTS
+    known_people = np.flatnonzero(person_of[:-1] >= 0)
+    known_events = np.flatnonzero(event_of[:-1] >= 0)
+    n, m = len(salespeople), len(EVENTS)
+    sums = np.zeros((n, m))
+    sums[np.ix_(person_of[known_people], event_of[known_events])] = by_code[
+        np.ix_(known_people + 1, known_events + 1)
+    ]
     basis = salespeople["commission_basis"].to_numpy()
-    adjusted = np.full(len(salespeople), np.nan)
+    adjusted = np.full(n, np.nan)
     for name, (plus, minus) in BASES.items():
         mine = basis == name
-        adjusted[mine] = (table[list(plus)].sum(axis=1) - table[list(minus)].sum(axis=1))[mine]
+        adjusted[mine] = (_total(sums, plus) - _total(sums, minus))[mine]
     rate = salespeople["commission_rate"].to_numpy(np.float64)
-    table.insert(0, "salesperson", salespeople["code"].to_numpy())
-    table.insert(1, "salesperson_name", salespeople["name"].to_numpy())
-    table.insert(2, "team", salespeople["team"].to_numpy())
-    return table.assign(
-        commission_basis=basis,
-        adjusted_sales=adjusted,
-        commission_rate=rate,
-        commission=rate * adjusted,
-    )[list(COMMISSION_COLUMNS)]
+    return pd.DataFrame(
+        {
+            "salesperson": salespeople["code"].to_numpy(),
+            "salesperson_name": salespeople["name"].to_numpy(),
+            "team": salespeople["team"].to_numpy(),
+            **{event: sums[:, i] for i, event in enumerate(EVENTS)},
+            "commission_basis": basis,
+            "adjusted_sales": adjusted,
+            "commission_rate": rate,
+            "commission": rate * adjusted,
+        }
+    )
+
+
+def _total(sums: np.ndarray, events: tuple[str, ...]) -> np.ndarray:
+    """Per salesperson, the sum of these events' columns of `sums` (salespeople × EVENTS)."""
+    return sums[:, [EVENTS.index(e) for e in events]].sum(axis=1)
 
 
 def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
     """Row position in `index` of each value (-1 = not there or missing)."""
-    codes, uniques = pd.factorize(values)  # look up each distinct value once: ~3× faster
-    return np.append(index.get_indexer(uniques), -1)[codes]
+    codes, position = _coded(index, values)
+    return position[codes]
+
+
+def _coded(
+    index: pd.Index, values: pd.Series, rows: slice = slice(None)
+) -> tuple[np.ndarray, np.ndarray]:
+    """(a code per value of `values[rows]`, the position in `index` of each code): each distinct
+    value is looked up once; a missing value's code is -1, the last position, which like that
+    of a value not in `index` is -1."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # the frames' columns: codes, no hashing
+        codes, uniques = values.cat.codes.to_numpy()[rows], values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values.iloc[rows])
+    return codes, np.append(index.get_indexer(uniques), -1)
 
 
 def _days(dates: pd.Series, fallback: np.ndarray) -> np.ndarray:

@@ -159,9 +159,7 @@ def lifecycle(frames: Frames, filters: Filters, lost_after_months: int = 6) -> p
     def any_in(start: int, end: int) -> np.ndarray:
         return np.bincount(customer[(day >= start) & (day <= end)], minlength=n) > 0
 
-    first = np.full(n, np.iinfo(np.int64).max)
-    starts = np.r_[True, customer[1:] != customer[:-1]] if len(customer) else np.zeros(0, bool)
-    first[customer[starts]] = day[starts]  # order_days: sorted by customer, then day
+    first = first_order_day(frames)
     in_period = any_in(period.start_day, period.end_day)
     before = first < period.start_day
     last = cadence(frames, period.end_day).last_order_day
@@ -178,6 +176,17 @@ def lifecycle(frames: Frames, filters: Filters, lost_after_months: int = 6) -> p
         }
     )
     return table[selection.customers].reset_index(drop=True)
+
+
+def first_order_day(frames: Frames) -> np.ndarray:
+    """Per customer code, the day number of their first confirmed order ever (the int64
+    maximum for a customer with none)."""
+    od = frames.order_days  # sorted by customer, then day
+    customer, day = od["customer"].to_numpy(), od["day"].to_numpy()
+    first = np.full(len(frames.customers), np.iinfo(np.int64).max)
+    starts = np.r_[True, customer[1:] != customer[:-1]] if len(customer) else np.zeros(0, bool)
+    first[customer[starts]] = day[starts]
+    return first
 
 
 def _dates(days: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from data.frames import Frames, month_of_days
 from metrics.commission import commission
-from metrics.customers import leaderboard, lifecycle
+from metrics.customers import first_order_day, leaderboard
 from metrics.filters import Filters, period_of
 from metrics.selection import select
 from metrics.sums import customer_sums
@@ -36,72 +36,66 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
     (TEAM_COLUMNS), by Sales Amount descending.
 
     Sums over the customers each owns: margin = Σ gross profit / Σ Sales Amount of lines with a
-    cost (NaN = Unknown); average order amount = confirmed order amount / confirmed orders;
-    new_customers = owned customers whose first confirmed order ever falls in the period;
-    commission = the salesperson's rate × adjusted sales of the period on their basis, from the
-    dated events of the orders they took (metrics.commission).
+    cost (NaN = Unknown; a salesperson with no sales has 0); average order amount = confirmed
+    order amount / confirmed orders; new_customers = owned customers whose first confirmed
+    order ever falls in the period; commission = the salesperson's rate × adjusted sales of the
+    period on their basis, from the dated events of the orders they took (metrics.commission).
     """
     board = leaderboard(frames, filters)
-    new = lifecycle(frames, filters).set_index("customer_id")["new"]
-    board = board.assign(
-        known_sales=board["sales_amount"] * board["cost_coverage"].fillna(0.0),
-        active=board["confirmed_order_count"] > 0,
-        at_risk=board["status"].eq("at_risk"),
-        new=board["customer_id"].map(new).fillna(False).astype(bool),
-    )
-    grouped = board.groupby("owner", observed=True).agg(
-        sales_amount=("sales_amount", "sum"),
-        gross_profit=("gross_profit", lambda s: s.sum(min_count=1)),
-        known_sales=("known_sales", "sum"),
-        confirmed_order_count=("confirmed_order_count", "sum"),
-        confirmed_order_amount=("confirmed_order_amount", "sum"),
-        new_customers=("new", "sum"),
-        customers=("customer_id", "size"),
-        active_customers=("active", "sum"),
-        at_risk_customers=("at_risk", "sum"),
-    )
     people = frames.salespeople
     if filters.salespeople:
         people = people[people["code"].isin(filters.salespeople)]
     if filters.teams:
         people = people[people["team"].isin(filters.teams)]
-    people = people.set_index("code")
-    counts = (
-        "confirmed_order_count",
-        "new_customers",
-        "customers",
-        "active_customers",
-        "at_risk_customers",
-    )
-    table = grouped.reindex(people.index)
-    table = table.fillna({c: 0 for c in counts} | {"sales_amount": 0.0, "known_sales": 0.0,
-                                                   "confirmed_order_amount": 0.0})  # fmt: skip
-    table.loc[table["sales_amount"] == 0, "gross_profit"] = 0.0  # no sales: nothing unknown
-    with np.errstate(invalid="ignore", divide="ignore"):
-        table["gross_profit_margin"] = np.where(
-            table["known_sales"] > 0, table["gross_profit"] / table["known_sales"], np.nan
-        )
-        table["average_order_amount"] = np.where(
-            table["confirmed_order_count"] > 0,
-            table["confirmed_order_amount"] / table["confirmed_order_count"],
-            np.nan,
-        )
+    people = people.reset_index(drop=True)
+    n = len(people)
+    slot = pd.Index(people["code"]).get_indexer(board["owner"])  # -1: not one of `people`
+    mine = slot >= 0
+    slot = slot[mine]
+
+    def total(values) -> np.ndarray:
+        return np.bincount(slot, weights=np.asarray(values, np.float64)[mine], minlength=n)
+
+    def count(flags) -> np.ndarray:
+        return np.bincount(slot[np.asarray(flags)[mine]], minlength=n).astype(np.int64)
+
     period = period_of(frames, filters)
-    pay = commission(frames.events, frames.salespeople, period.start_day, period.end_day)
-    pay = pay.set_index("salesperson")
-    table = table.assign(
-        salesperson_name=people["name"],
-        team=people["team"],
-        commission_basis=pay["commission_basis"],
-        commission=pay["commission"],
+    first = first_order_day(frames)
+    is_new = (first >= period.start_day) & (first <= period.end_day)  # per customer code
+    code = pd.Index(frames.customers["customer_id"]).get_indexer(board["customer_id"])
+    sales = total(board["sales_amount"])
+    profit = board["gross_profit"].to_numpy(np.float64)
+    known_profit = ~np.isnan(profit)
+    gross_profit = total(np.where(known_profit, profit, 0.0))
+    # Unknown where no owned customer has a known profit, unless there are no sales at all
+    gross_profit[(count(known_profit) == 0) & (sales != 0)] = np.nan
+    known_sales = total(board["sales_amount"] * board["cost_coverage"].fillna(0.0))
+    orders = total(board["confirmed_order_count"]).astype(np.int64)
+    amount = total(board["confirmed_order_amount"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = np.where(known_sales > 0, gross_profit / known_sales, np.nan)
+        average_order = np.where(orders > 0, amount / orders, np.nan)
+    pay = commission(frames.events, people, period.start_day, period.end_day)
+    table = pd.DataFrame(
+        {
+            "salesperson": people["code"],
+            "salesperson_name": people["name"],
+            "team": people["team"],
+            "sales_amount": sales,
+            "gross_profit": gross_profit,
+            "gross_profit_margin": margin,
+            "confirmed_order_count": orders,
+            "average_order_amount": average_order,
+            "new_customers": count(is_new[code]),
+            "customers": np.bincount(slot, minlength=n).astype(np.int64),
+            "active_customers": count(board["confirmed_order_count"] > 0),
+            "at_risk_customers": count(board["status"] == "at_risk"),
+            "commission_basis": pay["commission_basis"].to_numpy(),
+            "commission": pay["commission"].to_numpy(),
+        }
     )
-    table = table.rename_axis("salesperson").reset_index()
-    table[list(counts)] = table[list(counts)].astype(np.int64)
-    return (
-        table[list(TEAM_COLUMNS)]
-        .sort_values(["sales_amount", "salesperson"], ascending=[False, True], kind="stable")
-        .reset_index(drop=True)
-    )
+    order = np.lexsort((people["code"].to_numpy(), -sales))  # Sales Amount desc, then code
+    return table.iloc[order].reset_index(drop=True)
 
 
 def sales_by_salesperson(frames: Frames, filters: Filters) -> pd.DataFrame:
@@ -118,16 +112,12 @@ def sales_by_salesperson(frames: Frames, filters: Filters) -> pd.DataFrame:
 def new_customers_by_month(frames: Frames, filters: Filters) -> pd.DataFrame:
     """Customers acquired per salesperson per month of the period: their first confirmed order
     ever falls in that month. Columns: month (first day), salesperson, new_customers."""
-    table = lifecycle(frames, filters)
-    new_ids = set(table.loc[table["new"], "customer_id"])
-    customers = frames.customers
-    od = frames.order_days
-    first = od.drop_duplicates("customer")  # sorted by customer then day: first orders
-    codes = first["customer"].to_numpy()
-    ids = customers["customer_id"].to_numpy()[codes]
-    keep = np.isin(ids, list(new_ids))
-    months = month_of_days(first["day"].to_numpy()[keep])
-    out = pd.DataFrame({"month": months, "salesperson": customers["owner"].to_numpy()[codes][keep]})
+    selection = select(frames, filters)
+    period = selection.period
+    first = first_order_day(frames)
+    keep = selection.customers & (first >= period.start_day) & (first <= period.end_day)
+    months = month_of_days(first[keep])
+    out = pd.DataFrame({"month": months, "salesperson": frames.customers["owner"].to_numpy()[keep]})
     out = (
         out.groupby(["month", "salesperson"], dropna=False)
         .size()
