@@ -622,18 +622,21 @@ def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
         firsts = by_pair[np.r_[True, np.diff(pair[by_pair]) != 0]] if len(pair) else by_pair
         to_value = np.append(values.get_indexer(lines[dim].cat.categories), -1)
         parts.append(
-            pd.DataFrame(
-                {
-                    "dimension": np.full(len(cells), position, dtype=np.int8),
-                    "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
-                    "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
-                    "value": pd.Categorical.from_codes(to_value[cells % width - 1], values),
-                    **revenue_sums(amounts, row, len(cells), counts=np.int32),
-                    "orders": np.bincount(row[firsts], minlength=len(cells)).astype(np.int32),
-                }
-            )
+            {
+                "dimension": np.full(len(cells), position, dtype=np.int8),
+                "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
+                "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
+                "value": to_value[cells % width - 1].astype(np.int32),
+                **revenue_sums(amounts, row, len(cells), counts=np.int32),
+                "orders": np.bincount(row[firsts], minlength=len(cells)).astype(np.int32),
+            }
         )
-    return pd.concat(parts, ignore_index=True)
+        del cells, row, pair, by_pair, firsts, codes
+    del amounts, month_customer, order
+    # column by column, each part's column dropped once joined: no second copy of the table
+    columns = {name: np.concatenate([part.pop(name) for part in parts]) for name in list(parts[0])}
+    columns["value"] = pd.Categorical.from_codes(columns["value"], values)
+    return pd.DataFrame(columns)
 
 
 def compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
