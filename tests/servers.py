@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -164,19 +163,19 @@ def postgres_database(prefix: str):
         admin.dispose()
 
 
-def _drop_database(admin, name: str, attempts: int = 20) -> None:
+def _drop_database(admin, name: str, timeout: float = 10.0) -> None:
     """Drop a test database, ending its sessions. An autovacuum worker visiting it can only be
     ended by a role with pg_signal_backend (`.ci/postgres.sh` grants it); a role without it
     waits for the worker to finish instead."""
     from sqlalchemy import text
     from sqlalchemy.exc import ProgrammingError
 
-    for attempt in range(attempts):
+    def dropped() -> bool:
         try:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            return
         except ProgrammingError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.5)
+            return False
+        return True
+
+    wait.until(dropped, timeout, poll=0.5, msg=f"test database {name} could not be dropped")
