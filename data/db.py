@@ -476,8 +476,3 @@ def data_version(engine: Engine) -> tuple:
     """A value that changes whenever any program writes sales data (one primary-key lookup)."""
     version = read_version(engine)
     return version.database_id, version.version
-
-
-def data_modified_at(engine: Engine) -> pd.Timestamp | None:
-    """When the sales data last changed (UTC), as the data-version row records it."""
-    return read_version(engine).changed_at
