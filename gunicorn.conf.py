@@ -11,6 +11,8 @@ import ctypes
 import gc
 import os
 
+import pyarrow
+
 wsgi_app = "app:create_app()"
 bind = f"127.0.0.1:{os.environ.get('PORT', '8050')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -47,10 +49,15 @@ def on_starting(server):
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc mallopt parameters
 
 
+_release_free_memory = None  # glibc's malloc_trim, in the workers
+
+
 def post_fork(server, worker):
     """Give big temporaries (a request's masks and sums over millions of lines) back to the
     system when freed: glibc would otherwise raise its mmap threshold to 32 MB and keep them in
-    per-thread heaps, and a worker's private memory would grow to several times its share."""
+    per-thread heaps, and Arrow's own allocator (mimalloc) keeps what it frees for reuse; a
+    worker's private memory would grow to several times its share."""
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     try:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:  # not glibc
@@ -58,6 +65,15 @@ def post_fork(server, worker):
     libc.mallopt(M_MMAP_THRESHOLD, 1 << 20)
     libc.mallopt(M_TRIM_THRESHOLD, 8 << 20)
     libc.mallopt(M_ARENA_MAX, 2)
+    global _release_free_memory
+    _release_free_memory = libc.malloc_trim
+
+
+def post_request(worker, req, environ, resp):
+    """After each response (sent already): hand the heaps' free pages back to the system, also
+    those between live blocks, which the trim threshold never reaches (p50 0.2 ms; README)."""
+    if _release_free_memory is not None:
+        _release_free_memory(0)
 
 
 def post_worker_init(worker):

@@ -297,8 +297,11 @@ def measure_memory(args, server: Server, snapshots: Path) -> None:
     print(f"warm-up: {len(records):,} requests by {args.sessions} sessions in {args.seconds:.0f} s "
           f"(statuses {sorted(map(str, served))})")  # fmt: skip
     files = list(snapshots.glob("*.arrow"))
-    size = sum(f.stat().st_size for f in files) / 2**20
+    parts = [f for f in files if ".part-" in f.name]  # the scopes' parts (data.snapshot)
+    size = sum(f.stat().st_size for f in files if f not in parts) / 2**20
     print_memory(server, size)
+    print(f"  parts of the snapshot (one per scope in use): {len(parts)} files, "
+          f"{sum(f.stat().st_size for f in parts) / 2**20:,.0f} MB")  # fmt: skip
     log = server.log_path.read_text()
     peaks = re.findall(r"builder done: .*peak RSS (\d+) MB", log)
     built = re.findall(r"snapshot .* built: ([\d,]+) lines, ([\d.]+) MB, ([\d.]+) s", log)

@@ -88,7 +88,11 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
     daily = daily.assign(customer=new_customer[daily["customer"].to_numpy()].astype(np.int32))
     monthly = frames.monthly[keep[frames.monthly["customer"].to_numpy()]].reset_index(drop=True)
     monthly = monthly.assign(customer=new_customer[monthly["customer"].to_numpy()].astype(np.int32))
-    events = frames.events[frames.events["order_id"].isin(orders["order_id"])]
+    # Index.isin: a hash table for this call only (Series.isin would keep one of all order IDs
+    # on the shared categories, in every process that works out a part)
+    event_order = frames.events["order_id"].array
+    kept = np.append(event_order.categories.isin(orders["order_id"]), False)  # -1: none
+    events = frames.events[kept[event_order.codes]]
     customers = frames.customers[keep].reset_index(drop=True)
     # custom fields none of the kept customers has: their names are other scopes' business
     empty = [f for f in frames.custom_fields if customers[f].isna().all()]

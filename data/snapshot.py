@@ -30,8 +30,9 @@ import logging
 import os
 import struct
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -300,6 +301,39 @@ def _categories(dictionary: pa.Array):
     return dictionary.to_pandas()  # a few values: a copy is fine
 
 
+# --- parts of a snapshot (one per scope: a team's, a salesperson's) ----------------------------
+
+
+def part_path(snapshot: Path, part: str) -> Path:
+    """The file of the part named `part` of the snapshot at `snapshot`."""
+    digest = hashlib.sha256(part.encode()).hexdigest()[:12]
+    return snapshot.with_name(f"{snapshot.stem}.part-{digest}.arrow")
+
+
+def shared_part(snapshot: Snapshot, part: str, make: Callable[[], Frames]) -> Frames:
+    """The frames of the part named `part` of `snapshot`, mapped from its file, so that every
+    process serving the part shares one copy of it. The first process that needs it works it
+    out (`make()`) and writes the file; `os.link` makes it appear whole and only once (a process
+    that loses the race maps the winner's file). If the file cannot be written, the part is
+    served from this process's memory."""
+    path = part_path(snapshot.path, part)
+    with contextlib.suppress(FileNotFoundError):
+        return map_snapshot(path).frames
+    frames = make()
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        write_snapshot(frames, temporary, {**snapshot.meta, "part": part})
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+        return map_snapshot(path).frames
+    except OSError as error:  # e.g. a full disk, or a rebuild removed the superseded files
+        log.warning("part %s of %s not shared (%s)", part, snapshot.path.name, error)
+        return frames
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
 # --- building ----------------------------------------------------------------------------------
 
 
@@ -357,7 +391,7 @@ def remove_superseded(directory: Path, database_id: str, keep: Path) -> None:
     databases unused for a day. (A process still mapping a file keeps it until it lets go.)"""
     now = time.time()
     for path in Path(directory).iterdir():
-        if path == keep or path.name == "build.lock":
+        if path == keep or path.name.startswith(f"{keep.stem}.part-") or path.name == "build.lock":
             continue
         try:
             if path.name.startswith(".") and path.name.endswith(".tmp"):

@@ -36,6 +36,7 @@ from data.snapshot import (
     build_snapshot,
     map_snapshot,
     newest_snapshot,
+    shared_part,
     snapshot_path,
 )
 
@@ -99,7 +100,11 @@ class Store:
             return frames
         source, part = self._scoped.get(scope, (None, None))
         if source is not frames:  # worked out outside the lock: other requests go on meanwhile
-            part = scoped(frames, scope)
+            current = self._current
+            if current is not None and current.frames is frames:
+                part = self._part(current, scope)
+            else:  # swapped meanwhile: this request's frames are no longer current
+                part = scoped(frames, scope)
             with self._lock:
                 if self._current is not None and self._current.frames is frames:
                     if len(self._scoped) >= SCOPED_CACHE_SIZE:
@@ -277,7 +282,7 @@ class Store:
         """Work out the parts of `scopes` in `mapped`, then make it current with them."""
         parts = {}
         try:
-            parts = {scope: (mapped.frames, scoped(mapped.frames, scope)) for scope in scopes}
+            parts = {scope: (mapped.frames, self._part(mapped, scope)) for scope in scopes}
         except Exception:  # the parts are then worked out by the requests that need them
             log.exception("preparing the scopes of %s failed", mapped.snapshot.path.name)
         with self._lock:
@@ -285,6 +290,14 @@ class Store:
             current = self._current
             if current is None or not _newer(current.key, mapped.key):
                 self._swap(mapped, parts)
+
+    def _part(self, current: Current, scope: Scope) -> Frames:
+        """`scope`'s part of `current`: from a snapshot, a file of its own that every process
+        serving the scope maps (data.snapshot.shared_part)."""
+        if current.snapshot is None:
+            return scoped(current.frames, scope)
+        name = f"{scope.role}:{scope.salesperson}:{scope.team}"
+        return shared_part(current.snapshot, name, lambda: scoped(current.frames, scope))
 
     def _swap(self, current: Current, parts: dict | None = None) -> None:
         self._current = current  # one assignment: a request holds either the old or the new

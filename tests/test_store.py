@@ -148,6 +148,40 @@ def test_sto009_a_reload_is_served_once_the_scopes_in_use_are_ready(tmp_path, mo
     assert worked_out == [team]  # no request worked it out again
 
 
+def test_sto010_a_scopes_part_is_one_file_every_process_maps(tmp_path, monkeypatch):
+    """A manager's part of the data is written once, next to the snapshot, and mapped by every
+    process that serves the team (not a private copy each); a reload drops the old parts."""
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    engine = make_engine(url)
+    orders = [{"order_id": "O1", "order_date": "2026-05-01"},
+              {"order_id": "O2", "order_date": "2026-05-02", "customer_id": "C2"}]  # fmt: skip
+    owners = [{"customer_id": "C1", "name": "Customer C1", "owner": "SP1"},  # SP1: team North
+              {"customer_id": "C2", "name": "Customer C2", "owner": "SP2"}]  # fmt: skip
+    write_tables(engine, make_tables(orders, customers=owners), replace=True)
+    directory = tmp_path / "snapshots"
+    team = Scope("manager", team="North")
+    first = Store(engine, snapshot_dir=directory)
+    part = first.frames_for(team)
+    pd.testing.assert_frame_equal(part.lines, scoped(first.frames(), team).lines)
+    assert list(part.customers["customer_id"]) == ["C1"] and sales(part) == 10.0
+    assert not part.lines["sales_amount"].to_numpy().flags.writeable  # mapped, not a copy
+    files = sorted(p.name for p in directory.glob("*.part-*.arrow"))
+    assert len(files) == 1
+
+    worked_out = []
+    monkeypatch.setattr(data.store, "scoped", lambda f, s: worked_out.append(s) or scoped(f, s))
+    second = Store(engine, snapshot_dir=directory)  # another worker
+    for name in ("lines", "customers", "orders", "daily", "monthly", "events"):
+        pd.testing.assert_frame_equal(getattr(second.frames_for(team), name), getattr(part, name))
+    assert worked_out == []  # mapped the first one's file
+
+    external_sql(url, "UPDATE order_lines SET unit_price = 30 WHERE order_id = 'O1'")
+    assert sales(second.frames_for(team)) == 30.0
+    assert worked_out == [team]
+    assert [p.name for p in directory.glob("*.part-*.arrow")] != files  # the old part is gone
+    assert sales(part) == 10.0  # a request still holding the old part reads it fine
+
+
 def test_sto006_superseded_snapshots_are_removed_and_old_frames_stay_readable(tmp_path):
     url = f"sqlite:///{tmp_path / 'sales.db'}"
     directory = tmp_path / "snapshots"
