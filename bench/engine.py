@@ -14,8 +14,10 @@ and the same six queries in DuckDB SQL and in Polars' lazy API, each twice: on t
 lines frame, the orders, customers with team and items, as Parquet written once) and "with our
 tables", given also the precomputed tables our frames hold: order_days (a customer's distinct
 confirmed order dates with gaps: cadence in (a), (b), (e)), daily (sums per day and customer:
-(b) and (d); customer_months, its sums per month, over whole months) and customer_lines (each customer's line positions: (c)), used where our engine
-uses them; "–" where none applies ((f)).
+(b) and (d); customer_months, its sums per month, over whole months), customer_month_items (sums
+per customer, month and item: (c) over whole months, no line filter) and customer_lines (each
+customer's line positions: (c) otherwise), used where our engine uses them; "–" where none
+applies ((f)).
 
 DuckDB and Polars each run in a spawned child of their own, loaded one after the other, with
 --threads threads each (POLARS_MAX_THREADS set before Polars is imported); ours runs on one core
@@ -77,6 +79,10 @@ DAILY_AS = {
     "rl": "revenue_lines",
     "kl": "known_lines",
 }
+# The line sums among them: what customer_month_items holds per (customer, month, item).
+LINE_SUMS_AS = {
+    short: DAILY_AS[short] for short in ("s", "q", "c", "ni", "ks", "kni", "kq", "rl", "kl")
+}
 LEADERBOARD_AMOUNTS = tuple(c for c in AMOUNT_COLUMNS if c != "average_cost_price")
 
 
@@ -103,6 +109,11 @@ class Query:
     def line_filtered(self) -> bool:
         """A filter narrows the lines themselves, so per-customer sums need the lines."""
         return bool(self.filters.categories or self.filters.channels)
+
+    @property
+    def month_item_table(self) -> bool:
+        """customer_month_items answers a month × item breakdown: whole months, no line filter."""
+        return self.whole_months and not self.line_filtered
 
     def uses_tables(self) -> bool:
         """Whether a precomputed table of ours applies (else "with our tables" = on the lines)."""
@@ -290,18 +301,25 @@ def leaderboard_sql(query: Query, tables: bool) -> str:
 
 
 def month_item_sql(query: Query, tables: bool) -> str:
-    """With our tables, the customer's lines are the rows (rowid = position) customer_lines lists."""
-    mine = (
-        f"rowid IN (SELECT line FROM customer_lines WHERE customer = {query.customer_code})"
-        if tables
-        else f"customer = {query.customer_code}"
-    )
-    return f"""
-    WITH {_kept_sql(query)},
-    agg AS (
+    """With our tables, the customer's rows of customer_month_items (one per month and item) when
+    they apply, else the customer's lines are the rows (rowid = position) customer_lines lists."""
+    code = query.customer_code
+    if tables and query.month_item_table:
+        sums = ", ".join(f"{column} AS {short}" for short, column in LINE_SUMS_AS.items())
+        agg = f"SELECT month, item, {sums} FROM customer_month_items WHERE customer = {code}"
+    else:
+        mine = (
+            f"rowid IN (SELECT line FROM customer_lines WHERE customer = {code})"
+            if tables
+            else f"customer = {code}"
+        )
+        agg = f"""
         SELECT month, item, {_line_sums_sql("TRUE")} FROM lines
         WHERE {mine} AND {_lines_where_sql(query, revenue_only=True)}
-        GROUP BY month, item)
+        GROUP BY month, item"""
+    return f"""
+    WITH {_kept_sql(query)},
+    agg AS ({agg})
     SELECT make_date(month // 12, month % 12 + 1, 1) AS month, item_id, name AS item_name,
         {_amounts_sql(AMOUNT_COLUMNS)}
     FROM agg JOIN items USING (item) ORDER BY month, sales_amount DESC, item_id"""
@@ -520,22 +538,38 @@ class PolarsQuery:
         )
 
     def month_item(self):
-        """With our tables, the customer's lines are gathered at the positions customer_lines
-        lists (its slice found by binary search, as ours)."""
+        """With our tables, the customer's rows of customer_month_items when they apply, else
+        the customer's lines gathered at the positions customer_lines lists (each slice found
+        by binary search, as ours)."""
         pl, col, code = self.pl, self.pl.col, self.query.customer_code
-        if self.tables:
-            index = self.data["customer_lines"]
+
+        def rows_of(table: str):
+            index = self.data[table]
             first, last = (
                 index["customer"].search_sorted(code, side) for side in ("left", "right")
             )
-            lines = self.data["lines"].lazy().select(pl.all().gather(index["line"][first:last]))
-            mine = self.lines(revenue_only=True, source=lines)
+            return index.slice(first, last - first)
+
+        if self.tables and self.query.month_item_table:
+            sums = (
+                rows_of("customer_month_items")
+                .lazy()
+                .select(
+                    "month",
+                    "item",
+                    *(col(column).alias(short) for short, column in LINE_SUMS_AS.items()),
+                )
+            )
         else:
-            mine = self.lines(revenue_only=True).filter(col("customer") == code)
+            if self.tables:
+                positions = rows_of("customer_lines")["line"]
+                lines = self.data["lines"].lazy().select(pl.all().gather(positions))
+                mine = self.lines(revenue_only=True, source=lines)
+            else:
+                mine = self.lines(revenue_only=True).filter(col("customer") == code)
+            sums = mine.group_by("month", "item").agg(self.line_sums())
         return (
-            mine.group_by("month", "item")
-            .agg(self.line_sums())
-            .join(self.data["items"].lazy(), on="item")
+            sums.join(self.data["items"].lazy(), on="item")
             .select(
                 pl.date(col("month") // 12, col("month") % 12 + 1, 1).alias("month"),
                 "item_id",
@@ -593,6 +627,7 @@ TABLES = (
     "daily",
     "customer_months",
     "customer_lines",
+    "customer_month_items",
 )
 
 
@@ -666,6 +701,7 @@ def export(frames: Frames, folder: Path) -> None:
     frames.daily.to_parquet(folder / "daily.parquet", index=False)
     frames.customer_months.to_parquet(folder / "customer_months.parquet", index=False)
     frames.customer_lines.to_parquet(folder / "customer_lines.parquet", index=False)
+    frames.customer_month_items.to_parquet(folder / "customer_month_items.parquet", index=False)
 
 
 # ---- checking and reporting ---------------------------------------------------------------

@@ -88,6 +88,11 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
     daily = daily.assign(customer=new_customer[daily["customer"].to_numpy()].astype(np.int32))
     monthly = frames.monthly[keep[frames.monthly["customer"].to_numpy()]].reset_index(drop=True)
     monthly = monthly.assign(customer=new_customer[monthly["customer"].to_numpy()].astype(np.int32))
+    month_items = frames.customer_month_items
+    month_items = month_items[keep[month_items["customer"].to_numpy()]].reset_index(drop=True)
+    month_items = month_items.assign(
+        customer=new_customer[month_items["customer"].to_numpy()].astype(np.int32)
+    )
     # Index.isin: a hash table for this call only (Series.isin would keep one of all order IDs
     # on the shared categories, in every process that works out a part)
     event_order = frames.events["order_id"].array
@@ -106,6 +111,7 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
         customer_months=customer_months(daily, len(customers)),
         monthly=_used_categories_only(monthly),
         customer_lines=lines_by_customer(lines["customer"].to_numpy()),
+        customer_month_items=month_items,
         events=_used_categories_only(events.reset_index(drop=True)),
         custom_fields=tuple(f for f in frames.custom_fields if f not in empty),
     )

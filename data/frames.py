@@ -67,6 +67,7 @@ LINE_AMOUNTS = ("sales_amount", "quantity", "cost_amount", "cost_non_inv")
 # Sums kept per (item dimension, its value as sold, month, customer) over revenue lines: the line
 # sums of metrics.sums.line_sums, and orders (distinct orders with such a line in the cell).
 MONTHLY_SUMS = (*REVENUE_SUMS, "orders")
+MONTH_ITEMS_DENSE = 1 << 22  # customers × items up to which a month's cells are found densely
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class Frames:
         then DAILY_SUMS — what metrics read for a period's whole months.
     customer_lines: customer, line — the lines' positions (int32) grouped by customer code, in
         date order within a customer: one customer's lines without a pass over every line.
+    customer_month_items: the revenue lines summed per (customer, month, item): customer, month,
+        item (int32), then REVENUE_SUMS (line counts int32); sorted by customer, month, item —
+        one customer's month × item cells for whole months, a slice found by binary search.
     events: the dated sales events of metrics.commission.sales_events (Sales by User, commission).
     """
 
@@ -109,6 +113,7 @@ class Frames:
     customer_months: pd.DataFrame
     monthly: pd.DataFrame
     customer_lines: pd.DataFrame
+    customer_month_items: pd.DataFrame
     events: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
@@ -228,6 +233,7 @@ def _build(
         customer_months=customer_months(daily, len(customers)),
         monthly=monthly,
         customer_lines=lines_by_customer(lines["customer"].to_numpy()),
+        customer_month_items=month_items_by_customer(lines, len(customers), len(items)),
         events=events,
         custom_fields=custom_fields,
         as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
@@ -530,6 +536,56 @@ def lines_by_customer(customer: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"customer": customer[line], "line": line})
 
 
+def month_items_by_customer(lines: pd.DataFrame, n_customers: int, n_items: int) -> pd.DataFrame:
+    """The customer_month_items table of a lines frame. Each cell adds its lines in line order,
+    as a bincount over one customer's lines does: the same sums to the last bit."""
+    revenue = np.flatnonzero(lines["revenue"].to_numpy())
+    month = lines["month"].to_numpy()[revenue]
+    # lines come by date, so each month is a run: its (customer, item) cells are found in a
+    # small dense table, not by sorting every line's key
+    bounds = np.flatnonzero(np.r_[True, month[1:] != month[:-1], True]) if len(month) else [0]
+    starts, ends = bounds[:-1], bounds[1:]
+    key = lines["customer"].to_numpy()[revenue].astype(np.int64)
+    key *= n_items
+    key += lines["item"].to_numpy()[revenue]
+    found = np.empty(len(key), np.int64)  # each revenue line's cell, in the order cells are found
+    runs, count = [], 0
+    for start, end in zip(starts, ends, strict=True):
+        cells, position = compact(key[start:end], n_customers * n_items, dense=MONTH_ITEMS_DENSE)
+        found[start:end] = position + count
+        runs.append(cells)
+        count += len(cells)
+    cells = np.concatenate([np.zeros(0, np.int64), *runs])
+    cell_month = np.repeat(month[starts], list(map(len, runs)))
+    del key, month, runs
+    customer, item = np.divmod(cells, max(n_items, 1))
+    by_customer = np.argsort(customer, kind="stable")  # then by month, then item, as found
+    place = np.empty_like(by_customer)
+    place[by_customer] = np.arange(len(by_customer))
+    # every line's cell in the table's order; the other lines go to one cell more, dropped: the
+    # amounts are summed from the lines' own columns, not from copies of the revenue lines'
+    cell = np.full(len(lines), len(cells), np.int64)
+    cell[revenue] = place[found]
+    del revenue, found, place
+    amounts = {c: lines[c].to_numpy() for c in LINE_AMOUNTS}
+    sums = revenue_sums(amounts, cell, len(cells) + 1, counts=np.int32)
+    return pd.DataFrame(
+        {
+            "customer": customer[by_customer].astype(np.int32),
+            "month": cell_month[by_customer].astype(np.int32),
+            "item": item[by_customer].astype(np.int32),
+            **{name: values[:-1] for name, values in sums.items()},
+        }
+    )
+
+
+def month_items_of_customer(frames: Frames, code: int) -> tuple[int, int]:
+    """Rows first:last of frames.customer_month_items that hold a customer's (by code) cells."""
+    owner = frames.customer_month_items["customer"].to_numpy()
+    key = owner.dtype.type(code)  # in the column's own type: no conversion of the column
+    return int(np.searchsorted(owner, key, "left")), int(np.searchsorted(owner, key, "right"))
+
+
 def _daily(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
     """DAILY_SUMS per (day, customer) with any line. Definitions as in metrics.sums.line_sums."""
     day = lines["day"].to_numpy()
@@ -639,10 +695,10 @@ def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
+def compact(key: np.ndarray, keys: int, dense: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
     """(the distinct values of `key` (in 0..keys-1) ascending, each key's position among them):
-    np.unique, through a dense table when `keys` is small."""
-    if keys <= 4 * len(key) + (1 << 16):
+    np.unique, through a dense table when `keys` is small (up to 4 per key, plus `dense`)."""
+    if keys <= 4 * len(key) + dense:
         present = np.flatnonzero(np.bincount(key, minlength=keys))
         position = np.zeros(keys, dtype=np.int64)
         position[present] = np.arange(len(present))

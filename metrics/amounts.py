@@ -33,7 +33,12 @@ def amounts(selection: Selection, group: np.ndarray | None = None, groups: int =
 
 
 def amount_columns(sums: Sums) -> pd.DataFrame:
-    """AMOUNT_COLUMNS from the sums of metrics.sums.
+    """AMOUNT_COLUMNS from the sums of metrics.sums (see amount_values)."""
+    return pd.DataFrame(amount_values(sums))
+
+
+def amount_values(sums: Sums) -> dict[str, np.ndarray]:
+    """AMOUNT_COLUMNS from the sums of metrics.sums, as arrays by name.
 
     Sales Amount = Σ net line amount; Cost Amount = Σ quantity × unit_cost over lines with a cost;
     Gross Profit = Σ (sales − cost − cost_non_inv) over lines with a cost; margin = Gross Profit /
@@ -51,18 +56,16 @@ def amount_columns(sums: Sums) -> pd.DataFrame:
         average_cost = np.where(
             sums["known_quantity"] != 0, cost_amount / sums["known_quantity"], np.nan
         )
-    return pd.DataFrame(
-        {
-            "sales_amount": sales_amount,
-            "sales_quantity": sums["sales_quantity"],
-            "cost_amount": np.where(unknown, np.nan, cost_amount),
-            "cost_amount_non_inv": sums["cost_non_inv"],
-            "gross_profit": np.where(unknown, np.nan, gross_profit),
-            "gross_profit_margin": margin,
-            "cost_coverage": coverage,
-            "average_cost_price": average_cost,
-        }
-    )
+    return {
+        "sales_amount": sales_amount,
+        "sales_quantity": sums["sales_quantity"],
+        "cost_amount": np.where(unknown, np.nan, cost_amount),
+        "cost_amount_non_inv": sums["cost_non_inv"],
+        "gross_profit": np.where(unknown, np.nan, gross_profit),
+        "gross_profit_margin": margin,
+        "cost_coverage": coverage,
+        "average_cost_price": average_cost,
+    }
 
 
 def amounts_by(selection: Selection, column: str) -> pd.DataFrame:

@@ -7,14 +7,24 @@ the order date, over the filters' period.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from data.frames import LINE_AMOUNTS, Frames, customer_code, month_of_days, revenue_sums
-from metrics.amounts import AMOUNT_COLUMNS, amount_columns
+from data.frames import (
+    LINE_AMOUNTS,
+    REVENUE_SUMS,
+    Frames,
+    customer_code,
+    month_items_of_customer,
+    month_of_days,
+    revenue_sums,
+)
+from metrics.amounts import AMOUNT_COLUMNS, amount_columns, amount_values
 from metrics.filters import NOT_AVAILABLE, Filters
-from metrics.selection import select
-from metrics.sums import customer_sums, line_sums, revenue_rows
+from metrics.selection import Selection, select
+from metrics.sums import Sums, customer_sums, line_sums, revenue_rows, whole_months
 
 CUSTOMER_MONTH_ITEM_COLUMNS = ("month", "item_id", "item_name", *AMOUNT_COLUMNS)
 DENSE_CELLS = 1 << 22  # customers × months up to which the top matrix is built in one pass
@@ -115,38 +125,106 @@ def customer_month_item(frames: Frames, filters: Filters, customer_id: str) -> p
     if filters.customers and customer_id not in filters.customers:
         return _empty_month_item()
     selection = select(frames, filters)
-    period = selection.period
     if not selection.customers[code]:  # left out by the customer-level filters
         return _empty_month_item()
-    selection = selection.only_customer(code).where("revenue")  # the lines with amounts
-
-    # (month, item) pairs of this customer only: a compact group code, whatever the catalogue size.
+    period = selection.period
+    first_month = int(month_of_days(np.array([period.start_day]))[0])
     items = len(frames.items)
-    first_month, last_month = month_of_days(np.array([period.start_day, period.end_day])).astype(
-        np.int64
-    )
-    months = int(last_month - first_month + 1)
-    if not len(selection):
+    pairs, sums = _month_item_sums(selection, code, first_month, items)
+    if not len(pairs):
         return _empty_month_item()
-    key = _month_index(selection, int(first_month), months)
-    key *= items
-    key += selection.values("item")
-    pairs, group = _distinct(key, months * items)
-    lines = {c: selection.values(c) for c in LINE_AMOUNTS}  # revenue lines only already
-    sums = amount_columns(revenue_sums(lines, group, len(pairs)))
+    values = amount_values(sums)
     pair_month, pair_item = np.divmod(pairs, items)
     pair_month += first_month
-    # Pairs come by month, then item code (= item_id order); a stable sort keeps that for ties.
-    order = np.lexsort((-sums["sales_amount"].to_numpy(), pair_month))
+    order = _by_month_then_sales(pair_month, values["sales_amount"])
     item = pair_item[order]
     return pd.DataFrame(
         {
             "month": _month_starts(pair_month[order]),
             "item_id": frames.items["item_id"].array.take(item),
             "item_name": frames.items["name"].array.take(item),
-            **{c: sums[c].to_numpy()[order] for c in AMOUNT_COLUMNS},
+            **{c: values[c][order] for c in AMOUNT_COLUMNS},
         }
     )
+
+
+def _by_month_then_sales(month: np.ndarray, sales: np.ndarray) -> np.ndarray:
+    """The order of rows that come by month (runs) then item code (= item_id order): by month,
+    then Sales Amount descending, ties kept by item (a stable sort per month: ~2x faster than
+    np.lexsort over all rows)."""
+    bounds = np.flatnonzero(np.r_[True, month[1:] != month[:-1], True]).tolist()
+    return np.concatenate(
+        [
+            start + np.argsort(-sales[start:end], kind="stable")
+            for start, end in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+    )
+
+
+def _month_item_sums(
+    selection: Selection, code: int, first_month: int, items: int
+) -> tuple[np.ndarray, Sums]:
+    """(pairs, REVENUE_SUMS per pair) of one customer's (month, item) pairs with a revenue line
+    in the selection, pair = (month - first_month) × items + item, ascending. When no filter
+    narrows the lines, the period's whole months come from frames.customer_month_items (a slice:
+    no line is read), the days of its partial months from the lines."""
+    month = selection.frames.lines["month"].to_numpy()
+    whole = None if selection.line_filtered else whole_months(month, selection.lo, selection.hi)
+    if whole is None:
+        return _line_month_item_sums(selection, code, first_month, items)
+    months = (int(month[whole[0]]), int(month[whole[1] - 1]))
+    parts = [_table_month_item_sums(selection.frames, code, months, first_month, items)]
+    if selection.lo < whole[0]:  # the days of a partial first month
+        parts.insert(
+            0, _line_month_item_sums(replace(selection, hi=whole[0]), code, first_month, items)
+        )
+    if whole[1] < selection.hi:  # the days of a partial last month
+        parts.append(
+            _line_month_item_sums(replace(selection, lo=whole[1]), code, first_month, items)
+        )
+    if len(parts) == 1:
+        return parts[0]
+    return (
+        np.concatenate([pairs for pairs, _ in parts]),
+        {name: np.concatenate([sums[name] for _, sums in parts]) for name in REVENUE_SUMS},
+    )
+
+
+def _table_month_item_sums(
+    frames: Frames, code: int, months: tuple[int, int], first_month: int, items: int
+) -> tuple[np.ndarray, Sums]:
+    """(pairs, REVENUE_SUMS per pair) as _month_item_sums, of one customer's rows of
+    frames.customer_month_items for the months months[0]..months[1] (year*12+month-1)."""
+    table = frames.customer_month_items
+    start, end = month_items_of_customer(frames, code)
+    month = table["month"].to_numpy()[start:end]
+    lo, hi = (
+        np.searchsorted(month, month.dtype.type(months[0]), "left"),
+        np.searchsorted(month, month.dtype.type(months[1]), "right"),
+    )
+    pairs = month[lo:hi].astype(np.int64)
+    pairs -= first_month
+    pairs *= items
+    pairs += table["item"].to_numpy()[start + lo : start + hi]
+    return pairs, {name: table[name].to_numpy()[start + lo : start + hi] for name in REVENUE_SUMS}
+
+
+def _line_month_item_sums(
+    selection: Selection, code: int, first_month: int, items: int
+) -> tuple[np.ndarray, Sums]:
+    """(pairs, REVENUE_SUMS per pair) as _month_item_sums, from the customer's lines."""
+    selection = selection.only_customer(code).where("revenue")  # the lines with amounts
+    if not len(selection):
+        return np.zeros(0, np.int64), {name: np.zeros(0) for name in REVENUE_SUMS}
+    period = selection.period
+    last_month = int(month_of_days(np.array([period.end_day]))[0])
+    months = last_month - first_month + 1
+    key = _month_index(selection, first_month, months)
+    key *= items
+    key += selection.values("item")
+    pairs, group = _distinct(key, months * items)
+    lines = {c: selection.values(c) for c in LINE_AMOUNTS}  # revenue lines only already
+    return pairs, revenue_sums(lines, group, len(pairs))
 
 
 def top_customers_by_month(frames: Frames, filters: Filters, n: int = 20) -> pd.DataFrame:

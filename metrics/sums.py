@@ -103,7 +103,7 @@ def dimension_sums(selection: Selection, column: str) -> Sums | None:
     frames = selection.frames
     categories = frames.lines[column].cat.categories
     groups = len(categories) + 1
-    whole = _whole_months(frames.lines["month"].to_numpy(), selection.lo, selection.hi)
+    whole = whole_months(frames.lines["month"].to_numpy(), selection.lo, selection.hi)
     sums: Sums = {name: np.zeros(groups) for name in MONTHLY_SUMS}
     pairs = []  # customer × groups + value, of every (customer, value) with a revenue line
     if whole is not None:
@@ -152,7 +152,7 @@ def _daily_rows(selection: Selection) -> dict[str, np.ndarray]:
     day = daily["day"].to_numpy()
     lo = int(np.searchsorted(day, day.dtype.type(selection.period.start_day), "left"))
     hi = int(np.searchsorted(day, day.dtype.type(selection.period.end_day), "right"))
-    whole = _whole_months(daily["month"].to_numpy(), lo, hi)
+    whole = whole_months(daily["month"].to_numpy(), lo, hi)
     parts = [(daily, lo, hi)]
     if whole is not None:
         month = daily["month"].to_numpy()
@@ -184,7 +184,7 @@ def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
     return np.flatnonzero(seen)
 
 
-def _whole_months(month: np.ndarray, lo: int, hi: int) -> tuple[int, int] | None:
+def whole_months(month: np.ndarray, lo: int, hi: int) -> tuple[int, int] | None:
     """Positions lo:hi, within rows sorted by date with their `month`, of the calendar months
     whose rows all lie in lo:hi (months are runs of rows); None when there is no such month."""
     if lo >= hi:

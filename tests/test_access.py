@@ -11,6 +11,7 @@ from data.frames import build_frames
 from metrics.customers import leaderboard
 from metrics.filters import Filters
 from metrics.kpis import kpis
+from metrics.matrix import customer_month_item
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +60,22 @@ def test_acc004_salesperson_without_customers_sees_nothing(frames):
     part = scoped(frames, Scope("salesperson", salesperson="NOBODY"))
     assert len(part.customers) == 0 and len(part.lines) == 0
     assert kpis(part, Filters()).sales_amount == 0
+
+
+def test_acc005_a_scope_holds_only_its_customers_month_item_rows(frames):
+    """The restricted customer_month_items are the whole table's rows of the team's customers,
+    renumbered: a customer's breakdown is the same in the scope as in the whole data."""
+    part = scoped(frames, Scope("manager", team="South"))
+    table, whole = part.customer_month_items, frames.customer_month_items
+    ids = part.customers["customer_id"].to_numpy()[table["customer"].to_numpy()]
+    south = frames.customers["team"].to_numpy()[whole["customer"].to_numpy()] == "South"
+    assert list(ids) == list(frames.customers["customer_id"].to_numpy()[whole["customer"][south]])
+    pd.testing.assert_frame_equal(
+        table.drop(columns="customer"),
+        whole[south].drop(columns="customer").reset_index(drop=True),
+    )
+    customer_id = part.customers["customer_id"].iat[0]
+    pd.testing.assert_frame_equal(
+        customer_month_item(part, Filters(), customer_id),
+        customer_month_item(frames, Filters(teams=("South",)), customer_id),
+    )

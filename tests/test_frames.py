@@ -161,3 +161,39 @@ def test_frm005_hand_checked_lines_and_events(tmp_path):
         (may3, "delivered", "A2", pytest.approx(10.0)),
     ]
     assert_same_frames(frames, build_frames(read_tables(engine), as_of=AS_OF))
+
+
+MONTH_ITEMS_SQL = """
+SELECT o.customer_id,
+       CAST(strftime('%Y', o.order_date) AS INTEGER) * 12
+         + CAST(strftime('%m', o.order_date) AS INTEGER) - 1 AS month,
+       l.item_id,
+       SUM(l.quantity * l.unit_price * (1 - COALESCE(l.discount_pct, 0))
+           / CASE WHEN l.prices_include_vat THEN 1 + COALESCE(l.vat_rate, 0) ELSE 1 END),
+       SUM(l.quantity),
+       SUM(CASE WHEN l.unit_cost IS NOT NULL THEN l.quantity * l.unit_cost ELSE 0 END),
+       SUM(COALESCE(l.cost_non_inv, 0)),
+       COUNT(l.unit_cost),
+       COUNT(*)
+FROM order_lines l JOIN orders o ON o.order_id = l.order_id
+WHERE o.status = 'confirmed' AND l.status NOT IN ('cancelled', 'returned')
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+"""
+
+
+def test_frm006_customer_month_items_as_plain_sql_says(demo_engine):
+    """One row per (customer, month, item) with a revenue line, by customer, month, item."""
+    frames = streamed(demo_engine, 997)
+    table = frames.customer_month_items
+    with demo_engine.connect() as conn:
+        rows = conn.execute(text(MONTH_ITEMS_SQL)).all()
+    assert len(table) == len(rows) > 1000
+    customer_ids = frames.customers["customer_id"].to_numpy()[table["customer"].to_numpy()]
+    item_ids = frames.items["item_id"].to_numpy()[table["item"].to_numpy()]
+    assert list(zip(customer_ids, table["month"], item_ids, strict=True)) == [r[:3] for r in rows]
+    for position, name in enumerate(
+        ["sales_amount", "sales_quantity", "cost_amount", "cost_non_inv"], start=3
+    ):
+        assert table[name].to_numpy() == pytest.approx([r[position] for r in rows], rel=1e-12)
+    assert table["known_lines"].tolist() == [r[7] for r in rows]
+    assert table["revenue_lines"].tolist() == [r[8] for r in rows]

@@ -8,6 +8,7 @@ the period), 15 Jan £57. C3 (South): 20 Mar £57. C4 (South): no orders. Nobody
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -257,3 +258,86 @@ def test_mtx011_distinct_matches_numpy_unique(cells):
     expected_values, expected_inverse = np.unique(key, return_inverse=True)
     np.testing.assert_array_equal(values, expected_values)
     np.testing.assert_array_equal(inverse, expected_inverse)
+
+
+def test_mtx010_customer_month_items_table_known_answers(frames):
+    """Revenue sums per (customer, month, item), by customer, month, item: the cancelled line
+    and the draft order are left out; the Gadget sold without a cost counts in no known sum."""
+    dec, jan, mar = 2024 * 12 + 11, 2025 * 12, 2025 * 12 + 2
+    expected = pd.DataFrame(
+        [
+            # customer, month, item, sales, qty, cost, non-inv, known: sales, non-inv, qty, lines; lines
+            (0, jan, 0, 20.0, 2.0, 12.0, 0.0, 20.0, 0.0, 2.0, 1, 1),
+            (0, jan, 1, 30.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 1),
+            (0, mar, 0, 27.0, 3.0, 18.0, 2.0, 27.0, 2.0, 3.0, 1, 1),
+            (0, mar, 1, 30.0, 1.0, 20.0, 0.0, 30.0, 0.0, 1.0, 1, 1),
+            (1, dec, 2, 1000.0, 1.0, 500.0, 0.0, 1000.0, 0.0, 1.0, 1, 1),
+            (1, jan, 2, 57.0, 1.0, 50.0, 0.0, 57.0, 0.0, 1.0, 1, 1),
+            (2, mar, 1, 57.0, 1.0, 40.0, 0.0, 57.0, 0.0, 1.0, 1, 1),
+        ],
+        columns=["customer", "month", "item", "sales_amount", "sales_quantity", "cost_amount",
+                 "cost_non_inv", "known_sales", "known_non_inv", "known_quantity", "known_lines",
+                 "revenue_lines"],
+    )  # fmt: skip
+    assert_frame_equal(frames.customer_month_items, expected, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    "customer_id,start,end,expected",
+    [
+        # whole months: the table only (no line before 10 Jan in January)
+        ("C1", date(2025, 1, 1), date(2025, 3, 31), [(JAN, 30), (JAN, 20), (MAR, 30), (MAR, 27)]),
+        ("C1", date(2025, 1, 10), date(2025, 3, 31), [(JAN, 30), (JAN, 20), (MAR, 30), (MAR, 27)]),
+        # March ends before C3's 20 Mar order: C1's 5 Mar order comes from the lines
+        ("C1", date(2025, 1, 1), date(2025, 3, 10), [(JAN, 30), (JAN, 20), (MAR, 30), (MAR, 27)]),
+        # January starts after C1's 10 Jan order: C2's 15 Jan order comes from the lines
+        ("C2", date(2025, 1, 11), date(2025, 3, 31), [(JAN, 57)]),
+        ("C2", date(2024, 12, 1), date(2025, 1, 12), [(pd.Timestamp(2024, 12, 1), 1000)]),
+        ("C1", date(2025, 1, 11), date(2025, 3, 4), []),  # between C1's orders
+    ],
+)
+def test_mtx011_partial_months_come_from_the_lines_whole_ones_from_the_table(
+    frames, customer_id, start, end, expected
+):
+    """Whatever mix of table and lines a period takes, the rows are the hand-checked ones the
+    period holds (C1: Jan Gadget £30, Widget £20; Mar Gadget £30, Widget £27)."""
+    got = customer_month_item(frames, Filters(start=start, end=end), customer_id)
+    assert list(zip(got["month"], got["sales_amount"], strict=True)) == [
+        (month, pytest.approx(sales)) for month, sales in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(),  # all data: whole months only
+        Filters(teams=("North",)),
+        Filters(start=date(2025, 1, 15), end=date(2025, 6, 10)),  # partial months at both ends
+        Filters(start=date(2025, 3, 5), end=date(2025, 3, 20)),  # within one month
+        Filters(start=date(2026, 11, 1)),  # the last month, to the data's last day
+        Filters(customer_status=("active",), start=date(2024, 12, 24)),
+    ],
+    ids=["all", "team", "mid-month", "in-a-month", "last", "active"],
+)
+def test_mtx012_table_and_line_scan_agree_to_the_last_bit(demo_frames, filters):
+    """customer_month_items adds each cell's lines in line order, as the line scan does: the
+    same rows, the same floats. (A filter that keeps every line, each document type, makes the
+    line scan.)"""
+    every_line = replace(filters, document_types=("order", "invoice", "receipt"))
+    board = leaderboard(demo_frames, filters)
+    for customer_id in board["customer_id"].iloc[[0, 1, len(board) // 2]]:
+        fast = customer_month_item(demo_frames, filters, customer_id)
+        scanned = customer_month_item(demo_frames, every_line, customer_id)
+        assert_frame_equal(fast, scanned, check_exact=True)
+
+
+def test_mtx013_whole_months_read_no_line(demo_frames, monkeypatch):
+    top = leaderboard(demo_frames, Filters())["customer_id"].iat[0]
+    expected = customer_month_item(demo_frames, Filters(), top)
+
+    def no_lines(*args):
+        raise AssertionError("read the lines")
+
+    monkeypatch.setattr("metrics.matrix._line_month_item_sums", no_lines)
+    assert_frame_equal(customer_month_item(demo_frames, Filters(), top), expected)
+    assert len(expected) > 100

@@ -102,7 +102,16 @@ def test_sto004_snapshot_frames_equal_built_frames_and_are_not_copies(database_u
     mapped = store.frames()
     snapshot = store._current.snapshot
     assert snapshot is not None and snapshot.copied_columns() == []
-    for name in ("lines", "customers", "items", "orders", "daily", "monthly", "events"):
+    for name in (
+        "lines",
+        "customers",
+        "items",
+        "orders",
+        "daily",
+        "monthly",
+        "customer_month_items",
+        "events",
+    ):
         pd.testing.assert_frame_equal(getattr(mapped, name), getattr(built, name))
     assert mapped.as_of == built.as_of
     assert not mapped.lines["sales_amount"].to_numpy().flags.writeable  # nobody can mutate it
