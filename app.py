@@ -27,12 +27,20 @@ from callbacks import team as team_callbacks
 from data.db import default_url, dispose_after_fork, is_empty, make_engine, write_tables
 from data.demo import generate
 from data.preferences import Preferences, preferences_url
+from data.sql_engine import Database
 from data.store import Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
 from layouts.components import shell
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
+ENGINES = ("frames", "sql")
+SQL_ENGINE_PATHS = ("/login", "/logout", "/healthz", "/export/kpis.csv")
+SQL_ENGINE_MESSAGE = (
+    "This server runs with SALES_ENGINE=sql, which so far computes only the KPI export "
+    "(/export/kpis.csv, and `flask export kpis` on the command line) in the database. "
+    "The screens and the other exports need SALES_ENGINE=frames for now.\n"
+)
 
 
 def configure_logging() -> None:
@@ -82,6 +90,7 @@ def create_dash(config: dict | None = None) -> Dash:
     dispose_after_fork(server.extensions["preferences"].engine)
     server.add_url_rule("/healthz", "healthz", _healthz)
     auth.init_auth(server)
+    _choose_engine(server)
     server.register_blueprint(downloads.bp)
 
     app = Dash(
@@ -106,6 +115,26 @@ def create_dash(config: dict | None = None) -> Dash:
     cli.register(server)
     auth.init_headers(app)
     return app
+
+
+def _choose_engine(server: Flask) -> None:
+    """SALES_ENGINE=frames (default) computes from the cached frames; sql computes the KPI
+    export in the analytics database (ANALYTICS_URL, else DATABASE_URL) and, until the screens'
+    other aggregations exist in SQL, answers every other page and callback with a message."""
+    engine = _setting(server, "SALES_ENGINE", "frames").strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"SALES_ENGINE={engine!r}: use one of {', '.join(ENGINES)}")
+    if engine == "sql":
+        url = _setting(server, "ANALYTICS_URL", server.config["DATABASE_URL"])
+        server.extensions["analytics"] = Database(url)
+        server.before_request(_sql_engine_only)
+
+
+def _sql_engine_only():
+    """With SALES_ENGINE=sql: sign-in, /healthz and the KPI export only; the rest says why."""
+    if request.path in SQL_ENGINE_PATHS or request.path.startswith("/assets/"):
+        return None
+    return Response(SQL_ENGINE_MESSAGE, status=503, mimetype="text/plain")
 
 
 def _known_callback(app: Dash):

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from data.access import Scope
 from data.db import normal_url
 from data.models import DATA_TABLES
-from metrics.engine import SUMS, check_dimension, finish
+from metrics.engine import SUMS, NotSupported, check_dimension, finish
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 
 # The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
@@ -33,10 +33,6 @@ ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
 ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
 # Filters the SQL engine does not apply yet: asking for them is an error, never ignored.
 NOT_YET = {"customer_status": "customer status (active / inactive / at risk)"}
-
-
-class UnsupportedFilter(ValueError):
-    """A filter the SQL engine cannot apply yet (SALES_ENGINE=frames can)."""
 
 
 class Database:
@@ -185,7 +181,7 @@ class SqlEngine:
         customer, month (year*12 + month-1), item and the attributes as sold."""
         for name, words in NOT_YET.items():
             if getattr(filters, name):
-                raise UnsupportedFilter(f"SALES_ENGINE=sql cannot filter by {words} yet")
+                raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
         t = self.tables
         orders = t["orders"]
         orders = _where(orders, _period(orders, filters, "order_date")).select(

@@ -39,6 +39,11 @@ AS_SOLD = (
 DIMENSIONS = ("customer", "month", "item", *AS_SOLD)
 
 
+class NotSupported(ValueError):
+    """A question an engine cannot answer yet (e.g. a filter the SQL engine does not apply):
+    said in words, never answered without it."""
+
+
 class Engine(Protocol):
     def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
         """One row per value of the dimension `by` (None: one row for everything): the column
