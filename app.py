@@ -27,7 +27,6 @@ from callbacks import team as team_callbacks
 from data.db import default_url, dispose_after_fork, is_empty, make_engine, write_tables
 from data.demo import generate
 from data.preferences import Preferences, preferences_url
-from data.sql_engine import Database
 from data.store import Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
 from layouts.components import shell
@@ -125,8 +124,10 @@ def _choose_engine(server: Flask) -> None:
     if engine not in ENGINES:
         raise ValueError(f"SALES_ENGINE={engine!r}: use one of {', '.join(ENGINES)}")
     if engine == "sql":
+        from data.sql_engine import Database, SqlEngine  # Ibis takes ~1 s to import: sql only
+
         url = _setting(server, "ANALYTICS_URL", server.config["DATABASE_URL"])
-        server.extensions["analytics"] = Database(url)
+        server.extensions["sql_engine"] = partial(SqlEngine, Database(url))
         server.before_request(_sql_engine_only)
 
 

@@ -189,7 +189,8 @@ class SqlEngine:
             order_date="order_date", **{f"order_{a}": a for a in ORDER_ATTRIBUTES},
         )  # fmt: skip
         kept = self._customers(filters)
-        orders = orders.semi_join(kept, orders.customer == kept.customer_id)
+        # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
+        orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
         items = t["items"].select(item_code="item_id", **{f"item_{a}": a for a in ITEM_ATTRIBUTES})
         lines = t["order_lines"]
         joined = lines.join(orders, "order_id").left_join(items, lines.item_id == items.item_code)

@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from data.access import Scope
 from data.frames import Frames
-from data.sql_engine import SqlEngine
 from data.store import Store
 from metrics.engine import Engine, FramesEngine
 from views.pages import SCREENS
@@ -32,8 +31,8 @@ def user_frames() -> Frames:
 def engine_for(frames: Frames, scope: Scope) -> Engine:
     """The engine that computes sums for `scope`: over `frames` (restricted to that scope
     already) with SALES_ENGINE=frames, in the analytics database with SALES_ENGINE=sql."""
-    analytics = current_app.extensions.get("analytics")
-    return FramesEngine(frames) if analytics is None else SqlEngine(analytics, scope)
+    sql_engine = current_app.extensions.get("sql_engine")  # app._choose_engine: a scope -> engine
+    return FramesEngine(frames) if sql_engine is None else sql_engine(scope)
 
 
 def as_of_text() -> str:
