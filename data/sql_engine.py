@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, Date, Float, Integer, String, Text, create_engin
 from sqlalchemy.engine import make_url
 
 from data.access import Scope
-from data.db import normal_url
+from data.db import dispose_after_fork, normal_url
 from data.models import DATA_TABLES
 from metrics.engine import SUMS, NotSupported, check_dimension, finish
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
@@ -44,7 +44,8 @@ class Database:
         if parsed.drivername == "duckdb":
             self.dialect, self.path = "duckdb", parsed.database
             return
-        self.engine = create_engine(normal_url(url))
+        self.engine = create_engine(normal_url(url))  # reads only: no schema set-up here
+        dispose_after_fork(self.engine)
         self.dialect = {"postgresql": "postgres"}.get(self.engine.dialect.name, "sqlite")
 
     def run(self, sql: str) -> pd.DataFrame:
