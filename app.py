@@ -33,6 +33,13 @@ from layouts.components import shell
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
+ENGINES = ("frames", "sql")
+SQL_ENGINE_PATHS = ("/login", "/logout", "/healthz", "/export/kpis.csv")
+SQL_ENGINE_MESSAGE = (
+    "This server runs with SALES_ENGINE=sql, which so far computes only the KPI export "
+    "(/export/kpis.csv, and `flask export kpis` on the command line) in the database. "
+    "The screens and the other exports need SALES_ENGINE=frames for now.\n"
+)
 
 
 def configure_logging() -> None:
@@ -82,6 +89,7 @@ def create_dash(config: dict | None = None) -> Dash:
     dispose_after_fork(server.extensions["preferences"].engine)
     server.add_url_rule("/healthz", "healthz", _healthz)
     auth.init_auth(server)
+    _choose_engine(server)
     server.register_blueprint(downloads.bp)
 
     app = Dash(
@@ -106,6 +114,28 @@ def create_dash(config: dict | None = None) -> Dash:
     cli.register(server)
     auth.init_headers(app)
     return app
+
+
+def _choose_engine(server: Flask) -> None:
+    """SALES_ENGINE=frames (default) computes from the cached frames; sql computes the KPI
+    export in the analytics database (ANALYTICS_URL, else DATABASE_URL) and, until the screens'
+    other aggregations exist in SQL, answers every other page and callback with a message."""
+    engine = _setting(server, "SALES_ENGINE", "frames").strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"SALES_ENGINE={engine!r}: use one of {', '.join(ENGINES)}")
+    if engine == "sql":
+        from data.sql_engine import Database, SqlEngine  # Ibis takes ~1 s to import: sql only
+
+        url = _setting(server, "ANALYTICS_URL", server.config["DATABASE_URL"])
+        server.extensions["sql_engine"] = partial(SqlEngine, Database(url))
+        server.before_request(_sql_engine_only)
+
+
+def _sql_engine_only():
+    """With SALES_ENGINE=sql: sign-in, /healthz and the KPI export only; the rest says why."""
+    if request.path in SQL_ENGINE_PATHS or request.path.startswith("/assets/"):
+        return None
+    return Response(SQL_ENGINE_MESSAGE, status=503, mimetype="text/plain")
 
 
 def _known_callback(app: Dash):

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from data.access import ROLES
+from data.access import ROLES, Scope
 from data.business_central import import_business_central
 from data.db import write_tables
 from data.demo import generate
@@ -28,7 +28,8 @@ from data.users import (
     scope_of,
     set_password,
 )
-from views.context import view_for
+from metrics.engine import NotSupported
+from views.context import engine_for, view_for
 from views.exports import EXPORTS, ExportRefused, csv_text, pdf_bytes, screen_for
 from views.view import ViewError, all_data_period
 
@@ -181,12 +182,13 @@ def export(report: str, query, start, end, fmt: str, headers, output: str, usern
     the screen's URL; --from/--to/--headers override it. Without --view and --from/--to the
     period is all data. --as applies the user's scope and role."""
     frames = _store().frames()
-    role = None
+    role, scope = None, Scope("leadership")  # the operator sees everything
     if username:
         user = find_user(_store().engine, username)
         if user is None or not user.active:
             raise click.BadParameter(f"no active user {username!r}", param_hint="--as")
-        frames, role = _store().frames_for(scope_of(user)), user.role
+        scope, role = scope_of(user), user.role
+        frames = _store().frames_for(scope)
     try:
         screen = screen_for(report, role)
     except ExportRefused as refused:
@@ -198,9 +200,12 @@ def export(report: str, query, start, end, fmt: str, headers, output: str, usern
     try:
         filters = replace(view.filters, **overrides)
         view = replace(view, filters=filters, headers=headers or view.headers)
-        body = csv_text(frames, view) if fmt == "csv" else pdf_bytes(frames, view)
+        engine = engine_for(frames, scope)
+        body = csv_text(frames, view, engine) if fmt == "csv" else pdf_bytes(frames, view)
     except ViewError as error:
         raise click.ClickException("\n".join(error.messages)) from None
+    except NotSupported as error:
+        raise click.ClickException(f"{error}.") from None
     except ValueError as error:  # e.g. --from after --to
         raise click.BadParameter(str(error)) from None
     if fmt == "csv":

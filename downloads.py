@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from flask_login import current_user
 
+from metrics.engine import NotSupported
 from reports.brief import customer_brief_pdf
-from views.context import user_frames, view_for
+from views.context import engine_for, user_frames, view_for
 from views.exports import ExportRefused, csv_text, pdf_bytes, screen_for
 from views.view import ViewError
 
@@ -21,7 +22,11 @@ def _text(message: str, status: int) -> Response:
 @bp.route("/export/<name>.csv")
 def export_csv(name: str):
     """The screen's table as CSV (the Overview's, `kpis`, is its KPIs as one row)."""
-    return _export(name, csv_text, "text/csv", lambda frames: f"{name}-{current_user.id}.csv")
+
+    def build(frames, view) -> str:
+        return csv_text(frames, view, engine_for(frames, current_user.scope))
+
+    return _export(name, build, "text/csv", lambda frames: f"{name}-{current_user.id}.csv")
 
 
 @bp.route("/export/<name>.pdf")
@@ -44,6 +49,8 @@ def _export(name: str, build, mimetype: str, filename) -> Response:
         return _text(str(refused), refused.status)
     except ViewError as error:
         return _text("\n".join(error.messages), 400)
+    except NotSupported as error:
+        return _text(f"{error}.", 400)
     disposition = f'attachment; filename="{filename(frames)}"'
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 

@@ -93,13 +93,21 @@ def summary(frames: Frames, filters: Filters, period: Period | None = None) -> S
 
 def summary_of(selection: Selection, per_customer: Sums) -> Summary:
     """The summary cards of a selection, given its customer_sums."""
-    frames = selection.frames
     active = per_customer["confirmed_orders"] > 0
+    reorder_days = average_reorder_days(selection.frames, selection.period, active)
+    return summary_from(per_customer, int(selection.customers.sum()), reorder_days)
+
+
+def summary_from(
+    per_customer: Sums, total_customers: int, average_reorder_days: float | None
+) -> Summary:
+    """The summary cards from per-customer sums (confirmed_amount, confirmed_orders), the number
+    of customers kept and the average reorder time (whichever engine computed them)."""
     return Summary(
         confirmed_order_amount=float(per_customer["confirmed_amount"].sum()),
-        total_customers=int(selection.customers.sum()),
-        active_customers=int(active.sum()),
-        average_reorder_days=average_reorder_days(frames, selection.period, active),
+        total_customers=total_customers,
+        active_customers=int((per_customer["confirmed_orders"] > 0).sum()),
+        average_reorder_days=average_reorder_days,
     )
 
 

@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass
 
 from data.frames import Frames
 from metrics.amounts import amount_columns
-from metrics.customers import summary_of
+from metrics.customers import Summary, summary_from, summary_of
+from metrics.engine import SUMS, Engine
 from metrics.filters import (
     Filters,
     Period,
@@ -16,7 +17,7 @@ from metrics.filters import (
     same_period_last_year,
 )
 from metrics.selection import select
-from metrics.sums import customer_sums, total
+from metrics.sums import Sums, customer_sums, total
 
 COMPARE_TO = {"previous_period": previous_period, "previous_year": same_period_last_year}
 
@@ -60,6 +61,21 @@ def kpis(frames: Frames, filters: Filters, period: Period | None = None) -> Kpis
     """All KPIs of the lines and customers `filters` select over `period` (default: the filters')."""
     selection = select(frames, filters, period)
     per_customer = customer_sums(selection)
+    return kpis_from(per_customer, summary_of(selection, per_customer))
+
+
+def kpis_of(engine: Engine, filters: Filters) -> Kpis:
+    """All KPIs from an engine's per-customer sums (one row per customer kept) and its
+    average reorder time: the same numbers on every engine."""
+    per_customer = engine.sums(filters, "customer")
+    sums = {name: per_customer[name].to_numpy() for name in SUMS}
+    summary = summary_from(sums, len(per_customer), engine.average_reorder_days(filters))
+    return kpis_from(sums, summary)
+
+
+def kpis_from(per_customer: Sums, summary: Summary) -> Kpis:
+    """The KPIs of per-customer sums (metrics.sums) and the summary cards: the amounts of
+    metrics.amounts.amount_columns over all customers together."""
     row = amount_columns(total(per_customer)).iloc[0]
     return Kpis(
         sales_amount=float(row["sales_amount"]),
@@ -69,7 +85,7 @@ def kpis(frames: Frames, filters: Filters, period: Period | None = None) -> Kpis
         gross_profit=_known(row["gross_profit"]),
         gross_profit_margin=_known(row["gross_profit_margin"]),
         cost_coverage=_known(row["cost_coverage"]),
-        **asdict(summary_of(selection, per_customer)),
+        **asdict(summary),
     )
 
 

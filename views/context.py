@@ -8,8 +8,10 @@ from dataclasses import replace
 from flask import abort, current_app
 from flask_login import current_user
 
+from data.access import Scope
 from data.frames import Frames
 from data.store import Store
+from metrics.engine import Engine, FramesEngine
 from views.pages import SCREENS
 from views.view import View, parse
 
@@ -24,6 +26,13 @@ def user_frames() -> Frames:
     """The current frames restricted to the signed-in user's scope: the only way callbacks and
     downloads reach the data."""
     return store().frames_for(current_user.scope)
+
+
+def engine_for(frames: Frames, scope: Scope) -> Engine:
+    """The engine that computes sums for `scope`: over `frames` (restricted to that scope
+    already) with SALES_ENGINE=frames, in the analytics database with SALES_ENGINE=sql."""
+    sql_engine = current_app.extensions.get("sql_engine")  # app._choose_engine: a scope -> engine
+    return FramesEngine(frames) if sql_engine is None else sql_engine(scope)
 
 
 def as_of_text() -> str:

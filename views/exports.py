@@ -5,6 +5,7 @@ these, so for the same user and view they write the same file."""
 from __future__ import annotations
 
 from data.frames import Frames
+from metrics.engine import Engine
 from reports.screens import screen_pdf
 from views import grid, screens
 from views.pages import SCREENS, may_open
@@ -34,10 +35,11 @@ def screen_for(name: str, role: str | None) -> str:
     return screen
 
 
-def csv_text(frames: Frames, view: View) -> str:
+def csv_text(frames: Frames, view: View, engine: Engine) -> str:
     """The CSV of what the view's screen shows in its table: the grid's visible columns in its
-    order, its rows after every filter, the selection and the grid's own column filters."""
-    table, columns = grid.apply(screens.table_of(frames, view), view.check().grid)
+    order, its rows after every filter, the selection and the grid's own column filters (the
+    KPIs' from `engine`'s sums)."""
+    table, columns = grid.apply(screens.table_of(frames, view, engine), view.check().grid)
     return to_csv(table, columns, view.headers)
 
 

@@ -19,8 +19,9 @@ from data.frames import Frames
 from layouts import figures
 from layouts.formatting import counted, money
 from metrics.customers import leaderboard, lifecycle
+from metrics.engine import Engine
 from metrics.filters import period_of, with_period
-from metrics.kpis import COMPARE_TO, Comparison, compare, kpis
+from metrics.kpis import COMPARE_TO, Comparison, compare, kpis, kpis_of
 from metrics.matrix import MATRIX_KPIS, matrix
 from metrics.overview import monthly_sales, revenue_bridge, top_customers
 from metrics.reports import (
@@ -183,9 +184,10 @@ def compared_text(view: View, result: Comparison) -> str:
     )
 
 
-def kpis_table(frames: Frames, view: View) -> Table:
-    """Every KPI of SPEC §3 for the view as one row (the Overview's numbers)."""
-    values = kpis(frames, view.focused).as_dict()
+def kpis_table(engine: Engine, view: View) -> Table:
+    """Every KPI of SPEC §3 for the view as one row (the Overview's numbers), from the engine's
+    sums."""
+    values = kpis_of(engine, view.focused).as_dict()
     labels = {name: (label, kind) for name, label, kind, _ in KPIS}
     columns = tuple(Column(name, *labels[name]) for name in values)
     return Table("KPIs", columns, pd.DataFrame([values]))
@@ -469,11 +471,11 @@ def part_buckets(keys, by: str, start: date, end: date) -> tuple[list[str], list
 EXPORT_SCREENS = {"kpis": "overview", **{s: s for s in SCREENS}}
 
 
-def table_of(frames: Frames, view: View) -> Table:
-    """The table of the view's screen (the Overview: its KPIs as one row)."""
+def table_of(frames: Frames, view: View, engine: Engine) -> Table:
+    """The table of the view's screen (the Overview: its KPIs as one row, from `engine`)."""
     screen = view.screen
     if screen == "overview":
-        return kpis_table(frames, view)
+        return kpis_table(engine, view)
     if screen == "sales-by-customer":
         return matrix_table(frames, view)
     if screen == "leaderboard":

@@ -1,0 +1,246 @@
+"""The engine interface (metrics.engine) pushed down to the database: each question is ONE Ibis
+expression over unbound tables, compiled to the target's SQL dialect (SQLite, PostgreSQL, DuckDB;
+Spark, Trino... compile the same way) and run by that database's own driver. Only the
+aggregates come back.
+
+The user's scope is a WHERE on the customers' owner / team inside every query, set when the
+engine is made: no question can be asked without it.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+from sqlalchemy import Boolean, Date, Float, Integer, String, Text, create_engine, text
+from sqlalchemy.engine import make_url
+
+from data.access import Scope
+from data.db import dispose_after_fork, normal_url
+from data.models import DATA_TABLES
+from metrics.engine import SUMS, NotSupported, check_dimension, finish
+from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
+
+# The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
+# "*" of a table believed narrower than it is.
+TYPES = {String: "string", Text: "string", Integer: "int64", Float: "float64",
+         Boolean: "boolean", Date: "date"}  # fmt: skip
+SCHEMAS = {
+    table.name: {column.name: TYPES[type(column.type)] for column in table.columns}
+    for table in DATA_TABLES
+}
+ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
+ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
+# Filters the SQL engine does not apply yet: asking for them is an error, never ignored.
+NOT_YET = {"customer_status": "customer status (active / inactive / at risk)"}
+
+
+class Database:
+    """Where the analytics run: a SQLAlchemy URL (SQLite, PostgreSQL) or duckdb:///path (a
+    DuckDB file, opened read-only per query). `run` executes SQL of the database's dialect."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url)
+        if parsed.drivername == "duckdb":
+            self.dialect, self.path = "duckdb", parsed.database
+            return
+        self.engine = create_engine(normal_url(url))  # reads only: no schema set-up here
+        dispose_after_fork(self.engine)
+        self.dialect = {"postgresql": "postgres"}.get(self.engine.dialect.name, "sqlite")
+
+    def run(self, sql: str) -> pd.DataFrame:
+        if self.dialect == "duckdb":
+            import duckdb  # only deployments with a DuckDB file need it loaded
+
+            with duckdb.connect(self.path, read_only=True) as conn:
+                return conn.execute(sql).df()
+        with self.engine.connect() as conn:
+            return pd.read_sql(text(sql), conn)
+
+
+class SqlEngine:
+    """metrics.engine.Engine computed by the database, for one scope."""
+
+    def __init__(self, database: Database, scope: Scope) -> None:
+        self.database = database
+        self.scope = scope
+        self.tables = {name: ibis.table(schema, name=name) for name, schema in SCHEMAS.items()}
+
+    def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
+        check_dimension(by)
+        return finish(self._run(self.sums_expression(filters, by)), by)
+
+    def average_reorder_days(self, filters: Filters) -> float | None:
+        result = self._run(self.reorder_expression(filters))["average"].iloc[0]
+        return None if pd.isna(result) else float(result)
+
+    def sql(self, expression: ir.Table) -> str:
+        return ibis.to_sql(expression, dialect=self.database.dialect)
+
+    def _run(self, expression: ir.Table) -> pd.DataFrame:
+        return self.database.run(self.sql(expression))
+
+    # --- the expressions ------------------------------------------------------------------------
+
+    def sums_expression(self, filters: Filters, by: str | None) -> ir.Table:
+        """SUMS per value of `by` over the lines the filters and the scope select (see
+        metrics.engine.finish for what each sum is)."""
+        lines = self._selected_lines(filters)
+        revenue = lines.counted & (lines.order_status == "confirmed")
+        known = revenue & lines.unit_cost.notnull()
+        confirmed = lines.order_status == "confirmed"
+        draft = lines.order_status == "draft"
+
+        def total(value, where) -> ir.Value:
+            return where.ifelse(value, 0.0).sum()
+
+        sums = {
+            "sales_amount": total(lines.sales, revenue),
+            "sales_quantity": total(lines.quantity, revenue),
+            "cost_amount": total(lines.cost, known),
+            "cost_non_inv": total(lines.non_inv, revenue),
+            "known_sales": total(lines.sales, known),
+            "known_non_inv": total(lines.non_inv, known),
+            "known_quantity": total(lines.quantity, known),
+            "known_lines": total(1.0, known),
+            "revenue_lines": total(1.0, revenue),
+            "confirmed_orders": lines.order_id.nunique(where=confirmed),
+            "draft_orders": lines.order_id.nunique(where=draft),
+            "confirmed_amount": total(lines.sales, lines.counted & confirmed),
+            "draft_amount": total(lines.sales, lines.counted & draft),
+        }
+        if by is None:
+            return lines.aggregate(**sums)
+        grouped = lines.group_by(by).aggregate(**sums)
+        if by != "customer":
+            return grouped
+        # every customer the filters keep, with or without lines
+        kept = self._customers(filters).select(customer="customer_id")
+        joined = kept.left_join(grouped, "customer").select(
+            "customer", *[grouped[name].fill_null(0).name(name) for name in SUMS]
+        )
+        return joined
+
+    def reorder_expression(self, filters: Filters) -> ir.Table:
+        """One row, `average`: the mean gap in days between consecutive distinct confirmed order
+        dates of the customers active in the selection, over the gaps ending in the period."""
+        orders = self.tables["orders"]
+        days = (
+            orders.filter(orders.status == "confirmed")
+            .select("customer_id", day=orders.order_date.cast("timestamp").epoch_seconds() // 86400)
+            .distinct()
+        )
+        previous = days.day.lag().over(group_by=days.customer_id, order_by=days.day)
+        gaps = days.mutate(gap=days.day - previous)
+        gaps = gaps.filter(gaps.gap.notnull(), *_period(gaps, filters, "day"))
+        active = self.sums_expression(filters, "customer")
+        active = active.filter(active.confirmed_orders > 0).select(customer_id="customer")
+        kept = gaps.semi_join(active, "customer_id")
+        return kept.aggregate(average=kept.gap.mean())
+
+    def _customers(self, filters: Filters) -> ir.Table:
+        """customer_id of every customer the scope and the customer filters keep (customers of
+        orders missing from the customer list included, with no owner)."""
+        t = self.tables
+        listed = t["customers"].select("customer_id", "owner")
+        strays = t["orders"].select("customer_id").distinct()
+        strays = strays.anti_join(listed, "customer_id").mutate(owner=ibis.null("string"))
+        everyone = listed.union(strays)
+        sellers = t["salespeople"]
+        customers = everyone.left_join(sellers, everyone.owner == sellers.code).select(
+            "customer_id", "owner", "team"
+        )
+        conditions = [self._scope(customers)]
+        if filters.customers:
+            conditions.append(customers.customer_id.isin(filters.customers))
+        if filters.salespeople:
+            conditions.append(_matches(customers.owner, filters.salespeople))
+        if filters.teams:
+            conditions.append(_matches(customers.team, filters.teams))
+        fields = t["customer_fields"]
+        for field, values in filters.custom:
+            mine = fields.filter(fields.field == field, fields.value.notnull())
+            wanted = customers.customer_id.isin(
+                mine.filter(mine.value.isin([v for v in values if v != NOT_AVAILABLE])).customer_id
+            )
+            if NOT_AVAILABLE in values:
+                wanted |= ~customers.customer_id.isin(mine.customer_id)
+            conditions.append(wanted)
+        return customers.filter(*conditions).select("customer_id")
+
+    def _scope(self, customers: ir.Table) -> ir.BooleanValue:
+        """The scope's WHERE on a customers table with owner and team (data.access.Scope)."""
+        if self.scope.sees_everything:
+            return ibis.literal(True)
+        if self.scope.role == "salesperson":
+            return customers.owner == self.scope.salesperson
+        return customers.team == self.scope.team
+
+    def _selected_lines(self, filters: Filters) -> ir.Table:
+        """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
+        non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
+        customer, month (year*12 + month-1), item and the attributes as sold."""
+        for name, words in NOT_YET.items():
+            if getattr(filters, name):
+                raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
+        t = self.tables
+        orders = t["orders"]
+        orders = _where(orders, _period(orders, filters, "order_date")).select(
+            "order_id", "document_type", customer="customer_id", order_status="status",
+            order_date="order_date", **{f"order_{a}": a for a in ORDER_ATTRIBUTES},
+        )  # fmt: skip
+        kept = self._customers(filters)
+        # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
+        orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
+        items = t["items"].select(item_code="item_id", **{f"item_{a}": a for a in ITEM_ATTRIBUTES})
+        lines = t["order_lines"]
+        joined = lines.join(orders, "order_id").left_join(items, lines.item_id == items.item_code)
+        vat = joined.prices_include_vat.ifelse(1.0 + joined.vat_rate.fill_null(0.0), 1.0)
+        gross = joined.quantity * joined.unit_price * (1.0 - joined.discount_pct.fill_null(0.0))
+        counted = ~joined.status.isin(["cancelled", "returned"])
+        selected = joined.select(
+            "order_id", "order_status", "customer", "quantity", "unit_cost",
+            sales=gross / vat, cost=joined.quantity * joined.unit_cost,
+            non_inv=joined.cost_non_inv.fill_null(0.0), counted=counted,
+            month=joined.order_date.year() * 12 + joined.order_date.month() - 1,
+            item="item_id", document_type="document_type",
+            **{a: joined[a].coalesce(joined[f"order_{a}"]) for a in ORDER_ATTRIBUTES},
+            **{a: joined[a].coalesce(joined[f"item_{a}"]) for a in ITEM_ATTRIBUTES},
+        )  # fmt: skip
+        conditions = [
+            _matches(selected[column], getattr(filters, field))
+            for field, column in LINE_FILTERS.items()
+            if getattr(filters, field)
+        ]
+        if filters.order_amount_min is not None or filters.order_amount_max is not None:
+            amounts = selected.group_by("order_id").aggregate(
+                order_amount=selected.counted.ifelse(selected.sales, 0.0).sum()
+            )
+            if filters.order_amount_min is not None:
+                amounts = amounts.filter(amounts.order_amount >= filters.order_amount_min - 1e-9)
+            if filters.order_amount_max is not None:
+                amounts = amounts.filter(amounts.order_amount <= filters.order_amount_max + 1e-9)
+            selected = selected.semi_join(amounts, "order_id")
+        return _where(selected, conditions)
+
+
+def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:
+    return table.filter(*conditions) if conditions else table
+
+
+def _period(table: ir.Table, filters: Filters, column: str) -> list[ir.BooleanValue]:
+    """The period's bounds on a date column (order_date), or on a day number column (`day`)."""
+    value = table[column]
+    bounds = []
+    for bound, keep in ((filters.start, value.__ge__), (filters.end, value.__le__)):
+        if bound is not None:
+            day = (pd.Timestamp(bound) - pd.Timestamp("1970-01-01")).days
+            bounds.append(keep(ibis.date(bound) if column == "order_date" else day))
+    return bounds
+
+
+def _matches(value: ir.StringValue, wanted: tuple[str, ...]) -> ir.BooleanValue:
+    """value is one of `wanted`; NOT_AVAILABLE among them matches a missing value."""
+    real = [w for w in wanted if w != NOT_AVAILABLE]
+    match = value.isin(real) if real else ibis.literal(False)
+    return match | value.isnull() if NOT_AVAILABLE in wanted else match

@@ -1,0 +1,154 @@
+"""The engine interface: the sums every amount and count is derived from, asked for by dimension.
+
+Two implementations answer it with the same numbers: FramesEngine over the cached frames (today's
+code, below) and data.sql_engine.SqlEngine, which pushes the same sums down to the database as
+one generated SQL query. Derived measures (profit, margin, coverage, averages) are computed from
+these sums by one shared function (metrics.amounts.amount_columns, metrics.kpis.kpis_of) whatever
+the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from data.frames import DAILY_SUMS, Frames
+from metrics.customers import average_reorder_days
+from metrics.filters import NOT_AVAILABLE, Filters
+from metrics.selection import Selection, category_code, select
+from metrics.sums import Sums, customer_sums, line_sums
+
+SUMS = DAILY_SUMS
+# Dimensions a sum can be grouped by: the customer, the order month ("YYYY-MM"), the item, and
+# the attributes as sold (the line's own value, else its order's or item's; missing = N/A).
+AS_SOLD = (
+    "category",
+    "brand",
+    "collection",
+    "supplier",
+    "department",
+    "channel",
+    "source",
+    "device",
+    "campaign",
+    "salesperson",
+    "document_type",
+)
+DIMENSIONS = ("customer", "month", "item", *AS_SOLD)
+
+
+class NotSupported(ValueError):
+    """A question an engine cannot answer yet (e.g. a filter the SQL engine does not apply):
+    said in words, never answered without it."""
+
+
+class Engine(Protocol):
+    def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
+        """One row per value of the dimension `by` (None: one row for everything): the column
+        `by` (the value), then SUMS (see finish)."""
+
+    def average_reorder_days(self, filters: Filters) -> float | None:
+        """Mean days between consecutive confirmed order dates of the customers active in the
+        selection, over the gaps whose later date is in the period; None when there is none."""
+
+
+def finish(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """An engine's answer in the interface's shape: the label column `by` (months as "YYYY-MM"
+    from year*12 + month-1, missing values as N/A), then SUMS as floats, by label (N/A last).
+
+    Over revenue lines (confirmed orders, lines neither cancelled nor returned): sales_amount,
+    sales_quantity, cost_non_inv, revenue_lines; and over those with a unit cost: cost_amount,
+    known_sales, known_non_inv, known_quantity, known_lines (0 where none has one: Unknown is
+    decided from known_lines). Over the selected lines of each group's orders: confirmed_orders,
+    draft_orders (distinct orders), confirmed_amount, draft_amount (Σ Sales Amount of lines
+    neither cancelled nor returned). customer: every customer the filters keep, zeros where
+    none ordered; other dimensions: the values with a selected line."""
+    columns = {name: frame[name].astype(np.float64).fillna(0.0).to_numpy() for name in SUMS}
+    if by is None:
+        return pd.DataFrame(columns)
+    label = frame[by]
+    if by == "month":
+        month = label.astype(np.int64)
+        label = (month // 12).map("{:04d}".format) + "-" + (month % 12 + 1).map("{:02d}".format)
+    elif by != "customer":
+        label = label.astype(object).where(label.notna(), NOT_AVAILABLE)
+    table = pd.DataFrame({by: label.astype(str).to_numpy(), **columns})
+    last = table[by] == NOT_AVAILABLE
+    order = np.lexsort((table[by].to_numpy(), last.to_numpy()))
+    return table.take(order).reset_index(drop=True)
+
+
+def check_dimension(by: str | None) -> None:
+    if by is not None and by not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
+
+
+class FramesEngine:
+    """The interface over cached frames (restricted to the user's scope already)."""
+
+    def __init__(self, frames: Frames) -> None:
+        self.frames = frames
+
+    def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
+        check_dimension(by)
+        selection = select(self.frames, filters)
+        if by == "customer":
+            per_customer = customer_sums(selection)
+            kept = selection.customers
+            customer_id = self.frames.customers["customer_id"].to_numpy()[kept]
+            return finish(
+                pd.DataFrame({"customer": customer_id, **{n: per_customer[n][kept] for n in SUMS}}),
+                by,
+            )
+        group, labels = self._groups(selection, by)
+        sums = _grouped_sums(selection, group, len(labels))
+        frame = pd.DataFrame({"label": labels, **sums})
+        if by is not None:  # the values with a selected line
+            frame = frame[np.bincount(group, minlength=len(labels)) > 0]
+        return finish(frame.rename(columns={"label": by or "label"}), by)
+
+    def average_reorder_days(self, filters: Filters) -> float | None:
+        selection = select(self.frames, filters)
+        active = customer_sums(selection)["confirmed_orders"] > 0
+        return average_reorder_days(self.frames, selection.period, active)
+
+    def _groups(self, selection: Selection, by: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """(each selected line's group, each group's label)."""
+        if by is None:
+            return np.zeros(len(selection), np.intp), np.array([None], dtype=object)
+        if by == "month":
+            month = selection.values("month").astype(np.intp)
+            first = int(month.min()) if len(month) else 0
+            last = int(month.max()) if len(month) else -1
+            return month - first, np.arange(first, last + 1)
+        if by == "item":
+            return selection.values("item").astype(np.intp), self.frames.items["item_id"].to_numpy()
+        categories = self.frames.lines[by].cat.categories
+        codes = selection.codes(by).astype(np.intp)
+        group = np.where(codes < 0, len(categories), codes)
+        return group, np.array([*categories, None], dtype=object)
+
+
+def _grouped_sums(selection: Selection, group: np.ndarray, groups: int) -> Sums:
+    """SUMS per group of the selected lines, for any grouping (a group may split an order: its
+    orders are counted once per group they have a line in)."""
+    frames = selection.frames
+    status = selection.codes("order_status")
+    confirmed = status == category_code(frames, "order_status", "confirmed")
+    draft = status == category_code(frames, "order_status", "draft")
+    pair = selection.values("order").astype(np.int64) * groups + group
+    first = np.unique(pair, return_index=True)[1]  # a line of each (order, group)
+    counted = np.where(selection.values("in_order_amount"), selection.values("sales_amount"), 0.0)
+
+    def total(weights: np.ndarray, rows=slice(None)) -> np.ndarray:
+        return np.bincount(group[rows], weights=weights, minlength=groups).astype(np.float64)
+
+    return {
+        **line_sums(selection, group, groups),
+        "confirmed_orders": total(confirmed[first].astype(np.float64), first),
+        "draft_orders": total(draft[first].astype(np.float64), first),
+        "confirmed_amount": total(np.where(confirmed, counted, 0.0)),
+        "draft_amount": total(np.where(draft, counted, 0.0)),
+    }

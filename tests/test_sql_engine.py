@@ -1,0 +1,323 @@
+"""The engine interface on both engines: every dimension × a set of filters and scopes, over a
+hand-made shop and a 20,000-line demo company, on SQLite and PostgreSQL (the `database_url`
+fixture) and on a DuckDB file loaded from the same tables. The frames engine (today's tested
+code) gives the expected sums; the SPEC worked examples are checked against hand-computed
+numbers on every engine."""
+
+import csv
+import io
+import re
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from app import create_app
+from data.access import Scope, scoped
+from data.db import make_engine, read_tables, write_tables
+from data.demo import generate
+from data.frames import build_frames
+from data.models import DATA_TABLES
+from data.sql_engine import Database, SqlEngine
+from data.users import create_user
+from metrics.amounts import AMOUNT_COLUMNS, amount_columns
+from metrics.engine import DIMENSIONS, SUMS, FramesEngine, NotSupported
+from metrics.filters import Filters
+from metrics.kpis import kpis_of
+from tests.cli import flask
+from tests.conftest import DEMO_END
+from tests.factory import make_tables
+
+COUNTS = ("known_lines", "revenue_lines", "confirmed_orders", "draft_orders")
+VAT = {"vat_rate": 0.2, "prices_include_vat": True}
+HOME = {"item_id": "A", "category": "Home", "brand": "Acme", "supplier": "Acme Ltd"}
+GARDEN = {"item_id": "B", "category": "Garden", "brand": "Bolt"}  # no supplier: N/A
+# Sam (SP1) and Kim (SP2) are team North, Pat (SP3) South. C4 never ordered; C5 has no owner;
+# C9 ordered but is missing from the customer list; item C is missing from the catalogue.
+SHOP_LINES = [
+    # SPEC §3 worked example: £712.50 sales, £570 cost, £142.50 profit, 20.00% margin
+    dict(order_id="O1", order_date="2026-01-10", customer_id="C1", quantity=30, unit_price=6,
+         unit_cost=4, **VAT, **HOME),
+    dict(order_id="O1", order_date="2026-01-10", customer_id="C1", quantity=25, unit_price=15,
+         unit_cost=10, **VAT, **HOME),
+    dict(order_id="O1", order_date="2026-01-10", customer_id="C1", quantity=10, unit_price=30,
+         unit_cost=20, **VAT, **HOME),
+    # Unknown cost, and a cancelled line that is neither revenue nor in the order amount
+    dict(order_id="O2", order_date="2026-02-05", customer_id="C1", channel="phone", quantity=2,
+         unit_price=100, **GARDEN),
+    dict(order_id="O2", order_date="2026-02-05", customer_id="C1", channel="phone", quantity=1,
+         unit_price=50, unit_cost=30, status="cancelled", **HOME),
+    dict(order_id="O3", order_date="2026-02-20", customer_id="C2", order_status="draft",
+         quantity=3, unit_price=50, unit_cost=30, salesperson="SP2", **HOME),
+    dict(order_id="O4", order_date="2026-03-03", customer_id="C2", order_status="quote",
+         quantity=1, unit_price=100, salesperson="SP2", **GARDEN),
+    dict(order_id="O5", order_date="2026-03-15", customer_id="C3", channel="store", quantity=5,
+         unit_price=100, unit_cost=60, salesperson="SP3", **GARDEN),
+    dict(order_id="O5", order_date="2026-03-15", customer_id="C3", channel="store", quantity=2,
+         unit_price=50, unit_cost=30, status="returned", salesperson="SP3", **HOME),
+    dict(order_id="O6", order_date="2026-04-01", customer_id="C3", quantity=1, unit_price=20,
+         cost_non_inv=2, salesperson="SP3", item_id="C", document_type="receipt"),
+    dict(order_id="O7", order_date="2025-12-20", customer_id="C9", quantity=1, unit_price=50,
+         unit_cost=30, **HOME),
+    dict(order_id="O8", order_date="2026-04-10", customer_id="C1", order_status="abandoned",
+         quantity=1, unit_price=50, **HOME),
+    dict(order_id="O9", order_date="2026-03-01", customer_id="C5", quantity=1, unit_price=100,
+         discount_pct=0.1, unit_cost=50, cost_non_inv=5, **GARDEN),
+]  # fmt: skip
+SHOP_CUSTOMERS = [
+    dict(customer_id="C1", name="Aster", owner="SP1"),
+    dict(customer_id="C2", name="Birch", owner="SP2"),
+    dict(customer_id="C3", name="Cedar", owner="SP3"),
+    dict(customer_id="C4", name="Dune", owner="SP1"),
+    dict(customer_id="C5", name="Elm", owner=None),
+]
+SHOP_SALESPEOPLE = [
+    dict(code=code, name=name, team=team, commission_rate=0.1, commission_basis="items_sold")
+    for code, name, team in (("SP1", "Sam", "North"), ("SP2", "Kim", "North"),
+                             ("SP3", "Pat", "South"))
+]  # fmt: skip
+SHOP_FIELDS = [dict(customer_id="C1", field="tier", value="Gold"),
+               dict(customer_id="C3", field="tier", value="Silver")]  # fmt: skip
+
+EVERYONE = Scope("leadership")
+# (what, filters, scope) per company
+CASES = {
+    "shop": [
+        ("no filter", Filters(), EVERYONE),
+        ("a period", Filters(start=date(2026, 2, 1), end=date(2026, 3, 31)), EVERYONE),
+        ("a team", Filters(teams=("North",)), EVERYONE),
+        ("two categories", Filters(categories=("Home", "Outdoor")), EVERYONE),
+        ("a channel", Filters(channels=("web",)), EVERYONE),
+        ("order amount 150 to 600", Filters(order_amount_min=150, order_amount_max=600), EVERYONE),
+        (
+            "no supplier and a salesperson",
+            Filters(suppliers=("N/A",), salespeople=("SP3",)),
+            EVERYONE,
+        ),
+        ("a custom field or none", Filters(custom=(("tier", ("Gold", "N/A")),)), EVERYONE),
+        ("salesperson scope", Filters(), Scope("salesperson", salesperson="SP1")),
+        (
+            "manager scope, a period",
+            Filters(start=date(2026, 2, 1)),
+            Scope("manager", team="North"),
+        ),
+    ],  # fmt: skip
+    "demo": [
+        ("no filter", Filters(), EVERYONE),
+        ("a period", Filters(start=date(2026, 1, 1), end=date(2026, 3, 31)), EVERYONE),
+        ("a team", Filters(teams=("North",)), EVERYONE),
+        ("two categories", Filters(categories=("Home", "Outdoor")), EVERYONE),
+        ("a channel", Filters(channels=("web",)), EVERYONE),
+        ("order amount from 500", Filters(order_amount_min=500), EVERYONE),
+        ("salesperson scope", Filters(), Scope("salesperson", salesperson="SP01")),
+        (
+            "manager scope, a period",
+            Filters(start=date(2026, 1, 1)),
+            Scope("manager", team="North"),
+        ),
+    ],  # fmt: skip
+}
+BY = (None, *DIMENSIONS)
+# ~170 queries per company, each built and compiled by Ibis (~0.1-0.2 s): the demo, and every
+# DuckDB run, are not in the fast subset (the worked examples, scope and exports run on DuckDB
+# there)
+COMPANIES = ["shop", pytest.param("demo", marks=pytest.mark.slow)]
+
+
+def shop_tables() -> dict:
+    tables = make_tables(SHOP_LINES, SHOP_CUSTOMERS, SHOP_SALESPEOPLE, SHOP_FIELDS)
+    customers = tables["customers"]
+    tables["customers"] = customers[customers["customer_id"] != "C9"]
+    tables["items"] = tables["items"][tables["items"]["item_id"] != "C"]
+    lines = tables["order_lines"]
+    # as sold: the first line of O5 was an Outdoor item sold on a marketplace
+    first_of_o5 = ((lines["order_id"] == "O5") & (lines["line_no"] == 1)).to_numpy()
+    tables["order_lines"] = lines.assign(
+        category=np.where(first_of_o5, "Outdoor", None),
+        channel=np.where(first_of_o5, "marketplace", None),
+    )
+    return tables
+
+
+def company_tables(company: str) -> dict:
+    return shop_tables() if company == "shop" else generate(lines=20_000, seed=7, end=DEMO_END)
+
+
+def write_duckdb(path, tables: dict) -> str:
+    """A DuckDB file holding the tables (as data.db.read_tables returns them), dates as DATE."""
+    with duckdb.connect(str(path)) as conn:
+        for table in DATA_TABLES:
+            conn.register("frame", tables[table.name])
+            conn.execute(f"CREATE TABLE {table.name} AS SELECT * FROM frame")
+            conn.unregister("frame")
+            for column in table.columns:
+                if type(column.type).__name__ == "Date":
+                    conn.execute(
+                        f"ALTER TABLE {table.name} ALTER {column.name} TYPE DATE"
+                        f" USING CAST({column.name} AS DATE)"
+                    )
+    return f"duckdb:///{path}"
+
+
+def differences(expected: pd.DataFrame, got: pd.DataFrame, where: str) -> list[str]:
+    """Where two answers differ: labels exactly, counts exactly, money and quantities to the
+    cent; then the derived amounts (ratios to 1e-9, Unknown where Unknown)."""
+    if list(expected.columns) != list(got.columns) or len(expected) != len(got):
+        return [f"{where}: shape {expected.shape} != {got.shape}\n{expected}\n{got}"]
+    found = []
+    label = [c for c in expected.columns if c not in SUMS]
+    if label and list(expected[label[0]]) != list(got[label[0]]):
+        found.append(f"{where}: rows {list(expected[label[0]])} != {list(got[label[0]])}")
+    for name in SUMS:
+        e, g = expected[name].to_numpy(), got[name].to_numpy()
+        same = np.array_equal(e, g) if name in COUNTS else np.allclose(e, g, rtol=0, atol=0.005)
+        if not same:
+            found.append(f"{where}: {name} {e} != {g}")
+    derived_e = amount_columns({n: expected[n].to_numpy() for n in SUMS})
+    derived_g = amount_columns({n: got[n].to_numpy() for n in SUMS})
+    for name in AMOUNT_COLUMNS:
+        e, g = derived_e[name].to_numpy(), derived_g[name].to_numpy()
+        if not np.allclose(e, g, rtol=1e-9, atol=0.005, equal_nan=True) or not np.array_equal(
+            np.isnan(e), np.isnan(g)
+        ):
+            found.append(f"{where}: {name} {e} != {g}")
+    return found
+
+
+def assert_engines_agree(url: str, company: str, analytics_url: str | None = None) -> None:
+    """Every case × every dimension, and the KPIs, equal on both engines."""
+    frames = build_frames(read_tables(make_engine(url)))
+    database = Database(analytics_url or url)
+    found = []
+    for what, filters, scope in CASES[company]:
+        expected_engine = FramesEngine(scoped(frames, scope))
+        sql_engine = SqlEngine(database, scope)
+        for by in BY:
+            expected, got = expected_engine.sums(filters, by), sql_engine.sums(filters, by)
+            found += differences(expected, got, f"{what}, by {by}")
+        expected_kpis = kpis_of(expected_engine, filters).as_dict()
+        got_kpis = kpis_of(sql_engine, filters).as_dict()
+        for name, value in expected_kpis.items():
+            if value is None or got_kpis[name] is None:
+                same = value is got_kpis[name]
+            else:
+                same = got_kpis[name] == pytest.approx(value, rel=1e-9, abs=0.005)
+            if not same:
+                found.append(f"{what}: KPI {name} {value} != {got_kpis[name]}")
+    assert found == []
+
+
+@pytest.mark.parametrize("company", COMPANIES)
+def test_sql001_every_sum_on_sqlite_and_postgresql_equals_the_frames_engine(database_url, company):
+    write_tables(make_engine(database_url), company_tables(company), replace=True)
+    assert_engines_agree(database_url, company)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("company", COMPANIES)
+def test_sql002_every_sum_on_a_duckdb_file_equals_the_frames_engine(tmp_path, company):
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    engine = make_engine(url)
+    write_tables(engine, company_tables(company), replace=True)
+    analytics = write_duckdb(tmp_path / "sales.duckdb", read_tables(engine))
+    assert_engines_agree(url, company, analytics)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """(SQLite URL, DuckDB URL) of the shop."""
+    folder = tmp_path_factory.mktemp("sql-engine-shop")
+    url = f"sqlite:///{folder / 'sales.db'}"
+    engine = make_engine(url)
+    write_tables(engine, shop_tables(), replace=True)
+    create_user(engine, "nora", "nora-pass-123", "manager", team="North")
+    return url, write_duckdb(folder / "sales.duckdb", read_tables(engine))
+
+
+@pytest.mark.parametrize("analytics", [0, 1], ids=["sqlite", "duckdb"])
+def test_sql003_the_spec_worked_examples_hold_on_every_engine(shop, analytics):
+    engines = [FramesEngine(build_frames(read_tables(make_engine(shop[0])))),
+               SqlEngine(Database(shop[analytics]), EVERYONE)]  # fmt: skip
+    for engine in engines:
+        worked = kpis_of(engine, Filters(start=date(2026, 1, 10), end=date(2026, 1, 10)))
+        assert round(worked.sales_amount, 2) == 712.50
+        assert round(worked.cost_amount, 2) == 570.00
+        assert round(worked.gross_profit, 2) == 142.50
+        assert f"{worked.gross_profit_margin:.2%}" == "20.00%"
+        assert worked.cost_coverage == 1.0
+        # O2's Garden line has no cost: Unknown, never 0; its cancelled line is not revenue
+        unknown = kpis_of(engine, Filters(customers=("C1",), categories=("Garden",)))
+        assert unknown.sales_amount == 200.0
+        assert (unknown.cost_amount, unknown.gross_profit, unknown.gross_profit_margin) == (
+            None, None, None)  # fmt: skip
+        assert unknown.cost_coverage == 0.0
+        per_customer = engine.sums(Filters(), "customer").set_index("customer")
+        # C1: O1 and O2 confirmed; C2: a draft O3 (£150) and a quote (neither); C4 none
+        assert per_customer.loc["C1", "confirmed_orders"] == 2
+        assert per_customer.loc["C1", "confirmed_amount"] == pytest.approx(712.50 + 200)
+        assert per_customer.loc["C2", ["draft_orders", "draft_amount"]].tolist() == [1, 150]
+        assert per_customer.loc["C4", list(SUMS)].sum() == 0
+        assert list(per_customer.index) == ["C1", "C2", "C3", "C4", "C5", "C9"]
+        # C1's gaps: 26 days (10 Jan → 5 Feb); C3's: 17 days (15 Mar → 1 Apr)
+        assert engine.average_reorder_days(Filters()) == pytest.approx((26 + 17) / 2)
+
+
+def test_sql004_scope_is_part_of_every_query(shop):
+    """A salesperson's engine sees their customers only, whatever the filters ask for."""
+    sam = SqlEngine(Database(shop[0]), Scope("salesperson", salesperson="SP1"))
+    assert list(sam.sums(Filters(), "customer")["customer"]) == ["C1", "C4"]
+    assert sam.sums(Filters(customers=("C3",)), None)["sales_amount"].tolist() == [0.0]
+    assert sam.sums(Filters(customers=("C3",)), "customer").empty
+    north = SqlEngine(Database(shop[1]), Scope("manager", team="North"))
+    assert list(north.sums(Filters(), "customer")["customer"]) == ["C1", "C2", "C4"]
+    assert "= 'SP1'" in sam.sql(sam.sums_expression(Filters(), "month"))
+    assert "= 'North'" in north.sql(north.sums_expression(Filters(), "month"))
+
+
+def test_sql005_a_filter_the_sql_engine_cannot_apply_yet_is_refused_by_name(shop):
+    engine = SqlEngine(Database(shop[0]), EVERYONE)
+    with pytest.raises(NotSupported, match="customer status"):
+        engine.sums(Filters(customer_status=("active",)), "customer")
+    with pytest.raises(ValueError, match="unknown dimension 'colour'"):
+        engine.sums(Filters(), "colour")
+
+
+def test_sql006_the_kpi_export_is_the_same_file_on_both_engines(shop, monkeypatch):
+    """`flask export kpis` as the manager of North, from the frames and from the database."""
+    args = ("export", "kpis", "--as", "nora", "--view", "?from=2026-01-01&to=2026-03-31",
+            "--headers", "fields")  # fmt: skip
+    frames_csv = flask(shop[0], *args)
+    monkeypatch.setenv("SALES_ENGINE", "sql")
+    sql_csv = flask(shop[0], *args)
+    monkeypatch.setenv("ANALYTICS_URL", shop[1])
+    duckdb_csv = flask(shop[0], *args)
+    assert frames_csv.returncode == sql_csv.returncode == duckdb_csv.returncode == 0
+    (row,) = csv.DictReader(io.StringIO(sql_csv.stdout))
+    # North's customers C1, C2 and C4: O1 (£712.50) and O2 (£200); C2's draft and quote are not
+    assert float(row["sales_amount"]) == pytest.approx(912.50)
+    assert (row["total_customers"], row["active_customers"]) == ("3", "1")
+    assert sql_csv.stdout == frames_csv.stdout == duckdb_csv.stdout
+    refused = flask(shop[0], "export", "kpis", "--view", "?status=active")
+    assert refused.returncode == 1
+    assert "SALES_ENGINE=sql cannot filter by customer status" in refused.stderr
+
+
+def test_sql007_the_web_app_on_the_sql_engine_serves_the_kpi_export_and_says_what_it_cannot(shop):
+    app = create_app({"DATABASE_URL": shop[0], "SECRET_KEY": "sql-engine-test", "TESTING": True,
+                      "SALES_ENGINE": "sql", "ANALYTICS_URL": shop[1]})  # fmt: skip
+    client = app.test_client()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    client.post("/login", data={"username": "nora", "password": "nora-pass-123",
+                                "csrf_token": token})  # fmt: skip
+    export = client.get("/export/kpis.csv?from=2026-01-01&to=2026-03-31&headers=fields")
+    assert export.status_code == 200
+    (row,) = csv.DictReader(io.StringIO(export.text))
+    assert float(row["sales_amount"]) == pytest.approx(912.50)
+    screen = client.get("/team")
+    assert screen.status_code == 503
+    assert "SALES_ENGINE=sql" in screen.text and "Traceback" not in screen.text
+    with pytest.raises(ValueError, match="SALES_ENGINE='spark': use one of frames, sql"):
+        create_app({"DATABASE_URL": shop[0], "SALES_ENGINE": "spark"})
