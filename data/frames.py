@@ -8,7 +8,8 @@ positions in their own frame).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,34 +160,44 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
     by_order = lines.sort_values(["order_id", "line_no"], kind="stable")
     counts = by_order.groupby("order_id", sort=False, observed=True).size()
     sold = lines[["item_id", "item_name", "sku"]]
-    return _build(dict(tables), counts, [by_order], sold, as_of)
+    return Frames(**dict(_fields(dict(tables), counts, [by_order], sold, as_of)))
 
 
 def read_frames(
     conn: Connection, as_of: pd.Timestamp, chunk_rows: int = db.READ_CHUNK_ROWS
 ) -> Frames:
+    """The frames of stream_frames, all together."""
+    return Frames(**dict(stream_frames(conn, as_of, chunk_rows)))
+
+
+def stream_frames(
+    conn: Connection, as_of: pd.Timestamp, chunk_rows: int = db.READ_CHUNK_ROWS
+) -> Iterator[tuple[str, object]]:
     """Build the frames from the database `conn` reads (data.db.snapshot_connection: one
-    consistent snapshot), streaming the order lines: each chunk goes straight into the lines'
-    final columns at their final rows, so the peak stays near the frames' own size (README,
-    Measurements)."""
+    consistent snapshot), one field of Frames at a time as (name, value), each dropped by the
+    builder once handed over (data.snapshot writes each as it comes: the peak stays near the
+    lines frame plus the biggest rollup, README, Measurements). The order lines are streamed:
+    each chunk goes straight into the lines' final columns at their final rows. Every row is
+    read before the first field comes: the connection is free from then on."""
     tables = {t.name: db.read_table(conn, t) for t in DATA_TABLES if t.name != "order_lines"}
     chunks = db.lines_by_order(conn, LINE_COLUMNS, chunk_rows)
-    return _build(tables, db.line_counts(conn), chunks, db.unlisted_item_lines(conn), as_of)
+    fields = _fields(tables, db.line_counts(conn), chunks, db.unlisted_item_lines(conn), as_of)
+    return itertools.chain([next(fields)], fields)
 
 
-def _build(
+def _fields(
     tables: Tables,
     line_counts: pd.Series,
     lines_by_order: Iterable[pd.DataFrame],
     sold_items: pd.DataFrame,
     as_of: pd.Timestamp | None,
-) -> Frames:
-    """The frames from the tables other than order_lines (`tables`, emptied as they are used),
-    the number of lines of each order (`line_counts`, indexed by order_id), the order lines in
-    chunks that bring each order's lines together in line_no order (`lines_by_order`), and
-    item_id, item_name, sku of lines (at least those of items missing from the items table:
-    `sold_items`). Whatever is no longer needed is dropped at once: the peak stays near the
-    frames' own size."""
+) -> Iterator[tuple[str, object]]:
+    """The fields of Frames as (name, value), in build order, from the tables other than
+    order_lines (`tables`, emptied as they are used), the number of lines of each order
+    (`line_counts`, indexed by order_id), the order lines in chunks that bring each order's
+    lines together in line_no order (`lines_by_order`), and item_id, item_name, sku of lines
+    (at least those of items missing from the items table: `sold_items`). Whatever is no longer
+    needed, a field once handed over included, is dropped at once."""
     salespeople = tables.pop("salespeople").reset_index(drop=True)
     customers = _customers({**tables, "salespeople": salespeople})
     del tables["customers"], tables["customer_fields"]
@@ -210,30 +221,35 @@ def _build(
 
     read = _read_lines(lines_by_order, _LinePlaces(orders, line_counts), items)
     lines = _lines(read, orders, order_dims, items)
-    # The rollup that needs the most working memory first, while the fewest frames are built.
-    monthly = _monthly(lines, len(customers))
-    events = _events(lines, read, stored, stored_position, tables.pop("payments"))
-    del read
-    day = lines["day"].to_numpy()
-    custom_fields = tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team"))
-    daily = _daily(lines, len(customers))
-    return Frames(
-        lines=lines,
-        customers=customers,
-        items=items,
-        salespeople=salespeople,
-        orders=orders,
-        order_days=_order_days(orders),
-        daily=daily,
-        customer_months=customer_months(daily, len(customers)),
-        monthly=monthly,
-        customer_lines=lines_by_customer(lines["customer"].to_numpy()),
-        events=events,
-        custom_fields=custom_fields,
-        as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
-        first_day=int(day[0]) if len(day) else None,
-        last_day=int(day[-1]) if len(day) else None,
+    del order_dims
+    n_customers = len(customers)
+    yield (
+        "custom_fields",
+        tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team")),
     )
+    yield "customers", customers
+    yield "items", items
+    yield "salespeople", salespeople
+    del customers, items, salespeople
+    yield "order_days", _order_days(orders)
+    # The events first: what they alone need (the lines' event days, the orders as stored, the
+    # payments) goes with them; then the rollup that needs the most working memory.
+    yield "events", _events(lines, read, stored, stored_position, tables.pop("payments"))
+    del read, stored, stored_position
+    yield "orders", orders
+    del orders
+    yield "monthly", _monthly(lines, n_customers)
+    daily = _daily(lines, n_customers)
+    yield "customer_months", customer_months(daily, n_customers)
+    yield "daily", daily
+    del daily
+    yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
+    day = lines["day"].to_numpy()
+    yield "as_of", as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s")
+    yield "first_day", int(day[0]) if len(day) else None
+    yield "last_day", int(day[-1]) if len(day) else None
+    del day
+    yield "lines", lines
 
 
 def _lines(read: dict, orders: pd.DataFrame, order_dims: dict, items: pd.DataFrame) -> pd.DataFrame:

@@ -69,11 +69,12 @@ def test_snp004_a_file_written_by_other_code_is_refused(tmp_path):
     path = tmp_path / "s.arrow"
     write_snapshot(frames, path, {"key": "test-1", "build_seconds": 0.0, "lines": 1})
     data = bytearray(path.read_bytes())
-    (length,) = struct.unpack("<Q", data[8:16])
-    header = json.loads(data[16 : 16 + length])
+    offset, length = struct.unpack("<QQ", data[8:24])  # the header comes last
+    assert offset + length == len(data)
+    header = json.loads(data[offset:])
     changed = json.dumps({**header, "code": "0" * len(header["code"])}).encode()
     assert len(changed) == length
-    data[16 : 16 + length] = changed
+    data[offset:] = changed
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="other code"):
         map_snapshot(path)
