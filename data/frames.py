@@ -617,42 +617,56 @@ def customer_months(daily: pd.DataFrame, n_customers: int) -> pd.DataFrame:
 
 
 def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
-    """MONTHLY_SUMS per (item dimension, value, month, customer) with a revenue line."""
-    revenue = np.flatnonzero(lines["revenue"].to_numpy())
-    month = lines["month"].to_numpy()[revenue].astype(np.int64)
-    first_month = int(month[0]) if len(month) else 0
-    months = int(month[-1]) - first_month + 1 if len(month) else 0
-    month_customer = (month - first_month) * n_customers + lines["customer"].to_numpy()[revenue]
-    order = lines["order"].to_numpy()[revenue].astype(np.int64)
-    amounts = {c: lines[c].to_numpy()[revenue] for c in LINE_AMOUNTS}
+    """MONTHLY_SUMS per (item dimension, value, month, customer) with a revenue line, month by
+    month (the lines come sorted by day) into columns of the table's final size (counted first):
+    the working memory is one month's lines, and nothing is copied at the end."""
+    revenue = lines["revenue"].to_numpy()
+    month = lines["month"].to_numpy()
+    customer = lines["customer"].to_numpy()
+    order = lines["order"].to_numpy()
+    amounts = {c: lines[c].to_numpy() for c in LINE_AMOUNTS}
+    starts = np.r_[0, np.flatnonzero(month[1:] != month[:-1]) + 1, len(month)]
+    months = [np.flatnonzero(revenue[a:b]) + a for a, b in itertools.pairwise(starts)]
     values = pd.Index([]).append([lines[d].cat.categories for d in LINE_DIMENSIONS])
     values = values.unique().sort_values()
-    parts = []
-    for position, dim in enumerate(LINE_DIMENSIONS):
-        codes = lines[dim].array.codes[revenue].astype(np.int64) + 1  # 0 = missing
+
+    def cells(dim: str, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """(the value code of each line, 0 = missing; compact's cells and rows of (customer,
+        value); the number of values + 1) of the lines `kept`."""
+        codes = lines[dim].array.codes[kept].astype(np.int64) + 1
         width = len(lines[dim].cat.categories) + 1
-        cells, row = compact(month_customer * width + codes, months * n_customers * width)
-        # an order lies in one (month, customer): its distinct values are its distinct cells
-        pair = order * width + codes
-        by_pair = np.argsort(pair, kind="stable")  # lines come by order: nearly sorted already
-        firsts = by_pair[np.r_[True, np.diff(pair[by_pair]) != 0]] if len(pair) else by_pair
-        to_value = np.append(values.get_indexer(lines[dim].cat.categories), -1)
-        parts.append(
-            {
-                "dimension": np.full(len(cells), position, dtype=np.int8),
-                "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
-                "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
-                "value": to_value[cells % width - 1].astype(np.int32),
-                **revenue_sums(amounts, row, len(cells), counts=np.int32),
-                "orders": np.bincount(row[firsts], minlength=len(cells)).astype(np.int32),
-            }
-        )
-        del cells, row, pair, by_pair, firsts, codes
-    del amounts, month_customer, order
-    # column by column, each part's column dropped once joined: no second copy of the table
-    columns = {name: np.concatenate([part.pop(name) for part in parts]) for name in list(parts[0])}
+        key = customer[kept].astype(np.int64) * width + codes
+        return codes, *compact(key, n_customers * width), width
+
+    total = sum(len(cells(dim, kept)[1]) for dim in LINE_DIMENSIONS for kept in months)
+    counts = ("known_lines", "revenue_lines", "orders")
+    columns = {
+        "dimension": np.empty(total, np.int8),
+        **{name: np.empty(total, np.int32) for name in ("month", "customer", "value")},
+        **{name: np.empty(total, np.int32 if name in counts else np.float64)
+           for name in MONTHLY_SUMS},
+    }  # fmt: skip
+    at = 0
+    for position, dim in enumerate(LINE_DIMENSIONS):
+        to_value = np.append(values.get_indexer(lines[dim].cat.categories), -1).astype(np.int32)
+        for kept in months:
+            codes, cell, row, width = cells(dim, kept)
+            part = slice(at, at + len(cell))
+            at += len(cell)
+            columns["dimension"][part] = position
+            columns["month"][part] = month[kept[0]] if len(kept) else 0
+            columns["customer"][part] = cell // width
+            columns["value"][part] = to_value[cell % width - 1]
+            for name, sums in revenue_sums({c: a[kept] for c, a in amounts.items()}, row,
+                                           len(cell)).items():  # fmt: skip
+                columns[name][part] = sums
+            # an order lies in one (month, customer): its distinct values are its distinct cells
+            pair = order[kept].astype(np.int64) * width + codes
+            by_pair = np.argsort(pair, kind="stable")  # lines come by order: nearly sorted already
+            firsts = by_pair[np.r_[True, np.diff(pair[by_pair]) != 0]] if len(pair) else by_pair
+            columns["orders"][part] = np.bincount(row[firsts], minlength=len(cell))
     columns["value"] = pd.Categorical.from_codes(columns["value"], values)
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)
 
 
 def compact(key: np.ndarray, keys: int) -> tuple[np.ndarray, np.ndarray]:
