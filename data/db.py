@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
     BigInteger,
     Date,
@@ -336,8 +337,6 @@ def _sqlite_values(column, nullable: bool) -> tuple[list, str]:
     and str at once but looks every None and bool up among its adapters (~0.25 µs a value): so a
     missing text goes in as "" (NULLIF makes it NULL), a missing number as NaN (SQLite stores
     NULL), a date as its ISO text (as SQLAlchemy stores it), a flag as 0 or 1."""
-    import pyarrow.compute as pc
-
     if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
         column = column.cast(pa.date32()).cast(pa.string())
     elif pa.types.is_boolean(column.type):
@@ -445,18 +444,24 @@ def _pandas_chunks(conn: Connection, query, chunk_rows: int) -> Iterator[pd.Data
 def _sqlite_chunks(conn: Connection, query, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """_pandas_chunks' frames, read from SQLite's own cursor in the connection's transaction:
     Arrow turns each chunk's rows into typed columns in one pass, with none of SQLAlchemy's and
-    pandas' per-value work (which took 4x the time of fetching the rows). Dates come as SQLite
-    stores them (ISO text), for _typed."""
+    pandas' per-value work (which took 4x the time of fetching the rows). Dates, stored as ISO
+    text, become datetime64[s] (the date part, as SQLAlchemy reads a Date)."""
     compiled = query.compile(dialect=conn.dialect)
     params = [compiled.params[name] for name in compiled.positiontup or ()]
+    names = [c.name for c in query.selected_columns]
     row = pa.struct([(c.name, _arrow_type(c.type)) for c in query.selected_columns])
+    dates = [isinstance(c.type, Date) for c in query.selected_columns]
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.execute(str(compiled), params)
         while rows := cursor.fetchmany(chunk_rows):
-            batch = pa.RecordBatch.from_struct_array(pa.array(rows, row))
+            columns = pa.array(rows, row).flatten()
             del rows
-            yield batch.to_pandas()
+            for i, is_date in enumerate(dates):
+                if is_date:
+                    day = pc.utf8_slice_codeunits(columns[i], 0, 10).cast(pa.date32())
+                    columns[i] = day.cast(pa.timestamp("s"))
+            yield pa.RecordBatch.from_arrays(columns, names=names).to_pandas()
     finally:
         cursor.close()
 
@@ -465,7 +470,7 @@ def _arrow_type(kind) -> pa.DataType:
     """The Arrow type SQLite's values of an SQLAlchemy column type are read into: text and dates
     (ISO text) as text, floats as float64, flags and whole numbers as int64 (floats, missing =
     NaN, when some are missing, as pandas reads them)."""
-    if isinstance(kind, String | Text | Date | DateTime):
+    if isinstance(kind, String | Text | Date):
         return pa.large_string()
     if isinstance(kind, Float):
         return pa.float64()
