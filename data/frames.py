@@ -350,7 +350,7 @@ class _LinePlaces:
     def rows(self, order_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(the order code, the row in the lines frame) of each of the next lines, which come
         in line_no order within each order."""
-        code = positions(self.order_code, order_ids)
+        code = _positions(self.order_code, order_ids)
         if (code < 0).any():
             missing = order_ids[code < 0].iloc[0]
             raise ValueError(f"order line refers to unknown order {missing!r}")
@@ -392,7 +392,7 @@ def _read_lines(chunks: Iterable[pd.DataFrame], placed: _LinePlaces, items: pd.D
         values = {
             "order": code,
             "line_no": chunk["line_no"].to_numpy(),
-            "item": positions(item_code, chunk["item_id"]),
+            "item": _positions(item_code, chunk["item_id"]),
             "quantity": quantity,
             "sales_amount": gross / vat_divisor,
             "cost_amount": quantity * chunk["unit_cost"].to_numpy(np.float64, na_value=np.nan),
@@ -454,7 +454,7 @@ class _Texts:
         return pd.Categorical.from_codes(np.full(self.rows, -1, np.int8), nothing)
 
 
-def positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
     """index.get_indexer(values) (-1 = not there, or missing), each distinct value looked up
     once: a chunk's lines name each order a few times over, and items many times."""
     codes, uniques = pd.factorize(values)

@@ -4,9 +4,8 @@ A snapshot file is one uncompressed Arrow IPC file per frame of `Frames` (whatev
 dataclass holds, column by column), then a small JSON header (the sections' places, the other
 fields, the build facts), whose own place the file's first bytes give: the header is written
 last, so that a builder writes each frame as soon as it is built and drops it. Mapping it gives
-frames whose
-columns are numpy views of the file's pages, so all workers of a server share one copy in the
-page cache. Categoricals are Arrow dictionary arrays, strings Arrow large strings (pandas' `str`
+frames whose columns are numpy views of the file's pages, so all workers of a server share one
+copy in the page cache. Categoricals are Arrow dictionary arrays, strings Arrow large strings (pandas' `str`
 dtype wraps them without a copy), flags one byte per value (Arrow's bit-packed booleans would need
 unpacking) and date-times int64 with a null mask; codes of missing categories and the values of
 missing date-times are stored as pandas holds them (-1, NaT), so a view needs no conversion.
