@@ -8,7 +8,8 @@ positions in their own frame).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -164,34 +165,44 @@ def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
     by_order = lines.sort_values(["order_id", "line_no"], kind="stable")
     counts = by_order.groupby("order_id", sort=False, observed=True).size()
     sold = lines[["item_id", "item_name", "sku"]]
-    return _build(dict(tables), counts, [by_order], sold, as_of)
+    return Frames(**dict(_fields(dict(tables), counts, [by_order], sold, as_of)))
 
 
 def read_frames(
     conn: Connection, as_of: pd.Timestamp, chunk_rows: int = db.READ_CHUNK_ROWS
 ) -> Frames:
+    """The frames of stream_frames, all together."""
+    return Frames(**dict(stream_frames(conn, as_of, chunk_rows)))
+
+
+def stream_frames(
+    conn: Connection, as_of: pd.Timestamp, chunk_rows: int = db.READ_CHUNK_ROWS
+) -> Iterator[tuple[str, object]]:
     """Build the frames from the database `conn` reads (data.db.snapshot_connection: one
-    consistent snapshot), streaming the order lines: each chunk goes straight into the lines'
-    final columns at their final rows, so the peak stays near the frames' own size (README,
-    Measurements)."""
+    consistent snapshot), one field of Frames at a time as (name, value), each dropped by the
+    builder once handed over (data.snapshot writes each as it comes: the peak stays near the
+    lines frame plus the biggest rollup, README, Measurements). The order lines are streamed:
+    each chunk goes straight into the lines' final columns at their final rows. Every row is
+    read before the first field comes: the connection is free from then on."""
     tables = {t.name: db.read_table(conn, t) for t in DATA_TABLES if t.name != "order_lines"}
     chunks = db.lines_by_order(conn, LINE_COLUMNS, chunk_rows)
-    return _build(tables, db.line_counts(conn), chunks, db.unlisted_item_lines(conn), as_of)
+    fields = _fields(tables, db.line_counts(conn), chunks, db.unlisted_item_lines(conn), as_of)
+    return itertools.chain([next(fields)], fields)
 
 
-def _build(
+def _fields(
     tables: Tables,
     line_counts: pd.Series,
     lines_by_order: Iterable[pd.DataFrame],
     sold_items: pd.DataFrame,
     as_of: pd.Timestamp | None,
-) -> Frames:
-    """The frames from the tables other than order_lines (`tables`, emptied as they are used),
-    the number of lines of each order (`line_counts`, indexed by order_id), the order lines in
-    chunks that bring each order's lines together in line_no order (`lines_by_order`), and
-    item_id, item_name, sku of lines (at least those of items missing from the items table:
-    `sold_items`). Whatever is no longer needed is dropped at once: the peak stays near the
-    frames' own size."""
+) -> Iterator[tuple[str, object]]:
+    """The fields of Frames as (name, value), in build order, from the tables other than
+    order_lines (`tables`, emptied as they are used), the number of lines of each order
+    (`line_counts`, indexed by order_id), the order lines in chunks that bring each order's
+    lines together in line_no order (`lines_by_order`), and item_id, item_name, sku of lines
+    (at least those of items missing from the items table: `sold_items`). Whatever is no longer
+    needed, a field once handed over included, is dropped at once."""
     salespeople = tables.pop("salespeople").reset_index(drop=True)
     customers = _customers({**tables, "salespeople": salespeople})
     del tables["customers"], tables["customer_fields"]
@@ -215,31 +226,36 @@ def _build(
 
     read = _read_lines(lines_by_order, _LinePlaces(orders, line_counts), items)
     lines = _lines(read, orders, order_dims, items)
-    # The rollup that needs the most working memory first, while the fewest frames are built.
-    monthly = _monthly(lines, len(customers))
-    events = _events(lines, read, stored, stored_position, tables.pop("payments"))
-    del read
-    day = lines["day"].to_numpy()
-    custom_fields = tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team"))
-    daily = _daily(lines, len(customers))
-    return Frames(
-        lines=lines,
-        customers=customers,
-        items=items,
-        salespeople=salespeople,
-        orders=orders,
-        order_days=_order_days(orders),
-        daily=daily,
-        customer_months=customer_months(daily, len(customers)),
-        monthly=monthly,
-        customer_lines=lines_by_customer(lines["customer"].to_numpy()),
-        customer_month_items=month_items_by_customer(lines, len(customers), len(items)),
-        events=events,
-        custom_fields=custom_fields,
-        as_of=as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s"),
-        first_day=int(day[0]) if len(day) else None,
-        last_day=int(day[-1]) if len(day) else None,
+    del order_dims
+    n_customers, n_items = len(customers), len(items)
+    yield (
+        "custom_fields",
+        tuple(c for c in customers.columns if c not in (*CUSTOMER_COLUMNS, "team")),
     )
+    yield "customers", customers
+    yield "items", items
+    yield "salespeople", salespeople
+    del customers, items, salespeople
+    yield "order_days", _order_days(orders)
+    # The events first: what they alone need (the lines' event days, the orders as stored, the
+    # payments) goes with them; then the rollup that needs the most working memory.
+    yield "events", _events(lines, read, stored, stored_position, tables.pop("payments"))
+    del read, stored, stored_position
+    yield "orders", orders
+    del orders
+    yield "monthly", _monthly(lines, n_customers)
+    daily = _daily(lines, n_customers)
+    yield "customer_months", customer_months(daily, n_customers)
+    yield "daily", daily
+    del daily
+    yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
+    yield "customer_month_items", month_items_by_customer(lines, n_customers, n_items)
+    day = lines["day"].to_numpy()
+    yield "as_of", as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s")
+    yield "first_day", int(day[0]) if len(day) else None
+    yield "last_day", int(day[-1]) if len(day) else None
+    del day
+    yield "lines", lines
 
 
 def _lines(read: dict, orders: pd.DataFrame, order_dims: dict, items: pd.DataFrame) -> pd.DataFrame:
@@ -340,7 +356,7 @@ class _LinePlaces:
     def rows(self, order_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(the order code, the row in the lines frame) of each of the next lines, which come
         in line_no order within each order."""
-        code = self.order_code.get_indexer(order_ids)
+        code = _positions(self.order_code, order_ids)
         if (code < 0).any():
             missing = order_ids[code < 0].iloc[0]
             raise ValueError(f"order line refers to unknown order {missing!r}")
@@ -382,7 +398,7 @@ def _read_lines(chunks: Iterable[pd.DataFrame], placed: _LinePlaces, items: pd.D
         values = {
             "order": code,
             "line_no": chunk["line_no"].to_numpy(),
-            "item": item_code.get_indexer(chunk["item_id"]),
+            "item": _positions(item_code, chunk["item_id"]),
             "quantity": quantity,
             "sales_amount": gross / vat_divisor,
             "cost_amount": quantity * chunk["unit_cost"].to_numpy(np.float64, na_value=np.nan),
@@ -442,6 +458,13 @@ class _Texts:
             return own
         nothing = _categorical(pd.Series([], dtype=object)).categories
         return pd.Categorical.from_codes(np.full(self.rows, -1, np.int8), nothing)
+
+
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """index.get_indexer(values) (-1 = not there, or missing), each distinct value looked up
+    once: a chunk's lines name each order a few times over, and items many times."""
+    codes, uniques = pd.factorize(values)
+    return np.append(index.get_indexer(uniques), -1)[codes]
 
 
 def _categorical(values: pd.Series) -> pd.Categorical:
@@ -657,42 +680,56 @@ def customer_months(daily: pd.DataFrame, n_customers: int) -> pd.DataFrame:
 
 
 def _monthly(lines: pd.DataFrame, n_customers: int) -> pd.DataFrame:
-    """MONTHLY_SUMS per (item dimension, value, month, customer) with a revenue line."""
-    revenue = np.flatnonzero(lines["revenue"].to_numpy())
-    month = lines["month"].to_numpy()[revenue].astype(np.int64)
-    first_month = int(month[0]) if len(month) else 0
-    months = int(month[-1]) - first_month + 1 if len(month) else 0
-    month_customer = (month - first_month) * n_customers + lines["customer"].to_numpy()[revenue]
-    order = lines["order"].to_numpy()[revenue].astype(np.int64)
-    amounts = {c: lines[c].to_numpy()[revenue] for c in LINE_AMOUNTS}
+    """MONTHLY_SUMS per (item dimension, value, month, customer) with a revenue line, month by
+    month (the lines come sorted by day) into columns of the table's final size (counted first):
+    the working memory is one month's lines, and nothing is copied at the end."""
+    revenue = lines["revenue"].to_numpy()
+    month = lines["month"].to_numpy()
+    customer = lines["customer"].to_numpy()
+    order = lines["order"].to_numpy()
+    amounts = {c: lines[c].to_numpy() for c in LINE_AMOUNTS}
+    starts = np.r_[0, np.flatnonzero(month[1:] != month[:-1]) + 1, len(month)]
+    months = [np.flatnonzero(revenue[a:b]) + a for a, b in itertools.pairwise(starts)]
     values = pd.Index([]).append([lines[d].cat.categories for d in LINE_DIMENSIONS])
     values = values.unique().sort_values()
-    parts = []
-    for position, dim in enumerate(LINE_DIMENSIONS):
-        codes = lines[dim].array.codes[revenue].astype(np.int64) + 1  # 0 = missing
+
+    def cells(dim: str, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """(the value code of each line, 0 = missing; compact's cells and rows of (customer,
+        value); the number of values + 1) of the lines `kept`."""
+        codes = lines[dim].array.codes[kept].astype(np.int64) + 1
         width = len(lines[dim].cat.categories) + 1
-        cells, row = compact(month_customer * width + codes, months * n_customers * width)
-        # an order lies in one (month, customer): its distinct values are its distinct cells
-        pair = order * width + codes
-        by_pair = np.argsort(pair, kind="stable")  # lines come by order: nearly sorted already
-        firsts = by_pair[np.r_[True, np.diff(pair[by_pair]) != 0]] if len(pair) else by_pair
-        to_value = np.append(values.get_indexer(lines[dim].cat.categories), -1)
-        parts.append(
-            {
-                "dimension": np.full(len(cells), position, dtype=np.int8),
-                "month": (cells // width // max(n_customers, 1) + first_month).astype(np.int32),
-                "customer": (cells // width % max(n_customers, 1)).astype(np.int32),
-                "value": to_value[cells % width - 1].astype(np.int32),
-                **revenue_sums(amounts, row, len(cells), counts=np.int32),
-                "orders": np.bincount(row[firsts], minlength=len(cells)).astype(np.int32),
-            }
-        )
-        del cells, row, pair, by_pair, firsts, codes
-    del amounts, month_customer, order
-    # column by column, each part's column dropped once joined: no second copy of the table
-    columns = {name: np.concatenate([part.pop(name) for part in parts]) for name in list(parts[0])}
+        key = customer[kept].astype(np.int64) * width + codes
+        return codes, *compact(key, n_customers * width), width
+
+    total = sum(len(cells(dim, kept)[1]) for dim in LINE_DIMENSIONS for kept in months)
+    counts = ("known_lines", "revenue_lines", "orders")
+    columns = {
+        "dimension": np.empty(total, np.int8),
+        **{name: np.empty(total, np.int32) for name in ("month", "customer", "value")},
+        **{name: np.empty(total, np.int32 if name in counts else np.float64)
+           for name in MONTHLY_SUMS},
+    }  # fmt: skip
+    at = 0
+    for position, dim in enumerate(LINE_DIMENSIONS):
+        to_value = np.append(values.get_indexer(lines[dim].cat.categories), -1).astype(np.int32)
+        for kept in months:
+            codes, cell, row, width = cells(dim, kept)
+            part = slice(at, at + len(cell))
+            at += len(cell)
+            columns["dimension"][part] = position
+            columns["month"][part] = month[kept[0]] if len(kept) else 0
+            columns["customer"][part] = cell // width
+            columns["value"][part] = to_value[cell % width - 1]
+            for name, sums in revenue_sums({c: a[kept] for c, a in amounts.items()}, row,
+                                           len(cell)).items():  # fmt: skip
+                columns[name][part] = sums
+            # an order lies in one (month, customer): its distinct values are its distinct cells
+            pair = order[kept].astype(np.int64) * width + codes
+            by_pair = np.argsort(pair, kind="stable")  # lines come by order: nearly sorted already
+            firsts = by_pair[np.r_[True, np.diff(pair[by_pair]) != 0]] if len(pair) else by_pair
+            columns["orders"][part] = np.bincount(row[firsts], minlength=len(cell))
     columns["value"] = pd.Categorical.from_codes(columns["value"], values)
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)
 
 
 def compact(key: np.ndarray, keys: int, dense: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,11 @@
 """The frames as one memory-mapped file per data version, shared by every process that serves them.
 
-A snapshot file is a small JSON header followed by one uncompressed Arrow IPC file per frame of
-`Frames` (whatever DataFrames the dataclass holds, column by column). Mapping it gives frames whose
-columns are numpy views of the file's pages, so all workers of a server share one copy in the
-page cache. Categoricals are Arrow dictionary arrays, strings Arrow large strings (pandas' `str`
+A snapshot file is one uncompressed Arrow IPC file per frame of `Frames` (whatever DataFrames the
+dataclass holds, column by column), then a small JSON header (the sections' places, the other
+fields, the build facts), whose own place the file's first bytes give: the header is written
+last, so that a builder writes each frame as soon as it is built and drops it. Mapping it gives
+frames whose columns are numpy views of the file's pages, so all workers of a server share one
+copy in the page cache. Categoricals are Arrow dictionary arrays, strings Arrow large strings (pandas' `str`
 dtype wraps them without a copy), flags one byte per value (Arrow's bit-packed booleans would need
 unpacking) and date-times int64 with a null mask; codes of missing categories and the values of
 missing date-times are stored as pandas holds them (-1, NaT), so a view needs no conversion.
@@ -42,13 +44,14 @@ import pyarrow as pa
 
 from data import db, frames
 from data.db import Version
-from data.frames import Frames, read_frames
+from data.frames import Frames, stream_frames
 from metrics import commission
 
 log = logging.getLogger("sales.snapshot")
 MAGIC = b"SALESNAP"
-FORMAT = 1
+FORMAT = 2
 ALIGN = 64  # every section starts at a multiple of this: Arrow buffers stay aligned
+PREFIX = ALIGN  # MAGIC, then the header's offset and length (two little-endian uint64)
 BUILDER_NICENESS = 10  # the builder child's priority below the workers' (os.nice)
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 OTHER_DATABASE_MAX_AGE = 24 * 3600  # files of another database id are kept this long (seconds)
@@ -108,41 +111,52 @@ class Snapshot:
 
 
 def write_snapshot(frames: Frames, path: Path, meta: dict) -> int:
-    """Write `frames` to `path` (see the module docstring); returns the file's size in bytes.
-    Each frame goes straight from its columns to the file (no copy of it in memory)."""
-    names, fields, columns = [], {}, {}
-    for field in dataclasses.fields(frames):
-        value = getattr(frames, field.name)
-        if isinstance(value, pd.DataFrame):
-            names.append(field.name)
-            columns[field.name] = _to_arrow(field.name, value)[1]
-        else:
-            fields[field.name] = _plain_value(field.name, value)
-    header = {"format": FORMAT, "code": CODE, **meta, "fields": fields, "frames": {}}
-    # Offsets depend on the header's length, which depends on the offsets: reserve room first.
-    for name in names:
-        header["frames"][name] = {"offset": 0, "length": 0, "columns": columns[name]}
-    start = _aligned(16 + len(json.dumps(header).encode()) + 32 * len(names) + 256)
-    offset = start
-    with open(path, "wb") as out:
-        for name in names:
-            out.seek(offset)
-            table = _to_arrow(name, getattr(frames, name))[0]
-            with pa.ipc.new_file(out, table.schema) as writer:
-                writer.write_table(table)
-            del table
-            size = out.tell() - offset
-            header["frames"][name].update(offset=offset, length=size)
-            offset = _aligned(offset + size)
-        encoded = json.dumps(header).encode()
-        if 16 + len(encoded) > start:
-            raise RuntimeError("snapshot header outgrew its reserved room")
-        out.seek(0)
-        out.write(MAGIC + struct.pack("<Q", len(encoded)) + encoded)
-        out.truncate(offset)
-        out.flush()
-        os.fsync(out.fileno())
-    return offset
+    """Write `frames` to `path` (see the module docstring); returns the file's size in bytes."""
+    with SnapshotWriter(path) as writer:
+        for field in dataclasses.fields(frames):
+            writer.add(field.name, getattr(frames, field.name))
+        return writer.finish(meta)
+
+
+class SnapshotWriter:
+    """Writes a snapshot file field by field as they come (see the module docstring): each frame
+    goes straight from its columns to the file, so a builder can drop it once added; the header
+    goes last, with the offsets and the `meta` that finish() is given."""
+
+    def __init__(self, path: Path) -> None:
+        self.out = open(path, "wb")  # noqa: SIM115 (closed by finish or __exit__)
+        self.offset = PREFIX
+        self.header = {"fields": {}, "frames": {}}
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.out.close()
+
+    def add(self, name: str, value) -> None:
+        if not isinstance(value, pd.DataFrame):
+            self.header["fields"][name] = _plain_value(name, value)
+            return
+        table, columns = _to_arrow(name, value)
+        self.out.seek(self.offset)
+        with pa.ipc.new_file(self.out, table.schema) as writer:
+            writer.write_table(table)
+        length = self.out.tell() - self.offset
+        self.header["frames"][name] = {"offset": self.offset, "length": length, "columns": columns}
+        self.offset = _aligned(self.offset + length)
+
+    def finish(self, meta: dict) -> int:
+        """Write the header and flush the file to disk; returns the file's size in bytes."""
+        encoded = json.dumps({"format": FORMAT, "code": CODE, **meta, **self.header}).encode()
+        self.out.seek(self.offset)
+        self.out.write(encoded)
+        self.out.seek(0)
+        self.out.write(MAGIC + struct.pack("<QQ", self.offset, len(encoded)))
+        self.out.flush()
+        os.fsync(self.out.fileno())
+        self.out.close()
+        return self.offset + len(encoded)
 
 
 def _aligned(n: int) -> int:
@@ -223,10 +237,12 @@ def map_snapshot(path: Path) -> Snapshot:
     """The frames of a snapshot file as views of its memory-mapped pages (no copy of the data)."""
     source = pa.memory_map(str(path), "r")
     whole = source.read_buffer(source.size())
-    if whole.size < 16 or whole.slice(0, 8).to_pybytes() != MAGIC:
+    if whole.size < PREFIX or whole.slice(0, 8).to_pybytes() != MAGIC:
         raise ValueError(f"{path} is not a snapshot file")
-    (length,) = struct.unpack("<Q", whole.slice(8, 8).to_pybytes())
-    header = json.loads(whole.slice(16, length).to_pybytes())
+    offset, length = struct.unpack("<QQ", whole.slice(8, 16).to_pybytes())
+    if offset + length != whole.size:
+        raise ValueError(f"{path} is not a complete snapshot file")
+    header = json.loads(whole.slice(offset, length).to_pybytes())
     if header.get("format") != FORMAT or header.get("code") != CODE:
         raise ValueError(f"{path} was written by other code")
     values = {}
@@ -363,22 +379,31 @@ def build_snapshot(engine, directory: Path) -> Path:
             path = snapshot_path(directory, version)
             if path.exists():
                 return path
-            frames = read_frames(conn, as_of=version.changed_at.floor("s"))
+            fields = stream_frames(conn, as_of=version.changed_at.floor("s"))
+        # Every row is read: the fields are built and written one at a time, each dropped once
+        # written (the peak stays near the lines frame plus the biggest rollup).
         temporary = directory / f".{path.name}.{os.getpid()}.tmp"
-        meta = {
-            "key": version.key,
-            "database_id": version.database_id,
-            "version": version.version,
-            "changed_at": version.changed_at.isoformat(),
-            "lines": len(frames.lines),
-            "build_seconds": round(time.perf_counter() - started, 3),
-        }
-        size = write_snapshot(frames, temporary, meta)
+        lines = 0
+        with SnapshotWriter(temporary) as writer:
+            for name, value in fields:
+                writer.add(name, value)
+                if name == "lines":
+                    lines = len(value)
+                del value
+            meta = {
+                "key": version.key,
+                "database_id": version.database_id,
+                "version": version.version,
+                "changed_at": version.changed_at.isoformat(),
+                "lines": lines,
+                "build_seconds": round(time.perf_counter() - started, 3),
+            }
+            size = writer.finish(meta)
         os.replace(temporary, path)
         log.info(
             "snapshot %s built: %s lines, %.1f MB, %.1f s",
             path.name,
-            f"{len(frames.lines):,}",
+            f"{lines:,}",
             size / 1e6,
             time.perf_counter() - started,
         )

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data.db import make_engine, snapshot_connection, write_tables
 from data.demo import generate
-from data.frames import Frames, build_frames
-from data.snapshot import MAGIC, map_snapshot, write_snapshot
+from data.frames import Frames, build_frames, read_frames
+from data.snapshot import MAGIC, build_snapshot, map_snapshot, write_snapshot
 from tests.conftest import DEMO_END
 from tests.factory import make_frames
 
@@ -69,11 +70,12 @@ def test_snp004_a_file_written_by_other_code_is_refused(tmp_path):
     path = tmp_path / "s.arrow"
     write_snapshot(frames, path, {"key": "test-1", "build_seconds": 0.0, "lines": 1})
     data = bytearray(path.read_bytes())
-    (length,) = struct.unpack("<Q", data[8:16])
-    header = json.loads(data[16 : 16 + length])
+    offset, length = struct.unpack("<QQ", data[8:24])  # the header comes last
+    assert offset + length == len(data)
+    header = json.loads(data[offset:])
     changed = json.dumps({**header, "code": "0" * len(header["code"])}).encode()
     assert len(changed) == length
-    data[16 : 16 + length] = changed
+    data[offset:] = changed
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="other code"):
         map_snapshot(path)
@@ -81,3 +83,20 @@ def test_snp004_a_file_written_by_other_code_is_refused(tmp_path):
     with pytest.raises(ValueError, match="not a snapshot"):
         map_snapshot(path)
     assert data[:8] == MAGIC
+
+
+def test_snp005_the_builder_writes_each_field_as_built_and_maps_back_to_read_frames(tmp_path):
+    """build_snapshot streams the fields into the file (the header last): mapped back, the
+    frames are the ones read_frames builds all together, and the header holds the build facts."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    write_tables(engine, generate(lines=3000, seed=7, end=DEMO_END), replace=True)
+    path = build_snapshot(engine, tmp_path / "snapshots")
+    snapshot = map_snapshot(path)
+    with snapshot_connection(engine) as conn:
+        frames = read_frames(conn, as_of=snapshot.frames.as_of)
+        stored = conn.exec_driver_sql("SELECT count(*) FROM order_lines").scalar_one()
+    assert_same(frames, snapshot.frames)
+    assert snapshot.copied_columns() == []
+    assert snapshot.meta["lines"] == len(frames.lines) == stored
+    assert snapshot.meta["build_seconds"] > 0
+    assert build_snapshot(engine, tmp_path / "snapshots") == path  # built once per version
