@@ -18,8 +18,9 @@ from the layouts the server sends back:
      same filter changes (no bar click; a filter the screen does not take, whose control is
      disabled, is left out) and the All data preset
 
-Then, per change, the slowest callback against the target of 50 ms of server time each (the
-browser posts a round's requests together) and the sum of all the change's requests.
+Then, per change, the slowest callback and the sum of all the change's requests, each against
+the target of 50 ms of server time (the browser posts a round's requests together; the sum is the
+server's whole work for the change).
 
 A change posts the callback the changed control feeds (`sync` for a filter control,
 `select_customers` for a bar click); then, round by round as the Dash renderer does, every
@@ -78,7 +79,9 @@ SALESPERSON = "sales"  # My customers is a salesperson's screen
 PASSWORDS = {u: p for u, _, _, _, p in DEMO_USERS}
 TIMING = "bench"  # our Server-Timing entry
 TARGET_MS = 300  # issue 4 and 5, "Must show 4"
-CHANGE_TARGET_MS = 50  # SPEC §8's callbacks issue: each callback of a change, at 1M lines
+CHANGE_TARGET_MS = (
+    50  # SPEC §8's callbacks issue: each callback of a change and their sum, 1M lines
+)
 CATEGORIES = ("Apparel", "Home")  # as in bench/engine.py; else the first two offered
 TEAM = "North"  # else the first team offered
 CHANNEL = "web"  # else the first channel offered
@@ -794,12 +797,15 @@ def verdict(a: list[Result], b: list[Result], d: list[Result]) -> None:
 
 
 def per_change(screens: dict[str, list[Result]]) -> None:
-    """The callback target: each callback a change triggers within CHANGE_TARGET_MS of server
-    time (the browser posts a round's requests together); the sum per change alongside."""
-    print(f"\ncallbacks per change (target: each callback <= {CHANGE_TARGET_MS} ms server time; "
-          "median ms; page opens left out):")  # fmt: skip
-    print(f"  {'screen':18} {'change':44} {'slowest callback':34} {'ms':>6} {'sum':>6}")
-    over = []
+    """The callback targets at CHANGE_TARGET_MS of server time: each callback a change triggers
+    (the browser posts a round's requests together) and the sum of all of a change's requests
+    (the server's whole work for it)."""
+    print(f"\ncallbacks per change (target: each callback and the sum <= {CHANGE_TARGET_MS} ms "
+          "server time; median ms; page opens left out):")  # fmt: skip
+    print(
+        f"  {'screen':18} {'change':44} {'slowest callback':34} {'ms':>6} {'sum':>6} {'requests':>8}"
+    )
+    over, over_sum = [], []
     for title, results in screens.items():
         for res in results:
             if res.label.startswith("open "):
@@ -807,10 +813,14 @@ def per_change(screens: dict[str, list[Result]]) -> None:
             calls = [(res.median(i, "server_ms"), r.name) for i, r in enumerate(res.steps)
                      if not r.name.startswith("GET ")]  # fmt: skip
             ms, name = max(calls)
-            print(f"  {title:18} {res.label:44} {name:34} {ms:6.1f} {res.total():6.1f}")
+            print(f"  {title:18} {res.label:44} {name:34} {ms:6.1f} {res.total():6.1f} "
+                  f"{len(calls):8d}")  # fmt: skip
             if ms > CHANGE_TARGET_MS:
                 over.append(f"{title}: {res.label} ({name} {ms:.0f} ms)")
-    print(f"over {CHANGE_TARGET_MS} ms: {'; '.join(over) if over else 'none'}")
+            if res.total() > CHANGE_TARGET_MS:
+                over_sum.append(f"{title}: {res.label} ({res.total():.0f} ms)")
+    print(f"callbacks over {CHANGE_TARGET_MS} ms: {'; '.join(over) if over else 'none'}")
+    print(f"sums over {CHANGE_TARGET_MS} ms: {'; '.join(over_sum) if over_sum else 'none'}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The view's callbacks: the URL is the one source of truth for what a page shows.
 
-One callback keeps the URL and the controls (filters, the screen's choices) in step both ways;
-one publishes the view of the URL to the page's stores, which every visual reads; one writes a
-grid's own state (columns, sort, column filters) into the URL; chips remove a pick or a row's
-narrowing; the export buttons follow the view.
+One callback keeps the URL and the controls (filters, the screen's choices) in step both ways
+and, in the same request, publishes the view of the URL to the page's stores, which every
+visual reads, with its messages, chips and the menu's links; one writes a grid's own state
+(columns, sort, column filters) into the URL; chips remove a pick or a row's narrowing; the
+export buttons follow the view (assets/view.js, in the browser: it only moves text).
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from dash import ALL, Dash, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
 from callbacks.guards import bad_request, screen_guard
+from callbacks.router import menu_links
 from data.frames import Frames, from_day
 from layouts import ids
 from layouts.filter_bar import filter_chips, notes
@@ -23,9 +25,18 @@ from metrics.filters import PRESETS, Filters, preset_period
 from views import grid as grid_state
 from views.context import save_columns, saved_columns, user_frames, view_for
 from views.options import customer_names, customer_options
-from views.view import CHOICES, MULTI, ROW, to_query
+from views.pages import SCREENS
+from views.view import CHOICES, MULTI, ROW, View, to_query
 
 CHOICES_ARE_SWITCHES = {"combine": True, "unsold": True}  # on/off choices: yes / no in the URL
+# what sync publishes of the view (publish)
+PUBLISHED = (
+    Output(ids.VIEW, "data"),
+    Output(ids.VIEW_GRID, "data"),
+    Output(ids.FILTER_MESSAGES, "children"),
+    Output(ids.VIEW_CHIPS, "children"),
+    Output(ids.NAV_MENU, "children", allow_duplicate=True),
+)
 
 
 def matching_preset(start: date, end: date, frames: Frames) -> str:
@@ -39,8 +50,9 @@ def matching_preset(start: date, end: date, frames: Frames) -> str:
 
 
 def sync(search, preset, start, end, compare_to, values, amount_min, amount_max, custom, choices,
-         screen):  # fmt: skip
-    """URL → controls when the URL changed; a control → URL (and a preset → the dates)."""
+         screen, shown, shown_grid):  # fmt: skip
+    """URL → controls when the URL changed; a control → URL (and a preset → the dates); and the
+    view of the URL, when it changed, to the page (publish): one request per change."""
     frames = user_frames()
     trigger = ctx.triggered_id
     keys = [item["id"]["key"] for item in ctx.inputs_list[5]]
@@ -64,6 +76,7 @@ def sync(search, preset, start, end, compare_to, values, amount_min, amount_max,
             f.order_amount_max,
             [list(dict(f.custom).get(name, ())) for name in fields],
             [_control_value(current.choice(k), k) for k in choice_keys],
+            *publish(current, frames, shown, shown_grid),
         )
     if trigger == ids.FILTER_PRESET:
         if preset not in PRESETS:
@@ -89,8 +102,9 @@ def sync(search, preset, start, end, compare_to, values, amount_min, amount_max,
     new_preset = preset if trigger == ids.FILTER_PRESET else matching_preset(
         filters.start, filters.end, frames
     )  # fmt: skip
+    changed = query != (search or "")
     return (
-        query if query != (search or "") else no_update,
+        query if changed else no_update,
         new_preset,
         str(start)[:10],
         str(end)[:10],
@@ -100,7 +114,9 @@ def sync(search, preset, start, end, compare_to, values, amount_min, amount_max,
         no_update,
         [no_update] * len(fields),
         [no_update] * len(choice_keys),
-    )
+        *(publish(view_for(query, screen, frames), frames, shown, shown_grid) if changed
+          else [no_update] * len(PUBLISHED)),
+    )  # fmt: skip
 
 
 def _control_value(value: str, key: str):
@@ -114,18 +130,19 @@ def _url_value(value) -> str:
     return str(value)
 
 
-def publish(search, screen, shown):
-    """The view of the URL into the page's stores (visuals read VIEW; exports VIEW_GRID),
-    its messages and notes, and the chips of its picks and row narrowing."""
-    frames = user_frames()
-    view = view_for(search, screen, frames)
-    query = to_query(view, grid=False)
-    picked = customer_names(frames, view.selected)
+def publish(view: View, frames: Frames, shown: str | None, shown_grid: str | None) -> tuple:
+    """The view of the URL for the page (PUBLISHED): its stores (visuals read VIEW; exports
+    VIEW_GRID), each only when it changed (a store set again re-runs every visual), its messages
+    and notes, the chips of its picks and row narrowing, and the menu's links carrying its
+    shared filters."""
+    query, full = to_query(view, grid=False), to_query(view)
+    page = SCREENS[view.screen][1] if view.screen in SCREENS else ""
     return (
         query if query != shown else no_update,
-        to_query(view),
+        full if full != shown_grid else no_update,
         notes(view),
-        filter_chips(view, picked),
+        filter_chips(view, customer_names(frames, view.selected)),
+        menu_links(page, to_query(view, shared_only=True)),
     )
 
 
@@ -168,11 +185,6 @@ def grid_to_url(column_state, filter_model, search, column_defs, screen, ui_colu
     return query if query != (search or "") else no_update
 
 
-def export_links(query: str | None, link_ids: list[dict]) -> list[str]:
-    """Each export button downloads the page's view, exactly as the screen shows it."""
-    return [f"/export/{link['screen']}.{link['format']}{query or ''}" for link in link_ids]
-
-
 def search_customers(text: str | None, chosen: list | None):
     """Customer options while the user types: the chosen ones plus the first matches."""
     if not text:
@@ -213,6 +225,7 @@ def register(app: Dash) -> None:
         Output(ids.FILTER_AMOUNT_MAX, "value"),
         Output({"type": ids.FILTER_CUSTOM, "field": ALL}, "value"),
         Output({"type": ids.VIEW_CHOICE, "key": ALL}, "value"),
+        *PUBLISHED,
         Input(ids.FILTER_URL, "search"),
         Input(ids.FILTER_PRESET, "value"),
         Input(ids.FILTER_PERIOD, "start_date"),
@@ -224,16 +237,11 @@ def register(app: Dash) -> None:
         Input({"type": ids.FILTER_CUSTOM, "field": ALL}, "value"),
         Input({"type": ids.VIEW_CHOICE, "key": ALL}, "value"),
         State(ids.VIEW_SCREEN, "data"),
-    )(sync)
-    app.callback(
-        Output(ids.VIEW, "data"),
-        Output(ids.VIEW_GRID, "data"),
-        Output(ids.FILTER_MESSAGES, "children"),
-        Output(ids.VIEW_CHIPS, "children"),
-        Input(ids.FILTER_URL, "search"),
-        State(ids.VIEW_SCREEN, "data"),
         State(ids.VIEW, "data"),
-    )(publish)
+        State(ids.VIEW_GRID, "data"),
+        # the menu is the router's on navigation; this updates its links as the view changes
+        prevent_initial_call="initial_duplicate",
+    )(sync)
     app.callback(
         Output(ids.FILTER_URL, "search", allow_duplicate=True),
         Input({"type": ids.VIEW_CHIP, "key": ALL, "value": ALL}, "n_clicks"),
@@ -241,11 +249,12 @@ def register(app: Dash) -> None:
         State(ids.VIEW_SCREEN, "data"),
         prevent_initial_call=True,
     )(remove_chip)
-    app.callback(
+    app.clientside_callback(
+        ClientsideFunction("view", "exportLinks"),
         Output({"type": ids.EXPORT, "screen": ALL, "format": ALL}, "href"),
         Input(ids.VIEW_GRID, "data"),
         State({"type": ids.EXPORT, "screen": ALL, "format": ALL}, "id"),
-    )(export_links)
+    )
     app.callback(
         Output({"type": ids.FILTER_VALUES, "key": "customer"}, "options"),
         Input({"type": ids.FILTER_VALUES, "key": "customer"}, "search_value"),

@@ -59,12 +59,20 @@ def _filter_bar(frames, view: View):
 
 def render_navbar(pathname: str | None, search: str | None):
     """The menu of the user's role (each link carries the shared filters of the page's view),
-    who is signed in, and the brand's link: the user's landing page."""
+    who is signed in, and the brand's link: the user's landing page. On navigation; a screen's
+    filter bar rewrites the menu's links when its view changes (callbacks.filter_bar.sync)."""
     path = pathname or "/"
     carried = ""
     if screen_of(path) is not None and search:
         carried = to_query(view_for(search, None), shared_only=True)
-    links = [
+    _, home = landing(current_user.role)
+    return menu_links(path, carried), f"Signed in as {current_user.id} ({current_user.role})", home
+
+
+def menu_links(path: str, carried: str) -> list:
+    """The menu of the signed-in user's role at `path`; links to screens carry `carried`, the
+    shared filters' query."""
+    return [
         dbc.NavItem(
             dbc.NavLink(
                 label,
@@ -75,8 +83,6 @@ def render_navbar(pathname: str | None, search: str | None):
         )
         for label, target in menu(current_user.role)
     ]
-    _, home = landing(current_user.role)
-    return links, f"Signed in as {current_user.id} ({current_user.role})", home
 
 
 def render_as_of(*_) -> str:
@@ -93,7 +99,7 @@ def register(app: Dash) -> None:
         Output(ids.NAV_USER, "children"),
         Output(ids.NAV_BRAND, "href"),
         Input(ids.URL, "pathname"),
-        Input(ids.URL, "search"),
+        State(ids.URL, "search"),
     )(render_navbar)
     app.callback(
         Output(ids.NAV_AS_OF, "children"),

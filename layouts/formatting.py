@@ -14,6 +14,8 @@ import math
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
+
 UNKNOWN = "Unknown"
 KINDS = ("money", "percent", "count", "quantity", "days", "date", "text")
 # kind -> (d3 format of the absolute value, prefix, suffix, what a missing value reads)
@@ -44,6 +46,29 @@ def format_value(kind: str, value) -> str:
         if spec.endswith("~f") and "." in text:
             text = text.rstrip("0").rstrip(".")
     return f"{sign}{prefix}{text}{suffix}"
+
+
+def shown(kind: str, values: np.ndarray) -> np.ndarray:
+    """`values` (float64) rounded to the digits `kind` shows (money to the cent, a percentage to
+    0.01%), half away from zero on the exact binary value as format_value and the grid's
+    formatter round; other kinds, NaN and values that read as zero unchanged. What a grid receives: it sorts and filters
+    the numbers it shows, and its JSON carries no digits nobody sees."""
+    if kind not in SPECS:
+        return values
+    spec = SPECS[kind][0]
+    places = int(spec.rstrip("%~f").split(".")[1])
+    scale = 100.0 if spec.endswith("%") else 1.0
+    magnitude = np.abs(values) * scale
+    steps = magnitude * 10.0**places
+    whole = np.floor(steps + 0.5)
+    # half a step away from a boundary, the product above may have rounded across it: decide
+    # those few exactly (and leave values too big for whole steps in a float as they are)
+    near = np.abs(steps - np.floor(steps) - 0.5) < 1e-6
+    for i in np.flatnonzero(near & (steps < 2.0**52)):
+        whole[i] = float(Decimal(float(magnitude[i])).scaleb(places).quantize(1, ROUND_HALF_UP))
+    rounded = np.copysign(whole / (10.0**places * scale), values)
+    # a value that reads as zero keeps its sign (-£0.00) as it is
+    return np.where((steps < 2.0**52) & (whole > 0), rounded, values)
 
 
 def grid_formatter(kind: str) -> dict | None:

@@ -198,7 +198,9 @@ def commission(
     kinds, event_of = _coded(pd.Index(EVENTS), events["event"], rows)
     # summed per (salesperson code + 1, event code + 1): code -1 (missing) is 0 here
     width = len(event_of)
-    cell = (people.astype(np.int32) + 1) * width + (kinds.astype(np.int32) + 1)
+    cell = np.multiply(people, width, dtype=np.intp)  # one pass per step, in bincount's type
+    cell += kinds
+    cell += width + 1
     value = events["value"].to_numpy(np.float64)[rows]
     by_code = np.bincount(cell, weights=value, minlength=len(person_of) * width)
     by_code = by_code.reshape(len(person_of), width)

@@ -137,19 +137,29 @@ def top_and_others(by_month: pd.DataFrame, n: int) -> pd.DataFrame:
     Columns: month, salesperson, new_customers, others (how many salespeople the row sums: 0 on
     a kept salesperson's rows). Kept salespeople first, by their total descending, then the
     others' rows; months ascending within each."""
-    owned = by_month[by_month["salesperson"].notna()]
-    totals = owned.groupby("salesperson")["new_customers"].sum()
+    months = by_month["month"].to_numpy()
+    codes = by_month["salesperson"].to_numpy(object)
+    counts = by_month["new_customers"].to_numpy(np.int64)
+    owned = pd.notna(codes)
+    totals: dict[str, int] = {}
+    for code, count in zip(codes[owned], counts[owned], strict=True):  # a row per month × seller
+        totals[code] = totals.get(code, 0) + int(count)
     ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
     rank = {code: i for i, (code, _) in enumerate(ranked[:n])}
-    is_kept = by_month["salesperson"].isin(list(rank))
-    kept = by_month[is_kept].assign(others=0)
-    kept = kept.assign(rank=kept["salesperson"].map(rank)).sort_values(["rank", "month"])
-    others = (
-        by_month[~is_kept]
-        .groupby("month", as_index=False)["new_customers"]
-        .sum()
-        .assign(salesperson=None, others=len(ranked) - len(rank))
-    )
-    columns = ["month", "salesperson", "new_customers", "others"]
-    out = pd.concat([kept[columns], others[columns]], ignore_index=True)
-    return out.astype({"salesperson": by_month["salesperson"].dtype})
+    is_kept = np.array([code in rank for code in codes], dtype=bool)
+    kept = np.flatnonzero(is_kept)
+    kept = kept[np.lexsort((months[kept], [rank[c] for c in codes[kept]]))] if len(kept) else kept
+    other_months, slot = np.unique(months[~is_kept], return_inverse=True)
+    out = pd.DataFrame(
+        {
+            "month": np.concatenate([months[kept], other_months]),
+            "salesperson": [*codes[kept], *[None] * len(other_months)],
+            "new_customers": np.concatenate(
+                [counts[kept], np.bincount(slot, weights=counts[~is_kept]).astype(np.int64)]
+            ),
+            "others": np.r_[np.zeros(len(kept), np.int64),
+                            np.full(len(other_months), len(ranked) - len(rank), np.int64)],
+        }
+    )  # fmt: skip
+    return out.astype({"month": by_month["month"].dtype,
+                       "salesperson": by_month["salesperson"].dtype})  # fmt: skip

@@ -85,6 +85,31 @@ def callback(session, base_url, outputs, inputs, state=()):
     return session.post(f"{base_url}/_dash-update-component", json=body)
 
 
+def view_callback(session, base_url, search, screen):
+    """POST the filter bar's callback as a page does when its URL changes (callbacks.filter_bar
+    .sync: the controls from the URL, and the view of the URL to the page's stores, messages,
+    chips and menu links), crafted: no filter control on the page."""
+    known = session.get(f"{base_url}/_dash-dependencies").json()
+    sync = next(d for d in known if d["output"].startswith("..filter-url.search...filter-preset"))
+    values = {"filter-url.search": search, "view-screen.data": screen}
+
+    def spec(ident, prop, with_value=False):
+        if ident.startswith("{") and '"ALL"' in ident:  # a pattern: none of those on this page
+            return []
+        item = {"id": json.loads(ident) if ident.startswith("{") else ident, "property": prop}
+        return {**item, "value": values.get(f"{ident}.{prop}", "")} if with_value else item
+
+    parts = [part.rsplit(".", 1) for part in sync["output"][2:-2].split("...")]
+    body = {
+        "output": sync["output"],
+        "outputs": [spec(ident, prop.split("@")[0]) for ident, prop in parts],
+        "inputs": [spec(i["id"], i["property"], True) for i in sync["inputs"]],
+        "changedPropIds": ["filter-url.search"],
+        "state": [spec(i["id"], i["property"], True) for i in sync["state"]],
+    }
+    return session.post(f"{base_url}/_dash-update-component", json=body)
+
+
 def page_callback(session, base_url, path, search=""):
     """The router callback for `path`, as the browser would call it."""
     return callback(session, base_url, [("app-page", "children")],
@@ -273,7 +298,7 @@ def test_aut012_repeated_failed_sign_ins_are_slowed_down_and_logged(demo_db, tmp
 
 def filter_callbacks(other_id: str, other_name: str):
     """Every callback of the filtered screens open to every role, asked about `other_id`:
-    (outputs, inputs, state)."""
+    (outputs, inputs, state), or the URL's query for the filter bar's view_callback."""
     asks = f"?from=2023-01-01&to=2026-12-31&customer={other_id}&selected={other_id}"
     pick = {"event": "click", "customers": [other_id], "add": True, "at": 1}
     return {
@@ -286,9 +311,7 @@ def filter_callbacks(other_id: str, other_name: str):
                    [("view-grid", "data", asks)]),
         "pick": ([("filter-url", "search")], [("sbc-pick", "data", pick),
                  ("sbc-matrix", "cellClicked", None)], [("filter-url", "search", "?")]),
-        "view and chips": ([("view", "data"), ("view-grid", "data"), ("filter-messages", "children"),
-                            ("view-chips", "children")], [("filter-url", "search", asks)],
-                           [("view-screen", "data", "sales-by-customer"), ("view", "data", "")]),
+        "view and chips": asks,  # the filter bar's sync: view_callback
         "leaderboard": ([("leaderboard-grid", "rowData"), ("leaderboard-grid", "columnDefs"),
                          ("leaderboard-grid", "columnState"), ("leaderboard-grid", "filterModel")],
                         [("view", "data", asks)], [("view-grid", "data", asks)]),
@@ -326,8 +349,13 @@ def test_aut013_crafted_filter_requests_return_nothing_out_of_scope(
         else customers[customers["team"] != team]
     )
     other = other.iloc[0]
-    outputs, inputs, state = filter_callbacks(other["customer_id"], other["name"])[name]
-    response = callback(session, base, outputs, inputs, state)
+    asked = filter_callbacks(other["customer_id"], other["name"])[name]
+    if name == "view and chips":
+        response = view_callback(session, base, asked, "sales-by-customer")
+        published = response.json()["response"]  # the view, its messages and the menu, in scope
+        assert {"view", "filter-messages", "nav-menu"} <= set(published), response.text[:300]
+    else:
+        response = callback(session, base, *asked)
     assert response.status_code in (200, 204), response.text[:300]
     if response.status_code == 200:
         assert other["name"] not in text_of(response)
@@ -351,11 +379,5 @@ def test_aut014_malformed_callback_requests_get_400_not_a_traceback(base):
         "inputs": [], "changedPropIds": []})  # fmt: skip
     assert unknown_output.status_code == 400
     assert session.post(f"{base}/_dash-update-component", data="not json").status_code == 400
-    screen = callback(
-        session, base,
-        [("view", "data"), ("view-grid", "data"), ("filter-messages", "children"),
-         ("view-chips", "children")],
-        [("filter-url", "search", "?from=2026-01-01")],
-        [("view-screen", "data", "no-such-screen"), ("view", "data", "")],
-    )  # fmt: skip
+    screen = view_callback(session, base, "?from=2026-01-01", "no-such-screen")
     assert screen.status_code == 400 and "no-such-screen" in screen.text

@@ -14,12 +14,13 @@ from flask_login import login_user
 
 from app import create_app
 from auth import SignedInUser
-from callbacks.filter_bar import export_links, publish
+from callbacks.filter_bar import publish
 from data.access import Scope
 from data.db import make_engine, write_tables
 from data.users import create_user
 from tests.cli import flask
 from tests.factory import make_tables
+from views.context import user_frames, view_for
 
 # Aster (C1), Birch (C2) and Dune (C4) belong to Sam (SP1, North), Cedar (C3) to Pat (SP2, South).
 # Item A is Home / Acme at 50 (cost 30), item B is Garden / Bolt at 200.
@@ -104,12 +105,13 @@ def client(app):
 
 
 def button_csv(app, client, screen: str) -> str:
-    """What the screen's Export CSV button downloads: its href as the page's callbacks set it
-    for the URL (the view's stores, then the button), fetched by the signed-in browser."""
+    """What the screen's Export CSV button downloads: its href as the page sets it for the URL
+    (the view's store, then assets/view.js's link), fetched by the signed-in browser."""
     with app.test_request_context():
         login_user(SignedInUser("boss", "leadership", Scope("leadership")))
-        _, full_query, _, _ = publish("?" + QUERY, screen, None)
-        (href,) = export_links(full_query, [{"screen": screen, "format": "csv"}])
+        frames = user_frames()
+        _, full_query, *_ = publish(view_for("?" + QUERY, screen, frames), frames, None, None)
+    href = f"/export/{screen}.csv{full_query}"
     response = client.get(href)
     assert response.status_code == 200, response.text
     return response.text

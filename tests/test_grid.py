@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from layouts.formatting import shown
 from views import grid
-from views.tables import Column, Table, to_csv
+from views.tables import Column, Table, records, to_csv
 from views.view import Grid, ViewError
 
 ROWS = pd.DataFrame(
@@ -137,3 +138,31 @@ def test_grd007_csv_numbers_plain_text_escaped_dates_iso_and_both_header_styles(
     assert text.split("\r\n")[6].startswith('"\'\rReturn"')
     assert '"Plain, with comma",712.5,2026-01-05' in text and text.endswith(",-0.5,\r\n")
     assert to_csv(table, ("amount", "name"), "fields").startswith("amount,name\r\n")
+
+
+def test_grd008_grid_numbers_rounded_as_shown_half_away_on_the_exact_binary_value():
+    values = np.array([1234.5678, 0.125, 2.675, -2.5, 1.005, -0.001, np.nan, 0.28059876])
+    # 0.125 and -2.5 are exact halves (up, away from zero); 2.675 and 1.005 are stored just below
+    # their halves (2.67499..., 1.00499...), as format_value and the browser's toFixed read them
+    money = shown("money", values)
+    assert money[:6].tolist() == [1234.57, 0.13, 2.67, -2.5, 1.0, -0.001]  # -0.001 reads -£0.00
+    assert np.isnan(money[6])
+    assert shown("percent", values)[-1] == 0.2806  # 28.06%
+    assert shown("count", np.array([2.5, 3.49])).tolist() == [3.0, 3.0]
+    assert shown("text", values) is values
+
+
+def test_grd009_rows_sorted_and_filtered_on_the_numbers_the_grid_holds():
+    rows = pd.DataFrame({"name": ["a", "b", "c"], "amount": [10.004, 10.001, 10.0049],
+                         "last": pd.to_datetime(["2026-01-01"] * 3)})  # fmt: skip
+    table = Table("t", TABLE.columns, rows)
+    assert [r["amount"] for r in records(table)] == [10.0, 10.0, 10.0]  # £10.00 each
+    # all three read £10.00: equal for the grid's sort (rows' order kept) and its filters
+    kept, _ = grid.apply(table, Grid(sort=(("amount", "asc"),)))
+    assert kept.rows["name"].tolist() == ["a", "b", "c"]
+    equal = model(amount={"filterType": "number", "type": "equals", "filter": 10})
+    assert grid.apply(table, Grid(filter=equal))[0].rows["name"].tolist() == ["a", "b", "c"]
+    above = model(amount={"filterType": "number", "type": "greaterThan", "filter": 10})
+    assert grid.apply(table, Grid(filter=above))[0].rows.empty
+    # the CSV keeps full precision
+    assert "10.004" in to_csv(kept, ("name", "amount"))

@@ -4,8 +4,9 @@ that state read from and written to AG Grid's columnState / filterModel.
 
 AG Grid's rules mirrored here: text filters ignore case, and a missing value passes only
 "blank", "notEqual" and "notContains"; number and date filters pass a missing value only for
-"blank"; "inRange" excludes both ends; sorting puts missing values first when ascending (last
-when descending), compares text by character codes, and keeps the rows' order among equals.
+"blank"; "inRange" excludes both ends; numbers are compared as the grid holds them (rounded to
+what it shows); sorting puts missing values first when ascending (last when descending),
+compares text by character codes, and keeps the rows' order among equals.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from views.tables import Table
+from views.tables import Table, grid_values
 from views.view import Grid, ViewError, _filter_model
 
 
@@ -32,12 +33,14 @@ def apply(table: Table, grid: Grid) -> tuple[Table, tuple[str, ...]]:
              for c in dict.fromkeys(unknown)]
         )  # fmt: skip
     rows = table.rows
+    # the values the grid holds: numbers rounded to what it shows (views.tables.grid_values)
+    held = {c: grid_values(table, c) for c in (*grid.filter_model, *(c for c, _ in grid.sort))}
     keep = np.ones(len(rows), dtype=bool)
     for column, spec in grid.filter_model.items():
-        keep &= _passes(rows[column], spec)
+        keep &= _passes(held[column], spec)
     rows = rows[keep]
     if grid.sort:
-        rows = rows.iloc[_sort_order(rows, grid.sort)]
+        rows = rows.iloc[_sort_order(pd.DataFrame(held)[keep], grid.sort)]
     return table.with_rows(rows.reset_index(drop=True)), grid.columns or table.default_columns
 
 

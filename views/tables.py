@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from layouts.formatting import format_value
+from layouts.formatting import format_value, shown
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: cells a spreadsheet would evaluate
+NUMBER_KINDS = ("money", "percent", "count", "quantity", "days")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Column:
 
     @property
     def numeric(self) -> bool:
-        return self.kind in ("money", "percent", "count", "quantity", "days")
+        return self.kind in NUMBER_KINDS
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,12 @@ def pdf_cells(table: Table, columns: tuple[str, ...]) -> list[list[str]]:
 
 
 def records(table: Table) -> list[dict]:
-    """The rows as JSON-ready records for the grid: NaN as None, dates as ISO text."""
+    """The rows as JSON-ready records for the grid: numbers as the screen shows them
+    (grid_values), NaN as None, dates as ISO text."""
     rows = table.rows
     data = {}
     for name in rows.columns:
-        column = rows[name]
+        column = grid_values(table, name)
         if column.dtype.kind == "M":
             data[name] = np.where(column.isna(), None, column.dt.strftime("%Y-%m-%d"))
         elif column.dtype.kind in "fc":
@@ -98,9 +100,24 @@ def records(table: Table) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in zip(*data.values(), strict=True)]
 
 
+def grid_values(table: Table, field: str) -> pd.Series:
+    """A column as the grid holds it: a number column rounded to what it shows (money to the
+    cent: layouts.formatting.shown), so the browser's sort and filters and the server's
+    (views.grid, for exports) see the same values; other columns as they are."""
+    column = table.rows[field]
+    kind = next((c.kind for c in table.columns if c.field == field), "text")
+    if column.dtype.kind != "f" or kind not in NUMBER_KINDS:
+        return column
+    return pd.Series(shown(kind, column.to_numpy(np.float64)), index=column.index, name=field)
+
+
 def _python(column: pd.Series) -> list:
     """A column's values as Python objects (None for missing)."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return column.to_numpy().tolist()  # no missing values in these
     values = column.astype(object).where(column.notna(), None).tolist()
+    if isinstance(column.dtype, pd.StringDtype):
+        return values  # text or None
     return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
 
 
