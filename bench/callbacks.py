@@ -654,9 +654,31 @@ def load_text() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
 
 
+def demo_database(lines: int, url: str) -> str:
+    """Generate the demo company of `lines` order lines with its users into `url`."""
+    start = time.perf_counter()
+    tables = generate(lines=lines, seed=7, end=END)
+    generated = time.perf_counter() - start
+    sizes = {t: len(tables[t]) for t in ("order_lines", "orders", "customers", "items")}
+    start = time.perf_counter()
+    engine = make_engine(url)
+    write_tables(engine, tables, replace=True)
+    add_demo_users(engine)
+    engine.dispose()
+    written = time.perf_counter() - start
+    del tables
+    gc.collect()
+    print(f"== {lines:,} lines requested: {sizes['order_lines']:,} lines, "
+          f"{sizes['orders']:,} orders, {sizes['customers']:,} customers, {sizes['items']:,} items")  # fmt: skip
+    print(f"generate {generated:.2f} s, write SQLite {written:.2f} s")
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--url", help="an existing demo database (flask init-demo) instead of "
+                        "generating one; SQLite writes its WAL beside the file")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--profile", type=int, default=2, help="slowest callbacks to profile")
     parser.add_argument("--profile-runs", type=int, default=10)
@@ -665,22 +687,9 @@ def main() -> None:
     print(f"bench/callbacks.py, {datetime.now():%Y-%m-%d %H:%M}; at start: {load_text()}")
 
     with tempfile.TemporaryDirectory(prefix="bench-callbacks-") as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        start = time.perf_counter()
-        tables = generate(lines=args.lines, seed=7, end=END)
-        generated = time.perf_counter() - start
-        sizes = {t: len(tables[t]) for t in ("order_lines", "orders", "customers", "items")}
-        start = time.perf_counter()
-        engine = make_engine(url)
-        write_tables(engine, tables, replace=True)
-        add_demo_users(engine)
-        written = time.perf_counter() - start
-        del tables
-        gc.collect()
-        print(f"== {args.lines:,} lines requested: {sizes['order_lines']:,} lines, "
-              f"{sizes['orders']:,} orders, {sizes['customers']:,} customers, {sizes['items']:,} items")  # fmt: skip
-        print(f"generate {generated:.2f} s, write SQLite {written:.2f} s")
-
+        url = args.url or demo_database(args.lines, f"sqlite:///{tmp}/bench.db")
+        if args.url:
+            print(f"== database {args.url}")
         app = create_dash({"DATABASE_URL": url, "SECRET_KEY": "bench"})
         install_timing(app.server)
         server = make_server("127.0.0.1", 0, app.server, threaded=True)
@@ -693,7 +702,6 @@ def main() -> None:
             server.shutdown()
             thread.join()
             app.server.extensions["sales_store"].engine.dispose()
-            engine.dispose()
 
 
 def run(app, base: str, args) -> None:
