@@ -27,7 +27,7 @@ from callbacks import team as team_callbacks
 from data.db import default_url, dispose_after_fork, is_empty, make_engine, write_tables
 from data.demo import generate
 from data.preferences import Preferences, preferences_url
-from data.store import Store
+from data.store import DataUnavailable, Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
 from layouts.components import shell
 
@@ -88,6 +88,7 @@ def create_dash(config: dict | None = None) -> Dash:
     )
     dispose_after_fork(server.extensions["preferences"].engine)
     server.add_url_rule("/healthz", "healthz", _healthz)
+    server.register_error_handler(DataUnavailable, _data_unavailable)
     auth.init_auth(server)
     _choose_engine(server)
     server.register_blueprint(downloads.bp)
@@ -172,6 +173,13 @@ def _healthz():
     """No sign-in: 200 with the data version and as-of time when data is served, else 503."""
     status = current_app.extensions["sales_store"].status()
     return jsonify(status), 200 if status["status"] == "ok" else 503
+
+
+def _data_unavailable(error: DataUnavailable):
+    """A request before the first snapshot is served (or after its build failed): 503 with
+    the reason, for the browser and for scripts alike, never a 500 page."""
+    text = f"The sales data is not loaded yet ({error}). Try again in a minute."
+    return Response(text, status=503, mimetype="text/plain", headers={"Retry-After": "30"})
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -5,8 +5,10 @@ import threading
 
 import pandas as pd
 import pytest
+from werkzeug.serving import make_server
 
 import data.store
+from app import create_dash
 from data.access import Scope, scoped
 from data.db import make_engine, read_version, write_tables
 from data.snapshot import build_lock
@@ -16,6 +18,8 @@ from metrics.kpis import kpis
 from tests.conftest import until
 from tests.dbtools import external_sql
 from tests.factory import make_tables
+from tests.servers import copy_database
+from tests.test_auth import callback, signed_in
 
 INSERT_ORDER = (
     "INSERT INTO orders (order_id, document_type, status, order_date, customer_id) "
@@ -213,6 +217,34 @@ def test_sto007_a_child_process_builds_big_data(tmp_path):
     assert sales(frames) == 10.0
     assert store._builder is not None and not isinstance(store._builder, threading.Thread)
     assert store._builder.returncode == 0
+
+
+def test_sto011_a_request_before_the_first_snapshot_gets_503_with_the_reason(
+    demo_db, tmp_path, monkeypatch
+):
+    """Over HTTP, while the first snapshot cannot be built yet (its lock is held): a download
+    and a callback answer 503 with a sentence, not a 500 page; then they answer with data."""
+    monkeypatch.setattr(data.store, "FIRST_LOAD_WAIT", 0.3)
+    directory = tmp_path / "snapshots"
+    directory.mkdir()
+    app = create_dash({"DATABASE_URL": copy_database(demo_db, tmp_path), "SECRET_KEY": "t",
+                       "SALES_SNAPSHOT_DIR": directory})  # fmt: skip
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        session, _ = signed_in(base, "leader")
+        with build_lock(directory):
+            response = session.get(f"{base}/export/kpis.csv")
+            assert response.status_code == 503
+            assert response.text.startswith("The sales data is not loaded yet")
+            assert response.headers["Retry-After"] == "30"
+            page = callback(session, base, [("app-page", "children")],
+                            [("app-url", "pathname", "/")], [("app-url", "search", "")])  # fmt: skip
+            assert page.status_code == 503 and "not loaded yet" in page.text
+        until(lambda: session.get(f"{base}/export/kpis.csv").status_code == 200, 120)
+    finally:
+        server.shutdown()
 
 
 def test_sto008_no_data_yet_is_unavailable_not_an_error_page(tmp_path):
