@@ -54,6 +54,7 @@ ALIGN = 64  # every section starts at a multiple of this: Arrow buffers stay ali
 PREFIX = ALIGN  # MAGIC, then the header's offset and length (two little-endian uint64)
 BUILDER_NICENESS = 10  # the builder child's priority below the workers' (os.nice)
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+PARTS_LOCK = "parts.lock"  # held while a scope's part is worked out and written
 OTHER_DATABASE_MAX_AGE = 24 * 3600  # files of another database id are kept this long (seconds)
 
 
@@ -329,34 +330,38 @@ def part_path(snapshot: Path, part: str) -> Path:
 def shared_part(snapshot: Snapshot, part: str, make: Callable[[], Frames]) -> Frames:
     """The frames of the part named `part` of `snapshot`, mapped from its file, so that every
     process serving the part shares one copy of it. The first process that needs it works it
-    out (`make()`) and writes the file; `os.link` makes it appear whole and only once (a process
-    that loses the race maps the winner's file). If the file cannot be written, the part is
-    served from this process's memory."""
+    out (`make()`) and writes the file, under a lock: the others wait, then map it. The file is
+    written aside and linked into place, so it appears whole. If it cannot be written, the part
+    is served from this process's memory."""
     path = part_path(snapshot.path, part)
     with contextlib.suppress(FileNotFoundError):
         return map_snapshot(path).frames
-    frames = make()
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
-        write_snapshot(frames, temporary, {**snapshot.meta, "part": part})
-        with contextlib.suppress(FileExistsError):
-            os.link(temporary, path)
-        return map_snapshot(path).frames
-    except OSError as error:  # e.g. a full disk, or a rebuild removed the superseded files
-        log.warning("part %s of %s not shared (%s)", part, snapshot.path.name, error)
-        return frames
-    finally:
+    with build_lock(path.parent, PARTS_LOCK):  # one process works a part out; the others wait
         with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+            return map_snapshot(path).frames  # written while this one waited
+        frames = make()
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            write_snapshot(frames, temporary, {**snapshot.meta, "part": part})
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+            return map_snapshot(path).frames
+        except OSError as error:  # e.g. a full disk, or a rebuild removed the superseded files
+            log.warning("part %s of %s not shared (%s)", part, snapshot.path.name, error)
+            return frames
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
 
 
 # --- building ----------------------------------------------------------------------------------
 
 
 @contextmanager
-def build_lock(directory: Path) -> Iterator[None]:
-    """One builder at a time per snapshot folder (across processes and threads)."""
-    with open(Path(directory) / "build.lock", "a") as handle:
+def build_lock(directory: Path, name: str = "build.lock") -> Iterator[None]:
+    """One builder at a time per snapshot folder (across processes and threads); `name`: the
+    lock of another kind of writer."""
+    with open(Path(directory) / name, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -1,6 +1,7 @@
 """The store: frames follow the data version, on SQLite and PostgreSQL; shared snapshots are
 mapped without a copy, swapped whole, and a slow rebuild never blocks a request."""
 
+import contextlib
 import threading
 
 import pandas as pd
@@ -193,6 +194,44 @@ def test_sto010_a_scopes_part_is_one_file_every_process_maps(tmp_path, monkeypat
     assert worked_out == [team]
     assert [p.name for p in directory.glob("*.part-*.arrow")] != files  # the old part is gone
     assert sales(part) == 10.0  # a request still holding the old part reads it fine
+
+
+def test_sto012_a_part_is_worked_out_once_when_processes_ask_at_once(tmp_path, monkeypatch):
+    """Two workers asking for the same team at the same moment: one works the part out and
+    writes it, the other waits for it and maps it (they would both work it out, each reading
+    the whole snapshot, without the lock)."""
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    engine = make_engine(url)
+    owned = [{"customer_id": "C1", "name": "Customer C1", "owner": "SP1"}]  # SP1: team North
+    order = {"order_id": "O1", "order_date": "2026-05-01"}
+    write_tables(engine, make_tables([order], customers=owned), replace=True)
+    directory = tmp_path / "snapshots"
+    team = Scope("manager", team="North")
+    stores = [Store(engine, snapshot_dir=directory) for _ in range(2)]
+    for store in stores:
+        store.frames()
+    both_inside = threading.Barrier(2)
+    worked_out = []
+
+    def slow_scoped(frames, scope):
+        worked_out.append(scope)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_inside.wait(timeout=1.0)  # the other one gets in now, unless it must wait
+        return scoped(frames, scope)
+
+    monkeypatch.setattr(data.store, "scoped", slow_scoped)
+    parts = [None, None]
+
+    def ask(i):
+        parts[i] = stores[i].frames_for(team)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert worked_out == [team]
+    assert [sales(part) for part in parts] == [10.0, 10.0]
 
 
 def test_sto006_superseded_snapshots_are_removed_and_old_frames_stay_readable(tmp_path):
