@@ -90,18 +90,27 @@ class FramesEngine:
 
     def __init__(self, frames: Frames) -> None:
         self.frames = frames
+        self._last: tuple[Filters, Selection, Sums] | None = None
+
+    def _per_customer(self, filters: Filters) -> tuple[Selection, Sums]:
+        """The selection of `filters` and its customer_sums, worked out once for the questions
+        asked of the same filters (the KPIs ask for the sums, then the reorder time)."""
+        if self._last is None or self._last[0] != filters:
+            selection = select(self.frames, filters)
+            self._last = (filters, selection, customer_sums(selection))
+        return self._last[1], self._last[2]
 
     def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
         check_dimension(by)
-        selection = select(self.frames, filters)
         if by == "customer":
-            per_customer = customer_sums(selection)
+            selection, per_customer = self._per_customer(filters)
             kept = selection.customers
             customer_id = self.frames.customers["customer_id"].to_numpy()[kept]
             return finish(
                 pd.DataFrame({"customer": customer_id, **{n: per_customer[n][kept] for n in SUMS}}),
                 by,
             )
+        selection = select(self.frames, filters)
         group, labels = self._groups(selection, by)
         sums = _grouped_sums(selection, group, len(labels))
         frame = pd.DataFrame({"label": labels, **sums})
@@ -110,8 +119,8 @@ class FramesEngine:
         return finish(frame.rename(columns={"label": by or "label"}), by)
 
     def average_reorder_days(self, filters: Filters) -> float | None:
-        selection = select(self.frames, filters)
-        active = customer_sums(selection)["confirmed_orders"] > 0
+        selection, per_customer = self._per_customer(filters)
+        active = per_customer["confirmed_orders"] > 0
         return average_reorder_days(self.frames, selection.period, active)
 
     def _groups(self, selection: Selection, by: str | None) -> tuple[np.ndarray, np.ndarray]:
