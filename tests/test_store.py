@@ -12,7 +12,7 @@ import data.store
 from app import create_dash
 from data.access import Scope, scoped
 from data.db import make_engine, read_version, write_tables
-from data.snapshot import build_lock
+from data.snapshot import build_lock, shared_part
 from data.store import DataUnavailable, Store
 from metrics.filters import Filters
 from metrics.kpis import kpis
@@ -232,6 +232,44 @@ def test_sto012_a_part_is_worked_out_once_when_processes_ask_at_once(tmp_path, m
         thread.join(60)
     assert worked_out == [team]
     assert [sales(part) for part in parts] == [10.0, 10.0]
+
+
+def test_sto013_requests_of_one_worker_asking_for_a_part_at_once_map_it_once(tmp_path, monkeypatch):
+    """Two requests of one worker asking for the same team at the same moment: one maps the
+    part's file, the other waits and is given the same frames (two mappings of the file would
+    count its pages twice in the worker's RSS)."""
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    engine = make_engine(url)
+    owned = [{"customer_id": "C1", "name": "Customer C1", "owner": "SP1"}]  # SP1: team North
+    order = {"order_id": "O1", "order_date": "2026-05-01"}
+    write_tables(engine, make_tables([order], customers=owned), replace=True)
+    directory = tmp_path / "snapshots"
+    team = Scope("manager", team="North")
+    Store(engine, snapshot_dir=directory).frames_for(team)  # another worker wrote the part
+    store = Store(engine, snapshot_dir=directory)
+    store.frames()
+    both_inside = threading.Barrier(2)
+    mapped = []
+
+    def slow_shared_part(*args):
+        mapped.append(args[1])
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_inside.wait(timeout=1.0)  # the other one gets in now, unless it must wait
+        return shared_part(*args)
+
+    monkeypatch.setattr(data.store, "shared_part", slow_shared_part)
+    parts = [None, None]
+
+    def ask(i):
+        parts[i] = store.frames_for(team)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(mapped) == 1
+    assert parts[0] is parts[1] and sales(parts[0]) == 10.0
 
 
 def test_sto006_superseded_snapshots_are_removed_and_old_frames_stay_readable(tmp_path):
