@@ -357,6 +357,10 @@ def _placeholder(conn: Connection, column: str) -> str:
 
 def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
     """Write the table frames in one transaction; with `replace`, delete all sales data first."""
+    from data import (
+        rollups,  # it builds its SQL with the engine of data.sql_engine, which needs this module
+    )
+
     with engine.begin() as conn:
         bump_data_version(conn)
         if replace:
@@ -364,6 +368,9 @@ def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
         for table in DATA_TABLES:
             if table.name in tables:
                 insert_frame(conn, table.name, tables[table.name])
+        written = [tables[name]["order_id"] for name in ("orders", "order_lines") if name in tables]
+        days = rollups.order_days(conn, pd.concat(written).unique()) if written else set()
+        rollups.refresh(conn, None if replace else days)
 
 
 def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:

@@ -12,22 +12,33 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from sqlalchemy import Boolean, Date, Float, Integer, String, Text, create_engine, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 from data.access import Scope
 from data.db import dispose_after_fork, normal_url
-from data.models import DATA_TABLES
+from data.models import DATA_TABLES, DailyCustomerSums
 from metrics.engine import SUMS, NotSupported, check_dimension, finish
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 
 # The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
 # "*" of a table believed narrower than it is.
-TYPES = {String: "string", Text: "string", Integer: "int64", Float: "float64",
-         Boolean: "boolean", Date: "date"}  # fmt: skip
+TYPES = {String: "string", Text: "string", Integer: "int64", BigInteger: "int64",
+         Float: "float64", Boolean: "boolean", Date: "date"}  # fmt: skip
 SCHEMAS = {
     table.name: {column.name: TYPES[type(column.type)] for column in table.columns}
-    for table in DATA_TABLES
+    for table in [*DATA_TABLES, DailyCustomerSums.__table__]
 }
 ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
 ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
@@ -40,6 +51,7 @@ class Database:
     DuckDB file, opened read-only per query). `run` executes SQL of the database's dialect."""
 
     def __init__(self, url: str) -> None:
+        self._has_rollups = False
         parsed = make_url(url)
         if parsed.drivername == "duckdb":
             self.dialect, self.path = "duckdb", parsed.database
@@ -57,21 +69,42 @@ class Database:
         with self.engine.connect() as conn:
             return pd.read_sql(text(sql), conn)
 
+    def rollups_current(self) -> bool:
+        """Whether the database keeps the rollups (data.rollups) for its current data version;
+        if not (none kept, or a program other than the imports wrote since), the engine reads
+        the lines."""
+        if not self._has_rollups:
+            if self.dialect == "duckdb":
+                names = self.run("SELECT table_name FROM information_schema.tables")["table_name"]
+            else:
+                names = inspect(self.engine).get_table_names()
+            self._has_rollups = {"rollup_state", "data_version"} <= set(names)
+            if not self._has_rollups:
+                return False
+        current = self.run(
+            "SELECT COUNT(*) AS n FROM rollup_state r JOIN data_version d"
+            " ON r.id = 1 AND d.id = 1 AND r.version = d.version"
+        )
+        return bool(current["n"].iloc[0])
+
 
 class SqlEngine:
     """metrics.engine.Engine computed by the database, for one scope."""
 
-    def __init__(self, database: Database, scope: Scope) -> None:
+    def __init__(self, database: Database, scope: Scope, rollups: bool = True) -> None:
         self.database = database
         self.scope = scope
+        self.rollups = rollups  # read data.rollups when the database keeps them current
         self.tables = {name: ibis.table(schema, name=name) for name, schema in SCHEMAS.items()}
 
     def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
         check_dimension(by)
-        return finish(self._run(self.sums_expression(filters, by)), by)
+        rollups = self.rollups and self.database.rollups_current()
+        return finish(self._run(self.sums_expression(filters, by, rollups)), by)
 
     def average_reorder_days(self, filters: Filters) -> float | None:
-        result = self._run(self.reorder_expression(filters))["average"].iloc[0]
+        rollups = self.rollups and self.database.rollups_current()
+        result = self._run(self.reorder_expression(filters, rollups))["average"].iloc[0]
         return None if pd.isna(result) else float(result)
 
     def sql(self, expression: ir.Table) -> str:
@@ -82,36 +115,22 @@ class SqlEngine:
 
     # --- the expressions ------------------------------------------------------------------------
 
-    def sums_expression(self, filters: Filters, by: str | None) -> ir.Table:
+    def sums_expression(self, filters: Filters, by: str | None, rollups: bool = False) -> ir.Table:
         """SUMS per value of `by` over the lines the filters and the scope select (see
-        metrics.engine.finish for what each sum is)."""
-        lines = self._selected_lines(filters)
-        revenue = lines.counted & (lines.order_status == "confirmed")
-        known = revenue & lines.unit_cost.notnull()
-        confirmed = lines.order_status == "confirmed"
-        draft = lines.order_status == "draft"
-
-        def total(value, where) -> ir.Value:
-            return where.ifelse(value, 0.0).sum()
-
-        sums = {
-            "sales_amount": total(lines.sales, revenue),
-            "sales_quantity": total(lines.quantity, revenue),
-            "cost_amount": total(lines.cost, known),
-            "cost_non_inv": total(lines.non_inv, revenue),
-            "known_sales": total(lines.sales, known),
-            "known_non_inv": total(lines.non_inv, known),
-            "known_quantity": total(lines.quantity, known),
-            "known_lines": total(1.0, known),
-            "revenue_lines": total(1.0, revenue),
-            "confirmed_orders": lines.order_id.nunique(where=confirmed),
-            "draft_orders": lines.order_id.nunique(where=draft),
-            "confirmed_amount": total(lines.sales, lines.counted & confirmed),
-            "draft_amount": total(lines.sales, lines.counted & draft),
-        }
+        metrics.engine.finish for what each sum is); with `rollups` (the database keeps them
+        current), from the (day, customer) sums when the filters and `by` allow it."""
+        for name, words in NOT_YET.items():
+            if getattr(filters, name):
+                raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
+        if rollups and by in (None, "customer", "month") and not _touches_lines(filters):
+            rows = self._daily_rows(filters)
+            sums = {name: rows[name].sum() for name in SUMS}
+        else:
+            rows = self._selected_lines(filters)
+            sums = line_sums(rows)
         if by is None:
-            return lines.aggregate(**sums)
-        grouped = lines.group_by(by).aggregate(**sums)
+            return rows.aggregate(**sums)
+        grouped = rows.group_by(by).aggregate(**sums)
         if by != "customer":
             return grouped
         # every customer the filters keep, with or without lines
@@ -121,7 +140,7 @@ class SqlEngine:
         )
         return joined
 
-    def reorder_expression(self, filters: Filters) -> ir.Table:
+    def reorder_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """One row, `average`: the mean gap in days between consecutive distinct confirmed order
         dates of the customers active in the selection, over the gaps ending in the period."""
         orders = self.tables["orders"]
@@ -133,7 +152,7 @@ class SqlEngine:
         previous = days.day.lag().over(group_by=days.customer_id, order_by=days.day)
         gaps = days.mutate(gap=days.day - previous)
         gaps = gaps.filter(gaps.gap.notnull(), *_period(gaps, filters, "day"))
-        active = self.sums_expression(filters, "customer")
+        active = self.sums_expression(filters, "customer", rollups)
         active = active.filter(active.confirmed_orders > 0).select(customer_id="customer")
         kept = gaps.semi_join(active, "customer_id")
         return kept.aggregate(average=kept.gap.mean())
@@ -168,6 +187,15 @@ class SqlEngine:
             conditions.append(wanted)
         return customers.filter(*conditions).select("customer_id")
 
+    def _daily_rows(self, filters: Filters) -> ir.Table:
+        """The (day, customer) sums of the customers the scope and filters keep, in the period,
+        with `customer` and `month` as _selected_lines has them."""
+        daily = self.tables[DailyCustomerSums.__tablename__]
+        daily = _where(daily, _period(daily, filters, "day"))
+        kept = self._customers(filters)
+        rows = daily.join(kept, "customer_id")
+        return rows.mutate(customer=rows.customer_id, month=_month(rows.day))
+
     def _scope(self, customers: ir.Table) -> ir.BooleanValue:
         """The scope's WHERE on a customers table with owner and team (data.access.Scope)."""
         if self.scope.sees_everything:
@@ -180,9 +208,6 @@ class SqlEngine:
         """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
         non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
         customer, month (year*12 + month-1), item and the attributes as sold."""
-        for name, words in NOT_YET.items():
-            if getattr(filters, name):
-                raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
         t = self.tables
         orders = t["orders"]
         orders = _where(orders, _period(orders, filters, "order_date")).select(
@@ -202,7 +227,7 @@ class SqlEngine:
             "order_id", "order_status", "customer", "quantity", "unit_cost",
             sales=gross / vat, cost=joined.quantity * joined.unit_cost,
             non_inv=joined.cost_non_inv.fill_null(0.0), counted=counted,
-            month=joined.order_date.year() * 12 + joined.order_date.month() - 1,
+            day="order_date", month=_month(joined.order_date),
             item="item_id", document_type="document_type",
             **{a: joined[a].coalesce(joined[f"order_{a}"]) for a in ORDER_ATTRIBUTES},
             **{a: joined[a].coalesce(joined[f"item_{a}"]) for a in ITEM_ATTRIBUTES},
@@ -228,14 +253,54 @@ def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:
     return table.filter(*conditions) if conditions else table
 
 
+def line_sums(lines: ir.Table) -> dict[str, ir.Value]:
+    """SUMS over selected lines (SqlEngine._selected_lines), by name (metrics.engine.finish)."""
+    revenue = lines.counted & (lines.order_status == "confirmed")
+    known = revenue & lines.unit_cost.notnull()
+    confirmed = lines.order_status == "confirmed"
+    draft = lines.order_status == "draft"
+
+    def total(value, where) -> ir.Value:
+        return where.ifelse(value, 0.0).sum()
+
+    return {
+        "sales_amount": total(lines.sales, revenue),
+        "sales_quantity": total(lines.quantity, revenue),
+        "cost_amount": total(lines.cost, known),
+        "cost_non_inv": total(lines.non_inv, revenue),
+        "known_sales": total(lines.sales, known),
+        "known_non_inv": total(lines.non_inv, known),
+        "known_quantity": total(lines.quantity, known),
+        "known_lines": total(1.0, known),
+        "revenue_lines": total(1.0, revenue),
+        "confirmed_orders": lines.order_id.nunique(where=confirmed),
+        "draft_orders": lines.order_id.nunique(where=draft),
+        "confirmed_amount": total(lines.sales, lines.counted & confirmed),
+        "draft_amount": total(lines.sales, lines.counted & draft),
+    }
+
+
+def _touches_lines(filters: Filters) -> bool:
+    """Whether the filters look inside orders (attributes as sold, order amounts): the
+    (day, customer) sums cannot answer them."""
+    return any(getattr(filters, field) for field in LINE_FILTERS) or (
+        filters.order_amount_min is not None or filters.order_amount_max is not None
+    )
+
+
+def _month(day: ir.DateValue) -> ir.IntegerValue:
+    return day.year() * 12 + day.month() - 1
+
+
 def _period(table: ir.Table, filters: Filters, column: str) -> list[ir.BooleanValue]:
-    """The period's bounds on a date column (order_date), or on a day number column (`day`)."""
+    """The period's bounds on a date column, or on a column of day numbers (days since
+    1970-01-01)."""
     value = table[column]
     bounds = []
     for bound, keep in ((filters.start, value.__ge__), (filters.end, value.__le__)):
         if bound is not None:
             day = (pd.Timestamp(bound) - pd.Timestamp("1970-01-01")).days
-            bounds.append(keep(ibis.date(bound) if column == "order_date" else day))
+            bounds.append(keep(ibis.date(bound) if value.type().is_date() else day))
     return bounds
 
 
