@@ -1517,6 +1517,7 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         if dry_run:
             transaction.rollback()
             return changes, owners
+        keep_rollups = replace or rollups.is_current(conn)
         bump_data_version(conn)  # first, so the triggers stay quiet for the rows that follow
         days = set()  # the days whose (day, customer) sums change: as stored, then as written
         if replace:
@@ -1549,7 +1550,8 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
             elif frame is not None:
                 for start in range(0, len(frame), INSERT_ROWS):
                     insert_frame(conn, table, frame.iloc[start : start + INSERT_ROWS])
-        rollups.refresh(conn, None if replace else days | rollups.order_days(conn, order_ids))
+        if keep_rollups:
+            rollups.refresh(conn, None if replace else days | rollups.order_days(conn, order_ids))
         stamp = Setting.__table__
         conn.execute(stamp.delete().where(stamp.c.key == LAST_IMPORT))
         conn.execute(stamp.insert().values(key=LAST_IMPORT, value=_import_summary(collected)))

@@ -2,11 +2,12 @@
 (day, customer) over the order lines (`daily_customer_sums`), so that a question whose filters
 touch only the period and the customers scans them instead of the lines (data.sql_engine).
 
-The imports keep them in their own transaction: the days of the orders an import writes (as
-stored before it, and as written) are summed again from the lines. `flask rebuild-rollups` sums
-every day again, after writes by other programs. `rollup_state` holds the data version the sums
-reflect; while it is not the database's current version (an outside program wrote since), the
-engine reads the lines: the sums are never served stale.
+The writes keep them in their own transaction while they are current: the days of the orders
+an import writes (as stored before it, and as written) are summed again from the lines.
+`rollup_state` holds the data version the sums reflect; while it is not the database's current
+version (an outside program wrote since, or the database had sales before it had rollups), the
+engine reads the lines, and writes leave the sums alone (summing some days of stale sums would
+not make them right): `flask rebuild-rollups` sums every day again.
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ def order_days(conn: Connection, order_ids: Iterable[str]) -> set[date]:
         chosen = orders.c.order_id.in_(ids[start : start + CHUNK])
         days.update(conn.execute(select(orders.c.order_date).where(chosen).distinct()).scalars())
     return days
+
+
+def is_current(conn: Connection) -> bool:
+    """Whether the sums reflect the data version (read before a write bumps it)."""
+    state = select(STATE.c.version).where(STATE.c.id == 1).scalar_subquery()
+    version = select(DataVersion.version).where(DataVersion.id == 1, DataVersion.version == state)
+    return conn.execute(version).first() is not None
 
 
 def refresh(conn: Connection, days: Iterable[date] | None = None) -> None:
