@@ -374,8 +374,8 @@ def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
                 insert_frame(conn, table.name, tables[table.name])
         if keep_rollups:
             written = [tables[n]["order_id"] for n in ("orders", "order_lines") if n in tables]
-            days = rollups.order_days(conn, pd.concat(written).unique()) if written else set()
-            rollups.refresh(conn, None if replace else days)
+            keys = rollups.order_keys(conn, pd.concat(written).unique()) if written else set()
+            rollups.refresh(conn, None if replace else keys)
 
 
 def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:

@@ -2,8 +2,9 @@
 (day, customer) over the order lines (`daily_customer_sums`), so that a question whose filters
 touch only the period and the customers scans them instead of the lines (data.sql_engine).
 
-The writes keep them in their own transaction while they are current: the days of the orders
-an import writes (as stored before it, and as written) are summed again from the lines.
+The writes keep them in their own transaction while they are current: the rows (day, customer)
+of the orders an import writes (as stored before it, and as written) are summed again from the
+lines of the orders on them.
 `rollup_state` holds the data version the sums reflect; while it is not the database's current
 version (an outside program wrote since, or the database had sales before it had rollups), the
 engine reads the lines, and writes leave the sums alone (summing some days of stale sums would
@@ -12,45 +13,61 @@ not make them right): `flask rebuild-rollups` sums every day again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import date
 
 import ibis
-import ibis.expr.types as ir
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from data.access import Scope
 from data.db import DataVersion
-from data.models import DailyCustomerSums, Order, RollupState
+from data.models import ID, DailyCustomerSums, Order, RollupState
 from data.sql_engine import SqlEngine, line_sums
 from metrics.filters import Filters
 
 DAILY = DailyCustomerSums.__table__
+ORDERS = Order.__table__
 STATE = RollupState.__table__
-CHUNK = 5_000  # order IDs / days per IN list
+CHUNK = 2_000  # order IDs / (day, customer) pairs per IN list
+ORDERS_TO_SUM = "rollup_orders"  # a temporary table: the orders whose lines are summed again
 
 
-def daily_sums(days: list[date] | None = None) -> ir.Table:
-    """The rows of `daily_customer_sums` for `days` (None: every day), in its column order."""
-    if days is None:
-        lines = SqlEngine(None, Scope("leadership"))._selected_lines(Filters())
-    else:  # the period bounds the orders read (an index range); then the days themselves
-        period = Filters(start=min(days), end=max(days))
-        lines = SqlEngine(None, Scope("leadership"))._selected_lines(period)
-        lines = lines.filter(lines.day.isin(days))
+Key = tuple[date, str]  # (day, customer_id): one row of the sums
+
+
+@functools.cache
+def insert_sql(dialect: str, some: bool) -> str:
+    """INSERT of the rows of `daily_customer_sums`: every row, or (`some`) those of the lines
+    of the orders in the temporary table ORDERS_TO_SUM. Compiled once per dialect."""
+    everyone = SqlEngine(None, Scope("leadership"))
+    only = ibis.table({"order_id": "string"}, name=ORDERS_TO_SUM) if some else None
+    lines = everyone._selected_lines(Filters(), only=only)
     sums = lines.group_by(day="day", customer_id="customer").aggregate(**line_sums(lines))
-    return sums.select(*[column.name for column in DAILY.columns])
+    columns = [column.name for column in DAILY.columns]
+    select_sql = ibis.to_sql(sums.select(*columns), dialect=dialect)
+    return f"INSERT INTO {DAILY.name} ({', '.join(columns)}) {select_sql}"
 
 
-def order_days(conn: Connection, order_ids: Iterable[str]) -> set[date]:
-    """The stored order dates of `order_ids` (those stored)."""
-    ids, days = list(order_ids), set()
-    orders = Order.__table__
+def order_keys(conn: Connection, order_ids: Iterable[str]) -> set[Key]:
+    """The (order date, customer) of those of `order_ids` that are stored."""
+    ids, keys = list(order_ids), set()
     for start in range(0, len(ids), CHUNK):
-        chosen = orders.c.order_id.in_(ids[start : start + CHUNK])
-        days.update(conn.execute(select(orders.c.order_date).where(chosen).distinct()).scalars())
-    return days
+        chosen = ORDERS.c.order_id.in_(ids[start : start + CHUNK])
+        found = select(ORDERS.c.order_date, ORDERS.c.customer_id).where(chosen).distinct()
+        keys.update(tuple(row) for row in conn.execute(found))
+    return keys
+
+
+def _orders_on(conn: Connection, keys: list[Key]) -> list[str]:
+    """The stored orders of those days and customers."""
+    days, customers = {day for day, _ in keys}, {customer for _, customer in keys}
+    candidates = select(ORDERS.c.order_id, ORDERS.c.order_date, ORDERS.c.customer_id).where(
+        ORDERS.c.order_date.in_(days), ORDERS.c.customer_id.in_(customers)
+    )
+    wanted = set(keys)
+    return [order for order, day, customer in conn.execute(candidates) if (day, customer) in wanted]
 
 
 def is_current(conn: Connection) -> bool:
@@ -60,22 +77,29 @@ def is_current(conn: Connection) -> bool:
     return conn.execute(version).first() is not None
 
 
-def refresh(conn: Connection, days: Iterable[date] | None = None) -> None:
-    """Sum `days` (None: every day) again from the lines, in `conn`'s transaction, and mark the
-    rollups current for the data version this transaction writes."""
+def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
+    """Sum the rows of `keys` (None: every row) again from the lines, in `conn`'s transaction,
+    and mark the rollups current for the data version this transaction writes."""
     dialect = {"postgresql": "postgres"}.get(conn.dialect.name, conn.dialect.name)
-    columns = ", ".join(column.name for column in DAILY.columns)
-    if days is None:
+    if keys is None:
         conn.execute(DAILY.delete())
-        chunks = [None]
-    else:
-        days = sorted(set(days))
-        chunks = [days[start : start + CHUNK] for start in range(0, len(days), CHUNK)]
-    for chunk in chunks:
-        if chunk is not None:
-            conn.execute(DAILY.delete().where(DAILY.c.day.in_(chunk)))
-        sql = ibis.to_sql(daily_sums(chunk), dialect=dialect)
-        conn.execute(text(f"INSERT INTO {DAILY.name} ({columns}) {sql}"))
+        conn.execute(text(insert_sql(dialect, some=False)))
+    keys = sorted(set(keys or ()))
+    if keys:
+        conn.execute(text(f"CREATE TEMPORARY TABLE {ORDERS_TO_SUM} (order_id VARCHAR({ID}))"))
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        conn.execute(DAILY.delete().where(tuple_(DAILY.c.day, DAILY.c.customer_id).in_(chunk)))
+        orders = _orders_on(conn, chunk)
+        if orders:  # none left there: the rows are gone
+            conn.execute(text(f"DELETE FROM {ORDERS_TO_SUM}"))
+            conn.execute(
+                text(f"INSERT INTO {ORDERS_TO_SUM} (order_id) VALUES (:order_id)"),
+                [{"order_id": order} for order in orders],
+            )
+            conn.execute(text(insert_sql(dialect, some=True)))
+    if keys:
+        conn.execute(text(f"DROP TABLE {ORDERS_TO_SUM}"))
     version = conn.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar_one()
     conn.execute(STATE.delete())
     conn.execute(STATE.insert().values(id=1, version=version))

@@ -204,19 +204,24 @@ class SqlEngine:
             return customers.owner == self.scope.salesperson
         return customers.team == self.scope.team
 
-    def _selected_lines(self, filters: Filters) -> ir.Table:
+    def _selected_lines(self, filters: Filters, only: ir.Table | None = None) -> ir.Table:
         """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
         non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
-        customer, month (year*12 + month-1), item and the attributes as sold."""
+        customer, day, month (year*12 + month-1), item and the attributes as sold. `only`: the
+        lines of the orders in this table (order_id) only: the rollups' upkeep."""
         t = self.tables
         orders = t["orders"]
-        orders = _where(orders, _period(orders, filters, "order_date")).select(
+        conditions = _period(orders, filters, "order_date")
+        if only is not None:
+            conditions.append(orders.order_id.isin(only.order_id))
+        orders = _where(orders, conditions).select(
             "order_id", "document_type", customer="customer_id", order_status="status",
             order_date="order_date", **{f"order_{a}": a for a in ORDER_ATTRIBUTES},
         )  # fmt: skip
-        kept = self._customers(filters)
-        # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
-        orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
+        if not self.scope.sees_everything or _restricts_customers(filters):
+            kept = self._customers(filters)
+            # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
+            orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
         items = t["items"].select(item_code="item_id", **{f"item_{a}": a for a in ITEM_ATTRIBUTES})
         lines = t["order_lines"]
         joined = lines.join(orders, "order_id").left_join(items, lines.item_id == items.item_code)
@@ -278,6 +283,11 @@ def line_sums(lines: ir.Table) -> dict[str, ir.Value]:
         "confirmed_amount": total(lines.sales, lines.counted & confirmed),
         "draft_amount": total(lines.sales, lines.counted & draft),
     }
+
+
+def _restricts_customers(filters: Filters) -> bool:
+    """Whether the filters keep only some customers (else every order's customer is kept)."""
+    return bool(filters.customers or filters.salespeople or filters.teams or filters.custom)
 
 
 def _touches_lines(filters: Filters) -> bool:
