@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -123,10 +122,10 @@ def _python(column: pd.Series) -> list:
     """A column's values as Python objects (None for missing)."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
         return column.to_numpy().tolist()  # no missing values in these
-    values = column.astype(object).where(column.notna(), None).tolist()
-    if isinstance(column.dtype, pd.StringDtype):
-        return values  # text or None
-    return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+    values = column.tolist()
+    for i in np.flatnonzero(column.isna().to_numpy()).tolist():
+        values[i] = None
+    return values
 
 
 def _csv_cells(column: pd.Series, spec: Column) -> list:
