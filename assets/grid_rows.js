@@ -1,5 +1,5 @@
 // A grid's rows come from the server as columns (field -> values: each field's name once, see
-// layouts/grids.py rows_as_columns); here they become the records AG Grid takes, in the browser.
+// views/tables.py grid_columns); here they become the records AG Grid takes, in the browser.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   grids: {
     rows: function (columns) {

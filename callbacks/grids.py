@@ -1,4 +1,4 @@
-"""The screens' grids whose rows come from the server as columns (layouts.grids.rows_as_columns):
+"""The screens' grids whose rows come from the server as columns (views.tables.grid_columns):
 the browser makes them into the grid's records (assets/grid_rows.js), at no server cost."""
 
 from __future__ import annotations

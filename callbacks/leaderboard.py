@@ -9,12 +9,13 @@ from callbacks.filter_bar import register_grid
 from callbacks.grids import register_rows
 from callbacks.guards import screen_guard
 from layouts import ids
-from layouts.grids import column_defs, grid_state, rows_as_columns, unless_shown
+from layouts.grids import column_defs, grid_state, unless_shown
 from layouts.kpi_cards import kpi_cards
 from layouts.leaderboard import SUMMARY, WIDTHS
 from views import screens
 from views.context import user_frames, view_for
 from views.screens import LEADERBOARD_FIELDS
+from views.tables import grid_columns
 
 SCREEN = "leaderboard"
 
@@ -32,7 +33,7 @@ def rows(query: str | None, full_query: str | None, *shown):
     view = view_for(full_query or query, SCREEN, frames)
     table = screens.leaderboard_table(frames, view)
     defs, (state, model) = column_defs(table, WIDTHS), grid_state(table, view)
-    return rows_as_columns(table), *unless_shown(defs, state, model, shown)
+    return grid_columns(table), *unless_shown(defs, state, model, shown)
 
 
 def choose_columns(visible: list[str], column_state: list[dict] | None):

@@ -1,6 +1,6 @@
 """A screen's table (views.tables.Table) as an AG Grid: column definitions with the one
-formatter, rows as JSON records (or as columns, made into records in the browser), and the grid
-state of the view."""
+formatter, rows as JSON records (or as columns, views.tables.grid_columns, that the browser makes
+into records: callbacks.grids), and the grid state of the view."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dash import no_update
 
 from layouts.formatting import grid_formatter
 from views.grid import column_state
-from views.tables import Table, grid_columns, records
+from views.tables import Table, records
 from views.view import View
 
 # Every grid column: sortable, filterable, resizable, headers that wrap instead of cutting.
@@ -55,12 +55,6 @@ def grid_state(table: Table, view: View) -> tuple[list[dict], dict]:
 def grid_outputs(table: Table, view: View, widths: dict | None = None) -> tuple:
     """(rowData, columnDefs, columnState, filterModel): what a table callback sets."""
     return records(table), column_defs(table, widths), *grid_state(table, view)
-
-
-def rows_as_columns(table: Table) -> dict[str, list]:
-    """The rows for a grid's rows store (a dcc.Store beside it): field -> values, each field's
-    name sent once; the browser makes them into the grid's records (assets/grid_rows.js)."""
-    return grid_columns(table)
 
 
 def unless_shown(defs: list, state: list, model: dict, shown: tuple) -> tuple:

@@ -10,9 +10,9 @@ from dash import dcc, html
 
 from layouts import ids
 from layouts.components import LOADING_STATE, chart, export_button, page_header
-from layouts.grids import column_defs, rows_as_columns, table_grid
+from layouts.grids import column_defs, table_grid
 from views.screens import BAR_KPIS
-from views.tables import Table
+from views.tables import Table, grid_columns
 from views.view import View
 
 MATRIX_MODES = {"kpis": "KPIs", "months": "Months", "categories": "Categories"}
@@ -34,7 +34,7 @@ def matrix_rows(table: Table, selected, items: dict[str, pd.DataFrame]) -> dict[
     """The matrix grid's rows as columns: each customer of `table` with its pick box (ticked
     when `selected`) and expand arrow, and under each customer of `items` (customer ID -> its
     items as screens.matrix_items gives them) the rows of its items."""
-    columns = rows_as_columns(table)
+    columns = grid_columns(table)
     customer = np.asarray(columns["customer_id"], dtype=object)
     picked = np.isin(customer, list(selected))
     opened = np.isin(customer, list(items))
@@ -60,7 +60,7 @@ def matrix_rows(table: Table, selected, items: dict[str, pd.DataFrame]) -> dict[
 def _item_rows(table: Table, customer: str, bought: pd.DataFrame) -> dict[str, list]:
     """The rows (as columns) of a customer's items under it in the matrix: named "  ↳ item",
     no pick box, arrow or link."""
-    columns = rows_as_columns(Table("", table.columns, bought))
+    columns = grid_columns(Table("", table.columns, bought))
     count = len(bought)
     return {
         **columns,

@@ -1,4 +1,4 @@
-"""A grid's rows sent as columns (layouts.grids.rows_as_columns, the matrix's rows with their
+"""A grid's rows sent as columns (views.tables.grid_columns, the matrix's rows with their
 pick boxes and items), its columns and state sent only when the grid does not hold them
 (layouts.grids.unless_shown), and the customer links: hand-made tables, hand-written answers;
 then the two callbacks over HTTP on the demo database, counted with plain SQL."""
@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 from dash import no_update
 
-from layouts.grids import rows_as_columns, unless_shown
+from layouts.grids import unless_shown
 from layouts.sales_by_customer import matrix_rows
 from metrics.filters import Filters
 from tests import test_auth
 from tests.test_auth import callback, signed_in
 from views.screens import customer_hrefs
-from views.tables import Column, Table, records
+from views.tables import Column, Table, grid_columns, records
 from views.view import View
 
 base = test_auth.base  # the real app over HTTP on the demo database (module-scoped fixture)
@@ -42,7 +42,7 @@ TABLE = Table(
 
 
 def test_grw001_rows_travel_as_columns_with_the_numbers_the_grid_shows():
-    assert rows_as_columns(TABLE) == {
+    assert grid_columns(TABLE) == {
         "name": ["Alder", None, "Cedar"],
         "amount": [10.0, None, 2.67],
         "last": ["2026-01-05", None, "2026-03-01"],
