@@ -166,10 +166,12 @@ def customers_bar(
     if table.empty:
         return empty(title)
     money = kpi not in ("sales_quantity", "gross_profit_margin")
+    # numpy arrays: plotly reads pandas columns through narwhals, ~5 ms a figure
+    customers = table["customer_id"].to_numpy(object)
     bars = dict(
-        type="bar", x=table["customer_id"], y=table[kpi], customdata=table["customer_id"],
-        marker=dict(color=_colours(table["customer_id"], selected)), text=table["customer_name"],
-        textposition="none",
+        type="bar", x=customers, y=table[kpi].to_numpy(), customdata=customers,
+        marker=dict(color=_colours(customers, selected)),
+        text=table["customer_name"].to_numpy(object), textposition="none",
         hovertemplate="%{text}<br>" + ("£%{y:,.2f}" if money else "%{y:,.4~g}") + "<extra></extra>",
     )  # fmt: skip
     return figure(
