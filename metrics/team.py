@@ -75,7 +75,7 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = np.where(known_sales > 0, gross_profit / known_sales, np.nan)
         average_order = np.where(orders > 0, amount / orders, np.nan)
-    pay = commission(frames.events, people, period.start_day, period.end_day)
+    pay = commission(frames.daily_events, people, period.start_day, period.end_day)
     table = pd.DataFrame(
         {
             "salesperson": people["code"],
