@@ -4,6 +4,7 @@ change machinery on every call (3–4× the time of the whole figure built at on
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -223,9 +224,10 @@ def team_sales(now: pd.DataFrame, before: pd.DataFrame, compared_label: str) -> 
     if now["sales_amount"].sum() == 0 and before["sales_amount"].sum() == 0:
         return empty(title)
     earlier = before.set_index("salesperson")["sales_amount"].reindex(now["salesperson"]).fillna(0)
-    data = [dict(type="bar", x=now["salesperson_name"], y=values, name=name,
+    names = now["salesperson_name"].to_numpy(object)  # plain arrays: Series cost plotly more
+    data = [dict(type="bar", x=names, y=values, name=name,
                  marker=dict(color=colour), hovertemplate=MONEY_HOVER)
-            for values, name, colour in ((now["sales_amount"], "This period", BLUE),
+            for values, name, colour in ((now["sales_amount"].to_numpy(), "This period", BLUE),
                                          (earlier.to_numpy(), compared_label, GREY))]  # fmt: skip
     return figure(title, data, barmode="group", xaxis=dict(tickangle=-40, automargin=True),
                   yaxis=dict(tickprefix="£", tickformat=",.0f"))  # fmt: skip
@@ -240,17 +242,20 @@ def new_customers(table: pd.DataFrame, names: dict[str, str]) -> go.Figure:
     # Tableau 10 without its grey and olive: eight colours told apart at a glance
     colours = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#b07aa1", "#ff9da7",
                "#9c755f")  # fmt: skip
-    kept = table[table["salesperson"].notna()]
-    groups = [(names.get(code, code), colours[i % len(colours)], rows)
-              for i, (code, rows) in enumerate(kept.groupby("salesperson", sort=False))]  # fmt: skip
-    others = table[table["salesperson"].isna()]
-    if not others.empty:
-        count = int(others["others"].iloc[0])
+    # plain arrays, a boolean mask per trace: pandas groups and Series cost plotly ~3x the time
+    codes = table["salesperson"].to_numpy(object)
+    owned = pd.notna(codes)
+    months = np.datetime_as_string(table["month"].to_numpy("datetime64[s]"))  # as plotly writes
+    counts = table["new_customers"].to_numpy()
+    groups = [(names.get(code, code), colours[i % len(colours)], codes == code)
+              for i, code in enumerate(dict.fromkeys(codes[owned]))]  # fmt: skip
+    if not owned.all():
+        count = int(table["others"].to_numpy()[~owned][0])
         name = {0: "Without an owner", 1: "1 other salesperson"}.get(
             count, f"{count} other salespeople"
         )
-        groups.append((name, GREY, others))
-    data = [dict(type="bar", x=rows["month"], y=rows["new_customers"], name=name,
+        groups.append((name, GREY, ~owned))
+    data = [dict(type="bar", x=months[rows], y=counts[rows], name=name,
                  marker=dict(color=colour),
                  hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y}}<extra></extra>")
             for name, colour, rows in groups]  # fmt: skip
