@@ -50,16 +50,17 @@ def pareto(top: pd.DataFrame, selected: tuple[str, ...] = ()) -> go.Figure:
     title = f"Top {len(top)} customers and their cumulative share"
     if top.empty:
         return empty(title)
-    names = top["customer_id"]
+    # plain arrays: plotly takes Series the long way (~2x the time of the whole figure)
+    names, text = top["customer_id"].to_numpy(object), top["customer_name"].to_numpy(object)
     bars = dict(
-        type="bar", x=names, y=top["sales_amount"], name="Sales Amount",
-        customdata=top["customer_id"], marker=dict(color=_colours(top["customer_id"], selected)),
-        text=top["customer_name"], hovertemplate="%{text}<br>£%{y:,.2f}<extra></extra>",
+        type="bar", x=names, y=top["sales_amount"].to_numpy(), name="Sales Amount",
+        customdata=names, marker=dict(color=_colours(top["customer_id"], selected)),
+        text=text, hovertemplate="%{text}<br>£%{y:,.2f}<extra></extra>",
         textposition="none",
     )  # fmt: skip
     share = dict(
-        type="scatter", x=names, y=top["cumulative_share"], name="Cumulative share", yaxis="y2",
-        mode="lines+markers", line=dict(color=ORANGE), text=top["customer_name"],
+        type="scatter", x=names, y=top["cumulative_share"].to_numpy(), name="Cumulative share",
+        yaxis="y2", mode="lines+markers", line=dict(color=ORANGE), text=text,
         hovertemplate="%{text}<br>%{y:.1%} of all sales<extra></extra>",
     )  # fmt: skip
     return figure(
@@ -86,7 +87,7 @@ def trend(current: pd.DataFrame, compared: pd.DataFrame, compared_label: str) ->
         if partial and not rows.any():
             continue
         data.append(dict(
-            type="bar", x=x[rows], y=current["sales_amount"][rows], name=name,
+            type="bar", x=x[rows], y=current["sales_amount"].to_numpy()[rows], name=name,
             marker=dict(color=LIGHT_BLUE if partial else BLUE,
                         pattern=dict(shape="/" if partial else "", fgcolor=BLUE)),
             hovertext=[f"{h}<br>{money(v)}" for h, v, r
@@ -97,7 +98,7 @@ def trend(current: pd.DataFrame, compared: pd.DataFrame, compared_label: str) ->
     earlier = [f"{compared_label}<br>{_month_words(row)[1]}<br>{money(row.sales_amount)}"
                for row in compared.head(n).itertuples()]  # fmt: skip
     data.append(dict(
-        type="scatter", x=x[:n], y=compared["sales_amount"][:n], name=compared_label,
+        type="scatter", x=x[:n], y=compared["sales_amount"].to_numpy()[:n], name=compared_label,
         mode="lines+markers", line=dict(color=GREY, dash="dash"), hovertext=earlier,
         hovertemplate="%{hovertext}<extra></extra>",
     ))  # fmt: skip
