@@ -75,7 +75,7 @@ def test_sto003_the_next_callback_sees_an_external_write(database_url, tmp_path)
 
     from app import create_dash
     from data.users import create_user
-    from tests.test_auth import callback, signed_in, text_of
+    from tests.test_auth import OVERVIEW_OUTPUTS, callback, signed_in, text_of
 
     engine = one_order(database_url)
     create_user(engine, "leader", "leader-demo-pass", "leadership")
@@ -88,11 +88,10 @@ def test_sto003_the_next_callback_sees_an_external_write(database_url, tmp_path)
     try:
         session, _ = signed_in(base, "leader")
         ask = [("filter-url", "search", "?from=2026-05-01&to=2026-05-31")]
-        outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
-        assert "£10.00" in text_of(callback(session, base, outputs, ask))
+        assert "£10.00" in text_of(callback(session, base, OVERVIEW_OUTPUTS, ask))
         before = session.get(f"{base}/healthz").json()["data_version"]
         external_sql(database_url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
-        assert "£85.00" in text_of(callback(session, base, outputs, ask))  # 10 + 3 × 25
+        assert "£85.00" in text_of(callback(session, base, OVERVIEW_OUTPUTS, ask))  # 10 + 3 × 25
         health = session.get(f"{base}/healthz").json()
         assert health["data_version"] > before
         assert health["data_version"] == read_version(engine).version

@@ -18,12 +18,13 @@ import plotly.graph_objects as go
 from data.frames import Frames
 from layouts import figures
 from layouts.formatting import counted, money
-from metrics.customers import leaderboard, lifecycle
+from metrics.customers import leaderboard
 from metrics.engine import Engine
 from metrics.filters import period_of, with_period
 from metrics.kpis import COMPARE_TO, Comparison, compare, kpis, kpis_of
 from metrics.matrix import MATRIX_KPIS, matrix
-from metrics.overview import monthly_sales, revenue_bridge, top_customers
+from metrics.overview import Overview
+from metrics.overview import overview as metrics_overview
 from metrics.reports import (
     REPORT_COLUMNS,
     SALES_REPORTS,
@@ -202,30 +203,27 @@ def kpis_table(engine: Engine, view: View) -> Table:
 # --- Overview ------------------------------------------------------------------------------------
 
 
-def pareto_figure(frames: Frames, view: View) -> go.Figure:
-    return figures.pareto(top_customers(frames, view.focused, TOP_N))
+def overview(frames: Frames, view: View) -> Overview:
+    """All the Overview shows for the view (its filters narrowed to the selection), computed
+    once for its cards, charts and PDF."""
+    return metrics_overview(frames, view.focused, view.compare_to, TOP_N)
 
 
-def trend_figure(frames: Frames, view: View) -> go.Figure:
-    filters = view.focused
-    earlier = COMPARE_TO[view.compare_to](period_of(frames, filters))
-    return figures.trend(
-        monthly_sales(frames, filters),
-        monthly_sales(frames, filters, earlier),
-        COMPARE_LABELS[view.compare_to],
-    )
+def pareto_figure(result: Overview) -> go.Figure:
+    return figures.pareto(result.top)
 
 
-def lifecycle_counts(frames: Frames, view: View) -> dict[str, int]:
+def trend_figure(view: View, result: Overview) -> go.Figure:
+    return figures.trend(result.months, result.compared_months, COMPARE_LABELS[view.compare_to])
+
+
+def lifecycle_counts(result: Overview) -> dict[str, int]:
     """New / returning / recovered / lost customers of the period."""
-    table = lifecycle(frames, view.focused)
-    return {label: int(table[name].sum()) for name, label in LIFECYCLE.items()}
+    return {label: int(result.lifecycle[name].sum()) for name, label in LIFECYCLE.items()}
 
 
-def bridge_figure(frames: Frames, view: View) -> go.Figure:
-    filters = view.focused
-    earlier = COMPARE_TO[view.compare_to](period_of(frames, filters))
-    return figures.bridge(revenue_bridge(frames, filters, earlier), COMPARE_LABELS[view.compare_to])
+def bridge_figure(view: View, result: Overview) -> go.Figure:
+    return figures.bridge(result.bridge, COMPARE_LABELS[view.compare_to])
 
 
 # --- Sales by Customer ---------------------------------------------------------------------------
