@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import adbc_driver_manager
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -35,7 +36,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data.models import DATA_TABLES, Base, Customer, Item, OrderLine, upgrade_schema
@@ -50,6 +51,12 @@ DATE_COLUMNS = {
 }
 BOOL_COLUMNS = {"items": ["made_to_order"], "order_lines": ["prices_include_vat"]}
 READ_CHUNK_ROWS = 20_000  # rows per fetch when reading a table: the peak stays near the result
+ARROW = "sales_arrow"  # in Connection.info: the ADBC connection of snapshot_connection, or None
+SNAPSHOT_ATTEMPTS = 20
+_ISOLATION = "adbc.connection.transaction.isolation_level"
+_REPEATABLE_READ = "adbc.connection.transaction.isolation.repeatable_read"
+_SQLITE_BATCH_ROWS = "adbc.sqlite.query.batch_rows"
+_SQLITE_TYPED = {pa.large_string(): "''", pa.float64(): "0.0"}  # else a whole number
 
 
 class DataVersion(Base):
@@ -368,28 +375,94 @@ def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
 
 def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:
     """Read every sales-data table into a frame; dates become datetime64, flags bool."""
-    with engine.connect() as conn:
+    with snapshot_connection(engine) as conn:
         return {table.name: read_table(conn, table, chunk_rows) for table in DATA_TABLES}
 
 
 @contextmanager
 def snapshot_connection(engine: Engine) -> Iterator[Connection]:
     """A connection whose reads all see one snapshot: REPEATABLE READ on PostgreSQL, a read
-    transaction on SQLite (the driver opens none for SELECTs by itself)."""
+    transaction on SQLite (the driver opens none for SELECTs by itself). On SQLite (a file) and
+    PostgreSQL, read_chunks reads through an ADBC connection held alongside (Arrow columns
+    straight from the driver), in a read transaction of its own on the same data version: every
+    write bumps the version, so the same version is the same data."""
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                yield conn
-        elif conn.dialect.name == "sqlite":
+        try:
+            conn.info[ARROW] = _same_snapshot(conn)
+            yield conn
+        finally:
+            arrow = conn.info.pop(ARROW, None)
+            if arrow is not None:
+                arrow.close()
+            conn.rollback()
+
+
+def _same_snapshot(conn: Connection) -> ArrowConnection | None:
+    """Start the read transaction of `conn` and that of an ArrowConnection (None where ADBC has
+    no driver) on one data version, starting both again if a write came between them."""
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.rollback()
-        else:
-            with conn.begin():
-                yield conn
+        arrow = ArrowConnection.open(conn.engine.url)
+        if arrow is None:
+            return None
+        theirs = arrow.query("SELECT database_id, version FROM data_version WHERE id = 1")
+        ours = read_version(conn)
+        if theirs.read_all().to_pylist() == [
+            {"database_id": ours.database_id, "version": ours.version}
+        ]:
+            return arrow
+        arrow.close()
+        conn.rollback()
+    raise RuntimeError(f"the data changed {SNAPSHOT_ATTEMPTS} times while a snapshot began")
+
+
+class ArrowConnection:
+    """An ADBC connection in a read transaction of its own (REPEATABLE READ on PostgreSQL),
+    through the driver manager's own API (its DB-API layer imports polars where installed:
+    30 MB more for the builder)."""
+
+    def __init__(self, database, dialect: str) -> None:
+        self.database = database
+        self.connection = adbc_driver_manager.AdbcConnection(database)
+        self.connection.set_autocommit(False)
+        self.dialect = dialect
+        self.statements = []
+
+    @classmethod
+    def open(cls, url: URL) -> ArrowConnection | None:
+        """One to the database of `url`; None for other databases and in-memory SQLite."""
+        if url.get_backend_name() == "postgresql":
+            import adbc_driver_postgresql
+
+            plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            arrow = cls(adbc_driver_postgresql.connect(plain), "postgresql")
+            arrow.connection.set_options(**{_ISOLATION: _REPEATABLE_READ})
+            return arrow
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            import adbc_driver_sqlite
+
+            return cls(adbc_driver_sqlite.connect(url.database), "sqlite")
+        return None
+
+    def query(self, sql: str, batch_rows: int | None = None) -> pa.RecordBatchReader:
+        """The rows of `sql`, streamed as record batches (SQLite's of `batch_rows` rows)."""
+        statement = adbc_driver_manager.AdbcStatement(self.connection)
+        self.statements.append(statement)
+        if batch_rows is not None and self.dialect == "sqlite":
+            statement.set_options(**{_SQLITE_BATCH_ROWS: str(batch_rows)})
+        statement.set_sql_query(sql)
+        stream, _ = statement.execute_query()
+        return pa.RecordBatchReader._import_from_c(stream.address)
+
+    def close(self) -> None:
+        for statement in self.statements:
+            statement.close()
+        self.connection.rollback()
+        self.connection.close()
+        self.database.close()
 
 
 def read_table(conn: Connection, table, chunk_rows: int = READ_CHUNK_ROWS) -> pd.DataFrame:
@@ -409,13 +482,18 @@ def read_table(conn: Connection, table, chunk_rows: int = READ_CHUNK_ROWS) -> pd
 def read_chunks(
     conn: Connection, query, table_name: str, chunk_rows: int = READ_CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:
-    """The rows of `query` (columns of table `table_name`) as frames of `chunk_rows` rows (a
-    server-side cursor on PostgreSQL), each typed at once (text `str`, floats float64, dates
-    datetime64, flags bool) so that only one chunk of Python values lives at a time. An empty
-    result gives one empty frame."""
-    chunks = _sqlite_chunks if conn.dialect.name == "sqlite" else _pandas_chunks
+    """The rows of `query` (columns of table `table_name`) as frames of `chunk_rows` rows (read
+    as Arrow record batches through the ADBC connection of snapshot_connection, else through
+    pandas and a server-side cursor), each typed at once (text `str`, floats float64, dates
+    datetime64, flags bool) so that only one chunk lives at a time. An empty result gives one
+    empty frame."""
+    arrow = conn.info.get(ARROW)
+    if arrow is not None:
+        chunks = (batch.to_pandas() for batch in arrow_batches(conn, query, chunk_rows))
+    else:
+        chunks = _pandas_chunks(conn, query, chunk_rows)
     empty = True
-    for chunk in chunks(conn, query, chunk_rows):
+    for chunk in chunks:
         empty = False
         yield _typed(table_name, chunk)
     if empty:  # no rows
@@ -441,35 +519,45 @@ def _pandas_chunks(conn: Connection, query, chunk_rows: int) -> Iterator[pd.Data
     yield from pd.read_sql_query(query, streaming, chunksize=chunk_rows, dtype=_dtypes(query))
 
 
-def _sqlite_chunks(conn: Connection, query, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """_pandas_chunks' frames, read from SQLite's own cursor in the connection's transaction:
-    Arrow turns each chunk's rows into typed columns in one pass, with none of SQLAlchemy's and
-    pandas' per-value work (which took 4x the time of fetching the rows). Dates, stored as ISO
-    text, become datetime64[s] (the date part, as SQLAlchemy reads a Date)."""
-    compiled = query.compile(dialect=conn.dialect)
-    params = [compiled.params[name] for name in compiled.positiontup or ()]
-    names = [c.name for c in query.selected_columns]
-    row = pa.struct([(c.name, _arrow_type(c.type)) for c in query.selected_columns])
-    dates = [isinstance(c.type, Date) for c in query.selected_columns]
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        while rows := cursor.fetchmany(chunk_rows):
-            columns = pa.array(rows, row).flatten()
-            del rows
-            for i, is_date in enumerate(dates):
-                if is_date:
-                    day = pc.utf8_slice_codeunits(columns[i], 0, 10).cast(pa.date32())
-                    columns[i] = day.cast(pa.timestamp("s"))
-            yield pa.RecordBatch.from_arrays(columns, names=names).to_pandas()
-    finally:
-        cursor.close()
+def arrow_batches(conn: Connection, query, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """The rows of `query` as Arrow record batches of at most `chunk_rows` rows, read through
+    the ADBC connection of snapshot_connection: the driver streams them column-wise, with no
+    Python object per value (SQLite through Python's own driver took 4x the time). Columns in
+    the types of _arrow_type, as both drivers give them alike (dates: the date part)."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    columns = list(query.selected_columns)
+    if conn.dialect.name == "sqlite":
+        # ADBC's SQLite driver types each column by the values of the first batch (a column
+        # whose first values are all NULL would be typed wrongly): a first row of typed
+        # values, dropped below, fixes the types. SQLite runs UNION ALL left to right.
+        typed = ", ".join(f'{_SQLITE_TYPED.get(_arrow_type(c.type), "0")} AS "{c.name}"'
+                          for c in columns)  # fmt: skip
+        sql = f"SELECT {typed} UNION ALL SELECT * FROM ({sql})"
+    skip = 1 if conn.dialect.name == "sqlite" else 0
+    for batch in conn.info[ARROW].query(sql, batch_rows=chunk_rows):
+        batch, skip = batch.slice(skip), 0
+        for start in range(0, batch.num_rows, chunk_rows):
+            yield _arrow_columns(columns, batch.slice(start, chunk_rows))
+
+
+def _arrow_columns(columns: list, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """`batch` with each column in the Arrow type of _arrow_type (dates as timestamp[s])."""
+    arrays = []
+    for column, array in zip(columns, batch.columns, strict=True):
+        if isinstance(column.type, Date):
+            if pa.types.is_string(array.type):  # SQLite: ISO text, read as SQLAlchemy does
+                array = pc.utf8_slice_codeunits(array, 0, 10).cast(pa.date32())
+            array = array.cast(pa.timestamp("s"))
+        else:
+            array = array.cast(_arrow_type(column.type))
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in columns])
 
 
 def _arrow_type(kind) -> pa.DataType:
-    """The Arrow type SQLite's values of an SQLAlchemy column type are read into: text and dates
-    (ISO text) as text, floats as float64, flags and whole numbers as int64 (floats, missing =
-    NaN, when some are missing, as pandas reads them)."""
+    """The Arrow type the values of an SQLAlchemy column type are read into: text and dates (on
+    SQLite ISO text) as text, floats as float64, flags and whole numbers as int64 (floats,
+    missing = NaN, when some are missing, as pandas reads them)."""
     if isinstance(kind, String | Text | Date):
         return pa.large_string()
     if isinstance(kind, Float):

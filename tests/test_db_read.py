@@ -1,9 +1,10 @@
-"""data.db reads SQLite through its own cursor into Arrow columns: every table comes back as the
-pandas-and-SQLAlchemy read (the one PostgreSQL keeps) gives it, values and dtypes alike."""
+"""data.db reads SQLite and PostgreSQL through ADBC into Arrow columns: every table comes back as
+the pandas-and-SQLAlchemy read gives it, values and dtypes alike, and every read of a snapshot
+connection sees one snapshot."""
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from data import db
 from data.demo import generate
@@ -21,7 +22,7 @@ def assert_same(mine: pd.DataFrame, expected: pd.DataFrame, name: str) -> None:
     assert dict(mine.dtypes) == dict(expected.dtypes), name
 
 
-def test_dbr001_every_table_reads_as_pandas_reads_it(tmp_path):
+def test_dbr001_every_table_reads_as_pandas_reads_it(database_url):
     """Missing values of every kind (text, float, date), flags, as-sold values, text with a comma,
     reading in chunks of 997 rows."""
     tables = generate(lines=3_000, seed=5, end=DEMO_END)
@@ -33,7 +34,7 @@ def test_dbr001_every_table_reads_as_pandas_reads_it(tmp_path):
     lines.loc[~some, "category"] = "Zeta"
     lines.loc[some, "customisation"] = "Engraved, gold"
     tables["customers"].loc[:9, "created_on"] = pd.NaT
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'read.db'}")
+    engine = db.make_engine(database_url)
     db.write_tables(engine, tables, replace=True)
     mine = db.read_tables(engine, chunk_rows=997)
     with engine.connect() as conn:
@@ -49,3 +50,30 @@ def test_dbr001_every_table_reads_as_pandas_reads_it(tmp_path):
     assert mine["order_lines"]["delivered_on"].isna().sum() >= some.sum()
     assert (mine["order_lines"]["customisation"] == "Engraved, gold").sum() == some.sum()
     assert mine["order_lines"]["prices_include_vat"].dtype == bool
+    engine.dispose()
+
+
+def test_dbr002_a_snapshot_connection_sees_no_write_made_after_it_began(database_url):
+    """Another connection commits a new salesperson (its trigger bumps the data version) while a
+    snapshot connection is open: neither the version nor any table read through it shows it."""
+    engine = db.make_engine(database_url)
+    db.write_tables(engine, generate(lines=300, seed=5, end=DEMO_END), replace=True)
+    with engine.connect() as plain:
+        stored = plain.execute(text("SELECT count(*) FROM order_lines")).scalar_one()
+    with db.snapshot_connection(engine) as conn:
+        before = db.read_version(conn)
+        with engine.begin() as other:
+            other.execute(
+                text(
+                    "INSERT INTO salespeople (code, name, commission_rate, commission_basis) "
+                    "VALUES ('SPX', 'New', 0.1, 'items_sold')"
+                )
+            )
+            other.execute(text("DELETE FROM order_lines WHERE line_no = 1"))
+        people = db.read_table(conn, db.Base.metadata.tables["salespeople"])
+        lines = pd.concat(db.lines_by_order(conn, ["order_id", "line_no"]), ignore_index=True)
+        assert db.read_version(conn) == before
+    assert "SPX" not in set(people["code"]) and len(lines) == stored
+    assert db.read_version(engine).version > before.version
+    assert "SPX" in set(db.read_tables(engine)["salespeople"]["code"])
+    engine.dispose()

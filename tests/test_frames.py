@@ -91,6 +91,8 @@ def test_frm003_as_sold_values_deleted_items_and_a_shuffled_table_stream_the_sam
         lines[column] = pd.Series(picked, dtype="str")
     tables["items"] = tables["items"].iloc[10:].reset_index(drop=True)  # some sold items gone
     tables["orders"] = tables["orders"].sample(frac=1, random_state=3).reset_index(drop=True)
+    # stored out of order: the lines come in order from the query, not from the table's order
+    tables["order_lines"] = lines.sample(frac=1, random_state=4).reset_index(drop=True)
     engine = make_engine(f"sqlite:///{tmp_path / 'sold.db'}")
     write_tables(engine, tables, replace=True)
     in_memory = build_frames(read_tables(engine), as_of=AS_OF)
