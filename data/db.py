@@ -52,6 +52,7 @@ DATE_COLUMNS = {
 }
 BOOL_COLUMNS = {"items": ["made_to_order"], "order_lines": ["prices_include_vat"]}
 READ_CHUNK_ROWS = 100_000  # rows per Arrow batch read: ~20 MB of order lines, few calls per column
+CURSOR_CHUNK_ROWS = 20_000  # rows per fetch through a Python driver (a Python object per value)
 ARROW = "sales_arrow"  # in Connection.info: the ADBC connection of snapshot_connection, or None
 SNAPSHOT_ATTEMPTS = 20
 _ISOLATION = "adbc.connection.transaction.isolation_level"
@@ -381,17 +382,22 @@ def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:
 
 
 @contextmanager
-def snapshot_connection(engine: Engine) -> Iterator[Connection]:
+def snapshot_connection(engine: Engine, own_process: bool = False) -> Iterator[Connection]:
     """A connection whose reads all see one snapshot: REPEATABLE READ on PostgreSQL, a read
-    transaction on SQLite (the driver opens none for SELECTs by itself). On SQLite (a file) and
-    PostgreSQL, read_chunks reads through an ADBC connection held alongside (Arrow columns
-    straight from the driver), in a read transaction of its own on the same data version: every
-    write bumps the version, so the same version is the same data."""
+    transaction on SQLite (the driver opens none for SELECTs by itself). On PostgreSQL, and on
+    SQLite (a file) with `own_process`, read_chunks reads through an ADBC connection held
+    alongside (Arrow columns straight from the driver), in a read transaction of its own on the
+    same data version: every write bumps the version, so the same version is the same data.
+
+    `own_process`: this process opens the SQLite file through no other connection before this
+    one ends (the builder child). ADBC's driver brings its own copy of SQLite, and when one copy
+    closes the file, the POSIX locks the other copy holds on it are gone (sqlite.org, "How To
+    Corrupt"): a worker's pooled connections would go on reading a stale snapshot."""
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="REPEATABLE READ")
         try:
-            conn.info[ARROW] = _same_snapshot(conn)
+            conn.info[ARROW] = _same_snapshot(conn, own_process)
             yield conn
         finally:
             arrow = conn.info.pop(ARROW, None)
@@ -400,12 +406,15 @@ def snapshot_connection(engine: Engine) -> Iterator[Connection]:
             conn.rollback()
 
 
-def _same_snapshot(conn: Connection) -> ArrowConnection | None:
-    """Start the read transaction of `conn` and that of an ArrowConnection (None where ADBC has
-    no driver) on one data version, starting both again if a write came between them."""
+def _same_snapshot(conn: Connection, own_process: bool) -> ArrowConnection | None:
+    """Start the read transaction of `conn` and that of an ArrowConnection (None for SQLite
+    unless `own_process`, and where ADBC has no driver) on one data version, starting both
+    again if a write came between them."""
     for _ in range(SNAPSHOT_ATTEMPTS):
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN")
+            if not own_process:
+                return None
         arrow = ArrowConnection.open(conn.engine.url)
         if arrow is None:
             return None
@@ -485,12 +494,13 @@ def read_chunks(
 ) -> Iterator[pd.DataFrame]:
     """The rows of `query` (columns of table `table_name`) as frames of `chunk_rows` rows (read
     as Arrow record batches through the ADBC connection of snapshot_connection, else through
-    pandas and a server-side cursor), each typed at once (text `str`, floats float64, dates
+    SQLite's own cursor or pandas and a server-side cursor), each typed at once (text `str`, floats float64, dates
     datetime64, flags bool) so that only one chunk lives at a time. An empty result gives one
     empty frame."""
-    arrow = conn.info.get(ARROW)
-    if arrow is not None:
+    if conn.info.get(ARROW) is not None:
         chunks = (batch.to_pandas() for batch in arrow_batches(conn, query, chunk_rows))
+    elif conn.dialect.name == "sqlite":
+        chunks = _sqlite_chunks(conn, query, min(chunk_rows, CURSOR_CHUNK_ROWS))
     else:
         chunks = _pandas_chunks(conn, query, chunk_rows)
     empty = True
@@ -520,10 +530,35 @@ def _pandas_chunks(conn: Connection, query, chunk_rows: int) -> Iterator[pd.Data
     yield from pd.read_sql_query(query, streaming, chunksize=chunk_rows, dtype=_dtypes(query))
 
 
+def _sqlite_chunks(conn: Connection, query, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """_pandas_chunks' frames, read from SQLite's own cursor in the connection's transaction:
+    Arrow turns each chunk's rows into typed columns in one pass, with none of SQLAlchemy's and
+    pandas' per-value work (which took 4x the time of fetching the rows). Dates, stored as ISO
+    text, become datetime64[s] (the date part, as SQLAlchemy reads a Date)."""
+    compiled = query.compile(dialect=conn.dialect)
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    names = [c.name for c in query.selected_columns]
+    row = pa.struct([(c.name, _arrow_type(c.type)) for c in query.selected_columns])
+    dates = [isinstance(c.type, Date) for c in query.selected_columns]
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while rows := cursor.fetchmany(chunk_rows):
+            columns = pa.array(rows, row).flatten()
+            del rows
+            for i, is_date in enumerate(dates):
+                if is_date:
+                    day = pc.utf8_slice_codeunits(columns[i], 0, 10).cast(pa.date32())
+                    columns[i] = day.cast(pa.timestamp("s"))
+            yield pa.RecordBatch.from_arrays(columns, names=names).to_pandas()
+    finally:
+        cursor.close()
+
+
 def arrow_batches(conn: Connection, query, chunk_rows: int) -> Iterator[pa.RecordBatch]:
     """The rows of `query` as Arrow record batches of at most `chunk_rows` rows, read through
     the ADBC connection of snapshot_connection: the driver streams them column-wise, with no
-    Python object per value (SQLite through Python's own driver took 4x the time). Columns in
+    Python object per value. Columns in
     the types of _arrow_type, as both drivers give them alike (dates: the date part)."""
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     columns = list(query.selected_columns)

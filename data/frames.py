@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -243,13 +244,18 @@ def _fields(
     del read, stored, stored_position
     yield "orders", orders
     del orders
-    yield "monthly", _monthly(lines, n_customers)
-    daily = _daily(lines, n_customers)
-    yield "customer_months", customer_months(daily, n_customers)
-    yield "daily", daily
-    del daily
-    yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
-    yield "customer_month_items", month_items_by_customer(lines, n_customers, n_items)
+    # Past the events' peak, the rollups of the lines are built two at a time (numpy lets go of
+    # the GIL in its loops and sorts: both cores work), handed over in the same order.
+    with ThreadPoolExecutor(1) as helper:
+        daily = helper.submit(_daily, lines, n_customers)
+        month_items = helper.submit(month_items_by_customer, lines, n_customers, n_items)
+        yield "monthly", _monthly(lines, n_customers)
+        yield "customer_months", customer_months(daily.result(), n_customers)
+        yield "daily", daily.result()
+        del daily
+        yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
+        yield "customer_month_items", month_items.result()
+        del month_items
     day = lines["day"].to_numpy()
     yield "as_of", as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s")
     yield "first_day", int(day[0]) if len(day) else None
@@ -468,7 +474,12 @@ def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
 
 
 def _categorical(values: pd.Series) -> pd.Categorical:
-    return pd.Categorical(values.astype(object).where(values.notna(), None))
+    """pd.Categorical of the values as Python objects (categories sorted, dtype object), without
+    turning every value into one (7x faster on the orders' text columns)."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return pd.Categorical.from_codes(
+        codes, pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+    )
 
 
 def _as_sold(
