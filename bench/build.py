@@ -2,7 +2,7 @@
 
 Runs `python -m data.snapshot DIRECTORY` (what data.store starts for big data) against a
 database --repeat times, each into a fresh snapshot folder, under `/usr/bin/time -v`, and prints
-per run the wall time, the peak RSS ("Maximum resident set size"), the snapshot file's size and
+per run the wall time (and the CPU time, user + system), the peak RSS ("Maximum resident set size"), the snapshot file's size and
 their ratio, with `uptime`'s load averages. First it prints the baseline: the peak RSS of an
 interpreter that only imports data.snapshot (Python, numpy, pandas, pyarrow, SQLAlchemy) and
 exits, so the ratio can be read with and without it. --checkout runs the builder of another
@@ -59,9 +59,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-build-") as directory:
             before = load()
             command = [sys.executable, "-m", "data.snapshot", directory]
-            wall, peak, _ = timed(command, args.checkout, env)
+            wall, peak, report = timed(command, args.checkout, env)
+            cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", report)[1])
+                      for kind in ("User", "System"))  # fmt: skip
             size = sum(p.stat().st_size for p in Path(directory).glob("*.arrow")) / 2**20
-            print(f"run {run}: {wall:6.1f} s, peak RSS {peak:,} MB, snapshot {size:,.0f} MB, "
+            print(f"run {run}: {wall:6.1f} s (CPU {cpu:.1f} s), peak RSS {peak:,} MB, "
+                  f"snapshot {size:,.0f} MB, "
                   f"peak/snapshot {peak / size:.2f}x ({(peak - baseline) / size:.2f}x above the "
                   f"baseline); load average {before} -> {load()}")  # fmt: skip
 

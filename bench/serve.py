@@ -1,6 +1,6 @@
 """The production server under load: `gunicorn -c gunicorn.conf.py`, real HTTP on 127.0.0.1 only.
 
-Three measurements, each starting gunicorn on an existing database (DATABASE_URL given with
+Four measurements, each starting gunicorn on an existing database (DATABASE_URL given with
 --url; the demo company with its users, e.g. `flask --app app init-demo --lines 1000000`) and
 stopping it at the end:
 
@@ -16,6 +16,9 @@ stopping it at the end:
            USS and anonymous (heap, not file) memory of each worker and of the master
            (/proc/PID/smaps_rollup; a snapshot page only one process touched is in its USS), the snapshot's
            size, and the peak RSS of the child process that built the snapshot (from the log).
+  start    the time from the launch (on an empty --snapshots folder: the snapshot is built
+           first) to a signed-in leader's first page, every callback of / answered; the build's
+           time and the builder child's peak RSS.
   reload   --sessions sessions as in `load`; after --before seconds an `import-lines` of
            --import-lines new order lines (a CSV of new orders, written first) runs; prints the
            longest request while the workers rebuild, when each worker switched (its /healthz,
@@ -23,6 +26,7 @@ stopping it at the end:
 
     PYTHONPATH=. python bench/serve.py load --url sqlite:///big.db [--workers 2] [--seconds 180]
     PYTHONPATH=. python bench/serve.py memory --url ... --workers 4
+    PYTHONPATH=. python bench/serve.py start --url ...
     PYTHONPATH=. python bench/serve.py reload --url ... [--import-lines 100000]
 
 Every request loop is bounded by --seconds (load) or by the reload's own end plus --after
@@ -80,7 +84,7 @@ class Server:
                "WEB_CONCURRENCY": str(workers), "SECRET_KEY": "bench-serve",
                "SALES_SNAPSHOT_DIR": str(snapshots)}  # fmt: skip
         self.log = open(log, "w")  # noqa: SIM115 (closed in stop)
-        started = time.perf_counter()
+        started = self.launched = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -302,6 +306,11 @@ def measure_memory(args, server: Server, snapshots: Path) -> None:
     print_memory(server, size)
     print(f"  parts of the snapshot (one per scope in use): {len(parts)} files, "
           f"{sum(f.stat().st_size for f in parts) / 2**20:,.0f} MB")  # fmt: skip
+    print_build(server, size)
+
+
+def print_build(server: Server, size: float) -> None:
+    """The build's time and the builder child's peak RSS, from the server's log."""
     log = server.log_path.read_text()
     peaks = re.findall(r"builder done: .*peak RSS (\d+) MB", log)
     built = re.findall(r"snapshot .* built: ([\d,]+) lines, ([\d.]+) MB, ([\d.]+) s", log)
@@ -313,6 +322,20 @@ def measure_memory(args, server: Server, snapshots: Path) -> None:
         print(
             "  the snapshot already existed: start with an empty --snapshots folder to measure the build"
         )
+
+
+def measure_start(args, server: Server, snapshots: Path) -> None:
+    """From the launch to a signed-in leader's first page (/ with every callback answered)."""
+    http = sign_in(server.base, "leader")
+    raw = http.get(f"{server.base}/_dash-dependencies", timeout=60).json()
+    browser = Browser(http, server.base, [Dep.parse(d, {}) for d in raw
+                                          if not d.get("clientside_function")])  # fmt: skip
+    browser.open("/")
+    first_page = time.perf_counter() - server.launched
+    print(f"  first page (leader, /, {len(browser.log)} callbacks answered): {first_page:.1f} s "
+          f"after the launch (target <= 60 s); {load_text()}")  # fmt: skip
+    files = [f for f in snapshots.glob("*.arrow") if ".part-" not in f.name]
+    print_build(server, sum(f.stat().st_size for f in files) / 2**20)
 
 
 def new_orders_csv(path: Path, lines: int) -> int:
@@ -417,7 +440,7 @@ def measure_reload(args, server: Server, url: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["load", "memory", "reload"])
+    parser.add_argument("what", choices=["load", "memory", "reload", "start"])
     parser.add_argument("--url", required=True, help="DATABASE_URL of a demo database")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sessions", type=int, default=20)
@@ -451,6 +474,8 @@ def main() -> None:
                 measure_load(args, server)
             elif args.what == "memory":
                 measure_memory(args, server, snapshots)
+            elif args.what == "start":
+                measure_start(args, server, snapshots)
             else:
                 measure_reload(args, server, args.url)
         finally:

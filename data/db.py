@@ -12,10 +12,12 @@ import os
 import uuid
 import weakref
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import adbc_driver_manager
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -35,7 +37,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Mapped, mapped_column
 
 from data.models import DATA_TABLES, Base, Customer, Item, OrderLine, upgrade_schema
@@ -49,7 +51,14 @@ DATE_COLUMNS = {
     "payments": ["paid_on"],
 }
 BOOL_COLUMNS = {"items": ["made_to_order"], "order_lines": ["prices_include_vat"]}
-READ_CHUNK_ROWS = 20_000  # rows per fetch when reading a table: the peak stays near the result
+READ_CHUNK_ROWS = 100_000  # rows per Arrow batch read: ~20 MB of order lines, few calls per column
+CURSOR_CHUNK_ROWS = 20_000  # rows per fetch through a Python driver (a Python object per value)
+ARROW = "sales_arrow"  # in Connection.info: the ADBC connection of snapshot_connection, or None
+SNAPSHOT_ATTEMPTS = 20
+_ISOLATION = "adbc.connection.transaction.isolation_level"
+_REPEATABLE_READ = "adbc.connection.transaction.isolation.repeatable_read"
+_SQLITE_BATCH_ROWS = "adbc.sqlite.query.batch_rows"
+_SQLITE_TYPED = {pa.large_string(): "''", pa.float64(): "0.0"}  # else a whole number
 
 
 class DataVersion(Base):
@@ -380,28 +389,102 @@ def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
 
 def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:
     """Read every sales-data table into a frame; dates become datetime64, flags bool."""
-    with engine.connect() as conn:
+    with snapshot_connection(engine) as conn:
         return {table.name: read_table(conn, table, chunk_rows) for table in DATA_TABLES}
 
 
 @contextmanager
-def snapshot_connection(engine: Engine) -> Iterator[Connection]:
+def snapshot_connection(engine: Engine, own_process: bool = False) -> Iterator[Connection]:
     """A connection whose reads all see one snapshot: REPEATABLE READ on PostgreSQL, a read
-    transaction on SQLite (the driver opens none for SELECTs by itself)."""
+    transaction on SQLite (the driver opens none for SELECTs by itself). On PostgreSQL, and on
+    SQLite (a file) with `own_process`, read_chunks reads through an ADBC connection held
+    alongside (Arrow columns straight from the driver), in a read transaction of its own on the
+    same data version: every write bumps the version, so the same version is the same data.
+
+    `own_process`: this process opens the SQLite file through no other connection before this
+    one ends (the builder child). ADBC's driver brings its own copy of SQLite, and when one copy
+    closes the file, the POSIX locks the other copy holds on it are gone (sqlite.org, "How To
+    Corrupt"): a worker's pooled connections would go on reading a stale snapshot."""
     with engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                yield conn
-        elif conn.dialect.name == "sqlite":
+        try:
+            conn.info[ARROW] = _same_snapshot(conn, own_process)
+            yield conn
+        finally:
+            arrow = conn.info.pop(ARROW, None)
+            if arrow is not None:
+                arrow.close()
+            conn.rollback()
+
+
+def _same_snapshot(conn: Connection, own_process: bool) -> ArrowConnection | None:
+    """Start the read transaction of `conn` and that of an ArrowConnection (None for SQLite
+    unless `own_process`, and where ADBC has no driver) on one data version, starting both
+    again if a write came between them."""
+    for _ in range(SNAPSHOT_ATTEMPTS):
+        if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.rollback()
-        else:
-            with conn.begin():
-                yield conn
+            if not own_process:
+                return None
+        arrow = ArrowConnection.open(conn.engine.url)
+        if arrow is None:
+            return None
+        theirs = arrow.query("SELECT database_id, version FROM data_version WHERE id = 1")
+        ours = read_version(conn)
+        if theirs.read_all().to_pylist() == [
+            {"database_id": ours.database_id, "version": ours.version}
+        ]:
+            return arrow
+        arrow.close()
+        conn.rollback()
+    raise RuntimeError(f"the data changed {SNAPSHOT_ATTEMPTS} times while a snapshot began")
+
+
+class ArrowConnection:
+    """An ADBC connection in a read transaction of its own (REPEATABLE READ on PostgreSQL),
+    through the driver manager's own API (its DB-API layer imports polars where installed:
+    30 MB more for the builder)."""
+
+    def __init__(self, database, dialect: str) -> None:
+        self.database = database
+        self.connection = adbc_driver_manager.AdbcConnection(database)
+        self.connection.set_autocommit(False)
+        self.dialect = dialect
+        self.statements = []
+
+    @classmethod
+    def open(cls, url: URL) -> ArrowConnection | None:
+        """One to the database of `url`; None for other databases and in-memory SQLite."""
+        if url.get_backend_name() == "postgresql":
+            import adbc_driver_postgresql
+
+            plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+            arrow = cls(adbc_driver_postgresql.connect(plain), "postgresql")
+            arrow.connection.set_options(**{_ISOLATION: _REPEATABLE_READ})
+            return arrow
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            import adbc_driver_sqlite
+
+            return cls(adbc_driver_sqlite.connect(url.database), "sqlite")
+        return None
+
+    def query(self, sql: str, batch_rows: int | None = None) -> pa.RecordBatchReader:
+        """The rows of `sql`, streamed as record batches (SQLite's of `batch_rows` rows)."""
+        statement = adbc_driver_manager.AdbcStatement(self.connection)
+        self.statements.append(statement)
+        if batch_rows is not None and self.dialect == "sqlite":
+            statement.set_options(**{_SQLITE_BATCH_ROWS: str(batch_rows)})
+        statement.set_sql_query(sql)
+        stream, _ = statement.execute_query()
+        return pa.RecordBatchReader._import_from_c(stream.address)
+
+    def close(self) -> None:
+        for statement in self.statements:
+            statement.close()
+        self.connection.rollback()
+        self.connection.close()
+        self.database.close()
 
 
 def read_table(conn: Connection, table, chunk_rows: int = READ_CHUNK_ROWS) -> pd.DataFrame:
@@ -421,13 +504,19 @@ def read_table(conn: Connection, table, chunk_rows: int = READ_CHUNK_ROWS) -> pd
 def read_chunks(
     conn: Connection, query, table_name: str, chunk_rows: int = READ_CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:
-    """The rows of `query` (columns of table `table_name`) as frames of `chunk_rows` rows (a
-    server-side cursor on PostgreSQL), each typed at once (text `str`, floats float64, dates
-    datetime64, flags bool) so that only one chunk of Python values lives at a time. An empty
-    result gives one empty frame."""
-    chunks = _sqlite_chunks if conn.dialect.name == "sqlite" else _pandas_chunks
+    """The rows of `query` (columns of table `table_name`) as frames of `chunk_rows` rows (read
+    as Arrow record batches through the ADBC connection of snapshot_connection, else through
+    SQLite's own cursor or pandas and a server-side cursor), each typed at once (text `str`, floats float64, dates
+    datetime64, flags bool) so that only one chunk lives at a time. An empty result gives one
+    empty frame."""
+    if conn.info.get(ARROW) is not None:
+        chunks = (batch.to_pandas() for batch in arrow_batches(conn, query, chunk_rows))
+    elif conn.dialect.name == "sqlite":
+        chunks = _sqlite_chunks(conn, query, min(chunk_rows, CURSOR_CHUNK_ROWS))
+    else:
+        chunks = _pandas_chunks(conn, query, chunk_rows)
     empty = True
-    for chunk in chunks(conn, query, chunk_rows):
+    for chunk in chunks:
         empty = False
         yield _typed(table_name, chunk)
     if empty:  # no rows
@@ -478,10 +567,57 @@ def _sqlite_chunks(conn: Connection, query, chunk_rows: int) -> Iterator[pd.Data
         cursor.close()
 
 
+def arrow_batches(conn: Connection, query, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+    """The rows of `query` as Arrow record batches of at most `chunk_rows` rows, read through
+    the ADBC connection of snapshot_connection: the driver streams them column-wise, with no
+    Python object per value. Columns in
+    the types of _arrow_type, as both drivers give them alike (dates: the date part)."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    columns = list(query.selected_columns)
+    if conn.dialect.name == "sqlite":
+        # ADBC's SQLite driver types each column by the values of the first batch (a column
+        # whose first values are all NULL would be typed wrongly): a first row of typed
+        # values, dropped below, fixes the types. SQLite runs UNION ALL left to right.
+        typed = ", ".join(f'{_SQLITE_TYPED.get(_arrow_type(c.type), "0")} AS "{c.name}"'
+                          for c in columns)  # fmt: skip
+        sql = f"SELECT {typed} UNION ALL SELECT * FROM ({sql})"
+    skip = 1 if conn.dialect.name == "sqlite" else 0
+    reader = conn.info[ARROW].query(sql, batch_rows=chunk_rows)
+    # The driver fetches the next batch in a thread (without the GIL) while this one is used:
+    # reading and converting share the two cores. Leaving early waits for the fetch under way.
+    with ThreadPoolExecutor(1) as fetcher:
+        fetching = fetcher.submit(reader.read_next_batch)
+        while True:
+            try:
+                batch = fetching.result()
+            except StopIteration:
+                return
+            fetching = fetcher.submit(reader.read_next_batch)
+            batch, skip = batch.slice(skip), 0
+            for start in range(0, batch.num_rows, chunk_rows):
+                yield _arrow_columns(columns, batch.slice(start, chunk_rows))
+
+
+def _arrow_columns(columns: list, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """`batch` with each column in the Arrow type of _arrow_type (dates as timestamp[s]), in
+    memory of its own: a batch from the driver is freed only once none of its columns is used,
+    so a table kept whole (the orders) would keep every batch read (+250 MB at 10M lines)."""
+    arrays = []
+    for column, array in zip(columns, batch.columns, strict=True):
+        if isinstance(column.type, Date):
+            if pa.types.is_string(array.type):  # SQLite: ISO text, read as SQLAlchemy does
+                array = pc.utf8_slice_codeunits(array, 0, 10).cast(pa.date32())
+            array = array.cast(pa.timestamp("s"))
+        else:
+            array = pa.concat_arrays([array.cast(_arrow_type(column.type))])  # a copy
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, names=[c.name for c in columns])
+
+
 def _arrow_type(kind) -> pa.DataType:
-    """The Arrow type SQLite's values of an SQLAlchemy column type are read into: text and dates
-    (ISO text) as text, floats as float64, flags and whole numbers as int64 (floats, missing =
-    NaN, when some are missing, as pandas reads them)."""
+    """The Arrow type the values of an SQLAlchemy column type are read into: text and dates (on
+    SQLite ISO text) as text, floats as float64, flags and whole numbers as int64 (floats,
+    missing = NaN, when some are missing, as pandas reads them)."""
     if isinstance(kind, String | Text | Date):
         return pa.large_string()
     if isinstance(kind, Float):

@@ -379,9 +379,10 @@ def build_lock(directory: Path, name: str = "build.lock") -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def build_snapshot(engine, directory: Path) -> Path:
+def build_snapshot(engine, directory: Path, own_process: bool = False) -> Path:
     """Build the snapshot of the database's current data version, unless it exists; return its
-    path. Superseded files of the same database are unlinked."""
+    path. Superseded files of the same database are unlinked. `own_process`: the process does
+    nothing else (the builder child): SQLite too is read through ADBC (db.snapshot_connection)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with build_lock(directory):
@@ -389,7 +390,7 @@ def build_snapshot(engine, directory: Path) -> Path:
         if existing.exists():
             return existing
         started = time.perf_counter()
-        with db.snapshot_connection(engine) as conn:
+        with db.snapshot_connection(engine, own_process) as conn:
             version = db.read_version(conn)
             path = snapshot_path(directory, version)
             if path.exists():
@@ -485,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 128 * 1024)
     engine = db.make_engine(os.environ["DATABASE_URL"])
-    path = build_snapshot(engine, Path(args[0]))
+    path = build_snapshot(engine, Path(args[0]), own_process=True)
     peak = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
     log.info("builder done: %s, peak RSS %d MB", path.name, int(peak) // 1024)
     return 0

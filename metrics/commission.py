@@ -153,7 +153,8 @@ def dated_events(
         ("paid", pay_kept & (amount > 0), pay_order, pay_seller, paid_on, amount),
         ("refunded", pay_kept & (amount < 0), pay_order, pay_seller, paid_on, -amount),
     ]
-    day = np.concatenate([d[keep] for _, keep, _, _, d, _ in parts]).astype(np.int32)
+    # int32 throughout (order and salesperson codes fit): half the memory of the int64 parts
+    day = np.concatenate([d[keep] for _, keep, _, _, d, _ in parts], dtype=np.int32)
     by_day = np.argsort(day, kind="stable")
 
     def sorted_by_day(values: np.ndarray) -> np.ndarray:
@@ -162,8 +163,10 @@ def dated_events(
     event = sorted_by_day(
         np.concatenate([np.full(keep.sum(), EVENTS.index(e), np.int8) for e, keep, *_ in parts])
     )
-    seller = sorted_by_day(np.concatenate([s[keep] for _, keep, _, s, _, _ in parts]))
-    order = sorted_by_day(np.concatenate([o[keep] for _, keep, o, *_ in parts]))
+    seller = sorted_by_day(
+        np.concatenate([s[keep] for _, keep, _, s, _, _ in parts], dtype=np.int32)
+    )
+    order = sorted_by_day(np.concatenate([o[keep] for _, keep, o, *_ in parts], dtype=np.int32))
     value = sorted_by_day(np.concatenate([v[keep] for _, keep, *_, v in parts]))
     del parts, line_kept, cancelled, returned, delivered
     return pd.DataFrame(

@@ -36,9 +36,15 @@ def assert_same_frames(left: Frames, right: Frames) -> None:
                 assert a[name].cat.codes.dtype == b[name].cat.codes.dtype, name
 
 
-def streamed(engine, chunk_rows: int) -> Frames:
-    with snapshot_connection(engine) as conn:
-        return read_frames(conn, AS_OF, chunk_rows=chunk_rows)
+def streamed(engine, chunk_rows: int, own_process: bool = False) -> Frames:
+    """read_frames in a snapshot connection; `own_process`: as the builder child reads (SQLite
+    through ADBC too), with the engine's pooled connections closed before and after (they must
+    not share the file with ADBC's own copy of SQLite: data.db.snapshot_connection)."""
+    engine.dispose()
+    with snapshot_connection(engine, own_process) as conn:
+        frames = read_frames(conn, AS_OF, chunk_rows=chunk_rows)
+    engine.dispose()
+    return frames
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +55,15 @@ def demo_engine(tmp_path_factory):
 
 
 def test_frm001_the_demo_streamed_equals_the_demo_built_in_memory(database_url):
-    """In chunks of 997 lines (orders split across chunks) and of 20,000 (the default)."""
+    """In chunks of 997 lines (orders split across chunks) and of 20,000, as a worker and as the
+    builder child read (on SQLite: the driver's cursor, ADBC)."""
     engine = make_engine(database_url)
     write_tables(engine, generate(lines=20_000, seed=7, end=DEMO_END), replace=True)
     in_memory = build_frames(read_tables(engine), as_of=AS_OF)
     assert len(in_memory.lines) == 20_038 and len(in_memory.events) > 20_038
     for chunk_rows in (997, 20_000):
-        assert_same_frames(streamed(engine, chunk_rows), in_memory)
+        for own_process in (False, True):
+            assert_same_frames(streamed(engine, chunk_rows, own_process), in_memory)
     engine.dispose()
 
 
@@ -91,6 +99,8 @@ def test_frm003_as_sold_values_deleted_items_and_a_shuffled_table_stream_the_sam
         lines[column] = pd.Series(picked, dtype="str")
     tables["items"] = tables["items"].iloc[10:].reset_index(drop=True)  # some sold items gone
     tables["orders"] = tables["orders"].sample(frac=1, random_state=3).reset_index(drop=True)
+    # stored out of order: the lines come in order from the query, not from the table's order
+    tables["order_lines"] = lines.sample(frac=1, random_state=4).reset_index(drop=True)
     engine = make_engine(f"sqlite:///{tmp_path / 'sold.db'}")
     write_tables(engine, tables, replace=True)
     in_memory = build_frames(read_tables(engine), as_of=AS_OF)
@@ -98,6 +108,7 @@ def test_frm003_as_sold_values_deleted_items_and_a_shuffled_table_stream_the_sam
     assert (in_memory.events["salesperson"] == "SP99").any()
     assert not in_memory.items["in_catalogue"].all()
     assert_same_frames(streamed(engine, 101), in_memory)
+    assert_same_frames(streamed(engine, 101, own_process=True), in_memory)
 
 
 def test_frm004_an_empty_database_streams_the_same_empty_frames(tmp_path):
@@ -105,6 +116,7 @@ def test_frm004_an_empty_database_streams_the_same_empty_frames(tmp_path):
     frames = streamed(engine, 997)
     assert len(frames.lines) == 0 and frames.first_day is None
     assert_same_frames(frames, build_frames(read_tables(engine), as_of=AS_OF))
+    assert_same_frames(streamed(engine, 997, own_process=True), frames)
 
 
 def test_frm005_hand_checked_lines_and_events(tmp_path):
