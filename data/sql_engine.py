@@ -1,6 +1,6 @@
 """The engine interface (metrics.engine) pushed down to the database: each question is ONE Ibis
-expression over unbound tables, compiled to the target's SQL dialect (SQLite, PostgreSQL, DuckDB;
-Spark, Trino... compile the same way) and run by that database's own driver. Only the
+expression over unbound tables, compiled to the target's SQL dialect (SQLite, PostgreSQL, DuckDB,
+Spark; Trino... compile the same way) and run by that database's own driver. Only the
 aggregates come back.
 
 The user's scope is a WHERE on the customers' owner / team inside every query, set when the
@@ -18,7 +18,8 @@ from sqlalchemy.engine import make_url
 from data.access import Scope
 from data.db import dispose_after_fork, normal_url
 from data.models import DATA_TABLES
-from metrics.engine import SUMS, NotSupported, check_dimension, finish
+from data.spark import Spark, is_spark
+from metrics.engine import SUMS, By, NotSupported, dimensions_of, finish
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 
 # The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
@@ -36,10 +37,17 @@ NOT_YET = {"customer_status": "customer status (active / inactive / at risk)"}
 
 
 class Database:
-    """Where the analytics run: a SQLAlchemy URL (SQLite, PostgreSQL) or duckdb:///path (a
-    DuckDB file, opened read-only per query). `run` executes SQL of the database's dialect."""
+    """Where the analytics run: a SQLAlchemy URL (SQLite, PostgreSQL), duckdb:///path (a
+    DuckDB file, opened read-only per query) or a Spark (spark://..., sc://...: data.spark).
+    `run` executes SQL of the database's dialect."""
 
     def __init__(self, url: str) -> None:
+        if is_spark(url):
+            from ibis.backends.pyspark import Backend  # only Spark deployments load pyspark
+
+            Backend.register_options()  # the Spark compiler reads them
+            self.dialect, self.spark = "pyspark", Spark(url)
+            return
         parsed = make_url(url)
         if parsed.drivername == "duckdb":
             self.dialect, self.path = "duckdb", parsed.database
@@ -49,6 +57,8 @@ class Database:
         self.dialect = {"postgresql": "postgres"}.get(self.engine.dialect.name, "sqlite")
 
     def run(self, sql: str) -> pd.DataFrame:
+        if self.dialect == "pyspark":
+            return self.spark.run(sql)
         if self.dialect == "duckdb":
             import duckdb  # only deployments with a DuckDB file need it loaded
 
@@ -66,9 +76,9 @@ class SqlEngine:
         self.scope = scope
         self.tables = {name: ibis.table(schema, name=name) for name, schema in SCHEMAS.items()}
 
-    def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
-        check_dimension(by)
-        return finish(self._run(self.sums_expression(filters, by)), by)
+    def sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+        names = dimensions_of(by)
+        return finish(self._run(self.sums_expression(filters, names)), names)
 
     def average_reorder_days(self, filters: Filters) -> float | None:
         result = self._run(self.reorder_expression(filters))["average"].iloc[0]
@@ -82,9 +92,10 @@ class SqlEngine:
 
     # --- the expressions ------------------------------------------------------------------------
 
-    def sums_expression(self, filters: Filters, by: str | None) -> ir.Table:
-        """SUMS per value of `by` over the lines the filters and the scope select (see
-        metrics.engine.finish for what each sum is)."""
+    def sums_expression(self, filters: Filters, by: By) -> ir.Table:
+        """SUMS per value of `by` (per combination, for a tuple) over the lines the filters and
+        the scope select (see metrics.engine.finish for what each sum is)."""
+        names = dimensions_of(by)
         lines = self._selected_lines(filters)
         revenue = lines.counted & (lines.order_status == "confirmed")
         known = revenue & lines.unit_cost.notnull()
@@ -109,10 +120,10 @@ class SqlEngine:
             "confirmed_amount": total(lines.sales, lines.counted & confirmed),
             "draft_amount": total(lines.sales, lines.counted & draft),
         }
-        if by is None:
+        if not names:
             return lines.aggregate(**sums)
-        grouped = lines.group_by(by).aggregate(**sums)
-        if by != "customer":
+        grouped = lines.group_by(list(names)).aggregate(**sums)
+        if names != ("customer",):
             return grouped
         # every customer the filters keep, with or without lines
         kept = self._customers(filters).select(customer="customer_id")
