@@ -6,7 +6,9 @@ numbers on every engine."""
 
 import csv
 import io
+import os
 import re
+import shutil
 from datetime import date
 
 import duckdb
@@ -392,3 +394,27 @@ def test_sql009_customer_by_month_equals_plain_sql_on_the_demo(tmp_path):
         )
         assert np.allclose(got["sales_amount"], plain["sales_amount"], rtol=0, atol=0.005)
         assert got["confirmed_orders"].tolist() == plain["confirmed_orders"].astype(float).tolist()
+
+
+@pytest.mark.slow
+def test_sql010_spark_in_local_mode_gives_the_frames_engine_numbers(shop, tmp_path):
+    """The shop as Parquet read by a local Spark (ANALYTICS_URL=spark://local[1]?parquet=...):
+    customer x month (dates, Unknown cost, distinct orders) and the reorder time (window
+    functions over dates) as the frames engine gives them. ~40 s, most of it Spark starting."""
+    pytest.importorskip("pyspark", reason="Spark runs need pyspark (bench/requirements.txt)")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark runs need a Java runtime (e.g. apt's openjdk-17-jre-headless)")
+    from data.spark import write_parquet
+
+    tables = read_tables(make_engine(shop[0]))
+    write_parquet(tables, tmp_path)
+    frames = FramesEngine(build_frames(tables))
+    database = Database(f"spark://local[1]?parquet={tmp_path}&spark.driver.memory=512m")
+    spark = SqlEngine(database, EVERYONE)
+    try:
+        by = ("customer", "month")
+        assert differences(frames.sums(Filters(), by), spark.sums(Filters(), by), "Spark") == []
+        assert spark.average_reorder_days(Filters()) == pytest.approx((26 + 17) / 2)
+        assert spark.average_reorder_days(Filters(start=date(2026, 4, 2))) is None
+    finally:
+        database.spark.start().stop()
