@@ -30,6 +30,8 @@ SCHEMAS = {
     table.name: {column.name: TYPES[type(column.type)] for column in table.columns}
     for table in DATA_TABLES
 }
+# SQLAlchemy's name of a database -> Ibis's of its SQL (trino: the `trino` package's dialect)
+DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "trino": "trino"}
 ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
 ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
 # Filters the SQL engine does not apply yet: asking for them is an error, never ignored.
@@ -37,7 +39,7 @@ NOT_YET = {"customer_status": "customer status (active / inactive / at risk)"}
 
 
 class Database:
-    """Where the analytics run: a SQLAlchemy URL (SQLite, PostgreSQL), duckdb:///path (a
+    """Where the analytics run: a SQLAlchemy URL (SQLite, PostgreSQL, Trino), duckdb:///path (a
     DuckDB file, opened read-only per query) or a Spark (spark://..., sc://...: data.spark).
     `run` executes SQL of the database's dialect."""
 
@@ -54,7 +56,11 @@ class Database:
             return
         self.engine = create_engine(normal_url(url))  # reads only: no schema set-up here
         dispose_after_fork(self.engine)
-        self.dialect = {"postgresql": "postgres"}.get(self.engine.dialect.name, "sqlite")
+        name = self.engine.dialect.name
+        if name not in DIALECTS:
+            raise ValueError(f"ANALYTICS_URL: the sql engine does not run on {name}; use "
+                             "SQLite, PostgreSQL, Trino, DuckDB or Spark")  # fmt: skip
+        self.dialect = DIALECTS[name]
 
     def run(self, sql: str) -> pd.DataFrame:
         if self.dialect == "pyspark":

@@ -14,6 +14,8 @@ from datetime import date
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from app import create_app
@@ -22,7 +24,8 @@ from data.db import make_engine, read_tables, write_tables
 from data.demo import generate
 from data.frames import build_frames
 from data.models import DATA_TABLES
-from data.sql_engine import Database, SqlEngine
+from data.spark import Spark, write_parquet
+from data.sql_engine import SCHEMAS, Database, SqlEngine
 from data.users import create_user
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns
 from metrics.engine import DIMENSIONS, SUMS, FramesEngine, NotSupported
@@ -404,8 +407,6 @@ def test_sql010_spark_in_local_mode_gives_the_frames_engine_numbers(shop, tmp_pa
     pytest.importorskip("pyspark", reason="Spark runs need pyspark (bench/requirements.txt)")
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
         pytest.skip("Spark runs need a Java runtime (e.g. apt's openjdk-17-jre-headless)")
-    from data.spark import write_parquet
-
     tables = read_tables(make_engine(shop[0]))
     write_parquet(tables, tmp_path)
     frames = FramesEngine(build_frames(tables))
@@ -418,3 +419,30 @@ def test_sql010_spark_in_local_mode_gives_the_frames_engine_numbers(shop, tmp_pa
         assert spark.average_reorder_days(Filters(start=date(2026, 4, 2))) is None
     finally:
         database.spark.start().stop()
+
+
+def test_sql011_a_spark_url_names_the_spark_the_tables_and_the_settings():
+    spark = Spark("spark://local[2]?parquet=/data/sales&spark.driver.memory=1g")
+    assert (spark.address, spark.parquet) == ("spark://local[2]", "/data/sales")
+    assert spark.settings["spark.driver.memory"] == "1g"
+    assert spark.settings["spark.sql.session.timeZone"] == "UTC"  # dates are days
+    assert spark.session is None  # started at the first query, not when the app starts
+    assert Spark("sc://spark.example.com:15002").parquet is None  # the server's catalog
+    with pytest.raises(ValueError, match="unknown Spark URL parameter 'tables'"):
+        Spark("spark://local?tables=/data/sales")
+    with pytest.raises(ValueError, match="not a Spark URL"):
+        Spark("sqlite:///sales.db")
+
+
+def test_sql012_the_parquet_tables_keep_dates_as_dates_and_missing_costs_as_null(shop, tmp_path):
+    write_parquet(read_tables(make_engine(shop[0])), tmp_path)
+    orders = pq.read_table(tmp_path / "orders.parquet")
+    assert orders.schema.field("order_date").type == pa.date32()
+    assert sorted(orders.column("order_date").to_pylist())[0] == date(2025, 12, 20)
+    lines = pq.read_table(tmp_path / "order_lines.parquet")
+    assert [field.name for field in lines.schema] == list(SCHEMAS["order_lines"])
+    unit_cost = lines.column("unit_cost")
+    # O2's Garden line, the quote O4, O6 and the abandoned O8 have no cost: NULL, never NaN
+    assert unit_cost.null_count == 4
+    assert not any(value != value for value in unit_cost.to_pylist() if value is not None)
+    assert lines.column("category").null_count == len(SHOP_LINES) - 1  # only O5's first line
