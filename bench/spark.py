@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyspark import SparkContext
 
 from data.access import Scope, scoped
 from data.demo import generate
@@ -158,13 +159,14 @@ def bench_size(lines: int, repeat: int, driver_memory: str) -> None:
         database = Database(
             f"spark://local[2]?parquet={folder}&spark.driver.memory={driver_memory}"
         )
+        jvm = "started" if SparkContext._jvm is None else "session started (the JVM was up)"
         start = time.perf_counter()
         session = database.spark.start()
         start_s = time.perf_counter() - start
         print(f"\n{lines:,} order lines ({len(frames.orders):,} orders, "
               f"{len(frames.customers):,} customers): demo generated in {generate_s:.1f} s; "
               f"Parquet {parquet_mb:.1f} MB written in {parquet_s:.1f} s; Spark {session.version} "
-              f"local[2], driver memory {driver_memory}, started in {start_s:.1f} s "
+              f"local[2], driver memory {driver_memory}, {jvm} in {start_s:.1f} s "
               f"({load_text()})")  # fmt: skip
         print(f"{'query':<36} {'rows':>6} {'frames ms':>10} {'Spark ms':>10}  equal")
         north = scoped(frames, NORTH)
