@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from data import rollups
 from data.access import ROLES, Scope
 from data.business_central import import_business_central
 from data.db import write_tables
@@ -35,8 +36,8 @@ from views.view import ViewError, all_data_period
 
 
 def register(server: Flask) -> None:
-    for command in (init_demo, import_lines_command, import_bc_command, export, create_user_command,
-                    set_password_command, deactivate_user_command,
+    for command in (init_demo, import_lines_command, import_bc_command, rebuild_rollups_command,
+                    export, create_user_command, set_password_command, deactivate_user_command,
                     activate_user_command):  # fmt: skip
         server.cli.add_command(command)
 
@@ -59,6 +60,15 @@ def init_demo(lines: int, seed: int, end) -> None:
         f"{len(tables['orders'])} orders, {len(tables['order_lines'])} order lines."
     )
     click.echo(demo_credentials_text())
+
+
+@click.command("rebuild-rollups")
+def rebuild_rollups_command() -> None:
+    """Sum the rollups of SALES_ENGINE=sql again from the lines (after writes by other programs
+    than the imports, which keep them themselves)."""
+    with _store().engine.begin() as conn:
+        rows, version = rollups.rebuild(conn)
+    click.echo(f"daily_customer_sums: {rows:,} rows, current for data version {version}.")
 
 
 def _format_options(function):

@@ -630,7 +630,12 @@ def customers_to_open(browser: Browser, default) -> list[tuple[str, str]]:
     """(label, drill-through link) of the biggest and the median customer by Sales Amount in the
     matrix of the default Sales by Customer view."""
     browser.restore(default)
-    rows = [r for r in browser.props["sbc-matrix"]["rowData"] or [] if r.get("level") == 0]
+    # the matrix's rows come as columns (a store; assets/grid_rows.js makes the grid's records)
+    columns = browser.props["sbc-matrix-rows"].get("data") or {}
+    rows = [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
+    rows = [r for r in rows if r.get("level") == 0]
     rows.sort(key=lambda r: (-(r.get("sales_amount") or 0), r["customer_id"]))
     if not rows:
         raise RuntimeError("the matrix is empty")

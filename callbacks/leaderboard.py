@@ -6,14 +6,16 @@ from dash import Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
 
 from callbacks.filter_bar import register_grid
+from callbacks.grids import register_rows
 from callbacks.guards import screen_guard
 from layouts import ids
-from layouts.grids import grid_outputs
+from layouts.grids import column_defs, grid_state, unless_shown
 from layouts.kpi_cards import kpi_cards
 from layouts.leaderboard import SUMMARY, WIDTHS
 from views import screens
 from views.context import user_frames, view_for
 from views.screens import LEADERBOARD_FIELDS
+from views.tables import grid_columns
 
 SCREEN = "leaderboard"
 
@@ -24,12 +26,14 @@ def cards(query: str | None):
     return kpi_cards(screens.comparison(frames, view), only=SUMMARY, compare_to=view.compare_to)
 
 
-def rows(query: str | None, full_query: str | None):
-    """The leaderboard rows (the status choice keeps one status) with the view's grid state."""
+def rows(query: str | None, full_query: str | None, *shown):
+    """The leaderboard rows (the status choice keeps one status) with the view's grid state,
+    the grid's columns and state only when it does not hold them already (`shown`)."""
     frames = user_frames()
     view = view_for(full_query or query, SCREEN, frames)
     table = screens.leaderboard_table(frames, view)
-    return grid_outputs(table, view, WIDTHS)
+    defs, (state, model) = column_defs(table, WIDTHS), grid_state(table, view)
+    return grid_columns(table), *unless_shown(defs, state, model, shown)
 
 
 def choose_columns(visible: list[str], column_state: list[dict] | None):
@@ -47,13 +51,17 @@ def register(app: Dash) -> None:
     view = Input(ids.VIEW, "data")
     app.callback(Output(ids.LEADERBOARD_CARDS, "children"), view)(guard(cards))
     app.callback(
-        Output(ids.LEADERBOARD_GRID, "rowData"),
+        Output(ids.LEADERBOARD_ROWS, "data"),
         Output(ids.LEADERBOARD_GRID, "columnDefs"),
         Output(ids.LEADERBOARD_GRID, "columnState"),
         Output(ids.LEADERBOARD_GRID, "filterModel"),
         view,
         State(ids.VIEW_GRID, "data"),
+        State(ids.LEADERBOARD_GRID, "columnDefs"),
+        State(ids.LEADERBOARD_GRID, "columnState"),
+        State(ids.LEADERBOARD_GRID, "filterModel"),
     )(guard(rows))
+    register_rows(app, ids.LEADERBOARD_ROWS, ids.LEADERBOARD_GRID)
     app.callback(
         Output(ids.LEADERBOARD_GRID, "columnState", allow_duplicate=True),
         Input(ids.LEADERBOARD_COLUMNS, "value"),

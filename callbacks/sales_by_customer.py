@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.cross_filter import next_selection
 from callbacks.filter_bar import register_grid
+from callbacks.grids import register_rows
 from callbacks.guards import bad_request, screen_guard
 from layouts import ids
 from layouts.components import message
 from layouts.formatting import format_value
-from layouts.grids import column_defs, grid_props
+from layouts.grids import grid_state, unless_shown
+from layouts.sales_by_customer import UI_COLUMNS, matrix_columns, matrix_rows
 from views import screens
 from views.context import user_frames, view_for
-from views.tables import Table, records
 from views.view import to_query
 
 SCREEN = "sales-by-customer"
-UI_COLUMNS = ("pick", "expand")
-PICK_COLUMNS = [
-    {"field": "pick", "headerName": "", "width": 52, "minWidth": 52, "sortable": False,
-     "filter": False, "pinned": "left", "headerTooltip": "Pick (ticks add up)"},
-    {"field": "expand", "headerName": "", "width": 52, "minWidth": 52, "sortable": False,
-     "filter": False, "pinned": "left", "headerTooltip": "Show the items"},
-]  # fmt: skip
 
 
 def _view(query: str | None):
@@ -52,35 +46,36 @@ def summary(query: str | None):
     ]  # fmt: skip
 
 
-def bar(query: str | None):
-    return screens.bar_figure(*_view(query))
-
-
-def matrix_view(query: str | None, expanded: list[str], full_query: str | None):
-    """The matrix rows (customers, the items of expanded ones under them), its columns and the
-    grid state of the view."""
+def bar_and_matrix(query: str | None, expanded: list[str], full_query: str | None, *shown):
+    """The bar chart and the matrix, from one customer matrix of the filters: its rows
+    (customers, the items of expanded ones under them), columns and the view's grid state
+    (each only when the grid does not hold it already: `shown`). Expanding a customer leaves
+    the chart as it is."""
     frames, view = _view(full_query or query)
-    table = screens.matrix_table(frames, view)
+    by_kpi = screens.customer_matrix(frames, view, "kpis")
+    figure = (
+        no_update
+        if ctx.triggered_id == ids.SBC_EXPANDED
+        else screens.bar_figure(frames, view, by_kpi)
+    )
+    table = screens.matrix_table(frames, view, by_kpi if view.choice("matrix") == "kpis" else None)
     if table.rows.empty:
-        return [], [], [], {}, message("No sales match these filters.", "light")
-    rows = []
-    for record in records(table):
-        customer = record["customer_id"]
-        is_open = customer in expanded
-        picked = customer in view.selected
-        rows.append({**record, "row_id": customer, "level": 0, "is_picked": picked,
-                     "pick": "☑" if picked else "☐", "expand": "▾" if is_open else "▸"})  # fmt: skip
-        if is_open:
-            items = screens.matrix_items(frames, view, customer, table)
-            rows += [
-                {**r, "row_id": f"{customer}/{r['customer_id']}", "level": 1, "pick": "",
-                 "expand": "", "customer_name": f"  ↳ {r['customer_name']}", "href": None}
-                for r in records(Table("", table.columns, items))
-            ]  # fmt: skip
-    props = grid_props(table, view)
-    defs = PICK_COLUMNS + column_defs(table, widths={"customer_name": {"flex": 2}})
-    state = [{"colId": c} for c in UI_COLUMNS] + props["columnState"]
-    return rows, defs, state, props["filterModel"], None
+        return (
+            figure,
+            {},
+            *unless_shown([], [], {}, shown),
+            message("No sales match these filters.", "light"),
+        )
+    listed = set(table.rows["customer_id"])
+    items = {c: screens.matrix_items(frames, view, c, table) for c in expanded if c in listed}
+    state, model = grid_state(table, view)
+    state = [{"colId": c} for c in UI_COLUMNS] + state
+    return (
+        figure,
+        matrix_rows(table, view.selected, items),
+        *unless_shown(matrix_columns(table), state, model, shown),
+        None,
+    )
 
 
 def select_customers(pick, cell, search):
@@ -118,9 +113,9 @@ def register(app: Dash) -> None:
     guard = screen_guard(SCREEN)
     view = Input(ids.VIEW, "data")
     app.callback(Output(ids.SBC_SUMMARY, "children"), view)(guard(summary))
-    app.callback(Output(ids.SBC_BAR, "figure"), view)(guard(bar))
     app.callback(
-        Output(ids.SBC_MATRIX, "rowData"),
+        Output(ids.SBC_BAR, "figure"),
+        Output(ids.SBC_MATRIX_ROWS, "data"),
         Output(ids.SBC_MATRIX, "columnDefs"),
         Output(ids.SBC_MATRIX, "columnState"),
         Output(ids.SBC_MATRIX, "filterModel"),
@@ -128,7 +123,11 @@ def register(app: Dash) -> None:
         view,
         Input(ids.SBC_EXPANDED, "data"),
         State(ids.VIEW_GRID, "data"),
-    )(guard(matrix_view))
+        State(ids.SBC_MATRIX, "columnDefs"),
+        State(ids.SBC_MATRIX, "columnState"),
+        State(ids.SBC_MATRIX, "filterModel"),
+    )(guard(bar_and_matrix))
+    register_rows(app, ids.SBC_MATRIX_ROWS, ids.SBC_MATRIX)
     app.clientside_callback(
         ClientsideFunction("sales", "pick"),
         Output(ids.SBC_PICK, "data"),

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from data.frames import Frames, customer_months, lines_by_customer
+from metrics.commission import daily_events
 
 ROLES = ("leadership", "manager", "salesperson", "admin")
 SEES_EVERYTHING = ("leadership", "admin")
@@ -97,7 +98,7 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
     # on the shared categories, in every process that works out a part)
     event_order = frames.events["order_id"].array
     kept = np.append(event_order.categories.isin(orders["order_id"]), False)  # -1: none
-    events = frames.events[kept[event_order.codes]]
+    events = _used_categories_only(frames.events[kept[event_order.codes]].reset_index(drop=True))
     customers = frames.customers[keep].reset_index(drop=True)
     # custom fields none of the kept customers has: their names are other scopes' business
     empty = [f for f in frames.custom_fields if customers[f].isna().all()]
@@ -112,7 +113,8 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
         monthly=_used_categories_only(monthly),
         customer_lines=lines_by_customer(lines["customer"].to_numpy()),
         customer_month_items=month_items,
-        events=_used_categories_only(events.reset_index(drop=True)),
+        events=events,
+        daily_events=daily_events(events),
         custom_fields=tuple(f for f in frames.custom_fields if f not in empty),
     )
 

@@ -179,6 +179,9 @@ def _install_data_version(conn: Connection) -> None:
             ),
             {"db": uuid.uuid4().hex[:16]},
         )
+        if conn.execute(text("SELECT 1 FROM orders LIMIT 1")).first() is None:
+            # no sales yet: the (empty) rollups are current (data.rollups)
+            conn.execute(text("INSERT INTO rollup_state (id, version) VALUES (1, 1)"))
     if dialect == "postgresql":
         names = _trigger_names("postgresql")
         present = set(
@@ -357,13 +360,22 @@ def _placeholder(conn: Connection, column: str) -> str:
 
 def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
     """Write the table frames in one transaction; with `replace`, delete all sales data first."""
+    from data import (
+        rollups,  # it builds its SQL with the engine of data.sql_engine, which needs this module
+    )
+
     with engine.begin() as conn:
+        keep_rollups = replace or rollups.is_current(conn)
         bump_data_version(conn)
         if replace:
             delete_all_data(conn)
         for table in DATA_TABLES:
             if table.name in tables:
                 insert_frame(conn, table.name, tables[table.name])
+        if keep_rollups:
+            written = [tables[n]["order_id"] for n in ("orders", "order_lines") if n in tables]
+            keys = rollups.order_keys(conn, pd.concat(written).unique()) if written else set()
+            rollups.refresh(conn, None if replace else keys)
 
 
 def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:

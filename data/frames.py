@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from data import db
 from data.db import Tables
 from data.models import DATA_TABLES, OrderLine
-from metrics.commission import dated_events, event_days, seller_categories
+from metrics.commission import daily_events, dated_events, event_days, seller_categories
 
 LINE_DIMENSIONS = ("category", "brand", "collection", "supplier", "department")
 ORDER_DIMENSIONS = ("document_type", "channel", "source", "device", "campaign", "salesperson")
@@ -102,6 +102,8 @@ class Frames:
         item (int32), then REVENUE_SUMS (line counts int32); sorted by customer, month, item —
         one customer's month × item cells for whole months, a slice found by binary search.
     events: the dated sales events of metrics.commission.sales_events (Sales by User, commission).
+    daily_events: the events summed per (day, salesperson, event) (metrics.commission.daily_events):
+        a period's commission of every salesperson without a pass over its events.
     """
 
     lines: pd.DataFrame
@@ -116,6 +118,7 @@ class Frames:
     customer_lines: pd.DataFrame
     customer_month_items: pd.DataFrame
     events: pd.DataFrame
+    daily_events: pd.DataFrame
     custom_fields: tuple[str, ...]
     as_of: pd.Timestamp
     # The span of order dates in the whole data (kept when frames are restricted to a scope,
@@ -239,8 +242,13 @@ def _fields(
     yield "order_days", _order_days(orders)
     # The events first: what they alone need (the lines' event days, the orders as stored, the
     # payments) goes with them; then the rollup that needs the most working memory.
-    yield "events", _events(lines, read, stored, stored_position, tables.pop("payments"))
+    events = _events(lines, read, stored, stored_position, tables.pop("payments"))
     del read, stored, stored_position
+    summed = daily_events(events)
+    yield "events", events
+    del events
+    yield "daily_events", summed
+    del summed
     yield "orders", orders
     del orders
     yield "monthly", _monthly(lines, n_customers)

@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Boolean, Engine, Float, Integer, func, select
 
+from data import rollups
 from data.db import (
     DATE_COLUMNS,
     Tables,
@@ -1516,12 +1517,15 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         if dry_run:
             transaction.rollback()
             return changes, owners
+        keep_rollups = replace or rollups.is_current(conn)
         bump_data_version(conn)  # first, so the triggers stay quiet for the rows that follow
+        keys = set()  # the (day, customer) rows of sums that change: as stored, then as written
         if replace:
             delete_all_data(conn)
         else:
             _keep_sold_values(conn, stored_items, tables["items"])
             order_ids = tables["orders"]["order_id"]
+            keys = rollups.order_keys(conn, order_ids)
             if _stored_rows(conn, Order.__table__, "order_id", order_ids):
                 _delete(conn, OrderLine, OrderLine.order_id, order_ids)
                 _delete(conn, Order, Order.order_id, order_ids)
@@ -1546,6 +1550,8 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
             elif frame is not None:
                 for start in range(0, len(frame), INSERT_ROWS):
                     insert_frame(conn, table, frame.iloc[start : start + INSERT_ROWS])
+        if keep_rollups:
+            rollups.refresh(conn, None if replace else keys | rollups.order_keys(conn, order_ids))
         stamp = Setting.__table__
         conn.execute(stamp.delete().where(stamp.c.key == LAST_IMPORT))
         conn.execute(stamp.insert().values(key=LAST_IMPORT, value=_import_summary(collected)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text, inspect
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -118,6 +118,36 @@ class Payment(Base):
     order_id: Mapped[str] = mapped_column(String(ID), index=True)
     paid_on: Mapped[date] = mapped_column(Date)
     amount: Mapped[float] = mapped_column(Float)  # negative = refund
+
+
+class DailyCustomerSums(Base):
+    """A rollup the database keeps for the `sql` engine (data.rollups): the additive sums of
+    metrics.engine.SUMS over the order lines of one day and one customer."""
+
+    __tablename__ = "daily_customer_sums"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    sales_amount: Mapped[float] = mapped_column(Float)
+    sales_quantity: Mapped[float] = mapped_column(Float)
+    cost_amount: Mapped[float] = mapped_column(Float)
+    cost_non_inv: Mapped[float] = mapped_column(Float)
+    known_sales: Mapped[float] = mapped_column(Float)
+    known_non_inv: Mapped[float] = mapped_column(Float)
+    known_quantity: Mapped[float] = mapped_column(Float)
+    known_lines: Mapped[float] = mapped_column(Float)
+    revenue_lines: Mapped[float] = mapped_column(Float)
+    confirmed_orders: Mapped[int] = mapped_column(Integer)
+    draft_orders: Mapped[int] = mapped_column(Integer)
+    confirmed_amount: Mapped[float] = mapped_column(Float)
+    draft_amount: Mapped[float] = mapped_column(Float)
+
+
+class RollupState(Base):
+    """The one row (id 1) telling which data version the rollups reflect."""
+
+    __tablename__ = "rollup_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class User(Base):

@@ -12,23 +12,34 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from sqlalchemy import Boolean, Date, Float, Integer, String, Text, create_engine, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 from data.access import Scope
 from data.db import dispose_after_fork, normal_url
-from data.models import DATA_TABLES
+from data.models import DATA_TABLES, DailyCustomerSums
 from data.spark import Spark, is_spark
 from metrics.engine import SUMS, By, NotSupported, dimensions_of, finish
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 
 # The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
 # "*" of a table believed narrower than it is.
-TYPES = {String: "string", Text: "string", Integer: "int64", Float: "float64",
-         Boolean: "boolean", Date: "date"}  # fmt: skip
+TYPES = {String: "string", Text: "string", Integer: "int64", BigInteger: "int64",
+         Float: "float64", Boolean: "boolean", Date: "date"}  # fmt: skip
 SCHEMAS = {
     table.name: {column.name: TYPES[type(column.type)] for column in table.columns}
-    for table in DATA_TABLES
+    for table in [*DATA_TABLES, DailyCustomerSums.__table__]
 }
 # SQLAlchemy's name of a database -> Ibis's of its SQL (trino: the `trino` package's dialect)
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "trino": "trino"}
@@ -44,6 +55,7 @@ class Database:
     `run` executes SQL of the database's dialect."""
 
     def __init__(self, url: str) -> None:
+        self._has_rollups = False
         if is_spark(url):
             from ibis.backends.pyspark import Backend  # only Spark deployments load pyspark
 
@@ -73,21 +85,44 @@ class Database:
         with self.engine.connect() as conn:
             return pd.read_sql(text(sql), conn)
 
+    def rollups_current(self) -> bool:
+        """Whether the database keeps the rollups (data.rollups) for its current data version;
+        if not (none kept, or a program other than the imports wrote since), the engine reads
+        the lines."""
+        if self.dialect == "pyspark":  # the imports keep them in the app's database only
+            return False
+        if not self._has_rollups:
+            if self.dialect == "duckdb":
+                names = self.run("SELECT table_name FROM information_schema.tables")["table_name"]
+            else:
+                names = inspect(self.engine).get_table_names()
+            self._has_rollups = {"rollup_state", "data_version"} <= set(names)
+            if not self._has_rollups:
+                return False
+        current = self.run(
+            "SELECT COUNT(*) AS n FROM rollup_state r JOIN data_version d"
+            " ON r.id = 1 AND d.id = 1 AND r.version = d.version"
+        )
+        return bool(current["n"].iloc[0])
+
 
 class SqlEngine:
     """metrics.engine.Engine computed by the database, for one scope."""
 
-    def __init__(self, database: Database, scope: Scope) -> None:
+    def __init__(self, database: Database, scope: Scope, rollups: bool = True) -> None:
         self.database = database
         self.scope = scope
+        self.rollups = rollups  # read data.rollups when the database keeps them current
         self.tables = {name: ibis.table(schema, name=name) for name, schema in SCHEMAS.items()}
 
     def sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
         names = dimensions_of(by)
-        return finish(self._run(self.sums_expression(filters, names)), names)
+        rollups = self.rollups and self.database.rollups_current()
+        return finish(self._run(self.sums_expression(filters, names, rollups)), names)
 
     def average_reorder_days(self, filters: Filters) -> float | None:
-        result = self._run(self.reorder_expression(filters))["average"].iloc[0]
+        rollups = self.rollups and self.database.rollups_current()
+        result = self._run(self.reorder_expression(filters, rollups))["average"].iloc[0]
         return None if pd.isna(result) else float(result)
 
     def sql(self, expression: ir.Table) -> str:
@@ -98,37 +133,24 @@ class SqlEngine:
 
     # --- the expressions ------------------------------------------------------------------------
 
-    def sums_expression(self, filters: Filters, by: By) -> ir.Table:
+    def sums_expression(self, filters: Filters, by: By, rollups: bool = False) -> ir.Table:
         """SUMS per value of `by` (per combination, for a tuple) over the lines the filters and
-        the scope select (see metrics.engine.finish for what each sum is)."""
+        the scope select (see metrics.engine.finish for what each sum is); with `rollups` (the
+        database keeps them current), from the (day, customer) sums when the filters and `by`
+        allow it."""
         names = dimensions_of(by)
-        lines = self._selected_lines(filters)
-        revenue = lines.counted & (lines.order_status == "confirmed")
-        known = revenue & lines.unit_cost.notnull()
-        confirmed = lines.order_status == "confirmed"
-        draft = lines.order_status == "draft"
-
-        def total(value, where) -> ir.Value:
-            return where.ifelse(value, 0.0).sum()
-
-        sums = {
-            "sales_amount": total(lines.sales, revenue),
-            "sales_quantity": total(lines.quantity, revenue),
-            "cost_amount": total(lines.cost, known),
-            "cost_non_inv": total(lines.non_inv, revenue),
-            "known_sales": total(lines.sales, known),
-            "known_non_inv": total(lines.non_inv, known),
-            "known_quantity": total(lines.quantity, known),
-            "known_lines": total(1.0, known),
-            "revenue_lines": total(1.0, revenue),
-            "confirmed_orders": lines.order_id.nunique(where=confirmed),
-            "draft_orders": lines.order_id.nunique(where=draft),
-            "confirmed_amount": total(lines.sales, lines.counted & confirmed),
-            "draft_amount": total(lines.sales, lines.counted & draft),
-        }
+        for name, words in NOT_YET.items():
+            if getattr(filters, name):
+                raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
+        if rollups and set(names) <= {"customer", "month"} and not _touches_lines(filters):
+            rows = self._daily_rows(filters)
+            sums = {name: rows[name].sum() for name in SUMS}
+        else:
+            rows = self._selected_lines(filters)
+            sums = line_sums(rows)
         if not names:
-            return lines.aggregate(**sums)
-        grouped = lines.group_by(list(names)).aggregate(**sums)
+            return rows.aggregate(**sums)
+        grouped = rows.group_by(list(names)).aggregate(**sums)
         if names != ("customer",):
             return grouped
         # every customer the filters keep, with or without lines
@@ -138,7 +160,7 @@ class SqlEngine:
         )
         return joined
 
-    def reorder_expression(self, filters: Filters) -> ir.Table:
+    def reorder_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """One row, `average`: the mean gap in days between consecutive distinct confirmed order
         dates of the customers active in the selection, over the gaps ending in the period."""
         orders = self.tables["orders"]
@@ -150,7 +172,7 @@ class SqlEngine:
         previous = days.day.lag().over(group_by=days.customer_id, order_by=days.day)
         gaps = days.mutate(gap=days.day - previous)
         gaps = gaps.filter(gaps.gap.notnull(), *_period(gaps, filters, "day"))
-        active = self.sums_expression(filters, "customer")
+        active = self.sums_expression(filters, "customer", rollups)
         active = active.filter(active.confirmed_orders > 0).select(customer_id="customer")
         kept = gaps.semi_join(active, "customer_id")
         return kept.aggregate(average=kept.gap.mean())
@@ -185,6 +207,15 @@ class SqlEngine:
             conditions.append(wanted)
         return customers.filter(*conditions).select("customer_id")
 
+    def _daily_rows(self, filters: Filters) -> ir.Table:
+        """The (day, customer) sums of the customers the scope and filters keep, in the period,
+        with `customer` and `month` as _selected_lines has them."""
+        daily = self.tables[DailyCustomerSums.__tablename__]
+        daily = _where(daily, _period(daily, filters, "day"))
+        kept = self._customers(filters)
+        rows = daily.join(kept, "customer_id")
+        return rows.mutate(customer=rows.customer_id, month=_month(rows.day))
+
     def _scope(self, customers: ir.Table) -> ir.BooleanValue:
         """The scope's WHERE on a customers table with owner and team (data.access.Scope)."""
         if self.scope.sees_everything:
@@ -193,22 +224,24 @@ class SqlEngine:
             return customers.owner == self.scope.salesperson
         return customers.team == self.scope.team
 
-    def _selected_lines(self, filters: Filters) -> ir.Table:
+    def _selected_lines(self, filters: Filters, only: ir.Table | None = None) -> ir.Table:
         """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
         non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
-        customer, month (year*12 + month-1), item and the attributes as sold."""
-        for name, words in NOT_YET.items():
-            if getattr(filters, name):
-                raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
+        customer, day, month (year*12 + month-1), item and the attributes as sold. `only`: the
+        lines of the orders in this table (order_id) only: the rollups' upkeep."""
         t = self.tables
         orders = t["orders"]
-        orders = _where(orders, _period(orders, filters, "order_date")).select(
+        conditions = _period(orders, filters, "order_date")
+        if only is not None:
+            conditions.append(orders.order_id.isin(only.order_id))
+        orders = _where(orders, conditions).select(
             "order_id", "document_type", customer="customer_id", order_status="status",
             order_date="order_date", **{f"order_{a}": a for a in ORDER_ATTRIBUTES},
         )  # fmt: skip
-        kept = self._customers(filters)
-        # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
-        orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
+        if not self.scope.sees_everything or _restricts_customers(filters):
+            kept = self._customers(filters)
+            # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
+            orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
         items = t["items"].select(item_code="item_id", **{f"item_{a}": a for a in ITEM_ATTRIBUTES})
         lines = t["order_lines"]
         joined = lines.join(orders, "order_id").left_join(items, lines.item_id == items.item_code)
@@ -219,7 +252,7 @@ class SqlEngine:
             "order_id", "order_status", "customer", "quantity", "unit_cost",
             sales=gross / vat, cost=joined.quantity * joined.unit_cost,
             non_inv=joined.cost_non_inv.fill_null(0.0), counted=counted,
-            month=joined.order_date.year() * 12 + joined.order_date.month() - 1,
+            day="order_date", month=_month(joined.order_date),
             item="item_id", document_type="document_type",
             **{a: joined[a].coalesce(joined[f"order_{a}"]) for a in ORDER_ATTRIBUTES},
             **{a: joined[a].coalesce(joined[f"item_{a}"]) for a in ITEM_ATTRIBUTES},
@@ -245,14 +278,59 @@ def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:
     return table.filter(*conditions) if conditions else table
 
 
+def line_sums(lines: ir.Table) -> dict[str, ir.Value]:
+    """SUMS over selected lines (SqlEngine._selected_lines), by name (metrics.engine.finish)."""
+    revenue = lines.counted & (lines.order_status == "confirmed")
+    known = revenue & lines.unit_cost.notnull()
+    confirmed = lines.order_status == "confirmed"
+    draft = lines.order_status == "draft"
+
+    def total(value, where) -> ir.Value:
+        return where.ifelse(value, 0.0).sum()
+
+    return {
+        "sales_amount": total(lines.sales, revenue),
+        "sales_quantity": total(lines.quantity, revenue),
+        "cost_amount": total(lines.cost, known),
+        "cost_non_inv": total(lines.non_inv, revenue),
+        "known_sales": total(lines.sales, known),
+        "known_non_inv": total(lines.non_inv, known),
+        "known_quantity": total(lines.quantity, known),
+        "known_lines": total(1.0, known),
+        "revenue_lines": total(1.0, revenue),
+        "confirmed_orders": lines.order_id.nunique(where=confirmed),
+        "draft_orders": lines.order_id.nunique(where=draft),
+        "confirmed_amount": total(lines.sales, lines.counted & confirmed),
+        "draft_amount": total(lines.sales, lines.counted & draft),
+    }
+
+
+def _restricts_customers(filters: Filters) -> bool:
+    """Whether the filters keep only some customers (else every order's customer is kept)."""
+    return bool(filters.customers or filters.salespeople or filters.teams or filters.custom)
+
+
+def _touches_lines(filters: Filters) -> bool:
+    """Whether the filters look inside orders (attributes as sold, order amounts): the
+    (day, customer) sums cannot answer them."""
+    return any(getattr(filters, field) for field in LINE_FILTERS) or (
+        filters.order_amount_min is not None or filters.order_amount_max is not None
+    )
+
+
+def _month(day: ir.DateValue) -> ir.IntegerValue:
+    return day.year() * 12 + day.month() - 1
+
+
 def _period(table: ir.Table, filters: Filters, column: str) -> list[ir.BooleanValue]:
-    """The period's bounds on a date column (order_date), or on a day number column (`day`)."""
+    """The period's bounds on a date column, or on a column of day numbers (days since
+    1970-01-01)."""
     value = table[column]
     bounds = []
     for bound, keep in ((filters.start, value.__ge__), (filters.end, value.__le__)):
         if bound is not None:
             day = (pd.Timestamp(bound) - pd.Timestamp("1970-01-01")).days
-            bounds.append(keep(ibis.date(bound) if column == "order_date" else day))
+            bounds.append(keep(ibis.date(bound) if value.type().is_date() else day))
     return bounds
 
 

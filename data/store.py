@@ -76,6 +76,7 @@ class Store:
         self._current: Current | None = None
         self._lock = threading.Lock()
         self._scoped: dict[Scope, tuple[Frames, Frames]] = {}  # scope -> (all frames, its part)
+        self._scope_locks: dict[Scope, threading.Lock] = {}
         self._builder: threading.Thread | subprocess.Popen | None = None
         self._build_failed_at: float | None = None
         self._build_error: str | None = None
@@ -99,7 +100,17 @@ class Store:
         if scope.sees_everything:
             return frames
         source, part = self._scoped.get(scope, (None, None))
-        if source is not frames:  # worked out outside the lock: other requests go on meanwhile
+        if source is frames:
+            return part
+        # One thread per scope works its part out or maps it (a second mapping of the same file
+        # would cost its pages again in this process's RSS); the others wait for it, and the
+        # requests of other scopes go on meanwhile.
+        with self._lock:
+            scope_lock = self._scope_locks.setdefault(scope, threading.Lock())
+        with scope_lock:
+            source, part = self._scoped.get(scope, (None, None))
+            if source is frames:
+                return part
             current = self._current
             if current is not None and current.frames is frames:
                 part = self._part(current, scope)

@@ -1,12 +1,14 @@
 """A screen's table (views.tables.Table) as an AG Grid: column definitions with the one
-formatter, rows as JSON records, and the grid state of the view."""
+formatter, rows as JSON records (or as columns, views.tables.grid_columns, that the browser makes
+into records: callbacks.grids), and the grid state of the view."""
 
 from __future__ import annotations
 
 import dash_ag_grid as dag
+from dash import no_update
 
 from layouts.formatting import grid_formatter
-from views import grid as grid_state
+from views.grid import column_state
 from views.tables import Table, records
 from views.view import View
 
@@ -45,19 +47,30 @@ def column_defs(table: Table, widths: dict | None = None) -> list[dict]:
     return out
 
 
-def grid_props(table: Table, view: View) -> dict:
-    """rowData, columnState and filterModel of the grid for the view."""
-    return {
-        "rowData": records(table),
-        "columnState": grid_state.column_state(table, view.grid),
-        "filterModel": view.grid.filter_model,
-    }
+def grid_state(table: Table, view: View) -> tuple[list[dict], dict]:
+    """columnState and filterModel of the grid for the view."""
+    return column_state(table, view.grid), view.grid.filter_model
 
 
 def grid_outputs(table: Table, view: View, widths: dict | None = None) -> tuple:
     """(rowData, columnDefs, columnState, filterModel): what a table callback sets."""
-    props = grid_props(table, view)
-    return props["rowData"], column_defs(table, widths), props["columnState"], props["filterModel"]
+    return records(table), column_defs(table, widths), *grid_state(table, view)
+
+
+def unless_shown(defs: list, state: list, model: dict, shown: tuple) -> tuple:
+    """(columnDefs, columnState, filterModel), each no_update when the grid holds it already
+    (`shown`: the grid's own three): a columnState or filterModel set again comes back to the
+    server as a change of the grid's state (callbacks.filter_bar's keep), for nothing."""
+    shown_defs, shown_state, shown_model = shown
+    same_state = len(state) == len(shown_state or []) and all(
+        all(held.get(key) == value for key, value in column.items())
+        for column, held in zip(state, shown_state or [], strict=True)
+    )  # the grid's state has more keys (width, pinned...): those we set must match
+    return (
+        no_update if defs == shown_defs else defs,
+        no_update if same_state else state,
+        no_update if model == (shown_model or {}) else model,
+    )
 
 
 def table_grid(

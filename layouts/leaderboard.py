@@ -76,12 +76,15 @@ def layout(filter_bar: html.Div, view: View) -> dbc.Container:
                 className="text-muted small mb-1",
             ),  # fmt: skip
             dcc.Loading(
-                table_grid(
-                    ids.LEADERBOARD_GRID,
-                    height=560,
-                    row_id="params.data.customer_id",
-                    suppressColumnVirtualisation=True,
-                ),
+                [
+                    dcc.Store(id=ids.LEADERBOARD_ROWS),
+                    table_grid(
+                        ids.LEADERBOARD_GRID,
+                        height=560,
+                        row_id="params.data.customer_id",
+                        suppressColumnVirtualisation=True,
+                    ),
+                ],
                 **LOADING_STATE,
             ),  # fmt: skip
         ],

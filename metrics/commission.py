@@ -1,7 +1,8 @@
 """Commission and the Sales by User amounts (SPEC §5): sales dated by their events, not order dates.
 
-`sales_events` turns the table frames into one row per dated event (built once per data load);
-`commission` sums a period's events per salesperson and applies each one's basis and rate.
+`sales_events` turns the table frames into one row per dated event (built once per data load),
+`daily_events` sums them per day, salesperson and event (built with them); `commission` sums a
+period's events, or their daily sums, per salesperson and applies each one's basis and rate.
 No import from `data`, so data.frames may build and cache the events without an import cycle.
 
 Which events count: only lines and payments of **confirmed** orders that have a salesperson (the
@@ -26,6 +27,7 @@ BASES = {
     "payments": (("paid",), ("refunded",)),
 }
 EVENT_COLUMNS = ("salesperson", "order_id", "event", "day", "value")
+DAILY_EVENT_COLUMNS = ("day", "salesperson", "event", "value")
 COMMISSION_COLUMNS = (
     "salesperson",
     "salesperson_name",
@@ -176,16 +178,41 @@ def dated_events(
     )
 
 
+def daily_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The events summed per (day, salesperson, event): DAILY_EVENT_COLUMNS, sorted by day, one
+    row per cell with an event. In: `events` of sales_events (or a part of it, sorted by day).
+    Each cell adds its events in their order, as commission does, so commission gives the same
+    floats from these rows as from the events."""
+    day = events["day"].to_numpy()
+    people, kinds = events["salesperson"].array, events["event"].array
+    width = len(kinds.categories) + 1
+    cells = (len(people.categories) + 1) * width
+    first = int(day[0]) if len(day) else 0
+    key = _day_cells(day, people.codes, kinds.codes, first, width, cells)
+    sums = np.bincount(key, weights=events["value"].to_numpy(np.float64))
+    used = np.flatnonzero(np.bincount(key))
+    day_offset, cell = np.divmod(used, cells)
+    return pd.DataFrame(
+        {
+            "day": (day_offset + first).astype(np.int32),
+            "salesperson": pd.Categorical.from_codes(cell // width - 1, people.categories),
+            "event": pd.Categorical.from_codes(cell % width - 1, kinds.categories),
+            "value": sums[used],
+        }
+    )
+
+
 def commission(
     events: pd.DataFrame, salespeople: pd.DataFrame, start_day: int, end_day: int
 ) -> pd.DataFrame:
     """Commission per salesperson for the period start_day..end_day (inclusive day numbers).
 
-    In: `events` of sales_events (or any subset of it: sorted by day); `salespeople` (code, name,
-    team, commission_rate, commission_basis).
+    In: `events` of sales_events (or any subset of it: sorted by day) or their daily_events;
+    `salespeople` (code, name, team, commission_rate, commission_basis).
     Out: COMMISSION_COLUMNS, one row per salesperson in `salespeople`' order (zeros when they
-    have no event in the period). Each event column = Σ value of that event dated in the period;
-    adjusted_sales by the salesperson's basis, whenever the order was placed:
+    have no event in the period). Each event column = Σ value of that event dated in the period
+    (each day's events added in their order, then the days: daily_events gives the same
+    floats); adjusted_sales by the salesperson's basis, whenever the order was placed:
     - items_sold:      sold − cancelled − returned;
     - items_delivered: delivered − returned;
     - payments:        paid − refunded (refunded is the positive size of the refunds);
@@ -196,14 +223,15 @@ def commission(
                  int(np.searchsorted(day, day.dtype.type(end_day), "right")))  # fmt: skip
     people, person_of = _coded(pd.Index(salespeople["code"]), events["salesperson"], rows)
     kinds, event_of = _coded(pd.Index(EVENTS), events["event"], rows)
-    # summed per (salesperson code + 1, event code + 1): code -1 (missing) is 0 here
+    # summed per (day, salesperson code + 1, event code + 1): code -1 (missing) is 0 here
     width = len(event_of)
-    cell = np.multiply(people, width, dtype=np.intp)  # one pass per step, in bincount's type
-    cell += kinds
-    cell += width + 1
+    cells = len(person_of) * width
+    day = day[rows]
+    first, days = (int(day[0]), int(day[-1]) - int(day[0]) + 1) if len(day) else (0, 1)
+    key = _day_cells(day, people, kinds, first, width, cells)
     value = events["value"].to_numpy(np.float64)[rows]
-    by_code = np.bincount(cell, weights=value, minlength=len(person_of) * width)
-    by_code = by_code.reshape(len(person_of), width)
+    by_day = np.bincount(key, weights=value, minlength=days * cells).reshape(days, cells)
+    by_code = by_day.sum(axis=0).reshape(len(person_of), width)
     # then per salesperson × event: the codes of values in `salespeople` and in EVENTS
     known_people = np.flatnonzero(person_of[:-1] >= 0)
     known_events = np.flatnonzero(event_of[:-1] >= 0)
@@ -230,6 +258,19 @@ def commission(
             "commission": rate * adjusted,
         }
     )
+
+
+def _day_cells(
+    day: np.ndarray, people: np.ndarray, kinds: np.ndarray, first: int, width: int, cells: int
+) -> np.ndarray:
+    """Per event, its (day − first, salesperson code + 1, event code + 1) cell as one index,
+    built one pass per step in np.bincount's own index type (codes -1, missing, are 0 here)."""
+    key = np.subtract(day, first, dtype=np.intp)
+    key *= cells
+    key += np.multiply(people, width, dtype=np.intp)
+    key += kinds
+    key += width + 1
+    return key
 
 
 def _total(sums: np.ndarray, events: tuple[str, ...]) -> np.ndarray:

@@ -156,7 +156,12 @@ def lifecycle(frames: Frames, filters: Filters, lost_after_months: int = 6) -> p
     (a kind of returning); lost: became lost during the period, i.e. the day on which they had
     gone `lost_after_months` months without a confirmed order falls in the period.
     """
-    selection = select(frames, filters)
+    return lifecycle_of(select(frames, filters), lost_after_months)
+
+
+def lifecycle_of(selection: Selection, lost_after_months: int = 6) -> pd.DataFrame:
+    """lifecycle of the customers a selection keeps, over its period."""
+    frames = selection.frames
     period = selection.period
     prev = previous_period(period)
     od = frames.order_days

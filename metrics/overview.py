@@ -1,5 +1,6 @@
 """The Overview's analyses (SPEC §4.1): top customers with their cumulative share, the monthly
-trend, and the revenue bridge from the compared period to this one."""
+trend, and the revenue bridge from the compared period to this one; `overview` computes all the
+screen shows from one selection of each period."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import numpy as np
 import pandas as pd
 
 from data.frames import Frames, month_of_days
-from metrics.filters import Filters, Period
-from metrics.selection import select
+from metrics.customers import lifecycle_of, summary_of
+from metrics.filters import Filters, Period, period_of
+from metrics.kpis import COMPARE_TO, Comparison, kpis_from
+from metrics.selection import Selection, select
 from metrics.sums import customer_sums, revenue_rows
 
 
@@ -19,7 +22,11 @@ def top_customers(frames: Frames, filters: Filters, n: int = 20) -> pd.DataFrame
     cumulative_share = their running Sales Amount / the Sales Amount of everybody selected.
     Columns: customer_id, customer_name, sales_amount, share, cumulative_share. Customers without
     sales are left out."""
-    sales = customer_sums(select(frames, filters))["sales_amount"]
+    return top_of(frames, customer_sums(select(frames, filters))["sales_amount"], n)
+
+
+def top_of(frames: Frames, sales: np.ndarray, n: int) -> pd.DataFrame:
+    """top_customers from the Sales Amount per customer code (customer_sums)."""
     everyone = sales.sum()
     ranked = np.flatnonzero(sales > 0)
     top = ranked[np.argsort(-sales[ranked], kind="stable")[:n]]  # codes follow customer_id
@@ -40,7 +47,11 @@ def monthly_sales(frames: Frames, filters: Filters, period: Period | None = None
     Columns: month (first day, datetime64), sales_amount, first_day and last_day (the days of the
     month the period covers, datetime64), partial (the period covers only part of the month, so
     its Sales Amount is not a whole month's)."""
-    selection = select(frames, filters, period)
+    return monthly_of(select(frames, filters, period))
+
+
+def monthly_of(selection: Selection) -> pd.DataFrame:
+    """monthly_sales of a selection (its period's months)."""
     _, month, sales = revenue_rows(selection)
     start, end = selection.period.start_day, selection.period.end_day
     first, last = month_of_days(np.array([start, end]))
@@ -73,9 +84,9 @@ class Bridge:
     current: float
 
 
-def revenue_bridge(frames: Frames, filters: Filters, compared: Period) -> Bridge:
-    now = customer_sums(select(frames, filters))["sales_amount"]
-    before = customer_sums(select(frames, filters, compared))["sales_amount"]
+def bridge_of(now: np.ndarray, before: np.ndarray) -> Bridge:
+    """The bridge from the Sales Amount per customer code of the compared period (`before`) to
+    this one's (`now`)."""
     both = (now > 0) & (before > 0)
     change = now - before
     return Bridge(
@@ -85,4 +96,42 @@ def revenue_bridge(frames: Frames, filters: Filters, compared: Period) -> Bridge
         shrunk=float(-change[both & (change < 0)].sum()),
         lost=float(before[(before > 0) & (now <= 0)].sum()),
         current=float(now.sum()),
+    )
+
+
+@dataclass(frozen=True)
+class Overview:
+    """All the Overview shows for one filter state: the KPIs against the compared period, the
+    top customers (top_customers), the monthly Sales Amount of both periods (monthly_sales), the
+    customers' lifecycle (metrics.customers.lifecycle) and the revenue bridge."""
+
+    comparison: Comparison
+    top: pd.DataFrame
+    months: pd.DataFrame
+    compared_months: pd.DataFrame
+    lifecycle: pd.DataFrame
+    bridge: Bridge
+
+
+def overview(frames: Frames, filters: Filters, compare_to: str, n: int = 20) -> Overview:
+    """The Overview for `filters` compared with the period COMPARE_TO[compare_to] of theirs:
+    each period selected and summed per customer once, for every part (the same numbers as
+    metrics.kpis.compare, top_customers, monthly_sales and lifecycle each on their own)."""
+    period = period_of(frames, filters)
+    earlier = COMPARE_TO[compare_to](period)
+    now, before = select(frames, filters, period), select(frames, filters, earlier)
+    now_sums, before_sums = customer_sums(now), customer_sums(before)
+    comparison = Comparison(
+        kpis_from(now_sums, summary_of(now, now_sums)),
+        kpis_from(before_sums, summary_of(before, before_sums)),
+        period,
+        earlier,
+    )
+    return Overview(
+        comparison=comparison,
+        top=top_of(frames, now_sums["sales_amount"], n),
+        months=monthly_of(now),
+        compared_months=monthly_of(before),
+        lifecycle=lifecycle_of(now),
+        bridge=bridge_of(now_sums["sales_amount"], before_sums["sales_amount"]),
     )

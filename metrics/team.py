@@ -75,7 +75,7 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = np.where(known_sales > 0, gross_profit / known_sales, np.nan)
         average_order = np.where(orders > 0, amount / orders, np.nan)
-    pay = commission(frames.events, people, period.start_day, period.end_day)
+    pay = commission(frames.daily_events, people, period.start_day, period.end_day)
     table = pd.DataFrame(
         {
             "salesperson": people["code"],
@@ -116,18 +116,23 @@ def new_customers_by_month(frames: Frames, filters: Filters) -> pd.DataFrame:
     period = selection.period
     first = first_order_day(frames)
     keep = selection.customers & (first >= period.start_day) & (first <= period.end_day)
-    months = month_of_days(first[keep])
-    out = pd.DataFrame({"month": months, "salesperson": frames.customers["owner"].to_numpy()[keep]})
-    out = (
-        out.groupby(["month", "salesperson"], dropna=False)
-        .size()
-        .rename("new_customers")
-        .reset_index()
+    months = month_of_days(first[keep]).astype(np.int64)
+    # counted per (month, owner) cell in numpy: owners sorted, missing last, as a groupby sorts
+    owner, owners = pd.factorize(frames.customers["owner"][keep], sort=True)
+    missing = len(owners)  # the owner code of customers without one
+    first_month = int(months.min()) if len(months) else 0
+    key = (months - first_month) * (missing + 1) + np.where(owner < 0, missing, owner)
+    cells, counts = np.unique(key, return_counts=True)
+    month, code = np.divmod(cells, missing + 1)
+    month += first_month - 1970 * 12
+    salespeople = owners.take(np.where(code == missing, -1, code), allow_fill=True)
+    return pd.DataFrame(
+        {
+            "month": month.astype("datetime64[M]").astype("datetime64[s]"),
+            "salesperson": pd.array(salespeople, dtype=frames.customers["owner"].dtype),
+            "new_customers": counts.astype(np.int64),
+        }
     )
-    out["month"] = (
-        (out["month"].to_numpy() - 1970 * 12).astype("datetime64[M]").astype("datetime64[s]")
-    )
-    return out
 
 
 def top_and_others(by_month: pd.DataFrame, n: int) -> pd.DataFrame:

@@ -76,18 +76,18 @@ def screen_pdf(frames: Frames, view: View) -> bytes:
     title = SCREENS[screen][0]
     story = _heading(title, frames, view)
     if screen == "overview":
-        result = screens.comparison(frames, view)
+        result = screens.overview(frames, view)
         story += [
-            _kpi_table(result),
-            _figures(screens.pareto_figure(frames, view), screens.trend_figure(frames, view)),
+            _kpi_table(result.comparison),
+            _figures(screens.pareto_figure(result), screens.trend_figure(view, result)),
             KeepTogether(
                 [
                     Paragraph("Customers by lifecycle", SECTION),
-                    _counts(screens.lifecycle_counts(frames, view)),
+                    _counts(screens.lifecycle_counts(result)),
                     Paragraph(escape(LIFECYCLE_NOTE), NOTE),
                 ]
             ),
-            _figures(screens.bridge_figure(frames, view)),
+            _figures(screens.bridge_figure(view, result)),
         ]
     elif screen == "sales-by-customer":
         story += [

@@ -116,6 +116,17 @@ def page_callback(session, base_url, path, search=""):
                     [("app-url", "pathname", path)], [("app-url", "search", search)])  # fmt: skip
 
 
+# the Overview's one callback: its KPI cards, compared periods, charts and lifecycle counts
+OVERVIEW_OUTPUTS = [
+    ("overview-kpis", "children"),
+    ("overview-compared-period", "children"),
+    ("overview-pareto", "figure"),
+    ("overview-trend", "figure"),
+    ("overview-lifecycle", "children"),
+    ("overview-bridge", "figure"),
+]
+
+
 def text_of(response) -> str:
     """A callback response as readable text (JSON escapes £ and other non-ASCII characters)."""
     return json.dumps(response.json(), ensure_ascii=False)
@@ -225,9 +236,8 @@ def test_aut009_salesperson_gets_nothing_of_a_customer_they_do_not_own(base, fra
     page = session.get(f"{base}/customers/{theirs['customer_id']}")
     assert page.status_code == 200 and theirs["name"] not in page.text
     # the Overview's filter callbacks are not open to a salesperson at all
-    kpi_outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
     kpi_inputs = [("view", "data", "?from=2023-01-01&to=2026-12-31")]
-    assert callback(session, base, kpi_outputs, kpi_inputs).status_code == 403
+    assert callback(session, base, OVERVIEW_OUTPUTS, kpi_inputs).status_code == 403
     # exports hold only their own customers
     rows = session.get(f"{base}/export/leaderboard.csv?columns=customer_id").text.splitlines()[1:]
     owned = set(frames.customers.loc[frames.customers["owner"] == "SP01", "customer_id"])
@@ -241,9 +251,8 @@ def test_aut010_manager_sees_only_their_team(base, frames):
     other = page_callback(session, base, f"/customers/{theirs['customer_id']}")
     assert "Customer not found" in text_of(other) and theirs["name"] not in text_of(other)
     # the Overview's KPI callback answers with the team's numbers, not everybody's
-    kpi_outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
     kpi_inputs = [("view", "data", "?from=2023-01-01&to=2026-12-31")]
-    response = callback(session, base, kpi_outputs, kpi_inputs)
+    response = callback(session, base, OVERVIEW_OUTPUTS, kpi_inputs)
     assert response.status_code == 200
     filters = Filters(start=date(2023, 1, 1), end=date(2026, 12, 31))
     team = kpis(scoped(frames, Scope("manager", team="North")), filters)
@@ -303,18 +312,22 @@ def filter_callbacks(other_id: str, other_name: str):
     pick = {"event": "click", "customers": [other_id], "add": True, "at": 1}
     return {
         "summary": ([("sbc-summary", "children")], [("view", "data", asks)], []),
-        "bar": ([("sbc-bar", "figure")], [("view", "data", asks)], []),
-        "matrix": ([("sbc-matrix", "rowData"), ("sbc-matrix", "columnDefs"),
-                    ("sbc-matrix", "columnState"), ("sbc-matrix", "filterModel"),
-                    ("sbc-empty", "children")],
-                   [("view", "data", asks), ("sbc-expanded", "data", [other_id])],
-                   [("view-grid", "data", asks)]),
+        "bar and matrix": ([("sbc-bar", "figure"), ("sbc-matrix-rows", "data"),
+                            ("sbc-matrix", "columnDefs"), ("sbc-matrix", "columnState"),
+                            ("sbc-matrix", "filterModel"), ("sbc-empty", "children")],
+                           [("view", "data", asks), ("sbc-expanded", "data", [other_id])],
+                           [("view-grid", "data", asks), ("sbc-matrix", "columnDefs", None),
+                            ("sbc-matrix", "columnState", None),
+                            ("sbc-matrix", "filterModel", None)]),
         "pick": ([("filter-url", "search")], [("sbc-pick", "data", pick),
                  ("sbc-matrix", "cellClicked", None)], [("filter-url", "search", "?")]),
         "view and chips": asks,  # the filter bar's sync: view_callback
-        "leaderboard": ([("leaderboard-grid", "rowData"), ("leaderboard-grid", "columnDefs"),
+        "leaderboard": ([("leaderboard-rows", "data"), ("leaderboard-grid", "columnDefs"),
                          ("leaderboard-grid", "columnState"), ("leaderboard-grid", "filterModel")],
-                        [("view", "data", asks)], [("view-grid", "data", asks)]),
+                        [("view", "data", asks)],
+                        [("view-grid", "data", asks), ("leaderboard-grid", "columnDefs", None),
+                         ("leaderboard-grid", "columnState", None),
+                         ("leaderboard-grid", "filterModel", None)]),
         "customer search": (
             [('{"key":"customer","type":"filter-values"}', "options")],
             [('{"key":"customer","type":"filter-values"}', "search_value", other_name[:12])],
@@ -329,8 +342,7 @@ def filter_callbacks(other_id: str, other_name: str):
     "name",
     [
         "summary",
-        "bar",
-        "matrix",
+        "bar and matrix",
         "pick",
         "view and chips",
         "leaderboard",

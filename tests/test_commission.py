@@ -15,7 +15,15 @@ from pandas.testing import assert_frame_equal
 
 from data.demo import generate
 from data.frames import build_frames, to_day
-from metrics.commission import COMMISSION_COLUMNS, EVENT_COLUMNS, EVENTS, commission, sales_events
+from metrics.commission import (
+    COMMISSION_COLUMNS,
+    DAILY_EVENT_COLUMNS,
+    EVENT_COLUMNS,
+    EVENTS,
+    commission,
+    daily_events,
+    sales_events,
+)
 
 ORDER_DEFAULTS = {"status": "confirmed", "salesperson": "SP1", "customer_id": "C1"}
 LINE_DEFAULTS = {
@@ -273,3 +281,54 @@ def test_com009_demo_items_sold_over_all_history_equals_revenue_by_order_salespe
     )
     for name, frame in tables.items():
         assert_frame_equal(frame, before[name])
+
+
+def test_com010_daily_events_sum_each_day_salesperson_and_event():
+    events = _events(
+        orders=[
+            {"order_id": "A", "order_date": "2025-10-02"},
+            {"order_id": "B", "order_date": "2025-10-02", "salesperson": "SP2"},
+            {"order_id": "C", "order_date": "2025-10-02"},
+            {"order_id": "D", "order_date": "2025-10-09"},
+        ],
+        lines=[
+            {"order_id": "A", "unit_price": 100.0, "delivered_on": "2025-10-09"},
+            {"order_id": "A", "unit_price": 20.0, "delivered_on": "2025-10-09"},
+            {"order_id": "B", "unit_price": 50.0, "status": "cancelled",
+             "cancelled_on": "2025-10-09"},
+            {"order_id": "C", "unit_price": 7.5, "delivered_on": "2025-10-03"},
+            {"order_id": "D", "unit_price": 30.0, "delivered_on": "2025-10-09"},
+        ],
+        payments=[{"order_id": "A", "paid_on": "2025-10-09", "amount": 120.0}],
+    )  # fmt: skip
+    before = events.copy()
+    daily = daily_events(events)
+    assert_frame_equal(events, before)
+    assert tuple(daily.columns) == DAILY_EVENT_COLUMNS
+    got = [(int(d), str(s), str(e), v) for d, s, e, v in daily.itertuples(index=False)]
+    second, third, ninth = (to_day(date(2025, 10, day)) for day in (2, 3, 9))
+    # 2 Oct: SP1 sold A (120) and C (7.5), SP2 sold B (50); 3 Oct: C delivered; 9 Oct: A and D
+    # delivered (SP1 120 + 30), B cancelled (SP2), D sold, A paid
+    assert sorted(got) == sorted([
+        (second, "SP1", "sold", 127.5), (second, "SP2", "sold", 50.0),
+        (third, "SP1", "delivered", 7.5),
+        (ninth, "SP1", "sold", 30.0), (ninth, "SP1", "delivered", 150.0),
+        (ninth, "SP2", "cancelled", 50.0), (ninth, "SP1", "paid", 120.0),
+    ])  # fmt: skip
+    assert list(daily["day"]) == sorted(daily["day"])
+
+
+def test_com011_commission_from_the_daily_sums_is_the_events_to_the_last_bit():
+    tables = generate(lines=5_000, seed=3, end=date(2026, 11, 21))
+    events = sales_events(tables["order_lines"], tables["orders"], tables["payments"])
+    daily = daily_events(events)
+    assert len(daily) < len(events)
+    first, last = int(events["day"].iloc[0]), int(events["day"].iloc[-1])
+    for basis in ("items_sold", "items_delivered", "payments"):
+        people = tables["salespeople"].assign(commission_basis=basis)
+        for start, end in ((first, last), (first + 100, first + 190), (last - 30, last)):
+            assert_frame_equal(
+                commission(daily, people, start, end),
+                commission(events, people, start, end),
+                check_exact=True,
+            )

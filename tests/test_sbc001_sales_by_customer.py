@@ -42,6 +42,15 @@ def bars(dash_duo):
     return dash_duo.find_elements("#sbc-bar .trace.bars .point path")
 
 
+def chart_marks(dash_duo, customers) -> None:
+    """Wait until the chart is redrawn with `customers` standing out (its bars answer clicks
+    again: the chart comes with the matrix, after the URL, the chips and the summary)."""
+    until(lambda: dash_duo.driver.execute_script(
+        "var g = document.querySelector('#sbc-bar .js-plotly-plot'); if (!g || !g.data) return null;"
+        "var t = g.data[0]; return t.customdata.filter((c, i) => t.marker.color[i] === '#0d6efd')"
+    ) == list(customers), 10)  # fmt: skip
+
+
 def summary_is(dash_duo, frames, customers) -> None:
     expected = kpis(frames, Filters(start=YEAR.start, end=YEAR.end, customers=tuple(customers)))
     dash_duo.wait_for_text_to_equal(".sbc-summary-0 strong", money(expected.sales_amount))
@@ -59,6 +68,7 @@ def test_sbc001_click_picks_ctrl_click_adds_and_drill_through_keeps_the_filters(
     until(lambda: picked(dash_duo) == [first["key"]], 10)
     dash_duo.wait_for_contains_text("#view-chips", first["name"])
     summary_is(dash_duo, frames, [first["key"]])
+    chart_marks(dash_duo, [first["key"]])
 
     # Ctrl-click adds the second customer; both chips show; the summary narrows to both
     chain = ActionChains(dash_duo.driver).key_down(Keys.CONTROL)
@@ -73,6 +83,7 @@ def test_sbc001_click_picks_ctrl_click_adds_and_drill_through_keeps_the_filters(
         " return out"
     )  # fmt: skip
     assert sorted(ticked) == sorted([first["key"], second["key"]])
+    chart_marks(dash_duo, [first["key"], second["key"]])
 
     # a plain click on a picked bar picks just that one again
     ActionChains(dash_duo.driver).move_to_element(bars(dash_duo)[1]).click().perform()

@@ -103,10 +103,11 @@ def everything_seen(base: str, username: str, landing: str, mine: str) -> dict[s
         seen[f"navbar search {word}"] = text_of(response) if response.status_code == 200 else ""
     matrix = callback(
         session, base,
-        [("sbc-matrix", "rowData"), ("sbc-matrix", "columnDefs"), ("sbc-matrix", "columnState"),
-         ("sbc-matrix", "filterModel"), ("sbc-empty", "children")],
+        [("sbc-bar", "figure"), ("sbc-matrix-rows", "data"), ("sbc-matrix", "columnDefs"),
+         ("sbc-matrix", "columnState"), ("sbc-matrix", "filterModel"), ("sbc-empty", "children")],
         [("view", "data", PERIOD + "&matrix=categories"), ("sbc-expanded", "data", [mine])],
-        [("view-grid", "data", PERIOD + "&matrix=categories")],
+        [("view-grid", "data", PERIOD + "&matrix=categories"), ("sbc-matrix", "columnDefs", None),
+         ("sbc-matrix", "columnState", None), ("sbc-matrix", "filterModel", None)],
     )  # fmt: skip
     assert matrix.status_code == 200
     seen["matrix by category"] = text_of(matrix)

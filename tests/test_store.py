@@ -12,7 +12,7 @@ import data.store
 from app import create_dash
 from data.access import Scope, scoped
 from data.db import make_engine, read_version, write_tables
-from data.snapshot import build_lock
+from data.snapshot import build_lock, shared_part
 from data.store import DataUnavailable, Store
 from metrics.filters import Filters
 from metrics.kpis import kpis
@@ -75,7 +75,7 @@ def test_sto003_the_next_callback_sees_an_external_write(database_url, tmp_path)
 
     from app import create_dash
     from data.users import create_user
-    from tests.test_auth import callback, signed_in, text_of
+    from tests.test_auth import OVERVIEW_OUTPUTS, callback, signed_in, text_of
 
     engine = one_order(database_url)
     create_user(engine, "leader", "leader-demo-pass", "leadership")
@@ -88,11 +88,10 @@ def test_sto003_the_next_callback_sees_an_external_write(database_url, tmp_path)
     try:
         session, _ = signed_in(base, "leader")
         ask = [("filter-url", "search", "?from=2026-05-01&to=2026-05-31")]
-        outputs = [("overview-kpis", "children"), ("overview-compared-period", "children")]
-        assert "£10.00" in text_of(callback(session, base, outputs, ask))
+        assert "£10.00" in text_of(callback(session, base, OVERVIEW_OUTPUTS, ask))
         before = session.get(f"{base}/healthz").json()["data_version"]
         external_sql(database_url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
-        assert "£85.00" in text_of(callback(session, base, outputs, ask))  # 10 + 3 × 25
+        assert "£85.00" in text_of(callback(session, base, OVERVIEW_OUTPUTS, ask))  # 10 + 3 × 25
         health = session.get(f"{base}/healthz").json()
         assert health["data_version"] > before
         assert health["data_version"] == read_version(engine).version
@@ -196,42 +195,74 @@ def test_sto010_a_scopes_part_is_one_file_every_process_maps(tmp_path, monkeypat
     assert sales(part) == 10.0  # a request still holding the old part reads it fine
 
 
-def test_sto012_a_part_is_worked_out_once_when_processes_ask_at_once(tmp_path, monkeypatch):
-    """Two workers asking for the same team at the same moment: one works the part out and
-    writes it, the other waits for it and maps it (they would both work it out, each reading
-    the whole snapshot, without the lock)."""
-    url = f"sqlite:///{tmp_path / 'sales.db'}"
-    engine = make_engine(url)
+def team_north_shop(tmp_path):
+    """An engine on one order of a customer of team North, and a snapshot folder."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'sales.db'}")
     owned = [{"customer_id": "C1", "name": "Customer C1", "owner": "SP1"}]  # SP1: team North
     order = {"order_id": "O1", "order_date": "2026-05-01"}
     write_tables(engine, make_tables([order], customers=owned), replace=True)
-    directory = tmp_path / "snapshots"
-    team = Scope("manager", team="North")
-    stores = [Store(engine, snapshot_dir=directory) for _ in range(2)]
-    for store in stores:
-        store.frames()
+    return engine, tmp_path / "snapshots"
+
+
+def held_until_both_inside(function, calls: list):
+    """`function`, recording its calls, and letting the first caller go on only when a second
+    one is inside too (or after 1 s, if the second must wait outside)."""
     both_inside = threading.Barrier(2)
-    worked_out = []
 
-    def slow_scoped(frames, scope):
-        worked_out.append(scope)
+    def held(*args):
+        calls.append(args)
         with contextlib.suppress(threading.BrokenBarrierError):
-            both_inside.wait(timeout=1.0)  # the other one gets in now, unless it must wait
-        return scoped(frames, scope)
+            both_inside.wait(timeout=1.0)
+        return function(*args)
 
-    monkeypatch.setattr(data.store, "scoped", slow_scoped)
-    parts = [None, None]
+    return held
 
-    def ask(i):
-        parts[i] = stores[i].frames_for(team)
 
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
+def at_once(*asks) -> list:
+    """What each of `asks` returns, called in threads of their own at the same moment."""
+    results = [None] * len(asks)
+
+    def run(i):
+        results[i] = asks[i]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(asks))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
-    assert worked_out == [team]
+    return results
+
+
+def test_sto012_a_part_is_worked_out_once_when_processes_ask_at_once(tmp_path, monkeypatch):
+    """Two workers asking for the same team at the same moment: one works the part out and
+    writes it, the other waits for it and maps it (they would both work it out, each reading
+    the whole snapshot, without the lock)."""
+    engine, directory = team_north_shop(tmp_path)
+    team = Scope("manager", team="North")
+    stores = [Store(engine, snapshot_dir=directory) for _ in range(2)]
+    for store in stores:
+        store.frames()
+    worked_out = []
+    monkeypatch.setattr(data.store, "scoped", held_until_both_inside(scoped, worked_out))
+    parts = at_once(*(lambda store=store: store.frames_for(team) for store in stores))
+    assert [scope for _, scope in worked_out] == [team]
     assert [sales(part) for part in parts] == [10.0, 10.0]
+
+
+def test_sto013_requests_of_one_worker_asking_for_a_part_at_once_map_it_once(tmp_path, monkeypatch):
+    """Two requests of one worker asking for the same team at the same moment: one maps the
+    part's file, the other waits and is given the same frames (two mappings of the file would
+    count its pages twice in the worker's RSS)."""
+    engine, directory = team_north_shop(tmp_path)
+    team = Scope("manager", team="North")
+    Store(engine, snapshot_dir=directory).frames_for(team)  # another worker wrote the part
+    store = Store(engine, snapshot_dir=directory)
+    store.frames()
+    mapped = []
+    monkeypatch.setattr(data.store, "shared_part", held_until_both_inside(shared_part, mapped))
+    parts = at_once(lambda: store.frames_for(team), lambda: store.frames_for(team))
+    assert len(mapped) == 1
+    assert parts[0] is parts[1] and sales(parts[0]) == 10.0
 
 
 def test_sto006_superseded_snapshots_are_removed_and_old_frames_stay_readable(tmp_path):

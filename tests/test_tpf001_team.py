@@ -13,8 +13,14 @@ from data.frames import build_frames, to_day
 from metrics.commission import commission
 from metrics.customers import leaderboard
 from metrics.filters import Filters
-from metrics.team import sales_by_salesperson, team_performance, top_and_others
+from metrics.team import (
+    new_customers_by_month,
+    sales_by_salesperson,
+    team_performance,
+    top_and_others,
+)
 from tests.conftest import sign_in
+from tests.factory import make_frames
 
 YEAR = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31))
 
@@ -105,3 +111,33 @@ def test_tpf008_the_compared_periods_sales_per_salesperson_are_the_tables(frames
     bars = sales_by_salesperson(frames, filters).set_index("salesperson")["sales_amount"]
     assert bars.to_dict() == pytest.approx(table[table.index.isin(bars.index)].to_dict())
     assert table[~table.index.isin(bars.index)].sum() == 0  # absent: no customer kept
+
+
+def test_tpf009_new_customers_by_month_counts_first_orders_per_owner_and_month():
+    frames = make_frames(
+        lines=[
+            {"order_id": "O1", "order_date": "2026-01-05", "customer_id": "C1"},
+            {"order_id": "O2", "order_date": "2026-01-20", "customer_id": "C2"},
+            {"order_id": "O3", "order_date": "2026-02-03", "customer_id": "C3"},
+            {"order_id": "O4", "order_date": "2026-02-10", "customer_id": "C4"},
+            {"order_id": "O5", "order_date": "2026-02-11", "customer_id": "C1"},  # not new again
+            {"order_id": "O6", "order_date": "2025-12-30", "customer_id": "C5"},  # before
+        ],
+        customers=[
+            {"customer_id": "C1", "name": "One", "owner": "SP2"},
+            {"customer_id": "C2", "name": "Two", "owner": "SP1"},
+            {"customer_id": "C3", "name": "Three", "owner": None},
+            {"customer_id": "C4", "name": "Four", "owner": "SP2"},
+            {"customer_id": "C5", "name": "Five", "owner": "SP1"},
+        ],
+    )  # fmt: skip
+    got = new_customers_by_month(frames, Filters(start=date(2026, 1, 1), end=date(2026, 2, 28)))
+    # January: C2 (SP1), C1 (SP2); February: C4 (SP2), C3 (no owner, last in its month)
+    expected = pd.DataFrame(
+        {
+            "month": pd.to_datetime([JAN, JAN, FEB, FEB]).astype("datetime64[s]"),
+            "salesperson": pd.array(["SP1", "SP2", "SP2", None], dtype="str"),
+            "new_customers": [1, 1, 1, 1],
+        }
+    )
+    assert_frame_equal(got, expected)

@@ -51,6 +51,9 @@ def customer_options(
 
 def customer_names(frames: Frames, customer_ids) -> list[tuple[str, str]]:
     """(id, name) of each customer ID, in the order given (the ID when not in the frames)."""
+    if not len(customer_ids):
+        return []  # no picks (most requests): no look-up over every customer
     customers = frames.customers
-    names = dict(zip(customers["customer_id"], customers["name"].astype(str), strict=True))
+    found = customers[customers["customer_id"].isin(list(customer_ids))]
+    names = dict(zip(found["customer_id"], found["name"].astype(str), strict=True))
     return [(c, names.get(c, c)) for c in customer_ids]

@@ -18,12 +18,13 @@ import plotly.graph_objects as go
 from data.frames import Frames
 from layouts import figures
 from layouts.formatting import counted, money
-from metrics.customers import leaderboard, lifecycle
+from metrics.customers import leaderboard
 from metrics.engine import Engine
 from metrics.filters import period_of, with_period
 from metrics.kpis import COMPARE_TO, Comparison, compare, kpis, kpis_of
 from metrics.matrix import MATRIX_KPIS, matrix
-from metrics.overview import monthly_sales, revenue_bridge, top_customers
+from metrics.overview import Overview
+from metrics.overview import overview as metrics_overview
 from metrics.reports import (
     REPORT_COLUMNS,
     SALES_REPORTS,
@@ -45,6 +46,7 @@ COMPARE_LABELS = {"previous_period": "Previous period", "previous_year": "Same p
 TOP_N = 20  # Overview: top customers
 BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart
 CHART_ROWS = 30  # reports: rows on the chart
+URL_SAFE_ID = r"[A-Za-z0-9_.~-]+"  # what urllib's quote(safe="") leaves as it is
 TOP_ACQUIRERS = 8  # Team performance: salespeople named on the new-customers chart
 STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
 LIFECYCLE = {"new": "New customers", "returning": "Returning customers",
@@ -163,9 +165,14 @@ def columns_of(names, overrides: dict[str, str] | None = None) -> tuple[Column, 
 
 
 def customer_hrefs(customer_ids, view: View) -> list[str]:
-    """Each customer's page, carrying the view's shared filters."""
+    """Each customer's page, carrying the view's shared filters (IDs quoted as a path segment:
+    the few with other characters than URL_SAFE_ID one by one, the rest as they are)."""
     carried = to_query(view, shared_only=True)
-    return [f"/customers/{quote(c, safe='')}{carried}" for c in customer_ids]
+    ids = pd.Series(np.asarray(customer_ids, dtype=object), dtype="str")
+    plain = ids.str.fullmatch(URL_SAFE_ID).to_numpy(bool)
+    if not plain.all():
+        ids[~plain] = [quote(c, safe="") for c in ids[~plain]]
+    return ("/customers/" + ids + carried).tolist()
 
 
 # --- KPIs ----------------------------------------------------------------------------------------
@@ -196,41 +203,44 @@ def kpis_table(engine: Engine, view: View) -> Table:
 # --- Overview ------------------------------------------------------------------------------------
 
 
-def pareto_figure(frames: Frames, view: View) -> go.Figure:
-    return figures.pareto(top_customers(frames, view.focused, TOP_N))
+def overview(frames: Frames, view: View) -> Overview:
+    """All the Overview shows for the view (its filters narrowed to the selection), computed
+    once for its cards, charts and PDF."""
+    return metrics_overview(frames, view.focused, view.compare_to, TOP_N)
 
 
-def trend_figure(frames: Frames, view: View) -> go.Figure:
-    filters = view.focused
-    earlier = COMPARE_TO[view.compare_to](period_of(frames, filters))
-    return figures.trend(
-        monthly_sales(frames, filters),
-        monthly_sales(frames, filters, earlier),
-        COMPARE_LABELS[view.compare_to],
-    )
+def pareto_figure(result: Overview) -> go.Figure:
+    return figures.pareto(result.top)
 
 
-def lifecycle_counts(frames: Frames, view: View) -> dict[str, int]:
+def trend_figure(view: View, result: Overview) -> go.Figure:
+    return figures.trend(result.months, result.compared_months, COMPARE_LABELS[view.compare_to])
+
+
+def lifecycle_counts(result: Overview) -> dict[str, int]:
     """New / returning / recovered / lost customers of the period."""
-    table = lifecycle(frames, view.focused)
-    return {label: int(table[name].sum()) for name, label in LIFECYCLE.items()}
+    return {label: int(result.lifecycle[name].sum()) for name, label in LIFECYCLE.items()}
 
 
-def bridge_figure(frames: Frames, view: View) -> go.Figure:
-    filters = view.focused
-    earlier = COMPARE_TO[view.compare_to](period_of(frames, filters))
-    return figures.bridge(revenue_bridge(frames, filters, earlier), COMPARE_LABELS[view.compare_to])
+def bridge_figure(view: View, result: Overview) -> go.Figure:
+    return figures.bridge(result.bridge, COMPARE_LABELS[view.compare_to])
 
 
 # --- Sales by Customer ---------------------------------------------------------------------------
 
 
-def bar_figure(frames: Frames, view: View) -> go.Figure:
+def customer_matrix(frames: Frames, view: View, mode: str) -> pd.DataFrame:
+    """metrics.matrix's customers by `mode` for the view: what the bar chart ("kpis") and the
+    matrix (the view's mode) read, computed once when both show it."""
+    return matrix(frames, view.applied, mode)
+
+
+def bar_figure(frames: Frames, view: View, by_kpi: pd.DataFrame | None = None) -> go.Figure:
     """The top BAR_CUSTOMERS customers by the view's KPI, then any picked customer below them;
     the picked ones stand out (the chart picks, so it shows the customers of the filters, not
-    just the picks)."""
+    just the picks). `by_kpi`: customer_matrix(frames, view, "kpis") when it is at hand."""
     kpi = view.choice("kpi")
-    table = matrix(frames, view.applied, "kpis")
+    table = customer_matrix(frames, view, "kpis") if by_kpi is None else by_kpi
     table = table.rename(columns={"key": "customer_id", "name": "customer_name"})
     table = table.sort_values([kpi, "customer_id"], ascending=[False, True], na_position="last")
     below = table.iloc[BAR_CUSTOMERS:]
@@ -238,11 +248,12 @@ def bar_figure(frames: Frames, view: View) -> go.Figure:
     return figures.customers_bar(shown, kpi, BAR_KPIS[kpi], view.selected, of=len(table))
 
 
-def matrix_table(frames: Frames, view: View) -> Table:
+def matrix_table(frames: Frames, view: View, by_mode: pd.DataFrame | None = None) -> Table:
     """The matrix: every customer with sales for the filters (picks are marked, not filtered:
-    the matrix is where they are picked), columns by the view's matrix mode."""
+    the matrix is where they are picked), columns by the view's matrix mode. `by_mode`:
+    customer_matrix(frames, view, that mode) when it is at hand."""
     mode = view.choice("matrix")
-    table = matrix(frames, view.applied, mode)
+    table = customer_matrix(frames, view, mode) if by_mode is None else by_mode
     values = [c for c in table.columns if c not in ("key", "name", "sales_amount")]
     if mode == "kpis":
         values = list(MATRIX_KPIS)
@@ -253,15 +264,15 @@ def matrix_table(frames: Frames, view: View) -> Table:
         columns = (*(Column(f, str(v), "money") for f, v in zip(fields, values, strict=True)),
                    *columns_of(["sales_amount"]))  # fmt: skip
         fields, values = [*fields, "sales_amount"], [*values, "sales_amount"]
-    rows = pd.DataFrame({"customer_name": table["name"].to_numpy(object),
-                         "customer_id": table["key"].to_numpy(object)})  # fmt: skip
-    for name, value in zip(fields, values, strict=True):
-        rows[name] = table[value].to_numpy()
-    label = columns_of(["customer_name", "customer_id"])
-    if view.selected:
-        rows.insert(0, "picked", np.where(rows["customer_id"].isin(view.selected), "yes", ""))
-        label = (*columns_of(["picked"]), *label)
-    rows["href"] = customer_hrefs(rows["customer_id"], view)
+    customers = table["key"].to_numpy(object)
+    data = (
+        {"picked": np.where(np.isin(customers, view.selected), "yes", "")} if view.selected else {}
+    )
+    data |= {"customer_name": table["name"].to_numpy(object), "customer_id": customers}
+    data |= {name: table[value].to_numpy() for name, value in zip(fields, values, strict=True)}
+    data["href"] = customer_hrefs(customers, view)
+    rows = pd.DataFrame(data)  # built at once: pandas adds columns one by one much slower
+    label = columns_of(["picked"] * bool(view.selected) + ["customer_name", "customer_id"])
     by = dict(kpis="KPI", months="month", categories="category")[mode]
     title = f"Matrix: {len(rows):,} customer{'s' * (len(rows) != 1)} by {by}"
     return Table(title, (*label, *columns), rows, link="customer_name")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -83,21 +82,29 @@ def pdf_cells(table: Table, columns: tuple[str, ...]) -> list[list[str]]:
 
 
 def records(table: Table) -> list[dict]:
-    """The rows as JSON-ready records for the grid: numbers as the screen shows them
-    (grid_values), NaN as None, dates as ISO text."""
-    rows = table.rows
-    data = {}
-    for name in rows.columns:
-        column = grid_values(table, name)
-        if column.dtype.kind == "M":
-            data[name] = np.where(column.isna(), None, column.dt.strftime("%Y-%m-%d"))
-        elif column.dtype.kind in "fc":
-            values = column.to_numpy(np.float64)
-            data[name] = np.where(np.isnan(values), None, values).tolist()
-        else:
-            data[name] = _python(column)
+    """The rows as JSON-ready records (grid_columns, row by row)."""
+    data = grid_columns(table)
     names = list(data)
     return [dict(zip(names, row, strict=True)) for row in zip(*data.values(), strict=True)]
+
+
+def grid_columns(table: Table) -> dict[str, list]:
+    """The rows as JSON-ready columns for the grid, field -> values: numbers as the screen
+    shows them (grid_values), NaN as None, dates as ISO text. A grid's rows travel so (each
+    field's name once, no per-row Python) and the browser makes them into records."""
+    data = {}
+    for name in table.rows.columns:
+        column = grid_values(table, name)
+        if column.dtype.kind == "M":
+            data[name] = np.where(column.isna(), None, column.dt.strftime("%Y-%m-%d")).tolist()
+        elif column.dtype.kind in "fc":
+            values = column.to_numpy(np.float64)
+            data[name] = values.tolist()
+            for i in np.flatnonzero(np.isnan(values)).tolist():
+                data[name][i] = None
+        else:
+            data[name] = _python(column)
+    return data
 
 
 def grid_values(table: Table, field: str) -> pd.Series:
@@ -115,10 +122,10 @@ def _python(column: pd.Series) -> list:
     """A column's values as Python objects (None for missing)."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
         return column.to_numpy().tolist()  # no missing values in these
-    values = column.astype(object).where(column.notna(), None).tolist()
-    if isinstance(column.dtype, pd.StringDtype):
-        return values  # text or None
-    return [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+    values = column.tolist()
+    for i in np.flatnonzero(column.isna().to_numpy()).tolist():
+        values[i] = None
+    return values
 
 
 def _csv_cells(column: pd.Series, spec: Column) -> list:
