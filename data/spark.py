@@ -9,9 +9,9 @@ The tables of data.models are read, under the same names and columns, from the s
 catalog (e.g. a Hive metastore set up in spark-defaults.conf), or, with `?parquet=FOLDER`, from
 FOLDER/<table>.parquet (any path Spark can read: a local folder, hdfs://, s3a://), registered
 as temporary views. Other query parameters that start with "spark." are session settings, e.g.
-`spark://local[2]?parquet=/data/sales&spark.driver.memory=1g`. pyspark is imported, and the
-session started, at the first query: only Spark deployments load it, and a server's workers
-each start their own after the fork.
+`spark://local[2]?parquet=/data/sales&spark.driver.memory=1g`. pyspark is imported only for a
+Spark URL (Ibis's Spark compiler needs it too) and the session is started at the first query,
+so a server's workers each start their own after the fork.
 """
 
 from __future__ import annotations
