@@ -1,6 +1,6 @@
 """The engine interface (metrics.engine) pushed down to the database: each question is ONE Ibis
-expression over unbound tables, compiled to the target's SQL dialect (SQLite, PostgreSQL, DuckDB;
-Spark, Trino... compile the same way) and run by that database's own driver. Only the
+expression over unbound tables, compiled to the target's SQL dialect (SQLite, PostgreSQL, DuckDB,
+Spark; Trino... compile the same way) and run by that database's own driver. Only the
 aggregates come back.
 
 The user's scope is a WHERE on the customers' owner / team inside every query, set when the
@@ -29,7 +29,8 @@ from sqlalchemy.engine import make_url
 from data.access import Scope
 from data.db import dispose_after_fork, normal_url
 from data.models import DATA_TABLES, DailyCustomerSums
-from metrics.engine import SUMS, NotSupported, check_dimension, finish
+from data.spark import Spark, is_spark
+from metrics.engine import SUMS, By, NotSupported, dimensions_of, finish
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 
 # The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
@@ -40,6 +41,8 @@ SCHEMAS = {
     table.name: {column.name: TYPES[type(column.type)] for column in table.columns}
     for table in [*DATA_TABLES, DailyCustomerSums.__table__]
 }
+# SQLAlchemy's name of a database -> Ibis's of its SQL (trino: the `trino` package's dialect)
+DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "trino": "trino"}
 ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
 ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
 # Filters the SQL engine does not apply yet: asking for them is an error, never ignored.
@@ -47,20 +50,33 @@ NOT_YET = {"customer_status": "customer status (active / inactive / at risk)"}
 
 
 class Database:
-    """Where the analytics run: a SQLAlchemy URL (SQLite, PostgreSQL) or duckdb:///path (a
-    DuckDB file, opened read-only per query). `run` executes SQL of the database's dialect."""
+    """Where the analytics run: a SQLAlchemy URL (SQLite, PostgreSQL, Trino), duckdb:///path (a
+    DuckDB file, opened read-only per query) or a Spark (spark://..., sc://...: data.spark).
+    `run` executes SQL of the database's dialect."""
 
     def __init__(self, url: str) -> None:
         self._has_rollups = False
+        if is_spark(url):
+            from ibis.backends.pyspark import Backend  # only Spark deployments load pyspark
+
+            Backend.register_options()  # the Spark compiler reads them
+            self.dialect, self.spark = "pyspark", Spark(url)
+            return
         parsed = make_url(url)
         if parsed.drivername == "duckdb":
             self.dialect, self.path = "duckdb", parsed.database
             return
         self.engine = create_engine(normal_url(url))  # reads only: no schema set-up here
         dispose_after_fork(self.engine)
-        self.dialect = {"postgresql": "postgres"}.get(self.engine.dialect.name, "sqlite")
+        name = self.engine.dialect.name
+        if name not in DIALECTS:
+            raise ValueError(f"ANALYTICS_URL: the sql engine does not run on {name}; use "
+                             "SQLite, PostgreSQL, Trino, DuckDB or Spark")  # fmt: skip
+        self.dialect = DIALECTS[name]
 
     def run(self, sql: str) -> pd.DataFrame:
+        if self.dialect == "pyspark":
+            return self.spark.run(sql)
         if self.dialect == "duckdb":
             import duckdb  # only deployments with a DuckDB file need it loaded
 
@@ -73,6 +89,8 @@ class Database:
         """Whether the database keeps the rollups (data.rollups) for its current data version;
         if not (none kept, or a program other than the imports wrote since), the engine reads
         the lines."""
+        if self.dialect == "pyspark":  # the imports keep them in the app's database only
+            return False
         if not self._has_rollups:
             if self.dialect == "duckdb":
                 names = self.run("SELECT table_name FROM information_schema.tables")["table_name"]
@@ -97,10 +115,10 @@ class SqlEngine:
         self.rollups = rollups  # read data.rollups when the database keeps them current
         self.tables = {name: ibis.table(schema, name=name) for name, schema in SCHEMAS.items()}
 
-    def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
-        check_dimension(by)
+    def sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+        names = dimensions_of(by)
         rollups = self.rollups and self.database.rollups_current()
-        return finish(self._run(self.sums_expression(filters, by, rollups)), by)
+        return finish(self._run(self.sums_expression(filters, names, rollups)), names)
 
     def average_reorder_days(self, filters: Filters) -> float | None:
         rollups = self.rollups and self.database.rollups_current()
@@ -115,23 +133,25 @@ class SqlEngine:
 
     # --- the expressions ------------------------------------------------------------------------
 
-    def sums_expression(self, filters: Filters, by: str | None, rollups: bool = False) -> ir.Table:
-        """SUMS per value of `by` over the lines the filters and the scope select (see
-        metrics.engine.finish for what each sum is); with `rollups` (the database keeps them
-        current), from the (day, customer) sums when the filters and `by` allow it."""
+    def sums_expression(self, filters: Filters, by: By, rollups: bool = False) -> ir.Table:
+        """SUMS per value of `by` (per combination, for a tuple) over the lines the filters and
+        the scope select (see metrics.engine.finish for what each sum is); with `rollups` (the
+        database keeps them current), from the (day, customer) sums when the filters and `by`
+        allow it."""
+        names = dimensions_of(by)
         for name, words in NOT_YET.items():
             if getattr(filters, name):
                 raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
-        if rollups and by in (None, "customer", "month") and not _touches_lines(filters):
+        if rollups and set(names) <= {"customer", "month"} and not _touches_lines(filters):
             rows = self._daily_rows(filters)
             sums = {name: rows[name].sum() for name in SUMS}
         else:
             rows = self._selected_lines(filters)
             sums = line_sums(rows)
-        if by is None:
+        if not names:
             return rows.aggregate(**sums)
-        grouped = rows.group_by(by).aggregate(**sums)
-        if by != "customer":
+        grouped = rows.group_by(list(names)).aggregate(**sums)
+        if names != ("customer",):
             return grouped
         # every customer the filters keep, with or without lines
         kept = self._customers(filters).select(customer="customer_id")

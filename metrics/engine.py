@@ -37,6 +37,9 @@ AS_SOLD = (
     "document_type",
 )
 DIMENSIONS = ("customer", "month", "item", *AS_SOLD)
+# What a sum is grouped by: None (one row), a dimension, or a tuple of distinct dimensions (one
+# row per combination with a selected line, e.g. ("customer", "month")).
+By = str | tuple[str, ...] | None
 
 
 class NotSupported(ValueError):
@@ -45,44 +48,60 @@ class NotSupported(ValueError):
 
 
 class Engine(Protocol):
-    def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
-        """One row per value of the dimension `by` (None: one row for everything): the column
-        `by` (the value), then SUMS (see finish)."""
+    def sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+        """One row per value of the dimension `by` (None: one row for everything; a tuple: per
+        combination of their values): a column per dimension (the value), then SUMS (see
+        finish)."""
 
     def average_reorder_days(self, filters: Filters) -> float | None:
         """Mean days between consecutive confirmed order dates of the customers active in the
         selection, over the gaps whose later date is in the period; None when there is none."""
 
 
-def finish(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
-    """An engine's answer in the interface's shape: the label column `by` (months as "YYYY-MM"
-    from year*12 + month-1, missing values as N/A), then SUMS as floats, by label (N/A last).
+def finish(frame: pd.DataFrame, by: By) -> pd.DataFrame:
+    """An engine's answer in the interface's shape: a label column per dimension of `by` (months
+    as "YYYY-MM" from year*12 + month-1, missing values as N/A), then SUMS as floats, by label
+    (the first dimension first; N/A last).
 
     Over revenue lines (confirmed orders, lines neither cancelled nor returned): sales_amount,
     sales_quantity, cost_non_inv, revenue_lines; and over those with a unit cost: cost_amount,
     known_sales, known_non_inv, known_quantity, known_lines (0 where none has one: Unknown is
     decided from known_lines). Over the selected lines of each group's orders: confirmed_orders,
     draft_orders (distinct orders), confirmed_amount, draft_amount (Σ Sales Amount of lines
-    neither cancelled nor returned). customer: every customer the filters keep, zeros where
-    none ordered; other dimensions: the values with a selected line."""
+    neither cancelled nor returned). customer alone: every customer the filters keep, zeros
+    where none ordered; other dimensions and tuples: the values with a selected line."""
     columns = {name: frame[name].astype(np.float64).fillna(0.0).to_numpy() for name in SUMS}
-    if by is None:
-        return pd.DataFrame(columns)
-    label = frame[by]
-    if by == "month":
+    names = dimensions_of(by)
+    labels = {name: _labels(frame[name], name) for name in names}
+    table = pd.DataFrame({**labels, **columns})
+    if not names:
+        return table
+    keys = []  # np.lexsort's last key sorts first
+    for name in reversed(names):
+        keys += [table[name].to_numpy(), (table[name] == NOT_AVAILABLE).to_numpy()]
+    return table.take(np.lexsort(keys)).reset_index(drop=True)
+
+
+def _labels(label: pd.Series, name: str) -> np.ndarray:
+    if name == "month":
         month = label.astype(np.int64)
-        label = (month // 12).map("{:04d}".format) + "-" + (month % 12 + 1).map("{:02d}".format)
-    elif by != "customer":
+        year, number = (month // 12).map("{:04d}".format), (month % 12 + 1).map("{:02d}".format)
+        label = year.astype(str) + "-" + number.astype(str)  # astype: no rows, no strings
+    elif name != "customer":
         label = label.astype(object).where(label.notna(), NOT_AVAILABLE)
-    table = pd.DataFrame({by: label.astype(str).to_numpy(), **columns})
-    last = table[by] == NOT_AVAILABLE
-    order = np.lexsort((table[by].to_numpy(), last.to_numpy()))
-    return table.take(order).reset_index(drop=True)
+    return label.astype(str).to_numpy()
 
 
-def check_dimension(by: str | None) -> None:
-    if by is not None and by not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {by!r}; use one of {', '.join(DIMENSIONS)}")
+def dimensions_of(by: By) -> tuple[str, ...]:
+    """The dimensions `by` names, in order (none for None or ()); ValueError for an unknown or
+    repeated one."""
+    names = () if by is None else (by,) if isinstance(by, str) else tuple(by)
+    for name in names:
+        if name not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {name!r}; use one of {', '.join(DIMENSIONS)}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"group by distinct dimensions, not {by!r}")
+    return names
 
 
 class FramesEngine:
@@ -100,42 +119,50 @@ class FramesEngine:
             self._last = (filters, selection, customer_sums(selection))
         return self._last[1], self._last[2]
 
-    def sums(self, filters: Filters, by: str | None = None) -> pd.DataFrame:
-        check_dimension(by)
-        if by == "customer":
+    def sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+        names = dimensions_of(by)
+        if names == ("customer",):
             selection, per_customer = self._per_customer(filters)
             kept = selection.customers
             customer_id = self.frames.customers["customer_id"].to_numpy()[kept]
             return finish(
                 pd.DataFrame({"customer": customer_id, **{n: per_customer[n][kept] for n in SUMS}}),
-                by,
+                names,
             )
         selection = select(self.frames, filters)
-        group, labels = self._groups(selection, by)
-        sums = _grouped_sums(selection, group, len(labels))
-        frame = pd.DataFrame({"label": labels, **sums})
-        if by is not None:  # the values with a selected line
-            frame = frame[np.bincount(group, minlength=len(labels)) > 0]
-        return finish(frame.rename(columns={"label": by or "label"}), by)
+        group, groups, labels = np.zeros(len(selection), np.int64), 1, {}
+        if names:  # the combinations with a selected line, numbered in order
+            parts = [self._groups(selection, name) for name in names]
+            for part, part_labels in parts:
+                group = group * len(part_labels) + part
+            combinations, group = np.unique(group, return_inverse=True)
+            groups = len(combinations)
+            for name, (_, part_labels) in reversed(list(zip(names, parts, strict=True))):
+                combinations, part = np.divmod(combinations, len(part_labels))
+                labels[name] = part_labels[part]
+        return finish(pd.DataFrame({**labels, **_grouped_sums(selection, group, groups)}), names)
 
     def average_reorder_days(self, filters: Filters) -> float | None:
         selection, per_customer = self._per_customer(filters)
         active = per_customer["confirmed_orders"] > 0
         return average_reorder_days(self.frames, selection.period, active)
 
-    def _groups(self, selection: Selection, by: str | None) -> tuple[np.ndarray, np.ndarray]:
-        """(each selected line's group, each group's label)."""
-        if by is None:
-            return np.zeros(len(selection), np.intp), np.array([None], dtype=object)
-        if by == "month":
-            month = selection.values("month").astype(np.intp)
+    def _groups(self, selection: Selection, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(each selected line's group by the dimension `name`, each group's label)."""
+        if name == "customer":
+            customer_id = self.frames.customers["customer_id"].to_numpy()
+            return selection.values("customer").astype(np.int64), customer_id
+        if name == "month":
+            month = selection.values("month").astype(np.int64)
             first = int(month.min()) if len(month) else 0
             last = int(month.max()) if len(month) else -1
             return month - first, np.arange(first, last + 1)
-        if by == "item":
-            return selection.values("item").astype(np.intp), self.frames.items["item_id"].to_numpy()
-        categories = self.frames.lines[by].cat.categories
-        codes = selection.codes(by).astype(np.intp)
+        if name == "item":
+            return selection.values("item").astype(np.int64), self.frames.items[
+                "item_id"
+            ].to_numpy()
+        categories = self.frames.lines[name].cat.categories
+        codes = selection.codes(name).astype(np.int64)
         group = np.where(codes < 0, len(categories), codes)
         return group, np.array([*categories, None], dtype=object)
 
