@@ -215,11 +215,9 @@ def test_spd008_picked_customers_are_printed_narrow_the_kpis_and_are_marked_in_t
     assert money(narrowed.sales_amount) in text(path, 1)
 
 
-def test_spd009_the_pdf_shows_the_screens_bar_kpi_and_its_numbers(base, frames, tmp_path):
-    """The PDF of Sales by Customer ranked by Gross Profit: its chart is the screen's (the bar
-    and matrix callback's figure, over HTTP), and the customers on it carry the same Gross Profit."""
-    session, _ = signed_in(base, "leader")
-    query = "?from=2025-01-01&to=2025-12-31&kpi=gross_profit"
+def bar_chart(session, base, query: str) -> dict:
+    """Sales by Customer's bar chart for the view `query`, as its callback (with the matrix)
+    answers over HTTP."""
     response = test_auth.callback(
         session, base,
         [("sbc-bar", "figure"), ("sbc-matrix-rows", "data"), ("sbc-matrix", "columnDefs"),
@@ -228,7 +226,15 @@ def test_spd009_the_pdf_shows_the_screens_bar_kpi_and_its_numbers(base, frames, 
         [("view-grid", "data", query), ("sbc-matrix", "columnDefs", None),
          ("sbc-matrix", "columnState", None), ("sbc-matrix", "filterModel", None)],
     )  # fmt: skip
-    bar = response.json()["response"]["sbc-bar"]["figure"]
+    return response.json()["response"]["sbc-bar"]["figure"]
+
+
+def test_spd009_the_pdf_shows_the_screens_bar_kpi_and_its_numbers(base, frames, tmp_path):
+    """The PDF of Sales by Customer ranked by Gross Profit: its chart is the screen's (the bar
+    and matrix callback's figure, over HTTP), and the customers on it carry the same Gross Profit."""
+    session, _ = signed_in(base, "leader")
+    query = "?from=2025-01-01&to=2025-12-31&kpi=gross_profit"
+    bar = bar_chart(session, base, query)
     assert bar["layout"]["title"]["text"].startswith("Customers by Gross Profit: 30 of ")
     values = bar["data"][0]["y"]
     if isinstance(values, dict):  # plotly sends numbers as a typed array
@@ -270,15 +276,7 @@ def test_spd012_a_pick_below_the_top_30_still_shows_on_the_bar_chart(base, frame
     ranked = matrix(frames, period, "kpis").sort_values("gross_profit")
     last = ranked["key"].iloc[0]  # the lowest Gross Profit of the year: far below the top 30
     query = f"?from=2025-01-01&to=2025-12-31&kpi=gross_profit&selected={last}"
-    response = test_auth.callback(
-        session, base,
-        [("sbc-bar", "figure"), ("sbc-matrix-rows", "data"), ("sbc-matrix", "columnDefs"),
-         ("sbc-matrix", "columnState"), ("sbc-matrix", "filterModel"), ("sbc-empty", "children")],
-        [("view", "data", query), ("sbc-expanded", "data", [])],
-        [("view-grid", "data", query), ("sbc-matrix", "columnDefs", None),
-         ("sbc-matrix", "columnState", None), ("sbc-matrix", "filterModel", None)],
-    )  # fmt: skip
-    bar = response.json()["response"]["sbc-bar"]["figure"]
+    bar = bar_chart(session, base, query)
     customers = list(bar["data"][0]["customdata"])
     assert len(customers) == 31 and customers[-1] == last
     assert bar["layout"]["title"]["text"] == f"Customers by Gross Profit: 31 of {len(ranked):,}"
