@@ -368,6 +368,17 @@ def new_orders_csv(path: Path, lines: int) -> int:
     return len(flat)
 
 
+def imported_before(url: str) -> bool:
+    """Whether an earlier reload run's new orders (IDs N-…) are in the database already."""
+    from sqlalchemy import create_engine, text
+
+    from data.db import normal_url
+
+    with create_engine(normal_url(url)).connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM orders WHERE order_id LIKE 'N-%' LIMIT 1"))
+        return found.first() is not None
+
+
 def measure_reload(args, server: Server, url: str) -> None:
     csv_path, rows = args.csv_path, args.csv_rows
     records: list = []
@@ -463,6 +474,9 @@ def main() -> None:
         if args.what == "reload":  # written first: the server should not wait for it
             args.csv_path = Path(work) / "new-lines.csv"
             args.csv_rows = new_orders_csv(args.csv_path, args.import_lines)
+            if imported_before(args.url):
+                sys.exit("the database holds new orders (IDs N-…) of an earlier reload run, so the"
+                         " import would add no line: delete them first")  # fmt: skip
             print(f"import file: {args.csv_rows:,} new order lines "
                   f"({args.csv_path.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
         server = Server(args.url, args.workers, snapshots, Path(work) / "gunicorn.log")
