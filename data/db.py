@@ -374,17 +374,19 @@ def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
     )
 
     with engine.begin() as conn:
-        keep_rollups = replace or rollups.is_current(conn)
         bump_data_version(conn)
+        keep_rollups = replace or rollups.were_current(conn)
         if replace:
             delete_all_data(conn)
         for table in DATA_TABLES:
             if table.name in tables:
                 insert_frame(conn, table.name, tables[table.name])
-        if keep_rollups:
+        if replace:
+            rollups.refresh(conn)
+        elif keep_rollups:  # rows are only added here: the orders' keys as written
             written = [tables[n]["order_id"] for n in ("orders", "order_lines") if n in tables]
             keys = rollups.order_keys(conn, pd.concat(written).unique()) if written else set()
-            rollups.refresh(conn, None if replace else keys)
+            rollups.refresh(conn, keys)
 
 
 def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:
@@ -430,11 +432,16 @@ def _same_snapshot(conn: Connection, own_process: bool) -> ArrowConnection | Non
         arrow = ArrowConnection.open(conn.engine.url)
         if arrow is None:
             return None
-        theirs = arrow.query("SELECT database_id, version FROM data_version WHERE id = 1")
-        ours = read_version(conn)
-        if theirs.read_all().to_pylist() == [
-            {"database_id": ours.database_id, "version": ours.version}
-        ]:
+        try:
+            theirs = arrow.query("SELECT database_id, version FROM data_version WHERE id = 1")
+            ours = read_version(conn)
+            same = theirs.read_all().to_pylist() == [
+                {"database_id": ours.database_id, "version": ours.version}
+            ]
+        except Exception:
+            arrow.close()
+            raise
+        if same:
             return arrow
         arrow.close()
         conn.rollback()

@@ -1517,8 +1517,8 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         if dry_run:
             transaction.rollback()
             return changes, owners
-        keep_rollups = replace or rollups.is_current(conn)
         bump_data_version(conn)  # first, so the triggers stay quiet for the rows that follow
+        keep_rollups = replace or rollups.were_current(conn)
         keys = set()  # the (day, customer) rows of sums that change: as stored, then as written
         if replace:
             delete_all_data(conn)

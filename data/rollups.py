@@ -17,15 +17,11 @@ import functools
 from collections.abc import Iterable
 from datetime import date
 
-import ibis
 from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
-from data.access import Scope
 from data.db import DataVersion
 from data.models import ID, DailyCustomerSums, Order, RollupState
-from data.sql_engine import SqlEngine, line_sums
-from metrics.filters import Filters
 
 DAILY = DailyCustomerSums.__table__
 ORDERS = Order.__table__
@@ -40,7 +36,14 @@ Key = tuple[date, str]  # (day, customer_id): one row of the sums
 @functools.cache
 def insert_sql(dialect: str, some: bool) -> str:
     """INSERT of the rows of `daily_customer_sums`: every row, or (`some`) those of the lines
-    of the orders in the temporary table ORDERS_TO_SUM. Compiled once per dialect."""
+    of the orders in the temporary table ORDERS_TO_SUM. Compiled once per dialect (Ibis is
+    loaded then, not by every process that imports the importer)."""
+    import ibis
+
+    from data.access import Scope
+    from data.sql_engine import SqlEngine, line_sums
+    from metrics.filters import Filters
+
     everyone = SqlEngine(None, Scope("leadership"))
     only = ibis.table({"order_id": "string"}, name=ORDERS_TO_SUM) if some else None
     lines = everyone._selected_lines(Filters(), only=only)
@@ -70,17 +73,24 @@ def _orders_on(conn: Connection, keys: list[Key]) -> list[str]:
     return [order for order, day, customer in conn.execute(candidates) if (day, customer) in wanted]
 
 
-def is_current(conn: Connection) -> bool:
-    """Whether the sums reflect the data version (read before a write bumps it)."""
+def were_current(conn: Connection) -> bool:
+    """Whether the sums reflected the data version before this transaction's write bumped it
+    (by one; the bump holds the version's row, so no other write can commit in between)."""
     state = select(STATE.c.version).where(STATE.c.id == 1).scalar_subquery()
-    version = select(DataVersion.version).where(DataVersion.id == 1, DataVersion.version == state)
-    return conn.execute(version).first() is not None
+    bumped = DataVersion.version == state + 1
+    return (
+        conn.execute(select(DataVersion.id).where(DataVersion.id == 1, bumped)).first() is not None
+    )
 
 
 def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
     """Sum the rows of `keys` (None: every row) again from the lines, in `conn`'s transaction,
     and mark the rollups current for the data version this transaction writes."""
     dialect = {"postgresql": "postgres"}.get(conn.dialect.name, conn.dialect.name)
+    # The version's row first (a write's bump holds it already): a write by another program
+    # commits before the sums are read, or bumps the version after this transaction's commit.
+    version = select(DataVersion.version).where(DataVersion.id == 1).with_for_update()
+    version = conn.execute(version).scalar_one()
     if keys is None:
         conn.execute(DAILY.delete())
         conn.execute(text(insert_sql(dialect, some=False)))
@@ -100,7 +110,6 @@ def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
             conn.execute(text(insert_sql(dialect, some=True)))
     if keys:
         conn.execute(text(f"DROP TABLE {ORDERS_TO_SUM}"))
-    version = conn.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar_one()
     conn.execute(STATE.delete())
     conn.execute(STATE.insert().values(id=1, version=version))
 

@@ -2,18 +2,21 @@
 by writes and imports in their transaction, never used stale after an outside write, and
 rebuilt by `flask rebuild-rollups`. Every test runs on SQLite and on PostgreSQL."""
 
+import threading
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from data.access import Scope
-from data.db import make_engine, read_version, write_tables
+from data.db import make_engine, normal_url, read_version, write_tables
 from data.sql_engine import Database, SqlEngine
 from metrics.filters import Filters
 from tests.cli import flask
+from tests.conftest import until
 from tests.dbtools import external_sql
 from tests.factory import make_tables
+from tests.servers import postgres_database
 
 EVERYONE = Scope("leadership")
 LINES = [
@@ -126,3 +129,29 @@ def test_rol005_a_database_with_sales_before_its_rollups_gets_them_from_the_rebu
     assert Database(database_url).rollups_current()
     assert [row[0] for row in stored_rows(database_url)][-1] == "2026-05-03"
     assert sales_amount(database_url) == 50.0
+
+
+def test_rol006_an_import_waiting_for_an_outside_write_does_not_call_the_sums_current(tmp_path):
+    """PostgreSQL: another program's transaction has changed a price (its trigger holds the
+    data version's row) when an import starts; the import waits for it, and its commit comes
+    first. The import must not then mark sums current that lack that change."""
+    with postgres_database("rollups") as url:
+        write_tables(make_engine(url), make_tables(LINES), replace=True)
+        outside = create_engine(normal_url(url))
+        new = tmp_path / "new.csv"
+        new.write_text("order_id,order_date,customer_id,item_id,quantity,unit_price\n"
+                       "O5,2026-05-03,C1,I1,1,5\n")  # fmt: skip
+        with outside.connect() as conn:
+            conn.execute(text("UPDATE order_lines SET unit_price = 20 WHERE order_id = 'O4'"))
+            importing = threading.Thread(target=flask, args=(url, "import-lines", str(new)))
+            importing.start()
+            until(lambda: waiting_for_a_lock(outside), timeout=60)  # the import's bump waits
+            conn.commit()
+        importing.join(120)
+        assert not Database(url).rollups_current()
+        assert sales_amount(url) == 65.0  # 30 + 3 × 20 × 0.5 + 5, from the lines
+
+
+def waiting_for_a_lock(engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar())
