@@ -51,6 +51,8 @@ def bar_and_matrix(query: str | None, expanded: list[str], full_query: str | Non
     (customers, the items of expanded ones under them), columns and the view's grid state
     (each only when the grid does not hold it already: `shown`). Expanding a customer leaves
     the chart as it is."""
+    if not isinstance(expanded, list) or not all(isinstance(c, str) for c in expanded):
+        bad_request("the expanded rows are a list of customer IDs")
     frames, view = _view(full_query or query)
     by_kpi = screens.customer_matrix(frames, view, "kpis")
     figure = (

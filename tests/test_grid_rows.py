@@ -178,3 +178,17 @@ def test_grw006_expanding_a_customer_leaves_the_bar_chart_as_it_is(base):
     at = rows["row_id"].index(top)
     assert rows["expand"][at] == "▾" and rows["level"][at + 1] == 1
     assert rows["row_id"][at + 1].startswith(f"{top}/")
+
+
+def test_grw007_a_crafted_expansion_gets_400_not_a_traceback(base):
+    session, _ = signed_in(base, "leader")
+    outputs = [("sbc-bar", "figure"), ("sbc-matrix-rows", "data"), ("sbc-matrix", "columnDefs"),
+               ("sbc-matrix", "columnState"), ("sbc-matrix", "filterModel"),
+               ("sbc-empty", "children")]  # fmt: skip
+    state = [("view-grid", "data", QUERY), ("sbc-matrix", "columnDefs", None),
+             ("sbc-matrix", "columnState", None), ("sbc-matrix", "filterModel", None)]  # fmt: skip
+    for crafted in ([["C00001"]], "C00001", [1]):
+        answer = callback(session, base, outputs,
+                          [("view", "data", QUERY), ("sbc-expanded", "data", crafted)], state)  # fmt: skip
+        assert answer.status_code == 400, crafted
+        assert "list of customer IDs" in answer.text
