@@ -152,13 +152,18 @@ def test_grw005_the_leaderboard_sends_its_rows_as_columns_and_its_state_once(bas
     assert set(again.json()["response"]) == {"leaderboard-rows"}
 
 
+# Sales by Customer's bar and matrix callback: its outputs, and the grid's state it reads
+BAR_AND_MATRIX = [("sbc-bar", "figure"), ("sbc-matrix-rows", "data"),
+                  ("sbc-matrix", "columnDefs"), ("sbc-matrix", "columnState"),
+                  ("sbc-matrix", "filterModel"), ("sbc-empty", "children")]  # fmt: skip
+BAR_AND_MATRIX_STATE = [("view-grid", "data", QUERY), ("sbc-matrix", "columnDefs", None),
+                        ("sbc-matrix", "columnState", None),
+                        ("sbc-matrix", "filterModel", None)]  # fmt: skip
+
+
 def test_grw006_expanding_a_customer_leaves_the_bar_chart_as_it_is(base):
     session, _ = signed_in(base, "leader")
-    outputs = [("sbc-bar", "figure"), ("sbc-matrix-rows", "data"), ("sbc-matrix", "columnDefs"),
-               ("sbc-matrix", "columnState"), ("sbc-matrix", "filterModel"),
-               ("sbc-empty", "children")]  # fmt: skip
-    state = [("view-grid", "data", QUERY), ("sbc-matrix", "columnDefs", None),
-             ("sbc-matrix", "columnState", None), ("sbc-matrix", "filterModel", None)]  # fmt: skip
+    outputs, state = BAR_AND_MATRIX, BAR_AND_MATRIX_STATE
     view = callback(session, base, outputs,
                     [("view", "data", QUERY), ("sbc-expanded", "data", [])], state)  # fmt: skip
     top = view.json()["response"]["sbc-matrix-rows"]["data"]["customer_id"][0]
@@ -182,11 +187,7 @@ def test_grw006_expanding_a_customer_leaves_the_bar_chart_as_it_is(base):
 
 def test_grw007_a_crafted_expansion_gets_400_not_a_traceback(base):
     session, _ = signed_in(base, "leader")
-    outputs = [("sbc-bar", "figure"), ("sbc-matrix-rows", "data"), ("sbc-matrix", "columnDefs"),
-               ("sbc-matrix", "columnState"), ("sbc-matrix", "filterModel"),
-               ("sbc-empty", "children")]  # fmt: skip
-    state = [("view-grid", "data", QUERY), ("sbc-matrix", "columnDefs", None),
-             ("sbc-matrix", "columnState", None), ("sbc-matrix", "filterModel", None)]  # fmt: skip
+    outputs, state = BAR_AND_MATRIX, BAR_AND_MATRIX_STATE
     for crafted in ([["C00001"]], "C00001", [1]):
         answer = callback(session, base, outputs,
                           [("view", "data", QUERY), ("sbc-expanded", "data", crafted)], state)  # fmt: skip
