@@ -211,8 +211,7 @@ def _fields(
     customers = _customers({**tables, "salespeople": salespeople})
     del tables["customers"], tables["customer_fields"]
     items = _items(tables.pop("items"), sold_items)
-    stored = tables.pop("orders").reset_index(drop=True)  # as stored: the events' order_id order
-    by_date = stored.sort_values(["order_date", "order_id"], kind="stable")
+    by_date = tables.pop("orders").sort_values(["order_date", "order_id"], kind="stable")
     orders = pd.DataFrame(
         {
             "order_id": by_date["order_id"].to_numpy(),
@@ -224,8 +223,7 @@ def _fields(
         }
     )
     order_dims = {dim: _categorical(by_date[dim]) for dim in ORDER_DIMENSIONS}
-    stored_position = by_date.index.to_numpy().astype(np.int32)  # each order's row in `stored`
-    stored = stored[["order_id", "status", "salesperson"]]  # what the events need
+    order_sellers = by_date["salesperson"].reset_index(drop=True)  # what the events need
     del by_date
 
     read = _read_lines(lines_by_order, _LinePlaces(orders, line_counts), items)
@@ -241,10 +239,10 @@ def _fields(
     yield "salespeople", salespeople
     del customers, items, salespeople
     yield "order_days", _order_days(orders)
-    # The events first: what they alone need (the lines' event days, the orders as stored, the
-    # payments) goes with them; then the rollup that needs the most working memory.
-    events = _events(lines, read, stored, stored_position, tables.pop("payments"))
-    del read, stored, stored_position
+    # The events first: what they alone need (the lines' event days, the orders' salespeople,
+    # the payments) goes with them; then the rollup that needs the most working memory.
+    events = _events(lines, read, orders, order_sellers, tables.pop("payments"))
+    del read, order_sellers
     summed = daily_events(events)
     yield "events", events
     del events
@@ -322,30 +320,34 @@ def _lines(read: dict, orders: pd.DataFrame, order_dims: dict, items: pd.DataFra
 def _events(
     lines: pd.DataFrame,
     read: dict,
-    stored: pd.DataFrame,
-    stored_position: np.ndarray,
+    orders: pd.DataFrame,
+    order_sellers: pd.Series,
     payments: pd.DataFrame,
 ) -> pd.DataFrame:
     """metrics.commission.sales_events of the lines, from the lines frame and the days of
-    _read_lines (`read`); `stored`: order_id, status, salesperson of the orders as stored,
-    `stored_position`: each order's row there, by order code."""
-    sellers = seller_categories(stored["salesperson"], read["texts"]["salesperson"].categories())
+    _read_lines (`read`); `order_sellers`: the salesperson of each order, by order code. The
+    events name orders by their code (events.order_id's categories are orders.order_id), and a
+    day's events of one kind come in order-code order (a line's in line order, a payment's in
+    the table's): data.increment adds an import's events to a snapshot's in the same places."""
+    sellers = seller_categories(order_sellers, read["texts"]["salesperson"].categories())
     sold_by = lines["salesperson"].array
     to_sellers = np.append(sellers.get_indexer(sold_by.categories), -1).astype(np.int32)
     per_line = {
-        "order": stored_position[lines["order"].to_numpy()],
+        "order": lines["order"].to_numpy(),
         "seller": to_sellers[sold_by.codes],
         "status": lines["line_status"].array,
         "value": lines["sales_amount"].to_numpy(),
         "sold_on": lines["day"].to_numpy(),
         **{name: read[name] for name in ("delivered_on", "cancelled_on", "returned_on")},
     }
+    order_ids = pd.Index(orders["order_id"])
+    by_order = np.argsort(_positions(order_ids, payments["order_id"]), kind="stable")
     return dated_events(
         per_line,
-        payments,
-        pd.Index(stored["order_id"]),
-        (stored["status"] == "confirmed").to_numpy(),
-        sellers.get_indexer(stored["salesperson"]),
+        payments.take(by_order),
+        order_ids,
+        np.asarray(orders["status"] == "confirmed", dtype=bool),
+        sellers.get_indexer(order_sellers),
         sellers,
     )
 

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Boolean, Engine, Float, Integer, func, select
 
-from data import rollups
+from data import change_log, rollups
 from data.db import (
     DATE_COLUMNS,
     Tables,
@@ -1525,6 +1525,7 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
         else:
             _keep_sold_values(conn, stored_items, tables["items"])
             order_ids = tables["orders"]["order_id"]
+            change_log.record(conn, order_ids)
             keys = rollups.order_keys(conn, order_ids)
             if _stored_rows(conn, Order.__table__, "order_id", order_ids):
                 _delete(conn, OrderLine, OrderLine.order_id, order_ids)

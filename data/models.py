@@ -150,6 +150,23 @@ class RollupState(Base):
     version: Mapped[int] = mapped_column(BigInteger)
 
 
+class DataChange(Base):
+    """One row per data version written by an import that knows what it changed (data.change_log):
+    `orders`, how many orders it wrote (their IDs in changed_orders)."""
+
+    __tablename__ = "data_changes"
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+
+
+class ChangedOrder(Base):
+    """An order (its lines, its attributes) that the import of data version `version` wrote."""
+
+    __tablename__ = "changed_orders"
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+
+
 class User(Base):
     __tablename__ = "users"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from data import db, frames
+from data import db, frames, increment
 from data.db import Version
 from data.frames import Frames, stream_frames
 from metrics import commission
@@ -62,7 +62,7 @@ OTHER_DATABASE_MAX_AGE = 24 * 3600  # files of another database id are kept this
 def _code_hash() -> str:
     """Changes with the code that decides what a snapshot holds."""
     digest = hashlib.sha256(str(FORMAT).encode())
-    for module in (frames, commission, db, sys.modules[__name__]):
+    for module in (frames, increment, commission, db, sys.modules[__name__]):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:10]
 
@@ -148,15 +148,17 @@ class SnapshotWriter:
         self.header["frames"][name] = {"offset": self.offset, "length": length, "columns": columns}
         self.offset = _aligned(self.offset + length)
 
-    def finish(self, meta: dict) -> int:
-        """Write the header and flush the file to disk; returns the file's size in bytes."""
+    def finish(self, meta: dict, sync: bool = True) -> int:
+        """Write the header and (`sync`) flush the file to disk; returns the file's size in
+        bytes."""
         encoded = json.dumps({"format": FORMAT, "code": CODE, **meta, **self.header}).encode()
         self.out.seek(self.offset)
         self.out.write(encoded)
         self.out.seek(0)
         self.out.write(MAGIC + struct.pack("<QQ", self.offset, len(encoded)))
         self.out.flush()
-        os.fsync(self.out.fileno())
+        if sync:
+            os.fsync(self.out.fileno())
         self.out.close()
         return self.offset + len(encoded)
 
@@ -381,8 +383,10 @@ def build_lock(directory: Path, name: str = "build.lock") -> Iterator[None]:
 
 def build_snapshot(engine, directory: Path, own_process: bool = False) -> Path:
     """Build the snapshot of the database's current data version, unless it exists; return its
-    path. Superseded files of the same database are unlinked. `own_process`: the process does
-    nothing else (the builder child): SQLite too is read through ADBC (db.snapshot_connection)."""
+    path. After an import, from the newest older snapshot and the orders the import wrote
+    (data.increment), else from every row. Superseded files of the same database are unlinked.
+    `own_process`: the process does nothing else (the builder child): SQLite too is read
+    through ADBC (db.snapshot_connection)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with build_lock(directory):
@@ -390,6 +394,15 @@ def build_snapshot(engine, directory: Path, own_process: bool = False) -> Path:
         if existing.exists():
             return existing
         started = time.perf_counter()
+        previous = newest_snapshot(directory, db.read_version(engine).database_id)
+        if previous is not None:
+            try:
+                path = _merged_snapshot(engine, directory, previous, started, own_process)
+            except Exception:  # a full build still gives the right frames
+                log.exception("merging into %s failed; building in full", previous.name)
+                path = None
+            if path is not None:
+                return path
         with db.snapshot_connection(engine, own_process) as conn:
             version = db.read_version(conn)
             path = snapshot_path(directory, version)
@@ -398,33 +411,64 @@ def build_snapshot(engine, directory: Path, own_process: bool = False) -> Path:
             fields = stream_frames(conn, as_of=version.changed_at.floor("s"))
         # Every row is read: the fields are built and written one at a time, each dropped once
         # written (the peak stays near the lines frame plus the biggest rollup).
-        temporary = directory / f".{path.name}.{os.getpid()}.tmp"
-        lines = 0
-        with SnapshotWriter(temporary) as writer:
-            for name, value in fields:
-                writer.add(name, value)
-                if name == "lines":
-                    lines = len(value)
-                del value
-            meta = {
-                "key": version.key,
-                "database_id": version.database_id,
-                "version": version.version,
-                "changed_at": version.changed_at.isoformat(),
-                "lines": lines,
-                "build_seconds": round(time.perf_counter() - started, 3),
-            }
-            size = writer.finish(meta)
-        os.replace(temporary, path)
-        log.info(
-            "snapshot %s built: %s lines, %.1f MB, %.1f s",
-            path.name,
-            f"{lines:,}",
-            size / 1e6,
-            time.perf_counter() - started,
-        )
-        remove_superseded(directory, version.database_id, keep=path)
+        _write(fields, directory, path, version, started)
     return path
+
+
+def _merged_snapshot(engine, directory: Path, previous: Path, started: float,
+                     own_process: bool) -> Path | None:  # fmt: skip
+    """The snapshot of the current version merged from `previous` and the orders written since
+    (data.increment); None when they cannot give it. Written without waiting for the disk,
+    which it is flushed to once in place: a merge is served within seconds of the import."""
+    old = map_snapshot(previous)
+    with db.snapshot_connection(engine, own_process) as conn:
+        version = db.read_version(conn)
+        path = snapshot_path(directory, version)
+        if path.exists():
+            return path
+        fields = increment.merged_fields(
+            conn, old.frames, old.meta["version"], version.version, version.changed_at.floor("s")
+        )
+    if fields is None:
+        return None
+    _write(fields, directory, path, version, started, {"merged_from": old.meta["version"]})
+    with open(path, "rb") as written:
+        os.fsync(written.fileno())
+    return path
+
+
+def _write(fields, directory: Path, path: Path, version: Version, started: float,
+           merged: dict | None = None) -> None:  # fmt: skip
+    """Write the snapshot of `fields` to `path` through a temporary file (see the module
+    docstring), then unlink the superseded ones; a merged one (`merged`: how) without fsync."""
+    temporary = directory / f".{path.name}.{os.getpid()}.tmp"
+    lines = 0
+    with SnapshotWriter(temporary) as writer:
+        for name, value in fields:
+            writer.add(name, value)
+            if name == "lines":
+                lines = len(value)
+            del value
+        meta = {
+            "key": version.key,
+            "database_id": version.database_id,
+            "version": version.version,
+            "changed_at": version.changed_at.isoformat(),
+            "lines": lines,
+            "build_seconds": round(time.perf_counter() - started, 3),
+            **(merged or {}),
+        }
+        size = writer.finish(meta, sync=merged is None)
+    os.replace(temporary, path)
+    log.info(
+        "snapshot %s %s: %s lines, %.1f MB, %.1f s",
+        path.name,
+        "merged" if merged else "built",
+        f"{lines:,}",
+        size / 1e6,
+        time.perf_counter() - started,
+    )
+    remove_superseded(directory, version.database_id, keep=path)
 
 
 def remove_superseded(directory: Path, database_id: str, keep: Path) -> None:

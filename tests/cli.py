@@ -43,10 +43,12 @@ def flask_process(db_url: str, *args: str, stdin: str | None = None) -> subproce
 
 
 def dump(db_url: str) -> str:
-    """The database's data as SQL, without the settings, data_version and rollup_state rows (an
-    import stamps its time there: importing the same file twice changes no data, but does record
-    the second import, and bumps the data version, which the rollups then reflect)."""
-    stamps = ('INSERT INTO "settings"', 'INSERT INTO "data_version"', 'INSERT INTO "rollup_state"')
+    """The database's data as SQL, without the rows of settings, data_version, rollup_state and
+    the change log (an import stamps its time there: importing the same file twice changes no
+    data, but does record the second import and the orders it wrote, and bumps the data
+    version, which the rollups then reflect)."""
+    stamps = ('INSERT INTO "settings"', 'INSERT INTO "data_version"', 'INSERT INTO "rollup_state"',
+              'INSERT INTO "data_changes"', 'INSERT INTO "changed_orders"')  # fmt: skip
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
         return "\n".join(
             line for line in conn.iterdump() if not any(stamp in line for stamp in stamps)

@@ -1,0 +1,426 @@
+"""A reload in seconds after an import: the previous snapshot's frames with the import's orders
+read again, every other row kept as it is.
+
+An import records which orders it wrote (data.change_log). When every version since the previous
+snapshot is recorded, the builder reads only those orders (their lines and payments) and the
+small tables (salespeople, customers and their fields, items), builds their frames with the
+same code as a full build (data.frames._fields), and merges them into the previous frames:
+
+- rows of the written orders leave every frame; the new ones go where a full build puts them
+  (orders by date, then ID; lines by order; events by day, kind, then order), and the codes of
+  customers, items, orders and categories are renumbered where new ones came in;
+- the rollups are summed again only for the (month, customer) cells the written orders touch,
+  from the merged lines of those cells, in line order, so every sum is the one a full build
+  makes, to the last bit; the other cells are kept.
+
+What can change a line the import did not write makes a full build instead: an item whose
+attributes changed (its lines' as-sold fallback), a version written by another program, a
+replacing import (see data.change_log), or more than MAX_SHARE of the orders written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import literal, select
+from sqlalchemy.engine import Connection
+
+from data import change_log, db
+from data.frames import (
+    LINE_COLUMNS,
+    LINE_DIMENSIONS,
+    Frames,
+    _customers,
+    _daily,
+    _fields,
+    _monthly,
+    _order_days,
+    customer_months,
+    lines_by_customer,
+    month_items_by_customer,
+    month_of_days,
+)
+from data.models import Customer, CustomerField, Item, Order, OrderLine, Payment, Salesperson
+from metrics.commission import EVENTS, daily_events
+
+MAX_SHARE = 0.25  # of the orders written, above which a full build is the faster
+IDS_PER_QUERY = 1_000
+
+
+def merged_fields(
+    conn: Connection, previous: Frames, since: int, version: int, as_of: pd.Timestamp
+) -> Iterator[tuple[str, object]] | None:
+    """The fields of Frames for data version `version` (as data.frames.stream_frames gives
+    them) from `previous`, the frames of version `since`, and what `conn` (a snapshot
+    connection) reads of the orders written since; None when that cannot give the same frames
+    as a full build (the module docstring). Every row is read before this returns."""
+    written = change_log.orders_since(conn, since, version)
+    if written is None or len(written) > MAX_SHARE * max(len(previous.orders), 1):
+        return None
+    tables = {m.__tablename__: _read(conn, m) for m in (Salesperson, Customer, CustomerField, Item)}
+    if _items_changed(previous.items, tables["items"]):
+        return None
+    orders = _read(conn, Order, Order.order_id, written)
+    lines = _read(conn, OrderLine, OrderLine.order_id, written, LINE_COLUMNS)
+    payments = _read(conn, Payment, Payment.order_id, written)
+    sold = lines[~lines["item_id"].isin(tables["items"]["item_id"])]
+    sold = pd.DataFrame({"item_id": sold["item_id"], "item_name": pd.NA, "sku": pd.NA})
+    if len(sold):  # the names the lines give items missing from the catalogue
+        names = _read(conn, OrderLine, OrderLine.order_id, written, ["item_id", "item_name", "sku"])
+        sold = names[~names["item_id"].isin(tables["items"]["item_id"])]
+    counts = lines.groupby("order_id", sort=False).size()
+    delta = dict(
+        _fields(
+            {**tables, "orders": orders, "payments": payments},
+            pd.Series(counts.to_numpy(np.int64), index=pd.Index(counts.index)),
+            [lines],
+            sold,
+            as_of,
+        )
+    )
+    return _merge(previous, Frames(**delta), tables, written, orders["customer_id"], as_of)
+
+
+def _read(conn: Connection, model, key=None, ids=None, columns=None) -> pd.DataFrame:
+    """A whole table, in the order a full build reads it; or its rows whose `key` is in `ids`,
+    by primary key (an order's lines in line order, as data.frames takes them)."""
+    table = model.__table__
+    query = select(*(table.c[c] for c in columns)) if columns else select(table)
+    if key is None:
+        return pd.concat(db.read_chunks(conn, query, table.name), ignore_index=True)
+    query = query.order_by(*table.primary_key.columns)
+    parts = [
+        pd.concat(db.read_chunks(conn, query.where(key.in_([literal(i) for i in part])),
+                                 table.name), ignore_index=True)  # fmt: skip
+        for part in np.array_split(
+            np.asarray(ids, dtype=object), max(1, -(-len(ids) // IDS_PER_QUERY))
+        )  # fmt: skip
+        if len(part)
+    ]
+    if not parts:
+        return pd.concat(db.read_chunks(conn, query.where(key.in_([])), table.name))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _items_changed(before: pd.DataFrame, catalogue: pd.DataFrame) -> bool:
+    """Whether an item of `before` (a snapshot's items) has other attributes in `catalogue` now:
+    its lines without a value of their own then read another value as sold."""
+    now = catalogue.set_index("item_id")
+    common = before[before["item_id"].isin(now.index)]
+    for dim in LINE_DIMENSIONS:
+        old = common[dim].astype(object).where(common[dim].notna(), None).to_numpy()
+        new = now[dim].reindex(common["item_id"]).astype(object)
+        if (old != new.where(new.notna(), None).to_numpy()).any():
+            return True
+    return False
+
+
+class _Codes:
+    """Where the rows of the previous frames and of the import's frames go in the merged ones."""
+
+    def __init__(self, previous: Frames, delta: Frames, written, customers, items) -> None:
+        ids = pd.Index(customers["customer_id"])
+        self.customer_old = _lookup(ids, previous.customers["customer_id"])
+        self.customer_new = _lookup(ids, delta.customers["customer_id"])
+        ids = pd.Index(items["item_id"])
+        self.item_old = _lookup(ids, previous.items["item_id"])
+        self.item_new = _lookup(ids, delta.items["item_id"])
+        written = previous.orders["order_id"].isin(written).to_numpy()
+        self.order_kept = ~written  # per previous order
+        self.orders_written = written
+        self.order_old, self.order_new = _order_codes(previous.orders, delta.orders, ~written)
+
+
+def _lookup(index: pd.Index, values) -> np.ndarray:
+    positions = index.get_indexer(values)
+    if (positions < 0).any():
+        raise ValueError("a customer or item of the frames is missing from the merged ones")
+    return positions.astype(np.int32)
+
+
+def _order_codes(old: pd.DataFrame, new: pd.DataFrame, kept: np.ndarray):
+    """(each previous order's code in the merged orders, -1 if rewritten; each new order's),
+    orders sorted by day, then ID, as data.frames sorts them."""
+    kept_rows = np.flatnonzero(kept)
+    kept_day = old["day"].to_numpy()[kept_rows]
+    new_day, new_id = new["day"].to_numpy(), new["order_id"].to_numpy(dtype=object)
+    place = np.empty(len(new), np.int64)  # how many kept orders come before each new one
+    for day in np.unique(new_day):
+        first, last = (
+            np.searchsorted(kept_day, day, "left"),
+            np.searchsorted(kept_day, day, "right"),
+        )
+        same_day = old["order_id"].iloc[kept_rows[first:last]].to_numpy(dtype=object)
+        mine = np.flatnonzero(new_day == day)
+        place[mine] = first + np.searchsorted(same_day, new_id[mine])
+    order_new = (place + np.arange(len(new))).astype(np.int32)
+    order_old = np.full(len(old), -1, np.int32)
+    order_old[kept_rows] = np.arange(len(kept_rows)) + np.searchsorted(
+        place, np.arange(len(kept_rows)), "right"
+    )
+    return order_old, order_new
+
+
+def _merge(
+    previous: Frames, delta: Frames, tables: dict, written, written_customers, as_of
+) -> Iterator:
+    """The fields of the merged frames, one at a time (see the module docstring)."""
+    customers = _customers(
+        {
+            **tables,
+            "orders": pd.DataFrame(
+                {"customer_id": pd.concat([previous.customers["customer_id"], written_customers])}
+            ),
+        }
+    )
+    items = _items_of(previous.items, delta.items)
+    codes = _Codes(previous, delta, written, customers, items)
+    yield "custom_fields", delta.custom_fields
+    yield "customers", customers
+    yield "items", items
+    yield "salespeople", delta.salespeople
+    n_customers, n_items = len(customers), len(items)
+
+    orders = _placed(
+        previous.orders,
+        delta.orders,
+        codes.order_kept,
+        codes.order_old[codes.order_kept],
+        codes.order_new,
+        {"customer": (codes.customer_old, codes.customer_new)},
+    )
+    yield "order_days", _order_days(orders)
+    line_kept = codes.order_kept[previous.lines["order"].to_numpy()]
+    lines = _placed(
+        previous.lines,
+        delta.lines,
+        line_kept,
+        codes.order_old[previous.lines["order"].to_numpy()[line_kept]],
+        codes.order_new[delta.lines["order"].to_numpy()],
+        {
+            "order": (codes.order_old, codes.order_new),
+            "customer": (codes.customer_old, codes.customer_new),
+            "item": (codes.item_old, codes.item_new),
+        },
+    )
+    events = _merged_events(previous.events, delta.events, codes, orders, lines["day"])
+    yield "events", events
+    yield "daily_events", daily_events(events)
+    del events
+    yield "orders", orders
+
+    cells = _Cells(previous, delta, codes, lines, n_customers)
+    part = lines.take(cells.lines)
+    daily_part = _daily(part, n_customers)
+    daily = cells.spliced(previous.daily, daily_part, ("day", "customer"))
+    yield (
+        "monthly",
+        cells.spliced(
+            previous.monthly,
+            _monthly(part, n_customers),
+            ("dimension", "month", "customer", "value"),
+        ),
+    )
+    yield (
+        "customer_months",
+        cells.spliced(
+            previous.customer_months,
+            customer_months(daily_part, n_customers),
+            ("month", "customer"),
+        ),
+    )
+    del daily_part
+    yield "daily", daily
+    del daily
+    yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
+    yield (
+        "customer_month_items",
+        cells.spliced(
+            previous.customer_month_items,
+            month_items_by_customer(part, n_customers, n_items),
+            ("customer", "month", "item"),
+        ),
+    )
+    del part, cells
+    day = lines["day"].to_numpy()
+    yield "as_of", as_of
+    yield "first_day", int(day[0]) if len(day) else None
+    yield "last_day", int(day[-1]) if len(day) else None
+    yield "lines", lines
+
+
+def _items_of(before: pd.DataFrame, delta: pd.DataFrame) -> pd.DataFrame:
+    """The merged items: the catalogue (as the import's frames have it) and the items missing
+    from it that the previous or the new lines name."""
+    gone = before[~before["in_catalogue"] & ~before["item_id"].isin(delta["item_id"])]
+    items = pd.concat([delta, gone], ignore_index=True) if len(gone) else delta
+    items = items.sort_values("item_id", kind="stable").reset_index(drop=True)
+    for dim in LINE_DIMENSIONS:
+        values = items[dim].astype(object)
+        categories = pd.Index(sorted(values.dropna().unique()), dtype=object)
+        items[dim] = pd.Categorical(values, categories=categories)
+    return items
+
+
+def _placed(
+    old: pd.DataFrame,
+    new: pd.DataFrame,
+    kept: np.ndarray,
+    kept_keys: np.ndarray,
+    new_keys: np.ndarray,
+    renumbered: dict[str, tuple[np.ndarray, np.ndarray]],
+) -> pd.DataFrame:
+    """The rows `kept` of `old` and every row of `new`, each sorted by its key (`kept_keys`,
+    `new_keys`: the merged frame's sort key of each), merged in key order (a new row before a
+    kept one of the same key); `renumbered`: column -> (the code of each old code, of each new
+    code) in the merged frame. Categoricals get the union of both categories."""
+    into = np.zeros(int(kept.sum()) + len(new), bool)
+    into[np.searchsorted(kept_keys, new_keys, "left") + np.arange(len(new))] = True
+    columns = {}
+    for name in old.columns:
+        before, after = old[name], new[name]
+        if name in renumbered:
+            to_old, to_new = renumbered[name]
+            before, after = to_old[before.to_numpy()], to_new[after.to_numpy()]
+        columns[name] = _column(before, after, kept, into)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _column(old, new, kept: np.ndarray, into: np.ndarray):
+    """One merged column (see _placed): a numpy array, a str column or a categorical."""
+    dtype = getattr(old, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        union = old.cat.categories.union(new.cat.categories)
+        codes = _column(_recoded(old.array, union), _recoded(new.array, union), kept, into)
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(union, dtype.ordered))
+    if isinstance(dtype, pd.StringDtype):
+        values = pa.concat_arrays([_arrow(old).filter(pa.array(kept)), _arrow(new)])
+        order = np.empty(len(into), np.int64)
+        order[~into] = np.arange(int(kept.sum()))
+        order[into] = np.arange(int(kept.sum()), len(into))
+        taken = pa.chunked_array([values.take(pa.array(order))])
+        return pd.arrays.ArrowStringArray(taken, dtype=dtype)
+    old = np.asarray(old)
+    out = np.empty(len(into), old.dtype)
+    out[~into] = old[kept]
+    out[into] = new
+    return out
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    array = pa.array(values.array)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.large_string())
+
+
+def _recoded(values: pd.Categorical, categories: pd.Index) -> np.ndarray:
+    lookup = np.append(categories.get_indexer(values.categories), -1).astype(np.int32)
+    return lookup[values.codes]
+
+
+def _merged_events(old, new, codes: _Codes, orders, day) -> pd.DataFrame:
+    """The previous events of the orders kept and the import's, in the order of a full build:
+    by day, then kind (EVENTS), then order code; order_id over the merged orders."""
+    if len(old["order_id"].cat.categories) != len(codes.order_old):
+        raise ValueError("the events of the previous frames do not name orders by their code")
+    old_order = codes.order_old[old["order_id"].array.codes]
+    kept = old_order >= 0
+    new_order = codes.order_new[new["order_id"].array.codes]
+    n = max(len(orders), 1)
+
+    def key(frame, order, rows=slice(None)):
+        kind = frame["event"].array.codes[rows].astype(np.int64)
+        return (frame["day"].to_numpy()[rows].astype(np.int64) * len(EVENTS) + kind) * n + order
+
+    old = old.assign(order_id=old_order)
+    new = new.assign(order_id=new_order)
+    merged = _placed(old, new, kept, key(old, old_order[kept], kept), key(new, new_order), {})
+    # the merged orders' IDs are unique: no check (a hash table of every ID)
+    ids = pd.CategoricalDtype._from_fastpath(pd.Index(orders["order_id"]), False)
+    merged["order_id"] = pd.Categorical.from_codes(
+        merged["order_id"].to_numpy(), dtype=ids, validate=False
+    )
+    return merged
+
+
+class _Cells:
+    """The (month, customer) cells that the written orders touch (as they were and as they are
+    now), the merged lines in them, and the rollups spliced: every other cell's rows kept."""
+
+    def __init__(
+        self, previous: Frames, delta: Frames, codes: _Codes, lines: pd.DataFrame, customers: int
+    ) -> None:
+        old = previous.orders[codes.orders_written]
+        months = np.concatenate(
+            [month_of_days(old["day"].to_numpy()), month_of_days(delta.orders["day"].to_numpy())]
+        ).astype(np.int64)
+        owners = np.concatenate(
+            [
+                codes.customer_old[old["customer"].to_numpy()],
+                codes.customer_new[delta.orders["customer"].to_numpy()],
+            ]
+        )
+        self.first = int(months.min(initial=0))
+        self.customers = max(customers, 1)
+        self.touched = np.zeros(
+            (int(months.max(initial=0)) - self.first + 1) * self.customers, bool
+        )
+        self.touched[(months - self.first) * self.customers + owners] = True
+        self.codes = codes
+        self.lines = np.flatnonzero(
+            self._touched(lines["month"].to_numpy(), lines["customer"].to_numpy())
+        )
+
+    def _touched(self, month: np.ndarray, customer: np.ndarray) -> np.ndarray:
+        place = (month.astype(np.int64) - self.first) * self.customers + customer
+        inside = (place >= 0) & (place < len(self.touched))
+        return inside & self.touched[np.where(inside, place, 0)]
+
+    def spliced(self, old: pd.DataFrame, new: pd.DataFrame, by: tuple) -> pd.DataFrame:
+        """The rows of `old` (a rollup of the previous frames) outside the touched cells, their
+        codes renumbered, and `new`'s (the same rollup of the touched cells' merged lines),
+        sorted by the columns `by`."""
+        renamed = {"customer": self.codes.customer_old[old["customer"].to_numpy()]}
+        if "item" in old:
+            renamed["item"] = self.codes.item_old[old["item"].to_numpy()]
+        if "value" in old:
+            union = old["value"].cat.categories.union(new["value"].cat.categories)
+            renamed["value"] = _categorical(old["value"].array, union)
+            new = new.assign(value=_categorical(new["value"].array, union))
+        old = old.assign(**renamed)
+        kept = ~self._touched(old["month"].to_numpy(), renamed["customer"])
+        old_key, new_key = _keys(old, kept, new, by)
+        return _placed(old, new, kept, old_key, new_key, {})
+
+
+def _categorical(values: pd.Categorical, categories: pd.Index) -> pd.Categorical:
+    return pd.Categorical.from_codes(
+        _recoded(values, categories), dtype=pd.CategoricalDtype(categories)
+    )
+
+
+def _keys(old: pd.DataFrame, kept: np.ndarray, new: pd.DataFrame, by: tuple):
+    """(per kept row of `old`, per row of `new`) one int64 that sorts as the columns `by` do (a
+    categorical by its codes, missing first)."""
+    old_key, new_key = np.zeros(int(kept.sum()), np.int64), np.zeros(len(new), np.int64)
+    room = 1
+    for name in by:
+        a, b = _sortable(old[name])[kept], _sortable(new[name])
+        low = min(a.min(initial=0), b.min(initial=0))
+        span = max(a.max(initial=0), b.max(initial=0)) - low + 1
+        room *= int(span)
+        if room >= 1 << 62:
+            raise OverflowError(f"the sort key of {by} does not fit 64 bits")
+        old_key = old_key * span + (a - low)
+        new_key = new_key * span + (b - low)
+    return old_key, new_key
+
+
+def _sortable(column: pd.Series) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.array.codes.astype(np.int64) + 1
+    return column.to_numpy().astype(np.int64)
