@@ -93,8 +93,10 @@ def _read(conn: Connection, model, key=None, ids=None, columns=None) -> pd.DataF
         return pd.concat(db.read_chunks(conn, query, table.name), ignore_index=True)
     query = query.order_by(*table.primary_key.columns)
     parts = [
-        pd.concat(db.read_chunks(conn, query.where(key.in_([literal(i) for i in part])),
-                                 table.name), ignore_index=True)  # fmt: skip
+        pd.concat(
+            db.read_chunks(conn, query.where(key.in_([literal(i) for i in part])), table.name),
+            ignore_index=True,
+        )  # fmt: skip
         for part in np.array_split(
             np.asarray(ids, dtype=object), max(1, -(-len(ids) // IDS_PER_QUERY))
         )  # fmt: skip

@@ -66,7 +66,7 @@ def test_inc001_an_import_merged_into_the_snapshot_equals_a_full_build(shop):
         f"ZZ-NEW-1,{late.order_date},{late.customer_id},,{items.iloc[0]},3,7.25,2,delivered,"
         "confirmed,Kiosk,SP02",
         # a new customer's order, a new item, an older day; and a draft
-        f"AA-NEW-2,2025-03-04,CNEW,New Customer Ltd,ITEM-NEW,1,50,20,delivered,confirmed,Web,",
+        "AA-NEW-2,2025-03-04,CNEW,New Customer Ltd,ITEM-NEW,1,50,20,delivered,confirmed,Web,",
         f"AA-NEW-3,2025-03-04,CNEW,New Customer Ltd,{items.iloc[1]},5,3,,,draft,Web,SP01",
     ]
     import_file(url, tmp_path / "import.csv", "\n".join(rows) + "\n")
