@@ -145,19 +145,24 @@ def _lookup(index: pd.Index, values) -> np.ndarray:
 
 def _order_codes(old: pd.DataFrame, new: pd.DataFrame, kept: np.ndarray):
     """(each previous order's code in the merged orders, -1 if rewritten; each new order's),
-    orders sorted by day, then ID, as data.frames sorts them."""
+    orders sorted by day, then ID, as data.frames sorts them: each new order's place among the
+    kept ones of its day by binary search on their IDs."""
     kept_rows = np.flatnonzero(kept)
     kept_day = old["day"].to_numpy()[kept_rows]
-    new_day, new_id = new["day"].to_numpy(), new["order_id"].to_numpy(dtype=object)
+    new_day = new["day"].to_numpy()
+    first = np.searchsorted(kept_day, new_day, "left")
+    last = np.searchsorted(kept_day, new_day, "right")
+    ids = _arrow(old["order_id"])
     place = np.empty(len(new), np.int64)  # how many kept orders come before each new one
-    for day in np.unique(new_day):
-        first, last = (
-            np.searchsorted(kept_day, day, "left"),
-            np.searchsorted(kept_day, day, "right"),
-        )
-        same_day = old["order_id"].iloc[kept_rows[first:last]].to_numpy(dtype=object)
-        mine = np.flatnonzero(new_day == day)
-        place[mine] = first + np.searchsorted(same_day, new_id[mine])
+    for k, order_id in enumerate(new["order_id"].tolist()):
+        low, high = int(first[k]), int(last[k])
+        while low < high:
+            middle = (low + high) // 2
+            if ids[int(kept_rows[middle])].as_py() < order_id:
+                low = middle + 1
+            else:
+                high = middle
+        place[k] = low
     order_new = (place + np.arange(len(new))).astype(np.int32)
     order_old = np.full(len(old), -1, np.int32)
     order_old[kept_rows] = np.arange(len(kept_rows)) + np.searchsorted(
@@ -208,24 +213,26 @@ def _merge(
             "item": (codes.item_old, codes.item_new),
         },
     )
-    events = _merged_events(previous.events, delta.events, codes, orders, lines["day"])
+    # The lines go first (the rest needs only the touched cells' part of them): their memory
+    # is given back before the events and the rollups take theirs.
+    cells = _Cells(previous, delta, codes, lines, n_customers)
+    part = lines.take(cells.lines)
+    day = lines["day"].to_numpy()
+    yield "first_day", int(day[0]) if len(day) else None
+    yield "last_day", int(day[-1]) if len(day) else None
+    yield "as_of", as_of
+    yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
+    yield "lines", lines
+    del lines, day
+    events = _merged_events(previous.events, delta.events, codes, orders)
     yield "events", events
     yield "daily_events", daily_events(events)
     del events
     yield "orders", orders
+    del orders
 
-    cells = _Cells(previous, delta, codes, lines, n_customers)
-    part = lines.take(cells.lines)
     daily_part = _daily(part, n_customers)
-    daily = cells.spliced(previous.daily, daily_part, ("day", "customer"))
-    yield (
-        "monthly",
-        cells.spliced(
-            previous.monthly,
-            _monthly(part, n_customers),
-            ("dimension", "month", "customer", "value"),
-        ),
-    )
+    yield "daily", cells.spliced(previous.daily, daily_part, ("day", "customer"))
     yield (
         "customer_months",
         cells.spliced(
@@ -235,9 +242,14 @@ def _merge(
         ),
     )
     del daily_part
-    yield "daily", daily
-    del daily
-    yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
+    yield (
+        "monthly",
+        cells.spliced(
+            previous.monthly,
+            _monthly(part, n_customers),
+            ("dimension", "month", "customer", "value"),
+        ),
+    )
     yield (
         "customer_month_items",
         cells.spliced(
@@ -246,12 +258,6 @@ def _merge(
             ("customer", "month", "item"),
         ),
     )
-    del part, cells
-    day = lines["day"].to_numpy()
-    yield "as_of", as_of
-    yield "first_day", int(day[0]) if len(day) else None
-    yield "last_day", int(day[-1]) if len(day) else None
-    yield "lines", lines
 
 
 def _items_of(before: pd.DataFrame, delta: pd.DataFrame) -> pd.DataFrame:
@@ -279,37 +285,53 @@ def _placed(
     `new_keys`: the merged frame's sort key of each), merged in key order (a new row before a
     kept one of the same key); `renumbered`: column -> (the code of each old code, of each new
     code) in the merged frame. Categoricals get the union of both categories."""
-    into = np.zeros(int(kept.sum()) + len(new), bool)
-    into[np.searchsorted(kept_keys, new_keys, "left") + np.arange(len(new))] = True
+    place = _Placement(kept, np.searchsorted(kept_keys, new_keys, "left"))
     columns = {}
     for name in old.columns:
         before, after = old[name], new[name]
         if name in renumbered:
             to_old, to_new = renumbered[name]
-            before, after = to_old[before.to_numpy()], to_new[after.to_numpy()]
-        columns[name] = _column(before, after, kept, into)
+            before = before.to_numpy() if _identity(to_old) else to_old[before.to_numpy()]
+            after = to_new[after.to_numpy()]
+        columns[name] = place.column(before, after)
     return pd.DataFrame(columns, copy=False)
 
 
-def _column(old, new, kept: np.ndarray, into: np.ndarray):
-    """One merged column (see _placed): a numpy array, a str column or a categorical."""
-    dtype = getattr(old, "dtype", None)
-    if isinstance(dtype, pd.CategoricalDtype):
-        union = old.cat.categories.union(new.cat.categories)
-        codes = _column(_recoded(old.array, union), _recoded(new.array, union), kept, into)
-        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(union, dtype.ordered))
-    if isinstance(dtype, pd.StringDtype):
-        values = pa.concat_arrays([_arrow(old).filter(pa.array(kept)), _arrow(new)])
-        order = np.empty(len(into), np.int64)
-        order[~into] = np.arange(int(kept.sum()))
-        order[into] = np.arange(int(kept.sum()), len(into))
-        taken = pa.chunked_array([values.take(pa.array(order))])
-        return pd.arrays.ArrowStringArray(taken, dtype=dtype)
-    old = np.asarray(old)
-    out = np.empty(len(into), old.dtype)
-    out[~into] = old[kept]
-    out[into] = new
-    return out
+def _identity(codes: np.ndarray) -> bool:
+    return bool((codes == np.arange(len(codes))).all())
+
+
+class _Placement:
+    """Where the kept old rows and the new rows go in a merged frame: new row k goes after
+    `before[k]` kept rows (nondecreasing)."""
+
+    def __init__(self, kept: np.ndarray, before: np.ndarray) -> None:
+        self.kept = None if kept.all() else kept  # None: every old row (no copy needed)
+        kept_rows = len(kept) if self.kept is None else int(kept.sum())
+        self.into = np.zeros(kept_rows + len(before), bool)  # True: a new row
+        self.into[before + np.arange(len(before))] = True
+        self.from_old = ~self.into
+
+    def column(self, old, new):
+        """One merged column: a numpy array, a str column or a categorical."""
+        dtype = getattr(old, "dtype", None)
+        if isinstance(dtype, pd.CategoricalDtype):
+            union = old.cat.categories.union(new.cat.categories)
+            codes = self.column(_recoded(old.array, union), _recoded(new.array, union))
+            return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(union, dtype.ordered))
+        if isinstance(dtype, pd.StringDtype):
+            kept = _arrow(old) if self.kept is None else _arrow(old).filter(pa.array(self.kept))
+            values = pa.concat_arrays([kept, _arrow(new)])
+            order = np.empty(len(self.into), np.int64)
+            order[self.from_old] = np.arange(len(kept))
+            order[self.into] = np.arange(len(kept), len(self.into))
+            taken = pa.chunked_array([values.take(pa.array(order))])
+            return pd.arrays.ArrowStringArray(taken, dtype=dtype)
+        old = np.asarray(old)
+        out = np.empty(len(self.into), old.dtype)
+        out[self.from_old] = old if self.kept is None else old[self.kept]
+        out[self.into] = new
+        return out
 
 
 def _arrow(values: pd.Series) -> pa.Array:
@@ -320,11 +342,13 @@ def _arrow(values: pd.Series) -> pa.Array:
 
 
 def _recoded(values: pd.Categorical, categories: pd.Index) -> np.ndarray:
+    if values.categories.equals(categories):
+        return values.codes
     lookup = np.append(categories.get_indexer(values.categories), -1).astype(np.int32)
     return lookup[values.codes]
 
 
-def _merged_events(old, new, codes: _Codes, orders, day) -> pd.DataFrame:
+def _merged_events(old, new, codes: _Codes, orders) -> pd.DataFrame:
     """The previous events of the orders kept and the import's, in the order of a full build:
     by day, then kind (EVENTS), then order code; order_id over the merged orders."""
     if len(old["order_id"].cat.categories) != len(codes.order_old):
@@ -334,13 +358,19 @@ def _merged_events(old, new, codes: _Codes, orders, day) -> pd.DataFrame:
     new_order = codes.order_new[new["order_id"].array.codes]
     n = max(len(orders), 1)
 
-    def key(frame, order, rows=slice(None)):
-        kind = frame["event"].array.codes[rows].astype(np.int64)
-        return (frame["day"].to_numpy()[rows].astype(np.int64) * len(EVENTS) + kind) * n + order
+    def key(frame, order, rows):
+        key = frame["day"].to_numpy().astype(np.int64)
+        key *= len(EVENTS)
+        key += frame["event"].array.codes
+        key *= n
+        key += order
+        return key if rows.all() else key[rows]
 
     old = old.assign(order_id=old_order)
     new = new.assign(order_id=new_order)
-    merged = _placed(old, new, kept, key(old, old_order[kept], kept), key(new, new_order), {})
+    merged = _placed(
+        old, new, kept, key(old, old_order, kept), key(new, new_order, new_order >= 0), {}
+    )
     # the merged orders' IDs are unique: no check (a hash table of every ID)
     ids = pd.CategoricalDtype._from_fastpath(pd.Index(orders["order_id"]), False)
     merged["order_id"] = pd.Categorical.from_codes(
