@@ -21,6 +21,7 @@ replacing import (see data.change_log), or more than MAX_SHARE of the orders wri
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,7 @@ from metrics.commission import EVENTS, daily_events
 
 MAX_SHARE = 0.25  # of the orders written, above which a full build is the faster
 IDS_PER_QUERY = 1_000
+THREADS = 2
 
 
 def merged_fields(
@@ -200,31 +202,36 @@ def _merge(
         {"customer": (codes.customer_old, codes.customer_new)},
     )
     yield "order_days", _order_days(orders)
-    line_kept = codes.order_kept[previous.lines["order"].to_numpy()]
+    background = ThreadPoolExecutor(2)  # the events merged while the lines are
+    events = background.submit(_merged_events, previous.events, delta.events, codes, orders)
+    line_order = codes.order_old[previous.lines["order"].to_numpy()]  # -1: rewritten
+    line_kept = line_order >= 0
     lines = _placed(
-        previous.lines,
-        delta.lines,
+        previous.lines.assign(order=line_order),
+        delta.lines.assign(order=codes.order_new[delta.lines["order"].to_numpy()]),
         line_kept,
-        codes.order_old[previous.lines["order"].to_numpy()[line_kept]],
+        line_order if line_kept.all() else line_order[line_kept],
         codes.order_new[delta.lines["order"].to_numpy()],
         {
-            "order": (codes.order_old, codes.order_new),
             "customer": (codes.customer_old, codes.customer_new),
             "item": (codes.item_old, codes.item_new),
         },
     )
+    customer_lines = background.submit(lines_by_customer, lines["customer"].to_numpy())
     # The lines go first (the rest needs only the touched cells' part of them): their memory
-    # is given back before the events and the rollups take theirs.
+    # is given back before the rollups take theirs.
     cells = _Cells(previous, delta, codes, lines, n_customers)
     part = lines.take(cells.lines)
     day = lines["day"].to_numpy()
     yield "first_day", int(day[0]) if len(day) else None
     yield "last_day", int(day[-1]) if len(day) else None
     yield "as_of", as_of
-    yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
     yield "lines", lines
     del lines, day
-    events = _merged_events(previous.events, delta.events, codes, orders)
+    yield "customer_lines", customer_lines.result()
+    del customer_lines
+    events = events.result()
+    background.shutdown()
     yield "events", events
     yield "daily_events", daily_events(events)
     del events
@@ -286,14 +293,17 @@ def _placed(
     kept one of the same key); `renumbered`: column -> (the code of each old code, of each new
     code) in the merged frame. Categoricals get the union of both categories."""
     place = _Placement(kept, np.searchsorted(kept_keys, new_keys, "left"))
-    columns = {}
-    for name in old.columns:
+
+    def merged(name: str):
         before, after = old[name], new[name]
         if name in renumbered:
             to_old, to_new = renumbered[name]
             before = before.to_numpy() if _identity(to_old) else to_old[before.to_numpy()]
             after = to_new[after.to_numpy()]
-        columns[name] = place.column(before, after)
+        return place.column(before, after)
+
+    with ThreadPoolExecutor(THREADS) as pool:  # numpy copies without the GIL: both cores work
+        columns = dict(zip(old.columns, pool.map(merged, old.columns), strict=True))
     return pd.DataFrame(columns, copy=False)
 
 
@@ -396,11 +406,14 @@ class _Cells:
                 codes.customer_new[delta.orders["customer"].to_numpy()],
             ]
         )
-        self.first = int(months.min(initial=0))
+        # every month of the previous and the merged lines (and so of their rollups) inside
+        spans = [months, *(f.lines["month"].to_numpy()[[0, -1]] for f in (previous, delta)
+                           if len(f.lines))]  # fmt: skip
+        spans.append(lines["month"].to_numpy()[[0, -1]] if len(lines) else months)
+        every = np.concatenate(spans).astype(np.int64)
+        self.first = int(every.min(initial=0))
         self.customers = max(customers, 1)
-        self.touched = np.zeros(
-            (int(months.max(initial=0)) - self.first + 1) * self.customers, bool
-        )
+        self.touched = np.zeros((int(every.max(initial=0)) - self.first + 1) * self.customers, bool)
         self.touched[(months - self.first) * self.customers + owners] = True
         self.codes = codes
         self.lines = np.flatnonzero(
@@ -408,9 +421,11 @@ class _Cells:
         )
 
     def _touched(self, month: np.ndarray, customer: np.ndarray) -> np.ndarray:
-        place = (month.astype(np.int64) - self.first) * self.customers + customer
-        inside = (place >= 0) & (place < len(self.touched))
-        return inside & self.touched[np.where(inside, place, 0)]
+        wide = np.int32 if len(self.touched) < 1 << 31 else np.int64
+        place = month.astype(wide) - wide(self.first)
+        place *= wide(self.customers)
+        place += customer
+        return self.touched[place]
 
     def spliced(self, old: pd.DataFrame, new: pd.DataFrame, by: tuple) -> pd.DataFrame:
         """The rows of `old` (a rollup of the previous frames) outside the touched cells, their

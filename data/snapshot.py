@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -204,7 +205,9 @@ def _column_to_arrow(column: pd.Series) -> tuple[pa.Array, str]:
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
-        indices = pa.array(codes, mask=codes < 0)  # the -1 of a missing value stays in the buffer
+        missing = codes < 0
+        # the -1 of a missing value stays in the buffer; without one, the codes are not copied
+        indices = pa.array(codes, mask=missing if missing.any() else None)
         dictionary = _string_or_plain(column.cat.categories.to_series(index=None))
         return pa.DictionaryArray.from_arrays(indices, dictionary), "category"
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
@@ -443,12 +446,17 @@ def _write(fields, directory: Path, path: Path, version: Version, started: float
     docstring), then unlink the superseded ones; a merged one (`merged`: how) without fsync."""
     temporary = directory / f".{path.name}.{os.getpid()}.tmp"
     lines = 0
-    with SnapshotWriter(temporary) as writer:
+    with SnapshotWriter(temporary) as writer, ThreadPoolExecutor(1) as background:
+        writing = None  # a field is written while the next one is computed
         for name, value in fields:
-            writer.add(name, value)
+            if writing is not None:
+                writing.result()
+            writing = background.submit(writer.add, name, value)
             if name == "lines":
                 lines = len(value)
             del value
+        if writing is not None:
+            writing.result()
         meta = {
             "key": version.key,
             "database_id": version.database_id,
