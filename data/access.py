@@ -94,11 +94,7 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
     month_items = month_items.assign(
         customer=new_customer[month_items["customer"].to_numpy()].astype(np.int32)
     )
-    # Index.isin: a hash table for this call only (Series.isin would keep one of all order IDs
-    # on the shared categories, in every process that works out a part)
-    event_order = frames.events["order_id"].array
-    kept = np.append(event_order.categories.isin(orders["order_id"]), False)  # -1: none
-    events = _used_categories_only(frames.events[kept[event_order.codes]].reset_index(drop=True))
+    events = _events_of(frames.events, order_keep, new_order, orders["order_id"])
     customers = frames.customers[keep].reset_index(drop=True)
     # custom fields none of the kept customers has: their names are other scopes' business
     empty = [f for f in frames.custom_fields if customers[f].isna().all()]
@@ -119,13 +115,43 @@ def restrict(frames: Frames, keep: np.ndarray) -> Frames:
     )
 
 
+def _events_of(events: pd.DataFrame, keep: np.ndarray, code: np.ndarray, ids) -> pd.DataFrame:
+    """The events of the orders `keep` (by order code), naming them by their `code` among the
+    kept orders (whose IDs are `ids`), as data.frames names orders in the events."""
+    order = events["order_id"].array
+    if len(order.categories) != len(keep):
+        raise ValueError("the events do not name orders by their code")
+    rows = np.flatnonzero(keep[order.codes])
+    kept = _used_categories_only(events.drop(columns="order_id").take(rows).reset_index(drop=True))
+    # the kept orders' IDs are unique: no check (a hash table of every ID)
+    dtype = pd.CategoricalDtype._from_fastpath(pd.Index(ids), False)
+    codes = code[order.codes[rows]]
+    kept.insert(
+        events.columns.get_loc("order_id"),
+        "order_id",
+        pd.Categorical.from_codes(codes, dtype=dtype, validate=False),
+    )
+    return kept
+
+
 def _used_categories_only(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with each categorical column holding only the values its rows use: filter
     options, report rows and matrix columns are built from the categories, and those of the
     whole data would name channels, brands or salespeople of customers out of scope."""
     columns = {
-        name: frame[name].cat.remove_unused_categories()
+        name: _used_only(frame[name].array)
         for name in frame.columns
         if isinstance(frame[name].dtype, pd.CategoricalDtype)
     }
     return frame.assign(**columns) if columns else frame
+
+
+def _used_only(values: pd.Categorical) -> pd.Categorical:
+    """values.remove_unused_categories(), by counting the codes instead of sorting them."""
+    codes = values.codes
+    used = np.bincount(codes.astype(np.intp) + 1, minlength=len(values.categories) + 1)[1:] > 0
+    if used.all():
+        return values
+    renumbered = np.append(np.cumsum(used) - 1, -1)  # code -1 (missing) reads the last entry
+    dtype = pd.CategoricalDtype(values.categories[used], values.ordered)
+    return pd.Categorical.from_codes(renumbered[codes], dtype=dtype)
