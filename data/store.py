@@ -6,7 +6,10 @@ starts one build (data.snapshot: in a child process, or in a thread for small da
 serving the snapshot it has: the swap is one assignment, so no request ever sees half of a
 reload. A request that finds the data changed waits up to `reload_wait` seconds for the new
 snapshot, but only when the previous build took no longer than that (a small database then
-shows a change on the very next request, a big one never blocks anybody).
+shows a change on the very next request, a big one never blocks anybody). After an import the
+new snapshot is usually merged from the previous one in seconds (data.increment); the parts of
+the scopes in use (a manager's team, a salesperson's customers) are then worked out in a
+thread, each scope answered from its previous part until its new one is ready.
 
 Without a snapshot folder (`Store(engine)`) the frames are built in this process on the request
 that finds the version changed, as a plain cache (tests, one-off scripts).
@@ -82,6 +85,7 @@ class Store:
         self._build_error: str | None = None
         self._pending: tuple[str, float] | None = None  # (version key, when first seen)
         self._preparing: Path | None = None  # a reload's snapshot whose scopes are worked out
+        self._stale: dict[Scope, tuple[Frames, Frames]] = {}  # scope -> (frames, previous part)
 
     # --- what requests call ---------------------------------------------------------------------
 
@@ -95,12 +99,24 @@ class Store:
         return self._refresh(version, current).frames
 
     def frames_for(self, scope: Scope) -> Frames:
-        """The current frames restricted to what `scope` may see (cached per data version)."""
+        """The current frames restricted to what `scope` may see (cached per data version; the
+        same frames for the whole of a request)."""
+        if not has_request_context():
+            return self._frames_for(scope)
+        seen = g.setdefault("sales_parts", {})
+        if (id(self), scope) not in seen:
+            seen[id(self), scope] = self._frames_for(scope)
+        return seen[id(self), scope]
+
+    def _frames_for(self, scope: Scope) -> Frames:
         frames = self.frames()
         if scope.sees_everything:
             return frames
         source, part = self._scoped.get(scope, (None, None))
         if source is frames:
+            return part
+        source, part = self._stale.get(scope, (None, None))
+        if source is frames:  # the new part is being worked out (_map): the previous one meanwhile
             return part
         # One thread per scope works its part out or maps it (a second mapping of the same file
         # would cost its pages again in this process's RSS); the others wait for it, and the
@@ -155,6 +171,7 @@ class Store:
         with self._lock:
             self._current = None
             self._scoped.clear()
+            self._stale.clear()
 
     def status(self) -> dict:
         """For /healthz: whether data is served, its version and as-of time. Waits for a reload
@@ -258,9 +275,10 @@ class Store:
 
     def _map(self, path: Path) -> Current | None:
         """Map `path` and make it current (unless something newer is); None if it is missing.
-        A reload of big data is made current only once the parts of the scopes in use are
-        worked out for it (in a thread, see _prepare): until then this returns the current
-        frames, so that no request waits for them."""
+        When the reload of big data comes while scopes are in use, their parts of it are worked
+        out in a thread (see _prepare) and, until each is, that scope's requests get its part
+        of the previous data: no request waits for a part, and whoever sees everything is
+        served the new data at once."""
         with self._lock:
             current = self._current
             if current is not None and current.snapshot and current.snapshot.path == path:
@@ -283,24 +301,29 @@ class Store:
             if current is None or not scopes or mapped.build_seconds < self.reload_wait:
                 self._swap(mapped)
                 return mapped
-            if self._preparing is not None:  # another reload is being prepared
+            if self._preparing is not None:  # another reload's parts are being worked out
                 return current
             self._preparing = path
+            previous = {scope: part for scope, (_frames, part) in self._scoped.items()}
+            self._swap(mapped)
+            self._stale = {scope: (mapped.frames, part) for scope, part in previous.items()}
         threading.Thread(target=self._prepare, args=(mapped, scopes), daemon=True).start()
-        return current
+        return mapped
 
     def _prepare(self, mapped: Current, scopes: list[Scope]) -> None:
-        """Work out the parts of `scopes` in `mapped`, then make it current with them."""
-        parts = {}
-        try:
-            parts = {scope: (mapped.frames, self._part(mapped, scope)) for scope in scopes}
-        except Exception:  # the parts are then worked out by the requests that need them
-            log.exception("preparing the scopes of %s failed", mapped.snapshot.path.name)
+        """Work out the parts of `scopes` in `mapped`, each served as soon as it is ready."""
+        for scope in scopes:
+            try:
+                part = self._part(mapped, scope)
+            except Exception:  # the part is then worked out by the requests that need it
+                log.exception("preparing a part of %s failed", mapped.snapshot.path.name)
+                part = None
+            with self._lock:
+                if part is not None and self._current is mapped:
+                    self._scoped[scope] = (mapped.frames, part)
+                self._stale.pop(scope, None)
         with self._lock:
             self._preparing = None
-            current = self._current
-            if current is None or not _newer(current.key, mapped.key):
-                self._swap(mapped, parts)
 
     def _part(self, current: Current, scope: Scope) -> Frames:
         """`scope`'s part of `current`: from a snapshot, a file of its own that every process
@@ -310,9 +333,10 @@ class Store:
         name = f"{scope.role}:{scope.salesperson}:{scope.team}"
         return shared_part(current.snapshot, name, lambda: scoped(current.frames, scope))
 
-    def _swap(self, current: Current, parts: dict | None = None) -> None:
+    def _swap(self, current: Current) -> None:
         self._current = current  # one assignment: a request holds either the old or the new
-        self._scoped = parts or {}
+        self._scoped = {}
+        self._stale = {}
         log.info("serving %s (%s lines)", current.key, f"{len(current.frames.lines):,}")
 
     def _building(self) -> bool:

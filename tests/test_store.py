@@ -137,10 +137,12 @@ def test_sto005_a_slow_rebuild_blocks_no_request(tmp_path):
     assert sales(store.frames()) == 20.0
 
 
-def test_sto009_a_reload_is_served_once_the_scopes_in_use_are_ready(tmp_path, monkeypatch):
-    """A manager's part of the data is worked out for the new snapshot before it is served
-    (in a thread; the requests meanwhile answer from the old one), so that no request after
-    the swap waits for it, nor for the store's lock while another request works it out."""
+def test_sto009_a_reload_serves_a_scope_its_previous_part_until_the_new_one_is_ready(
+    tmp_path, monkeypatch
+):
+    """A manager's part of the data is worked out for the new snapshot in a thread after the
+    swap; meanwhile the manager's requests answer from the previous part at once (no request
+    waits for it, nor for the store's lock while another works it out), then from the new."""
     url = f"sqlite:///{tmp_path / 'sales.db'}"
     engine = make_engine(url)
     order = {"order_id": "O1", "order_date": "2026-05-01"}
@@ -152,13 +154,20 @@ def test_sto009_a_reload_is_served_once_the_scopes_in_use_are_ready(tmp_path, mo
     assert sales(store.frames_for(team)) == 10.0
 
     external_sql(url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
-    worked_out = []
-    monkeypatch.setattr(data.store, "scoped", lambda f, s: worked_out.append(s) or scoped(f, s))
+    worked_out, release = [], threading.Event()
+
+    def slow_scoped(frames, scope):
+        release.wait(60)
+        worked_out.append(scope)
+        return scoped(frames, scope)
+
+    monkeypatch.setattr(data.store, "scoped", slow_scoped)
     until(lambda: store.frames() is not old, 60)
-    assert worked_out == [team]  # by the thread that prepared the reload, before the swap
-    assert sales(store.frames_for(team)) == 85.0
-    assert sales(store.frames_for(team)) == 85.0
-    assert worked_out == [team]  # no request worked it out again
+    assert sales(store.frames()) == 85.0  # whoever sees everything: the new data at once
+    assert sales(store.frames_for(team)) == 10.0  # the previous part, while the new is prepared
+    release.set()
+    until(lambda: sales(store.frames_for(team)) == 85.0, 60)
+    assert worked_out == [team]  # by the thread that prepared the reload, not by a request
 
 
 def test_sto010_a_scopes_part_is_one_file_every_process_maps(tmp_path, monkeypatch):
