@@ -445,8 +445,12 @@ def measure_reload(args, server: Server, url: str) -> None:
     print(f"  errors: {len(errors)} actions failed, {len(bad)} requests not 200/204; {load_text()}")
     for error in errors[:10]:
         print(f"    {error}")
-    builds = re.findall(r"snapshot .* built: .*", server.log_path.read_text())
-    print(f"  builds: {builds[-1] if builds else 'none logged'}")
+    events = re.findall(r"\[([\d:-]+ [\d:]+) [^]]*\] \[(\d+)\] \[INFO\] (sales\.(?:store|snapshot): "
+                        r"(?:snapshot .* (?:built|merged): .*|data changed: .*|serving .*|"
+                        r"builder done: .*))", server.log_path.read_text())  # fmt: skip
+    print("  the server's log of builds and swaps:")
+    for moment, pid, what in events:
+        print(f"    {moment} [{pid}] {what}")
 
 
 def main() -> None:
