@@ -9,6 +9,7 @@ the engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 import numpy as np
@@ -65,8 +66,9 @@ class Engine(Protocol):
         selection, over the gaps whose later date is in the period; None when there is none."""
 
 
-def finish(frame: pd.DataFrame, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
-    """An engine's answer in the interface's shape: a label column per dimension of `by` (months
+def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
+    """An engine's answer (`frame`: a DataFrame, or arrays by name) in the interface's shape: a
+    label column per dimension of `by` (months
     as "YYYY-MM" from year*12 + month-1, missing values as N/A), then SUMS as floats, by label
     (the first dimension first; N/A last).
 
@@ -81,28 +83,37 @@ def finish(frame: pd.DataFrame, by: By, sums: tuple[str, ...] = SUMS) -> pd.Data
     `sums`=REPORT_SUMS (Engine.report_sums): the revenue sums above, orders and customers
     (distinct orders and customers with a revenue line in the group); only the groups with a
     revenue line."""
-    columns = {name: frame[name].astype(np.float64).fillna(0.0).to_numpy() for name in sums}
+    columns = {name: _floats(frame[name]) for name in sums}
     names = dimensions_of(by)
     labels = {name: _labels(frame[name], name) for name in names}
-    table = pd.DataFrame({**labels, **columns})
+    rows = np.arange(len(next(iter(columns.values()))))
     if sums == REPORT_SUMS:
-        table = table[table["revenue_lines"] > 0].reset_index(drop=True)
-    if not names:
-        return table
+        rows = rows[columns["revenue_lines"] > 0]
     keys = []  # np.lexsort's last key sorts first
     for name in reversed(names):
-        keys += [table[name].to_numpy(), (table[name] == NOT_AVAILABLE).to_numpy()]
-    return table.take(np.lexsort(keys)).reset_index(drop=True)
+        keys += [labels[name][rows], labels[name][rows] == NOT_AVAILABLE]
+    if keys:
+        rows = rows[np.lexsort(keys)]
+    return pd.DataFrame({name: values[rows] for name, values in {**labels, **columns}.items()})
 
 
-def _labels(label: pd.Series, name: str) -> np.ndarray:
+def _floats(values) -> np.ndarray:
+    """A sum column (a Series, or an array of the frames engine) as floats, 0 where missing (a
+    database's SUM over no row is NULL)."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    floats = np.asarray(values, dtype=np.float64)
+    return np.where(np.isnan(floats), 0.0, floats)
+
+
+def _labels(label, name: str) -> np.ndarray:
+    """A dimension's values (a Series, or an array of the frames engine) as labels."""
     if name == "month":
-        month = label.astype(np.int64)
-        year, number = (month // 12).map("{:04d}".format), (month % 12 + 1).map("{:02d}".format)
-        label = year.astype(str) + "-" + number.astype(str)  # astype: no rows, no strings
-    elif name != "customer":
-        label = label.astype(object).where(label.notna(), NOT_AVAILABLE)
-    return label.astype(str).to_numpy()
+        month = np.asarray(label, dtype=np.int64)
+        return np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in month.tolist()], dtype=object)
+    values = label.to_numpy(dtype=object, na_value=None) if isinstance(label, pd.Series) else label
+    values = np.asarray(values, dtype=object)
+    return values if name == "customer" else np.where(pd.isna(values), NOT_AVAILABLE, values)
 
 
 def dimensions_of(by: By) -> tuple[str, ...]:
@@ -139,12 +150,11 @@ class FramesEngine:
             kept = selection.customers
             customer_id = self.frames.customers["customer_id"].to_numpy()[kept]
             return finish(
-                pd.DataFrame({"customer": customer_id, **{n: per_customer[n][kept] for n in SUMS}}),
-                names,
+                {"customer": customer_id, **{n: per_customer[n][kept] for n in SUMS}}, names
             )
         selection = select(self.frames, filters)
         group, groups, labels = self._grouping(selection, names)
-        return finish(pd.DataFrame({**labels, **_grouped_sums(selection, group, groups)}), names)
+        return finish({**labels, **_grouped_sums(selection, group, groups)}, names)
 
     def report_sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
         names = dimensions_of(by)
@@ -161,8 +171,7 @@ class FramesEngine:
         else:
             group, groups, labels = self._grouping(selection, names)
             sums = report_sums_of(selection, group, groups)
-        return finish(pd.DataFrame({**labels, **{n: sums[n] for n in REPORT_SUMS}}), names,
-                      REPORT_SUMS)  # fmt: skip
+        return finish({**labels, **sums}, names, REPORT_SUMS)
 
     def average_reorder_days(self, filters: Filters) -> float | None:
         selection, per_customer = self._per_customer(filters)
