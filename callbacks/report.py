@@ -28,7 +28,9 @@ def show(query: str | None, full_query: str | None, name: str):
     except NotSupported as error:  # the engine does not compute this report yet: say so
         sentence = f"{error}."
         figure = figures.empty(f"{REPORT_TITLES[name]}: Sales Amount", sentence)
-        return figure, [], [], no_update, no_update, sentence
+        column = {"field": "message", "headerName": REPORT_TITLES[name], "flex": 1,
+                  "sortable": False, "filter": False}  # fmt: skip
+        return figure, [{"message": sentence}], [column], no_update, no_update, sentence
     rows, defs, state, model = grid_outputs(table, view)
     note = table.title
     if "products_href" in table.rows:

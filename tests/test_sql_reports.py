@@ -176,7 +176,7 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
         assert answer.status_code == 200
         note = answer.get_json()["response"]["report-note"]["children"]
         assert words in note and "Traceback" not in note
-        assert answer.get_json()["response"]["report-grid"]["rowData"] == []
+        assert answer.get_json()["response"]["report-grid"]["rowData"] == [{"message": note}]
     # another screen's callback, and the router asked for another screen
     overview = client.post("/_dash-update-component", json={
         "output": "overview-kpis.children", "outputs": {"id": "overview-kpis",
