@@ -68,9 +68,8 @@ class Engine(Protocol):
 
 def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
     """An engine's answer (`frame`: a DataFrame, or arrays by name) in the interface's shape: a
-    label column per dimension of `by` (months
-    as "YYYY-MM" from year*12 + month-1, missing values as N/A), then SUMS as floats, by label
-    (the first dimension first; N/A last).
+    label column per dimension of `by` (months as "YYYY-MM" from year*12 + month-1, missing
+    values as N/A), then SUMS as floats, by label (the first dimension first; N/A last).
 
     Over revenue lines (confirmed orders, lines neither cancelled nor returned): sales_amount,
     sales_quantity, cost_non_inv, revenue_lines; and over those with a unit cost: cost_amount,
