@@ -29,17 +29,31 @@ from data.demo import generate
 from data.preferences import Preferences, preferences_url
 from data.store import DataUnavailable, Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
+from layouts import ids
 from layouts.components import shell
+from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 ENGINES = ("frames", "sql")
-SQL_ENGINE_PATHS = ("/login", "/logout", "/healthz", "/export/kpis.csv")
-SQL_ENGINE_MESSAGE = (
-    "This server runs with SALES_ENGINE=sql, which so far computes only the KPI export "
-    "(/export/kpis.csv, and `flask export kpis` on the command line) in the database. "
-    "The screens and the other exports need SALES_ENGINE=frames for now.\n"
+# what a server with SALES_ENGINE=sql serves: sign-in, /healthz, the KPI export, the pages and
+# exports of views.screens.SQL_SCREENS, Dash's own routes and the callbacks of those pages
+SQL_ENGINE_PATHS = (
+    "/login",
+    "/logout",
+    "/healthz",
+    "/export/kpis.csv",
+    *(f"/reports/{name}" for name in SQL_SCREENS),
+    *(f"/export/{name}.{kind}" for name in SQL_SCREENS for kind in ("csv", "pdf")),
 )
+DASH_PATHS = ("/_dash-", "/_favicon.ico", "/_reload-hash", "/assets/")
+SQL_ENGINE_OUTPUTS = {
+    ids.URL, ids.PAGE, ids.NAV_MENU, ids.NAV_USER, ids.NAV_BRAND, ids.NAV_AS_OF, ids.NAV_SEARCH,
+    ids.VIEW, ids.VIEW_GRID, ids.VIEW_CHIPS, ids.VIEW_CHOICE, ids.FILTER_URL, ids.FILTER_PRESET,
+    ids.FILTER_PERIOD, ids.FILTER_COMPARE, ids.FILTER_VALUES, ids.FILTER_CUSTOM,
+    ids.FILTER_AMOUNT_MIN, ids.FILTER_AMOUNT_MAX, ids.FILTER_MORE, ids.FILTER_MESSAGES,
+    ids.EXPORT, ids.REPORT_CHART, ids.REPORT_GRID, ids.REPORT_NOTE,
+}  # fmt: skip
 
 
 def configure_logging() -> None:
@@ -119,8 +133,9 @@ def create_dash(config: dict | None = None) -> Dash:
 
 def _choose_engine(server: Flask) -> None:
     """SALES_ENGINE=frames (default) computes from the cached frames; sql computes the KPI
-    export in the analytics database (ANALYTICS_URL, else DATABASE_URL) and, until the screens'
-    other aggregations exist in SQL, answers every other page and callback with a message."""
+    export and the reports of views.screens.SQL_SCREENS in the analytics database
+    (ANALYTICS_URL, else DATABASE_URL) and, until the screens' other aggregations exist in SQL,
+    answers every other page and callback with a message."""
     engine = _setting(server, "SALES_ENGINE", "frames").strip().lower()
     if engine not in ENGINES:
         raise ValueError(f"SALES_ENGINE={engine!r}: use one of {', '.join(ENGINES)}")
@@ -133,10 +148,28 @@ def _choose_engine(server: Flask) -> None:
 
 
 def _sql_engine_only():
-    """With SALES_ENGINE=sql: sign-in, /healthz and the KPI export only; the rest says why."""
-    if request.path in SQL_ENGINE_PATHS or request.path.startswith("/assets/"):
+    """With SALES_ENGINE=sql: SQL_ENGINE_PATHS, Dash's routes and the callbacks of those pages
+    (all their outputs in SQL_ENGINE_OUTPUTS); the rest says why."""
+    path = request.path
+    if path.endswith("/_dash-update-component"):
+        body = request.get_json(silent=True)
+        outputs = body.get("outputs") if isinstance(body, dict) else None
+        if outputs and _output_ids(outputs) <= SQL_ENGINE_OUTPUTS:
+            return None
+    elif path in SQL_ENGINE_PATHS or path.startswith(DASH_PATHS):
         return None
-    return Response(SQL_ENGINE_MESSAGE, status=503, mimetype="text/plain")
+    return Response(SQL_ENGINE_MESSAGE + "\n", status=503, mimetype="text/plain")
+
+
+def _output_ids(outputs) -> set[str]:
+    """The component IDs (a dict ID's type) a callback request's outputs name; {""} for
+    anything else."""
+    if isinstance(outputs, list):
+        return set().union(*map(_output_ids, outputs))  # a wildcard's may be empty
+    target = outputs.get("id") if isinstance(outputs, dict) else None
+    if isinstance(target, dict):
+        target = target.get("type")
+    return {target} if isinstance(target, str) else {""}
 
 
 def _known_callback(app: Dash):

@@ -211,7 +211,7 @@ def export(report: str, query, start, end, fmt: str, headers, output: str, usern
         filters = replace(view.filters, **overrides)
         view = replace(view, filters=filters, headers=headers or view.headers)
         engine = engine_for(frames, scope)
-        body = csv_text(frames, view, engine) if fmt == "csv" else pdf_bytes(frames, view)
+        body = (csv_text if fmt == "csv" else pdf_bytes)(frames, view, engine)
     except ViewError as error:
         raise click.ClickException("\n".join(error.messages)) from None
     except NotSupported as error:

@@ -32,8 +32,12 @@ def export_csv(name: str):
 @bp.route("/export/<name>.pdf")
 def export_pdf(name: str):
     """The screen as PDF, for the same view."""
+
+    def build(frames, view) -> bytes:
+        return pdf_bytes(frames, view, engine_for(frames, current_user.scope))
+
     return _export(
-        name, pdf_bytes, "application/pdf", lambda frames: f"{name}-{frames.as_of:%Y-%m-%d}.pdf"
+        name, build, "application/pdf", lambda frames: f"{name}-{frames.as_of:%Y-%m-%d}.pdf"
     )
 
 

@@ -16,9 +16,10 @@ from layouts import leaderboard as leaderboard_page
 from layouts import report as report_page
 from layouts.components import message
 from layouts.filter_bar import filter_bar, filter_chips
-from views.context import as_of_text, store, user_frames, view_for
+from views.context import as_of_text, sql_engine_on, store, user_frames, view_for
 from views.options import control_options, customer_names
 from views.pages import landing, menu, page_roles, screen_of
+from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
 from views.view import View, to_query
 
 
@@ -31,6 +32,8 @@ def render_page(pathname: str | None, search: str | None):
         return message(f"There is no page at {path}.")
     if current_user.role not in roles:
         return message("This page is not open to your role.", "danger")
+    if sql_engine_on() and screen_of(path) not in SQL_SCREENS:  # the server sends 503 for it
+        return message(SQL_ENGINE_MESSAGE)
     if path == "/admin":
         return admin.layout(freshness(), list_users(store().engine))
     frames = user_frames()

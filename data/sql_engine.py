@@ -28,9 +28,10 @@ from sqlalchemy.engine import make_url
 
 from data.access import Scope
 from data.db import dispose_after_fork, normal_url
+from data.frames import REVENUE_SUMS
 from data.models import DATA_TABLES, DailyCustomerSums
 from data.spark import Spark, is_spark
-from metrics.engine import SUMS, By, NotSupported, dimensions_of, finish
+from metrics.engine import REPORT_SUMS, SUMS, By, NotSupported, dimensions_of, finish
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 
 # The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
@@ -120,6 +121,10 @@ class SqlEngine:
         rollups = self.rollups and self.database.rollups_current()
         return finish(self._run(self.sums_expression(filters, names, rollups)), names)
 
+    def report_sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+        names = dimensions_of(by)
+        return finish(self._run(self.report_sums_expression(filters, names)), names, REPORT_SUMS)
+
     def average_reorder_days(self, filters: Filters) -> float | None:
         rollups = self.rollups and self.database.rollups_current()
         result = self._run(self.reorder_expression(filters, rollups))["average"].iloc[0]
@@ -139,9 +144,7 @@ class SqlEngine:
         database keeps them current), from the (day, customer) sums when the filters and `by`
         allow it."""
         names = dimensions_of(by)
-        for name, words in NOT_YET.items():
-            if getattr(filters, name):
-                raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
+        _refuse_not_yet(filters)
         if rollups and set(names) <= {"customer", "month"} and not _touches_lines(filters):
             rows = self._daily_rows(filters)
             sums = {name: rows[name].sum() for name in SUMS}
@@ -159,6 +162,19 @@ class SqlEngine:
             "customer", *[grouped[name].fill_null(0).name(name) for name in SUMS]
         )
         return joined
+
+    def report_sums_expression(self, filters: Filters, by: By) -> ir.Table:
+        """REPORT_SUMS per value of `by` (per combination, for a tuple) with a revenue line,
+        over the revenue lines the filters and the scope select: distinct orders and customers
+        cannot be added up from the rollups, so this reads the lines."""
+        names = dimensions_of(by)
+        _refuse_not_yet(filters)
+        lines = self._selected_lines(filters)
+        revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
+        sums = {name: value for name, value in line_sums(revenue).items() if name in REVENUE_SUMS}
+        sums |= {"orders": revenue.order_id.nunique(), "customers": revenue.customer.nunique()}
+        grouped = revenue.group_by(list(names)) if names else revenue
+        return grouped.aggregate(**sums)
 
     def reorder_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """One row, `average`: the mean gap in days between consecutive distinct confirmed order
@@ -272,6 +288,12 @@ class SqlEngine:
                 amounts = amounts.filter(amounts.order_amount <= filters.order_amount_max + 1e-9)
             selected = selected.semi_join(amounts, "order_id")
         return _where(selected, conditions)
+
+
+def _refuse_not_yet(filters: Filters) -> None:
+    for name, words in NOT_YET.items():
+        if getattr(filters, name):
+            raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
 
 
 def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:

@@ -9,18 +9,22 @@ the engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from data.frames import DAILY_SUMS, Frames
+from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames
 from metrics.customers import average_reorder_days
 from metrics.filters import NOT_AVAILABLE, Filters
 from metrics.selection import Selection, category_code, select
-from metrics.sums import Sums, customer_sums, line_sums
+from metrics.sums import Sums, customer_sums, dimension_sums, line_sums
 
 SUMS = DAILY_SUMS
+# What the sales reports (metrics.reports) read per row: the revenue sums, and orders / customers:
+# distinct orders / customers with a revenue line in the row (not additive: never from rollups).
+REPORT_SUMS = (*REVENUE_SUMS, "orders", "customers")
 # Dimensions a sum can be grouped by: the customer, the order month ("YYYY-MM"), the item, and
 # the attributes as sold (the line's own value, else its order's or item's; missing = N/A).
 AS_SOLD = (
@@ -53,15 +57,19 @@ class Engine(Protocol):
         combination of their values): a column per dimension (the value), then SUMS (see
         finish)."""
 
+    def report_sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+        """One row per value of `by` (a tuple: per combination) with a revenue line: a column
+        per dimension, then REPORT_SUMS (see finish)."""
+
     def average_reorder_days(self, filters: Filters) -> float | None:
         """Mean days between consecutive confirmed order dates of the customers active in the
         selection, over the gaps whose later date is in the period; None when there is none."""
 
 
-def finish(frame: pd.DataFrame, by: By) -> pd.DataFrame:
-    """An engine's answer in the interface's shape: a label column per dimension of `by` (months
-    as "YYYY-MM" from year*12 + month-1, missing values as N/A), then SUMS as floats, by label
-    (the first dimension first; N/A last).
+def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
+    """An engine's answer (`frame`: a DataFrame, or arrays by name) in the interface's shape: a
+    label column per dimension of `by` (months as "YYYY-MM" from year*12 + month-1, missing
+    values as N/A), then SUMS as floats, by label (the first dimension first; N/A last).
 
     Over revenue lines (confirmed orders, lines neither cancelled nor returned): sales_amount,
     sales_quantity, cost_non_inv, revenue_lines; and over those with a unit cost: cost_amount,
@@ -69,27 +77,42 @@ def finish(frame: pd.DataFrame, by: By) -> pd.DataFrame:
     decided from known_lines). Over the selected lines of each group's orders: confirmed_orders,
     draft_orders (distinct orders), confirmed_amount, draft_amount (Σ Sales Amount of lines
     neither cancelled nor returned). customer alone: every customer the filters keep, zeros
-    where none ordered; other dimensions and tuples: the values with a selected line."""
-    columns = {name: frame[name].astype(np.float64).fillna(0.0).to_numpy() for name in SUMS}
+    where none ordered; other dimensions and tuples: the values with a selected line.
+
+    `sums`=REPORT_SUMS (Engine.report_sums): the revenue sums above, orders and customers
+    (distinct orders and customers with a revenue line in the group); only the groups with a
+    revenue line."""
+    columns = {name: _floats(frame[name]) for name in sums}
     names = dimensions_of(by)
     labels = {name: _labels(frame[name], name) for name in names}
-    table = pd.DataFrame({**labels, **columns})
-    if not names:
-        return table
+    rows = np.arange(len(next(iter(columns.values()))))
+    if sums == REPORT_SUMS:
+        rows = rows[columns["revenue_lines"] > 0]
     keys = []  # np.lexsort's last key sorts first
     for name in reversed(names):
-        keys += [table[name].to_numpy(), (table[name] == NOT_AVAILABLE).to_numpy()]
-    return table.take(np.lexsort(keys)).reset_index(drop=True)
+        keys += [labels[name][rows], labels[name][rows] == NOT_AVAILABLE]
+    if keys:
+        rows = rows[np.lexsort(keys)]
+    return pd.DataFrame({name: values[rows] for name, values in {**labels, **columns}.items()})
 
 
-def _labels(label: pd.Series, name: str) -> np.ndarray:
+def _floats(values) -> np.ndarray:
+    """A sum column (a Series, or an array of the frames engine) as floats, 0 where missing (a
+    database's SUM over no row is NULL)."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    floats = np.asarray(values, dtype=np.float64)
+    return np.where(np.isnan(floats), 0.0, floats)
+
+
+def _labels(label, name: str) -> np.ndarray:
+    """A dimension's values (a Series, or an array of the frames engine) as labels."""
     if name == "month":
-        month = label.astype(np.int64)
-        year, number = (month // 12).map("{:04d}".format), (month % 12 + 1).map("{:02d}".format)
-        label = year.astype(str) + "-" + number.astype(str)  # astype: no rows, no strings
-    elif name != "customer":
-        label = label.astype(object).where(label.notna(), NOT_AVAILABLE)
-    return label.astype(str).to_numpy()
+        month = np.asarray(label, dtype=np.int64)
+        return np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in month.tolist()], dtype=object)
+    values = label.to_numpy(dtype=object, na_value=None) if isinstance(label, pd.Series) else label
+    values = np.asarray(values, dtype=object)
+    return values if name == "customer" else np.where(pd.isna(values), NOT_AVAILABLE, values)
 
 
 def dimensions_of(by: By) -> tuple[str, ...]:
@@ -126,12 +149,41 @@ class FramesEngine:
             kept = selection.customers
             customer_id = self.frames.customers["customer_id"].to_numpy()[kept]
             return finish(
-                pd.DataFrame({"customer": customer_id, **{n: per_customer[n][kept] for n in SUMS}}),
-                names,
+                {"customer": customer_id, **{n: per_customer[n][kept] for n in SUMS}}, names
             )
         selection = select(self.frames, filters)
+        group, groups, labels = self._grouping(selection, names)
+        return finish({**labels, **_grouped_sums(selection, group, groups)}, names)
+
+    def report_sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+        names = dimensions_of(by)
+        selection = select(self.frames, filters)
+        # an item dimension's sums are kept per month: read them unless the lines are filtered
+        sums = dimension_sums(selection, names[0]) if len(names) == 1 else None
+        if sums is not None:
+            categories = self.frames.lines[names[0]].cat.categories
+            labels = {names[0]: np.array([*categories, None], dtype=object)}
+        elif len(names) == 1:  # one dimension: its codes are the groups (empty ones dropped)
+            group, labels = self._groups(selection, names[0])
+            sums = report_sums_of(selection, group, len(labels))
+            labels = {names[0]: labels}
+        else:
+            group, groups, labels = self._grouping(selection, names)
+            sums = report_sums_of(selection, group, groups)
+        return finish({**labels, **sums}, names, REPORT_SUMS)
+
+    def average_reorder_days(self, filters: Filters) -> float | None:
+        selection, per_customer = self._per_customer(filters)
+        active = per_customer["confirmed_orders"] > 0
+        return average_reorder_days(self.frames, selection.period, active)
+
+    def _grouping(
+        self, selection: Selection, names: tuple[str, ...]
+    ) -> tuple[np.ndarray, int, dict[str, np.ndarray]]:
+        """(each selected line's group, how many groups, each group's label per dimension): the
+        combinations of `names` with a selected line, numbered in order (one group for none)."""
         group, groups, labels = np.zeros(len(selection), np.int64), 1, {}
-        if names:  # the combinations with a selected line, numbered in order
+        if names:
             parts = [self._groups(selection, name) for name in names]
             for part, part_labels in parts:
                 group = group * len(part_labels) + part
@@ -140,12 +192,7 @@ class FramesEngine:
             for name, (_, part_labels) in reversed(list(zip(names, parts, strict=True))):
                 combinations, part = np.divmod(combinations, len(part_labels))
                 labels[name] = part_labels[part]
-        return finish(pd.DataFrame({**labels, **_grouped_sums(selection, group, groups)}), names)
-
-    def average_reorder_days(self, filters: Filters) -> float | None:
-        selection, per_customer = self._per_customer(filters)
-        active = per_customer["confirmed_orders"] > 0
-        return average_reorder_days(self.frames, selection.period, active)
+        return group, groups, labels
 
     def _groups(self, selection: Selection, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(each selected line's group by the dimension `name`, each group's label)."""
@@ -188,3 +235,36 @@ def _grouped_sums(selection: Selection, group: np.ndarray, groups: int) -> Sums:
         "confirmed_amount": total(np.where(confirmed, counted, 0.0)),
         "draft_amount": total(np.where(draft, counted, 0.0)),
     }
+
+
+def report_sums_of(selection: Selection, group: np.ndarray, groups: int) -> Sums:
+    """REPORT_SUMS per group of the selected lines."""
+    revenue = selection.values("revenue")
+    key = group[revenue].astype(np.int64)
+    frames = selection.frames
+    order, customer = (selection.values(c)[revenue] for c in ("order", "customer"))
+    return {
+        **line_sums(selection, group, groups),
+        "orders": _distinct(key, order, groups, len(frames.orders), by_other=True),
+        "customers": _distinct(key, customer, groups, len(frames.customers), False),
+    }
+
+
+def _distinct(
+    group: np.ndarray, other: np.ndarray, groups: int, n_other: int, by_other: bool
+) -> np.ndarray:
+    """How many distinct `other` codes each group has. A bitmap when groups × n_other is small,
+    else a sort of the pair keys; by_other puts `other` first in the key (cheaper when the lines
+    are already in `other` order, as orders are)."""
+    if groups * n_other <= max(8 * len(group), 1 << 16):
+        seen = np.zeros(groups * n_other, dtype=bool)
+        seen[other.astype(np.int64) * groups + group] = True
+        return seen.reshape(n_other, groups).sum(axis=0).astype(np.int64)
+    if by_other:
+        key = np.sort(other.astype(np.int64) * groups + group, kind="stable")
+        group_of = key % groups
+    else:
+        key = np.sort(group * n_other + other, kind="stable")
+        group_of = key // n_other
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
+    return np.bincount(group_of[first], minlength=groups).astype(np.int64)

@@ -37,9 +37,9 @@ import pandas as pd
 from data.frames import EPOCH, Frames, compact, month_of_days, to_day
 from metrics.amounts import amount_columns
 from metrics.commission import EVENTS, commission
-from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
+from metrics.engine import REPORT_SUMS, Engine, FramesEngine, report_sums_of
+from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of, with_period
 from metrics.selection import Selection, select
-from metrics.sums import dimension_sums, line_sums
 
 REPORT_COLUMNS = (
     "sales_amount",
@@ -93,6 +93,10 @@ def sales_by_date(
     week or month may fall before the filters' start), REPORT_COLUMNS."""
     if by not in DATE_BUCKETS:
         raise ValueError(f"unknown date grouping {by!r}; use one of {DATE_BUCKETS}")
+    if by == "month" and not _narrows(row):
+        return monthly_report(
+            FramesEngine(frames), with_period(filters, period_of(frames, filters))
+        )
     selection = select_row(frames, filters, **row)
     start, end = selection.period.start_day, selection.period.end_day
     day = selection.values("day").astype(np.int64)
@@ -143,6 +147,37 @@ def sales_by_supplier(frames: Frames, filters: Filters, **row: RowValue) -> pd.D
 def sales_by_department(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
     """As sales_by_category, per department. Columns: department, REPORT_COLUMNS."""
     return _by_column(frames, filters, "department", row)
+
+
+# the reports the engine interface answers (either engine): report -> the dimension of its rows
+ENGINE_REPORTS = {
+    "sales-by-channel": "channel",
+    **{f"sales-by-{dimension}": dimension for dimension in ITEM_DIMENSIONS.values()},
+}
+
+
+def dimension_report(engine: Engine, filters: Filters, dimension: str) -> pd.DataFrame:
+    """One row per value of `dimension` (as sold; N/A for none) with a revenue line, by Sales
+    Amount descending, from the engine's report_sums. Columns: dimension, REPORT_COLUMNS."""
+    sums = engine.report_sums(filters, dimension)
+    table = report_columns(sums)
+    table.insert(0, dimension, sums[dimension].to_numpy(dtype=object))
+    return _ranked(table, dimension)
+
+
+def monthly_report(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """Sales by Date by month from the engine's report_sums: one row per calendar month of the
+    filters' period (start and end given), in order, zeros included. Columns: date (the month's
+    first day, YYYY-MM-DD), REPORT_COLUMNS."""
+    if filters.start is None or filters.end is None:
+        raise ValueError("Sales by Date by month needs the period's first and last day")
+    first, last = (day.year * 12 + day.month - 1 for day in (filters.start, filters.end))
+    months = np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, last + 1)])
+    sums = engine.report_sums(filters, "month")
+    at = np.searchsorted(months, sums["month"].to_numpy(dtype=str))  # both in month order
+    table = report_columns({name: np.bincount(at, sums[name], len(months)) for name in REPORT_SUMS})
+    table.insert(0, "date", np.char.add(months, "-01").astype(object))
+    return table
 
 
 USER_COLUMNS = (  # the amounts first, as every report (the screen shows them without scrolling)
@@ -458,54 +493,36 @@ def _customisations(frames: Frames) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _by_column(frames: Frames, filters: Filters, column: str, row: Mapping) -> pd.DataFrame:
-    """REPORT_COLUMNS per value of a categorical line column, N/A for missing values."""
+    """REPORT_COLUMNS per value of a categorical line column, N/A for missing values: through
+    the frames engine, or over the lines a ROW_KEYS keyword narrows."""
+    if not _narrows(row):
+        return dimension_report(FramesEngine(frames), filters, column)
     selection = select_row(frames, filters, **row)
     categories = frames.lines[column].cat.categories
-    sums = dimension_sums(selection, column)  # precomputed, unless the lines are filtered
-    if sums is None:
-        codes = selection.codes(column).astype(np.int64)
-        group = np.where(codes < 0, len(categories), codes)
-        table, revenue_lines = _table(selection, group, len(categories) + 1)
-    else:
-        table = amount_columns(sums).assign(orders=sums["orders"], customers=sums["customers"])
-        table = table.astype({"orders": np.int64, "customers": np.int64})[list(REPORT_COLUMNS)]
-        revenue_lines = sums["revenue_lines"]
+    codes = selection.codes(column).astype(np.int64)
+    group = np.where(codes < 0, len(categories), codes)
+    table, revenue_lines = _table(selection, group, len(categories) + 1)
     table.insert(0, column, [*map(str, categories), NOT_AVAILABLE])
     return _ranked(table[revenue_lines > 0], column)
 
 
+def _narrows(row: Mapping) -> bool:
+    """Whether a ROW_KEYS keyword narrows the lines (the engine interface has no such filter)."""
+    return any(value is not None for value in row.values())
+
+
 def _table(selection: Selection, group: np.ndarray, groups: int) -> tuple[pd.DataFrame, np.ndarray]:
     """(REPORT_COLUMNS per group code 0..groups-1 of each selected line, revenue lines per group)."""
-    frames = selection.frames
-    sums = line_sums(selection, group, groups)
-    table = amount_columns(sums)
-    revenue = selection.values("revenue")
-    key = group[revenue].astype(np.int64)
-    order = selection.values("order")[revenue]
-    customer = selection.values("customer")[revenue]
-    table["orders"] = _distinct(key, order, groups, len(frames.orders), by_other=True)
-    table["customers"] = _distinct(key, customer, groups, len(frames.customers), by_other=False)
-    return table[list(REPORT_COLUMNS)], sums["revenue_lines"]
+    sums = report_sums_of(selection, group, groups)
+    return report_columns(sums), sums["revenue_lines"]
 
 
-def _distinct(
-    group: np.ndarray, other: np.ndarray, groups: int, n_other: int, by_other: bool
-) -> np.ndarray:
-    """How many distinct `other` codes each group has. A bitmap when groups × n_other is small,
-    else a sort of the pair keys; by_other puts `other` first in the key (cheaper when the lines
-    are already in `other` order, as orders are)."""
-    if groups * n_other <= max(8 * len(group), 1 << 16):
-        seen = np.zeros(groups * n_other, dtype=bool)
-        seen[other.astype(np.int64) * groups + group] = True
-        return seen.reshape(n_other, groups).sum(axis=0).astype(np.int64)
-    if by_other:
-        key = np.sort(other.astype(np.int64) * groups + group, kind="stable")
-        group_of = key % groups
-    else:
-        key = np.sort(group * n_other + other, kind="stable")
-        group_of = key // n_other
-    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, bool)
-    return np.bincount(group_of[first], minlength=groups).astype(np.int64)
+def report_columns(sums: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """REPORT_COLUMNS from REPORT_SUMS (metrics.engine) per row."""
+    table = amount_columns({name: np.asarray(sums[name]) for name in REPORT_SUMS})
+    table["orders"] = np.asarray(sums["orders"]).astype(np.int64)
+    table["customers"] = np.asarray(sums["customers"]).astype(np.int64)
+    return table[list(REPORT_COLUMNS)]
 
 
 def _ranked(table: pd.DataFrame, *labels: str) -> pd.DataFrame:

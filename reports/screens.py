@@ -25,6 +25,7 @@ from layouts.formatting import format_value
 from layouts.kpi_cards import change_text, kpi_text
 from layouts.overview import LIFECYCLE_NOTE
 from layouts.team import TEAM_NOTE
+from metrics.engine import Engine
 from metrics.filters import period_of
 from metrics.kpis import COMPARE_TO, Comparison
 from reports.figures import figure_image
@@ -70,8 +71,8 @@ WARNING = ParagraphStyle("warning", parent=BASE, textColor=colors.HexColor("#9c5
 NOTE = ParagraphStyle("note", parent=BASE, textColor=MUTED, spaceBefore=4)
 
 
-def screen_pdf(frames: Frames, view: View) -> bytes:
-    """The PDF of the view's screen, as bytes."""
+def screen_pdf(frames: Frames, view: View, engine: Engine) -> bytes:
+    """The PDF of the view's screen, as bytes (a report's numbers from `engine`)."""
     screen = view.screen
     title = SCREENS[screen][0]
     story = _heading(title, frames, view)
@@ -112,7 +113,7 @@ def screen_pdf(frames: Frames, view: View) -> bytes:
     elif screen == "my-customers":
         story += _table(screens.my_customers_table(frames, view), view)
     else:
-        table = screens.report_table(frames, view)
+        table = screens.report_table(frames, view, engine)
         story += [_figures(screens.report_figure(view, table)), *_table(table, view)]
     return _build(title, frames, story)
 

@@ -28,14 +28,14 @@ from data.spark import Spark, write_parquet
 from data.sql_engine import SCHEMAS, Database, SqlEngine
 from data.users import create_user
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns
-from metrics.engine import DIMENSIONS, SUMS, FramesEngine, NotSupported
+from metrics.engine import DIMENSIONS, REPORT_SUMS, SUMS, FramesEngine, NotSupported
 from metrics.filters import Filters
 from metrics.kpis import kpis_of
 from tests.cli import flask
 from tests.conftest import DEMO_END
 from tests.factory import make_tables
 
-COUNTS = ("known_lines", "revenue_lines", "confirmed_orders", "draft_orders")
+COUNTS = ("known_lines", "revenue_lines", "confirmed_orders", "draft_orders", "orders", "customers")
 VAT = {"vat_rate": 0.2, "prices_include_vat": True}
 HOME = {"item_id": "A", "category": "Home", "brand": "Acme", "supplier": "Acme Ltd"}
 GARDEN = {"item_id": "B", "category": "Garden", "brand": "Bolt"}  # no supplier: N/A
@@ -178,22 +178,24 @@ def write_duckdb(path, url: str) -> str:
     return f"duckdb:///{path}"
 
 
-def differences(expected: pd.DataFrame, got: pd.DataFrame, where: str) -> list[str]:
-    """Where two answers differ: labels exactly, counts exactly, money and quantities to the
-    cent; then the derived amounts (ratios to 1e-9, Unknown where Unknown)."""
+def differences(
+    expected: pd.DataFrame, got: pd.DataFrame, where: str, sums: tuple[str, ...] = SUMS
+) -> list[str]:
+    """Where two answers (of `sums`) differ: labels exactly, counts exactly, money and
+    quantities to the cent; then the derived amounts (ratios to 1e-9, Unknown where Unknown)."""
     if list(expected.columns) != list(got.columns) or len(expected) != len(got):
         return [f"{where}: shape {expected.shape} != {got.shape}\n{expected}\n{got}"]
     found = []
-    for label in [c for c in expected.columns if c not in SUMS]:
+    for label in [c for c in expected.columns if c not in sums]:
         if list(expected[label]) != list(got[label]):
             found.append(f"{where}: rows {list(expected[label])} != {list(got[label])}")
-    for name in SUMS:
+    for name in sums:
         e, g = expected[name].to_numpy(), got[name].to_numpy()
         same = np.array_equal(e, g) if name in COUNTS else np.allclose(e, g, rtol=0, atol=0.005)
         if not same:
             found.append(f"{where}: {name} {e} != {g}")
-    derived_e = amount_columns({n: expected[n].to_numpy() for n in SUMS})
-    derived_g = amount_columns({n: got[n].to_numpy() for n in SUMS})
+    derived_e = amount_columns({n: expected[n].to_numpy() for n in sums})
+    derived_g = amount_columns({n: got[n].to_numpy() for n in sums})
     for name in AMOUNT_COLUMNS:
         e, g = derived_e[name].to_numpy(), derived_g[name].to_numpy()
         if not np.allclose(e, g, rtol=1e-9, atol=0.005, equal_nan=True) or not np.array_equal(
@@ -204,8 +206,8 @@ def differences(expected: pd.DataFrame, got: pd.DataFrame, where: str) -> list[s
 
 
 def assert_engines_agree(url: str, company: str, analytics_url: str | None = None) -> None:
-    """Every case × every dimension, and the KPIs, equal on both engines; where the SQL engine
-    reads the rollups (data.rollups), also when it reads the lines."""
+    """Every case × every dimension, the reports' sums and the KPIs, equal on both engines;
+    where the SQL engine reads the rollups (data.rollups), also when it reads the lines."""
     frames = build_frames(read_tables(make_engine(url)))
     database = Database(analytics_url or url)
     assert database.rollups_current()  # kept by write_tables
@@ -219,6 +221,11 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
             if by in ROLLUP_DIMENSIONS:
                 got = SqlEngine(database, scope, rollups=False).sums(filters, by)
                 found += differences(expected, got, f"{what}, by {by}, from the lines")
+            expected, got = (
+                expected_engine.report_sums(filters, by),
+                sql_engine.report_sums(filters, by),
+            )
+            found += differences(expected, got, f"{what}, report by {by}", REPORT_SUMS)
         expected_kpis = kpis_of(expected_engine, filters).as_dict()
         got_kpis = kpis_of(sql_engine, filters).as_dict()
         for name, value in expected_kpis.items():

@@ -35,6 +35,11 @@ def engine_for(frames: Frames, scope: Scope) -> Engine:
     return FramesEngine(frames) if sql_engine is None else sql_engine(scope)
 
 
+def sql_engine_on() -> bool:
+    """Whether the server computes in the analytics database (SALES_ENGINE=sql)."""
+    return "sql_engine" in current_app.extensions
+
+
 def as_of_text() -> str:
     return f"Data as of {store().frames().as_of:%d %b %Y %H:%M} UTC"
 

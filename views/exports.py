@@ -43,5 +43,6 @@ def csv_text(frames: Frames, view: View, engine: Engine) -> str:
     return to_csv(table, columns, view.headers)
 
 
-def pdf_bytes(frames: Frames, view: View) -> bytes:
-    return screen_pdf(frames, view.check())
+def pdf_bytes(frames: Frames, view: View, engine: Engine) -> bytes:
+    """The PDF of the view's screen (a report's numbers from `engine` where it computes them)."""
+    return screen_pdf(frames, view.check(), engine)

@@ -19,17 +19,20 @@ from data.frames import Frames
 from layouts import figures
 from layouts.formatting import counted, money
 from metrics.customers import leaderboard
-from metrics.engine import Engine
+from metrics.engine import Engine, FramesEngine, NotSupported
 from metrics.filters import period_of, with_period
 from metrics.kpis import COMPARE_TO, Comparison, compare, kpis, kpis_of
 from metrics.matrix import MATRIX_KPIS, matrix
 from metrics.overview import Overview
 from metrics.overview import overview as metrics_overview
 from metrics.reports import (
+    ENGINE_REPORTS,
     REPORT_COLUMNS,
     SALES_REPORTS,
+    dimension_report,
     matching_customers,
     matching_products,
+    monthly_report,
     row_filters,
 )
 from metrics.team import (
@@ -46,6 +49,21 @@ COMPARE_LABELS = {"previous_period": "Previous period", "previous_year": "Same p
 TOP_N = 20  # Overview: top customers
 BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart
 CHART_ROWS = 30  # reports: rows on the chart
+SQL_ENGINE = "SALES_ENGINE=sql"
+# the screens a server with SALES_ENGINE=sql shows and exports (with the KPI export): the
+# reports the engine interface answers
+SQL_SCREENS = ("sales-by-date", *ENGINE_REPORTS)
+SQL_ENGINE_MESSAGE = (
+    "This server runs with SALES_ENGINE=sql, which so far computes in the database the KPI "
+    "export (/export/kpis.csv) and the reports Sales by Channel, Category, Brand, Collection, "
+    "Supplier and Department and Sales by Date by month (/reports/sales-by-category and the "
+    "others: their pages, CSV and PDF exports). The other screens and exports need "
+    "SALES_ENGINE=frames for now."
+)
+MATCHING_ON_SQL = (
+    f"Matching products and customers are not computed with {SQL_ENGINE} yet; "
+    "they need SALES_ENGINE=frames."
+)
 URL_SAFE_ID = r"[A-Za-z0-9_.~-]+"  # what urllib's quote(safe="") leaves as it is
 TOP_ACQUIRERS = 8  # Team performance: salespeople named on the new-customers chart
 STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
@@ -388,10 +406,34 @@ def team_figures(frames: Frames, view: View, result: Team | None = None):
 # --- Sales reports -------------------------------------------------------------------------------
 
 
-def run_report(frames: Frames, view: View) -> pd.DataFrame:
+def on_engine(view: View) -> bool:
+    """Whether the engine interface answers the view's report (either engine): a dimension
+    report, or Sales by Date by month, not narrowed to a row by a keyword."""
+    if view.row:
+        return False
+    return view.screen in ENGINE_REPORTS or (
+        view.screen == "sales-by-date" and view.choice("by") == "month"
+    )
+
+
+def frames_only(engine: Engine) -> bool:
+    """Whether the reports the engine interface does not answer yet cannot be computed (the
+    engine is not over the frames)."""
+    return not isinstance(engine, FramesEngine)
+
+
+def run_report(frames: Frames, view: View, engine: Engine) -> pd.DataFrame:
     """The report of the view's screen, with the filters it takes, its row narrowing and its
-    choices (Sales by Date's grain, Sell Through's variants and unsold items)."""
+    choices (Sales by Date's grain, Sell Through's variants and unsold items): from `engine`
+    where the engine interface answers it, else from the frames; NotSupported, in words, when
+    it does not and the engine is not over the frames."""
     name = view.screen
+    if on_engine(view):
+        if name == "sales-by-date":
+            return monthly_report(engine, view.focused)
+        return dimension_report(engine, view.focused, ENGINE_REPORTS[name])
+    if frames_only(engine):
+        raise NotSupported(not_on_sql(view))
     extra = dict(view.row)
     if name == "sales-by-date":
         extra["by"] = view.choice("by")
@@ -401,10 +443,24 @@ def run_report(frames: Frames, view: View) -> pd.DataFrame:
     return REPORTS[name](frames, view.focused, **extra)
 
 
-def report_table(frames: Frames, view: View, report: pd.DataFrame | None = None) -> Table:
-    """The report's rows: its labels, then the standard amounts; each row links on."""
+def not_on_sql(view: View) -> str:
+    """Why SALES_ENGINE=sql does not compute the view's report yet, in words."""
+    title = REPORT_TITLES[view.screen]
+    if view.screen == "sales-by-date" and not view.row:
+        return f"With {SQL_ENGINE}, Sales by Date is computed by month only for now: choose Month"
+    if view.row and (view.screen in ENGINE_REPORTS or view.screen == "sales-by-date"):
+        words = ", ".join(f"{key} {value}" for key, value in view.row)
+        return (f"With {SQL_ENGINE}, {title} narrowed to one row ({words}) is not computed yet; "
+                "it needs SALES_ENGINE=frames")  # fmt: skip
+    return f"With {SQL_ENGINE}, {title} is not computed yet; it needs SALES_ENGINE=frames"
+
+
+def report_table(frames: Frames, view: View, engine: Engine) -> Table:
+    """The report's rows: its labels, then the standard amounts; each row links on (to a report
+    the engine computes: with SALES_ENGINE=sql, no matching lists nor frames-only reports)."""
     name = view.screen
-    report = run_report(frames, view) if report is None else report
+    report = run_report(frames, view, engine)
+    sql = frames_only(engine)
     labels = [c for c in report.columns if c not in REPORT_COLUMNS]
     names = list(report.columns)  # its labels, the amounts, then any of its own (Sales by User)
     rows = report[names].copy()
@@ -416,6 +472,8 @@ def report_table(frames: Frames, view: View, report: pd.DataFrame | None = None)
     if not name.startswith("matching"):
         link = labels[0]
         target = NEXT.get(name)
+        if sql and target not in ENGINE_REPORTS:
+            target = None
         links, products, customers = [], [], []
         for record in report[labels].to_dict("records"):
             filters, row = row_filters(frames, name, record, view.filters,
@@ -424,7 +482,9 @@ def report_table(frames: Frames, view: View, report: pd.DataFrame | None = None)
             links.append(f"/reports/{target}{query}" if target else None)
             products.append(f"/reports/matching-products{query}")
             customers.append(f"/reports/matching-customers{query}")
-        rows["href"], rows["products_href"], rows["customers_href"] = links, products, customers
+        rows["href"] = links
+        if not sql:
+            rows["products_href"], rows["customers_href"] = products, customers
     elif "customer_id" in rows:
         link = "customer_name"
         rows["href"] = customer_hrefs(rows["customer_id"], view)
@@ -495,4 +555,4 @@ def table_of(frames: Frames, view: View, engine: Engine) -> Table:
         return my_customers_table(frames, view)
     if screen == "team":
         return team_table(frames, view)
-    return report_table(frames, view)
+    return report_table(frames, view, engine)

@@ -1,0 +1,191 @@
+"""The sales reports the engine interface answers (Sales by Channel, Category, Brand, Collection,
+Supplier, Department; Sales by Date by month) served with SALES_ENGINE=sql: the same CSV as with
+frames, numbers checked by hand on the shop of tests.test_sql_engine, the user's scope in every
+answer (crafted exports and callbacks), and what the sql engine does not compute yet said in
+words."""
+
+import csv
+import io
+import re
+
+import pytest
+
+from app import create_app
+from data.db import make_engine, write_tables
+from data.users import create_user
+from tests.cli import flask
+from tests.test_sql_engine import shop_tables, write_duckdb
+
+PERIOD = "from=2025-12-01&to=2026-04-30"
+REPORTS = ("sales-by-channel", "sales-by-category", "sales-by-brand", "sales-by-collection",
+           "sales-by-supplier", "sales-by-department")  # fmt: skip
+USERS = {"lee": ("leadership", {}), "nora": ("manager", {"team": "North"}),
+         "sam": ("salesperson", {"salesperson": "SP1"})}  # fmt: skip
+REPORT_OUTPUTS = [("report-chart", "figure"), ("report-grid", "rowData"),
+                  ("report-grid", "columnDefs"), ("report-grid", "columnState"),
+                  ("report-grid", "filterModel"), ("report-note", "children")]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """(SQLite URL, DuckDB URL) of the shop, with a user of each scope (USERS)."""
+    folder = tmp_path_factory.mktemp("sql-reports-shop")
+    url = f"sqlite:///{folder / 'sales.db'}"
+    engine = make_engine(url)
+    write_tables(engine, shop_tables(), replace=True)
+    for username, (role, where) in USERS.items():
+        create_user(engine, username, f"{username}-pass-123", role, **where)
+    return url, write_duckdb(folder / "sales.duckdb", url)
+
+
+def client_of(url: str, username: str, engine: str = "sql", analytics: str | None = None):
+    """A test client signed in as `username`, on a server with SALES_ENGINE=`engine`."""
+    config = {"DATABASE_URL": url, "SECRET_KEY": "sql-reports-test", "TESTING": True,
+              "SALES_ENGINE": engine, "ANALYTICS_URL": analytics or url}  # fmt: skip
+    client = create_app(config).test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": username, "password": f"{username}-pass-123",
+                                "csrf_token": token})  # fmt: skip
+    return client
+
+
+def rows_of(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def report_callback(client, query: str, screen: str):
+    """The report pages' callback, crafted: the view's query in, its six outputs back."""
+    body = {
+        "output": ".." + "...".join(f"{i}.{p}" for i, p in REPORT_OUTPUTS) + "..",
+        "outputs": [{"id": i, "property": p} for i, p in REPORT_OUTPUTS],
+        "inputs": [{"id": "view", "property": "data", "value": query}],
+        "changedPropIds": ["view.data"],
+        "state": [{"id": "view-grid", "property": "data", "value": query},
+                  {"id": "view-screen", "property": "data", "value": screen}],
+    }  # fmt: skip
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_sqr001_every_report_csv_is_the_same_file_with_frames_and_with_sql(shop):
+    """Each report the engine answers, for a user of each scope, from the frames, from the
+    SQLite database and from the DuckDB file: the same bytes (HTTP), and the same from the
+    command line."""
+    queries = [f"/export/{name}.csv?{PERIOD}&headers=fields" for name in REPORTS]
+    queries += [f"/export/sales-by-date.csv?{PERIOD}&by=month&headers=fields",
+                f"/export/sales-by-category.csv?{PERIOD}&channel=web&headers=fields",
+                "/export/sales-by-channel.csv?from=2026-02-01&to=2026-03-31&headers=fields"]  # fmt: skip
+    for username in USERS:
+        clients = [client_of(shop[0], username, "frames"), client_of(shop[0], username),
+                   client_of(shop[0], username, analytics=shop[1])]  # fmt: skip
+        for query in queries:
+            answers = [client.get(query) for client in clients]
+            assert [a.status_code for a in answers] == [200] * 3, (username, query)
+            assert answers[0].text == answers[1].text == answers[2].text, (username, query)
+            assert len(rows_of(answers[0].text)) > 0, (username, query)
+    args = ("export", "sales-by-brand", "--as", "nora", "--view", f"?{PERIOD}")
+    on_frames = flask(shop[0], *args)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SALES_ENGINE", "sql")
+        on_sql = flask(shop[0], *args)
+    assert on_frames.returncode == on_sql.returncode == 0
+    assert on_sql.stdout == on_frames.stdout and "Acme" in on_sql.stdout
+
+
+@pytest.mark.parametrize("analytics", [0, 1], ids=["sqlite", "duckdb"])
+def test_sqr002_sales_by_category_and_by_month_hold_the_hand_computed_numbers(shop, analytics):
+    client = client_of(shop[0], "lee", analytics=shop[analytics])
+    rows = rows_of(client.get(f"/export/sales-by-category.csv?{PERIOD}&headers=fields").text)
+    # Home: O1 (the SPEC example, £712.50 on £570 cost) and C9's O7 (£50 on £30); the returned
+    # and the cancelled Home lines are not revenue. Outdoor: O5's first line as sold. Garden:
+    # O2 (£200, no cost) and O9 (£90, £50 cost, £5 non-inv). N/A: O6's item C, no cost.
+    assert [(r["category"], r["sales_amount"], r["sales_quantity"], r["orders"],
+             r["customers"], r["cost_amount"], r["gross_profit"], r["cost_coverage"])
+            for r in rows] == [
+        ("Home", "762.5", "66.0", "2", "2", "600.0", "162.5", "1.0"),
+        ("Outdoor", "500.0", "5.0", "1", "1", "300.0", "200.0", "1.0"),
+        ("Garden", "290.0", "3.0", "2", "2", "50.0", "35.0", f"{90 / 290}"),
+        ("N/A", "20.0", "1.0", "1", "1", "", "", "0.0"),  # Unknown cost, never 0
+    ]  # fmt: skip
+    assert float(rows[2]["gross_profit_margin"]) == pytest.approx(35 / 90, rel=1e-12)
+    months = rows_of(client.get("/export/sales-by-date.csv?from=2025-11-15&to=2026-04-30"
+                                "&by=month&headers=fields").text)  # fmt: skip
+    assert [(r["date"], r["sales_amount"], r["orders"], r["customers"]) for r in months] == [
+        ("2025-11-01", "0.0", "0", "0"),  # no sale: still a row
+        ("2025-12-01", "50.0", "1", "1"),
+        ("2026-01-01", "712.5", "1", "1"),
+        ("2026-02-01", "200.0", "1", "1"),  # O2; the draft O3 is not revenue
+        ("2026-03-01", "590.0", "2", "2"),  # O5 less its returned line, and O9
+        ("2026-04-01", "20.0", "1", "1"),  # O6; the abandoned O8 is not revenue
+    ]
+
+
+@pytest.mark.parametrize("username", ["sam", "nora"])
+def test_sqr003_crafted_report_requests_on_sql_get_only_the_users_scope(shop, username):
+    """Sam owns C1 and C4; Nora manages North (Sam's and Kim's C2, whose orders are a draft
+    and a quote): both see O1 and O2 of C1 only, whatever they ask for."""
+    client = client_of(shop[0], username)
+    mine = [("Home", "712.5", "1"), ("Garden", "200.0", "1")]
+    rows = rows_of(client.get(f"/export/sales-by-category.csv?{PERIOD}&headers=fields").text)
+    assert [(r["category"], r["sales_amount"], r["customers"]) for r in rows] == mine
+    for crafted in ("customer=C3", "customer=C9", "salesperson=SP3", "team=South"):
+        refused = client.get(f"/export/sales-by-category.csv?{PERIOD}&{crafted}")
+        assert refused.status_code == 400 and "unknown value" in refused.text
+        assert "Outdoor" not in refused.text and "500" not in refused.text
+        answer = report_callback(client, f"?{PERIOD}&{crafted}", "sales-by-category")
+        assert answer.status_code == 200
+        grid = answer.get_json()["response"]["report-grid"]["rowData"]
+        assert [(r["category"], r["sales_amount"]) for r in grid] == [("Home", 712.5),
+                                                                       ("Garden", 200.0)]  # fmt: skip
+    months = rows_of(client.get(f"/export/sales-by-date.csv?{PERIOD}&by=month"
+                                "&headers=fields").text)  # fmt: skip
+    assert [r["sales_amount"] for r in months] == ["0.0", "712.5", "200.0", "0.0", "0.0"]
+    channels = report_callback(client, f"?{PERIOD}", "sales-by-channel").get_json()
+    assert sum(r["sales_amount"] for r in channels["response"]["report-grid"]["rowData"]) == 912.5
+
+
+def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
+    client = client_of(shop[0], "lee")
+    assert client.get(f"/reports/sales-by-category?{PERIOD}").status_code == 200
+    assert client.get("/reports/sales-by-date?by=month").status_code == 200
+    for path in ("/reports/sales-by-user", "/reports/sell-through", "/team", "/",
+                 "/export/leaderboard.csv", "/export/made-to-order.csv"):  # fmt: skip
+        refused = client.get(path)
+        assert refused.status_code == 503 and "SALES_ENGINE=frames" in refused.text, path
+    by_day = client.get(f"/export/sales-by-date.csv?{PERIOD}")
+    assert by_day.status_code == 400
+    assert "Sales by Date is computed by month only for now: choose Month." in by_day.text
+    status = client.get(f"/export/sales-by-category.csv?{PERIOD}&status=active")
+    assert status.status_code == 400 and "cannot filter by customer status" in status.text
+    pdf = client.get(f"/export/sales-by-supplier.pdf?{PERIOD}")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    # the page's callback: rows link on only to reports sql computes; no matching lists
+    answer = report_callback(client, f"?{PERIOD}", "sales-by-category").get_json()["response"]
+    grid = answer["report-grid"]
+    assert all(r["href"].startswith("/reports/sales-by-brand?") for r in grid["rowData"])
+    assert not any("products_href" in r for r in grid["rowData"])
+    assert "links" not in [c["field"] for c in grid["columnDefs"]]
+    assert "Matching products and customers are not computed" in answer["report-note"]["children"]
+    collections = report_callback(client, f"?{PERIOD}", "sales-by-collection").get_json()
+    assert all(r["href"] is None for r in collections["response"]["report-grid"]["rowData"])
+    for query, screen, words in (
+        (f"?{PERIOD}", "sales-by-user", "Sales by User is not computed yet"),
+        (f"?{PERIOD}", "sales-by-date", "computed by month only"),
+        (f"?{PERIOD}&taken_by=SP3", "sales-by-category", "narrowed to one row"),
+    ):
+        answer = report_callback(client, query, screen)
+        assert answer.status_code == 200
+        note = answer.get_json()["response"]["report-note"]["children"]
+        assert words in note and "Traceback" not in note
+        assert answer.get_json()["response"]["report-grid"]["rowData"] == [{"message": note}]
+    # another screen's callback, and the router asked for another screen
+    overview = client.post("/_dash-update-component", json={
+        "output": "overview-kpis.children", "outputs": {"id": "overview-kpis",
+        "property": "children"}, "inputs": [{"id": "view", "property": "data", "value": ""}],
+        "changedPropIds": ["view.data"], "state": []})  # fmt: skip
+    assert overview.status_code == 503
+    page = client.post("/_dash-update-component", json={
+        "output": "app-page.children", "outputs": {"id": "app-page", "property": "children"},
+        "inputs": [{"id": "app-url", "property": "pathname", "value": "/team"}],
+        "changedPropIds": ["app-url.pathname"],
+        "state": [{"id": "app-url", "property": "search", "value": ""}]})  # fmt: skip
+    assert page.status_code == 200 and "SALES_ENGINE=frames" in page.text
