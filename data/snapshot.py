@@ -406,6 +406,8 @@ def build_snapshot(engine, directory: Path, own_process: bool = False) -> Path:
                 path = None
             if path is not None:
                 return path
+        if own_process:  # a full rebuild must not slow the requests served meanwhile
+            os.nice(BUILDER_NICENESS)  # (a merge takes seconds: it runs at their priority)
         with db.snapshot_connection(engine, own_process) as conn:
             version = db.read_version(conn)
             path = snapshot_path(directory, version)
@@ -529,8 +531,6 @@ def main(argv: list[str] | None = None) -> int:
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S %z",
     )
-    # A rebuild must not slow the requests being served from the old snapshot: it yields the CPU.
-    os.nice(BUILDER_NICENESS)
     # Arrow's own allocator keeps freed memory for reuse; the builder's peak matters more here.
     pa.set_memory_pool(pa.system_memory_pool())
     # glibc serves arrays under 32 MB from its heap once a bigger one was freed, and keeps what
