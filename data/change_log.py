@@ -1,11 +1,11 @@
 """Which orders each data version wrote: what lets a reload build on the previous snapshot.
 
-An import of order lines records, in its own transaction, the data version it made and the IDs
-of every order it wrote (`record`). A snapshot builder holding the frames of an older version
-asks `orders_since` which orders changed since: the answer is known only when every version in
-between was recorded (a write by another program, a replacing import or a Business Central
-import records nothing, so the next reload reads everything). The last KEEP_VERSIONS versions
-are kept.
+An import (order lines or Business Central, not a replacing one) records, in its own
+transaction, the data version it made and the IDs of every order it wrote (`record`). A snapshot
+builder holding the frames of an older version asks `orders_since` which orders changed since:
+the answer is known only when every version in between was recorded (a write by another
+program, a replacing import and the demo record nothing, so the next reload reads everything).
+The last KEEP_VERSIONS versions are kept.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ same code as a full build (data.frames._fields), and merges them into the previo
   makes, to the last bit; the other cells are kept.
 
 What can change a line the import did not write makes a full build instead: an item whose
-attributes changed (its lines' as-sold fallback), a version written by another program, a
-replacing import (see data.change_log), or more than MAX_SHARE of the orders written.
+attributes changed (its lines' as-sold fallback), a version written by another program or
+a replacing import (see data.change_log), or more than MAX_SHARE of the orders written.
 """
 
 from __future__ import annotations
