@@ -295,8 +295,10 @@ class Store:
         mapped = Current(snapshot.key, snapshot.frames, snapshot, snapshot.meta["build_seconds"])
         with self._lock:
             current = self._current
-            if current is not None and _newer(current.key, mapped.key):
-                return current
+            if current is not None and (
+                current.key == mapped.key or _newer(current.key, mapped.key)
+            ):
+                return current  # another request mapped it meanwhile: this mapping is dropped
             scopes = list(self._scoped)
             if current is None or not scopes or mapped.build_seconds < self.reload_wait:
                 self._swap(mapped)

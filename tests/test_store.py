@@ -12,7 +12,7 @@ import data.store
 from app import create_dash
 from data.access import Scope, scoped
 from data.db import make_engine, read_version, write_tables
-from data.snapshot import build_lock, shared_part
+from data.snapshot import build_lock, build_snapshot, shared_part
 from data.store import DataUnavailable, Store
 from metrics.filters import Filters
 from metrics.kpis import kpis
@@ -168,6 +168,50 @@ def test_sto009_a_reload_serves_a_scope_its_previous_part_until_the_new_one_is_r
     release.set()
     until(lambda: sales(store.frames_for(team)) == 85.0, 60)
     assert worked_out == [team]  # by the thread that prepared the reload, not by a request
+
+
+def test_sto014_requests_mapping_a_reload_at_once_swap_once_and_keep_the_previous_parts(
+    tmp_path, monkeypatch
+):
+    """Two requests that find the new snapshot at the same moment both map it; the second
+    mapping is dropped, so the manager's previous part stays served until the new one is ready
+    (before, the second swap forgot it and a request worked the part out itself)."""
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    engine = make_engine(url)
+    order = {"order_id": "O1", "order_date": "2026-05-01"}
+    owned = [{"customer_id": "C1", "name": "Customer C1", "owner": "SP1"}]  # SP1: team North
+    write_tables(engine, make_tables([order], customers=owned), replace=True)
+    store = Store(engine, snapshot_dir=tmp_path / "snapshots", reload_wait=0.0)
+    team = Scope("manager", team="North")
+    old = store.frames()
+    assert sales(store.frames_for(team)) == 10.0
+    external_sql(url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
+    path = build_snapshot(engine, tmp_path / "snapshots")
+
+    both_mapping, release = threading.Barrier(2), threading.Event()
+    real_map = data.store.map_snapshot
+
+    def map_together(where):
+        mapped = real_map(where)
+        both_mapping.wait(30)
+        return mapped
+
+    def slow_scoped(frames, scope):
+        release.wait(60)
+        return scoped(frames, scope)
+
+    monkeypatch.setattr(data.store, "map_snapshot", map_together)
+    monkeypatch.setattr(data.store, "scoped", slow_scoped)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(store._map(path))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results[0] is results[1] and results[0].frames is not old  # one swap, one mapping
+    assert sales(store.frames_for(team)) == 10.0  # the previous part, not worked out here
+    release.set()
+    until(lambda: sales(store.frames_for(team)) == 85.0, 60)
 
 
 def test_sto010_a_scopes_part_is_one_file_every_process_maps(tmp_path, monkeypatch):
