@@ -8,6 +8,7 @@ positions in their own frame).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,9 @@ TEXT_COLUMNS = {
     "customisation": "customisation",
     **{dim: dim for dim in (*ORDER_DIMENSIONS, *LINE_DIMENSIONS)},
 }
+# The lines' text columns that may have no value at all (read only when some line has one).
+SPARSE_COLUMNS = [c.name for c in OrderLine.__table__.columns
+                  if c.name in TEXT_COLUMNS.values() and c.nullable]  # fmt: skip
 WIDER = {np.int8: np.int16, np.int16: np.int32, np.int32: np.int64}
 # Sums kept per (day, customer): revenue lines' amounts (all, and those with a known cost),
 # line counts, and orders and order amounts by status.
@@ -188,9 +192,20 @@ def stream_frames(
     lines frame plus the biggest rollup, README, Measurements). The order lines are streamed:
     each chunk goes straight into the lines' final columns at their final rows. Every row is
     read before the first field comes: the connection is free from then on."""
-    tables = {t.name: db.read_table(conn, t) for t in DATA_TABLES if t.name != "order_lines"}
-    chunks = db.lines_by_order(conn, LINE_COLUMNS, chunk_rows)
-    fields = _fields(tables, db.line_counts(conn), chunks, db.unlisted_item_lines(conn), as_of)
+    others = sorted((t for t in DATA_TABLES if t.name != "order_lines"),
+                    key=lambda t: t.name not in ("orders", "payments"))  # fmt: skip
+    reads = {  # the longest first: the lines' scans, then the orders and payments
+        "unlisted": db.unlisted_item_lines,
+        "counts": db.line_counts,
+        "empty": functools.partial(db.empty_columns, columns=SPARSE_COLUMNS),
+        **{
+            t.name: functools.partial(db.read_table, table=t, chunk_rows=chunk_rows) for t in others
+        },
+    }
+    tables = db.side_by_side(conn, reads)
+    counts, sold, empty = tables.pop("counts"), tables.pop("unlisted"), tables.pop("empty")
+    chunks = db.lines_by_order(conn, [c for c in LINE_COLUMNS if c not in empty], chunk_rows)
+    fields = _fields(tables, counts, chunks, sold, as_of)
     return itertools.chain([next(fields)], fields)
 
 
