@@ -420,6 +420,8 @@ def snapshot_connection(engine: Engine, own_process: bool = False) -> Iterator[C
             conn.info[ARROW] = _same_snapshot(conn, own_process)
             yield conn
         finally:
+            for halt in list(conn.info.pop(_READING, ())):  # readers left running: stopped first
+                halt()
             for arrow in conn.info.pop(ARROW, ()):
                 arrow.close()
             conn.rollback()
@@ -456,6 +458,7 @@ def _same_snapshot(conn: Connection, own_process: bool) -> tuple[ArrowConnection
 
 
 _READER: ContextVar[ArrowConnection | None] = ContextVar("sales_reader", default=None)
+_READING = "sales_reading"  # in Connection.info: how to stop each _interleaved read under way
 
 
 def side_by_side(conn: Connection, reads: dict[str, Callable[[Connection], object]]) -> dict:
@@ -513,24 +516,33 @@ def _interleaved(conn: Connection, parts: list) -> Iterator[pd.DataFrame]:
         finally:
             put(done)
 
+    pool = ThreadPoolExecutor(len(parts))
+
+    def halt() -> None:
+        stop.set()
+        pool.shutdown(wait=True)
+
+    # a caller may drop this generator unclosed: snapshot_connection stops its readers then
+    halts = conn.info.setdefault(_READING, set())
+    halts.add(halt)
     first_empty, rows, running = None, False, len(parts)
-    with ThreadPoolExecutor(len(parts)) as pool:
+    try:
         for arrow, part in zip(arrows, parts, strict=False):  # no more parts than connections
             pool.submit(read, arrow, part)
-        try:
-            while running:
-                item = ready.get()
-                if item is done:
-                    running -= 1
-                elif isinstance(item, BaseException):
-                    raise item
-                elif len(item):
-                    rows = True
-                    yield item
-                elif first_empty is None:
-                    first_empty = item
-        finally:
-            stop.set()
+        while running:
+            item = ready.get()
+            if item is done:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            elif len(item):
+                rows = True
+                yield item
+            elif first_empty is None:
+                first_empty = item
+    finally:
+        halts.discard(halt)
+        halt()
     if not rows:
         yield first_empty
 
@@ -734,10 +746,11 @@ def line_counts(conn: Connection) -> pd.Series:
 def lines_by_order(
     conn: Connection, columns: list[str], chunk_rows: int = READ_CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:
-    """`columns` of the order lines in chunks (read_chunks), each order's lines together, in
-    line order: ordered by order_id then line_no; with the ADBC connections of
-    snapshot_connection, one range of order_ids on each, read at once, their chunks as they
-    come (the builder's two cores fetch and convert side by side: README, Measurements)."""
+    """`columns` of the order lines in chunks (read_chunks), each order's lines in line order:
+    ordered by order_id then line_no; with the ADBC connections of snapshot_connection, one
+    range of order_ids on each, read at once, their chunks as they come (an order's lines may
+    span two chunks of its range with the other range's between: the builder's two cores fetch
+    and convert side by side)."""
     table = OrderLine.__table__
     query = select(*(table.c[name] for name in columns)).order_by(table.c.order_id, table.c.line_no)
     bounds = _order_bounds(conn, len(conn.info.get(ARROW, ())))
