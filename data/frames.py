@@ -22,6 +22,7 @@ from data import db
 from data.db import Tables
 from data.models import DATA_TABLES, OrderLine
 from metrics.commission import daily_events, dated_events, event_days, seller_categories
+from metrics.lookup import indexer
 
 LINE_DIMENSIONS = ("category", "brand", "collection", "supplier", "department")
 ORDER_DIMENSIONS = ("document_type", "channel", "source", "device", "campaign", "salesperson")
@@ -228,12 +229,11 @@ def _fields(
     items = _items(tables.pop("items"), sold_items)
     stored = tables.pop("orders").reset_index(drop=True)  # as stored: the events' order_id order
     by_date = stored.sort_values(["order_date", "order_id"], kind="stable")
+    customer = indexer(pd.Index(customers["customer_id"]), by_date["customer_id"])
     orders = pd.DataFrame(
         {
             "order_id": by_date["order_id"].to_numpy(),
-            "customer": pd.Index(customers["customer_id"])
-            .get_indexer(by_date["customer_id"])
-            .astype(np.int32),
+            "customer": customer.astype(np.int32),
             "day": (by_date["order_date"].to_numpy("datetime64[D]") - EPOCH).astype(np.int32),
             "status": _categorical(by_date["status"]),
         }
@@ -360,7 +360,7 @@ def _events(
         payments,
         pd.Index(stored["order_id"]),
         (stored["status"] == "confirmed").to_numpy(),
-        sellers.get_indexer(stored["salesperson"]),
+        _positions(sellers, stored["salesperson"]),
         sellers,
     )
 
@@ -371,7 +371,7 @@ class _LinePlaces:
 
     def __init__(self, orders: pd.DataFrame, line_counts: pd.Series) -> None:
         self.order_code = pd.Index(orders["order_id"])
-        counted = self.order_code.get_indexer(line_counts.index)
+        counted = indexer(self.order_code, line_counts.index)
         known = counted >= 0  # lines of an unknown order are refused as they come
         per_order = np.bincount(counted[known], line_counts.to_numpy()[known], len(orders))
         self.start = np.r_[0, np.cumsum(per_order.astype(np.int64))]
