@@ -22,7 +22,7 @@ from data import db
 from data.db import Tables
 from data.models import DATA_TABLES, OrderLine
 from metrics.commission import daily_events, dated_events, event_days, seller_categories
-from metrics.lookup import indexer
+from metrics.lookup import RunLookup, indexer
 
 LINE_DIMENSIONS = ("category", "brand", "collection", "supplier", "department")
 ORDER_DIMENSIONS = ("document_type", "channel", "source", "device", "campaign", "salesperson")
@@ -370,8 +370,9 @@ class _LinePlaces:
     rows start[code] .. start[code + 1] - 1 of the order of code `code`."""
 
     def __init__(self, orders: pd.DataFrame, line_counts: pd.Series) -> None:
-        self.order_code = pd.Index(orders["order_id"])
-        counted = indexer(self.order_code, line_counts.index)
+        order_code = pd.Index(orders["order_id"])
+        self.find_orders = RunLookup(order_code)  # lines come by order_id: runs of orders
+        counted = indexer(order_code, line_counts.index)
         known = counted >= 0  # lines of an unknown order are refused as they come
         per_order = np.bincount(counted[known], line_counts.to_numpy()[known], len(orders))
         self.start = np.r_[0, np.cumsum(per_order.astype(np.int64))]
@@ -385,7 +386,7 @@ class _LinePlaces:
     def rows(self, order_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(the order code, the row in the lines frame) of each of the next lines, which come
         in line_no order within each order."""
-        code = _positions(self.order_code, order_ids)
+        code = self.find_orders(order_ids)
         if (code < 0).any():
             missing = order_ids[code < 0].iloc[0]
             raise ValueError(f"order line refers to unknown order {missing!r}")
