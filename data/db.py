@@ -8,12 +8,16 @@ row (one primary-key lookup) to know when to reload.
 
 from __future__ import annotations
 
+import itertools
 import os
+import queue
+import threading
 import uuid
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Mapped, mapped_column
 
-from data.models import DATA_TABLES, Base, Customer, Item, OrderLine, upgrade_schema
+from data.models import DATA_TABLES, Base, Customer, Item, Order, OrderLine, upgrade_schema
 
 Tables = dict[str, pd.DataFrame]
 
@@ -53,7 +57,8 @@ DATE_COLUMNS = {
 BOOL_COLUMNS = {"items": ["made_to_order"], "order_lines": ["prices_include_vat"]}
 READ_CHUNK_ROWS = 100_000  # rows per Arrow batch read: ~20 MB of order lines, few calls per column
 CURSOR_CHUNK_ROWS = 20_000  # rows per fetch through a Python driver (a Python object per value)
-ARROW = "sales_arrow"  # in Connection.info: the ADBC connection of snapshot_connection, or None
+ARROW = "sales_arrow"  # in Connection.info: the ADBC connections of snapshot_connection, or ()
+READERS = 2  # ADBC connections reading one snapshot side by side: the builder has two cores
 SNAPSHOT_ATTEMPTS = 20
 _ISOLATION = "adbc.connection.transaction.isolation_level"
 _REPEATABLE_READ = "adbc.connection.transaction.isolation.repeatable_read"
@@ -399,9 +404,10 @@ def read_tables(engine: Engine, chunk_rows: int = READ_CHUNK_ROWS) -> Tables:
 def snapshot_connection(engine: Engine, own_process: bool = False) -> Iterator[Connection]:
     """A connection whose reads all see one snapshot: REPEATABLE READ on PostgreSQL, a read
     transaction on SQLite (the driver opens none for SELECTs by itself). On PostgreSQL, and on
-    SQLite (a file) with `own_process`, read_chunks reads through an ADBC connection held
-    alongside (Arrow columns straight from the driver), in a read transaction of its own on the
-    same data version: every write bumps the version, so the same version is the same data.
+    SQLite (a file) with `own_process`, read_chunks reads through READERS ADBC connections held
+    alongside (Arrow columns straight from the driver; side_by_side and lines_by_order read on
+    them at once), each in a read transaction of its own on the same data version: every write
+    bumps the version, so the same version is the same data.
 
     `own_process`: this process opens the SQLite file through no other connection before this
     one ends (the builder child). ADBC's driver brings its own copy of SQLite, and when one copy
@@ -414,38 +420,131 @@ def snapshot_connection(engine: Engine, own_process: bool = False) -> Iterator[C
             conn.info[ARROW] = _same_snapshot(conn, own_process)
             yield conn
         finally:
-            arrow = conn.info.pop(ARROW, None)
-            if arrow is not None:
+            for halt in list(conn.info.pop(_READING, ())):  # readers left running: stopped first
+                halt()
+            for arrow in conn.info.pop(ARROW, ()):
                 arrow.close()
             conn.rollback()
 
 
-def _same_snapshot(conn: Connection, own_process: bool) -> ArrowConnection | None:
-    """Start the read transaction of `conn` and that of an ArrowConnection (None for SQLite
-    unless `own_process`, and where ADBC has no driver) on one data version, starting both
-    again if a write came between them."""
+def _same_snapshot(conn: Connection, own_process: bool) -> tuple[ArrowConnection, ...]:
+    """Start the read transaction of `conn` and those of READERS ArrowConnections (none for
+    SQLite unless `own_process`, and where ADBC has no driver) on one data version, starting
+    them all again if a write came between them."""
     for _ in range(SNAPSHOT_ATTEMPTS):
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN")
             if not own_process:
-                return None
-        arrow = ArrowConnection.open(conn.engine.url)
-        if arrow is None:
-            return None
+                return ()
+        arrows = []
         try:
-            theirs = arrow.query("SELECT database_id, version FROM data_version WHERE id = 1")
+            for _ in range(READERS):
+                arrow = ArrowConnection.open(conn.engine.url)
+                if arrow is None:
+                    return ()
+                arrows.append(arrow)
             ours = read_version(conn)
-            same = theirs.read_all().to_pylist() == [
-                {"database_id": ours.database_id, "version": ours.version}
-            ]
+            same = all(arrow.version() == (ours.database_id, ours.version) for arrow in arrows)
         except Exception:
-            arrow.close()
+            for arrow in arrows:
+                arrow.close()
             raise
         if same:
-            return arrow
-        arrow.close()
+            return tuple(arrows)
+        for arrow in arrows:
+            arrow.close()
         conn.rollback()
     raise RuntimeError(f"the data changed {SNAPSHOT_ATTEMPTS} times while a snapshot began")
+
+
+_READER: ContextVar[ArrowConnection | None] = ContextVar("sales_reader", default=None)
+_READING = "sales_reading"  # in Connection.info: how to stop each _interleaved read under way
+
+
+def side_by_side(conn: Connection, reads: dict[str, Callable[[Connection], object]]) -> dict:
+    """{name: read(conn)} of `reads`, run at once on the snapshot's ADBC connections (each read
+    on one of its own; taken in the order given: the longest first), else one after another."""
+    arrows = conn.info.get(ARROW, ())
+    if len(arrows) < 2:
+        return {name: read(conn) for name, read in reads.items()}
+    free = queue.SimpleQueue()
+    for arrow in arrows:
+        free.put(arrow)
+
+    def run(read: Callable[[Connection], object]) -> object:
+        arrow = free.get()
+        token = _READER.set(arrow)
+        try:
+            return read(conn)
+        finally:
+            _READER.reset(token)
+            free.put(arrow)
+
+    with ThreadPoolExecutor(len(arrows)) as pool:
+        return dict(zip(reads, pool.map(run, reads.values()), strict=True))
+
+
+def _interleaved(conn: Connection, parts: list) -> Iterator[pd.DataFrame]:
+    """The chunks of the read_chunks generators `parts` (functions of the connection), each
+    read in a thread on an ADBC connection of its own, in the order they come; empty chunks
+    dropped unless all are. A few chunks wait at most; leaving early stops the readers."""
+    arrows = conn.info[ARROW]
+    done = object()
+    ready = queue.Queue(maxsize=2 * len(parts))
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                return ready.put(item, timeout=0.1)
+            except queue.Full:
+                continue
+
+    def read(arrow: ArrowConnection, part) -> None:
+        _READER.set(arrow)  # this thread's own context
+        try:
+            chunks = part(conn)
+            try:
+                for chunk in chunks:
+                    if stop.is_set():
+                        return
+                    put(chunk)
+            finally:
+                chunks.close()
+        except BaseException as error:  # raised again in the caller's thread
+            put(error)
+        finally:
+            put(done)
+
+    pool = ThreadPoolExecutor(len(parts))
+
+    def halt() -> None:
+        stop.set()
+        pool.shutdown(wait=True)
+
+    # a caller may drop this generator unclosed: snapshot_connection stops its readers then
+    halts = conn.info.setdefault(_READING, set())
+    halts.add(halt)
+    first_empty, rows, running = None, False, len(parts)
+    try:
+        for arrow, part in zip(arrows, parts, strict=False):  # no more parts than connections
+            pool.submit(read, arrow, part)
+        while running:
+            item = ready.get()
+            if item is done:
+                running -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            elif len(item):
+                rows = True
+                yield item
+            elif first_empty is None:
+                first_empty = item
+    finally:
+        halts.discard(halt)
+        halt()
+    if not rows:
+        yield first_empty
 
 
 class ArrowConnection:
@@ -486,6 +585,11 @@ class ArrowConnection:
         stream, _ = statement.execute_query()
         return pa.RecordBatchReader._import_from_c(stream.address)
 
+    def version(self) -> tuple[str, int]:
+        """(database_id, version) of the data version this connection sees."""
+        row = self.query("SELECT database_id, version FROM data_version WHERE id = 1").read_all()
+        return row["database_id"][0].as_py(), row["version"][0].as_py()
+
     def close(self) -> None:
         for statement in self.statements:
             statement.close()
@@ -516,7 +620,7 @@ def read_chunks(
     SQLite's own cursor or pandas and a server-side cursor), each typed at once (text `str`, floats float64, dates
     datetime64, flags bool) so that only one chunk lives at a time. An empty result gives one
     empty frame."""
-    if conn.info.get(ARROW) is not None:
+    if conn.info.get(ARROW):
         chunks = (batch.to_pandas() for batch in arrow_batches(conn, query, chunk_rows))
     elif conn.dialect.name == "sqlite":
         chunks = _sqlite_chunks(conn, query, min(chunk_rows, CURSOR_CHUNK_ROWS))
@@ -589,7 +693,7 @@ def arrow_batches(conn: Connection, query, chunk_rows: int) -> Iterator[pa.Recor
                           for c in columns)  # fmt: skip
         sql = f"SELECT {typed} UNION ALL SELECT * FROM ({sql})"
     skip = 1 if conn.dialect.name == "sqlite" else 0
-    reader = conn.info[ARROW].query(sql, batch_rows=chunk_rows)
+    reader = (_READER.get() or conn.info[ARROW][0]).query(sql, batch_rows=chunk_rows)
     # The driver fetches the next batch in a thread (without the GIL) while this one is used:
     # reading and converting share the two cores. Leaving early waits for the fetch under way.
     with ThreadPoolExecutor(1) as fetcher:
@@ -642,11 +746,45 @@ def line_counts(conn: Connection) -> pd.Series:
 def lines_by_order(
     conn: Connection, columns: list[str], chunk_rows: int = READ_CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:
-    """`columns` of the order lines in chunks (read_chunks), ordered by order_id then line_no:
-    each order's lines come together, in line order."""
+    """`columns` of the order lines in chunks (read_chunks), each order's lines in line order:
+    ordered by order_id then line_no; with the ADBC connections of snapshot_connection, one
+    range of order_ids on each, read at once, their chunks as they come (an order's lines may
+    span two chunks of its range with the other range's between: the builder's two cores fetch
+    and convert side by side)."""
     table = OrderLine.__table__
     query = select(*(table.c[name] for name in columns)).order_by(table.c.order_id, table.c.line_no)
-    return read_chunks(conn, query, table.name, chunk_rows)
+    bounds = _order_bounds(conn, len(conn.info.get(ARROW, ())))
+    if not bounds:
+        return read_chunks(conn, query, table.name, chunk_rows)
+    order_id, ranges = table.c.order_id, []
+    for low, high in itertools.pairwise([None, *bounds, None]):
+        part = query if low is None else query.where(order_id >= low)
+        ranges.append(part if high is None else part.where(order_id < high))
+    return _interleaved(
+        conn, [lambda c, q=q: read_chunks(c, q, table.name, chunk_rows) for q in ranges]
+    )
+
+
+def _order_bounds(conn: Connection, parts: int) -> list[str]:
+    """The order_ids that cut the orders into `parts` ranges of as many orders (fewer bounds
+    when there are few orders; none for one part)."""
+    orders = conn.execute(select(func.count()).select_from(Order)).scalar_one() if parts > 1 else 0
+    if orders < parts:
+        return []
+    at = select(Order.order_id).order_by(Order.order_id).limit(1)
+    return sorted(
+        {conn.execute(at.offset(orders * i // parts)).scalar_one() for i in range(1, parts)}
+    )
+
+
+def empty_columns(conn: Connection, columns: list[str]) -> set[str]:
+    """Those of `columns` of the order lines with no value on any line (one pass over them): the
+    attributes as sold are on few lines if any, and SQLite's driver takes about as long for a
+    column of NULLs as for one of values (the builder leaves them out of the lines' read)."""
+    table = OrderLine.__table__
+    query = select(*(func.count(table.c[name]).label(name) for name in columns))
+    counts = pd.concat(read_chunks(conn, query, table.name), ignore_index=True)
+    return {name for name in columns if not counts[name].iat[0]}
 
 
 def unlisted_item_lines(conn: Connection) -> pd.DataFrame:

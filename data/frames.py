@@ -8,6 +8,7 @@ positions in their own frame).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from data import db
 from data.db import Tables
 from data.models import DATA_TABLES, OrderLine
 from metrics.commission import daily_events, dated_events, event_days, seller_categories
+from metrics.lookup import RunLookup, indexer
 
 LINE_DIMENSIONS = ("category", "brand", "collection", "supplier", "department")
 ORDER_DIMENSIONS = ("document_type", "channel", "source", "device", "campaign", "salesperson")
@@ -43,6 +45,9 @@ TEXT_COLUMNS = {
     "customisation": "customisation",
     **{dim: dim for dim in (*ORDER_DIMENSIONS, *LINE_DIMENSIONS)},
 }
+# The lines' text columns that may have no value at all (read only when some line has one).
+SPARSE_COLUMNS = [c.name for c in OrderLine.__table__.columns
+                  if c.name in TEXT_COLUMNS.values() and c.nullable]  # fmt: skip
 WIDER = {np.int8: np.int16, np.int16: np.int32, np.int32: np.int64}
 # Sums kept per (day, customer): revenue lines' amounts (all, and those with a known cost),
 # line counts, and orders and order amounts by status.
@@ -188,9 +193,20 @@ def stream_frames(
     lines frame plus the biggest rollup, README, Measurements). The order lines are streamed:
     each chunk goes straight into the lines' final columns at their final rows. Every row is
     read before the first field comes: the connection is free from then on."""
-    tables = {t.name: db.read_table(conn, t) for t in DATA_TABLES if t.name != "order_lines"}
-    chunks = db.lines_by_order(conn, LINE_COLUMNS, chunk_rows)
-    fields = _fields(tables, db.line_counts(conn), chunks, db.unlisted_item_lines(conn), as_of)
+    others = sorted((t for t in DATA_TABLES if t.name != "order_lines"),
+                    key=lambda t: t.name not in ("orders", "payments"))  # fmt: skip
+    reads = {  # the longest first: the lines' scans, then the orders and payments
+        "unlisted": db.unlisted_item_lines,
+        "counts": db.line_counts,
+        "empty": functools.partial(db.empty_columns, columns=SPARSE_COLUMNS),
+        **{
+            t.name: functools.partial(db.read_table, table=t, chunk_rows=chunk_rows) for t in others
+        },
+    }
+    tables = db.side_by_side(conn, reads)
+    counts, sold, empty = tables.pop("counts"), tables.pop("unlisted"), tables.pop("empty")
+    chunks = db.lines_by_order(conn, [c for c in LINE_COLUMNS if c not in empty], chunk_rows)
+    fields = _fields(tables, counts, chunks, sold, as_of)
     return itertools.chain([next(fields)], fields)
 
 
@@ -204,7 +220,7 @@ def _fields(
     """The fields of Frames as (name, value), in build order, from the tables other than
     order_lines (`tables`, emptied as they are used), the number of lines of each order
     (`line_counts`, indexed by order_id), the order lines in chunks that bring each order's
-    lines together in line_no order (`lines_by_order`), and item_id, item_name, sku of lines
+    lines in line_no order (`lines_by_order`), and item_id, item_name, sku of lines
     (at least those of items missing from the items table: `sold_items`). Whatever is no longer
     needed, a field once handed over included, is dropped at once."""
     salespeople = tables.pop("salespeople").reset_index(drop=True)
@@ -212,12 +228,11 @@ def _fields(
     del tables["customers"], tables["customer_fields"]
     items = _items(tables.pop("items"), sold_items)
     by_date = tables.pop("orders").sort_values(["order_date", "order_id"], kind="stable")
+    customer = indexer(pd.Index(customers["customer_id"]), by_date["customer_id"])
     orders = pd.DataFrame(
         {
             "order_id": by_date["order_id"].to_numpy(),
-            "customer": pd.Index(customers["customer_id"])
-            .get_indexer(by_date["customer_id"])
-            .astype(np.int32),
+            "customer": customer.astype(np.int32),
             "day": (by_date["order_date"].to_numpy("datetime64[D]") - EPOCH).astype(np.int32),
             "status": _categorical(by_date["status"]),
         }
@@ -341,13 +356,13 @@ def _events(
         **{name: read[name] for name in ("delivered_on", "cancelled_on", "returned_on")},
     }
     order_ids = pd.Index(orders["order_id"])
-    by_order = np.argsort(_positions(order_ids, payments["order_id"]), kind="stable")
+    by_order = np.argsort(indexer(order_ids, payments["order_id"]), kind="stable")
     return dated_events(
         per_line,
         payments.take(by_order),
         order_ids,
         np.asarray(orders["status"] == "confirmed", dtype=bool),
-        sellers.get_indexer(order_sellers),
+        _positions(sellers, order_sellers),
         sellers,
     )
 
@@ -357,8 +372,9 @@ class _LinePlaces:
     rows start[code] .. start[code + 1] - 1 of the order of code `code`."""
 
     def __init__(self, orders: pd.DataFrame, line_counts: pd.Series) -> None:
-        self.order_code = pd.Index(orders["order_id"])
-        counted = self.order_code.get_indexer(line_counts.index)
+        order_code = pd.Index(orders["order_id"])
+        self.find_orders = RunLookup(order_code)  # lines come by order_id: runs of orders
+        counted = indexer(order_code, line_counts.index)
         known = counted >= 0  # lines of an unknown order are refused as they come
         per_order = np.bincount(counted[known], line_counts.to_numpy()[known], len(orders))
         self.start = np.r_[0, np.cumsum(per_order.astype(np.int64))]
@@ -372,7 +388,7 @@ class _LinePlaces:
     def rows(self, order_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(the order code, the row in the lines frame) of each of the next lines, which come
         in line_no order within each order."""
-        code = _positions(self.order_code, order_ids)
+        code = self.find_orders(order_ids)
         if (code < 0).any():
             missing = order_ids[code < 0].iloc[0]
             raise ValueError(f"order line refers to unknown order {missing!r}")

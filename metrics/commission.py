@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from metrics.lookup import indexer
+
 EVENTS = ("sold", "cancelled", "returned", "delivered", "paid", "refunded")
 # Per basis: the events that add to the adjusted sales, and those taken off them.
 BASES = {
@@ -297,7 +299,7 @@ def _coded(
         codes, uniques = values.cat.codes.to_numpy()[rows], values.cat.categories
     else:
         codes, uniques = pd.factorize(values.iloc[rows])
-    return codes, np.append(index.get_indexer(uniques), -1)
+    return codes, np.append(indexer(index, uniques), -1)
 
 
 def _days(dates: pd.Series, fallback: np.ndarray) -> np.ndarray:

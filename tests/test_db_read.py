@@ -84,3 +84,52 @@ def test_dbr002_a_snapshot_connection_sees_no_write_made_after_it_began(database
     assert db.read_version(engine).version > before.version
     assert "SPX" in set(db.read_tables(engine)["salespeople"]["code"])
     engine.dispose()
+
+
+def test_dbr003_the_lines_read_side_by_side_come_once_each_in_line_order(database_url):
+    """The builder child reads the lines on two ADBC connections at once, one range of order_ids
+    each, their chunks as they come: every line exactly once (as plain SQL lists them), each
+    order's lines in line_no order; a read left early stops its readers and leaves the snapshot
+    usable, and one left unclosed is stopped before the connections close."""
+    engine = db.make_engine(database_url)
+    db.write_tables(engine, generate(lines=3_000, seed=5, end=DEMO_END), replace=True)
+    with engine.connect() as plain:
+        expected = plain.execute(
+            text("SELECT order_id, line_no FROM order_lines ORDER BY order_id, line_no")
+        ).all()
+    engine.dispose()
+    with db.snapshot_connection(engine, own_process=True) as conn:
+        assert len(conn.info[db.ARROW]) == 2
+        chunks = list(db.lines_by_order(conn, ["order_id", "line_no"], chunk_rows=97))
+        early = db.lines_by_order(conn, ["order_id", "line_no"], chunk_rows=97)
+        assert len(next(early)) > 0
+        early.close()
+        version = db.read_version(conn)
+        dropped = db.lines_by_order(conn, ["order_id", "line_no"], chunk_rows=97)
+        next(dropped)  # left unclosed: the snapshot's end stops its readers
+    engine.dispose()
+    del dropped
+    lines = pd.concat(chunks, ignore_index=True)
+    assert sorted(lines.itertuples(index=False, name=None)) == [tuple(row) for row in expected]
+    assert (lines.groupby("order_id")["line_no"].diff().dropna() > 0).all()  # as they came
+    assert version == db.read_version(engine)
+    engine.dispose()
+
+
+def test_dbr004_the_lines_text_columns_no_line_fills_are_found(database_url):
+    """empty_columns names the columns without a value on any line: here brand and campaign, not
+    category (one line has one) nor customisation (every line), through ADBC and without it."""
+    tables = generate(lines=300, seed=5, end=DEMO_END)
+    lines = tables["order_lines"]
+    lines["category"] = None
+    lines.loc[lines.index[-1], "category"] = "Zeta"
+    lines["customisation"] = "Engraved"
+    lines["brand"] = lines["campaign"] = None
+    engine = db.make_engine(database_url)
+    db.write_tables(engine, tables, replace=True)
+    columns = ["category", "brand", "customisation", "campaign"]
+    for own_process in (False, True):
+        engine.dispose()
+        with db.snapshot_connection(engine, own_process) as conn:
+            assert db.empty_columns(conn, columns) == {"brand", "campaign"}
+    engine.dispose()
