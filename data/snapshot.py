@@ -26,6 +26,7 @@ import contextlib
 import ctypes
 import dataclasses
 import fcntl
+import gc
 import hashlib
 import json
 import logging
@@ -531,6 +532,9 @@ def main(argv: list[str] | None = None) -> int:
         format="[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S %z",
     )
+    # The builder makes few Python objects and no cycles worth a collector's passes (2-3% of
+    # its CPU at 10M lines).
+    gc.disable()
     # Arrow's own allocator keeps freed memory for reuse; the builder's peak matters more here.
     pa.set_memory_pool(pa.system_memory_pool())
     # glibc serves arrays under 32 MB from its heap once a bigger one was freed, and keeps what
