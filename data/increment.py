@@ -201,9 +201,9 @@ def _merge(
         codes.order_new,
         {"customer": (codes.customer_old, codes.customer_new)},
     )
-    yield "order_days", _order_days(orders)
-    background = ThreadPoolExecutor(2)  # the events merged while the lines are
+    background = ThreadPoolExecutor(2)  # the events merged while the lines are, and so on
     events = background.submit(_merged_events, previous.events, delta.events, codes, orders)
+    order_days = background.submit(_order_days, orders)
     line_order = codes.order_old[previous.lines["order"].to_numpy()]  # -1: rewritten
     line_kept = line_order >= 0
     lines = _placed(
@@ -230,41 +230,39 @@ def _merge(
     del lines, day
     yield "customer_lines", customer_lines.result()
     del customer_lines
+    yield "order_days", order_days.result()
     events = events.result()
-    background.shutdown()
+    summed = background.submit(daily_events, events)
     yield "events", events
-    yield "daily_events", daily_events(events)
     del events
+    yield "daily_events", summed.result()
     yield "orders", orders
-    del orders
+    del orders, summed
 
-    daily_part = _daily(part, n_customers)
-    yield "daily", cells.spliced(previous.daily, daily_part, ("day", "customer"))
-    yield (
-        "customer_months",
-        cells.spliced(
-            previous.customer_months,
-            customer_months(daily_part, n_customers),
-            ("month", "customer"),
-        ),
+    def spliced(name: str, new: pd.DataFrame, by: tuple) -> pd.DataFrame:
+        return cells.spliced(getattr(previous, name), new, by)
+
+    # the rollups of the touched cells, two at a time
+    monthly = background.submit(
+        lambda: spliced(
+            "monthly", _monthly(part, n_customers), ("dimension", "month", "customer", "value")
+        )
     )
-    del daily_part
-    yield (
-        "monthly",
-        cells.spliced(
-            previous.monthly,
-            _monthly(part, n_customers),
-            ("dimension", "month", "customer", "value"),
-        ),
-    )
-    yield (
-        "customer_month_items",
-        cells.spliced(
-            previous.customer_month_items,
+    month_items = background.submit(
+        lambda: spliced(
+            "customer_month_items",
             month_items_by_customer(part, n_customers, n_items),
             ("customer", "month", "item"),
-        ),
+        )
     )
+    daily_part = _daily(part, n_customers)
+    yield "daily", spliced("daily", daily_part, ("day", "customer"))
+    months = customer_months(daily_part, n_customers)
+    yield "customer_months", spliced("customer_months", months, ("month", "customer"))
+    del daily_part, months
+    yield "monthly", monthly.result()
+    yield "customer_month_items", month_items.result()
+    background.shutdown()
 
 
 def _items_of(before: pd.DataFrame, delta: pd.DataFrame) -> pd.DataFrame:
