@@ -48,13 +48,9 @@ def main() -> None:
     parser.add_argument("--database", required=True, help="DATABASE_URL to build from")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--checkout", type=Path, default=ROOT, help="source tree to build with")
-    parser.add_argument("--huge-pages", action="store_true",
-                        help="let numpy ask for huge pages (the server's builder does not)")  # fmt: skip
     args = parser.parse_args()
     env = {**os.environ, "DATABASE_URL": args.database, "PYTHONPATH": str(args.checkout)}
     env.pop("SALES_SNAPSHOT_CODE", None)
-    if not args.huge_pages:  # as data.store starts the builder (data.snapshot.BUILDER_ENV)
-        env["NUMPY_MADVISE_HUGEPAGE"] = "0"
     print(f"bench/build.py, {datetime.now():%Y-%m-%d %H:%M}; load average {load()}")
     print(f"checkout {args.checkout}; database {args.database}")
     _, baseline, _ = timed([sys.executable, "-c", "import data.snapshot"], args.checkout, env)

@@ -59,11 +59,6 @@ BUILDER_NICENESS = 10  # the builder child's priority below the workers' (os.nic
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 PARTS_LOCK = "parts.lock"  # held while a scope's part is worked out and written
 OTHER_DATABASE_MAX_AGE = 24 * 3600  # files of another database id are kept this long (seconds)
-# The builder child's environment: numpy asks for no huge pages (NumPy's documented switch,
-# read when numpy is imported). Each of the builder's arrays is new memory, and the kernel's
-# compaction for huge pages made writing the 10M-line file 3x slower (2.2 s -> 0.6 s for the
-# lines after a merge).
-BUILDER_ENV = {"NUMPY_MADVISE_HUGEPAGE": "0"}
 
 
 def _code_hash() -> str:

@@ -34,7 +34,6 @@ from data.db import Version, read_version, snapshot_connection
 from data.frames import Frames, read_frames
 from data.models import OrderLine
 from data.snapshot import (
-    BUILDER_ENV,
     CODE,
     Snapshot,
     build_snapshot,
@@ -371,7 +370,7 @@ class Store:
                 how = "in a thread"
             else:
                 env = {**os.environ, "DATABASE_URL": self.engine.url.render_as_string(False),
-                       "SALES_SNAPSHOT_CODE": CODE, **BUILDER_ENV}  # fmt: skip
+                       "SALES_SNAPSHOT_CODE": CODE}  # fmt: skip
                 self._builder = subprocess.Popen(
                     [sys.executable, "-m", "data.snapshot", str(self.snapshot_dir)],
                     cwd=ROOT,
