@@ -409,6 +409,12 @@ def build_snapshot(engine, directory: Path, own_process: bool = False) -> Path:
                 return path
         if own_process:  # a full rebuild must not slow the requests served meanwhile
             os.nice(BUILDER_NICENESS)  # (a merge takes seconds: it runs at their priority)
+            # glibc serves arrays under 32 MB from its heap once a bigger one was freed, and
+            # keeps what they free: a fixed threshold gives every array its own mapping, returned
+            # when freed (the peak stays low). A merge keeps glibc's reuse: each new mapping
+            # costs a page fault per page, and a merge's time is mostly those.
+            with contextlib.suppress(OSError, AttributeError):  # not glibc
+                ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 128 * 1024)
         with db.snapshot_connection(engine, own_process) as conn:
             version = db.read_version(conn)
             path = snapshot_path(directory, version)
@@ -537,10 +543,6 @@ def main(argv: list[str] | None = None) -> int:
     gc.disable()
     # Arrow's own allocator keeps freed memory for reuse; the builder's peak matters more here.
     pa.set_memory_pool(pa.system_memory_pool())
-    # glibc serves arrays under 32 MB from its heap once a bigger one was freed, and keeps what
-    # they free: a fixed threshold gives every array its own mapping, returned when freed.
-    with contextlib.suppress(OSError, AttributeError):  # not glibc
-        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, 128 * 1024)
     engine = db.make_engine(os.environ["DATABASE_URL"])
     path = build_snapshot(engine, Path(args[0]), own_process=True)
     peak = Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]
