@@ -137,21 +137,30 @@ def test_sto005_a_slow_rebuild_blocks_no_request(tmp_path):
     assert sales(store.frames()) == 20.0
 
 
-def test_sto009_a_reload_serves_a_scope_its_previous_part_until_the_new_one_is_ready(
-    tmp_path, monkeypatch
-):
-    """A manager's part of the data is worked out for the new snapshot in a thread after the
-    swap; meanwhile the manager's requests answer from the previous part at once (no request
-    waits for it, nor for the store's lock while another works it out), then from the new."""
+TEAM_NORTH = Scope("manager", team="North")
+
+
+def north_shop(tmp_path):
+    """(URL, engine, store, its first frames) of a shop whose one customer belongs to team
+    North (one order, £10), the manager's part of it served."""
     url = f"sqlite:///{tmp_path / 'sales.db'}"
     engine = make_engine(url)
     order = {"order_id": "O1", "order_date": "2026-05-01"}
     owned = [{"customer_id": "C1", "name": "Customer C1", "owner": "SP1"}]  # SP1: team North
     write_tables(engine, make_tables([order], customers=owned), replace=True)
     store = Store(engine, snapshot_dir=tmp_path / "snapshots", reload_wait=0.0)
-    team = Scope("manager", team="North")
     old = store.frames()
-    assert sales(store.frames_for(team)) == 10.0
+    assert sales(store.frames_for(TEAM_NORTH)) == 10.0
+    return url, engine, store, old
+
+
+def test_sto009_a_reload_serves_a_scope_its_previous_part_until_the_new_one_is_ready(
+    tmp_path, monkeypatch
+):
+    """A manager's part of the data is worked out for the new snapshot in a thread after the
+    swap; meanwhile the manager's requests answer from the previous part at once (no request
+    waits for it, nor for the store's lock while another works it out), then from the new."""
+    url, engine, store, old = north_shop(tmp_path)
 
     external_sql(url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
     worked_out, release = [], threading.Event()
@@ -164,10 +173,12 @@ def test_sto009_a_reload_serves_a_scope_its_previous_part_until_the_new_one_is_r
     monkeypatch.setattr(data.store, "scoped", slow_scoped)
     until(lambda: store.frames() is not old, 60)
     assert sales(store.frames()) == 85.0  # whoever sees everything: the new data at once
-    assert sales(store.frames_for(team)) == 10.0  # the previous part, while the new is prepared
+    assert (
+        sales(store.frames_for(TEAM_NORTH)) == 10.0
+    )  # the previous part, while the new is prepared
     release.set()
-    until(lambda: sales(store.frames_for(team)) == 85.0, 60)
-    assert worked_out == [team]  # by the thread that prepared the reload, not by a request
+    until(lambda: sales(store.frames_for(TEAM_NORTH)) == 85.0, 60)
+    assert worked_out == [TEAM_NORTH]  # by the thread that prepared the reload, not by a request
 
 
 def test_sto014_requests_mapping_a_reload_at_once_swap_once_and_keep_the_previous_parts(
@@ -176,15 +187,7 @@ def test_sto014_requests_mapping_a_reload_at_once_swap_once_and_keep_the_previou
     """Two requests that find the new snapshot at the same moment both map it; the second
     mapping is dropped, so the manager's previous part stays served until the new one is ready
     (before, the second swap forgot it and a request worked the part out itself)."""
-    url = f"sqlite:///{tmp_path / 'sales.db'}"
-    engine = make_engine(url)
-    order = {"order_id": "O1", "order_date": "2026-05-01"}
-    owned = [{"customer_id": "C1", "name": "Customer C1", "owner": "SP1"}]  # SP1: team North
-    write_tables(engine, make_tables([order], customers=owned), replace=True)
-    store = Store(engine, snapshot_dir=tmp_path / "snapshots", reload_wait=0.0)
-    team = Scope("manager", team="North")
-    old = store.frames()
-    assert sales(store.frames_for(team)) == 10.0
+    url, engine, store, old = north_shop(tmp_path)
     external_sql(url, f"BEGIN; {INSERT_ORDER}; {INSERT_LINE}; COMMIT;")
     path = build_snapshot(engine, tmp_path / "snapshots")
 
@@ -209,9 +212,9 @@ def test_sto014_requests_mapping_a_reload_at_once_swap_once_and_keep_the_previou
     for thread in threads:
         thread.join(30)
     assert results[0] is results[1] and results[0].frames is not old  # one swap, one mapping
-    assert sales(store.frames_for(team)) == 10.0  # the previous part, not worked out here
+    assert sales(store.frames_for(TEAM_NORTH)) == 10.0  # the previous part, not worked out here
     release.set()
-    until(lambda: sales(store.frames_for(team)) == 85.0, 60)
+    until(lambda: sales(store.frames_for(TEAM_NORTH)) == 85.0, 60)
 
 
 def test_sto010_a_scopes_part_is_one_file_every_process_maps(tmp_path, monkeypatch):
