@@ -68,7 +68,7 @@ def render_navbar(pathname: str | None, search: str | None):
     carried = ""
     if screen_of(path) is not None and search:
         carried = to_query(view_for(search, None), shared_only=True)
-    _, home = landing(current_user.role)
+    _, home = landing(current_user.role, sql_engine_on())
     return menu_links(path, carried), f"Signed in as {current_user.id} ({current_user.role})", home
 
 

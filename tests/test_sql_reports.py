@@ -38,14 +38,24 @@ def shop(tmp_path_factory):
     return url, write_duckdb(folder / "sales.duckdb", url)
 
 
-def client_of(url: str, username: str, engine: str = "sql", analytics: str | None = None):
-    """A test client signed in as `username`, on a server with SALES_ENGINE=`engine`."""
+def app_client(url: str, engine: str = "sql", analytics: str | None = None):
+    """A test client of a server with SALES_ENGINE=`engine`, nobody signed in."""
     config = {"DATABASE_URL": url, "SECRET_KEY": "sql-reports-test", "TESTING": True,
               "SALES_ENGINE": engine, "ANALYTICS_URL": analytics or url}  # fmt: skip
-    client = create_app(config).test_client()
+    return create_app(config).test_client()
+
+
+def sign_in(client, username: str):
+    """The response to `username` signing in through the form."""
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": username, "password": f"{username}-pass-123",
-                                "csrf_token": token})  # fmt: skip
+    return client.post("/login", data={"username": username, "password": f"{username}-pass-123",
+                                       "csrf_token": token})  # fmt: skip
+
+
+def client_of(url: str, username: str, engine: str = "sql", analytics: str | None = None):
+    """A test client signed in as `username`, on a server with SALES_ENGINE=`engine`."""
+    client = app_client(url, engine, analytics)
+    sign_in(client, username)
     return client
 
 
@@ -189,3 +199,16 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
         "changedPropIds": ["app-url.pathname"],
         "state": [{"id": "app-url", "property": "search", "value": ""}]})  # fmt: skip
     assert page.status_code == 200 and "SALES_ENGINE=frames" in page.text
+
+
+@pytest.mark.parametrize("username", list(USERS))
+def test_sqr005_signing_in_on_sql_lands_on_a_report_it_computes(shop, username):
+    """Every role's landing page (Overview, Team performance, My customers) is not served on
+    sql yet: sign-in goes to Sales by Category instead, and a refused page's home link too."""
+    client = app_client(shop[0])
+    signed = sign_in(client, username)
+    assert signed.status_code == 302
+    assert signed.headers["Location"] == "/reports/sales-by-category"
+    assert client.get(signed.headers["Location"]).status_code == 200
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and 'href="/reports/sales-by-category"' in missing.text
