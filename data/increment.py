@@ -68,11 +68,13 @@ def merged_fields(
     orders = _read(conn, Order, Order.order_id, written)
     lines = _read(conn, OrderLine, OrderLine.order_id, written, LINE_COLUMNS)
     payments = _read(conn, Payment, Payment.order_id, written)
-    sold = lines[~lines["item_id"].isin(tables["items"]["item_id"])]
-    sold = pd.DataFrame({"item_id": sold["item_id"], "item_name": pd.NA, "sku": pd.NA})
-    if len(sold):  # the names the lines give items missing from the catalogue
-        names = _read(conn, OrderLine, OrderLine.order_id, written, ["item_id", "item_name", "sku"])
-        sold = names[~names["item_id"].isin(tables["items"]["item_id"])]
+    # the names the lines give items missing from the catalogue (deleted since)
+    sold = ["item_id", "item_name", "sku"]
+    if lines["item_id"].isin(tables["items"]["item_id"]).all():
+        sold = pd.DataFrame({name: pd.Series([], dtype="str") for name in sold})
+    else:
+        sold = _read(conn, OrderLine, OrderLine.order_id, written, sold)
+        sold = sold[~sold["item_id"].isin(tables["items"]["item_id"])]
     counts = lines.groupby("order_id", sort=False).size()
     delta = dict(
         _fields(
@@ -94,15 +96,15 @@ def _read(conn: Connection, model, key=None, ids=None, columns=None) -> pd.DataF
     if key is None:
         return pd.concat(db.read_chunks(conn, query, table.name), ignore_index=True)
     query = query.order_by(*table.primary_key.columns)
+    ids = list(ids)
     parts = [
         pd.concat(
             db.read_chunks(conn, query.where(key.in_([literal(i) for i in part])), table.name),
             ignore_index=True,
         )  # fmt: skip
-        for part in np.array_split(
-            np.asarray(ids, dtype=object), max(1, -(-len(ids) // IDS_PER_QUERY))
+        for part in (
+            ids[start : start + IDS_PER_QUERY] for start in range(0, len(ids), IDS_PER_QUERY)
         )  # fmt: skip
-        if len(part)
     ]
     if not parts:
         return pd.concat(db.read_chunks(conn, query.where(key.in_([])), table.name))
