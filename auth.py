@@ -208,7 +208,9 @@ def _error_page(error, title: str, message: str):
     if request.path.startswith(API_PREFIXES + STATIC_PREFIXES):
         return error
     signed_in = current_user.is_authenticated
-    label, home = landing(current_user.role, sql_engine_on()) if signed_in else ("Sign in", "/login")
+    label, home = (
+        landing(current_user.role, sql_engine_on()) if signed_in else ("Sign in", "/login")
+    )
     who = (
         f'<span class="text-light small me-3" id="nav-user">Signed in as '
         f"{escape(current_user.id)} ({escape(current_user.role)})</span>"
