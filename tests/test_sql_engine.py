@@ -90,10 +90,10 @@ SHOP_FIELDS = [dict(customer_id="C1", field="tier", value="Gold"),
 
 
 def cadence_order(order_id: str, day: str, **line) -> dict:
-    """One order of one £100 line (cost £60) of the cadence shop; its customer is the order's
-    first letter."""
+    """One order of one £100 line (cost £60, item I1 of category Coffee) of the cadence shop; its
+    customer is the order's first letter."""
     return dict(order_id=order_id, order_date=day, customer_id=order_id[0], quantity=1,
-                unit_price=100, unit_cost=60, **line)  # fmt: skip
+                unit_price=100, unit_cost=60, category="Coffee", **line)  # fmt: skip
 
 
 # SPEC §3: at risk = at least 3 confirmed orders, and days since the last one above twice the
