@@ -227,8 +227,7 @@ class SqlEngine:
             since > AT_RISK_GAP_FACTOR * cadence.median_gap,
             since >= AT_RISK_MIN_DAYS,
         )
-        # a named CTE: nested inside the customers of every query, SQLite's parser overflows
-        return at_risk.select("customer_id").alias("customers_at_risk")
+        return at_risk.select("customer_id")
 
     def _last_day(self, filters: Filters) -> ir.IntegerValue:
         """The period's last day, a day number (metrics.filters.period_of): its end, else the
@@ -238,7 +237,7 @@ class SqlEngine:
             return ibis.literal(_day_of(filters.end))
         t = self.tables
         dated = _order_days(t["orders"].semi_join(t["order_lines"], "order_id"))
-        last = dated.alias("days_with_lines").day.max().as_scalar()  # a CTE, as above
+        last = dated.alias("days_with_lines").day.max().as_scalar()  # a CTE, as in _customers
         return last if filters.start is None else ibis.greatest(last, _day_of(filters.start))
 
     def _customers(self, filters: Filters, rollups: bool = False) -> ir.Table:
@@ -275,9 +274,13 @@ class SqlEngine:
         kept = customers.filter(*conditions).select("customer_id")
         if not filters.customer_status:
             return kept
+        # named CTEs (one of each per question): nested inside every query's customers, the
+        # subqueries overflow SQLite's parser
         active = self._active(replace(filters, customer_status=()), rollups)
+        active = active.alias("customers_active")
+        at_risk = self._at_risk(kept, filters).alias("customers_at_risk")
         status = ibis.cases(
-            (kept.customer_id.isin(self._at_risk(kept, filters).customer_id), "at_risk"),
+            (kept.customer_id.isin(at_risk.customer_id), "at_risk"),
             (kept.customer_id.isin(active.customer_id), "active"),
             else_="inactive",
         )
