@@ -9,6 +9,9 @@ engine is made: no question can be asked without it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
@@ -31,7 +34,8 @@ from data.db import dispose_after_fork, normal_url
 from data.frames import REVENUE_SUMS
 from data.models import DATA_TABLES, DailyCustomerSums
 from data.spark import Spark, is_spark
-from metrics.engine import REPORT_SUMS, SUMS, By, NotSupported, dimensions_of, finish
+from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_ORDERS
+from metrics.engine import REPORT_SUMS, SUMS, By, dimensions_of, finish
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 
 # The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
@@ -46,8 +50,6 @@ SCHEMAS = {
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "trino": "trino"}
 ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
 ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
-# Filters the SQL engine does not apply yet: asking for them is an error, never ignored.
-NOT_YET = {"customer_status": "customer status (active / inactive / at risk)"}
 
 
 class Database:
@@ -123,7 +125,9 @@ class SqlEngine:
 
     def report_sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
         names = dimensions_of(by)
-        return finish(self._run(self.report_sums_expression(filters, names)), names, REPORT_SUMS)
+        rollups = self.rollups and self.database.rollups_current()
+        expression = self.report_sums_expression(filters, names, rollups)
+        return finish(self._run(expression), names, REPORT_SUMS)
 
     def average_reorder_days(self, filters: Filters) -> float | None:
         rollups = self.rollups and self.database.rollups_current()
@@ -144,12 +148,11 @@ class SqlEngine:
         database keeps them current), from the (day, customer) sums when the filters and `by`
         allow it."""
         names = dimensions_of(by)
-        _refuse_not_yet(filters)
         if rollups and set(names) <= {"customer", "month"} and not _touches_lines(filters):
             rows = self._daily_rows(filters)
             sums = {name: rows[name].sum() for name in SUMS}
         else:
-            rows = self._selected_lines(filters)
+            rows = self._selected_lines(filters, rollups=rollups)
             sums = line_sums(rows)
         if not names:
             return rows.aggregate(**sums)
@@ -157,19 +160,19 @@ class SqlEngine:
         if names != ("customer",):
             return grouped
         # every customer the filters keep, with or without lines
-        kept = self._customers(filters).select(customer="customer_id")
+        kept = self._customers(filters, rollups).select(customer="customer_id")
         joined = kept.left_join(grouped, "customer").select(
             "customer", *[grouped[name].fill_null(0).name(name) for name in SUMS]
         )
         return joined
 
-    def report_sums_expression(self, filters: Filters, by: By) -> ir.Table:
+    def report_sums_expression(self, filters: Filters, by: By, rollups: bool = False) -> ir.Table:
         """REPORT_SUMS per value of `by` (per combination, for a tuple) with a revenue line,
         over the revenue lines the filters and the scope select: distinct orders and customers
-        cannot be added up from the rollups, so this reads the lines."""
+        cannot be added up from the rollups, so this reads the lines (`rollups`: a customer
+        status may find the active customers from them)."""
         names = dimensions_of(by)
-        _refuse_not_yet(filters)
-        lines = self._selected_lines(filters)
+        lines = self._selected_lines(filters, rollups=rollups)
         revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
         sums = {name: value for name, value in line_sums(revenue).items() if name in REVENUE_SUMS}
         sums |= {"orders": revenue.order_id.nunique(), "customers": revenue.customer.nunique()}
@@ -180,22 +183,69 @@ class SqlEngine:
         """One row, `average`: the mean gap in days between consecutive distinct confirmed order
         dates of the customers active in the selection, over the gaps ending in the period."""
         orders = self.tables["orders"]
-        days = (
-            orders.filter(orders.status == "confirmed")
-            .select("customer_id", day=orders.order_date.cast("timestamp").epoch_seconds() // 86400)
-            .distinct()
-        )
-        previous = days.day.lag().over(group_by=days.customer_id, order_by=days.day)
-        gaps = days.mutate(gap=days.day - previous)
-        gaps = gaps.filter(gaps.gap.notnull(), *_period(gaps, filters, "day"))
-        active = self.sums_expression(filters, "customer", rollups)
-        active = active.filter(active.confirmed_orders > 0).select(customer_id="customer")
-        kept = gaps.semi_join(active, "customer_id")
+        gaps = _gaps(_order_days(orders.filter(orders.status == "confirmed")))
+        gaps = _where(gaps, _period(gaps, filters, "day"))
+        kept = gaps.semi_join(self._active(filters, rollups), "customer_id")
         return kept.aggregate(average=kept.gap.mean())
 
-    def _customers(self, filters: Filters) -> ir.Table:
+    def _active(self, filters: Filters, rollups: bool) -> ir.Table:
+        """customer_id of the customers with a confirmed order among the lines the filters and
+        the scope select (from the rollups when they are current and the filters allow it)."""
+        if rollups and not _touches_lines(filters):
+            rows = self._daily_rows(filters)
+            return rows.filter(rows.confirmed_orders > 0).select("customer_id")
+        lines = self._selected_lines(filters, rollups=rollups)
+        return lines.filter(lines.order_status == "confirmed").select(customer_id="customer")
+
+    def _at_risk(self, kept: ir.Table, filters: Filters) -> ir.Table:
+        """customer_id of the customers of `kept` at risk on the period's last day, as
+        metrics.cadence has it: at least AT_RISK_MIN_ORDERS confirmed orders up to that day, and
+        days since the latest of them above AT_RISK_GAP_FACTOR × the median gap between their
+        distinct dates and at least AT_RISK_MIN_DAYS. The median is the mean of the middle one
+        or two gaps, found by their rank within the customer's gaps."""
+        orders = self.tables["orders"]
+        as_of = self._last_day(filters)
+        days = _order_days(
+            orders.filter(orders.status == "confirmed", orders.customer_id.isin(kept.customer_id))
+        )
+        confirmed = days.filter(days.day <= as_of)
+        counts = confirmed.group_by("customer_id").aggregate(
+            orders=confirmed.count(), last_day=confirmed.day.max()
+        )
+        gaps = _gaps(confirmed)
+        ranked = gaps.mutate(
+            position=ibis.row_number().over(group_by=gaps.customer_id, order_by=gaps.gap),
+            gaps=gaps.gap.count().over(group_by=gaps.customer_id),
+        )
+        # positions (gaps - 1) // 2 and gaps // 2, from 0: twice them lies in gaps - 2 .. gaps
+        middle = ranked.filter((2 * ranked.position).between(ranked.gaps - 2, ranked.gaps))
+        medians = middle.group_by("customer_id").aggregate(median_gap=middle.gap.mean())
+        cadence = counts.join(medians, "customer_id")
+        since = as_of - cadence.last_day
+        at_risk = cadence.filter(
+            cadence.orders >= AT_RISK_MIN_ORDERS,
+            since > AT_RISK_GAP_FACTOR * cadence.median_gap,
+            since >= AT_RISK_MIN_DAYS,
+        )
+        return at_risk.select("customer_id")
+
+    def _last_day(self, filters: Filters) -> ir.IntegerValue:
+        """The period's last day, a day number (metrics.filters.period_of): its end, else the
+        last day with an order line in the data (all of it, as the frames keep it), not before
+        its start."""
+        if filters.end is not None:
+            return ibis.literal(_day_of(filters.end))
+        t = self.tables
+        dated = _order_days(t["orders"].semi_join(t["order_lines"], "order_id"))
+        last = dated.alias("days_with_lines").day.max().as_scalar()  # a CTE, as in _customers
+        return last if filters.start is None else ibis.greatest(last, _day_of(filters.start))
+
+    def _customers(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """customer_id of every customer the scope and the customer filters keep (customers of
-        orders missing from the customer list included, with no owner)."""
+        orders missing from the customer list included, with no owner); with a customer status,
+        only those of that status (metrics.selection.customer_status): at risk on the period's
+        last day (_at_risk) first, else active (a confirmed order among the lines the other
+        filters select: _active) or inactive."""
         t = self.tables
         listed = t["customers"].select("customer_id", "owner")
         strays = t["orders"].select("customer_id").distinct()
@@ -221,7 +271,20 @@ class SqlEngine:
             if NOT_AVAILABLE in values:
                 wanted |= ~customers.customer_id.isin(mine.customer_id)
             conditions.append(wanted)
-        return customers.filter(*conditions).select("customer_id")
+        kept = customers.filter(*conditions).select("customer_id")
+        if not filters.customer_status:
+            return kept
+        # named CTEs (one of each per question): nested inside every query's customers, the
+        # subqueries overflow SQLite's parser
+        active = self._active(replace(filters, customer_status=()), rollups)
+        active = active.alias("customers_active")
+        at_risk = self._at_risk(kept, filters).alias("customers_at_risk")
+        status = ibis.cases(
+            (kept.customer_id.isin(at_risk.customer_id), "at_risk"),
+            (kept.customer_id.isin(active.customer_id), "active"),
+            else_="inactive",
+        )
+        return kept.filter(status.isin(filters.customer_status))
 
     def _daily_rows(self, filters: Filters) -> ir.Table:
         """The (day, customer) sums of the customers the scope and filters keep, in the period,
@@ -229,7 +292,7 @@ class SqlEngine:
         daily = self.tables[DailyCustomerSums.__tablename__]
         rows = _where(daily, _period(daily, filters, "day"))
         if not self.scope.sees_everything or _restricts_customers(filters):
-            rows = rows.join(self._customers(filters), "customer_id")
+            rows = rows.join(self._customers(filters, rollups=True), "customer_id")
         return rows.mutate(customer=rows.customer_id, month=_month(rows.day))
 
     def _scope(self, customers: ir.Table) -> ir.BooleanValue:
@@ -240,11 +303,14 @@ class SqlEngine:
             return customers.owner == self.scope.salesperson
         return customers.team == self.scope.team
 
-    def _selected_lines(self, filters: Filters, only: ir.Table | None = None) -> ir.Table:
+    def _selected_lines(
+        self, filters: Filters, only: ir.Table | None = None, rollups: bool = False
+    ) -> ir.Table:
         """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
         non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
         customer, day, month (year*12 + month-1), item and the attributes as sold. `only`: the
-        lines of the orders in this table (order_id) only: the rollups' upkeep."""
+        lines of the orders in this table (order_id) only: the rollups' upkeep; `rollups`: the
+        rollups are current (a customer status may read them)."""
         t = self.tables
         orders = t["orders"]
         conditions = _period(orders, filters, "order_date")
@@ -255,7 +321,7 @@ class SqlEngine:
             order_date="order_date", **{f"order_{a}": a for a in ORDER_ATTRIBUTES},
         )  # fmt: skip
         if not self.scope.sees_everything or _restricts_customers(filters):
-            kept = self._customers(filters)
+            kept = self._customers(filters, rollups)
             # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
             orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
         items = t["items"].select(item_code="item_id", **{f"item_{a}": a for a in ITEM_ATTRIBUTES})
@@ -288,12 +354,6 @@ class SqlEngine:
                 amounts = amounts.filter(amounts.order_amount <= filters.order_amount_max + 1e-9)
             selected = selected.semi_join(amounts, "order_id")
         return _where(selected, conditions)
-
-
-def _refuse_not_yet(filters: Filters) -> None:
-    for name, words in NOT_YET.items():
-        if getattr(filters, name):
-            raise NotSupported(f"SALES_ENGINE=sql cannot filter by {words} yet")
 
 
 def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:
@@ -329,7 +389,13 @@ def line_sums(lines: ir.Table) -> dict[str, ir.Value]:
 
 def _restricts_customers(filters: Filters) -> bool:
     """Whether the filters keep only some customers (else every order's customer is kept)."""
-    return bool(filters.customers or filters.salespeople or filters.teams or filters.custom)
+    return bool(
+        filters.customers
+        or filters.salespeople
+        or filters.teams
+        or filters.custom
+        or filters.customer_status
+    )
 
 
 def _touches_lines(filters: Filters) -> bool:
@@ -351,9 +417,32 @@ def _period(table: ir.Table, filters: Filters, column: str) -> list[ir.BooleanVa
     bounds = []
     for bound, keep in ((filters.start, value.__ge__), (filters.end, value.__le__)):
         if bound is not None:
-            day = (pd.Timestamp(bound) - pd.Timestamp("1970-01-01")).days
-            bounds.append(keep(ibis.date(bound) if value.type().is_date() else day))
+            bounds.append(keep(ibis.date(bound) if value.type().is_date() else _day_of(bound)))
     return bounds
+
+
+def _day_of(day: date) -> int:
+    """A date as a day number (days since 1970-01-01)."""
+    return (pd.Timestamp(day) - pd.Timestamp("1970-01-01")).days
+
+
+def _day_number(value: ir.DateValue) -> ir.IntegerValue:
+    """A date column as day numbers, in every dialect."""
+    return value.cast("timestamp").epoch_seconds() // 86400
+
+
+def _order_days(orders: ir.Table) -> ir.Table:
+    """customer_id and day (a day number) of each of `orders`."""
+    return orders.select("customer_id", day=_day_number(orders.order_date))
+
+
+def _gaps(order_days: ir.Table) -> ir.Table:
+    """customer_id, day and gap (days since the customer's previous date) of each distinct
+    day of `order_days` (_order_days) but each customer's first (metrics.cadence's gaps)."""
+    days = order_days.distinct()
+    previous = days.day.lag().over(group_by=days.customer_id, order_by=days.day)
+    gaps = days.mutate(gap=days.day - previous)
+    return gaps.filter(gaps.gap.notnull())
 
 
 def _matches(value: ir.StringValue, wanted: tuple[str, ...]) -> ir.BooleanValue:

@@ -1,14 +1,16 @@
-"""The engine interface on both engines: every dimension × a set of filters and scopes, over a
-hand-made shop and a 20,000-line demo company, on SQLite and PostgreSQL (the `database_url`
-fixture) and on a DuckDB file loaded from the same tables. The frames engine (today's tested
-code) gives the expected sums; the SPEC worked examples are checked against hand-computed
-numbers on every engine."""
+"""The engine interface on both engines: every dimension × a set of filters and scopes (the
+customer status among them), over a hand-made shop, a hand-made shop of ordering cadences and a
+20,000-line demo company, on SQLite and PostgreSQL (the `database_url` fixture) and on a DuckDB
+file loaded from the same tables. The frames engine (today's tested code) gives the expected
+sums; the SPEC worked examples and the customer statuses of the cadence shop are checked against
+hand-computed answers on every engine."""
 
 import csv
 import io
 import os
 import re
 import shutil
+from dataclasses import replace
 from datetime import date
 
 import duckdb
@@ -28,7 +30,7 @@ from data.spark import Spark, write_parquet
 from data.sql_engine import SCHEMAS, Database, SqlEngine
 from data.users import create_user
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns
-from metrics.engine import DIMENSIONS, REPORT_SUMS, SUMS, FramesEngine, NotSupported
+from metrics.engine import DIMENSIONS, REPORT_SUMS, SUMS, FramesEngine
 from metrics.filters import Filters
 from metrics.kpis import kpis_of
 from tests.cli import flask
@@ -86,6 +88,63 @@ SHOP_SALESPEOPLE = [
 SHOP_FIELDS = [dict(customer_id="C1", field="tier", value="Gold"),
                dict(customer_id="C3", field="tier", value="Silver")]  # fmt: skip
 
+
+def cadence_order(order_id: str, day: str, **line) -> dict:
+    """One order of one £100 line (cost £60, item I1 of category Coffee) of the cadence shop; its
+    customer is the order's first letter."""
+    return dict(order_id=order_id, order_date=day, customer_id=order_id[0], quantity=1,
+                unit_price=100, unit_cost=60, category="Coffee", **line)  # fmt: skip
+
+
+# SPEC §3: at risk = at least 3 confirmed orders, and days since the last one above twice the
+# median gap between (distinct) confirmed order dates and at least 14; active = a confirmed
+# order in the period. Each customer's facts, as of a day up to which all its orders count:
+CADENCE_LINES = [
+    # R: every 10 days (gaps 10, 10, 10: median 10): at risk from 21 days after 31 Jan (21 Feb)
+    *(cadence_order(f"R{n}", day, channel="phone" if n == 3 else "web")
+      for n, day in enumerate(("2026-01-01", "2026-01-11", "2026-01-21", "2026-01-31"), 1)),
+    # F: every 2 days (median 2): 2 x 2 is passed at once, at risk from 14 days after 5 Feb
+    *(cadence_order(f"F{n}", day)
+      for n, day in enumerate(("2026-02-01", "2026-02-03", "2026-02-05"), 1)),
+    # E: gaps 10, 20, 30, 100: median 25 (mean 40), at risk from 51 days after 8 Jan (28 Feb)
+    *(cadence_order(f"E{n}", day) for n, day in enumerate(
+        ("2025-08-01", "2025-08-11", "2025-08-31", "2025-09-30", "2026-01-08"), 1)),
+    # D: three orders on two dates (one gap, 4 days): at risk from 14 days after 9 Jan
+    *(cadence_order(f"D{n}", day)
+      for n, day in enumerate(("2026-01-05", "2026-01-05", "2026-01-09"), 1)),
+    # T: two confirmed orders and a draft: never at risk; active only on its confirmed days
+    cadence_order("T1", "2026-01-02"),
+    cadence_order("T2", "2026-02-10", order_status="draft"),
+    cadence_order("T3", "2026-02-27", channel="phone"),
+]  # fmt: skip
+# N never ordered; F belongs to team South, the others to North
+CADENCE_CUSTOMERS = [dict(customer_id=c, name=f"Customer {c}", owner="SP2" if c == "F" else "SP1")
+                     for c in "DEFNRT"]  # fmt: skip
+CADENCE_SALESPEOPLE = [
+    dict(code=code, name=name, team=team, commission_rate=0.1, commission_basis="items_sold")
+    for code, name, team in (("SP1", "Sam", "North"), ("SP2", "Pat", "South"))
+]  # fmt: skip
+# (period, channel filter) -> the customers of each status, worked out by hand from the above
+CADENCE_STATUSES = [
+    # as of 20 Jan R has 2 orders, E's 12 and D's 11 days are under 14: all four ordered
+    (("2026-01-01", "2026-01-20", ()), {"active": "DERT", "inactive": "FN", "at_risk": ""}),
+    # as of 22 Jan D's 13 days are under 14; E last ordered before the period
+    (("2026-01-20", "2026-01-22", ()), {"active": "R", "inactive": "DEFNT", "at_risk": ""}),
+    # as of 23 Jan D's 14 days exceed 2 x 4 and reach 14
+    (("2026-01-10", "2026-01-23", ()), {"active": "R", "inactive": "EFNT", "at_risk": "D"}),
+    # the cadence reads every confirmed order; active reads the filtered lines (R3 by phone)
+    (("2026-01-20", "2026-01-23", ("phone",)), {"active": "R", "inactive": "EFNT", "at_risk": "D"}),
+    (("2026-01-20", "2026-01-23", ("web",)), {"active": "", "inactive": "EFNRT", "at_risk": "D"}),
+    # as of 20 Feb R's 20 days do not exceed 2 x 10; F ordered in the period yet is at risk (15
+    # days); E's 43 days are under 2 x 25 (though over 2 x 20); T's draft is not an order
+    (("2026-02-01", "2026-02-20", ()), {"active": "", "inactive": "ENRT", "at_risk": "DF"}),
+    # as of 21 Feb R's 21 days do; as of 27 Feb E's 50 days do not exceed 50, T ordered
+    (("2026-02-21", "2026-02-21", ()), {"active": "", "inactive": "ENT", "at_risk": "DFR"}),
+    (("2026-02-01", "2026-02-27", ()), {"active": "T", "inactive": "EN", "at_risk": "DFR"}),
+    # as of 28 Feb E's 51 days do (2 x the mean 40 would wait till 80)
+    (("2026-02-28", "2026-02-28", ()), {"active": "", "inactive": "NT", "at_risk": "DEFR"}),
+]
+
 EVERYONE = Scope("leadership")
 # (what, filters, scope) per company
 CASES = {
@@ -108,6 +167,50 @@ CASES = {
             Filters(start=date(2026, 2, 1)),
             Scope("manager", team="North"),
         ),
+        (
+            "active in a period",
+            Filters(start=date(2026, 2, 1), end=date(2026, 3, 31), customer_status=("active",)),
+            EVERYONE,
+        ),
+        (
+            "inactive, manager scope",
+            Filters(customer_status=("inactive",)),
+            Scope("manager", team="North"),
+        ),
+        (
+            "active or at risk by a channel",
+            Filters(channels=("phone",), customer_status=("active", "at_risk")),
+            EVERYONE,
+        ),
+    ],  # fmt: skip
+    "cadence": [
+        (
+            "at risk or active",
+            Filters(
+                start=date(2026, 2, 1), end=date(2026, 2, 27), customer_status=("at_risk", "active")
+            ),
+            EVERYONE,
+        ),
+        (
+            "inactive on a day",
+            Filters(start=date(2026, 2, 28), end=date(2026, 2, 28), customer_status=("inactive",)),
+            EVERYONE,
+        ),
+        (
+            "active by a channel",
+            Filters(
+                start=date(2026, 1, 20),
+                end=date(2026, 1, 23),
+                channels=("phone",),
+                customer_status=("active",),
+            ),
+            EVERYONE,
+        ),
+        (
+            "at risk to the data's last day, manager scope",
+            Filters(start=date(2026, 2, 1), customer_status=("at_risk",)),
+            Scope("manager", team="North"),
+        ),
     ],  # fmt: skip
     "demo": [
         ("no filter", Filters(), EVERYONE),
@@ -122,6 +225,36 @@ CASES = {
             Filters(start=date(2026, 1, 1)),
             Scope("manager", team="North"),
         ),
+        (
+            "at risk in a period",
+            Filters(start=date(2026, 1, 1), end=date(2026, 3, 31), customer_status=("at_risk",)),
+            EVERYONE,
+        ),
+        (
+            "active, two categories",
+            Filters(
+                categories=("Home", "Outdoor"),
+                start=date(2026, 6, 1),
+                end=date(2026, 8, 31),
+                customer_status=("active",),
+            ),
+            EVERYONE,
+        ),
+        (
+            "inactive or at risk, a team",
+            Filters(teams=("North",), customer_status=("inactive", "at_risk")),
+            EVERYONE,
+        ),
+        (
+            "active or at risk, order amount from 500, salesperson scope",
+            Filters(order_amount_min=500, customer_status=("active", "at_risk")),
+            Scope("salesperson", salesperson="SP01"),
+        ),
+        (
+            "every status, manager scope, a period",
+            Filters(start=date(2026, 6, 1), customer_status=("active", "inactive", "at_risk")),
+            Scope("manager", team="North"),
+        ),
     ],  # fmt: skip
 }
 # two dimensions at once: the bench's month x item of one customer and customer x month, and two
@@ -134,7 +267,7 @@ ROLLUP_TABLES = ("daily_customer_sums", "rollup_state", "data_version")
 # ~170 queries per company, each built and compiled by Ibis (~0.1-0.2 s): the demo, and every
 # DuckDB run, are not in the fast subset (the worked examples, scope and exports run on DuckDB
 # there)
-COMPANIES = ["shop", pytest.param("demo", marks=pytest.mark.slow)]
+COMPANIES = ["shop", "cadence", pytest.param("demo", marks=pytest.mark.slow)]
 
 
 def shop_tables() -> dict:
@@ -152,7 +285,13 @@ def shop_tables() -> dict:
     return tables
 
 
+def cadence_tables() -> dict:
+    return make_tables(CADENCE_LINES, CADENCE_CUSTOMERS, CADENCE_SALESPEOPLE)
+
+
 def company_tables(company: str) -> dict:
+    if company == "cadence":
+        return cadence_tables()
     return shop_tables() if company == "shop" else generate(lines=20_000, seed=7, end=DEMO_END)
 
 
@@ -305,10 +444,8 @@ def test_sql004_scope_is_part_of_every_query(shop):
     assert "= 'North'" in north.sql(north.sums_expression(Filters(), "month"))
 
 
-def test_sql005_a_filter_the_sql_engine_cannot_apply_yet_is_refused_by_name(shop):
+def test_sql005_an_unknown_or_repeated_dimension_is_refused_by_name(shop):
     engine = SqlEngine(Database(shop[0]), EVERYONE)
-    with pytest.raises(NotSupported, match="customer status"):
-        engine.sums(Filters(customer_status=("active",)), "customer")
     with pytest.raises(ValueError, match="unknown dimension 'colour'"):
         engine.sums(Filters(), "colour")
     with pytest.raises(ValueError, match="unknown dimension 'colour'"):
@@ -332,9 +469,19 @@ def test_sql006_the_kpi_export_is_the_same_file_on_both_engines(shop, monkeypatc
     assert float(row["sales_amount"]) == pytest.approx(912.50)
     assert (row["total_customers"], row["active_customers"]) == ("3", "1")
     assert sql_csv.stdout == frames_csv.stdout == duckdb_csv.stdout
-    refused = flask(shop[0], "export", "kpis", "--view", "?status=active")
-    assert refused.returncode == 1
-    assert "SALES_ENGINE=sql cannot filter by customer status" in refused.stderr
+    # by status: C1 ordered in the period (O1, O2); C2 (a draft and a quote) and C4 did not
+    for status, expected in (("active", (912.50, "1", "1")), ("inactive", (0.0, "2", "0"))):
+        view = ("--view", f"?from=2026-01-01&to=2026-03-31&status={status}")
+        answers = []
+        for engine, analytics in (("frames", shop[0]), ("sql", shop[0]), ("sql", shop[1])):
+            monkeypatch.setenv("SALES_ENGINE", engine)
+            monkeypatch.setenv("ANALYTICS_URL", analytics)
+            answers.append(flask(shop[0], *args[:4], *view, "--headers", "fields"))
+        assert [a.returncode for a in answers] == [0, 0, 0], answers[1].stderr
+        assert answers[0].stdout == answers[1].stdout == answers[2].stdout
+        (row,) = csv.DictReader(io.StringIO(answers[1].stdout))
+        got = (float(row["sales_amount"]), row["total_customers"], row["active_customers"])
+        assert got == (pytest.approx(expected[0]), *expected[1:])
 
 
 def test_sql007_the_web_app_on_the_sql_engine_serves_the_kpi_export_and_says_what_it_cannot(shop):
@@ -467,3 +614,55 @@ def test_sql012_the_parquet_tables_keep_dates_as_dates_and_missing_costs_as_null
     assert unit_cost.null_count == 4
     assert not any(value != value for value in unit_cost.to_pylist() if value is not None)
     assert lines.column("category").null_count == len(SHOP_LINES) - 1  # only O5's first line
+
+
+def test_sql013_the_customer_statuses_of_the_cadence_shop_hold_by_hand_on_every_engine(
+    database_url, tmp_path
+):
+    """Each customer's status in each period of CADENCE_STATUSES, worked out by hand from SPEC
+    §3, from the frames, the database (with and without its rollups) and a DuckDB file; the KPIs
+    of the customers at risk; a manager's scope around the status."""
+    write_tables(make_engine(database_url), cadence_tables(), replace=True)
+    frames = build_frames(read_tables(make_engine(database_url)))
+    duckdb_url = write_duckdb(tmp_path / "sales.duckdb", database_url)
+
+    def engines(scope: Scope) -> dict:
+        return {
+            "frames": FramesEngine(scoped(frames, scope)),
+            "sql": SqlEngine(Database(database_url), scope),
+            "sql, from the lines": SqlEngine(Database(database_url), scope, rollups=False),
+            "duckdb": SqlEngine(Database(duckdb_url), scope),
+        }
+
+    found = []
+    for name, engine in engines(EVERYONE).items():
+        for (start, end, channels), statuses in CADENCE_STATUSES:
+            period = Filters(start=date.fromisoformat(start), end=date.fromisoformat(end),
+                             channels=channels)  # fmt: skip
+            for status, customers in statuses.items():
+                got = engine.sums(replace(period, customer_status=(status,)), "customer")
+                if "".join(got["customer"]) != customers:
+                    found.append(f"{name}, {start} to {end} {channels}: {status} "
+                                 f"{''.join(got['customer'])!r}, not {customers!r}")  # fmt: skip
+            every = engine.sums(replace(period, customer_status=tuple(statuses)), "customer")
+            if "".join(every["customer"]) != "DEFNRT":
+                found.append(f"{name}, {start} to {end}: every status {list(every['customer'])}")
+        # 1-27 Feb: R, F and D at risk, F with its three orders of £100 (cost £60) in the period
+        # and their two 2-day gaps; T active with T3; E and N inactive
+        at_risk = kpis_of(engine, Filters(start=date(2026, 2, 1), end=date(2026, 2, 27),
+                                          customer_status=("at_risk",)))  # fmt: skip
+        got = (at_risk.sales_amount, at_risk.cost_amount, at_risk.total_customers,
+               at_risk.active_customers, at_risk.average_reorder_days)  # fmt: skip
+        if got != (300.0, 180.0, 3, 1, 2.0):
+            found.append(f"{name}: the KPIs of the customers at risk {got}")
+        active = kpis_of(engine, Filters(start=date(2026, 2, 1), end=date(2026, 2, 27),
+                                         customer_status=("active",)))  # fmt: skip
+        if (active.sales_amount, active.total_customers) != (100.0, 1):
+            found.append(f"{name}: the KPIs of the active customers {active}")
+    # team North does not see F (South), at risk on 20 Feb; D still is
+    for name, engine in engines(Scope("manager", team="North")).items():
+        filters = Filters(start=date(2026, 2, 1), end=date(2026, 2, 20),
+                          customer_status=("at_risk",))  # fmt: skip
+        if list(engine.sums(filters, "customer")["customer"]) != ["D"]:
+            found.append(f"{name}: North's customers at risk {engine.sums(filters, 'customer')}")
+    assert found == []

@@ -1,8 +1,8 @@
 """The sales reports the engine interface answers (Sales by Channel, Category, Brand, Collection,
 Supplier, Department; Sales by Date by month) served with SALES_ENGINE=sql: the same CSV as with
-frames, numbers checked by hand on the shop of tests.test_sql_engine, the user's scope in every
-answer (crafted exports and callbacks), and what the sql engine does not compute yet said in
-words."""
+frames, numbers checked by hand on the shop and the cadence shop of tests.test_sql_engine (the
+customer-status filter on the latter), the user's scope in every answer (crafted exports and
+callbacks), and what the sql engine does not compute yet said in words."""
 
 import csv
 import io
@@ -14,7 +14,7 @@ from app import create_app
 from data.db import make_engine, write_tables
 from data.users import create_user
 from tests.cli import flask
-from tests.test_sql_engine import shop_tables, write_duckdb
+from tests.test_sql_engine import cadence_tables, shop_tables, write_duckdb
 
 PERIOD = "from=2025-12-01&to=2026-04-30"
 REPORTS = ("sales-by-channel", "sales-by-category", "sales-by-brand", "sales-by-collection",
@@ -26,16 +26,21 @@ REPORT_OUTPUTS = [("report-chart", "figure"), ("report-grid", "rowData"),
                   ("report-grid", "filterModel"), ("report-note", "children")]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory):
-    """(SQLite URL, DuckDB URL) of the shop, with a user of each scope (USERS)."""
-    folder = tmp_path_factory.mktemp("sql-reports-shop")
+def company(folder, tables: dict) -> tuple[str, str]:
+    """(SQLite URL, DuckDB URL) of a company written from `tables`, with a user of each scope
+    (USERS)."""
     url = f"sqlite:///{folder / 'sales.db'}"
     engine = make_engine(url)
-    write_tables(engine, shop_tables(), replace=True)
+    write_tables(engine, tables, replace=True)
     for username, (role, where) in USERS.items():
         create_user(engine, username, f"{username}-pass-123", role, **where)
     return url, write_duckdb(folder / "sales.duckdb", url)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """(SQLite URL, DuckDB URL) of the shop, with a user of each scope (USERS)."""
+    return company(tmp_path_factory.mktemp("sql-reports-shop"), shop_tables())
 
 
 def app_client(url: str, engine: str = "sql", analytics: str | None = None):
@@ -83,6 +88,7 @@ def test_sqr001_every_report_csv_is_the_same_file_with_frames_and_with_sql(shop)
     queries = [f"/export/{name}.csv?{PERIOD}&headers=fields" for name in REPORTS]
     queries += [f"/export/sales-by-date.csv?{PERIOD}&by=month&headers=fields",
                 f"/export/sales-by-category.csv?{PERIOD}&channel=web&headers=fields",
+                f"/export/sales-by-brand.csv?{PERIOD}&status=active&status=at_risk&headers=fields",
                 "/export/sales-by-channel.csv?from=2026-02-01&to=2026-03-31&headers=fields"]  # fmt: skip
     for username in USERS:
         clients = [client_of(shop[0], username, "frames"), client_of(shop[0], username),
@@ -164,8 +170,6 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     by_day = client.get(f"/export/sales-by-date.csv?{PERIOD}")
     assert by_day.status_code == 400
     assert "Sales by Date is computed by month only for now: choose Month." in by_day.text
-    status = client.get(f"/export/sales-by-category.csv?{PERIOD}&status=active")
-    assert status.status_code == 400 and "cannot filter by customer status" in status.text
     pdf = client.get(f"/export/sales-by-supplier.pdf?{PERIOD}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # the page's callback: rows link on only to reports sql computes; no matching lists
@@ -212,3 +216,35 @@ def test_sqr005_signing_in_on_sql_lands_on_a_report_it_computes(shop, username):
     assert client.get(signed.headers["Location"]).status_code == 200
     missing = client.get("/no-such-page")
     assert missing.status_code == 404 and 'href="/reports/sales-by-category"' in missing.text
+
+
+def test_sqr006_a_customer_status_filters_the_reports_on_sql_as_on_frames(tmp_path):
+    """The cadence shop from 1 to 27 Feb (tests.test_sql_engine.CADENCE_STATUSES): R, F and D
+    at risk, T active, E and N inactive. Sales by Category (all Coffee) of each status holds the
+    hand-computed row, the same file from the frames, the SQLite database and the DuckDB file;
+    the page's callback on sql shows it; team North's manager does not see F (South)."""
+    url, duckdb_url = company(tmp_path, cadence_tables())
+    period = "from=2026-02-01&to=2026-02-27"
+    expected = {  # F's three £100 orders; T3 (£100; T2 is a draft)
+        "at_risk": [("Coffee", "300.0", "3", "1")],
+        "active": [("Coffee", "100.0", "1", "1")],
+        "at_risk&status=active": [("Coffee", "400.0", "4", "2")],
+        "inactive": [],  # no order in the period: no sales
+    }
+    clients = [client_of(url, "lee", "frames"), client_of(url, "lee"),
+               client_of(url, "lee", analytics=duckdb_url)]  # fmt: skip
+    for status, rows in expected.items():
+        query = f"/export/sales-by-category.csv?{period}&status={status}&headers=fields"
+        answers = [client.get(query) for client in clients]
+        assert [a.status_code for a in answers] == [200] * 3, status
+        assert answers[0].text == answers[1].text == answers[2].text, status
+        got = [(r["category"], r["sales_amount"], r["orders"], r["customers"])
+               for r in rows_of(answers[1].text)]  # fmt: skip
+        assert got == rows, status
+    answer = report_callback(clients[1], f"?{period}&status=at_risk", "sales-by-category")
+    grid = answer.get_json()["response"]["report-grid"]["rowData"]
+    assert [(r["category"], r["sales_amount"], r["customers"]) for r in grid] == [
+        ("Coffee", 300, 1)]  # fmt: skip
+    north = client_of(url, "nora")
+    mine = north.get(f"/export/sales-by-category.csv?{period}&status=at_risk&headers=fields")
+    assert mine.status_code == 200 and rows_of(mine.text) == []
