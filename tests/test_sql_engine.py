@@ -231,31 +231,11 @@ CASES = {
             EVERYONE,
         ),
         (
-            "active, two categories",
-            Filters(
-                categories=("Home", "Outdoor"),
-                start=date(2026, 6, 1),
-                end=date(2026, 8, 31),
-                customer_status=("active",),
-            ),
-            EVERYONE,
-        ),
-        (
-            "inactive or at risk, a team",
-            Filters(teams=("North",), customer_status=("inactive", "at_risk")),
-            EVERYONE,
-        ),
-        (
             "active or at risk, order amount from 500, salesperson scope",
             Filters(order_amount_min=500, customer_status=("active", "at_risk")),
             Scope("salesperson", salesperson="SP01"),
         ),
-        (
-            "every status, manager scope, a period",
-            Filters(start=date(2026, 6, 1), customer_status=("active", "inactive", "at_risk")),
-            Scope("manager", team="North"),
-        ),
-    ],  # fmt: skip
+    ],  # fmt: skip (more status combinations: the cadence shop; on the demo each costs CI ~1 min)
 }
 # two dimensions at once: the bench's month x item of one customer and customer x month, and two
 # attributes as sold (N/A in both)
