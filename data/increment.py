@@ -34,6 +34,7 @@ from data.frames import (
     LINE_COLUMNS,
     LINE_DIMENSIONS,
     Frames,
+    _categorical,
     _customers,
     _daily,
     _fields,
@@ -134,10 +135,8 @@ class _Codes:
         ids = pd.Index(items["item_id"])
         self.item_old = _lookup(ids, previous.items["item_id"])
         self.item_new = _lookup(ids, delta.items["item_id"])
-        written = previous.orders["order_id"].isin(written).to_numpy()
-        self.order_kept = ~written  # per previous order
-        self.orders_written = written
-        self.order_old, self.order_new = _order_codes(previous.orders, delta.orders, ~written)
+        self.written = previous.orders["order_id"].isin(written).to_numpy()  # per previous order
+        self.order_old, self.order_new = _order_codes(previous.orders, delta.orders, ~self.written)
 
 
 def _lookup(index: pd.Index, values) -> np.ndarray:
@@ -198,73 +197,73 @@ def _merge(
     orders = _placed(
         previous.orders,
         delta.orders,
-        codes.order_kept,
-        codes.order_old[codes.order_kept],
+        ~codes.written,
+        codes.order_old[~codes.written],
         codes.order_new,
         {"customer": (codes.customer_old, codes.customer_new)},
     )
-    background = ThreadPoolExecutor(2)  # the events merged while the lines are, and so on
-    events = background.submit(_merged_events, previous.events, delta.events, codes, orders)
-    order_days = background.submit(_order_days, orders)
-    line_order = codes.order_old[previous.lines["order"].to_numpy()]  # -1: rewritten
-    line_kept = line_order >= 0
-    lines = _placed(
-        previous.lines.assign(order=line_order),
-        delta.lines.assign(order=codes.order_new[delta.lines["order"].to_numpy()]),
-        line_kept,
-        line_order if line_kept.all() else line_order[line_kept],
-        codes.order_new[delta.lines["order"].to_numpy()],
-        {
-            "customer": (codes.customer_old, codes.customer_new),
-            "item": (codes.item_old, codes.item_new),
-        },
-    )
-    customer_lines = background.submit(lines_by_customer, lines["customer"].to_numpy())
-    # The lines go first (the rest needs only the touched cells' part of them): their memory
-    # is given back before the rollups take theirs.
-    cells = _Cells(previous, delta, codes, lines, n_customers)
-    part = lines.take(cells.lines)
-    day = lines["day"].to_numpy()
-    yield "first_day", int(day[0]) if len(day) else None
-    yield "last_day", int(day[-1]) if len(day) else None
-    yield "as_of", as_of
-    yield "lines", lines
-    del lines, day
-    yield "customer_lines", customer_lines.result()
-    del customer_lines
-    yield "order_days", order_days.result()
-    events = events.result()
-    summed = background.submit(daily_events, events)
-    yield "events", events
-    del events
-    yield "daily_events", summed.result()
-    yield "orders", orders
-    del orders, summed
-
-    def spliced(name: str, new: pd.DataFrame, by: tuple) -> pd.DataFrame:
-        return cells.spliced(getattr(previous, name), new, by)
-
-    # the rollups of the touched cells, two at a time
-    monthly = background.submit(
-        lambda: spliced(
-            "monthly", _monthly(part, n_customers), ("dimension", "month", "customer", "value")
+    # a pool of two threads: the events merged while the lines are, the rollups two at a time
+    with ThreadPoolExecutor(2) as background:
+        events = background.submit(_merged_events, previous.events, delta.events, codes, orders)
+        order_days = background.submit(_order_days, orders)
+        line_order = codes.order_old[previous.lines["order"].to_numpy()]  # -1: rewritten
+        line_kept = line_order >= 0
+        lines = _placed(
+            previous.lines.assign(order=line_order),
+            delta.lines.assign(order=codes.order_new[delta.lines["order"].to_numpy()]),
+            line_kept,
+            line_order if line_kept.all() else line_order[line_kept],
+            codes.order_new[delta.lines["order"].to_numpy()],
+            {
+                "customer": (codes.customer_old, codes.customer_new),
+                "item": (codes.item_old, codes.item_new),
+            },
         )
-    )
-    month_items = background.submit(
-        lambda: spliced(
-            "customer_month_items",
-            month_items_by_customer(part, n_customers, n_items),
-            ("customer", "month", "item"),
+        customer_lines = background.submit(lines_by_customer, lines["customer"].to_numpy())
+        # The lines go first (the rest needs only the touched cells' part of them): their memory
+        # is given back before the rollups take theirs.
+        cells = _Cells(previous, delta, codes, lines, n_customers)
+        part = lines.take(cells.lines)
+        day = lines["day"].to_numpy()
+        yield "first_day", int(day[0]) if len(day) else None
+        yield "last_day", int(day[-1]) if len(day) else None
+        yield "as_of", as_of
+        yield "lines", lines
+        del lines, day
+        yield "customer_lines", customer_lines.result()
+        del customer_lines
+        yield "order_days", order_days.result()
+        events = events.result()
+        summed = background.submit(daily_events, events)
+        yield "events", events
+        del events
+        yield "daily_events", summed.result()
+        yield "orders", orders
+        del orders, summed
+
+        def spliced(name: str, new: pd.DataFrame, by: tuple) -> pd.DataFrame:
+            return cells.spliced(getattr(previous, name), new, by)
+
+        # the rollups of the touched cells, two at a time
+        monthly = background.submit(
+            lambda: spliced(
+                "monthly", _monthly(part, n_customers), ("dimension", "month", "customer", "value")
+            )
         )
-    )
-    daily_part = _daily(part, n_customers)
-    yield "daily", spliced("daily", daily_part, ("day", "customer"))
-    months = customer_months(daily_part, n_customers)
-    yield "customer_months", spliced("customer_months", months, ("month", "customer"))
-    del daily_part, months
-    yield "monthly", monthly.result()
-    yield "customer_month_items", month_items.result()
-    background.shutdown()
+        month_items = background.submit(
+            lambda: spliced(
+                "customer_month_items",
+                month_items_by_customer(part, n_customers, n_items),
+                ("customer", "month", "item"),
+            )
+        )
+        daily_part = _daily(part, n_customers)
+        yield "daily", spliced("daily", daily_part, ("day", "customer"))
+        months = customer_months(daily_part, n_customers)
+        yield "customer_months", spliced("customer_months", months, ("month", "customer"))
+        del daily_part, months
+        yield "monthly", monthly.result()
+        yield "customer_month_items", month_items.result()
 
 
 def _items_of(before: pd.DataFrame, delta: pd.DataFrame) -> pd.DataFrame:
@@ -273,10 +272,8 @@ def _items_of(before: pd.DataFrame, delta: pd.DataFrame) -> pd.DataFrame:
     gone = before[~before["in_catalogue"] & ~before["item_id"].isin(delta["item_id"])]
     items = pd.concat([delta, gone], ignore_index=True) if len(gone) else delta
     items = items.sort_values("item_id", kind="stable").reset_index(drop=True)
-    for dim in LINE_DIMENSIONS:
-        values = items[dim].astype(object)
-        categories = pd.Index(sorted(values.dropna().unique()), dtype=object)
-        items[dim] = pd.Categorical(values, categories=categories)
+    for dim in LINE_DIMENSIONS:  # as data.frames._items makes them
+        items[dim] = _categorical(items[dim].astype(object))
     return items
 
 
@@ -396,7 +393,7 @@ class _Cells:
     def __init__(
         self, previous: Frames, delta: Frames, codes: _Codes, lines: pd.DataFrame, customers: int
     ) -> None:
-        old = previous.orders[codes.orders_written]
+        old = previous.orders[codes.written]
         months = np.concatenate(
             [month_of_days(old["day"].to_numpy()), month_of_days(delta.orders["day"].to_numpy())]
         ).astype(np.int64)
@@ -436,15 +433,15 @@ class _Cells:
             renamed["item"] = self.codes.item_old[old["item"].to_numpy()]
         if "value" in old:
             union = old["value"].cat.categories.union(new["value"].cat.categories)
-            renamed["value"] = _categorical(old["value"].array, union)
-            new = new.assign(value=_categorical(new["value"].array, union))
+            renamed["value"] = _recategorized(old["value"].array, union)
+            new = new.assign(value=_recategorized(new["value"].array, union))
         old = old.assign(**renamed)
         kept = ~self._touched(old["month"].to_numpy(), renamed["customer"])
         old_key, new_key = _keys(old, kept, new, by)
         return _placed(old, new, kept, old_key, new_key, {})
 
 
-def _categorical(values: pd.Categorical, categories: pd.Index) -> pd.Categorical:
+def _recategorized(values: pd.Categorical, categories: pd.Index) -> pd.Categorical:
     return pd.Categorical.from_codes(
         _recoded(values, categories), dtype=pd.CategoricalDtype(categories)
     )

@@ -394,11 +394,11 @@ def build_snapshot(engine, directory: Path, own_process: bool = False) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     with build_lock(directory):
-        existing = snapshot_path(directory, db.read_version(engine))
-        if existing.exists():
-            return existing
+        current = db.read_version(engine)
+        if snapshot_path(directory, current).exists():
+            return snapshot_path(directory, current)
         started = time.perf_counter()
-        previous = newest_snapshot(directory, db.read_version(engine).database_id)
+        previous = newest_snapshot(directory, current.database_id)
         if previous is not None:
             try:
                 path = _merged_snapshot(engine, directory, previous, started, own_process)
