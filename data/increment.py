@@ -50,7 +50,7 @@ from metrics.commission import EVENTS, daily_events
 
 MAX_SHARE = 0.25  # of the orders written, above which a full build is the faster
 IDS_PER_QUERY = 1_000
-THREADS = 2
+SHORT_RUNS = 512  # rows: merged frames whose runs are shorter on average are copied whole
 
 
 def merged_fields(
@@ -201,7 +201,7 @@ def _merge(
         codes.order_old[~codes.written],
         codes.order_new,
         {"customer": (codes.customer_old, codes.customer_new)},
-    )
+    ).frame()
     # a pool of two threads: the events merged while the lines are, the rollups two at a time
     with ThreadPoolExecutor(2) as background:
         events = background.submit(_merged_events, previous.events, delta.events, codes, orders)
@@ -219,22 +219,25 @@ def _merge(
                 "item": (codes.item_old, codes.item_new),
             },
         )
-        customer_lines = background.submit(lines_by_customer, lines["customer"].to_numpy())
-        # The lines go first (the rest needs only the touched cells' part of them): their memory
-        # is given back before the rollups take theirs.
-        cells = _Cells(previous, delta, codes, lines, n_customers)
+        customer = lines.column("customer")
+        customer_lines = background.submit(lines_by_customer, customer)
+        cells = _Cells(previous, delta, codes, lines.column("month"), customer, n_customers)
         part = lines.take(cells.lines)
-        day = lines["day"].to_numpy()
-        yield "first_day", int(day[0]) if len(day) else None
-        yield "last_day", int(day[-1]) if len(day) else None
+        ends = np.array([0, len(lines) - 1]) if len(lines) else np.array([], np.int64)
+        day = lines.take(ends, ["day"])["day"]
+        yield "first_day", int(day.iloc[0]) if len(day) else None
+        yield "last_day", int(day.iloc[-1]) if len(day) else None
         yield "as_of", as_of
         yield "lines", lines
-        del lines, day
+        del lines, customer, day
         yield "customer_lines", customer_lines.result()
         del customer_lines
         yield "order_days", order_days.result()
         events = events.result()
-        summed = background.submit(daily_events, events)
+        summed = background.submit(
+            lambda merged: daily_events(merged.frame(["day", "salesperson", "event", "value"])),
+            events,
+        )
         yield "events", events
         del events
         yield "daily_events", summed.result()
@@ -284,24 +287,30 @@ def _placed(
     kept_keys: np.ndarray,
     new_keys: np.ndarray,
     renumbered: dict[str, tuple[np.ndarray, np.ndarray]],
-) -> pd.DataFrame:
+) -> _Merged:
     """The rows `kept` of `old` and every row of `new`, each sorted by its key (`kept_keys`,
     `new_keys`: the merged frame's sort key of each), merged in key order (a new row before a
     kept one of the same key); `renumbered`: column -> (the code of each old code, of each new
     code) in the merged frame. Categoricals get the union of both categories."""
     place = _Placement(kept, np.searchsorted(kept_keys, new_keys, "left"))
-
-    def merged(name: str):
+    columns = {}
+    for name in old.columns:
         before, after = old[name], new[name]
+        dtype = before.dtype
         if name in renumbered:
             to_old, to_new = renumbered[name]
             before = before.to_numpy() if _identity(to_old) else to_old[before.to_numpy()]
             after = to_new[after.to_numpy()]
-        return place.column(before, after)
-
-    with ThreadPoolExecutor(THREADS) as pool:  # numpy copies without the GIL: both cores work
-        columns = dict(zip(old.columns, pool.map(merged, old.columns), strict=True))
-    return pd.DataFrame(columns, copy=False)
+        elif isinstance(dtype, pd.CategoricalDtype):
+            union = before.cat.categories.union(after.cat.categories)
+            dtype = pd.CategoricalDtype(union, dtype.ordered)
+            before, after = _recoded(before.array, union), _recoded(after.array, union)
+        elif isinstance(dtype, pd.StringDtype):
+            before, after = _arrow(before), _arrow(after)
+        else:
+            before, after = before.to_numpy(), after.to_numpy()
+        columns[name] = (dtype, before, after)
+    return _Merged(place, columns)
 
 
 def _identity(codes: np.ndarray) -> bool:
@@ -310,35 +319,140 @@ def _identity(codes: np.ndarray) -> bool:
 
 class _Placement:
     """Where the kept old rows and the new rows go in a merged frame: new row k goes after
-    `before[k]` kept rows (nondecreasing)."""
+    `before[k]` kept rows (nondecreasing). The merged rows are runs, each of consecutive rows of
+    the old frame or of the new one: run i is rows start[i]:stop[i] of the new frame if
+    from_new[i], else of the old one, at row at[i] of the merged frame."""
 
     def __init__(self, kept: np.ndarray, before: np.ndarray) -> None:
-        self.kept = None if kept.all() else kept  # None: every old row (no copy needed)
-        kept_rows = len(kept) if self.kept is None else int(kept.sum())
-        self.into = np.zeros(kept_rows + len(before), bool)  # True: a new row
-        self.into[before + np.arange(len(before))] = True
-        self.from_old = ~self.into
+        self.kept = None if kept.all() else kept  # None: every old row
+        kept_rows = None if self.kept is None else np.flatnonzero(kept)
+        n_kept = len(kept) if kept_rows is None else len(kept_rows)
+        self.before = before
+        # the places among the kept rows where a run ends: a new row goes in, or rows were dropped
+        cuts = np.union1d(before, [0, n_kept])
+        if kept_rows is not None:
+            cuts = np.union1d(cuts, np.flatnonzero(np.diff(kept_rows) != 1) + 1)
+        old_length = np.diff(cuts, append=n_kept)
+        old_start = (
+            cuts if kept_rows is None or not n_kept else kept_rows[np.minimum(cuts, n_kept - 1)]
+        )
+        # at each cut the new rows placed there, then the kept rows up to the next cut
+        start = np.empty(2 * len(cuts), np.int64)
+        stop = np.empty(2 * len(cuts), np.int64)
+        start[0::2] = np.searchsorted(before, cuts, "left")
+        stop[0::2] = np.searchsorted(before, cuts, "right")
+        start[1::2], stop[1::2] = old_start, old_start + old_length
+        runs = stop > start
+        self.from_new = np.tile([True, False], len(cuts))[runs]
+        self.start, self.stop = start[runs], stop[runs]
+        lengths = self.stop - self.start
+        self.at = np.cumsum(lengths) - lengths
+        self.rows = int(lengths.sum())
+        # runs this short are cheaper copied by one pass over the rows than one by one
+        self.short = self.rows < SHORT_RUNS * len(lengths)
 
-    def column(self, old, new):
-        """One merged column: a numpy array, a str column or a categorical."""
-        dtype = getattr(old, "dtype", None)
-        if isinstance(dtype, pd.CategoricalDtype):
-            union = old.cat.categories.union(new.cat.categories)
-            codes = self.column(_recoded(old.array, union), _recoded(new.array, union))
-            return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(union, dtype.ordered))
-        if isinstance(dtype, pd.StringDtype):
-            kept = _arrow(old) if self.kept is None else _arrow(old).filter(pa.array(self.kept))
-            values = pa.concat_arrays([kept, _arrow(new)])
-            order = np.empty(len(self.into), np.int64)
-            order[self.from_old] = np.arange(len(kept))
-            order[self.into] = np.arange(len(kept), len(self.into))
-            taken = pa.chunked_array([values.take(pa.array(order))])
-            return pd.arrays.ArrowStringArray(taken, dtype=dtype)
-        old = np.asarray(old)
-        out = np.empty(len(self.into), old.dtype)
-        out[self.from_old] = old if self.kept is None else old[self.kept]
-        out[self.into] = new
+    def parts(self, old, new) -> list:
+        """The pieces of `old` and `new` (numpy or Arrow arrays) that make the merged column, in
+        order."""
+        runs = zip(self.from_new.tolist(), self.start.tolist(), self.stop.tolist(), strict=True)
+        return [(new if from_new else old)[a:b] for from_new, a, b in runs] or [old[:0]]
+
+    def byte_parts(self, old: np.ndarray, new: np.ndarray) -> list[np.ndarray]:
+        """parts() as byte arrays (numpy arrays), for a gathering write."""
+        width = old.dtype.itemsize
+        old, new = old.view(np.uint8), new.view(np.uint8)
+        runs = zip(
+            self.from_new.tolist(), (self.start * width).tolist(), (self.stop * width).tolist(),
+            strict=True,
+        )  # fmt: skip
+        return [(new if from_new else old)[a:b] for from_new, a, b in runs]
+
+    def column(self, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+        """The merged column of numpy arrays `old` and `new`, copied whole."""
+        if not self.short:
+            return np.concatenate(self.parts(old, new))
+        into = np.zeros(self.rows, bool)  # True: a new row
+        into[self.before + np.arange(len(self.before))] = True
+        out = np.empty(self.rows, old.dtype)
+        out[~into] = old if self.kept is None else old[self.kept]
+        out[into] = new
         return out
+
+    def sources(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(whether from the new frame, the row there) of each merged row of `rows`."""
+        run = np.searchsorted(self.at, rows, "right") - 1
+        return self.from_new[run], self.start[run] + (rows - self.at[run])
+
+
+class _Merged:
+    """A merged frame as runs of an old frame's rows and a new one's (see _Placement), never
+    copied whole: the snapshot writer writes each column from its pieces (`pieces()`, see
+    data.snapshot.SnapshotWriter), and the merge copies only the columns (`column`, `frame`) or
+    rows (`take`) it reads. Columns: name -> (dtype, old values, new values), a categorical's
+    values being its codes."""
+
+    def __init__(self, place: _Placement, columns: dict) -> None:
+        self.place = place
+        self.columns = {}
+        for name, (dtype, before, after) in columns.items():
+            self._set(name, dtype, before, after)
+        self.rows = place.rows
+
+    def _set(self, name: str, dtype, before, after) -> None:
+        if isinstance(dtype, pd.CategoricalDtype):  # the codes' width a full build gives
+            width = pd.Categorical.from_codes(np.empty(0, np.int8), dtype=dtype).codes.dtype
+            before, after = before.astype(width, copy=False), after.astype(width, copy=False)
+        self.columns[name] = (dtype, before, after)
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def as_codes_of(self, name: str, dtype: pd.CategoricalDtype) -> None:
+        """Column `name` (codes) becomes a categorical of `dtype`."""
+        _, before, after = self.columns[name]
+        self._set(name, dtype, before, after)
+
+    def pieces(self) -> Iterator[tuple[str, object, np.dtype, list]]:
+        """Each column's (name, dtype, dtype of its values, values): byte arrays in order (a
+        text column: one Arrow array)."""
+        for name, (dtype, before, after) in self.columns.items():
+            if isinstance(dtype, pd.StringDtype):
+                yield name, dtype, None, [self.column(name).array._pa_array.chunk(0)]
+            elif self.place.short:
+                values = self.place.column(before, after)
+                yield name, dtype, values.dtype, [values.view(np.uint8)]
+            else:
+                yield name, dtype, before.dtype, self.place.byte_parts(before, after)
+
+    def column(self, name: str):
+        """Column `name`, copied whole: a numpy array, a categorical or a str array."""
+        dtype, before, after = self.columns[name]
+        if isinstance(dtype, pd.StringDtype):
+            values = pa.concat_arrays(self.place.parts(before, after))
+            return pd.arrays.ArrowStringArray(pa.chunked_array([values]), dtype=dtype)
+        values = self.place.column(before, after)
+        if isinstance(dtype, pd.CategoricalDtype):
+            return pd.Categorical.from_codes(values, dtype=dtype, validate=False)
+        return values
+
+    def frame(self, names=None) -> pd.DataFrame:
+        """The columns `names` (default: all), copied whole."""
+        names = list(self.columns) if names is None else names
+        return pd.DataFrame({n: self.column(n) for n in names}, index=pd.RangeIndex(self.rows))
+
+    def take(self, rows: np.ndarray, names=None) -> pd.DataFrame:
+        """The merged rows `rows` of the columns `names` (default: all; no text columns)."""
+        from_new, source = self.place.sources(rows)
+        old, new = source[~from_new], source[from_new]
+        columns = {}
+        for name in self.columns if names is None else names:
+            dtype, before, after = self.columns[name]
+            values = np.empty(len(rows), before.dtype)
+            values[~from_new], values[from_new] = before[old], after[new]
+            if isinstance(dtype, pd.CategoricalDtype):
+                values = pd.Categorical.from_codes(values, dtype=dtype, validate=False)
+            columns[name] = values
+        return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
 
 
 def _arrow(values: pd.Series) -> pa.Array:
@@ -380,9 +494,7 @@ def _merged_events(old, new, codes: _Codes, orders) -> pd.DataFrame:
     )
     # the merged orders' IDs are unique: no check (a hash table of every ID)
     ids = pd.CategoricalDtype._from_fastpath(pd.Index(orders["order_id"]), False)
-    merged["order_id"] = pd.Categorical.from_codes(
-        merged["order_id"].to_numpy(), dtype=ids, validate=False
-    )
+    merged.as_codes_of("order_id", ids)
     return merged
 
 
@@ -391,8 +503,15 @@ class _Cells:
     now), the merged lines in them, and the rollups spliced: every other cell's rows kept."""
 
     def __init__(
-        self, previous: Frames, delta: Frames, codes: _Codes, lines: pd.DataFrame, customers: int
+        self,
+        previous: Frames,
+        delta: Frames,
+        codes: _Codes,
+        month: np.ndarray,
+        customer: np.ndarray,
+        customers: int,
     ) -> None:
+        """`month`, `customer`: of each merged line."""
         old = previous.orders[codes.written]
         months = np.concatenate(
             [month_of_days(old["day"].to_numpy()), month_of_days(delta.orders["day"].to_numpy())]
@@ -406,16 +525,14 @@ class _Cells:
         # every month of the previous and the merged lines (and so of their rollups) inside
         spans = [months, *(f.lines["month"].to_numpy()[[0, -1]] for f in (previous, delta)
                            if len(f.lines))]  # fmt: skip
-        spans.append(lines["month"].to_numpy()[[0, -1]] if len(lines) else months)
+        spans.append(month[[0, -1]] if len(month) else months)
         every = np.concatenate(spans).astype(np.int64)
         self.first = int(every.min(initial=0))
         self.customers = max(customers, 1)
         self.touched = np.zeros((int(every.max(initial=0)) - self.first + 1) * self.customers, bool)
         self.touched[(months - self.first) * self.customers + owners] = True
         self.codes = codes
-        self.lines = np.flatnonzero(
-            self._touched(lines["month"].to_numpy(), lines["customer"].to_numpy())
-        )
+        self.lines = np.flatnonzero(self._touched(month, customer))
 
     def _touched(self, month: np.ndarray, customer: np.ndarray) -> np.ndarray:
         wide = np.int32 if len(self.touched) < 1 << 31 else np.int64
@@ -424,7 +541,7 @@ class _Cells:
         place += customer
         return self.touched[place]
 
-    def spliced(self, old: pd.DataFrame, new: pd.DataFrame, by: tuple) -> pd.DataFrame:
+    def spliced(self, old: pd.DataFrame, new: pd.DataFrame, by: tuple) -> _Merged:
         """The rows of `old` (a rollup of the previous frames) outside the touched cells, their
         codes renumbered, and `new`'s (the same rollup of the touched cells' merged lines),
         sorted by the columns `by`."""

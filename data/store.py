@@ -47,6 +47,7 @@ log = logging.getLogger("sales.store")
 SCOPED_CACHE_SIZE = 64
 FIRST_LOAD_WAIT = 60.0  # a request finding no data at all waits this long, then gets an error
 RETRY_SECONDS = 5.0  # after a failed build, the next one starts no sooner than this
+READY_AFTER = 10.0  # seconds after a build ends before the next builder child is started
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -81,6 +82,8 @@ class Store:
         self._scoped: dict[Scope, tuple[Frames, Frames]] = {}  # scope -> (all frames, its part)
         self._scope_locks: dict[Scope, threading.Lock] = {}
         self._builder: threading.Thread | subprocess.Popen | None = None
+        self._ready: subprocess.Popen | None = None  # a builder child waiting to be told
+        self._ready_after = 0.0  # (time.monotonic) when the next ready child may start
         self._build_failed_at: float | None = None
         self._build_error: str | None = None
         self._pending: tuple[str, float] | None = None  # (version key, when first seen)
@@ -93,6 +96,8 @@ class Store:
         version = self._version()
         current = self._current
         if current is not None and current.key == version.key:
+            if self._ready is None and current.snapshot is not None:
+                self._get_ready(current)
             return current.frames
         if self.snapshot_dir is None:
             return self._build_here(version)
@@ -172,6 +177,10 @@ class Store:
             self._current = None
             self._scoped.clear()
             self._stale.clear()
+            ready, self._ready = self._ready, None
+        if ready is not None:
+            ready.stdin.close()  # it exits without building
+            ready.wait()
 
     def status(self) -> dict:
         """For /healthz: whether data is served, its version and as-of time. Waits for a reload
@@ -353,6 +362,7 @@ class Store:
         if code != 0:
             self._failed(f"the snapshot builder exited with code {code} (see the log)")
         self._builder = None
+        self._ready_after = time.monotonic() + READY_AFTER
         return False
 
     def _start_build(self, current: Current | None) -> None:
@@ -369,16 +379,47 @@ class Store:
                 self._builder.start()
                 how = "in a thread"
             else:
-                env = {**os.environ, "DATABASE_URL": self.engine.url.render_as_string(False),
-                       "SALES_SNAPSHOT_CODE": CODE}  # fmt: skip
-                self._builder = subprocess.Popen(
-                    [sys.executable, "-m", "data.snapshot", str(self.snapshot_dir)],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                )
+                self._builder = self._told_builder()
                 how = f"in child process {self._builder.pid}"
             log.info("data changed: building a snapshot %s (%s lines before)", how, f"{lines:,}")
+
+    def _get_ready(self, current: Current) -> None:
+        """Start a builder child that loads its code and waits to be told to build (data big
+        enough to build in a child, only in a request: never in a server's master, whose
+        children would inherit it), unless one runs or a build ended moments ago."""
+        if len(current.frames.lines) < self.in_process_lines or not has_request_context():
+            return
+        with self._lock:
+            ready = self._ready is None and time.monotonic() >= self._ready_after
+            if ready and not self._building():
+                self._ready = self._builder_child(told=True)
+
+    def _told_builder(self) -> subprocess.Popen:
+        """The ready builder child, told to build now (a new one if there is none)."""
+        ready, self._ready = self._ready, None
+        if ready is not None and ready.poll() is None:
+            try:
+                ready.stdin.write(b"build\n")
+                ready.stdin.close()
+                return ready
+            except OSError:  # it died meanwhile: a new one
+                ready.kill()
+                ready.wait()
+        return self._builder_child(told=False)
+
+    def _builder_child(self, told: bool) -> subprocess.Popen:
+        env = {**os.environ, "DATABASE_URL": self.engine.url.render_as_string(False),
+               "SALES_SNAPSHOT_CODE": CODE}  # fmt: skip
+        command = [sys.executable, "-m", "data.snapshot", str(self.snapshot_dir)]
+        if told:
+            command.insert(3, "--when-told")
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE if told else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
 
     def _build_in_thread(self) -> None:
         try:

@@ -8,6 +8,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
+from data import increment
 from data.db import make_engine, read_version, snapshot_connection, write_tables
 from data.demo import generate
 from data.frames import Frames, read_frames
@@ -53,7 +54,11 @@ def import_file(url: str, path, text: str) -> None:
     assert result.returncode == 0, result.stderr + result.stdout
 
 
-def test_inc001_an_import_merged_into_the_snapshot_equals_a_full_build(shop):
+@pytest.mark.parametrize("runs", ["written one by one", "copied whole"])
+def test_inc001_an_import_merged_into_the_snapshot_equals_a_full_build(shop, runs, monkeypatch):
+    """`runs`: each merged frame's runs of rows go to the file one by one, or the frame's
+    columns are copied whole first (how a merge writes frames of short runs)."""
+    monkeypatch.setattr(increment, "SHORT_RUNS", 0 if runs == "written one by one" else 10**9)
     engine, url, tmp_path, orders, items = shop
     mid, late = orders.iloc[len(orders) // 2], orders.iloc[-1]
     rows = [

@@ -6,6 +6,7 @@ import threading
 
 import pandas as pd
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 import data.store
@@ -343,6 +344,38 @@ def test_sto007_a_child_process_builds_big_data(tmp_path):
     assert sales(frames) == 10.0
     assert store._builder is not None and not isinstance(store._builder, threading.Thread)
     assert store._builder.returncode == 0
+
+
+def test_sto015_a_ready_builder_child_builds_the_next_reload(tmp_path, monkeypatch):
+    """Above `in_process_lines` a request starts a builder child that loads its code and waits:
+    the next reload is built by it (no interpreter to start then); let go unasked, one exits
+    without building."""
+    monkeypatch.setattr(data.store, "READY_AFTER", 0.0)
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    directory = tmp_path / "snapshots"
+    store = Store(one_order(url), snapshot_dir=directory, in_process_lines=0, reload_wait=0)
+    store.load(timeout=120)
+    assert store._ready is None  # not outside a request (a server's master)
+    requests = Flask(__name__)
+    with requests.test_request_context():
+        store.frames()
+    ready = store._ready
+    assert ready is not None and ready.poll() is None
+
+    external_sql(url, "UPDATE order_lines SET unit_price = 30 WHERE order_id = 'O1'")
+    with requests.test_request_context():
+        store.frames()
+    assert store._builder is ready and store._ready is None
+    assert ready.wait(120) == 0
+    until(lambda: sales(store.frames()) == 30.0, 60)
+    with requests.test_request_context():
+        store.frames()
+    second = store._ready
+    assert second is not None and second is not ready
+    built = sorted(p.name for p in directory.glob("*.arrow"))
+    store.release()
+    assert second.returncode == 0
+    assert sorted(p.name for p in directory.glob("*.arrow")) == built
 
 
 def test_sto011_a_request_before_the_first_snapshot_gets_503_with_the_reason(
