@@ -148,8 +148,26 @@ def print_memory(server: Server, snapshot_mb: float | None = None) -> None:
           f"{together:,.0f} MB = {together / one:.2f} x one worker's RSS (target <= 1.3)")  # fmt: skip
     print(f"  the whole server (master + workers, sum of PSS): {total:,.0f} MB "
           f"= {total / one:.2f} x one worker's RSS")  # fmt: skip
+    builders = [memory(pid) for pid in builder_children(server.workers)]
+    if builders:
+        print(f"  ready builder children (not counted above): {len(builders)}, PSS "
+              f"{sum(m['pss'] for m in builders):,.0f} MB, USS {sum(m['uss'] for m in builders):,.0f} MB")  # fmt: skip
     if snapshot_mb:
         print(f"  snapshot file: {snapshot_mb:,.0f} MB")
+
+
+def builder_children(parents: list[int]) -> list[int]:
+    """The snapshot builder children (python -m data.snapshot) of the processes `parents`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent in parents and b"data.snapshot" in command:
+            found.append(int(stat.parent.name))
+    return found
 
 
 # ---- sessions -----------------------------------------------------------------------------------
