@@ -32,8 +32,8 @@ def _view(query: str | None):
 
 def summary(query: str | None):
     """The page's headline numbers for the filters, of the picked customers when some are."""
-    _, view, engine = _view(query)
-    k = screens.summary(engine, view)
+    frames, view, engine = _view(query)
+    k = screens.summary(frames, view, engine)
     whose = "Picked customers: " if view.selected else ""
     parts = [
         ("Sales Amount", format_value("money", k.sales_amount)),

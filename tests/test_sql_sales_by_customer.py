@@ -5,16 +5,19 @@ frames and the database for a leader, a manager and a salesperson (hand-computed
 crafted requests outside a user's scope get nothing of it; its page, PDF and CLI export work."""
 
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from data.access import scoped
+from data.access import Scope, scoped
 from data.db import make_engine, read_tables, write_tables
 from data.frames import build_frames, from_day
 from data.sql_engine import Database, SqlEngine
 from metrics.engine import FramesEngine
+from metrics.filters import Filters
+from metrics.kpis import compare, compare_of
 from metrics.matrix import MATRIX_COLUMNS, matrix, matrix_of
 from tests.cli import flask
 from tests.test_sql_engine import CASES, company_tables, write_duckdb
@@ -237,3 +240,23 @@ def test_sqc006_the_page_is_served_on_sql_and_says_what_it_does_not_link_to(shop
         refused = client.get(path)
         assert refused.status_code == 503 and "Sales by Customer (/sales-by-customer)" in (
             refused.text)  # fmt: skip
+
+
+@pytest.mark.parametrize("to", ["previous_period", "previous_year"])
+def test_sqc007_the_kpi_cards_compared_on_sql_equal_the_frames(shop, to):
+    """The PDF's KPI cards (compare_of on sql) against compare over the frames: Feb-Apr 2026
+    (C1's O2, C3's O5 and O6, C5's O9) against Nov 2025-Jan 2026 (O7 and the SPEC example O1),
+    or against nothing a year before (Unknown stays Unknown)."""
+    frames = build_frames(read_tables(make_engine(shop[0])))
+    filters = Filters(start=date(2026, 2, 1), end=date(2026, 4, 30))
+    expected = compare(frames, filters, to)
+    got = compare_of(SqlEngine(Database(shop[1]), Scope("leadership")), frames, filters, to)
+    assert (got.period, got.compared_period) == (expected.period, expected.compared_period)
+    for now, before in ((got.current, expected.current), (got.compared, expected.compared)):
+        for name, value in before.as_dict().items():  # Unknown (None) stays Unknown
+            close = pytest.approx(value, rel=1e-9, abs=0.005) if value is not None else None
+            assert getattr(now, name) == close, (name, getattr(now, name), value)
+    assert got.current.sales_amount == 200 + 520 + 90
+    assert got.compared.sales_amount == (762.5 if to == "previous_period" else 0)
+    if to == "previous_year":  # no sale: nothing to divide by, so margin and coverage Unknown
+        assert (got.compared.gross_profit_margin, got.compared.cost_coverage) == (None, None)

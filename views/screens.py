@@ -21,7 +21,7 @@ from layouts.formatting import counted, money
 from metrics.customers import leaderboard
 from metrics.engine import Engine, FramesEngine, NotSupported
 from metrics.filters import period_of, with_period
-from metrics.kpis import COMPARE_TO, Comparison, compare, compare_of, kpis_of
+from metrics.kpis import COMPARE_TO, Comparison, compare, compare_of, kpis, kpis_of
 from metrics.matrix import MATRIX_KPIS, matrix, matrix_of
 from metrics.overview import Overview
 from metrics.overview import overview as metrics_overview
@@ -333,15 +333,20 @@ def matrix_items(
     return out
 
 
-def summary(engine: Engine, view: View):
-    """The Sales by Customer headline numbers, of the picked customers when some are picked,
-    from the engine's sums (metrics.kpis.kpis_of)."""
-    return kpis_of(engine, view.focused)
+def summary(frames: Frames, view: View, engine: Engine):
+    """The Sales by Customer headline numbers, of the picked customers when some are picked:
+    over the frames, today's code (kpis_of pays ~1.5 ms more on the 100k demo to shape every
+    customer's row); on another engine, from its sums."""
+    if frames_only(engine):
+        return kpis_of(engine, view.focused)
+    return kpis(frames, view.focused)
 
 
 def comparison_of(frames: Frames, view: View, engine: Engine) -> Comparison:
-    """comparison's KPI cards from the engine's sums (metrics.kpis.compare_of)."""
-    return compare_of(engine, frames, view.focused, view.compare_to)
+    """comparison's KPI cards, on another engine than the frames from its sums."""
+    if frames_only(engine):
+        return compare_of(engine, frames, view.focused, view.compare_to)
+    return comparison(frames, view)
 
 
 # --- Leaderboard and My customers ----------------------------------------------------------------
