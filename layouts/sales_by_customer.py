@@ -73,6 +73,7 @@ def _item_rows(table: Table, customer: str, bought: pd.DataFrame) -> dict[str, l
 
 def layout(filter_bar: html.Div, view: View, sql: bool = False) -> dbc.Container:
     """The page; `sql`: on a server with SALES_ENGINE=sql (no customer pages to link to)."""
+    no_links = f" {CUSTOMER_PAGE_ON_SQL}" if sql else ""
     return dbc.Container(
         [
             page_header("Sales by Customer", "sales-by-customer"),
@@ -116,9 +117,7 @@ def layout(filter_bar: html.Div, view: View, sql: bool = False) -> dbc.Container
             ),
             html.P(
                 "☐ picks a customer (ticks add up); ▸ shows the items they bought. Sorting, "
-                "column filters and moved columns are kept in the link and in the CSV."
-                + f" {CUSTOMER_PAGE_ON_SQL}"
-                * sql,
+                "column filters and moved columns are kept in the link and in the CSV." + no_links,
                 className="text-muted small mb-1",
             ),  # fmt: skip
             dcc.Store(id=ids.SBC_EXPANDED, data=[]),

@@ -127,9 +127,8 @@ def _pivot(engine: Engine, filters: Filters, key: str, by: str, keys: np.ndarray
         first, last = (day.year * 12 + day.month - 1 for day in (filters.start, filters.end))
         labels = [f"{m // 12}-{m % 12 + 1:02d}" for m in range(first, last + 1)]
     else:
-        found = pd.unique(pairs[by].to_numpy(object))
-        labels = [*sorted(v for v in found if v != NOT_AVAILABLE), *[NOT_AVAILABLE] * (
-            NOT_AVAILABLE in found)]  # fmt: skip
+        found = set(pairs[by].to_numpy(object))
+        labels = sorted(found - {NOT_AVAILABLE}) + [NOT_AVAILABLE] * (NOT_AVAILABLE in found)
     row = pd.Index(keys).get_indexer(pairs[key].to_numpy(object))
     column = pd.Index(labels).get_indexer(pairs[by].to_numpy(object))
     sales = pairs["sales_amount"].to_numpy(dtype=np.float64)
