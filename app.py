@@ -31,6 +31,7 @@ from data.store import DataUnavailable, Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
 from layouts import ids
 from layouts.components import shell
+from views.pages import SCREENS
 from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
@@ -43,7 +44,7 @@ SQL_ENGINE_PATHS = (
     "/logout",
     "/healthz",
     "/export/kpis.csv",
-    *(f"/reports/{name}" for name in SQL_SCREENS),
+    *(SCREENS[name][1] for name in SQL_SCREENS),
     *(f"/export/{name}.{kind}" for name in SQL_SCREENS for kind in ("csv", "pdf")),
 )
 DASH_PATHS = ("/_dash-", "/_favicon.ico", "/_reload-hash", "/assets/")
@@ -53,6 +54,8 @@ SQL_ENGINE_OUTPUTS = {
     ids.FILTER_PERIOD, ids.FILTER_COMPARE, ids.FILTER_VALUES, ids.FILTER_CUSTOM,
     ids.FILTER_AMOUNT_MIN, ids.FILTER_AMOUNT_MAX, ids.FILTER_MORE, ids.FILTER_MESSAGES,
     ids.EXPORT, ids.REPORT_CHART, ids.REPORT_GRID, ids.REPORT_NOTE,
+    ids.SBC_SUMMARY, ids.SBC_BAR, ids.SBC_MATRIX, ids.SBC_MATRIX_ROWS, ids.SBC_EMPTY,
+    ids.SBC_EXPANDED,
 }  # fmt: skip
 
 

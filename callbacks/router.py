@@ -45,7 +45,7 @@ def render_page(pathname: str | None, search: str | None):
     if screen == "overview":
         return overview.layout(bar)
     if screen == "sales-by-customer":
-        return sales_by_customer.layout(bar, view)
+        return sales_by_customer.layout(bar, view, sql_engine_on())
     if screen == "leaderboard":
         return leaderboard_page.layout(bar, view)
     if screen == "my-customers":

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
+from flask_login import current_user
 
 from callbacks.cross_filter import next_selection
 from callbacks.filter_bar import register_grid
@@ -17,21 +18,22 @@ from layouts.formatting import format_value
 from layouts.grids import grid_state, unless_shown
 from layouts.sales_by_customer import UI_COLUMNS, matrix_columns, matrix_rows
 from views import screens
-from views.context import user_frames, view_for
+from views.context import engine_for, user_frames, view_for
 from views.view import to_query
 
 SCREEN = "sales-by-customer"
 
 
 def _view(query: str | None):
+    """(the user's frames, the view of `query` for them, the engine that computes for them)."""
     frames = user_frames()
-    return frames, view_for(query, SCREEN, frames)
+    return frames, view_for(query, SCREEN, frames), engine_for(frames, current_user.scope)
 
 
 def summary(query: str | None):
     """The page's headline numbers for the filters, of the picked customers when some are."""
-    frames, view = _view(query)
-    k = screens.summary(frames, view)
+    frames, view, engine = _view(query)
+    k = screens.summary(frames, view, engine)
     whose = "Picked customers: " if view.selected else ""
     parts = [
         ("Sales Amount", format_value("money", k.sales_amount)),
@@ -53,14 +55,15 @@ def bar_and_matrix(query: str | None, expanded: list[str], full_query: str | Non
     the chart as it is."""
     if not isinstance(expanded, list) or not all(isinstance(c, str) for c in expanded):
         bad_request("the expanded rows are a list of customer IDs")
-    frames, view = _view(full_query or query)
-    by_kpi = screens.customer_matrix(frames, view, "kpis")
+    frames, view, engine = _view(full_query or query)
+    by_kpi = screens.customer_matrix(frames, view, "kpis", engine)
     figure = (
         no_update
         if ctx.triggered_id == ids.SBC_EXPANDED
-        else screens.bar_figure(frames, view, by_kpi)
+        else screens.bar_figure(frames, view, engine, by_kpi)
     )
-    table = screens.matrix_table(frames, view, by_kpi if view.choice("matrix") == "kpis" else None)
+    by_mode = by_kpi if view.choice("matrix") == "kpis" else None
+    table = screens.matrix_table(frames, view, engine, by_mode)
     if table.rows.empty:
         return (
             figure,
@@ -69,7 +72,9 @@ def bar_and_matrix(query: str | None, expanded: list[str], full_query: str | Non
             message("No sales match these filters.", "light"),
         )
     listed = set(table.rows["customer_id"])
-    items = {c: screens.matrix_items(frames, view, c, table) for c in expanded if c in listed}
+    items = {
+        c: screens.matrix_items(frames, view, c, table, engine) for c in expanded if c in listed
+    }
     state, model = grid_state(table, view)
     state = [{"colId": c} for c in UI_COLUMNS] + state
     return (

@@ -15,6 +15,7 @@ from metrics.filters import (
     period_of,
     previous_period,
     same_period_last_year,
+    with_period,
 )
 from metrics.selection import select
 from metrics.sums import Sums, customer_sums, total
@@ -97,6 +98,23 @@ def compare(frames: Frames, filters: Filters, to: str = "previous_period") -> Co
     earlier = COMPARE_TO[to](period)
     return Comparison(
         kpis(frames, filters, period), kpis(frames, filters, earlier), period, earlier
+    )
+
+
+def compare_of(
+    engine: Engine, frames: Frames, filters: Filters, to: str = "previous_period"
+) -> Comparison:
+    """compare's KPIs from an engine's sums (kpis_of), on any engine; `frames` close an open
+    period as compare does."""
+    if to not in COMPARE_TO:
+        raise ValueError(f"unknown comparison {to!r}; use one of {sorted(COMPARE_TO)}")
+    period = period_of(frames, filters)
+    earlier = COMPARE_TO[to](period)
+    return Comparison(
+        kpis_of(engine, with_period(filters, period)),
+        kpis_of(engine, with_period(filters, earlier)),
+        period,
+        earlier,
     )
 
 

@@ -22,6 +22,7 @@ from data.frames import (
     revenue_sums,
 )
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns, amount_values
+from metrics.engine import SUMS, Engine
 from metrics.filters import NOT_AVAILABLE, Filters
 from metrics.selection import Selection, select
 from metrics.sums import Sums, customer_sums, line_sums, revenue_rows, whole_months
@@ -76,6 +77,66 @@ def matrix(
     return out.sort_values(
         ["sales_amount", "key"], ascending=[False, True], kind="stable"
     ).reset_index(drop=True)
+
+
+def matrix_of(
+    engine: Engine,
+    filters: Filters,
+    columns: str,
+    names: pd.Series,
+    customer_id: str | None = None,
+) -> pd.DataFrame:
+    """matrix's table from an engine's sums (metrics.engine): the same rows, columns and order,
+    on any engine. `names`: each key's name (customer_id, or item_id given `customer_id`; a key
+    missing from it is named by itself). The period's first and last day must be given (the
+    month columns are every month of it)."""
+    if columns not in MATRIX_COLUMNS:
+        raise ValueError(f"unknown matrix columns {columns!r}; use one of {MATRIX_COLUMNS}")
+    key, left_out = "customer", False
+    if customer_id is not None:  # its items; none when the customer filter leaves it out
+        left_out = bool(filters.customers) and customer_id not in filters.customers
+        filters, key = replace(filters, customers=(customer_id,)), "item"
+    per_key = engine.sums(filters, key)
+    kept = (per_key["revenue_lines"].to_numpy() > 0) & (not left_out)
+    keys = per_key[key].to_numpy(object)[kept]
+    values = amount_columns({name: per_key[name].to_numpy()[kept] for name in SUMS})
+    if columns == "kpis":
+        wide = values[list(MATRIX_KPIS)]
+    else:
+        wide = _pivot(engine, filters, key, "month" if columns == "months" else "category", keys)
+    named = pd.Series(names).reindex(keys).to_numpy(object, na_value=None)
+    out = pd.concat(
+        [
+            pd.DataFrame({"key": keys, "name": np.where(pd.isna(named), keys, named)}),
+            wide.reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    out["sales_amount"] = values["sales_amount"].to_numpy()
+    return out.sort_values(
+        ["sales_amount", "key"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def _pivot(engine: Engine, filters: Filters, key: str, by: str, keys: np.ndarray) -> pd.DataFrame:
+    """Sales Amount per `keys` (rows) × month of the period or category (columns, as matrix
+    labels them: every month; the categories with sales, N/A last), from the engine's sums per
+    (key, `by`)."""
+    pairs = engine.sums(filters, (key, by))
+    if by == "month":
+        first, last = (day.year * 12 + day.month - 1 for day in (filters.start, filters.end))
+        labels = [f"{m // 12}-{m % 12 + 1:02d}" for m in range(first, last + 1)]
+    else:
+        found = set(pairs[by].to_numpy(object))
+        labels = sorted(found - {NOT_AVAILABLE}) + [NOT_AVAILABLE] * (NOT_AVAILABLE in found)
+    row = pd.Index(keys).get_indexer(pairs[key].to_numpy(object))
+    column = pd.Index(labels).get_indexer(pairs[by].to_numpy(object))
+    sales = pairs["sales_amount"].to_numpy(dtype=np.float64)
+    inside = (row >= 0) & (column >= 0)  # keys with revenue only
+    cells = np.zeros((len(keys), len(labels)))
+    np.add.at(cells, (row[inside], column[inside]), sales[inside])
+    table = pd.DataFrame(cells, columns=labels)
+    return table if by == "month" else table.loc[:, table.sum() != 0]
 
 
 def _by_month(selection, group, n) -> pd.DataFrame:

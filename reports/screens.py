@@ -93,9 +93,9 @@ def screen_pdf(frames: Frames, view: View, engine: Engine) -> bytes:
     elif screen == "sales-by-customer":
         story += [
             Paragraph("Picked customers" if view.selected else "All customers", SECTION),
-            _kpi_table(screens.comparison(frames, view)),
-            _figures(screens.bar_figure(frames, view)),
-            *_table(screens.matrix_table(frames, view), view),
+            _kpi_table(screens.comparison_of(frames, view, engine)),
+            _figures(screens.bar_figure(frames, view, engine)),
+            *_table(screens.matrix_table(frames, view, engine), view),
         ]
     elif screen == "leaderboard":
         story += [

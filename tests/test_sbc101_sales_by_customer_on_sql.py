@@ -1,0 +1,67 @@
+"""Browser test of Sales by Customer served with SALES_ENGINE=sql: the summary, the chart and the
+matrix come from the database (the shop's numbers, worked out by hand in
+tests.test_sql_sales_by_customer), a customer's items open under it, a tick picks, and names say
+in words why they do not link to a customer page."""
+
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+
+from app import create_dash
+from data.db import make_engine, write_tables
+from data.users import create_user
+from tests.conftest import PASSWORDS, until
+from tests.test_sql_engine import shop_tables
+
+START = "/sales-by-customer?from=2025-12-01&to=2026-04-30&matrix=categories"
+ROWS = "#sbc-matrix .ag-pinned-left-cols-container .ag-row"
+CENTRE = "#sbc-matrix .ag-center-cols-container .ag-row"
+
+
+@pytest.fixture
+def shop_db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    engine = make_engine(url)
+    write_tables(engine, shop_tables(), replace=True)
+    create_user(engine, "leader", PASSWORDS["leader"], "leadership")
+    return url
+
+
+def picked(dash_duo) -> list[str]:
+    return parse_qs(urlsplit(dash_duo.driver.current_url).query).get("selected", [])
+
+
+def test_sbc101_sales_by_customer_on_the_sql_engine(dash_duo, shop_db):
+    app = create_dash({"DATABASE_URL": shop_db, "SALES_ENGINE": "sql"})
+    dash_duo.start_server(app, navigate=False)
+    base = dash_duo.server.url.rstrip("/")
+    dash_duo.driver.set_window_size(1366, 900)
+    dash_duo.driver.get(f"{base}/login?next={quote(START, safe='')}")
+    dash_duo.wait_for_element("#username").send_keys("leader")
+    dash_duo.find_element("#password").send_keys(PASSWORDS["leader"])
+    dash_duo.find_element("#sign-in").click()
+    dash_duo.wait_for_text_to_equal("h1", "Sales by Customer")
+    # Aster £912.50, Cedar £520, Elm £90, C9 £50
+    dash_duo.wait_for_text_to_equal(".sbc-summary-0 strong", "£1,572.50")
+    dash_duo.wait_for_text_to_equal(f"{ROWS}[row-index='0'] .ag-cell[col-id='customer_name']",
+                                    "Aster")  # fmt: skip
+    assert dash_duo.find_elements(f"{ROWS} .ag-cell[col-id='customer_name'] a") == []
+    assert "Customer pages are not computed with SALES_ENGINE=sql" in dash_duo.find_element(
+        "#app-page").text  # fmt: skip
+    until(lambda: len(dash_duo.find_elements("#sbc-bar .trace.bars .point path")) == 4, 10)
+
+    # ▸ opens Aster's items under it: Garden (B, £200) and Home (A, £712.50) as sold
+    expand = dash_duo.find_element(f"{ROWS}[row-id='C1'] .ag-cell[col-id='expand']")
+    dash_duo.driver.execute_script("arguments[0].click()", expand)
+    dash_duo.wait_for_element(f"{ROWS}[row-id='C1/A']")
+    home = f"{CENTRE}[row-id='C1/A'] .ag-cell[col-id='c1']"
+    dash_duo.wait_for_text_to_equal(home, "£712.50")
+
+    # a tick picks Cedar: the summary narrows to it, the matrix keeps every customer
+    pick = dash_duo.find_element(f"{ROWS}[row-id='C3'] .ag-cell[col-id='pick']")
+    dash_duo.driver.execute_script("arguments[0].click()", pick)
+    until(lambda: picked(dash_duo) == ["C3"], 10)
+    dash_duo.wait_for_text_to_equal(".sbc-summary-0 strong", "£520.00")
+    assert "Picked customers" in dash_duo.find_element("#sbc-summary").text
+    until(lambda: len(dash_duo.find_elements(f"{ROWS}[row-id^='C']")) >= 4, 10)
+    assert dash_duo.get_logs() == []
