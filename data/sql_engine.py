@@ -35,8 +35,19 @@ from data.frames import REVENUE_SUMS
 from data.models import DATA_TABLES, DailyCustomerSums
 from data.spark import Spark, is_spark
 from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_ORDERS
-from metrics.engine import REPORT_SUMS, SUMS, By, dimensions_of, finish
+from metrics.commission import EVENTS
+from metrics.engine import (
+    DATES,
+    REPORT_SUMS,
+    SALESPEOPLE_COLUMNS,
+    SUMS,
+    By,
+    dimensions_of,
+    finish,
+    finish_events,
+)
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
+from metrics.selection import ORDER_FILTERS
 
 # The stored tables (data.models) as Ibis schemas: every column, so that a query never reads
 # "*" of a table believed narrower than it is.
@@ -129,6 +140,18 @@ class SqlEngine:
         expression = self.report_sums_expression(filters, names, rollups)
         return finish(self._run(expression), names, REPORT_SUMS)
 
+    def event_sums(self, filters: Filters) -> pd.DataFrame:
+        rollups = self.rollups and self.database.rollups_current()
+        return finish_events(self._run(self.event_sums_expression(filters, rollups)))
+
+    def salespeople(self) -> pd.DataFrame:
+        people = self.tables["salespeople"]
+        if self.scope.role == "salesperson":
+            people = people.filter(people.code == self.scope.salesperson)
+        elif not self.scope.sees_everything:
+            people = people.filter(people.team == self.scope.team)
+        return self._run(people.select(*SALESPEOPLE_COLUMNS).order_by("code"))
+
     def average_reorder_days(self, filters: Filters) -> float | None:
         rollups = self.rollups and self.database.rollups_current()
         result = self._run(self.reorder_expression(filters, rollups))["average"].iloc[0]
@@ -148,11 +171,11 @@ class SqlEngine:
         database keeps them current), from the (day, customer) sums when the filters and `by`
         allow it."""
         names = dimensions_of(by)
-        if rollups and set(names) <= {"customer", "month"} and not _touches_lines(filters):
-            rows = self._daily_rows(filters)
+        if rollups and set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
+            rows = _dated(self._daily_rows(filters), names)
             sums = {name: rows[name].sum() for name in SUMS}
         else:
-            rows = self._selected_lines(filters, rollups=rollups)
+            rows = _dated(self._selected_lines(filters, rollups=rollups), names)
             sums = line_sums(rows)
         if not names:
             return rows.aggregate(**sums)
@@ -172,12 +195,95 @@ class SqlEngine:
         cannot be added up from the rollups, so this reads the lines (`rollups`: a customer
         status may find the active customers from them)."""
         names = dimensions_of(by)
-        lines = self._selected_lines(filters, rollups=rollups)
+        lines = _dated(self._selected_lines(filters, rollups=rollups), names)
         revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
         sums = {name: value for name, value in line_sums(revenue).items() if name in REVENUE_SUMS}
         sums |= {"orders": revenue.order_id.nunique(), "customers": revenue.customer.nunique()}
         grouped = revenue.group_by(list(names)) if names else revenue
         return grouped.aggregate(**sums)
+
+    def event_sums_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
+        """EVENTS per salesperson with an event dated in the period (Engine.event_sums), as
+        metrics.commission.sales_events dates them: sold on the order date (every line),
+        cancelled on cancelled_on, returned on returned_on (else delivered_on), delivered (a
+        delivered or returned line) on delivered_on, a missing date falling back to the order
+        date; paid / refunded (the size of a negative payment) on paid_on."""
+        if filters.start is None or filters.end is None:
+            raise ValueError("event sums need the period's first and last day")
+        t = self.tables
+        orders = t["orders"]
+        orders = orders.filter(orders.status == "confirmed")
+        if not self.scope.sees_everything or _restricts_customers(filters):
+            kept = self._customers(filters, rollups)
+            orders = orders.semi_join(kept, orders.customer_id == kept.customer_id)
+        if any(getattr(filters, f) for f in ORDER_FILTERS) or _by_amount(filters):
+            orders = orders.semi_join(self._orders_passing(filters), "order_id")
+        orders = orders.select("order_id", order_date="order_date", order_seller="salesperson")
+
+        def dated(day: ir.DateValue) -> ir.BooleanValue:
+            return day.between(ibis.date(filters.start), ibis.date(filters.end))
+
+        lines = t["order_lines"].join(orders, "order_id")
+        sold_on, status = lines.order_date, lines.status
+        delivered_on = lines.delivered_on.coalesce(sold_on)
+        on = {  # event -> (whether the line has it, and on which day)
+            "sold": dated(sold_on),
+            "cancelled": (status == "cancelled") & dated(lines.cancelled_on.coalesce(sold_on)),
+            "returned": (status == "returned") & dated(lines.returned_on.coalesce(delivered_on)),
+            "delivered": status.isin(["delivered", "returned"]) & dated(delivered_on),
+        }
+        sales = _net_sales(lines)
+        of_lines = lines.select(
+            salesperson=lines.salesperson.coalesce(lines.order_seller),
+            **{e: has.ifelse(sales, 0.0) for e, has in on.items()},
+            paid=ibis.literal(0.0), refunded=ibis.literal(0.0),
+            events=sum(has.cast("int64") for has in on.values()),
+        )  # fmt: skip
+        payments = t["payments"].join(orders, "order_id")
+        amount, paid_on = payments.amount, dated(payments.paid_on)
+        of_payments = payments.select(
+            salesperson=payments.order_seller,
+            **{e: ibis.literal(0.0) for e in on},
+            paid=(paid_on & (amount > 0)).ifelse(amount, 0.0),
+            refunded=(paid_on & (amount < 0)).ifelse(-amount, 0.0),
+            events=(paid_on & (amount != 0)).cast("int64"),
+        )  # fmt: skip
+        both = of_lines.union(of_payments)
+        both = both.filter(both.salesperson.notnull(), both.events > 0)
+        return both.group_by("salesperson").aggregate(**{e: both[e].sum() for e in EVENTS})
+
+    def _orders_passing(self, filters: Filters) -> ir.Table:
+        """order_id of the orders that pass the order-level filters (ORDER_FILTERS: the value
+        as sold on the order's first line; the order amount: Σ Sales Amount of its lines
+        neither cancelled nor returned), as metrics.selection does for the events."""
+        t = self.tables
+        lines = t["order_lines"]
+        firsts = lines.group_by("order_id").aggregate(line_no=lines.line_no.min())
+        orders = t["orders"].select(
+            "order_id", "document_type", **{f"order_{a}": a for a in ORDER_ATTRIBUTES}
+        )
+        first = lines.join(firsts, ["order_id", "line_no"]).join(orders, "order_id")
+        if _by_amount(filters):
+            counted = ~lines.status.isin(["cancelled", "returned"])
+            amounts = lines.group_by("order_id").aggregate(
+                order_amount=counted.ifelse(_net_sales(lines), 0.0).sum()
+            )
+            first = first.join(amounts, "order_id")
+        first = first.select(
+            "order_id", "document_type",
+            **{a: first[a].coalesce(first[f"order_{a}"]) for a in ORDER_ATTRIBUTES},
+            order_amount=first.order_amount if _by_amount(filters) else ibis.literal(0.0),
+        )  # fmt: skip
+        conditions = [
+            _matches(first[LINE_FILTERS[field]], getattr(filters, field))
+            for field in ORDER_FILTERS
+            if getattr(filters, field)
+        ]
+        if filters.order_amount_min is not None:
+            conditions.append(first.order_amount >= filters.order_amount_min - 1e-9)
+        if filters.order_amount_max is not None:
+            conditions.append(first.order_amount <= filters.order_amount_max + 1e-9)
+        return first.filter(*conditions).select("order_id")
 
     def reorder_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """One row, `average`: the mean gap in days between consecutive distinct confirmed order
@@ -321,29 +427,22 @@ class SqlEngine:
             order_date="order_date", **{f"order_{a}": a for a in ORDER_ATTRIBUTES},
         )  # fmt: skip
         if not self.scope.sees_everything or _restricts_customers(filters):
-            kept = self._customers(filters, rollups)
+            kept = self._customers(filters, rollups).alias(_kept_name(filters))
             # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
             orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
         items = t["items"].select(item_code="item_id", **{f"item_{a}": a for a in ITEM_ATTRIBUTES})
         lines = t["order_lines"]
         joined = lines.join(orders, "order_id").left_join(items, lines.item_id == items.item_code)
-        vat = joined.prices_include_vat.ifelse(1.0 + joined.vat_rate.fill_null(0.0), 1.0)
-        gross = joined.quantity * joined.unit_price * (1.0 - joined.discount_pct.fill_null(0.0))
         counted = ~joined.status.isin(["cancelled", "returned"])
         selected = joined.select(
             "order_id", "order_status", "customer", "quantity", "unit_cost",
-            sales=gross / vat, cost=joined.quantity * joined.unit_cost,
+            sales=_net_sales(joined), cost=joined.quantity * joined.unit_cost,
             non_inv=joined.cost_non_inv.fill_null(0.0), counted=counted,
             day="order_date", month=_month(joined.order_date),
             item="item_id", document_type="document_type",
             **{a: joined[a].coalesce(joined[f"order_{a}"]) for a in ORDER_ATTRIBUTES},
             **{a: joined[a].coalesce(joined[f"item_{a}"]) for a in ITEM_ATTRIBUTES},
         )  # fmt: skip
-        conditions = [
-            _matches(selected[column], getattr(filters, field))
-            for field, column in LINE_FILTERS.items()
-            if getattr(filters, field)
-        ]
         if filters.order_amount_min is not None or filters.order_amount_max is not None:
             amounts = selected.group_by("order_id").aggregate(
                 order_amount=selected.counted.ifelse(selected.sales, 0.0).sum()
@@ -353,6 +452,11 @@ class SqlEngine:
             if filters.order_amount_max is not None:
                 amounts = amounts.filter(amounts.order_amount <= filters.order_amount_max + 1e-9)
             selected = selected.semi_join(amounts, "order_id")
+        conditions = [  # on the lines the order amounts keep: a condition names its relation
+            _matches(selected[column], getattr(filters, field))
+            for field, column in LINE_FILTERS.items()
+            if getattr(filters, field)
+        ]
         return _where(selected, conditions)
 
 
@@ -387,6 +491,24 @@ def line_sums(lines: ir.Table) -> dict[str, ir.Value]:
     }
 
 
+def _kept_name(filters: Filters) -> str:
+    """The name of the CTE of the customers a query's lines join (one per customer status: a
+    status's active customers are found among the lines of the customers kept without it).
+    Nested instead, with an order amount filter the subqueries overflow SQLite's parser."""
+    return "customers_kept_by_status" if filters.customer_status else "customers_kept"
+
+
+def _net_sales(lines: ir.Table) -> ir.FloatingValue:
+    """Each order line's Sales Amount (SPEC §3): quantity × unit_price × (1 − discount_pct),
+    net of VAT."""
+    vat = lines.prices_include_vat.ifelse(1.0 + lines.vat_rate.fill_null(0.0), 1.0)
+    return lines.quantity * lines.unit_price * (1.0 - lines.discount_pct.fill_null(0.0)) / vat
+
+
+def _by_amount(filters: Filters) -> bool:
+    return filters.order_amount_min is not None or filters.order_amount_max is not None
+
+
 def _restricts_customers(filters: Filters) -> bool:
     """Whether the filters keep only some customers (else every order's customer is kept)."""
     return bool(
@@ -408,6 +530,15 @@ def _touches_lines(filters: Filters) -> bool:
 
 def _month(day: ir.DateValue) -> ir.IntegerValue:
     return day.year() * 12 + day.month() - 1
+
+
+def _dated(rows: ir.Table, names: tuple[str, ...]) -> ir.Table:
+    """`rows` (with `day`, a date) with `day` as a day number and `week`, its Monday's, when
+    `names` group by either."""
+    if not set(DATES) & set(names):
+        return rows
+    day = _day_number(rows.day)
+    return rows.mutate(day=day, week=day - ((day + 3) % 7 + 7) % 7)  # % may be negative in SQL
 
 
 def _period(table: ir.Table, filters: Filters, column: str) -> list[ir.BooleanValue]:

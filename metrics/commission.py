@@ -214,19 +214,22 @@ def commission(
 
     In: `events` of sales_events (or any subset of it: sorted by day) or their daily_events;
     `salespeople` (code, name, team, commission_rate, commission_basis).
-    Out: COMMISSION_COLUMNS, one row per salesperson in `salespeople`' order (zeros when they
-    have no event in the period). Each event column = Σ value of that event dated in the period
-    (each day's events added in their order, then the days: daily_events gives the same
-    floats); adjusted_sales by the salesperson's basis, whenever the order was placed:
-    - items_sold:      sold − cancelled − returned;
-    - items_delivered: delivered − returned;
-    - payments:        paid − refunded (refunded is the positive size of the refunds);
-    commission = commission_rate × adjusted_sales. An unknown basis gives NaN (Unknown).
+    Out: COMMISSION_COLUMNS (commission_of), one row per salesperson in `salespeople`' order
+    (zeros when they have no event in the period), the events summed by event_sums.
     """
+    return commission_of(event_sums(events, salespeople["code"], start_day, end_day), salespeople)
+
+
+def event_sums(events: pd.DataFrame, codes, start_day: int, end_day: int) -> np.ndarray:
+    """Σ value of each event (a column per EVENTS) dated in start_day..end_day (inclusive day
+    numbers), per salesperson of `codes` (a row each, in their order; zeros when they have
+    none): each day's events added in their order, then the days (daily_events gives the same
+    floats). In: `events` of sales_events (or any subset of it: sorted by day) or their
+    daily_events."""
     day = events["day"].to_numpy()  # sorted (sales_events): the period is a slice
     rows = slice(int(np.searchsorted(day, day.dtype.type(start_day), "left")),
                  int(np.searchsorted(day, day.dtype.type(end_day), "right")))  # fmt: skip
-    people, person_of = _coded(pd.Index(salespeople["code"]), events["salesperson"], rows)
+    people, person_of = _coded(pd.Index(codes), events["salesperson"], rows)
     kinds, event_of = _coded(pd.Index(EVENTS), events["event"], rows)
     # summed per (day, salesperson code + 1, event code + 1): code -1 (missing) is 0 here
     width = len(event_of)
@@ -237,14 +240,25 @@ def commission(
     value = events["value"].to_numpy(np.float64)[rows]
     by_day = np.bincount(key, weights=value, minlength=days * cells).reshape(days, cells)
     by_code = by_day.sum(axis=0).reshape(len(person_of), width)
-    # then per salesperson × event: the codes of values in `salespeople` and in EVENTS
+    # then per salesperson × event: the codes of values in `codes` and in EVENTS
     known_people = np.flatnonzero(person_of[:-1] >= 0)
     known_events = np.flatnonzero(event_of[:-1] >= 0)
-    n, m = len(salespeople), len(EVENTS)
-    sums = np.zeros((n, m))
+    sums = np.zeros((len(codes), len(EVENTS)))
     sums[np.ix_(person_of[known_people], event_of[known_events])] = by_code[
         np.ix_(known_people + 1, known_events + 1)
     ]
+    return sums
+
+
+def commission_of(sums: np.ndarray, salespeople: pd.DataFrame) -> pd.DataFrame:
+    """COMMISSION_COLUMNS per salesperson of `salespeople` (code, name, team, commission_rate,
+    commission_basis), in their order, from `sums`: a row per salesperson, a column per EVENTS
+    (event_sums). adjusted_sales by the salesperson's basis, whenever the order was placed:
+    - items_sold:      sold − cancelled − returned;
+    - items_delivered: delivered − returned;
+    - payments:        paid − refunded (refunded is the positive size of the refunds);
+    commission = commission_rate × adjusted_sales. An unknown basis gives NaN (Unknown)."""
+    n = len(salespeople)
     basis = salespeople["commission_basis"].to_numpy()
     adjusted = np.full(n, np.nan)
     for name, (plus, minus) in BASES.items():

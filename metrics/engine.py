@@ -16,17 +16,19 @@ import numpy as np
 import pandas as pd
 
 from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames
+from metrics.commission import EVENTS, event_sums
 from metrics.customers import average_reorder_days
 from metrics.filters import NOT_AVAILABLE, Filters
-from metrics.selection import Selection, category_code, select
+from metrics.selection import Selection, category_code, select, selected_events
 from metrics.sums import Sums, customer_sums, dimension_sums, line_sums
 
 SUMS = DAILY_SUMS
 # What the sales reports (metrics.reports) read per row: the revenue sums, and orders / customers:
 # distinct orders / customers with a revenue line in the row (not additive: never from rollups).
 REPORT_SUMS = (*REVENUE_SUMS, "orders", "customers")
-# Dimensions a sum can be grouped by: the customer, the order month ("YYYY-MM"), the item, and
-# the attributes as sold (the line's own value, else its order's or item's; missing = N/A).
+# Dimensions a sum can be grouped by: the customer, the order month ("YYYY-MM"), the item, the
+# attributes as sold (the line's own value, else its order's or item's; missing = N/A), and the
+# order day and week.
 AS_SOLD = (
     "category",
     "brand",
@@ -40,7 +42,10 @@ AS_SOLD = (
     "salesperson",
     "document_type",
 )
-DIMENSIONS = ("customer", "month", "item", *AS_SOLD)
+SALESPEOPLE_COLUMNS = ("code", "name", "team", "commission_rate", "commission_basis")
+# Sales by Date's days and weeks (Monday to Sunday): labelled by their first day, YYYY-MM-DD
+DATES = ("day", "week")
+DIMENSIONS = ("customer", "month", "item", *AS_SOLD, *DATES)
 # What a sum is grouped by: None (one row), a dimension, or a tuple of distinct dimensions (one
 # row per combination with a selected line, e.g. ("customer", "month")).
 By = str | tuple[str, ...] | None
@@ -61,6 +66,18 @@ class Engine(Protocol):
         """One row per value of `by` (a tuple: per combination) with a revenue line: a column
         per dimension, then REPORT_SUMS (see finish)."""
 
+    def event_sums(self, filters: Filters) -> pd.DataFrame:
+        """Sales by User's sums dated by their events (metrics.commission.sales_events), not
+        the order date: one row per salesperson (the line's as sold, else the order's; a
+        payment's, the order's) with an event dated in the filters' period (start and end
+        given), of the confirmed orders whose customer the customer-level filters keep and that
+        pass the order-level ones (metrics.selection.ORDER_FILTERS and the order amount, read on
+        the order's first line), whenever they were placed: salesperson, then EVENTS (Σ value),
+        by salesperson (see finish_events)."""
+
+    def salespeople(self) -> pd.DataFrame:
+        """The salespeople of the scope: SALESPEOPLE_COLUMNS, by code."""
+
     def average_reorder_days(self, filters: Filters) -> float | None:
         """Mean days between consecutive confirmed order dates of the customers active in the
         selection, over the gaps whose later date is in the period; None when there is none."""
@@ -68,8 +85,9 @@ class Engine(Protocol):
 
 def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
     """An engine's answer (`frame`: a DataFrame, or arrays by name) in the interface's shape: a
-    label column per dimension of `by` (months as "YYYY-MM" from year*12 + month-1, missing
-    values as N/A), then SUMS as floats, by label (the first dimension first; N/A last).
+    label column per dimension of `by` (months as "YYYY-MM" from year*12 + month-1, days and
+    weeks as "YYYY-MM-DD" from the day number of the day / the week's Monday, missing values
+    as N/A), then SUMS as floats, by label (the first dimension first; N/A last).
 
     Over revenue lines (confirmed orders, lines neither cancelled nor returned): sales_amount,
     sales_quantity, cost_non_inv, revenue_lines; and over those with a unit cost: cost_amount,
@@ -96,6 +114,15 @@ def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame
     return pd.DataFrame({name: values[rows] for name, values in {**labels, **columns}.items()})
 
 
+def finish_events(frame: Mapping) -> pd.DataFrame:
+    """An engine's event sums (`frame`: a DataFrame, or arrays by name) in the interface's
+    shape: salesperson (text), then EVENTS as floats, by salesperson."""
+    codes = np.asarray(frame["salesperson"], dtype=object)
+    order = np.argsort(codes.astype(str), kind="stable")
+    columns = {name: _floats(frame[name])[order] for name in EVENTS}
+    return pd.DataFrame({"salesperson": codes[order], **columns})
+
+
 def _floats(values) -> np.ndarray:
     """A sum column (a Series, or an array of the frames engine) as floats, 0 where missing (a
     database's SUM over no row is NULL)."""
@@ -110,6 +137,9 @@ def _labels(label, name: str) -> np.ndarray:
     if name == "month":
         month = np.asarray(label, dtype=np.int64)
         return np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in month.tolist()], dtype=object)
+    if name in DATES:
+        days = np.asarray(label, dtype=np.int64).astype("datetime64[D]")
+        return np.datetime_as_string(days).astype(object)
     values = label.to_numpy(dtype=object, na_value=None) if isinstance(label, pd.Series) else label
     values = np.asarray(values, dtype=object)
     return values if name == "customer" else np.where(pd.isna(values), NOT_AVAILABLE, values)
@@ -172,6 +202,22 @@ class FramesEngine:
             sums = report_sums_of(selection, group, groups)
         return finish({**labels, **sums}, names, REPORT_SUMS)
 
+    def event_sums(self, filters: Filters) -> pd.DataFrame:
+        selection = select(self.frames, filters)
+        events = selected_events(selection, filters)
+        codes = events["salesperson"].cat.categories
+        seen = np.bincount(
+            events["salesperson"].cat.codes.to_numpy() + 1, minlength=len(codes) + 1
+        )[1:]
+        period = selection.period
+        sums = event_sums(events, codes, period.start_day, period.end_day)[seen > 0]
+        columns = {name: sums[:, i] for i, name in enumerate(EVENTS)}
+        return finish_events({"salesperson": np.asarray(codes, dtype=object)[seen > 0], **columns})
+
+    def salespeople(self) -> pd.DataFrame:
+        people = self.frames.salespeople[list(SALESPEOPLE_COLUMNS)]
+        return people.sort_values("code", kind="stable").reset_index(drop=True)
+
     def average_reorder_days(self, filters: Filters) -> float | None:
         selection, per_customer = self._per_customer(filters)
         active = per_customer["confirmed_orders"] > 0
@@ -204,6 +250,13 @@ class FramesEngine:
             first = int(month.min()) if len(month) else 0
             last = int(month.max()) if len(month) else -1
             return month - first, np.arange(first, last + 1)
+        if name in DATES:
+            day = selection.values("day").astype(np.int64)
+            day = monday(day) if name == "week" else day
+            first = int(day.min()) if len(day) else 0
+            last = int(day.max()) if len(day) else -1
+            step = 7 if name == "week" else 1
+            return (day - first) // step, np.arange(first, last + 1, step)
         if name == "item":
             return selection.values("item").astype(np.int64), self.frames.items[
                 "item_id"
@@ -212,6 +265,11 @@ class FramesEngine:
         codes = selection.codes(name).astype(np.int64)
         group = np.where(codes < 0, len(categories), codes)
         return group, np.array([*categories, None], dtype=object)
+
+
+def monday(day):
+    """The Monday starting the week of a day number (1970-01-01 was a Thursday)."""
+    return day - (day + 3) % 7
 
 
 def _grouped_sums(selection: Selection, group: np.ndarray, groups: int) -> Sums:

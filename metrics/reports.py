@@ -36,10 +36,10 @@ import pandas as pd
 
 from data.frames import EPOCH, Frames, compact, month_of_days, to_day
 from metrics.amounts import amount_columns
-from metrics.commission import EVENTS, commission
-from metrics.engine import REPORT_SUMS, Engine, FramesEngine, report_sums_of
-from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of, with_period
-from metrics.selection import Selection, select
+from metrics.commission import EVENTS, commission, commission_of
+from metrics.engine import REPORT_SUMS, Engine, FramesEngine, monday, report_sums_of
+from metrics.filters import NOT_AVAILABLE, Filters, Period, period_of, with_period
+from metrics.selection import Selection, select, selected_events
 
 REPORT_COLUMNS = (
     "sales_amount",
@@ -61,7 +61,6 @@ ITEM_DIMENSIONS = {
     "suppliers": "supplier",
     "departments": "department",
 }
-ORDER_FILTERS = ("channels", "sources", "devices", "document_types")  # order-level line filters
 # Filters of SPEC §5 per report: the Filters fields its screen enables (plus the row keyword
 # `salesperson` for Sales by Department's "user"). The functions apply whatever they are given.
 _ALL = tuple(f.name for f in fields(Filters))
@@ -91,12 +90,12 @@ def sales_by_date(
     """One row per day / week (Monday to Sunday) / calendar month of the filters' period, in date
     order, zeros included. Columns: date (the period's first day as YYYY-MM-DD, which for the first
     week or month may fall before the filters' start), REPORT_COLUMNS."""
+    if not _narrows(row):
+        return date_report(
+            FramesEngine(frames), with_period(filters, period_of(frames, filters)), by
+        )
     if by not in DATE_BUCKETS:
         raise ValueError(f"unknown date grouping {by!r}; use one of {DATE_BUCKETS}")
-    if by == "month" and not _narrows(row):
-        return monthly_report(
-            FramesEngine(frames), with_period(filters, period_of(frames, filters))
-        )
     selection = select_row(frames, filters, **row)
     start, end = selection.period.start_day, selection.period.end_day
     day = selection.values("day").astype(np.int64)
@@ -104,9 +103,9 @@ def sales_by_date(
         starts = np.arange(start, end + 1)
         group = day - start
     elif by == "week":
-        first = _monday(start)
-        starts = np.arange(first, _monday(end) + 1, 7)
-        group = (_monday(day) - first) // 7
+        first = monday(start)
+        starts = np.arange(first, monday(end) + 1, 7)
+        group = (monday(day) - first) // 7
     else:
         first, last = month_of_days(np.array([start, end]))
         starts = _month_first_days(np.arange(first, last + 1))
@@ -165,18 +164,30 @@ def dimension_report(engine: Engine, filters: Filters, dimension: str) -> pd.Dat
     return _ranked(table, dimension)
 
 
-def monthly_report(engine: Engine, filters: Filters) -> pd.DataFrame:
-    """Sales by Date by month from the engine's report_sums: one row per calendar month of the
-    filters' period (start and end given), in order, zeros included. Columns: date (the month's
-    first day, YYYY-MM-DD), REPORT_COLUMNS."""
+def date_report(engine: Engine, filters: Filters, by: str = "day") -> pd.DataFrame:
+    """Sales by Date from the engine's report_sums: one row per day / week (Monday to Sunday) /
+    calendar month of the filters' period (start and end given), in order, zeros included.
+    Columns: date (the first day of the day / week / month, YYYY-MM-DD, which for the first week
+    or month may fall before the filters' start), REPORT_COLUMNS."""
+    if by not in DATE_BUCKETS:
+        raise ValueError(f"unknown date grouping {by!r}; use one of {DATE_BUCKETS}")
     if filters.start is None or filters.end is None:
-        raise ValueError("Sales by Date by month needs the period's first and last day")
-    first, last = (day.year * 12 + day.month - 1 for day in (filters.start, filters.end))
-    months = np.array([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, last + 1)])
-    sums = engine.report_sums(filters, "month")
-    at = np.searchsorted(months, sums["month"].to_numpy(dtype=str))  # both in month order
-    table = report_columns({name: np.bincount(at, sums[name], len(months)) for name in REPORT_SUMS})
-    table.insert(0, "date", np.char.add(months, "-01").astype(object))
+        raise ValueError("Sales by Date needs the period's first and last day")
+    start, end = to_day(filters.start), to_day(filters.end)
+    if by == "day":
+        starts = np.arange(start, end + 1)
+    elif by == "week":
+        starts = np.arange(monday(start), monday(end) + 1, 7)
+    else:
+        first, last = month_of_days(np.array([start, end]))
+        starts = _month_first_days(np.arange(first, last + 1))
+    dates = np.datetime_as_string(starts.astype("datetime64[D]"))
+    sums = engine.report_sums(filters, by)
+    keys = sums[by].to_numpy(dtype=str)
+    keys = np.char.add(keys, "-01") if by == "month" else keys  # months come as YYYY-MM
+    at = np.searchsorted(dates, keys)  # both in date order
+    table = report_columns({name: np.bincount(at, sums[name], len(dates)) for name in REPORT_SUMS})
+    table.insert(0, "date", dates.astype(object))
     return table
 
 
@@ -210,6 +221,8 @@ def sales_by_user(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataF
     A code on orders but not in frames.salespeople (e.g. outside a manager's team) has no name,
     basis or rate, and its commission is NaN (Unknown).
     """
+    if not _narrows(row):
+        return user_report(FramesEngine(frames), with_period(filters, period_of(frames, filters)))
     selection = select_row(frames, filters, **row)
     people = _people(frames)
     codes = selection.codes("salesperson")
@@ -219,11 +232,33 @@ def sales_by_user(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataF
     table, revenue_lines = table.iloc[:-1].reset_index(drop=True), revenue_lines[:-1]
 
     period = selection.period
-    pay = commission(_events(frames, selection, filters), people, period.start_day, period.end_day)
+    pay = commission(selected_events(selection, filters), people, period.start_day, period.end_day)
     table = pd.concat([pay.reset_index(drop=True), table], axis=1)[list(USER_COLUMNS)]
     keep = (revenue_lines > 0) | (table[list(EVENTS)].to_numpy() != 0).any(axis=1)
     if row.get("salesperson") is not None:
         keep &= table["salesperson"].isin(_values(row["salesperson"])).to_numpy()
+    return _ranked(table[keep], "salesperson")
+
+
+def user_report(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """Sales by User (see sales_by_user) from the engine: report_sums by salesperson (N/A, the
+    orders without one, omitted), event_sums and salespeople; one row per salesperson with a
+    revenue line or a sales event that is not zero. Columns: USER_COLUMNS."""
+    if filters.start is None or filters.end is None:
+        raise ValueError("Sales by User needs the period's first and last day")
+    sums = engine.report_sums(filters, "salesperson")
+    sums = sums[sums["salesperson"] != NOT_AVAILABLE]
+    events = engine.event_sums(filters)
+    codes = pd.Index(sorted({*sums["salesperson"], *events["salesperson"]}), dtype=object)
+    people = engine.salespeople().set_index("code").reindex(codes)
+    people = people.rename_axis("code").reset_index()  # a code not among them: no name nor rate
+    by_event = events.set_index("salesperson").reindex(codes, fill_value=0.0)[list(EVENTS)]
+    pay = commission_of(by_event.to_numpy(np.float64), people)
+    at = codes.get_indexer(sums["salesperson"])
+    table = report_columns({name: np.bincount(at, sums[name], len(codes)) for name in REPORT_SUMS})
+    table = pd.concat([pay, table], axis=1)[list(USER_COLUMNS)]
+    revenue_lines = np.bincount(at, sums["revenue_lines"], len(codes))
+    keep = (revenue_lines > 0) | (table[list(EVENTS)].to_numpy() != 0).any(axis=1)
     return _ranked(table[keep], "salesperson")
 
 
@@ -559,11 +594,6 @@ def _dimension(items: pd.DataFrame, column: str) -> np.ndarray:
     return items[column].astype(object).where(items[column].notna(), NOT_AVAILABLE).to_numpy()
 
 
-def _monday(day):
-    """The Monday starting the week of a day number (1970-01-01 was a Thursday)."""
-    return day - (day + 3) % 7
-
-
 def _month_first_days(months: np.ndarray) -> np.ndarray:
     """Day numbers of the first days of months given as year*12 + month-1."""
     first = (np.asarray(months, dtype=np.int64) - 1970 * 12).astype("datetime64[M]")
@@ -583,51 +613,3 @@ def _people(frames: Frames) -> pd.DataFrame:
         return people.reset_index(drop=True)
     rows = pd.DataFrame({"code": extra, "commission_rate": np.nan, "commission_basis": None})
     return pd.concat([people, rows], ignore_index=True)
-
-
-def _events(frames: Frames, selection: Selection, filters: Filters) -> pd.DataFrame:
-    """frames.events dated in the selection's period, of the orders that pass the customer-level
-    and order-level filters."""
-    events = frames.events
-    day = events["day"].to_numpy()
-    lo = int(np.searchsorted(day, day.dtype.type(selection.period.start_day), "left"))
-    hi = int(np.searchsorted(day, day.dtype.type(selection.period.end_day), "right"))
-    events = events.iloc[lo:hi]
-    keep = _orders_kept(frames, selection, filters)
-    if keep is None:
-        return events
-    order_ids = events["order_id"].cat.categories
-    position = np.append(pd.Index(frames.orders["order_id"]).get_indexer(order_ids), -1)
-    kept = np.append(keep, False)[position[events["order_id"].cat.codes.to_numpy()]]
-    return events[kept]
-
-
-def _orders_kept(frames: Frames, selection: Selection, filters: Filters) -> np.ndarray | None:
-    """Bool per order code: its customer is kept and it passes the order-level filters (None =
-    every order). An order's channel, source, device, document type and amount are read on its
-    first line (lines are in order code order)."""
-    dims = [f for f in ORDER_FILTERS if getattr(filters, f)]
-    by_amount = filters.order_amount_min is not None or filters.order_amount_max is not None
-    by_customer = not selection.customers.all()
-    if not (dims or by_amount or by_customer):
-        return None
-    orders = frames.orders
-    keep = selection.customers[orders["customer"].to_numpy()]
-    if dims or by_amount:
-        order = frames.lines["order"].to_numpy()
-        codes = np.arange(len(orders), dtype=order.dtype)
-        first = np.searchsorted(order, codes, "left")
-        if not len(order):
-            return np.zeros(len(orders), dtype=bool)
-        at = np.minimum(first, len(order) - 1)
-        keep &= (first < len(order)) & (order[at] == codes)
-        for field in dims:
-            column = frames.lines[LINE_FILTERS[field]]
-            allowed = _allowed(column.cat.categories, getattr(filters, field))
-            keep &= allowed[column.cat.codes.to_numpy()[at].astype(np.int64) + 1]
-        if by_amount:
-            amount = frames.lines["order_amount"].to_numpy()[at]
-            low = -np.inf if filters.order_amount_min is None else filters.order_amount_min
-            high = np.inf if filters.order_amount_max is None else filters.order_amount_max
-            keep &= (amount >= low - 1e-9) & (amount <= high + 1e-9)
-    return keep

@@ -19,6 +19,7 @@ from metrics.cadence import cadence, status_labels
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters, Period, period_of
 from metrics.sums import customer_sums
 
+ORDER_FILTERS = ("channels", "sources", "devices", "document_types")  # order-level line filters
 COMPARISONS = 8  # in_codes compares with up to this many codes before it uses a lookup table
 
 
@@ -195,4 +196,56 @@ def _matches(values: pd.Series, wanted: tuple[str, ...]) -> np.ndarray:
     keep = values.isin([w for w in wanted if w != NOT_AVAILABLE]).to_numpy()
     if NOT_AVAILABLE in wanted:
         keep = keep | values.isna().to_numpy()
+    return keep
+
+
+def selected_events(selection: Selection, filters: Filters) -> pd.DataFrame:
+    """The frames' events (metrics.commission.sales_events) dated in the selection's period, of
+    the orders that pass the customer-level and order-level filters (ORDER_FILTERS, order
+    amounts; item-level filters do not narrow events: an event is a line's value without its
+    item)."""
+    frames = selection.frames
+    events = frames.events
+    day = events["day"].to_numpy()
+    lo = int(np.searchsorted(day, day.dtype.type(selection.period.start_day), "left"))
+    hi = int(np.searchsorted(day, day.dtype.type(selection.period.end_day), "right"))
+    events = events.iloc[lo:hi]
+    keep = _orders_kept(selection, filters)
+    if keep is None:
+        return events
+    order_ids = events["order_id"].cat.categories
+    position = np.append(pd.Index(frames.orders["order_id"]).get_indexer(order_ids), -1)
+    kept = np.append(keep, False)[position[events["order_id"].cat.codes.to_numpy()]]
+    return events[kept]
+
+
+def _orders_kept(selection: Selection, filters: Filters) -> np.ndarray | None:
+    """Bool per order code: its customer is kept and it passes the order-level filters (None =
+    every order). An order's channel, source, device, document type and amount are read on its
+    first line (lines are in order code order)."""
+    dims = [f for f in ORDER_FILTERS if getattr(filters, f)]
+    by_amount = filters.order_amount_min is not None or filters.order_amount_max is not None
+    by_customer = not selection.customers.all()
+    if not (dims or by_amount or by_customer):
+        return None
+    frames = selection.frames
+    orders = frames.orders
+    keep = selection.customers[orders["customer"].to_numpy()]
+    if dims or by_amount:
+        order = frames.lines["order"].to_numpy()
+        codes = np.arange(len(orders), dtype=order.dtype)
+        first = np.searchsorted(order, codes, "left")
+        if not len(order):
+            return np.zeros(len(orders), dtype=bool)
+        at = np.minimum(first, len(order) - 1)
+        keep &= (first < len(order)) & (order[at] == codes)
+        for field in dims:
+            column = frames.lines[LINE_FILTERS[field]]
+            allowed = _allowed(column.cat.categories, getattr(filters, field))
+            keep &= allowed[column.cat.codes.to_numpy()[at].astype(np.int64) + 1]
+        if by_amount:
+            amount = frames.lines["order_amount"].to_numpy()[at]
+            low = -np.inf if filters.order_amount_min is None else filters.order_amount_min
+            high = np.inf if filters.order_amount_max is None else filters.order_amount_max
+            keep &= (amount >= low - 1e-9) & (amount <= high + 1e-9)
     return keep

@@ -1,6 +1,7 @@
 """Browser test of the sales reports served with SALES_ENGINE=sql: the numbers come from the
-database, rows link on to the reports sql computes, and what it does not compute yet is a
-sentence in place of the chart and the table."""
+database (Sales by Category, Sales by Date by day and by month, Sales by User), rows link on to
+the reports sql computes, and what it does not compute yet is a sentence in place of the chart
+and the table."""
 
 from urllib.parse import quote
 
@@ -50,16 +51,20 @@ def test_rep101_sales_by_category_brand_and_month_on_the_sql_engine(dash_duo, sh
     dash_duo.wait_for_text_to_equal(FIRST_CELL, "Acme")  # Home's brand
     assert "category=Home" in dash_duo.driver.current_url
 
-    # Sales by Date: by day is not computed on sql (a sentence); by month is
+    # Sales by Date by day (every day of the period, zeros included), then by month
     dash_duo.driver.get(f"{base}/reports/sales-by-date?from=2025-12-01&to=2026-04-30")
-    dash_duo.wait_for_contains_text("#report-note", "computed by month only for now")
-    dash_duo.wait_for_contains_text("#report-chart", "choose Month")
+    dash_duo.wait_for_contains_text("#report-note", "151 rows · Sales Amount £1,572.50")
+    dash_duo.wait_for_text_to_equal(FIRST_CELL, "2025-12-01")
     dash_duo.driver.find_element(By.XPATH, "//label[text()='Month']").click()
     until(lambda: "by=month" in dash_duo.driver.current_url, 10)
     dash_duo.wait_for_text_to_equal(FIRST_CELL, "2025-12-01")
     dash_duo.wait_for_contains_text("#report-note", "5 rows · Sales Amount £1,572.50")
 
+    # Sales by User: SP1 (O1, O2, O7, O9) and SP3 (O5, O6), commission by event dates
+    dash_duo.driver.get(f"{base}/reports/sales-by-user?from=2025-12-01&to=2026-04-30")
+    dash_duo.wait_for_contains_text("#report-note", "2 rows · Sales Amount £1,572.50")
+
     # a report sql does not compute: the page says so, in words
-    dash_duo.find_element("a.nav-link[href^='/reports/sales-by-user']").click()
+    dash_duo.find_element("a.nav-link[href^='/reports/sell-through']").click()
     dash_duo.wait_for_contains_text("#app-page", "The other screens and exports need")
     assert dash_duo.get_logs() == []

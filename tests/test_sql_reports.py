@@ -1,5 +1,5 @@
 """The sales reports the engine interface answers (Sales by Channel, Category, Brand, Collection,
-Supplier, Department; Sales by Date by month) served with SALES_ENGINE=sql: the same CSV as with
+Supplier, Department; Sales by Date by day, week and month; Sales by User) served with SALES_ENGINE=sql: the same CSV as with
 frames, numbers checked by hand on the shop and the cadence shop of tests.test_sql_engine (the
 customer-status filter on the latter), the user's scope in every answer (crafted exports and
 callbacks), and what the sql engine does not compute yet said in words."""
@@ -8,12 +8,14 @@ import csv
 import io
 import re
 
+import pandas as pd
 import pytest
 
 from app import create_app
 from data.db import make_engine, write_tables
 from data.users import create_user
 from tests.cli import flask
+from tests.factory import make_tables
 from tests.test_sql_engine import cadence_tables, shop_tables, write_duckdb
 
 PERIOD = "from=2025-12-01&to=2026-04-30"
@@ -86,7 +88,12 @@ def test_sqr001_every_report_csv_is_the_same_file_with_frames_and_with_sql(shop)
     SQLite database and from the DuckDB file: the same bytes (HTTP), and the same from the
     command line."""
     queries = [f"/export/{name}.csv?{PERIOD}&headers=fields" for name in REPORTS]
-    queries += [f"/export/sales-by-date.csv?{PERIOD}&by=month&headers=fields",
+    queries += [f"/export/sales-by-date.csv?{PERIOD}&by={by}&headers=fields"
+                for by in ("day", "week", "month")]  # fmt: skip
+    queries += ["/export/sales-by-date.csv?from=2026-01-07&to=2026-03-04&by=week&channel=web"
+                "&headers=fields",
+                f"/export/sales-by-user.csv?{PERIOD}&headers=fields",
+                f"/export/sales-by-user.csv?{PERIOD}&channel=web&headers=fields",
                 f"/export/sales-by-category.csv?{PERIOD}&channel=web&headers=fields",
                 f"/export/sales-by-brand.csv?{PERIOD}&status=active&status=at_risk&headers=fields",
                 "/export/sales-by-channel.csv?from=2026-02-01&to=2026-03-31&headers=fields"]  # fmt: skip
@@ -133,6 +140,21 @@ def test_sqr002_sales_by_category_and_by_month_hold_the_hand_computed_numbers(sh
         ("2026-03-01", "590.0", "2", "2"),  # O5 less its returned line, and O9
         ("2026-04-01", "20.0", "1", "1"),  # O6; the abandoned O8 is not revenue
     ]
+    # weeks run Monday to Sunday: the first (from Mon 23 Feb) starts before the period
+    weeks = rows_of(client.get("/export/sales-by-date.csv?from=2026-02-26&to=2026-03-16"
+                               "&by=week&headers=fields").text)  # fmt: skip
+    assert [
+        (r["date"], r["sales_amount"], r["cost_amount"], r["cost_coverage"]) for r in weeks
+    ] == [
+        ("2026-02-23", "90.0", "50.0", "1.0"),  # O9 on Sun 1 Mar: £100 less 10%
+        ("2026-03-02", "0.0", "0.0", ""),  # the quote O4 (3 Mar) is not revenue: no sale
+        ("2026-03-09", "500.0", "300.0", "1.0"),  # O5 on Sun 15 Mar, less its returned line
+        ("2026-03-16", "0.0", "0.0", ""),  # the last week: only its Monday is in the period
+    ]
+    days = rows_of(client.get("/export/sales-by-date.csv?from=2026-01-09&to=2026-01-11"
+                              "&headers=fields").text)  # fmt: skip
+    assert [(r["date"], r["sales_amount"], r["gross_profit"]) for r in days] == [
+        ("2026-01-09", "0.0", "0.0"), ("2026-01-10", "712.5", "142.5"), ("2026-01-11", "0.0", "0.0")]  # fmt: skip
 
 
 @pytest.mark.parametrize("username", ["sam", "nora"])
@@ -163,13 +185,12 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     client = client_of(shop[0], "lee")
     assert client.get(f"/reports/sales-by-category?{PERIOD}").status_code == 200
     assert client.get("/reports/sales-by-date?by=month").status_code == 200
-    for path in ("/reports/sales-by-user", "/reports/sell-through", "/team", "/",
+    for path in ("/reports/made-to-order", "/reports/sell-through", "/team", "/",
                  "/export/leaderboard.csv", "/export/made-to-order.csv"):  # fmt: skip
         refused = client.get(path)
         assert refused.status_code == 503 and "SALES_ENGINE=frames" in refused.text, path
-    by_day = client.get(f"/export/sales-by-date.csv?{PERIOD}")
-    assert by_day.status_code == 400
-    assert "Sales by Date is computed by month only for now: choose Month." in by_day.text
+    narrowed = client.get(f"/export/sales-by-date.csv?{PERIOD}&taken_by=SP3")
+    assert narrowed.status_code == 400 and "narrowed to one row (salesperson SP3)" in narrowed.text
     pdf = client.get(f"/export/sales-by-supplier.pdf?{PERIOD}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # the page's callback: rows link on only to reports sql computes; no matching lists
@@ -182,8 +203,8 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     collections = report_callback(client, f"?{PERIOD}", "sales-by-collection").get_json()
     assert all(r["href"] is None for r in collections["response"]["report-grid"]["rowData"])
     for query, screen, words in (
-        (f"?{PERIOD}", "sales-by-user", "Sales by User is not computed yet"),
-        (f"?{PERIOD}", "sales-by-date", "computed by month only"),
+        (f"?{PERIOD}", "sell-through", "Sell Through is not computed yet"),
+        (f"?{PERIOD}&taken_by=SP3", "sales-by-date", "narrowed to one row"),
         (f"?{PERIOD}&taken_by=SP3", "sales-by-category", "narrowed to one row"),
     ):
         answer = report_callback(client, query, screen)
@@ -248,3 +269,71 @@ def test_sqr006_a_customer_status_filters_the_reports_on_sql_as_on_frames(tmp_pa
     north = client_of(url, "nora")
     mine = north.get(f"/export/sales-by-category.csv?{period}&status=at_risk&headers=fields")
     assert mine.status_code == 200 and rows_of(mine.text) == []
+
+
+def commission_tables() -> dict:
+    """SPEC §5's worked example for Sam (SP1, North, basis items_delivered, 10%; customer C1):
+    A1 £100 (placed 1 Sep, delivered 5 Oct, returned 20 Oct), A2 £150 (3 Oct, delivered 7 Oct,
+    returned 15 Oct), A3 £200 (10 Oct, delivered 12 Oct). Pat (SP2, South, basis payments,
+    5%; customer C2): B1 £80 placed 20 Sep, paid £50 on 2 Oct, £10 refunded on 19 Oct, £30
+    paid on 25 Oct (after the period)."""
+    tables = make_tables(
+        [dict(order_id="A1", order_date="2025-09-01", unit_price=100, status="returned"),
+         dict(order_id="A2", order_date="2025-10-03", unit_price=150, status="returned"),
+         dict(order_id="A3", order_date="2025-10-10", unit_price=200),
+         dict(order_id="B1", order_date="2025-09-20", unit_price=80, customer_id="C2",
+              salesperson="SP2")],
+        [dict(customer_id="C1", name="Aster", owner="SP1"),
+         dict(customer_id="C2", name="Birch", owner="SP2")],
+        [dict(code="SP1", name="Sam", team="North", commission_rate=0.1,
+              commission_basis="items_delivered"),
+         dict(code="SP2", name="Pat", team="South", commission_rate=0.05,
+              commission_basis="payments")],
+    )  # fmt: skip
+    days = pd.to_datetime
+    tables["order_lines"] = tables["order_lines"].assign(
+        delivered_on=days(["2025-10-05", "2025-10-07", "2025-10-12", "2025-09-25"]),
+        returned_on=days(["2025-10-20", "2025-10-15", None, None]),
+    )
+    tables["payments"] = pd.DataFrame({"order_id": ["B1"] * 3, "amount": [50.0, -10.0, 30.0],
+                                       "paid_on": days(["2025-10-02", "2025-10-19", "2025-10-25"])})  # fmt: skip
+    return tables
+
+
+def test_sqr007_sales_by_user_holds_the_spec_commission_example_on_every_engine(tmp_path):
+    """Sam: delivered £450 − returned £250 = £200 adjusted, £20 commission (SPEC §5), though
+    only A3 (£200) is revenue of the period by order date; Pat: £50 paid − £10 refunded, £2.
+    The same file from the frames, the SQLite database and the DuckDB file for each scope (the
+    manager of North and Sam see Sam only), from the command line too; on sql a row does not
+    link on (Sales by Category narrowed to a user is not computed there)."""
+    url, duckdb_url = company(tmp_path, commission_tables())
+    query = "/export/sales-by-user.csv?from=2025-10-01&to=2025-10-20&headers=fields"
+    sam = ("SP1", "Sam", "200.0", "350.0", "0.0", "250.0", "450.0", "0.0", "0.0", "Delivered",
+           "200.0", "20.0")  # fmt: skip
+    pat = ("SP2", "Pat", "0.0", "0.0", "0.0", "0.0", "0.0", "50.0", "10.0", "Payments", "40.0",
+           "2.0")  # fmt: skip
+    for username, expected in (("lee", [sam, pat]), ("nora", [sam]), ("sam", [sam])):
+        clients = [client_of(url, username, "frames"), client_of(url, username),
+                   client_of(url, username, analytics=duckdb_url)]  # fmt: skip
+        answers = [client.get(query) for client in clients]
+        assert [a.status_code for a in answers] == [200] * 3, username
+        assert answers[0].text == answers[1].text == answers[2].text, username
+        got = [(r["salesperson"], r["salesperson_name"], r["sales_amount"], r["sold"],
+                r["cancelled"], r["returned"], r["delivered"], r["paid"], r["refunded"],
+                r["commission_basis"], r["adjusted_sales"], r["commission"])
+               for r in rows_of(answers[1].text)]  # fmt: skip
+        assert got == expected, username
+    pdf = clients[1].get(query.replace(".csv", ".pdf"))
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    answer = report_callback(client_of(url, "lee"), "?from=2025-10-01&to=2025-10-20",
+                             "sales-by-user").get_json()["response"]  # fmt: skip
+    grid = answer["report-grid"]["rowData"]
+    assert [(r["salesperson"], r["commission"], r["href"]) for r in grid] == [
+        ("SP1", 20.0, None), ("SP2", 2.0, None)]  # fmt: skip
+    args = ("export", "sales-by-user", "--as", "nora", "--view", "?from=2025-10-01&to=2025-10-20")
+    on_frames = flask(url, *args)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SALES_ENGINE", "sql")
+        on_sql = flask(url, *args)
+    assert on_frames.returncode == on_sql.returncode == 0, on_sql.stderr
+    assert on_sql.stdout == on_frames.stdout and "Sam" in on_sql.stdout

@@ -29,11 +29,12 @@ from metrics.reports import (
     ENGINE_REPORTS,
     REPORT_COLUMNS,
     SALES_REPORTS,
+    date_report,
     dimension_report,
     matching_customers,
     matching_products,
-    monthly_report,
     row_filters,
+    user_report,
 )
 from metrics.team import (
     new_customers_by_month,
@@ -52,12 +53,12 @@ CHART_ROWS = 30  # reports: rows on the chart
 SQL_ENGINE = "SALES_ENGINE=sql"
 # the screens a server with SALES_ENGINE=sql shows and exports (with the KPI export): the
 # reports the engine interface answers, and Sales by Customer
-SQL_SCREENS = ("sales-by-date", *ENGINE_REPORTS, "sales-by-customer")
+SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sales-by-customer")
 SQL_ENGINE_MESSAGE = (
     "This server runs with SALES_ENGINE=sql, which so far computes in the database the KPI "
     "export (/export/kpis.csv), Sales by Customer (/sales-by-customer) and the reports Sales "
-    "by Channel, Category, Brand, Collection, Supplier and Department and Sales by Date by "
-    "month (/reports/sales-by-category and the others): their pages, CSV and PDF exports. "
+    "by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date and Sales "
+    "by User (/reports/sales-by-category and the others): their pages, CSV and PDF exports. "
     "The other screens and exports need SALES_ENGINE=frames for now."
 )
 MATCHING_ON_SQL = (
@@ -441,12 +442,10 @@ def team_figures(frames: Frames, view: View, result: Team | None = None):
 
 def on_engine(view: View) -> bool:
     """Whether the engine interface answers the view's report (either engine): a dimension
-    report, or Sales by Date by month, not narrowed to a row by a keyword."""
+    report, Sales by Date or Sales by User, not narrowed to a row by a keyword."""
     if view.row:
         return False
-    return view.screen in ENGINE_REPORTS or (
-        view.screen == "sales-by-date" and view.choice("by") == "month"
-    )
+    return view.screen in SQL_SCREENS
 
 
 def frames_only(engine: Engine) -> bool:
@@ -463,7 +462,9 @@ def run_report(frames: Frames, view: View, engine: Engine) -> pd.DataFrame:
     name = view.screen
     if on_engine(view):
         if name == "sales-by-date":
-            return monthly_report(engine, view.focused)
+            return date_report(engine, view.focused, view.choice("by"))
+        if name == "sales-by-user":
+            return user_report(engine, view.focused)
         return dimension_report(engine, view.focused, ENGINE_REPORTS[name])
     if frames_only(engine):
         raise NotSupported(not_on_sql(view))
@@ -479,9 +480,7 @@ def run_report(frames: Frames, view: View, engine: Engine) -> pd.DataFrame:
 def not_on_sql(view: View) -> str:
     """Why SALES_ENGINE=sql does not compute the view's report yet, in words."""
     title = REPORT_TITLES[view.screen]
-    if view.screen == "sales-by-date" and not view.row:
-        return f"With {SQL_ENGINE}, Sales by Date is computed by month only for now: choose Month"
-    if view.row and (view.screen in ENGINE_REPORTS or view.screen == "sales-by-date"):
+    if view.row and view.screen in SQL_SCREENS:
         words = ", ".join(f"{key} {value}" for key, value in view.row)
         return (f"With {SQL_ENGINE}, {title} narrowed to one row ({words}) is not computed yet; "
                 "it needs SALES_ENGINE=frames")  # fmt: skip
@@ -512,7 +511,8 @@ def report_table(frames: Frames, view: View, engine: Engine) -> Table:
             filters, row = row_filters(frames, name, record, view.filters,
                                        **({"by": view.choice("by")} if name == "sales-by-date" else {}))  # fmt: skip
             query = to_query(View(None, filters, view.compare_to, row=tuple(row.items())))
-            links.append(f"/reports/{target}{query}" if target else None)
+            # with sql, a link narrowed to a row (Sales by User's user) leads to no report
+            links.append(f"/reports/{target}{query}" if target and not (sql and row) else None)
             products.append(f"/reports/matching-products{query}")
             customers.append(f"/reports/matching-customers{query}")
         rows["href"] = links
