@@ -46,7 +46,7 @@ from data.frames import (
     month_of_days,
 )
 from data.models import Customer, CustomerField, Item, Order, OrderLine, Payment, Salesperson
-from metrics.commission import EVENTS, daily_events
+from metrics.commission import daily_events
 
 MAX_SHARE = 0.25  # of the orders written, above which a full build is the faster
 IDS_PER_QUERY = 1_000
@@ -198,8 +198,7 @@ def _merge(
         previous.orders,
         delta.orders,
         ~codes.written,
-        codes.order_old[~codes.written],
-        codes.order_new,
+        np.searchsorted(codes.order_old[~codes.written], codes.order_new),
         {"customer": (codes.customer_old, codes.customer_new)},
     ).frame()
     # a pool of two threads: the events merged while the lines are, the rollups two at a time
@@ -212,8 +211,10 @@ def _merge(
             previous.lines.assign(order=line_order),
             delta.lines.assign(order=codes.order_new[delta.lines["order"].to_numpy()]),
             line_kept,
-            line_order if line_kept.all() else line_order[line_kept],
-            codes.order_new[delta.lines["order"].to_numpy()],
+            np.searchsorted(
+                line_order if line_kept.all() else line_order[line_kept],
+                codes.order_new[delta.lines["order"].to_numpy()],
+            ),
             {
                 "customer": (codes.customer_old, codes.customer_new),
                 "item": (codes.item_old, codes.item_new),
@@ -284,15 +285,14 @@ def _placed(
     old: pd.DataFrame,
     new: pd.DataFrame,
     kept: np.ndarray,
-    kept_keys: np.ndarray,
-    new_keys: np.ndarray,
+    before: np.ndarray,
     renumbered: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> _Merged:
-    """The rows `kept` of `old` and every row of `new`, each sorted by its key (`kept_keys`,
-    `new_keys`: the merged frame's sort key of each), merged in key order (a new row before a
-    kept one of the same key); `renumbered`: column -> (the code of each old code, of each new
-    code) in the merged frame. Categoricals get the union of both categories."""
-    place = _Placement(kept, np.searchsorted(kept_keys, new_keys, "left"))
+    """The rows `kept` of `old` and every row of `new`, each in the merged frame's order, merged:
+    new row k after `before[k]` kept rows (how many have a smaller sort key: a new row goes
+    before a kept one of the same key); `renumbered`: column -> (the code of each old code, of
+    each new code) in the merged frame. Categoricals get the union of both categories."""
+    place = _Placement(kept, before)
     columns = {}
     for name in old.columns:
         before, after = old[name], new[name]
@@ -477,25 +477,40 @@ def _merged_events(old, new, codes: _Codes, orders) -> pd.DataFrame:
     old_order = codes.order_old[old["order_id"].array.codes]
     kept = old_order >= 0
     new_order = codes.order_new[new["order_id"].array.codes]
-    n = max(len(orders), 1)
-
-    def key(frame, order, rows):
-        key = frame["day"].to_numpy().astype(np.int64)
-        key *= len(EVENTS)
-        key += frame["event"].array.codes
-        key *= n
-        key += order
-        return key if rows.all() else key[rows]
-
+    before = _kept_before(
+        (old["day"].to_numpy(), old["event"].array.codes, old_order),
+        kept,
+        (new["day"].to_numpy(), new["event"].array.codes, new_order),
+    )
     old = old.assign(order_id=old_order)
     new = new.assign(order_id=new_order)
-    merged = _placed(
-        old, new, kept, key(old, old_order, kept), key(new, new_order, new_order >= 0), {}
-    )
+    merged = _placed(old, new, kept, before, {})
     # the merged orders' IDs are unique: no check (a hash table of every ID)
     ids = pd.CategoricalDtype._from_fastpath(pd.Index(orders["order_id"]), False)
     merged.as_codes_of("order_id", ids)
     return merged
+
+
+def _kept_before(old: tuple, kept: np.ndarray, new: tuple) -> np.ndarray:
+    """For each new row, how many `kept` old rows sort before it, the rows' sort keys being the
+    columns `old` and `new` in turn (both sorted so): one binary search over the kept rows for
+    all new rows at once, which reads only the rows it visits (no key of every old row)."""
+    kept_rows = None if kept.all() else np.flatnonzero(kept)
+    n_kept = len(kept) if kept_rows is None else len(kept_rows)
+    low = np.zeros(len(new[0]), np.int64)
+    high = np.full(len(new[0]), n_kept, np.int64)
+    while (searching := low < high).any():
+        middle = np.minimum((low + high) // 2, n_kept - 1)  # (a finished search's is unused)
+        row = middle if kept_rows is None else kept_rows[middle]
+        less = np.zeros(len(low), bool)  # the old row's key < the new row's
+        equal = np.ones(len(low), bool)
+        for old_column, new_column in zip(old, new, strict=True):
+            value = old_column[row]
+            less |= equal & (value < new_column)
+            equal &= value == new_column
+        low = np.where(searching & less, middle + 1, low)
+        high = np.where(searching & ~less, middle, high)
+    return low
 
 
 class _Cells:
@@ -555,7 +570,7 @@ class _Cells:
         old = old.assign(**renamed)
         kept = ~self._touched(old["month"].to_numpy(), renamed["customer"])
         old_key, new_key = _keys(old, kept, new, by)
-        return _placed(old, new, kept, old_key, new_key, {})
+        return _placed(old, new, kept, np.searchsorted(old_key, new_key), {})
 
 
 def _recategorized(values: pd.Categorical, categories: pd.Index) -> pd.Categorical:

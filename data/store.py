@@ -408,7 +408,9 @@ class Store:
         return self._builder_child(told=False)
 
     def _builder_child(self, told: bool) -> subprocess.Popen:
-        env = {**os.environ, "DATABASE_URL": self.engine.url.render_as_string(False),
+        # (OpenBLAS's idle threads would spin on the cores the workers need)
+        env = {"OPENBLAS_NUM_THREADS": "1", **os.environ,
+               "DATABASE_URL": self.engine.url.render_as_string(False),
                "SALES_SNAPSHOT_CODE": CODE}  # fmt: skip
         command = [sys.executable, "-m", "data.snapshot", str(self.snapshot_dir)]
         if told:

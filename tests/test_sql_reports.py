@@ -224,6 +224,14 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
         "changedPropIds": ["app-url.pathname"],
         "state": [{"id": "app-url", "property": "search", "value": ""}]})  # fmt: skip
     assert page.status_code == 200 and "SALES_ENGINE=frames" in page.text
+    # the command line refuses the same exports, never answering from the frames instead
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SALES_ENGINE", "sql")
+        refused = flask(shop[0], "export", "leaderboard", "--as", "nora")
+        served = flask(shop[0], "export", "sales-by-brand", "--as", "nora", "--view", f"?{PERIOD}")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "SALES_ENGINE=frames" in refused.stderr
+    assert served.returncode == 0 and "Acme" in served.stdout
 
 
 @pytest.mark.parametrize("username", list(USERS))
