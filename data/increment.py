@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,8 @@ from metrics.commission import daily_events
 
 MAX_SHARE = 0.25  # of the orders written, above which a full build is the faster
 IDS_PER_QUERY = 1_000
-SHORT_RUNS = 512  # rows: merged frames whose runs are shorter on average are copied whole
+SHORT_RUNS = 512  # rows: merged frames whose runs are shorter on average are copied in blocks
+BLOCK_ROWS = 1 << 20  # rows of a block (a few MB a column: memory that malloc reuses)
 
 
 def merged_fields(
@@ -235,10 +237,7 @@ def _merge(
         del customer_lines
         yield "order_days", order_days.result()
         events = events.result()
-        summed = background.submit(
-            lambda merged: daily_events(merged.frame(["day", "salesperson", "event", "value"])),
-            events,
-        )
+        summed = background.submit(_daily_events, events)
         yield "events", events
         del events
         yield "daily_events", summed.result()
@@ -348,7 +347,7 @@ class _Placement:
         lengths = self.stop - self.start
         self.at = np.cumsum(lengths) - lengths
         self.rows = int(lengths.sum())
-        # runs this short are cheaper copied by one pass over the rows than one by one
+        # runs this short are cheaper written a block of them at a time than one by one
         self.short = self.rows < SHORT_RUNS * len(lengths)
 
     def parts(self, old, new) -> list:
@@ -367,16 +366,28 @@ class _Placement:
         )  # fmt: skip
         return [(new if from_new else old)[a:b] for from_new, a, b in runs]
 
+    def blocks(self, old: np.ndarray, new: np.ndarray, start: int = 0, stop: int | None = None):
+        """The merged rows start:stop of the column of `old` and `new`, copied a block of about
+        BLOCK_ROWS rows at a time (one array each)."""
+        stop = self.rows if stop is None else stop
+        first = max(int(np.searchsorted(self.at, start, "right")) - 1, 0)
+        last = int(np.searchsorted(self.at, stop, "left"))
+        pieces, rows = [], 0
+        for i in range(first, last):  # the runs inside start:stop, cut to it
+            at, offset = int(self.at[i]), int(self.start[i])
+            a = offset + max(start, at) - at
+            b = offset + min(stop, at + int(self.stop[i]) - offset) - at
+            pieces.append((new if self.from_new[i] else old)[a:b])
+            rows += b - a
+            if rows >= BLOCK_ROWS:
+                yield np.concatenate(pieces)
+                pieces, rows = [], 0
+        if pieces:
+            yield np.concatenate(pieces)
+
     def column(self, old: np.ndarray, new: np.ndarray) -> np.ndarray:
         """The merged column of numpy arrays `old` and `new`, copied whole."""
-        if not self.short:
-            return np.concatenate(self.parts(old, new))
-        into = np.zeros(self.rows, bool)  # True: a new row
-        into[self.before + np.arange(len(self.before))] = True
-        out = np.empty(self.rows, old.dtype)
-        out[~into] = old if self.kept is None else old[self.kept]
-        out[into] = new
-        return out
+        return np.concatenate(self.parts(old, new))
 
     def sources(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(whether from the new frame, the row there) of each merged row of `rows`."""
@@ -419,8 +430,8 @@ class _Merged:
             if isinstance(dtype, pd.StringDtype):
                 yield name, dtype, None, [self.column(name).array._pa_array.chunk(0)]
             elif self.place.short:
-                values = self.place.column(before, after)
-                yield name, dtype, values.dtype, [values.view(np.uint8)]
+                blocks = self.place.blocks(before, after)
+                yield name, dtype, before.dtype, (block.view(np.uint8) for block in blocks)
             else:
                 yield name, dtype, before.dtype, self.place.byte_parts(before, after)
 
@@ -439,6 +450,29 @@ class _Merged:
         """The columns `names` (default: all), copied whole."""
         names = list(self.columns) if names is None else names
         return pd.DataFrame({n: self.column(n) for n in names}, index=pd.RangeIndex(self.rows))
+
+    def between(self, start: int, stop: int, names) -> pd.DataFrame:
+        """The merged rows start:stop of the columns `names` (no text columns), copied."""
+        columns = {}
+        for name in names:
+            dtype, before, after = self.columns[name]
+            values = np.concatenate([*self.place.blocks(before, after, start, stop), before[:0]])
+            if isinstance(dtype, pd.CategoricalDtype):
+                values = pd.Categorical.from_codes(values, dtype=dtype, validate=False)
+            columns[name] = values
+        return pd.DataFrame(columns, index=pd.RangeIndex(stop - start))
+
+    def first_rows(self, name: str, values: np.ndarray) -> np.ndarray:
+        """For each of `values`, the first merged row whose value in column `name` (sorted) is
+        not below it: one binary search for all, reading only the rows it visits."""
+        low = np.zeros(len(values), np.int64)
+        high = np.full(len(values), self.rows, np.int64)
+        while (searching := low < high).any():
+            middle = np.minimum((low + high) // 2, self.rows - 1)
+            less = self.take(middle, [name])[name].to_numpy() < values
+            low = np.where(searching & less, middle + 1, low)
+            high = np.where(searching & ~less, middle, high)
+        return low
 
     def take(self, rows: np.ndarray, names=None) -> pd.DataFrame:
         """The merged rows `rows` of the columns `names` (default: all; no text columns)."""
@@ -511,6 +545,19 @@ def _kept_before(old: tuple, kept: np.ndarray, new: tuple) -> np.ndarray:
         low = np.where(searching & less, middle + 1, low)
         high = np.where(searching & ~less, middle, high)
     return low
+
+
+def _daily_events(events: _Merged) -> pd.DataFrame:
+    """metrics.commission.daily_events of the merged events, whole days of about BLOCK_ROWS
+    events at a time: a cell's events are one day's, so its sum is the same to the last bit,
+    and no copy of all the events' columns is made."""
+    days = events.take(np.arange(BLOCK_ROWS, len(events), BLOCK_ROWS), ["day"])["day"]
+    bounds = np.unique(np.r_[0, events.first_rows("day", days.to_numpy()), len(events)])
+    names = ["day", "salesperson", "event", "value"]
+    parts = [daily_events(events.between(int(a), int(b), names)) for a, b in pairwise(bounds)]
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
 
 
 class _Cells:

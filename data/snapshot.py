@@ -188,20 +188,30 @@ class SnapshotWriter:
             spec.update(kind=kind, buffers=[self._buffer(parts)])
         return spec
 
-    def _buffer(self, parts: list[np.ndarray]) -> list[int]:
-        """Write the byte arrays `parts` one after the other, at the next aligned place (one
-        gathering write per IOV_MAX of them); returns [offset, length]."""
+    def _buffer(self, parts) -> list[int]:
+        """Write the byte arrays `parts` (any iterable) one after the other, at the next aligned
+        place, IOV_MAX of them per gathering write; returns [offset, length]."""
         self.offset = _aligned(self.offset)
-        start, views, i = self.offset, [p for p in parts if len(p)], 0
+        start, batch = self.offset, []
+        for part in parts:
+            if len(part):
+                batch.append(part)
+            if len(batch) == IOV_MAX:
+                self._write(batch)
+                batch = []
+        self._write(batch)
+        return [start, self.offset - start]
+
+    def _write(self, views: list[np.ndarray]) -> None:
+        i = 0
         while i < len(views):
-            written = os.pwritev(self.fd, views[i : i + IOV_MAX], self.offset)
+            written = os.pwritev(self.fd, views[i:], self.offset)
             self.offset += written
             while i < len(views) and written >= len(views[i]):  # a write may stop short
                 written -= len(views[i])
                 i += 1
             if written:
                 views[i] = views[i][written:]
-        return [start, self.offset - start]
 
     def finish(self, meta: dict, sync: bool = True) -> int:
         """Write the header and (`sync`) flush the file to disk; returns the file's size in

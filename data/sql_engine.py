@@ -61,6 +61,8 @@ SCHEMAS = {
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "trino": "trino"}
 ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
 ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
+# a flag counted as 1 or 0 (PostgreSQL casts no boolean to bigint)
+ONE, ZERO = ibis.literal(1, "int64"), ibis.literal(0, "int64")
 
 
 class Database:
@@ -237,7 +239,7 @@ class SqlEngine:
             salesperson=lines.salesperson.coalesce(lines.order_seller),
             **{e: has.ifelse(sales, 0.0) for e, has in on.items()},
             paid=ibis.literal(0.0), refunded=ibis.literal(0.0),
-            events=sum(has.cast("int64") for has in on.values()),
+            events=sum(has.ifelse(ONE, ZERO) for has in on.values()),
         )  # fmt: skip
         payments = t["payments"].join(orders, "order_id")
         amount, paid_on = payments.amount, dated(payments.paid_on)
@@ -246,7 +248,7 @@ class SqlEngine:
             **{e: ibis.literal(0.0) for e in on},
             paid=(paid_on & (amount > 0)).ifelse(amount, 0.0),
             refunded=(paid_on & (amount < 0)).ifelse(-amount, 0.0),
-            events=(paid_on & (amount != 0)).cast("int64"),
+            events=(paid_on & (amount != 0)).ifelse(ONE, ZERO),
         )  # fmt: skip
         both = of_lines.union(of_payments)
         both = both.filter(both.salesperson.notnull(), both.events > 0)

@@ -54,11 +54,16 @@ def import_file(url: str, path, text: str) -> None:
     assert result.returncode == 0, result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("runs", ["written one by one", "copied whole"])
+@pytest.mark.parametrize("runs", ["written one by one", "copied in blocks"])
 def test_inc001_an_import_merged_into_the_snapshot_equals_a_full_build(shop, runs, monkeypatch):
-    """`runs`: each merged frame's runs of rows go to the file one by one, or the frame's
-    columns are copied whole first (how a merge writes frames of short runs)."""
-    monkeypatch.setattr(increment, "SHORT_RUNS", 0 if runs == "written one by one" else 10**9)
+    """`runs`: each merged frame's runs of rows go to the file one by one, or a block of 7 rows
+    at a time (how a merge writes frames of short runs; the commission's daily sums too are
+    then summed a few days at a time)."""
+    if runs == "written one by one":
+        monkeypatch.setattr(increment, "SHORT_RUNS", 0)
+    else:
+        monkeypatch.setattr(increment, "SHORT_RUNS", 10**9)
+        monkeypatch.setattr(increment, "BLOCK_ROWS", 7)
     engine, url, tmp_path, orders, items = shop
     mid, late = orders.iloc[len(orders) // 2], orders.iloc[-1]
     rows = [
