@@ -42,7 +42,6 @@ from data.frames import (
     _monthly,
     _order_days,
     customer_months,
-    lines_by_customer,
     month_items_by_customer,
     month_of_days,
 )
@@ -223,7 +222,9 @@ def _merge(
             },
         )
         customer = lines.column("customer")
-        customer_lines = background.submit(lines_by_customer, customer)
+        customer_lines = background.submit(
+            _customer_lines, previous.customer_lines, lines, delta.lines["customer"], codes
+        )
         cells = _Cells(previous, delta, codes, lines.column("month"), customer, n_customers)
         part = lines.take(cells.lines)
         ends = np.array([0, len(lines) - 1]) if len(lines) else np.array([], np.int64)
@@ -545,6 +546,33 @@ def _kept_before(old: tuple, kept: np.ndarray, new: tuple) -> np.ndarray:
         low = np.where(searching & less, middle + 1, low)
         high = np.where(searching & ~less, middle, high)
     return low
+
+
+def _customer_lines(old: pd.DataFrame, lines: _Merged, new_customer: pd.Series, codes: _Codes):
+    """The merged lines' customer_lines (data.frames.lines_by_customer): the previous entries
+    of the lines kept, at their lines' merged rows, and the new lines' placed among them by
+    (customer, line), instead of sorting every line again."""
+    place = lines.place
+    position = np.full(len(old), -1, np.int32)  # each previous line's merged row (-1: gone)
+    new_line = np.empty(len(new_customer), np.int32)  # each new line's
+    runs = zip(place.from_new.tolist(), place.start.tolist(), place.stop.tolist(),
+               place.at.tolist(), strict=True)  # fmt: skip
+    for from_new, start, stop, at in runs:
+        (new_line if from_new else position)[start:stop] = np.arange(at, at + stop - start)
+    line = position[old["line"].to_numpy()]
+    kept = line >= 0
+    customer = codes.customer_old[old["customer"].to_numpy()]
+    new_customer = codes.customer_new[new_customer.to_numpy()]
+    order = np.lexsort((new_line, new_customer))
+    new_line, new_customer = new_line[order], new_customer[order]
+    before = _kept_before((customer, line), kept, (new_customer, new_line))
+    return _placed(
+        pd.DataFrame({"customer": customer, "line": line}, copy=False),
+        pd.DataFrame({"customer": new_customer, "line": new_line}, copy=False),
+        kept,
+        before,
+        {},
+    )
 
 
 def _daily_events(events: _Merged) -> pd.DataFrame:
