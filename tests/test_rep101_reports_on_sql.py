@@ -19,13 +19,18 @@ FIRST_CELL = "#report-grid .ag-pinned-left-cols-container .ag-row[row-index='0']
 ROW = "#report-grid .ag-center-cols-container .ag-row[row-index='{}']"
 
 
-@pytest.fixture
-def shop_db(tmp_path):
+def leader_shop(tmp_path) -> str:
+    """The URL of a SQLite file of the hand-made shop, with a leader who can sign in."""
     url = f"sqlite:///{tmp_path / 'sales.db'}"
     engine = make_engine(url)
     write_tables(engine, shop_tables(), replace=True)
     create_user(engine, "leader", PASSWORDS["leader"], "leadership")
     return url
+
+
+@pytest.fixture
+def shop_db(tmp_path):
+    return leader_shop(tmp_path)
 
 
 def test_rep101_sales_by_category_brand_and_month_on_the_sql_engine(dash_duo, shop_db):

@@ -8,10 +8,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 
 from app import create_dash
-from data.db import make_engine, write_tables
-from data.users import create_user
 from tests.conftest import PASSWORDS, until
-from tests.test_sql_engine import shop_tables
+from tests.test_rep101_reports_on_sql import leader_shop
 
 START = "/sales-by-customer?from=2025-12-01&to=2026-04-30&matrix=categories"
 ROWS = "#sbc-matrix .ag-pinned-left-cols-container .ag-row"
@@ -20,11 +18,7 @@ CENTRE = "#sbc-matrix .ag-center-cols-container .ag-row"
 
 @pytest.fixture
 def shop_db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'sales.db'}"
-    engine = make_engine(url)
-    write_tables(engine, shop_tables(), replace=True)
-    create_user(engine, "leader", PASSWORDS["leader"], "leadership")
-    return url
+    return leader_shop(tmp_path)
 
 
 def picked(dash_duo) -> list[str]:
