@@ -416,7 +416,8 @@ class SqlEngine:
     ) -> ir.Table:
         """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
         non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
-        customer, day, month (year*12 + month-1), item and the attributes as sold. `only`: the
+        customer, day, month (year*12 + month-1), item, product, customisation, made_to_order
+        ("yes" / "no": metrics.engine.PRODUCTS) and the attributes as sold. `only`: the
         lines of the orders in this table (order_id) only: the rollups' upkeep; `rollups`: the
         rollups are current (a customer status may read them)."""
         t = self.tables
@@ -432,16 +433,22 @@ class SqlEngine:
             kept = self._customers(filters, rollups).alias(_kept_name(filters))
             # a join, not EXISTS: planners then read the customers once (each is in `kept` once)
             orders = orders.join(kept, orders.customer == kept.customer_id).drop("customer_id")
-        items = t["items"].select(item_code="item_id", **{f"item_{a}": a for a in ITEM_ATTRIBUTES})
+        items = t["items"].select(
+            item_code="item_id", item_product="product_id", item_made="made_to_order",
+            **{f"item_{a}": a for a in ITEM_ATTRIBUTES},
+        )  # fmt: skip
         lines = t["order_lines"]
         joined = lines.join(orders, "order_id").left_join(items, lines.item_id == items.item_code)
         counted = ~joined.status.isin(["cancelled", "returned"])
+        made = joined.item_made.fill_null(False) | joined.customisation.notnull()
         selected = joined.select(
             "order_id", "order_status", "customer", "quantity", "unit_cost",
             sales=_net_sales(joined), cost=joined.quantity * joined.unit_cost,
             non_inv=joined.cost_non_inv.fill_null(0.0), counted=counted,
             day="order_date", month=_month(joined.order_date),
             item="item_id", document_type="document_type",
+            product=joined.item_product.coalesce(joined.item_id),
+            customisation="customisation", made_to_order=made.ifelse("yes", "no"),
             **{a: joined[a].coalesce(joined[f"order_{a}"]) for a in ORDER_ATTRIBUTES},
             **{a: joined[a].coalesce(joined[f"item_{a}"]) for a in ITEM_ATTRIBUTES},
         )  # fmt: skip

@@ -45,7 +45,11 @@ AS_SOLD = (
 SALESPEOPLE_COLUMNS = ("code", "name", "team", "commission_rate", "commission_basis")
 # Sales by Date's days and weeks (Monday to Sunday): labelled by their first day, YYYY-MM-DD
 DATES = ("day", "week")
-DIMENSIONS = ("customer", "month", "item", *AS_SOLD, *DATES)
+# Sell Through's and Made to Order's: the item's product (its product_id, else its own item_id),
+# the line's customisation text (N/A for none), and whether the line is made to order ("yes":
+# its item is, or it carries a customisation; else "no")
+PRODUCTS = ("product", "customisation", "made_to_order")
+DIMENSIONS = ("customer", "month", "item", *AS_SOLD, *DATES, *PRODUCTS)
 # What a sum is grouped by: None (one row), a dimension, or a tuple of distinct dimensions (one
 # row per combination with a selected line, e.g. ("customer", "month")).
 By = str | tuple[str, ...] | None
@@ -261,10 +265,23 @@ class FramesEngine:
             return selection.values("item").astype(np.int64), self.frames.items[
                 "item_id"
             ].to_numpy()
+        if name == "product":
+            of_item, products = pd.factorize(product_keys(self.frames.items))
+            return of_item[selection.values("item")], np.asarray(products, dtype=object)
+        if name == "made_to_order":
+            made = self.frames.items["made_to_order"].fillna(False).to_numpy(bool)
+            made = made[selection.values("item")] | (selection.codes("customisation") >= 0)
+            return made.astype(np.int64), np.array(["no", "yes"], dtype=object)
         categories = self.frames.lines[name].cat.categories
         codes = selection.codes(name).astype(np.int64)
         group = np.where(codes < 0, len(categories), codes)
         return group, np.array([*categories, None], dtype=object)
+
+
+def product_keys(items: pd.DataFrame) -> np.ndarray:
+    """Per item: its product_id, or its own item_id when it has none (e.g. a deleted item)."""
+    product = items["product_id"] if "product_id" in items else pd.Series(np.nan, items.index)
+    return product.fillna(items["item_id"]).to_numpy(dtype=object)
 
 
 def monday(day):

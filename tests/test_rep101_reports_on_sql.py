@@ -1,5 +1,6 @@
 """Browser test of the sales reports served with SALES_ENGINE=sql: the numbers come from the
-database (Sales by Category, Sales by Date by day and by month, Sales by User), rows link on to
+database (Sales by Category, Sales by Date by day and by month, Sales by User, Sell Through by
+item and by product, Made to Order), rows link on to
 the reports sql computes, and what it does not compute yet is a sentence in place of the chart
 and the table."""
 
@@ -69,7 +70,23 @@ def test_rep101_sales_by_category_brand_and_month_on_the_sql_engine(dash_duo, sh
     dash_duo.driver.get(f"{base}/reports/sales-by-user?from=2025-12-01&to=2026-04-30")
     dash_duo.wait_for_contains_text("#report-note", "2 rows · Sales Amount £1,572.50")
 
-    # a report sql does not compute: the page says so, in words
+    # Sell Through by item (B £790, A £762.50, the deleted C £20), then by product: A and its
+    # unsold variant A2 are the product TEE, named without the variant
     dash_duo.find_element("a.nav-link[href^='/reports/sell-through']").click()
+    dash_duo.wait_for_text_to_equal("h1", "Sell Through")
+    dash_duo.wait_for_contains_text("#report-note", "3 rows · Sales Amount £1,572.50")
+    pinned = "#report-grid .ag-pinned-left-cols-container .ag-row[row-index='{}']"
+    dash_duo.wait_for_text_to_equal(pinned.format(0), "B")  # no link: to a row, not on sql
+    dash_duo.find_element("#sell-through-combine label").click()
+    until(lambda: "combine=yes" in dash_duo.driver.current_url, 10)
+    dash_duo.wait_for_text_to_equal(pinned.format(1), "TEE")
+    assert dash_duo.find_element(ROW.format(1)).text.split("\n")[:3] == ["Tee", "2", "Home"]
+
+    # Made to Order: B engraved (£500), B without a customisation (£290), TEE gift-wrapped
+    dash_duo.driver.get(f"{base}/reports/made-to-order?from=2025-12-01&to=2026-04-30")
+    dash_duo.wait_for_contains_text("#report-note", "3 rows · Sales Amount £940.00")
+
+    # a screen sql does not compute: the page says so, in words
+    dash_duo.find_element("a.nav-link[href^='/leaderboard']").click()
     dash_duo.wait_for_contains_text("#app-page", "The other screens and exports need")
     assert dash_duo.get_logs() == []

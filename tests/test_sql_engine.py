@@ -252,16 +252,27 @@ COMPANIES = ["shop", "cadence", pytest.param("demo", marks=pytest.mark.slow)]
 
 
 def shop_tables() -> dict:
+    """SHOP_LINES, with products for Sell Through and Made to Order: item A is the variant Red
+    of the product TEE ("Tee Red"), whose variant A2 ("Tee Blue") never sold; D (Garden) never
+    sold either; B is made to order, engraved on O5's first line; O1's first line (an A) is
+    gift-wrapped."""
     tables = make_tables(SHOP_LINES, SHOP_CUSTOMERS, SHOP_SALESPEOPLE, SHOP_FIELDS)
     customers = tables["customers"]
     tables["customers"] = customers[customers["customer_id"] != "C9"]
-    tables["items"] = tables["items"][tables["items"]["item_id"] != "C"]
+    items = tables["items"][tables["items"]["item_id"] != "C"].set_index("item_id")
+    items.loc["A", ["product_id", "name", "variant"]] = ["TEE", "Tee Red", "Red"]
+    items.loc["A2"] = {**items.loc["A"], "name": "Tee Blue", "variant": "Blue"}
+    items.loc["D"] = {**items.loc["B"], "product_id": "D", "name": "Item D"}
+    items.loc["B", "made_to_order"] = True
+    tables["items"] = items.reset_index()
     lines = tables["order_lines"]
     # as sold: the first line of O5 was an Outdoor item sold on a marketplace
     first_of_o5 = ((lines["order_id"] == "O5") & (lines["line_no"] == 1)).to_numpy()
+    first_of_o1 = ((lines["order_id"] == "O1") & (lines["line_no"] == 1)).to_numpy()
     tables["order_lines"] = lines.assign(
         category=np.where(first_of_o5, "Outdoor", None),
         channel=np.where(first_of_o5, "marketplace", None),
+        customisation=np.where(first_of_o5, "Engraved", np.where(first_of_o1, "Gift wrap", None)),
     )
     return tables
 

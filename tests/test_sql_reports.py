@@ -97,6 +97,12 @@ def test_sqr001_every_report_csv_is_the_same_file_with_frames_and_with_sql(shop)
                 f"/export/sales-by-category.csv?{PERIOD}&channel=web&headers=fields",
                 f"/export/sales-by-brand.csv?{PERIOD}&status=active&status=at_risk&headers=fields",
                 "/export/sales-by-channel.csv?from=2026-02-01&to=2026-03-31&headers=fields"]  # fmt: skip
+    queries += [f"/export/sell-through.csv?{PERIOD}&combine={combine}&unsold={unsold}"
+                "&headers=fields" for combine in ("no", "yes") for unsold in ("no", "yes")]  # fmt: skip
+    queries += [f"/export/sell-through.csv?{PERIOD}&unsold=yes&category=Garden&headers=fields",
+                f"/export/sell-through.csv?{PERIOD}&channel=phone&headers=fields",
+                f"/export/made-to-order.csv?{PERIOD}&headers=fields",
+                f"/export/made-to-order.csv?{PERIOD}&amount_min=250&headers=fields"]  # fmt: skip
     for username in USERS:
         clients = [client_of(shop[0], username, "frames"), client_of(shop[0], username),
                    client_of(shop[0], username, analytics=shop[1])]  # fmt: skip
@@ -105,13 +111,17 @@ def test_sqr001_every_report_csv_is_the_same_file_with_frames_and_with_sql(shop)
             assert [a.status_code for a in answers] == [200] * 3, (username, query)
             assert answers[0].text == answers[1].text == answers[2].text, (username, query)
             assert len(rows_of(answers[0].text)) > 0, (username, query)
-    args = ("export", "sales-by-brand", "--as", "nora", "--view", f"?{PERIOD}")
-    on_frames = flask(shop[0], *args)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SALES_ENGINE", "sql")
-        on_sql = flask(shop[0], *args)
-    assert on_frames.returncode == on_sql.returncode == 0
-    assert on_sql.stdout == on_frames.stdout and "Acme" in on_sql.stdout
+    for args, shows in (
+        (("export", "sales-by-brand", "--as", "nora", "--view", f"?{PERIOD}"), "Acme"),
+        (("export", "sell-through", "--as", "sam", "--view", f"?{PERIOD}&combine=yes"), "Tee"),
+        (("export", "made-to-order", "--as", "lee", "--view", f"?{PERIOD}"), "Engraved"),
+    ):
+        on_frames = flask(shop[0], *args)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("SALES_ENGINE", "sql")
+            on_sql = flask(shop[0], *args)
+        assert on_frames.returncode == on_sql.returncode == 0, (args, on_sql.stderr)
+        assert on_sql.stdout == on_frames.stdout and shows in on_sql.stdout, args
 
 
 @pytest.mark.parametrize("analytics", [0, 1], ids=["sqlite", "duckdb"])
@@ -185,8 +195,8 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     client = client_of(shop[0], "lee")
     assert client.get(f"/reports/sales-by-category?{PERIOD}").status_code == 200
     assert client.get("/reports/sales-by-date?by=month").status_code == 200
-    for path in ("/reports/made-to-order", "/reports/sell-through", "/team", "/",
-                 "/export/leaderboard.csv", "/export/made-to-order.csv"):  # fmt: skip
+    for path in ("/leaderboard", "/customers/C1", "/team", "/",
+                 "/export/leaderboard.csv", "/export/team.pdf"):  # fmt: skip
         refused = client.get(path)
         assert refused.status_code == 503 and "SALES_ENGINE=frames" in refused.text, path
     narrowed = client.get(f"/export/sales-by-date.csv?{PERIOD}&taken_by=SP3")
@@ -201,9 +211,11 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     assert "links" not in [c["field"] for c in grid["columnDefs"]]
     assert "Matching products and customers are not computed" in answer["report-note"]["children"]
     collections = report_callback(client, f"?{PERIOD}", "sales-by-collection").get_json()
-    assert all(r["href"] is None for r in collections["response"]["report-grid"]["rowData"])
+    assert all(r["href"].startswith("/reports/sell-through?")
+               for r in collections["response"]["report-grid"]["rowData"])  # fmt: skip
     for query, screen, words in (
-        (f"?{PERIOD}", "sell-through", "Sell Through is not computed yet"),
+        (f"?{PERIOD}&product=TEE", "sell-through", "narrowed to one row (product TEE)"),
+        (f"?{PERIOD}&product=B", "matching-customers", "Matching customers is not computed"),
         (f"?{PERIOD}&taken_by=SP3", "sales-by-date", "narrowed to one row"),
         (f"?{PERIOD}&taken_by=SP3", "sales-by-category", "narrowed to one row"),
     ):
@@ -345,3 +357,67 @@ def test_sqr007_sales_by_user_holds_the_spec_commission_example_on_every_engine(
         on_sql = flask(url, *args)
     assert on_frames.returncode == on_sql.returncode == 0, on_sql.stderr
     assert on_sql.stdout == on_frames.stdout and "Sam" in on_sql.stdout
+
+
+def amounts_of(rows: list[dict], *labels: str) -> list[tuple]:
+    return [(*(r[label] for label in labels), r["sales_amount"], r["sales_quantity"], r["orders"],
+             r["customers"], r["cost_amount"], r["gross_profit"], r["cost_coverage"])
+            for r in rows]  # fmt: skip
+
+
+@pytest.mark.parametrize("analytics", [0, 1], ids=["sqlite", "duckdb"])
+def test_sqr008_sell_through_and_made_to_order_hold_the_hand_computed_numbers(shop, analytics):
+    """The shop (tests.test_sql_engine.shop_tables) on sql. By item: B £790 (O2 £200 without
+    cost, O5's first line 5 × £100 on £300, O9 £90 on £50 + £5 non-inv), A £762.50 (O1, the SPEC
+    example, and O7 £50 on £30), the deleted C £20 (O6, no cost: Unknown). Unsold: A2 and D at
+    zero. By product: TEE (A and A2) named "Tee", and D unsold. Made to Order: B's lines (made
+    to order) and O1's gift-wrapped first line (30 × £6 incl. VAT = £150 on £120)."""
+    client = client_of(shop[0], "lee", analytics=shop[analytics])
+    query = f"{PERIOD}&headers=fields"
+    items = rows_of(client.get(f"/export/sell-through.csv?{query}&unsold=yes").text)
+    assert amounts_of(items, "item", "name", "product", "category", "in_catalogue") == [
+        ("B", "Item B", "B", "Garden", "yes", "790.0", "8.0", "3", "3", "350.0", "235.0",
+         f"{590 / 790}"),
+        ("A", "Tee Red", "TEE", "Home", "yes", "762.5", "66.0", "2", "2", "600.0", "162.5", "1.0"),
+        ("C", "Item C", "C", "N/A", "no", "20.0", "1.0", "1", "1", "", "", "0.0"),
+        ("A2", "Tee Blue", "TEE", "Home", "yes", "0.0", "0.0", "0", "0", "0.0", "0.0", ""),
+        ("D", "Item D", "D", "Garden", "yes", "0.0", "0.0", "0", "0", "0.0", "0.0", ""),
+    ]  # fmt: skip
+    products = rows_of(client.get(f"/export/sell-through.csv?{query}&combine=yes").text)
+    assert [(r["product"], r["name"], r["variants"], r["sales_amount"]) for r in products] == [
+        ("B", "Item B", "1", "790.0"), ("TEE", "Tee", "2", "762.5"), ("C", "Item C", "1", "20.0")]  # fmt: skip
+    made = rows_of(client.get(f"/export/made-to-order.csv?{query}").text)
+    assert amounts_of(made, "product", "customisation", "name") == [
+        ("B", "Engraved", "Item B", "500.0", "5.0", "1", "1", "300.0", "200.0", "1.0"),
+        ("B", "N/A", "Item B", "290.0", "3.0", "2", "2", "50.0", "35.0", f"{90 / 290}"),
+        ("TEE", "Gift wrap", "Tee", "150.0", "30.0", "1", "1", "120.0", "30.0", "1.0"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("username", ["sam", "nora"])
+def test_sqr009_sell_through_and_made_to_order_on_sql_get_only_the_users_scope(shop, username):
+    """Sam's and Nora's only sales are C1's O1 (A, its first line gift-wrapped) and O2 (B): the
+    same CSV and PDF on frames and sql, whatever they ask for; a row does not link on (both
+    targets are narrowed to the row, not computed on sql)."""
+    frames, sql = client_of(shop[0], username, "frames"), client_of(shop[0], username)
+    mine = {"sell-through": [("A", "712.5"), ("B", "200.0"), ("A2", "0.0"), ("D", "0.0")],
+            "made-to-order": [("B", "200.0"), ("TEE", "150.0")]}  # fmt: skip
+    for screen, rows in mine.items():
+        choice = "&unsold=yes" if screen == "sell-through" else ""
+        query = f"/export/{screen}.csv?{PERIOD}{choice}&headers=fields"
+        answer = sql.get(query)
+        assert answer.text == frames.get(query).text
+        assert [
+            (r.get("item", r["product"]), r["sales_amount"]) for r in rows_of(answer.text)
+        ] == rows
+        pdf = query.replace(".csv", ".pdf")
+        assert sql.get(pdf).data == frames.get(pdf).data
+        for crafted in ("customer=C3", "customer=C9", "salesperson=SP3", "team=South"):
+            refused = sql.get(f"/export/{screen}.csv?{PERIOD}&{crafted}")
+            assert refused.status_code == 400 and "unknown value" in refused.text
+            assert "500" not in refused.text
+            answer = report_callback(sql, f"?{PERIOD}{choice}&{crafted}", screen)
+            grid = answer.get_json()["response"]["report-grid"]["rowData"]
+            key = "item" if screen == "sell-through" else "product"
+            assert [(r[key], f"{r['sales_amount']:.1f}") for r in grid] == rows
+            assert all(r["href"] is None for r in grid)

@@ -31,9 +31,11 @@ from metrics.reports import (
     SALES_REPORTS,
     date_report,
     dimension_report,
+    made_to_order_report,
     matching_customers,
     matching_products,
     row_filters,
+    sell_through_report,
     user_report,
 )
 from metrics.team import (
@@ -52,14 +54,16 @@ BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart
 CHART_ROWS = 30  # reports: rows on the chart
 SQL_ENGINE = "SALES_ENGINE=sql"
 # the screens a server with SALES_ENGINE=sql shows and exports (with the KPI export): the
-# reports the engine interface answers, and Sales by Customer
-SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sales-by-customer")
+# reports the engine interface answers (every report of SPEC §5), and Sales by Customer
+SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sell-through",
+               "made-to-order", "sales-by-customer")  # fmt: skip
 SQL_ENGINE_MESSAGE = (
     "This server runs with SALES_ENGINE=sql, which so far computes in the database the KPI "
-    "export (/export/kpis.csv), Sales by Customer (/sales-by-customer) and the reports Sales "
-    "by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date and Sales "
-    "by User (/reports/sales-by-category and the others): their pages, CSV and PDF exports. "
-    "The other screens and exports need SALES_ENGINE=frames for now."
+    "export (/export/kpis.csv), Sales by Customer (/sales-by-customer) and the sales reports "
+    "(Sales by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date, "
+    "Sales by User, Sell Through and Made to Order: /reports/sales-by-category and the "
+    "others): their pages, CSV and PDF exports. The other screens and exports need "
+    "SALES_ENGINE=frames for now."
 )
 MATCHING_ON_SQL = (
     f"Matching products and customers are not computed with {SQL_ENGINE} yet; "
@@ -441,8 +445,8 @@ def team_figures(frames: Frames, view: View, result: Team | None = None):
 
 
 def on_engine(view: View) -> bool:
-    """Whether the engine interface answers the view's report (either engine): a dimension
-    report, Sales by Date or Sales by User, not narrowed to a row by a keyword."""
+    """Whether the engine interface answers the view's report (either engine): a report of
+    SQL_SCREENS, not narrowed to a row by a keyword."""
     if view.row:
         return False
     return view.screen in SQL_SCREENS
@@ -460,11 +464,19 @@ def run_report(frames: Frames, view: View, engine: Engine) -> pd.DataFrame:
     where the engine interface answers it, else from the frames; NotSupported, in words, when
     it does not and the engine is not over the frames."""
     name = view.screen
-    if on_engine(view):
+    # over the frames, Sell Through and Made to Order keep today's code (faster there)
+    todays = name in ("sell-through", "made-to-order") and not frames_only(engine)
+    if on_engine(view) and not todays:
         if name == "sales-by-date":
             return date_report(engine, view.focused, view.choice("by"))
         if name == "sales-by-user":
             return user_report(engine, view.focused)
+        if name == "sell-through":
+            return sell_through_report(engine, view.focused, frames.items,
+                                       combine_variants=view.choice("combine") == "yes",
+                                       include_unsold=view.choice("unsold") == "yes")  # fmt: skip
+        if name == "made-to-order":
+            return made_to_order_report(engine, view.focused, frames.items)
         return dimension_report(engine, view.focused, ENGINE_REPORTS[name])
     if frames_only(engine):
         raise NotSupported(not_on_sql(view))
@@ -504,7 +516,7 @@ def report_table(frames: Frames, view: View, engine: Engine) -> Table:
     if not name.startswith("matching"):
         link = labels[0]
         target = NEXT.get(name)
-        if sql and target not in ENGINE_REPORTS:
+        if sql and target not in SQL_SCREENS:
             target = None
         links, products, customers = [], [], []
         for record in report[labels].to_dict("records"):
