@@ -291,10 +291,14 @@ class SqlEngine:
         """One row, `average`: the mean gap in days between consecutive distinct confirmed order
         dates of the customers active in the selection, over the gaps ending in the period."""
         orders = self.tables["orders"]
-        gaps = _gaps(_order_days(orders.filter(orders.status == "confirmed")))
+        # the active customers kept before the gaps, by IN: after them, planners misjudge how
+        # many gaps a period keeps (PostgreSQL then probed the active set once per gap), and
+        # SQLite would run a correlated EXISTS once per gap
+        active = self._active(filters, rollups).customer_id
+        kept = orders.filter(orders.status == "confirmed", orders.customer_id.isin(active))
+        gaps = _gaps(_order_days(kept))
         gaps = _where(gaps, _period(gaps, filters, "day"))
-        kept = gaps.semi_join(self._active(filters, rollups), "customer_id")
-        return kept.aggregate(average=kept.gap.mean())
+        return gaps.aggregate(average=gaps.gap.mean())
 
     def _active(self, filters: Filters, rollups: bool) -> ir.Table:
         """customer_id of the customers with a confirmed order among the lines the filters and
