@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
+from flask_login import current_user
 
 from callbacks.filter_bar import register_grid
 from callbacks.grids import register_rows
@@ -13,7 +14,7 @@ from layouts.grids import column_defs, grid_state, unless_shown
 from layouts.kpi_cards import kpi_cards
 from layouts.leaderboard import SUMMARY, WIDTHS
 from views import screens
-from views.context import user_frames, view_for
+from views.context import engine_for, user_frames, view_for
 from views.screens import LEADERBOARD_FIELDS
 from views.tables import grid_columns
 
@@ -23,7 +24,9 @@ SCREEN = "leaderboard"
 def cards(query: str | None):
     frames = user_frames()
     view = view_for(query, SCREEN, frames)
-    return kpi_cards(screens.comparison(frames, view), only=SUMMARY, compare_to=view.compare_to)
+    engine = engine_for(frames, current_user.scope)
+    result = screens.comparison_of(frames, view, engine)
+    return kpi_cards(result, only=SUMMARY, compare_to=view.compare_to)
 
 
 def rows(query: str | None, full_query: str | None, *shown):
@@ -31,7 +34,7 @@ def rows(query: str | None, full_query: str | None, *shown):
     the grid's columns and state only when it does not hold them already (`shown`)."""
     frames = user_frames()
     view = view_for(full_query or query, SCREEN, frames)
-    table = screens.leaderboard_table(frames, view)
+    table = screens.leaderboard_table(frames, view, engine_for(frames, current_user.scope))
     defs, (state, model) = column_defs(table, WIDTHS), grid_state(table, view)
     return grid_columns(table), *unless_shown(defs, state, model, shown)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dash import Dash, Input, Output, State
+from flask_login import current_user
 
 from callbacks.filter_bar import register_grid
 from callbacks.guards import screen_guard
@@ -10,7 +11,7 @@ from layouts import ids
 from layouts.grids import grid_outputs
 from layouts.my_customers import WIDTHS
 from views import screens
-from views.context import user_frames, view_for
+from views.context import engine_for, user_frames, view_for
 
 SCREEN = "my-customers"
 
@@ -18,7 +19,7 @@ SCREEN = "my-customers"
 def rows(query: str | None, full_query: str | None):
     frames = user_frames()
     view = view_for(full_query or query, SCREEN, frames)
-    table = screens.my_customers_table(frames, view)
+    table = screens.my_customers_table(frames, view, engine_for(frames, current_user.scope))
     at_risk = int((table.rows["status"] == "At risk").sum())
     return *grid_outputs(
         table, view, WIDTHS

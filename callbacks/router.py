@@ -47,9 +47,9 @@ def render_page(pathname: str | None, search: str | None):
     if screen == "sales-by-customer":
         return sales_by_customer.layout(bar, view, sql_engine_on())
     if screen == "leaderboard":
-        return leaderboard_page.layout(bar, view)
+        return leaderboard_page.layout(bar, view, sql_engine_on())
     if screen == "my-customers":
-        return my_customers.layout(bar)
+        return my_customers.layout(bar, sql_engine_on())
     if screen == "team":
         return team.layout(bar)
     return report_page.layout(screen, bar, view)

@@ -37,13 +37,16 @@ from data.spark import Spark, is_spark
 from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_ORDERS
 from metrics.commission import EVENTS
 from metrics.engine import (
+    CADENCE,
     DATES,
     REPORT_SUMS,
     SALESPEOPLE_COLUMNS,
     SUMS,
     By,
     dimensions_of,
+    figures_of,
     finish,
+    finish_customers,
     finish_events,
 )
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
@@ -159,6 +162,12 @@ class SqlEngine:
         result = self._run(self.reorder_expression(filters, rollups))["average"].iloc[0]
         return None if pd.isna(result) else float(result)
 
+    def customers(self, filters: Filters, names: tuple[str, ...]) -> pd.DataFrame:
+        names = figures_of(names)
+        rollups = self.rollups and self.database.rollups_current()
+        expression = self.customers_expression(filters, names, rollups)
+        return finish_customers(self._run(expression), names)
+
     def sql(self, expression: ir.Table) -> str:
         return ibis.to_sql(expression, dialect=self.database.dialect)
 
@@ -190,6 +199,34 @@ class SqlEngine:
             "customer", *[grouped[name].fill_null(0).name(name) for name in SUMS]
         )
         return joined
+
+    def customers_expression(
+        self, filters: Filters, names: tuple[str, ...], rollups: bool = False
+    ) -> ir.Table:
+        """customer and the figures `names` asks for (metrics.engine.CUSTOMER_FIGURES) of every
+        customer the filters and the scope keep: SUMS as sums_expression has them; CADENCE as
+        of the period's last day (_cadence; NULL where the customer has no confirmed order up
+        to that day, or, for the median, fewer than two distinct dates)."""
+        sums = [name for name in names if name in SUMS]
+        if sums:
+            rows = self.sums_expression(filters, "customer", rollups)
+        else:
+            rows = self._customers(filters, rollups).select(customer="customer_id")
+        cadence = {}
+        if set(names) & set(CADENCE):
+            kept = self._customers(filters, rollups)
+            known = self._cadence(kept, filters).alias("customers_cadence")
+            rows = rows.left_join(known, rows.customer == known.customer_id)
+            as_of = self._last_day(filters)
+            since = as_of - rows.last_day
+            cadence = {
+                "last_order_day": rows.last_day,
+                "days_since_last_order": since,
+                "median_gap": rows.median_gap,
+                "overdue_days": since - rows.median_gap,
+                "at_risk": _at_risk(rows, as_of).ifelse(ONE, ZERO),  # NULL: not at risk
+            }
+        return rows.select("customer", *sums, **{n: cadence[n] for n in names if n in cadence})
 
     def report_sums_expression(self, filters: Filters, by: By, rollups: bool = False) -> ir.Table:
         """REPORT_SUMS per value of `by` (per combination, for a tuple) with a revenue line,
@@ -310,17 +347,21 @@ class SqlEngine:
         return lines.filter(lines.order_status == "confirmed").select(customer_id="customer")
 
     def _at_risk(self, kept: ir.Table, filters: Filters) -> ir.Table:
-        """customer_id of the customers of `kept` at risk on the period's last day, as
-        metrics.cadence has it: at least AT_RISK_MIN_ORDERS confirmed orders up to that day, and
-        days since the latest of them above AT_RISK_GAP_FACTOR × the median gap between their
-        distinct dates and at least AT_RISK_MIN_DAYS. The median is the mean of the middle one
-        or two gaps, found by their rank within the customer's gaps."""
+        """customer_id of the customers of `kept` at risk on the period's last day (_cadence)."""
+        cadence = self._cadence(kept, filters)
+        return cadence.filter(_at_risk(cadence, self._last_day(filters))).select("customer_id")
+
+    def _cadence(self, kept: ir.Table, filters: Filters) -> ir.Table:
+        """customer_id, orders (confirmed orders), last_day (the latest one's day number) and
+        median_gap (NULL with fewer than two distinct dates) of each customer of `kept` with a
+        confirmed order up to the period's last day, as metrics.cadence has them. The median is
+        the mean of the middle one or two gaps between its distinct dates, found by their rank
+        within the customer's gaps."""
         orders = self.tables["orders"]
-        as_of = self._last_day(filters)
         days = _order_days(
             orders.filter(orders.status == "confirmed", orders.customer_id.isin(kept.customer_id))
         )
-        confirmed = days.filter(days.day <= as_of)
+        confirmed = days.filter(days.day <= self._last_day(filters))
         counts = confirmed.group_by("customer_id").aggregate(
             orders=confirmed.count(), last_day=confirmed.day.max()
         )
@@ -332,14 +373,7 @@ class SqlEngine:
         # positions (gaps - 1) // 2 and gaps // 2, from 0: twice them lies in gaps - 2 .. gaps
         middle = ranked.filter((2 * ranked.position).between(ranked.gaps - 2, ranked.gaps))
         medians = middle.group_by("customer_id").aggregate(median_gap=middle.gap.mean())
-        cadence = counts.join(medians, "customer_id")
-        since = as_of - cadence.last_day
-        at_risk = cadence.filter(
-            cadence.orders >= AT_RISK_MIN_ORDERS,
-            since > AT_RISK_GAP_FACTOR * cadence.median_gap,
-            since >= AT_RISK_MIN_DAYS,
-        )
-        return at_risk.select("customer_id")
+        return counts.left_join(medians, "customer_id").drop("customer_id_right")
 
     def _last_day(self, filters: Filters) -> ir.IntegerValue:
         """The period's last day, a day number (metrics.filters.period_of): its end, else the
@@ -471,6 +505,18 @@ class SqlEngine:
             if getattr(filters, field)
         ]
         return _where(selected, conditions)
+
+
+def _at_risk(cadence: ir.Table, as_of: ir.IntegerValue) -> ir.BooleanValue:
+    """Whether a customer of SqlEngine._cadence is at risk on the day `as_of` (SPEC §3,
+    metrics.cadence): at least AT_RISK_MIN_ORDERS confirmed orders, and days since the latest
+    above AT_RISK_GAP_FACTOR × the median gap and at least AT_RISK_MIN_DAYS (NULL: not)."""
+    since = as_of - cadence.last_day
+    return (
+        (cadence.orders >= AT_RISK_MIN_ORDERS)
+        & (since > AT_RISK_GAP_FACTOR * cadence.median_gap)
+        & (since >= AT_RISK_MIN_DAYS)
+    )
 
 
 def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:

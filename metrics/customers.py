@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from data.frames import Frames
+from data.frames import DAILY_SUMS, Frames
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns
 from metrics.cadence import cadence, status_labels
 from metrics.filters import Filters, Period, previous_period
 from metrics.selection import Selection, select
 from metrics.sums import Sums, customer_sums
+
+if TYPE_CHECKING:  # metrics.engine reads this module's reorder time
+    from metrics.engine import Engine
 
 LEADERBOARD_COLUMNS = (
     "customer_id",
@@ -28,6 +32,9 @@ LEADERBOARD_COLUMNS = (
     *[c for c in AMOUNT_COLUMNS if c != "average_cost_price"],
     "status",
 )
+# what leaderboard_of asks an engine for per customer (metrics.engine.CUSTOMER_FIGURES)
+LEADERBOARD_FIGURES = (*DAILY_SUMS, "last_order_day", "days_since_last_order", "overdue_days",
+                       "at_risk")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,33 +60,75 @@ def leaderboard(frames: Frames, filters: Filters) -> pd.DataFrame:
     kept = np.flatnonzero(selection.customers)
     # by Sales Amount descending, then customer_id (codes follow customer_id order)
     rows = kept[np.lexsort((kept, -sums["sales_amount"][kept]))]
-    per_customer = {name: values[rows] for name, values in sums.items()}
+    cad = cadence(frames, selection.period.end_day)
+    customers = frames.customers
+    return _board(
+        {c: customers[c].array.take(rows) for c in ("customer_id", "name", "owner")},
+        {name: values[rows] for name, values in sums.items()},
+        cad.last_order_day[rows],
+        cad.days_since_last_order[rows],
+        cad.overdue_days[rows],
+        cad.at_risk[rows],
+    )
+
+
+def leaderboard_of(engine: Engine, filters: Filters, customers: pd.DataFrame) -> pd.DataFrame:
+    """leaderboard from an engine's figures per customer (Engine.customers): the same rows on
+    every engine. `customers`: the customer list (customer_id, name, owner) that names them (a
+    customer missing from it is named by its ID)."""
+    figures = engine.customers(filters, LEADERBOARD_FIGURES)
+    figures = figures.sort_values(["sales_amount", "customer"], ascending=[False, True],
+                                  kind="stable")  # fmt: skip
+    ids = figures["customer"].to_numpy(object)
+    listed = customers.set_index("customer_id").reindex(ids)
+    names = listed["name"].to_numpy(object)
+    names[pd.isna(names)] = ids[pd.isna(names)]
+    named = {"customer_id": ids, "name": names, "owner": listed["owner"].to_numpy(object)}
+    last = figures["last_order_day"].to_numpy()
+    return _board(
+        named,
+        {name: figures[name].to_numpy() for name in DAILY_SUMS},
+        np.where(np.isnan(last), -1, last).astype(np.int64),
+        figures["days_since_last_order"].to_numpy(),
+        figures["overdue_days"].to_numpy(),
+        figures["at_risk"].to_numpy(bool),
+    )
+
+
+def _board(
+    customers: dict,
+    per_customer: Sums,
+    last_order_day: np.ndarray,
+    days_since_last_order: np.ndarray,
+    overdue_days: np.ndarray,
+    at_risk: np.ndarray,
+) -> pd.DataFrame:
+    """leaderboard's rows, in the order given: `customers` (customer_id, name, owner), their
+    sums and cadence (last_order_day -1 = none; days since and overdue NaN = none)."""
     confirmed_count = per_customer["confirmed_orders"].astype(np.int64)
     confirmed_amount = per_customer["confirmed_amount"]
     draft_amount = per_customer["draft_amount"]
-    cad = cadence(frames, selection.period.end_day)
     amounts = amount_columns(per_customer)
     total_count = confirmed_count + per_customer["draft_orders"].astype(np.int64)
     total_amount = confirmed_amount + draft_amount
     with np.errstate(invalid="ignore", divide="ignore"):
         average_order = np.where(total_count > 0, total_amount / total_count, np.nan)
-    customers = frames.customers
     return pd.DataFrame(
         {
-            "customer_id": customers["customer_id"].array.take(rows),
-            "customer_name": customers["name"].array.take(rows),
+            "customer_id": customers["customer_id"],
+            "customer_name": customers["name"],
             "total_order_count": total_count,
             "total_order_amount": total_amount,
             "confirmed_order_count": confirmed_count,
             "confirmed_order_amount": confirmed_amount,
             "draft_order_amount": draft_amount,
-            "last_order": _dates(cad.last_order_day[rows]),
+            "last_order": _dates(last_order_day),
             "average_order_amount": average_order,
-            "days_since_last_order": pd.array(cad.days_since_last_order[rows], dtype="Int64"),
+            "days_since_last_order": pd.array(days_since_last_order, dtype="Int64"),
             **{c: amounts[c].to_numpy() for c in LEADERBOARD_COLUMNS if c in amounts},
-            "status": status_labels(confirmed_count > 0, cad.at_risk[rows]),
-            "overdue_days": cad.overdue_days[rows],
-            "owner": customers["owner"].array.take(rows),
+            "status": status_labels(confirmed_count > 0, at_risk),
+            "overdue_days": overdue_days,
+            "owner": customers["owner"],
         }
     )
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames
+from metrics.cadence import cadence
 from metrics.commission import EVENTS, event_sums
 from metrics.customers import average_reorder_days
 from metrics.filters import NOT_AVAILABLE, Filters
@@ -50,6 +51,13 @@ DATES = ("day", "week")
 # its item is, or it carries a customisation; else "no")
 PRODUCTS = ("product", "customisation", "made_to_order")
 DIMENSIONS = ("customer", "month", "item", *AS_SOLD, *DATES, *PRODUCTS)
+# A customer's cadence as of the period's last day, from all of its confirmed orders up to that
+# day (metrics.cadence): the day number of the latest (NaN: none), days since it, the median gap
+# between its distinct order dates (NaN: fewer than two), days since the latest less that gap
+# (overdue when positive), and whether it is at risk (SPEC §3)
+CADENCE = ("last_order_day", "days_since_last_order", "median_gap", "overdue_days", "at_risk")
+# What Engine.customers gives per customer, asked for by name: SUMS and CADENCE
+CUSTOMER_FIGURES = (*SUMS, *CADENCE)
 # What a sum is grouped by: None (one row), a dimension, or a tuple of distinct dimensions (one
 # row per combination with a selected line, e.g. ("customer", "month")).
 By = str | tuple[str, ...] | None
@@ -85,6 +93,10 @@ class Engine(Protocol):
     def average_reorder_days(self, filters: Filters) -> float | None:
         """Mean days between consecutive confirmed order dates of the customers active in the
         selection, over the gaps whose later date is in the period; None when there is none."""
+
+    def customers(self, filters: Filters, names: tuple[str, ...]) -> pd.DataFrame:
+        """One row per customer the filters keep, as sums(filters, "customer"): customer, then
+        the figures `names` asks for (CUSTOMER_FIGURES), by customer (see finish_customers)."""
 
 
 def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
@@ -125,6 +137,37 @@ def finish_events(frame: Mapping) -> pd.DataFrame:
     order = np.argsort(codes.astype(str), kind="stable")
     columns = {name: _floats(frame[name])[order] for name in EVENTS}
     return pd.DataFrame({"salesperson": codes[order], **columns})
+
+
+def finish_customers(frame: Mapping, names: tuple[str, ...]) -> pd.DataFrame:
+    """An engine's figures per customer (`frame`: a DataFrame, or arrays by name) in the
+    interface's shape: customer, then `names` (figures_of), by customer. SUMS as floats, 0 where
+    missing (see finish); CADENCE's days as floats, NaN where the customer has none; at_risk as
+    bools."""
+    customers = np.asarray(frame["customer"], dtype=object)
+    order = np.argsort(customers.astype(str), kind="stable")
+    columns = {}
+    for name in names:
+        if name in SUMS:
+            columns[name] = _floats(frame[name])
+        elif name == "at_risk":
+            columns[name] = _floats(frame[name]) > 0
+        else:
+            values = frame[name]
+            if isinstance(values, pd.Series):
+                values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+            columns[name] = np.asarray(values, dtype=np.float64)
+    return pd.DataFrame({"customer": customers[order], **{n: v[order] for n, v in columns.items()}})
+
+
+def figures_of(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The figures `names` asks for (Engine.customers); ValueError for an unknown one."""
+    for name in names:
+        if name not in CUSTOMER_FIGURES:
+            raise ValueError(
+                f"unknown customer figure {name!r}; use any of {', '.join(CUSTOMER_FIGURES)}"
+            )
+    return tuple(names)
 
 
 def _floats(values) -> np.ndarray:
@@ -226,6 +269,26 @@ class FramesEngine:
         selection, per_customer = self._per_customer(filters)
         active = per_customer["confirmed_orders"] > 0
         return average_reorder_days(self.frames, selection.period, active)
+
+    def customers(self, filters: Filters, names: tuple[str, ...]) -> pd.DataFrame:
+        names = figures_of(names)
+        selection, per_customer = self._per_customer(filters)
+        kept = selection.customers
+        figures = dict(per_customer)
+        if set(names) & set(CADENCE):
+            as_of = cadence(self.frames, selection.period.end_day)
+            last = as_of.last_order_day
+            figures |= {
+                "last_order_day": np.where(last >= 0, last, np.nan),
+                "days_since_last_order": as_of.days_since_last_order,
+                "median_gap": as_of.median_gap,
+                "overdue_days": as_of.overdue_days,
+                "at_risk": as_of.at_risk,
+            }
+        customer_id = self.frames.customers["customer_id"].to_numpy()[kept]
+        return finish_customers(
+            {"customer": customer_id, **{n: figures[n][kept] for n in names}}, names
+        )
 
     def _grouping(
         self, selection: Selection, names: tuple[str, ...]

@@ -99,8 +99,8 @@ def screen_pdf(frames: Frames, view: View, engine: Engine) -> bytes:
         ]
     elif screen == "leaderboard":
         story += [
-            _kpi_table(screens.comparison(frames, view), LEADERBOARD_CARDS),
-            *_table(screens.leaderboard_table(frames, view), view),
+            _kpi_table(screens.comparison_of(frames, view, engine), LEADERBOARD_CARDS),
+            *_table(screens.leaderboard_table(frames, view, engine), view),
         ]
     elif screen == "team":
         result = screens.team(frames, view)
@@ -111,7 +111,7 @@ def screen_pdf(frames: Frames, view: View, engine: Engine) -> bytes:
             Paragraph(escape(TEAM_NOTE), NOTE),
         ]
     elif screen == "my-customers":
-        story += _table(screens.my_customers_table(frames, view), view)
+        story += _table(screens.my_customers_table(frames, view, engine), view)
     else:
         table = screens.report_table(frames, view, engine)
         story += [_figures(screens.report_figure(view, table)), *_table(table, view)]

@@ -87,6 +87,6 @@ def test_rep101_sales_by_category_brand_and_month_on_the_sql_engine(dash_duo, sh
     dash_duo.wait_for_contains_text("#report-note", "3 rows · Sales Amount £940.00")
 
     # a screen sql does not compute: the page says so, in words
-    dash_duo.find_element("a.nav-link[href^='/leaderboard']").click()
+    dash_duo.find_element("a.nav-link[href^='/team']").click()
     dash_duo.wait_for_contains_text("#app-page", "The other screens and exports need")
     assert dash_duo.get_logs() == []

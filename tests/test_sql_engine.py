@@ -31,7 +31,7 @@ from data.sql_engine import SCHEMAS, Database, SqlEngine
 from data.users import create_user
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns
 from metrics.commission import EVENTS
-from metrics.engine import DIMENSIONS, REPORT_SUMS, SUMS, FramesEngine
+from metrics.engine import CADENCE, CUSTOMER_FIGURES, DIMENSIONS, REPORT_SUMS, SUMS, FramesEngine
 from metrics.filters import Filters
 from metrics.kpis import kpis_of
 from tests.cli import flask
@@ -336,9 +336,22 @@ def differences(
     return found
 
 
+def customer_differences(expected: pd.DataFrame, got: pd.DataFrame, where: str) -> list[str]:
+    """Where two answers of Engine.customers (every figure) differ: the sums as differences
+    has them; the cadence's days exactly, NaN where NaN (none); at risk exactly."""
+    found = differences(expected.drop(columns=list(CADENCE)), got.drop(columns=list(CADENCE)),
+                        where)  # fmt: skip
+    for name in CADENCE:
+        e, g = expected[name].to_numpy(), got[name].to_numpy()
+        if len(e) != len(g) or not np.array_equal(e, g, equal_nan=name != "at_risk"):
+            found.append(f"{where}: {name} {e} != {g}")
+    return found
+
+
 def assert_engines_agree(url: str, company: str, analytics_url: str | None = None) -> None:
-    """Every case × every dimension, the reports' sums and the KPIs, equal on both engines;
-    where the SQL engine reads the rollups (data.rollups), also when it reads the lines."""
+    """Every case × every dimension, the reports' sums, the figures per customer and the KPIs,
+    equal on both engines; where the SQL engine reads the rollups (data.rollups), also when it
+    reads the lines."""
     frames = build_frames(read_tables(make_engine(url)))
     database = Database(analytics_url or url)
     assert database.rollups_current()  # kept by write_tables
@@ -357,6 +370,10 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
                 sql_engine.report_sums(filters, by),
             )
             found += differences(expected, got, f"{what}, report by {by}", REPORT_SUMS)
+        expected = expected_engine.customers(filters, CUSTOMER_FIGURES)
+        for rollups in (True, False):
+            got = SqlEngine(database, scope, rollups=rollups).customers(filters, CUSTOMER_FIGURES)
+            found += customer_differences(expected, got, f"{what}, per customer, {rollups=}")
         # Sales by User's event sums need a whole period; the scope's salespeople
         dated = replace(filters, start=filters.start or date(2020, 1, 1),
                         end=filters.end or date(2030, 12, 31))  # fmt: skip

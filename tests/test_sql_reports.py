@@ -195,8 +195,7 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     client = client_of(shop[0], "lee")
     assert client.get(f"/reports/sales-by-category?{PERIOD}").status_code == 200
     assert client.get("/reports/sales-by-date?by=month").status_code == 200
-    for path in ("/leaderboard", "/customers/C1", "/team", "/",
-                 "/export/leaderboard.csv", "/export/team.pdf"):  # fmt: skip
+    for path in ("/customers/C1", "/team", "/", "/export/team.csv", "/export/team.pdf"):
         refused = client.get(path)
         assert refused.status_code == 503 and "SALES_ENGINE=frames" in refused.text, path
     narrowed = client.get(f"/export/sales-by-date.csv?{PERIOD}&taken_by=SP3")
@@ -239,7 +238,7 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     # the command line refuses the same exports, never answering from the frames instead
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALES_ENGINE", "sql")
-        refused = flask(shop[0], "export", "leaderboard", "--as", "nora")
+        refused = flask(shop[0], "export", "team", "--as", "nora")
         served = flask(shop[0], "export", "sales-by-brand", "--as", "nora", "--view", f"?{PERIOD}")
     assert refused.returncode == 1 and refused.stdout == ""
     assert "SALES_ENGINE=frames" in refused.stderr
@@ -247,16 +246,18 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
 
 
 @pytest.mark.parametrize("username", list(USERS))
-def test_sqr005_signing_in_on_sql_lands_on_a_report_it_computes(shop, username):
-    """Every role's landing page (Overview, Team performance, My customers) is not served on
-    sql yet: sign-in goes to Sales by Category instead, and a refused page's home link too."""
+def test_sqr005_signing_in_on_sql_lands_on_a_page_it_computes(shop, username):
+    """The salesperson's landing page, My customers, is served on sql; the others (Overview,
+    Team performance) are not yet: sign-in goes to Sales by Category instead, and a refused
+    page's home link too."""
+    home = "/my-customers" if username == "sam" else "/reports/sales-by-category"
     client = app_client(shop[0])
     signed = sign_in(client, username)
     assert signed.status_code == 302
-    assert signed.headers["Location"] == "/reports/sales-by-category"
+    assert signed.headers["Location"] == home
     assert client.get(signed.headers["Location"]).status_code == 200
     missing = client.get("/no-such-page")
-    assert missing.status_code == 404 and 'href="/reports/sales-by-category"' in missing.text
+    assert missing.status_code == 404 and f'href="{home}"' in missing.text
 
 
 def test_sqr006_a_customer_status_filters_the_reports_on_sql_as_on_frames(tmp_path):

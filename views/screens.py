@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from data.frames import Frames
 from layouts import figures
 from layouts.formatting import counted, money
-from metrics.customers import leaderboard
+from metrics.customers import leaderboard, leaderboard_of
 from metrics.engine import Engine, FramesEngine, NotSupported
 from metrics.filters import period_of, with_period
 from metrics.kpis import COMPARE_TO, Comparison, compare, compare_of, kpis, kpis_of
@@ -54,12 +54,14 @@ BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart
 CHART_ROWS = 30  # reports: rows on the chart
 SQL_ENGINE = "SALES_ENGINE=sql"
 # the screens a server with SALES_ENGINE=sql shows and exports (with the KPI export): the
-# reports the engine interface answers (every report of SPEC §5), and Sales by Customer
+# reports the engine interface answers (every report of SPEC §5), Sales by Customer, the
+# Leaderboard and My customers
 SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sell-through",
-               "made-to-order", "sales-by-customer")  # fmt: skip
+               "made-to-order", "sales-by-customer", "leaderboard", "my-customers")  # fmt: skip
 SQL_ENGINE_MESSAGE = (
     "This server runs with SALES_ENGINE=sql, which so far computes in the database the KPI "
-    "export (/export/kpis.csv), Sales by Customer (/sales-by-customer) and the sales reports "
+    "export (/export/kpis.csv), Sales by Customer (/sales-by-customer), the Leaderboard "
+    "(/leaderboard), My customers (/my-customers) and the sales reports "
     "(Sales by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date, "
     "Sales by User, Sell Through and Made to Order: /reports/sales-by-category and the "
     "others): their pages, CSV and PDF exports. The other screens and exports need "
@@ -202,6 +204,14 @@ def customer_hrefs(customer_ids, view: View) -> list[str]:
     return ("/customers/" + ids + carried).tolist()
 
 
+def customer_links(customer_ids, view: View, engine: Engine) -> list:
+    """customer_hrefs, or no link where the engine computes no customer page (SALES_ENGINE=sql:
+    none yet)."""
+    if frames_only(engine):
+        return [None] * len(customer_ids)
+    return customer_hrefs(customer_ids, view)
+
+
 # --- KPIs ----------------------------------------------------------------------------------------
 
 
@@ -310,10 +320,7 @@ def matrix_table(
     )
     data |= {"customer_name": table["name"].to_numpy(object), "customer_id": customers}
     data |= {name: table[value].to_numpy() for name, value in zip(fields, values, strict=True)}
-    # a link only to a page the engine computes (SALES_ENGINE=sql: no customer page yet)
-    data["href"] = (
-        [None] * len(customers) if frames_only(engine) else customer_hrefs(customers, view)
-    )
+    data["href"] = customer_links(customers, view, engine)
     rows = pd.DataFrame(data)  # built at once: pandas adds columns one by one much slower
     label = columns_of(["picked"] * bool(view.selected) + ["customer_name", "customer_id"])
     by = dict(kpis="KPI", months="month", categories="category")[mode]
@@ -357,16 +364,24 @@ def comparison_of(frames: Frames, view: View, engine: Engine) -> Comparison:
 # --- Leaderboard and My customers ----------------------------------------------------------------
 
 
-def leaderboard_table(frames: Frames, view: View) -> Table:
+def customer_board(frames: Frames, view: View, engine: Engine) -> pd.DataFrame:
+    """metrics.customers' leaderboard of the view (picks narrow it): over the frames, today's
+    code; on another engine, from its figures per customer, named from the customer list."""
+    if frames_only(engine):
+        return leaderboard_of(engine, view.focused, frames.customers)
+    return leaderboard(frames, view.focused)
+
+
+def leaderboard_table(frames: Frames, view: View, engine: Engine) -> Table:
     """One row per customer of the view (picks narrow it), the quick status filter applied."""
-    board = leaderboard(frames, view.focused)
+    board = customer_board(frames, view, engine)
     show = view.choice("show") if view.screen == "leaderboard" else "all"
     if show != "all":
         board = board[board["status"] == show]
     rows = board[[f for f in LEADERBOARD_FIELDS]].copy()
     rows["status"] = rows["status"].map(STATUS_WORDS)
     rows["overdue_days"] = np.where(board["overdue_days"] > 0, board["overdue_days"], np.nan)
-    rows["href"] = customer_hrefs(rows["customer_id"], view)
+    rows["href"] = customer_links(rows["customer_id"], view, engine)
     return Table(
         f"{len(rows):,} customers by Sales Amount",
         columns_of(LEADERBOARD_FIELDS),
@@ -375,9 +390,9 @@ def leaderboard_table(frames: Frames, view: View) -> Table:
     )
 
 
-def my_customers_table(frames: Frames, view: View) -> Table:
+def my_customers_table(frames: Frames, view: View, engine: Engine) -> Table:
     """A salesperson's customers: status, last order, how overdue, Sales Amount of the period."""
-    board = leaderboard(frames, view.focused)
+    board = customer_board(frames, view, engine)
     rows = pd.DataFrame(
         {
             "customer_name": board["customer_name"].to_numpy(object),
@@ -390,7 +405,7 @@ def my_customers_table(frames: Frames, view: View) -> Table:
             "customer_id": board["customer_id"].to_numpy(object),
         }
     )  # fmt: skip
-    rows["href"] = customer_hrefs(rows["customer_id"], view)
+    rows["href"] = customer_links(rows["customer_id"], view, engine)
     names = ("customer_name", "status", "last_order", "days_since_last_order", "overdue",
              "sales_amount", "customer_id")  # fmt: skip
     return Table(f"{len(rows):,} customers", columns_of(names), rows, link="customer_name")
@@ -595,9 +610,9 @@ def table_of(frames: Frames, view: View, engine: Engine) -> Table:
     if screen == "sales-by-customer":
         return matrix_table(frames, view, engine)
     if screen == "leaderboard":
-        return leaderboard_table(frames, view)
+        return leaderboard_table(frames, view, engine)
     if screen == "my-customers":
-        return my_customers_table(frames, view)
+        return my_customers_table(frames, view, engine)
     if screen == "team":
         return team_table(frames, view)
     return report_table(frames, view, engine)
