@@ -9,6 +9,8 @@ engine is made: no question can be asked without it.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import replace
 from datetime import date
 
@@ -224,22 +226,25 @@ class SqlEngine:
     def values_expression(self) -> ir.Table:
         """attribute (one of data.lists.VALUE_COLUMNS), value: the distinct values of each
         attribute as sold on the scope's lines; for whoever sees everything, those of the orders
-        (the items, for an item's attribute) and of the lines' own values, as the frames have
-        them (with the categories of every order and item)."""
+        and the items (each attribute is in one of them) and of the lines' own values, as the
+        frames have them (with the categories of every order and item). Each table is read once
+        for the distinct combinations of its values (few: most lines have none of their own),
+        which are then split per attribute."""
         t = self.tables
         if self.scope.sees_everything:
-            lines = t["order_lines"]  # one pass: the combinations of the lines' own values
-            own = lines.select(*(c for c in VALUE_COLUMNS if c in lines.columns)).distinct()
-            sources = [(t["items"] if c in ITEM_ATTRIBUTES else t["orders"], c)
-                       for c in VALUE_COLUMNS]  # fmt: skip
-            sources += [(own, c) for c in own.columns]
-        else:  # one pass over the scope's lines, kept for every attribute (a CTE)
-            lines = self._selected_lines(Filters()).select(*VALUE_COLUMNS)
-            sources = [(lines, c) for c in VALUE_COLUMNS]
-        parts = [
-            source.select(attribute=ibis.literal(column), value=source[column])
-            for source, column in sources
-        ]
+            lines = t["order_lines"]  # most lines have no value of their own: the others only
+            own = [lines[c].notnull() for c in VALUE_COLUMNS if c in lines.columns]
+            tables = [t["orders"], t["items"], lines.filter(functools.reduce(operator.or_, own))]
+        else:
+            tables = [self._selected_lines(Filters())]
+        parts = []
+        for table in tables:  # one pass each: the combinations of its values, then each's
+            combinations = table.select(*(c for c in VALUE_COLUMNS if c in table.columns))
+            combinations = combinations.distinct()
+            parts += [
+                combinations.select(attribute=ibis.literal(column), value=combinations[column])
+                for column in combinations.columns
+            ]
         values = ibis.union(*parts, distinct=True)
         return values.filter(values["value"].notnull())
 
