@@ -26,6 +26,7 @@ from callbacks import sales_by_customer as sales_by_customer_callbacks
 from callbacks import team as team_callbacks
 from data.db import default_url, dispose_after_fork, is_empty, make_engine, write_tables
 from data.demo import generate
+from data.lists import ListsCache
 from data.preferences import Preferences, preferences_url
 from data.store import DataUnavailable, Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
@@ -139,8 +140,9 @@ def create_dash(config: dict | None = None) -> Dash:
 def _choose_engine(server: Flask) -> None:
     """SALES_ENGINE=frames (default) computes from the cached frames; sql computes the KPI
     export and the reports of views.screens.SQL_SCREENS in the analytics database
-    (ANALYTICS_URL, else DATABASE_URL) and, until the screens' other aggregations exist in SQL,
-    answers every other page and callback with a message."""
+    (ANALYTICS_URL, else DATABASE_URL), reads the lists it names things by from there too (the
+    frames are never loaded) and, until the screens' other aggregations exist in SQL, answers
+    every other page and callback with a message."""
     engine = _setting(server, "SALES_ENGINE", "frames").strip().lower()
     if engine not in ENGINES:
         raise ValueError(f"SALES_ENGINE={engine!r}: use one of {', '.join(ENGINES)}")
@@ -148,7 +150,12 @@ def _choose_engine(server: Flask) -> None:
         from data.sql_engine import Database, SqlEngine  # Ibis takes ~1 s to import: sql only
 
         url = _setting(server, "ANALYTICS_URL", server.config["DATABASE_URL"])
-        server.extensions["sql_engine"] = partial(SqlEngine, Database(url))
+        database = Database(url)
+        server.extensions["sql_engine"] = partial(SqlEngine, database)
+        # the view's checks and the screens' names, never the frames (data.lists)
+        server.extensions["sql_lists"] = ListsCache(
+            lambda scope, version: SqlEngine(database, scope).lists(version.as_of)
+        )
         server.before_request(_sql_engine_only)
 
 
@@ -208,9 +215,20 @@ def _count(name: str) -> int:
 
 
 def _healthz():
-    """No sign-in: 200 with the data version and as-of time when data is served, else 503."""
-    status = current_app.extensions["sales_store"].status()
+    """No sign-in: 200 with the data version and as-of time when data is served, else 503
+    (with SALES_ENGINE=sql: when the database answers; no frames are loaded)."""
+    store = current_app.extensions["sales_store"]
+    status = _sql_status(store) if "sql_engine" in current_app.extensions else store.status()
     return jsonify(status), 200 if status["status"] == "ok" else 503
+
+
+def _sql_status(store: Store) -> dict:
+    try:
+        version = store.version()
+    except Exception as error:  # the database is down: say so, do not raise
+        return {"status": "error", "error": f"database: {type(error).__name__}"}
+    return {"status": "ok", "engine": "sql", "data_version": version.version,
+            "as_of": version.as_of.isoformat(), "worker": os.getpid()}  # fmt: skip
 
 
 def _data_unavailable(error: DataUnavailable):
@@ -234,7 +252,8 @@ def main() -> None:
         add_demo_users(engine)
     if is_demo(engine):
         print(demo_credentials_text())
-    app.server.extensions["sales_store"].load()  # now, not on the first visitor's request
+    if "sql_engine" not in app.server.extensions:  # SALES_ENGINE=sql loads no frames
+        app.server.extensions["sales_store"].load()  # now, not on the first visitor's request
     app.run(host="127.0.0.1", port=int(os.environ.get("PORT", 8050)), debug=False)
 
 

@@ -30,7 +30,7 @@ from data.users import (
     set_password,
 )
 from metrics.engine import NotSupported
-from views.context import engine_for, sql_engine_on, view_for
+from views.context import data_for, engine_for, sql_engine_on, view_for
 from views.exports import EXPORTS, ExportRefused, csv_text, pdf_bytes, screen_for
 from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
 from views.view import ViewError, all_data_period
@@ -192,20 +192,19 @@ def export(report: str, query, start, end, fmt: str, headers, output: str, usern
     """Export a screen's table (CSV) or the screen (PDF) for a view: --view takes the query of
     the screen's URL; --from/--to/--headers override it. Without --view and --from/--to the
     period is all data. --as applies the user's scope and role."""
-    frames = _store().frames()
     role, scope = None, Scope("leadership")  # the operator sees everything
     if username:
         user = find_user(_store().engine, username)
         if user is None or not user.active:
             raise click.BadParameter(f"no active user {username!r}", param_hint="--as")
         scope, role = scope_of(user), user.role
-        frames = _store().frames_for(scope)
     try:
         screen = screen_for(report, role)
     except ExportRefused as refused:
         raise click.ClickException(str(refused)) from None
     if sql_engine_on() and report not in (*SQL_SCREENS, "kpis"):  # as over HTTP (503)
         raise click.ClickException(SQL_ENGINE_MESSAGE)
+    frames = data_for(scope)  # with SALES_ENGINE=sql its lists: no frames loaded
     default = None if query else all_data_period(frames)
     view = view_for(query, screen, frames, username=username or "", default=default)
     dates = {"start": start and start.date(), "end": end and end.date()}

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from metrics.engine import NotSupported
 from reports.brief import customer_brief_pdf
-from views.context import engine_for, user_frames, view_for
+from views.context import engine_for, user_data, user_frames, view_for
 from views.exports import ExportRefused, csv_text, pdf_bytes, screen_for
 from views.view import ViewError
 
@@ -46,7 +46,7 @@ def _export(name: str, build, mimetype: str, filename) -> Response:
     the reason in words."""
     try:
         screen = screen_for(name, current_user.role)
-        frames = user_frames()
+        frames = user_data()
         view = view_for(request.query_string.decode("utf-8", "replace"), screen, frames)
         body = build(frames, view)
     except ExportRefused as refused:

@@ -38,7 +38,12 @@ proc_name = "sales-by-customer"
 def on_starting(server):
     """Build the current data version's snapshot before any worker is forked. Runs before
     gunicorn takes over SIGCHLD, so that the builder child is waited for by us, not reaped."""
-    store = server.app.wsgi().extensions["sales_store"]
+    extensions = server.app.wsgi().extensions
+    if "sql_engine" in extensions:  # SALES_ENGINE=sql: the database computes; no frames
+        server.log.info("SALES_ENGINE=sql: no frames loaded")
+        gc.freeze()
+        return
+    store = extensions["sales_store"]
     frames = store.load()
     server.log.info("data ready: %s order lines, as of %s", f"{len(frames.lines):,}", frames.as_of)
     del frames
@@ -78,5 +83,7 @@ def post_request(worker, req, environ, resp):
 
 def post_worker_init(worker):
     """Map the snapshot before this worker takes its first request (milliseconds)."""
+    if "sql_engine" in worker.wsgi.extensions:  # SALES_ENGINE=sql: no frames
+        return
     frames = worker.wsgi.extensions["sales_store"].load()
     worker.log.info("worker %s serves %s order lines", worker.pid, f"{len(frames.lines):,}")

@@ -23,11 +23,19 @@ stopping it at the end:
            --import-lines new order lines (a CSV of new orders, written first) runs; prints the
            longest request while the workers rebuild, when each worker switched (its /healthz,
            polled every 0.25 s) and the lines before and after.
+  sql      SALES_ENGINE=sql on --url (PostgreSQL or SQLite; the database computes): signed in
+           as the leader, the manager of North and the salesperson SP01, every screen sql
+           serves opened as the browser does (the page, its layout, every callback it leads
+           to), then its CSV export, the default view (the last 12 months); the leader twice
+           (the first time reads the lists of data.lists from the database); the KPI export.
+           Prints each screen's time per user, the peak RSS (VmHWM) of the master and of each
+           worker, and the snapshot files built (none: the frames are never loaded).
 
     PYTHONPATH=. python bench/serve.py load --url sqlite:///big.db [--workers 2] [--seconds 180]
     PYTHONPATH=. python bench/serve.py memory --url ... --workers 4
     PYTHONPATH=. python bench/serve.py start --url ...
     PYTHONPATH=. python bench/serve.py reload --url ... [--import-lines 100000]
+    PYTHONPATH=. python bench/serve.py sql --url postgresql://... [--workers 2]
 
 Every request loop is bounded by --seconds (load) or by the reload's own end plus --after
 seconds; nothing is sent anywhere but the server this script started on 127.0.0.1.
@@ -60,7 +68,8 @@ sys.modules["bench_callbacks"] = bench_callbacks  # dataclasses look their modul
 _spec.loader.exec_module(bench_callbacks)  # the Dash renderer stand-in (Browser, Dep)
 Browser, Dep = bench_callbacks.Browser, bench_callbacks.Dep
 
-PASSWORDS = {"leader": "leader-demo-pass", "manager": "manager-demo-pass"}
+PASSWORDS = {"leader": "leader-demo-pass", "manager": "manager-demo-pass",
+             "sales": "sales-demo-pass"}  # fmt: skip
 CATEGORIES = ["Apparel", "Home"]
 
 
@@ -76,13 +85,13 @@ def free_port() -> int:
 class Server:
     """gunicorn -c gunicorn.conf.py on a free loopback port; its log in a file."""
 
-    def __init__(self, url: str, workers: int, snapshots: Path, log: Path) -> None:
+    def __init__(self, url: str, workers: int, snapshots: Path, log: Path, **env: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log
         env = {**os.environ, "DATABASE_URL": url, "PORT": str(self.port),
                "WEB_CONCURRENCY": str(workers), "SECRET_KEY": "bench-serve",
-               "SALES_SNAPSHOT_DIR": str(snapshots)}  # fmt: skip
+               "SALES_SNAPSHOT_DIR": str(snapshots), **env}  # fmt: skip
         self.log = open(log, "w")  # noqa: SIM115 (closed in stop)
         started = self.launched = time.perf_counter()
         self.process = subprocess.Popen(
@@ -471,9 +480,63 @@ def measure_reload(args, server: Server, url: str) -> None:
         print(f"    {moment} [{pid}] {what}")
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The highest RSS the process has had (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
+def measure_sql(args, server: Server, snapshots: Path) -> None:
+    """Every screen SALES_ENGINE=sql serves, page (with its callbacks) and CSV, per user."""
+    from views.pages import SCREENS
+    from views.screens import SQL_SCREENS
+
+    runs = [("leader", "leader, first"), ("leader", "leader, again"), ("manager", "manager"),
+            ("sales", "salesperson")]  # fmt: skip
+    times: dict[str, dict[str, tuple[float, float]]] = {}
+    kpis = {}
+    sessions: dict[str, requests.Session] = {}
+    for user, label in runs:
+        if user not in sessions:  # the leader's second run on the same connection (worker)
+            sessions[user] = sign_in(server.base, user)
+        http = sessions[user]
+        raw = http.get(f"{server.base}/_dash-dependencies", timeout=60).json()
+        deps = [Dep.parse(d, {}) for d in raw if not d.get("clientside_function")]
+        for screen in SQL_SCREENS:
+            browser = Browser(http, server.base, deps, user)
+            started = time.perf_counter()
+            browser.open(SCREENS[screen][1])  # raises on any answer but 200 / 204
+            page = time.perf_counter() - started
+            started = time.perf_counter()
+            answer = http.get(f"{server.base}/export/{screen}.csv", timeout=600)
+            if answer.status_code != 200:
+                raise RuntimeError(f"{screen}.csv as {user}: HTTP {answer.status_code}")
+            times.setdefault(screen, {})[label] = (page, time.perf_counter() - started)
+        if user != "sales":  # the Overview's export: not a salesperson's
+            started = time.perf_counter()
+            if http.get(f"{server.base}/export/kpis.csv", timeout=600).status_code != 200:
+                raise RuntimeError(f"kpis.csv as {user}")
+            kpis[label] = time.perf_counter() - started
+    labels = [label for _, label in runs]
+    print("seconds per screen: page (every callback) / CSV export; " + load_text())
+    print(f"  {'screen':<20}" + "".join(f"{label:>22}" for label in labels))
+    for screen, by_label in times.items():
+        cells = "".join(f"{by_label[lb][0]:>13.2f} / {by_label[lb][1]:5.2f}" for lb in labels)
+        print(f"  {screen:<20}{cells}")
+    print(f"  {'KPI export':<20}"
+          + "".join(f"{kpis[lb]:>22.2f}" if lb in kpis else f"{'-':>22}" for lb in labels))  # fmt: skip
+    rows = [("master", server.process.pid)] + [(f"worker {p}", p) for p in server.workers]
+    peaks = {name: peak_rss_mb(pid) for name, pid in rows}
+    print("peak RSS (VmHWM): " + ", ".join(f"{n} {mb:,.0f} MB" for n, mb in peaks.items())
+          + f"; the largest {max(peaks.values()):,.0f} MB (target <= 400)")  # fmt: skip
+    print(f"snapshot files built: {len(list(snapshots.glob('*')))}; {load_text()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["load", "memory", "reload", "start"])
+    parser.add_argument("what", choices=["load", "memory", "reload", "start", "sql"])
     parser.add_argument("--url", required=True, help="DATABASE_URL of a demo database")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sessions", type=int, default=20)
@@ -501,12 +564,16 @@ def main() -> None:
                          " import would add no line: delete them first")  # fmt: skip
             print(f"import file: {args.csv_rows:,} new order lines "
                   f"({args.csv_path.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
-        server = Server(args.url, args.workers, snapshots, Path(work) / "gunicorn.log")
+        engine = {"SALES_ENGINE": "sql"} if args.what == "sql" else {}
+        server = Server(args.url, args.workers, snapshots, Path(work) / "gunicorn.log", **engine)
         try:
             health = requests.get(f"{server.base}/healthz", timeout=60).json()
-            print(f"gunicorn up in {server.start_seconds:.1f} s: {health['lines']:,} lines, "
+            lines = f"{health['lines']:,} lines" if "lines" in health else "no frames (sql)"
+            print(f"gunicorn up in {server.start_seconds:.1f} s: {lines}, "
                   f"data version {health['data_version']}, workers {server.workers}")  # fmt: skip
-            if args.what == "load":
+            if args.what == "sql":
+                measure_sql(args, server, snapshots)
+            elif args.what == "load":
                 measure_load(args, server)
             elif args.what == "memory":
                 measure_memory(args, server, snapshots)

@@ -14,7 +14,7 @@ from layouts import customer, figures, ids
 from layouts.components import chart
 from layouts.kpi_cards import kpi_cards
 from metrics import customer_page
-from views.context import user_frames, view_for
+from views.context import user_data, user_frames, view_for
 from views.customer import customer_sections
 from views.options import customer_options
 from views.view import to_query
@@ -66,10 +66,11 @@ def toggle_order(cell, rows: list[dict]):
 
 
 def search_customers(text: str | None):
-    """Customers whose name or ID contains the typed text, within the user's scope."""
+    """Customers whose name or ID contains the typed text, within the user's scope (from their
+    lists with SALES_ENGINE=sql, which serves the navbar)."""
     if not text or len(text) < 2:
         raise PreventUpdate
-    return customer_options(user_frames(), (), text, SEARCH_MATCHES)
+    return customer_options(user_data(), (), text, SEARCH_MATCHES)
 
 
 def go_to_customer(customer_id: str | None):

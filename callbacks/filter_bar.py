@@ -19,11 +19,12 @@ from flask_login import current_user
 from callbacks.guards import bad_request, screen_guard
 from callbacks.router import menu_links
 from data.frames import Frames, from_day
+from data.lists import Lists
 from layouts import ids
 from layouts.filter_bar import filter_chips, notes
 from metrics.filters import PRESETS, Filters, preset_period
 from views import grid as grid_state
-from views.context import save_columns, saved_columns, user_frames, view_for
+from views.context import save_columns, saved_columns, user_data, view_for
 from views.options import customer_names, customer_options
 from views.pages import SCREENS
 from views.view import CHOICES, MULTI, ROW, View, to_query
@@ -39,7 +40,7 @@ PUBLISHED = (
 )
 
 
-def matching_preset(start: date, end: date, frames: Frames) -> str:
+def matching_preset(start: date, end: date, frames: Frames | Lists) -> str:
     """The preset whose period is exactly [start, end], else "custom"."""
     first = from_day(frames.first_day).date() if frames.first_day is not None else start
     last = from_day(frames.last_day).date() if frames.last_day is not None else end
@@ -53,7 +54,7 @@ def sync(search, preset, start, end, compare_to, values, amount_min, amount_max,
          screen, shown, shown_grid):  # fmt: skip
     """URL → controls when the URL changed; a control → URL (and a preset → the dates); and the
     view of the URL, when it changed, to the page (publish): one request per change."""
-    frames = user_frames()
+    frames = user_data()
     trigger = ctx.triggered_id
     keys = [item["id"]["key"] for item in ctx.inputs_list[5]]
     fields = [item["id"]["field"] for item in ctx.inputs_list[8]]
@@ -130,7 +131,7 @@ def _url_value(value) -> str:
     return str(value)
 
 
-def publish(view: View, frames: Frames, shown: str | None, shown_grid: str | None) -> tuple:
+def publish(view: View, frames: Frames | Lists, shown: str | None, shown_grid: str | None) -> tuple:
     """The view of the URL for the page (PUBLISHED): its stores (visuals read VIEW; exports
     VIEW_GRID), each only when it changed (a store set again re-runs every visual), its messages
     and notes, the chips of its picks and row narrowing, and the menu's links carrying its
@@ -189,7 +190,7 @@ def search_customers(text: str | None, chosen: list | None):
     """Customer options while the user types: the chosen ones plus the first matches."""
     if not text:
         raise PreventUpdate
-    return customer_options(user_frames(), chosen or [], text)
+    return customer_options(user_data(), chosen or [], text)
 
 
 def toggle_more(clicks: int | None, is_open: bool) -> bool:

@@ -14,7 +14,7 @@ from layouts.grids import column_defs, grid_state, unless_shown
 from layouts.kpi_cards import kpi_cards
 from layouts.leaderboard import SUMMARY, WIDTHS
 from views import screens
-from views.context import engine_for, user_frames, view_for
+from views.context import engine_for, user_data, view_for
 from views.screens import LEADERBOARD_FIELDS
 from views.tables import grid_columns
 
@@ -22,7 +22,7 @@ SCREEN = "leaderboard"
 
 
 def cards(query: str | None):
-    frames = user_frames()
+    frames = user_data()
     view = view_for(query, SCREEN, frames)
     engine = engine_for(frames, current_user.scope)
     result = screens.comparison_of(frames, view, engine)
@@ -32,7 +32,7 @@ def cards(query: str | None):
 def rows(query: str | None, full_query: str | None, *shown):
     """The leaderboard rows (the status choice keeps one status) with the view's grid state,
     the grid's columns and state only when it does not hold them already (`shown`)."""
-    frames = user_frames()
+    frames = user_data()
     view = view_for(full_query or query, SCREEN, frames)
     table = screens.leaderboard_table(frames, view, engine_for(frames, current_user.scope))
     defs, (state, model) = column_defs(table, WIDTHS), grid_state(table, view)

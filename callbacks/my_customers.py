@@ -11,13 +11,13 @@ from layouts import ids
 from layouts.grids import grid_outputs
 from layouts.my_customers import WIDTHS
 from views import screens
-from views.context import engine_for, user_frames, view_for
+from views.context import engine_for, user_data, view_for
 
 SCREEN = "my-customers"
 
 
 def rows(query: str | None, full_query: str | None):
-    frames = user_frames()
+    frames = user_data()
     view = view_for(full_query or query, SCREEN, frames)
     table = screens.my_customers_table(frames, view, engine_for(frames, current_user.scope))
     at_risk = int((table.rows["status"] == "At risk").sum())

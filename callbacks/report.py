@@ -11,7 +11,7 @@ from layouts import figures, ids
 from layouts.grids import grid_outputs
 from metrics.engine import NotSupported
 from views import screens
-from views.context import engine_for, user_frames, view_for
+from views.context import engine_for, user_data, view_for
 from views.pages import REPORT_TITLES
 
 LINKS = {"field": "links", "headerName": "Matching", "cellRenderer": "RowLinks", "minWidth": 170,
@@ -21,7 +21,7 @@ LINKS = {"field": "links", "headerName": "Matching", "cellRenderer": "RowLinks",
 def show(query: str | None, full_query: str | None, name: str):
     if name not in REPORT_TITLES:
         bad_request(f"There is no report {name!r}.")
-    frames = user_frames()
+    frames = user_data()
     view = view_for(full_query or query, name, frames)
     try:
         table = screens.report_table(frames, view, engine_for(frames, current_user.scope))

@@ -16,7 +16,7 @@ from layouts import leaderboard as leaderboard_page
 from layouts import report as report_page
 from layouts.components import message
 from layouts.filter_bar import filter_bar, filter_chips
-from views.context import as_of_text, sql_engine_on, store, user_frames, view_for
+from views.context import as_of_text, sql_engine_on, store, user_data, view_for
 from views.options import control_options, customer_names
 from views.pages import landing, menu, page_roles, screen_of
 from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
@@ -36,7 +36,7 @@ def render_page(pathname: str | None, search: str | None):
         return message(SQL_ENGINE_MESSAGE)
     if path == "/admin":
         return admin.layout(freshness(), list_users(store().engine))
-    frames = user_frames()
+    frames = user_data()
     if path.startswith("/customers/"):
         return customer_page(frames, unquote(path.removeprefix("/customers/")), search)
     screen = screen_of(path)

@@ -18,15 +18,16 @@ from layouts.formatting import format_value
 from layouts.grids import grid_state, unless_shown
 from layouts.sales_by_customer import UI_COLUMNS, matrix_columns, matrix_rows
 from views import screens
-from views.context import engine_for, user_frames, view_for
+from views.context import engine_for, user_data, view_for
 from views.view import to_query
 
 SCREEN = "sales-by-customer"
 
 
 def _view(query: str | None):
-    """(the user's frames, the view of `query` for them, the engine that computes for them)."""
-    frames = user_frames()
+    """(the user's frames or lists, the view of `query` for them, the engine that computes for
+    them)."""
+    frames = user_data()
     return frames, view_for(query, SCREEN, frames), engine_for(frames, current_user.scope)
 
 
@@ -102,7 +103,7 @@ def select_customers(pick, cell, search):
         if not cell or cell.get("colId") != "pick" or "/" in str(cell.get("rowId", "/")):
             raise PreventUpdate
         selected = next_selection(view.selected, "pick", str(cell["rowId"]))
-    known = set(user_frames().customers["customer_id"])
+    known = set(user_data().customers["customer_id"])
     selected = tuple(c for c in selected if c in known)
     if selected == view.selected:
         raise PreventUpdate

@@ -89,6 +89,11 @@ class Version:
     def key(self) -> str:
         return f"{self.database_id}-{self.version}"
 
+    @property
+    def as_of(self) -> pd.Timestamp:
+        """The as-of time the data of this version is shown with (to the second)."""
+        return self.changed_at.floor("s")
+
 
 def default_url(instance_path: str | os.PathLike) -> str:
     return f"sqlite:///{Path(instance_path) / 'sales.db'}"

@@ -226,7 +226,7 @@ def _fields(
     salespeople = tables.pop("salespeople").reset_index(drop=True)
     customers = _customers({**tables, "salespeople": salespeople})
     del tables["customers"], tables["customer_fields"]
-    items = _items(tables.pop("items"), sold_items)
+    items = item_list(tables.pop("items"), sold_items)
     by_date = tables.pop("orders").sort_values(["order_date", "order_id"], kind="stable")
     customer = indexer(pd.Index(customers["customer_id"]), by_date["customer_id"])
     orders = pd.DataFrame(
@@ -533,15 +533,20 @@ def _customers(tables: Tables) -> pd.DataFrame:
     customers = customers.sort_values("customer_id", kind="stable").reset_index(drop=True)
     teams = dict(zip(tables["salespeople"]["code"], tables["salespeople"]["team"], strict=True))
     customers["team"] = customers["owner"].map(teams)
-    fields = tables["customer_fields"]
-    if len(fields):
-        wide = fields.pivot(index="customer_id", columns="field", values="value")
-        wide = wide.reindex(customers["customer_id"]).reset_index(drop=True)
-        customers = pd.concat([customers, wide.rename_axis(columns=None)], axis=1)
-    return customers
+    return with_custom_fields(customers, tables["customer_fields"])
 
 
-def _items(catalogue: pd.DataFrame, sold: pd.DataFrame) -> pd.DataFrame:
+def with_custom_fields(customers: pd.DataFrame, fields: pd.DataFrame) -> pd.DataFrame:
+    """`customers` (by customer_id, index 0..n-1) with one column per custom field of `fields`
+    (customer_id, field, value rows), sorted by field name; NaN where a customer has none."""
+    if not len(fields):
+        return customers
+    wide = fields.pivot(index="customer_id", columns="field", values="value")
+    wide = wide.reindex(customers["customer_id"]).reset_index(drop=True)
+    return pd.concat([customers, wide.rename_axis(columns=None)], axis=1)
+
+
+def item_list(catalogue: pd.DataFrame, sold: pd.DataFrame) -> pd.DataFrame:
     """Catalogue items, plus items seen only on lines (deleted since) under their as-sold name
     (`sold`: item_id, item_name, sku of order lines; the first line of an item names it)."""
     items = catalogue.assign(in_catalogue=True)

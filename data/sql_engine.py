@@ -9,6 +9,8 @@ engine is made: no question can be asked without it.
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import replace
 from datetime import date
 
@@ -31,7 +33,8 @@ from sqlalchemy.engine import make_url
 
 from data.access import Scope
 from data.db import dispose_after_fork, normal_url
-from data.frames import REVENUE_SUMS
+from data.frames import CUSTOMER_COLUMNS, REVENUE_SUMS, item_list, to_day, with_custom_fields
+from data.lists import VALUE_COLUMNS, Lists
 from data.models import DATA_TABLES, DailyCustomerSums
 from data.spark import Spark, is_spark
 from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_ORDERS
@@ -167,6 +170,92 @@ class SqlEngine:
         rollups = self.rollups and self.database.rollups_current()
         expression = self.customers_expression(filters, names, rollups)
         return finish_customers(self._run(expression), names)
+
+    def lists(self, as_of: pd.Timestamp) -> Lists:
+        """The scope's data.lists.Lists, read from the database: its customers with their custom
+        fields (_customer_list), every item (_item_list), its salespeople, the values of
+        values_expression, and the whole data's first and last order date with a line."""
+        t = self.tables
+        customers = self._customer_list()
+        values = self._run(self.values_expression())
+        dated = t["orders"].semi_join(t["order_lines"], "order_id")
+        span = self._run(dated.aggregate(first=dated.order_date.min(), last=dated.order_date.max()))
+        first_day, last_day = (
+            None if pd.isna(day) else to_day(day) for day in span.iloc[0][["first", "last"]]
+        )
+        return Lists(
+            customers=customers,
+            items=self._item_list(),
+            salespeople=self.salespeople(),
+            custom_fields=tuple(customers.columns[len(CUSTOMER_COLUMNS) + 1 :]),
+            values={
+                c: tuple(sorted(values["value"][values["attribute"] == c].astype(str)))
+                for c in VALUE_COLUMNS
+            },
+            as_of=as_of,
+            first_day=first_day,
+            last_day=last_day,
+        )
+
+    def _customer_list(self) -> pd.DataFrame:
+        """The scope's customers as data.frames has them: CUSTOMER_COLUMNS, team, then one
+        column per custom field, by customer_id (whoever sees everything: every field, as the
+        frames; a scope: those its customers have)."""
+        everyone = self._everyone(CUSTOMER_COLUMNS[1:])
+        mine = everyone.filter(self._scope(everyone))
+        customers = _as_stored(self._run(mine), "customers").sort_values("customer_id")
+        customers["team"] = customers["team"].astype("str")
+        fields = self.tables["customer_fields"]
+        if not self.scope.sees_everything:
+            fields = fields.semi_join(mine, "customer_id")
+        fields = self._run(fields.select(*SCHEMAS["customer_fields"]))
+        customers = with_custom_fields(
+            customers.reset_index(drop=True), _as_stored(fields, "customer_fields")
+        )
+        if self.scope.sees_everything:
+            return customers
+        empty = [c for c in customers.columns[len(CUSTOMER_COLUMNS) + 1 :]
+                 if customers[c].isna().all()]  # fmt: skip
+        return customers.drop(columns=empty)
+
+    def _item_list(self) -> pd.DataFrame:
+        """Every item as data.frames has them: the catalogue, and the items seen only on lines,
+        each named by its first line by order ID and line number (the frames take its first
+        line in the table's stored order)."""
+        t = self.tables
+        catalogue = _as_stored(self._run(t["items"].select(*SCHEMAS["items"])), "items")
+        unlisted = t["order_lines"].anti_join(t["items"], "item_id")
+        first = ibis.row_number().over(
+            group_by=unlisted.item_id, order_by=[unlisted.order_id, unlisted.line_no]
+        )
+        sold = unlisted.mutate(position=first)
+        sold = sold.filter(sold["position"] == 0).select("item_id", "item_name", "sku")
+        return item_list(catalogue, _as_stored(self._run(sold), "order_lines"))
+
+    def values_expression(self) -> ir.Table:
+        """attribute (one of data.lists.VALUE_COLUMNS), value: the distinct values of each
+        attribute as sold on the scope's lines; for whoever sees everything, those of the orders
+        and the items (each attribute is in one of them) and of the lines' own values, as the
+        frames have them (with the categories of every order and item). Each table is read once
+        for the distinct combinations of its values (few: most lines have none of their own),
+        which are then split per attribute."""
+        t = self.tables
+        if self.scope.sees_everything:
+            lines = t["order_lines"]  # most lines have no value of their own: the others only
+            own = [lines[c].notnull() for c in VALUE_COLUMNS if c in lines.columns]
+            tables = [t["orders"], t["items"], lines.filter(functools.reduce(operator.or_, own))]
+        else:
+            tables = [self._selected_lines(Filters())]
+        parts = []
+        for table in tables:  # one pass each: the combinations of its values, then each's
+            combinations = table.select(*(c for c in VALUE_COLUMNS if c in table.columns))
+            combinations = combinations.distinct()
+            parts += [
+                combinations.select(attribute=ibis.literal(column), value=combinations[column])
+                for column in combinations.columns
+            ]
+        values = ibis.union(*parts, distinct=True)
+        return values.filter(values["value"].notnull())
 
     def sql(self, expression: ir.Table) -> str:
         return ibis.to_sql(expression, dialect=self.database.dialect)
@@ -393,14 +482,7 @@ class SqlEngine:
         last day (_at_risk) first, else active (a confirmed order among the lines the other
         filters select: _active) or inactive."""
         t = self.tables
-        listed = t["customers"].select("customer_id", "owner")
-        strays = t["orders"].select("customer_id").distinct()
-        strays = strays.anti_join(listed, "customer_id").mutate(owner=ibis.null("string"))
-        everyone = listed.union(strays)
-        sellers = t["salespeople"]
-        customers = everyone.left_join(sellers, everyone.owner == sellers.code).select(
-            "customer_id", "owner", "team"
-        )
+        customers = self._everyone()
         conditions = [self._scope(customers)]
         if filters.customers:
             conditions.append(customers.customer_id.isin(filters.customers))
@@ -431,6 +513,22 @@ class SqlEngine:
             else_="inactive",
         )
         return kept.filter(status.isin(filters.customer_status))
+
+    def _everyone(self, columns: tuple[str, ...] = ("owner",)) -> ir.Table:
+        """customer_id, `columns` of the customer list and team (the owner's) of every customer:
+        those of orders missing from the list too, named by their ID, with nothing else."""
+        t = self.tables
+        listed = t["customers"].select("customer_id", *columns)
+        strays = t["orders"].select("customer_id").distinct().anti_join(listed, "customer_id")
+        types = listed.schema()
+        strays = strays.select("customer_id", **{
+            c: strays.customer_id if c == "name" else ibis.null(types[c]) for c in columns
+        })  # fmt: skip
+        everyone = listed.union(strays)
+        sellers = t["salespeople"]
+        return everyone.left_join(sellers, everyone.owner == sellers.code).select(
+            "customer_id", *columns, "team"
+        )
 
     def _daily_rows(self, filters: Filters) -> ir.Table:
         """The (day, customer) sums of the customers the scope and filters keep, in the period,
@@ -517,6 +615,21 @@ def _at_risk(cadence: ir.Table, as_of: ir.IntegerValue) -> ir.BooleanValue:
         & (since > AT_RISK_GAP_FACTOR * cadence.median_gap)
         & (since >= AT_RISK_MIN_DAYS)
     )
+
+
+def _as_stored(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """`frame`'s columns of `table` typed as data.db reads them for the frames (text as str,
+    flags as bool, dates as datetime64[s]), whatever the driver answered."""
+    for name, kind in SCHEMAS[table].items():
+        if name not in frame:
+            continue
+        if kind == "string":
+            frame[name] = frame[name].astype("str")
+        elif kind == "boolean":
+            frame[name] = frame[name].fillna(False).astype(bool)
+        elif kind == "date":
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
+    return frame
 
 
 def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:

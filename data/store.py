@@ -93,7 +93,7 @@ class Store:
     # --- what requests call ---------------------------------------------------------------------
 
     def frames(self) -> Frames:
-        version = self._version()
+        version = self.version()
         current = self._current
         if current is not None and current.key == version.key:
             if self._ready is None and current.snapshot is not None:
@@ -186,7 +186,7 @@ class Store:
         """For /healthz: whether data is served, its version and as-of time. Waits for a reload
         as a request does (see the module docstring), never for the first load."""
         try:
-            version = self._version()
+            version = self.version()
         except Exception as error:  # the database is down: say so, do not raise
             return {"status": "error", "error": f"database: {type(error).__name__}"}
         current = self._current
@@ -209,7 +209,8 @@ class Store:
 
     # --- the version, once per request ----------------------------------------------------------
 
-    def _version(self) -> Version:
+    def version(self) -> Version:
+        """The database's data version, read once per request."""
         if not has_request_context():
             return read_version(self.engine)
         seen = g.setdefault("sales_data_versions", {})

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from data.frames import Frames, from_day, to_day
+
+if TYPE_CHECKING:
+    from data.lists import Lists
 
 NOT_AVAILABLE = "N/A"  # selects lines whose dimension value is missing
 CUSTOMER_STATUSES = ("active", "inactive", "at_risk")
@@ -85,8 +89,9 @@ class Period:
         return from_day(self.end_day).date()
 
 
-def period_of(frames: Frames, filters: Filters) -> Period:
-    """The filters' period, open ends closed at the first / last order date in the data."""
+def period_of(frames: Frames | Lists, filters: Filters) -> Period:
+    """The filters' period, open ends closed at the first / last order date in the data (the
+    frames' or the lists' first_day and last_day)."""
     today = to_day(date.today())
     start = to_day(filters.start) if filters.start else (frames.first_day or today)
     end = to_day(filters.end) if filters.end else (frames.last_day or today)

@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict, dataclass
 
 from data.frames import Frames
+from data.lists import Lists
 from metrics.amounts import amount_columns
 from metrics.customers import Summary, summary_from, summary_of
 from metrics.engine import SUMS, Engine
@@ -102,10 +103,10 @@ def compare(frames: Frames, filters: Filters, to: str = "previous_period") -> Co
 
 
 def compare_of(
-    engine: Engine, frames: Frames, filters: Filters, to: str = "previous_period"
+    engine: Engine, frames: Frames | Lists, filters: Filters, to: str = "previous_period"
 ) -> Comparison:
-    """compare's KPIs from an engine's sums (kpis_of), on any engine; `frames` close an open
-    period as compare does."""
+    """compare's KPIs from an engine's sums (kpis_of), on any engine; `frames` (or the lists,
+    data.lists) close an open period as compare does."""
     if to not in COMPARE_TO:
         raise ValueError(f"unknown comparison {to!r}; use one of {sorted(COMPARE_TO)}")
     period = period_of(frames, filters)

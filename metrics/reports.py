@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from data.frames import EPOCH, Frames, compact, month_of_days, to_day
+from data.lists import Lists
 from metrics.amounts import amount_columns
 from metrics.commission import EVENTS, commission, commission_of
 from metrics.engine import (
@@ -439,7 +440,7 @@ def matching_products(frames: Frames, filters: Filters, **row: RowValue) -> pd.D
 
 
 def row_filters(
-    frames: Frames, report: str, row: Mapping, filters: Filters, by: str = "day"
+    frames: Frames | Lists, report: str, row: Mapping, filters: Filters, by: str = "day"
 ) -> tuple[Filters, dict[str, str]]:
     """The filters and ROW_KEYS keywords that describe one row of a report (a mapping with the
     row's label columns), given the filters the report ran with: the target of the row's link

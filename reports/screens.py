@@ -5,7 +5,8 @@ Each PDF is the screen's view: its title, the data's "as of" time and the applie
 words, the KPI cards as a table where the screen has them, the screen's own plotly figures
 (views.screens, rendered by kaleido) and its table with the grid's columns, sort and column
 filters, every number written by the one formatter (layouts.formatting). Landscape A4.
-Pass the frames already restricted to the user's scope and a view parsed for them.
+Pass the frames already restricted to the user's scope (with SALES_ENGINE=sql, their lists:
+data.lists) and a view parsed for them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from data.frames import Frames
+from data.lists import Lists
 from layouts.formatting import format_value
 from layouts.kpi_cards import change_text, kpi_text
 from layouts.overview import LIFECYCLE_NOTE
@@ -71,7 +73,7 @@ WARNING = ParagraphStyle("warning", parent=BASE, textColor=colors.HexColor("#9c5
 NOTE = ParagraphStyle("note", parent=BASE, textColor=MUTED, spaceBefore=4)
 
 
-def screen_pdf(frames: Frames, view: View, engine: Engine) -> bytes:
+def screen_pdf(frames: Frames | Lists, view: View, engine: Engine) -> bytes:
     """The PDF of the view's screen, as bytes (a report's numbers from `engine`)."""
     screen = view.screen
     title = SCREENS[screen][0]
@@ -121,7 +123,7 @@ def screen_pdf(frames: Frames, view: View, engine: Engine) -> bytes:
 # --- page 1: title, as-of time, applied filters ----------------------------------------------
 
 
-def _heading(title: str, frames: Frames, view: View) -> list:
+def _heading(title: str, frames: Frames | Lists, view: View) -> list:
     as_of = f"Data as of {frames.as_of:%Y-%m-%d %H:%M} UTC"
     top = Table(
         [[Paragraph(escape(title), TITLE), Paragraph(as_of, RIGHT)]],
@@ -152,7 +154,7 @@ def _heading(title: str, frames: Frames, view: View) -> list:
             Spacer(1, 6)]  # fmt: skip
 
 
-def applied_filters(frames: Frames, view: View) -> list[tuple[str, str]]:
+def applied_filters(frames: Frames | Lists, view: View) -> list[tuple[str, str]]:
     """(label, text as Paragraph markup) of every filter and choice the view applies, in words."""
     f = view.filters
     earlier = COMPARE_TO[view.compare_to](period_of(frames, f))
@@ -342,7 +344,7 @@ def fit_widths(widths: list[float], floors: list[float], total: float) -> list[f
 # --- the document ----------------------------------------------------------------------------
 
 
-def _build(title: str, frames: Frames, story: list) -> bytes:
+def _build(title: str, frames: Frames | Lists, story: list) -> bytes:
     footer = f"{title} · data as of {frames.as_of:%Y-%m-%d %H:%M} UTC · the filters are on page 1"
 
     def on_page(canvas, doc):

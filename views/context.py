@@ -1,5 +1,6 @@
-"""The signed-in request's data: the store, the frames the user may see, the view of a URL for
-them. Every screen callback, HTTP export and PDF gets its data through here."""
+"""The signed-in request's data: the store, the frames (or, with SALES_ENGINE=sql, the lists) the
+user may see, the view of a URL for them. Every screen callback, HTTP export and PDF gets its
+data through here."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask_login import current_user
 
 from data.access import Scope
 from data.frames import Frames
+from data.lists import Lists
 from data.store import Store
 from metrics.engine import Engine, FramesEngine
 from views.pages import SCREENS
@@ -24,11 +26,25 @@ def store() -> Store:
 
 def user_frames() -> Frames:
     """The current frames restricted to the signed-in user's scope: the only way callbacks and
-    downloads reach the data."""
+    downloads of the screens SALES_ENGINE=sql does not serve reach the data."""
     return store().frames_for(current_user.scope)
 
 
-def engine_for(frames: Frames, scope: Scope) -> Engine:
+def user_data() -> Frames | Lists:
+    """What the signed-in user's screens read: their frames, or with SALES_ENGINE=sql their
+    lists (data.lists: names and the view's checks; the engine computes the numbers)."""
+    return data_for(current_user.scope)
+
+
+def data_for(scope: Scope) -> Frames | Lists:
+    """user_data for `scope`: with SALES_ENGINE=sql its lists from the database, cached per
+    data version (the order lines are never loaded), else the frames it may see."""
+    if not sql_engine_on():
+        return store().frames_for(scope)
+    return current_app.extensions["sql_lists"].get(store().version(), scope)
+
+
+def engine_for(frames: Frames | Lists, scope: Scope) -> Engine:
     """The engine that computes sums for `scope`: over `frames` (restricted to that scope
     already) with SALES_ENGINE=frames, in the analytics database with SALES_ENGINE=sql."""
     sql_engine = current_app.extensions.get("sql_engine")  # app._choose_engine: a scope -> engine
@@ -41,7 +57,9 @@ def sql_engine_on() -> bool:
 
 
 def as_of_text() -> str:
-    return f"Data as of {store().frames().as_of:%d %b %Y %H:%M} UTC"
+    """The served data's as-of time (with SALES_ENGINE=sql, the data version's: no frames)."""
+    as_of = store().version().as_of if sql_engine_on() else store().frames().as_of
+    return f"Data as of {as_of:%d %b %Y %H:%M} UTC"
 
 
 def saved_columns(username: str, screen: str | None) -> tuple[str, ...]:
@@ -59,14 +77,15 @@ def save_columns(username: str, screen: str | None, columns: tuple[str, ...]) ->
         current_app.extensions["preferences"].put(username, LEADERBOARD_COLUMNS, state)
 
 
-def view_for(query: str | None, screen: str | None, frames: Frames | None = None,
+def view_for(query: str | None, screen: str | None, frames: Frames | Lists | None = None,
              username: str | None = None, default=None) -> View:  # fmt: skip
     """The view `query` asks `screen` for, for the signed-in user (or `username`, with its
-    frames; "" for nobody): their scope's values, their saved columns when the URL names none.
-    `default`: the period when the query has none (the screen's: the last 12 months)."""
+    frames or lists; "" for nobody): their scope's values, their saved columns when the URL
+    names none. `default`: the period when the query has none (the screen's: the last 12
+    months)."""
     if screen is not None and screen not in SCREENS:
         abort(400, description=f"There is no screen {screen!r}.")
-    frames = frames if frames is not None else user_frames()
+    frames = frames if frames is not None else user_data()
     view = parse(query, frames, screen, default)
     user = current_user.id if username is None else username
     saved = saved_columns(user, screen) if user else ()

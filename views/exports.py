@@ -5,6 +5,7 @@ these, so for the same user and view they write the same file."""
 from __future__ import annotations
 
 from data.frames import Frames
+from data.lists import Lists
 from metrics.engine import Engine
 from reports.screens import screen_pdf
 from views import grid, screens
@@ -35,7 +36,7 @@ def screen_for(name: str, role: str | None) -> str:
     return screen
 
 
-def csv_text(frames: Frames, view: View, engine: Engine) -> str:
+def csv_text(frames: Frames | Lists, view: View, engine: Engine) -> str:
     """The CSV of what the view's screen shows in its table: the grid's visible columns in its
     order, its rows after every filter, the selection and the grid's own column filters (the
     KPIs' from `engine`'s sums)."""
@@ -43,6 +44,6 @@ def csv_text(frames: Frames, view: View, engine: Engine) -> str:
     return to_csv(table, columns, view.headers)
 
 
-def pdf_bytes(frames: Frames, view: View, engine: Engine) -> bytes:
+def pdf_bytes(frames: Frames | Lists, view: View, engine: Engine) -> bytes:
     """The PDF of the view's screen (a report's numbers from `engine` where it computes them)."""
     return screen_pdf(frames, view.check(), engine)

@@ -1,8 +1,10 @@
-"""The choices a user is offered: filter options and customer matches, from their own frames."""
+"""The choices a user is offered: filter options and customer matches, from their own frames (or
+lists: data.lists)."""
 
 from __future__ import annotations
 
 from data.frames import Frames
+from data.lists import Lists
 from metrics.filters import NOT_AVAILABLE
 from views.view import MULTI, View, known_values
 
@@ -10,7 +12,7 @@ CUSTOMER_MATCHES = 50  # options offered while typing in the customer box
 STATUS_LABELS = {"active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
 
 
-def control_options(frames: Frames, view: View) -> tuple[dict[str, list], dict[str, list]]:
+def control_options(frames: Frames | Lists, view: View) -> tuple[dict[str, list], dict[str, list]]:
     """Options of each filter control: per URL key, and per custom field."""
     options = {
         key: [{"label": v, "value": v} for v in sorted(values)]
@@ -31,7 +33,7 @@ def control_options(frames: Frames, view: View) -> tuple[dict[str, list], dict[s
 
 
 def customer_options(
-    frames: Frames, chosen, text: str = "", limit: int = CUSTOMER_MATCHES
+    frames: Frames | Lists, chosen, text: str = "", limit: int = CUSTOMER_MATCHES
 ) -> list[dict]:
     """Options for the customers `chosen`, plus the first `limit` whose name or ID contains
     `text` (the frames are the user's: nobody outside their scope is offered)."""
@@ -49,7 +51,7 @@ def customer_options(
             for i, n in zip(rows["customer_id"], rows["name"], strict=True)]  # fmt: skip
 
 
-def customer_names(frames: Frames, customer_ids) -> list[tuple[str, str]]:
+def customer_names(frames: Frames | Lists, customer_ids) -> list[tuple[str, str]]:
     """(id, name) of each customer ID, in the order given (the ID when not in the frames)."""
     if not len(customer_ids):
         return []  # no picks (most requests): no look-up over every customer

@@ -2,7 +2,10 @@
 by the screen's callbacks, its CSV, its PDF and `flask export` alike.
 
 Pass the frames already restricted to the user's scope (data.access) and a view parsed for
-them (views.view.parse), so nothing here can reach a row the user may not see.
+them (views.view.parse), so nothing here can reach a row the user may not see. With
+SALES_ENGINE=sql the screens it computes get the user's lists instead (data.lists: the same
+attributes for names, read from the database in the user's scope) and an engine that computes
+in the database.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from data.frames import Frames
+from data.lists import Lists
 from layouts import figures
 from layouts.formatting import counted, money
 from metrics.customers import leaderboard, leaderboard_of
@@ -267,7 +271,7 @@ def bridge_figure(view: View, result: Overview) -> go.Figure:
 
 
 def customer_matrix(
-    frames: Frames, view: View, mode: str, engine: Engine, customer_id: str | None = None
+    frames: Frames | Lists, view: View, mode: str, engine: Engine, customer_id: str | None = None
 ) -> pd.DataFrame:
     """metrics.matrix's customers (or, given `customer_id`, that customer's items) by `mode`
     for the view: what the bar chart ("kpis") and the matrix (the view's mode) read, computed
@@ -281,7 +285,7 @@ def customer_matrix(
 
 
 def bar_figure(
-    frames: Frames, view: View, engine: Engine, by_kpi: pd.DataFrame | None = None
+    frames: Frames | Lists, view: View, engine: Engine, by_kpi: pd.DataFrame | None = None
 ) -> go.Figure:
     """The top BAR_CUSTOMERS customers by the view's KPI, then any picked customer below them;
     the picked ones stand out (the chart picks, so it shows the customers of the filters, not
@@ -297,7 +301,7 @@ def bar_figure(
 
 
 def matrix_table(
-    frames: Frames, view: View, engine: Engine, by_mode: pd.DataFrame | None = None
+    frames: Frames | Lists, view: View, engine: Engine, by_mode: pd.DataFrame | None = None
 ) -> Table:
     """The matrix: every customer with sales for the filters (picks are marked, not filtered:
     the matrix is where they are picked), columns by the view's matrix mode. `by_mode`:
@@ -329,7 +333,7 @@ def matrix_table(
 
 
 def matrix_items(
-    frames: Frames, view: View, customer_id: str, table: Table, engine: Engine
+    frames: Frames | Lists, view: View, customer_id: str, table: Table, engine: Engine
 ) -> pd.DataFrame:
     """The items `customer_id` bought, with the value columns of the matrix `table`."""
     mode = view.choice("matrix")
@@ -345,7 +349,7 @@ def matrix_items(
     return out
 
 
-def summary(frames: Frames, view: View, engine: Engine):
+def summary(frames: Frames | Lists, view: View, engine: Engine):
     """The Sales by Customer headline numbers, of the picked customers when some are picked:
     over the frames, today's code (kpis_of pays ~1.5 ms more on the 100k demo to shape every
     customer's row); on another engine, from its sums."""
@@ -354,7 +358,7 @@ def summary(frames: Frames, view: View, engine: Engine):
     return kpis(frames, view.focused)
 
 
-def comparison_of(frames: Frames, view: View, engine: Engine) -> Comparison:
+def comparison_of(frames: Frames | Lists, view: View, engine: Engine) -> Comparison:
     """comparison's KPI cards, on another engine than the frames from its sums."""
     if frames_only(engine):
         return compare_of(engine, frames, view.focused, view.compare_to)
@@ -473,7 +477,7 @@ def frames_only(engine: Engine) -> bool:
     return not isinstance(engine, FramesEngine)
 
 
-def run_report(frames: Frames, view: View, engine: Engine) -> pd.DataFrame:
+def run_report(frames: Frames | Lists, view: View, engine: Engine) -> pd.DataFrame:
     """The report of the view's screen, with the filters it takes, its row narrowing and its
     choices (Sales by Date's grain, Sell Through's variants and unsold items): from `engine`
     where the engine interface answers it, else from the frames; NotSupported, in words, when
@@ -514,7 +518,7 @@ def not_on_sql(view: View) -> str:
     return f"With {SQL_ENGINE}, {title} is not computed yet; it needs SALES_ENGINE=frames"
 
 
-def report_table(frames: Frames, view: View, engine: Engine) -> Table:
+def report_table(frames: Frames | Lists, view: View, engine: Engine) -> Table:
     """The report's rows: its labels, then the standard amounts; each row links on (to a report
     the engine computes: with SALES_ENGINE=sql, no matching lists nor frames-only reports)."""
     name = view.screen
@@ -602,7 +606,7 @@ def part_buckets(keys, by: str, start: date, end: date) -> tuple[list[str], list
 EXPORT_SCREENS = {"kpis": "overview", **{s: s for s in SCREENS}}
 
 
-def table_of(frames: Frames, view: View, engine: Engine) -> Table:
+def table_of(frames: Frames | Lists, view: View, engine: Engine) -> Table:
     """The table of the view's screen (the Overview: its KPIs as one row, from `engine`)."""
     screen = view.screen
     if screen == "overview":

@@ -24,6 +24,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from data.frames import Frames, from_day
+from data.lists import Lists, lists_of
 from metrics.filters import CUSTOMER_STATUSES, LINE_FILTERS, NOT_AVAILABLE, Filters, preset_period
 from metrics.reports import REPORT_FILTERS
 
@@ -166,14 +167,14 @@ def screen_filters(screen: str | None) -> tuple[str, ...]:
     return REPORT_FILTERS.get(screen or "", SHARED_FILTERS)
 
 
-def default_period(frames: Frames, today: date | None = None) -> tuple[date, date]:
+def default_period(frames: Frames | Lists, today: date | None = None) -> tuple[date, date]:
     """The 12 months up to today, or up to the last order when the data stops earlier."""
     today = today or date.today()
     last = from_day(frames.last_day).date() if frames.last_day is not None else today
     return preset_period("last_12_months", min(today, last), last, last)
 
 
-def all_data_period(frames: Frames) -> tuple[date, date]:
+def all_data_period(frames: Frames | Lists) -> tuple[date, date]:
     """The first to the last order date of the whole data (the same for every user)."""
     if frames.first_day is None or frames.last_day is None:
         today = date.today()
@@ -191,11 +192,12 @@ def query_of(text: str | None) -> str:
 
 def parse(
     query: str | None,
-    frames: Frames,
+    frames: Frames | Lists,
     screen: str | None = None,
     default: tuple[date, date] | None = None,
 ) -> View:
-    """The view `query` asks `screen` for, checked against the frames the user may see.
+    """The view `query` asks `screen` for, checked against the frames (or lists) the user may
+    see.
     `default`: the period when the query gives none (the screen's: the last 12 months)."""
     params = parse_qs(query_of(query), keep_blank_values=False)
     messages: list[str] = []
@@ -342,32 +344,33 @@ def unused_text(view: View) -> str | None:
 
 # --- the values a user may ask for ---------------------------------------------------------------
 
-_KNOWN: dict[int, tuple[Frames, dict]] = {}  # id(frames) -> (frames, values): frames never change
+_KNOWN: dict[int, tuple[Lists, dict]] = {}  # id(lists) -> (lists, values): lists never change
 
 
-def known_values(frames: Frames) -> dict[str, set[str]]:
-    """Accepted values per URL key (and f.<field>), from the frames the user may see."""
-    cached = _KNOWN.get(id(frames))
-    if cached is not None and cached[0] is frames:
+def known_values(frames: Frames | Lists) -> dict[str, set[str]]:
+    """Accepted values per URL key (and f.<field>), from the lists of what the user may see."""
+    lists = lists_of(frames)
+    cached = _KNOWN.get(id(lists))
+    if cached is not None and cached[0] is lists:
         return cached[1]
     if len(_KNOWN) > 64:
         _KNOWN.clear()
     known: dict[str, set[str]] = {
-        "customer": set(frames.customers["customer_id"]),
-        "salesperson": set(frames.salespeople["code"]),
-        "salesperson_code": set(map(str, frames.lines["salesperson"].cat.categories)),
-        "team": set(frames.salespeople["team"].dropna()),
-        "custom_fields": set(frames.custom_fields),
-        "item": set(frames.items["item_id"]),
-        "product": {*frames.items["product_id"].dropna(), *frames.items["item_id"]},
+        "customer": set(lists.customers["customer_id"]),
+        "salesperson": set(lists.salespeople["code"]),
+        "salesperson_code": set(lists.values["salesperson"]),
+        "team": set(lists.salespeople["team"].dropna()),
+        "custom_fields": set(lists.custom_fields),
+        "item": set(lists.items["item_id"]),
+        "product": {*lists.items["product_id"].dropna(), *lists.items["item_id"]},
     }
     for key, name in MULTI.items():
         column = LINE_FILTERS.get(name)
         if column:
-            known[key] = {*map(str, frames.lines[column].cat.categories), NOT_AVAILABLE}
-    for name in frames.custom_fields:
-        known[f"f.{name}"] = {*frames.customers[name].dropna().astype(str), NOT_AVAILABLE}
-    _KNOWN[id(frames)] = (frames, known)
+            known[key] = {*lists.values[column], NOT_AVAILABLE}
+    for name in lists.custom_fields:
+        known[f"f.{name}"] = {*lists.customers[name].dropna().astype(str), NOT_AVAILABLE}
+    _KNOWN[id(lists)] = (lists, known)
     return known
 
 
