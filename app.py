@@ -57,6 +57,7 @@ SQL_ENGINE_OUTPUTS = {
     ids.SBC_SUMMARY, ids.SBC_BAR, ids.SBC_MATRIX, ids.SBC_MATRIX_ROWS, ids.SBC_EMPTY,
     ids.SBC_EXPANDED,
 }  # fmt: skip
+SQL_ENGINE_OUTPUTS |= {ids.TEAM_GRID, ids.TEAM_SALES, ids.TEAM_NEW}  # Team performance
 
 
 def configure_logging() -> None:

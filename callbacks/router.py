@@ -51,7 +51,7 @@ def render_page(pathname: str | None, search: str | None):
     if screen == "my-customers":
         return my_customers.layout(bar)
     if screen == "team":
-        return team.layout(bar)
+        return team.layout(bar, sql_engine_on())
     return report_page.layout(screen, bar, view)
 
 

@@ -8,6 +8,7 @@ from dash import html
 from layouts import ids
 from layouts.components import chart, export_button, page_header
 from layouts.grids import table_grid
+from views.screens import SQL_ENGINE, team_drill
 
 # Every column fits a 1366 px screen without scrolling sideways: short headers (views.screens
 # TEAM_HEADERS) with the full meaning as a tooltip, widths from the widest value of the demo's
@@ -55,7 +56,16 @@ TEAM_NOTE = (
 )
 
 
-def layout(filter_bar: html.Div) -> dbc.Container:
+# where a salesperson's name leads (views.screens.team_drill), in words
+DRILLS = {
+    "leaderboard": "the leaderboard of their customers with these filters.",
+    "sales-by-customer": f"Sales by Customer of their customers with these filters (the "
+    f"leaderboard is not computed with {SQL_ENGINE} yet).",
+}
+
+
+def layout(filter_bar: html.Div, sql: bool = False) -> dbc.Container:
+    """The page; `sql`: on a server with SALES_ENGINE=sql."""
     return dbc.Container(
         [
             page_header("Team performance", "team"),
@@ -71,8 +81,7 @@ def layout(filter_bar: html.Div) -> dbc.Container:
                 [
                     dbc.Col(
                         html.P(
-                            "A salesperson's name opens the leaderboard of their customers "
-                            "with these filters.",
+                            f"A salesperson's name opens {DRILLS[team_drill(sql)]}",
                             className="text-muted small mb-1 mt-2",
                         )
                     ),

@@ -195,8 +195,8 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     client = client_of(shop[0], "lee")
     assert client.get(f"/reports/sales-by-category?{PERIOD}").status_code == 200
     assert client.get("/reports/sales-by-date?by=month").status_code == 200
-    for path in ("/leaderboard", "/customers/C1", "/team", "/",
-                 "/export/leaderboard.csv", "/export/team.pdf"):  # fmt: skip
+    for path in ("/leaderboard", "/customers/C1", "/",
+                 "/export/leaderboard.csv", "/export/my-customers.pdf"):  # fmt: skip
         refused = client.get(path)
         assert refused.status_code == 503 and "SALES_ENGINE=frames" in refused.text, path
     narrowed = client.get(f"/export/sales-by-date.csv?{PERIOD}&taken_by=SP3")
@@ -232,7 +232,7 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     assert overview.status_code == 503
     page = client.post("/_dash-update-component", json={
         "output": "app-page.children", "outputs": {"id": "app-page", "property": "children"},
-        "inputs": [{"id": "app-url", "property": "pathname", "value": "/team"}],
+        "inputs": [{"id": "app-url", "property": "pathname", "value": "/customers/C1"}],
         "changedPropIds": ["app-url.pathname"],
         "state": [{"id": "app-url", "property": "search", "value": ""}]})  # fmt: skip
     assert page.status_code == 200 and "SALES_ENGINE=frames" in page.text
@@ -248,15 +248,17 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_sqr005_signing_in_on_sql_lands_on_a_report_it_computes(shop, username):
-    """Every role's landing page (Overview, Team performance, My customers) is not served on
-    sql yet: sign-in goes to Sales by Category instead, and a refused page's home link too."""
+    """A role whose landing page sql does not serve yet (Overview, My customers) goes to Sales
+    by Category instead on sign-in, and so does a refused page's home link; a manager lands on
+    Team performance, which sql serves."""
+    home = "/team" if username == "nora" else "/reports/sales-by-category"
     client = app_client(shop[0])
     signed = sign_in(client, username)
     assert signed.status_code == 302
-    assert signed.headers["Location"] == "/reports/sales-by-category"
+    assert signed.headers["Location"] == home
     assert client.get(signed.headers["Location"]).status_code == 200
     missing = client.get("/no-such-page")
-    assert missing.status_code == 404 and 'href="/reports/sales-by-category"' in missing.text
+    assert missing.status_code == 404 and f'href="{home}"' in missing.text
 
 
 def test_sqr006_a_customer_status_filters_the_reports_on_sql_as_on_frames(tmp_path):

@@ -37,6 +37,7 @@ LANDING = {"leadership": "/", "manager": "/team", "salesperson": "/my-customers"
 # Every role's landing page when SALES_ENGINE=sql, which serves the reports but not yet the
 # other screens (views.screens.SQL_SCREENS)
 SQL_LANDING = "/reports/sales-by-category"
+SQL_LANDINGS = ("/team",)  # the roles' landing pages that SALES_ENGINE=sql serves
 # screen name (as in /export/<screen>.pdf and `flask export`) -> (title, path)
 SCREENS = {
     "overview": ("Overview", "/"),
@@ -72,7 +73,7 @@ def screen_of(path: str) -> str | None:
 def landing(role: str, sql: bool = False) -> tuple[str, str]:
     """(menu label, path) of the role's landing page: where "home" is for that user (`sql`: on
     a server with SALES_ENGINE=sql)."""
-    path = SQL_LANDING if sql else LANDING[role]
+    path = SQL_LANDING if sql and LANDING[role] not in SQL_LANDINGS else LANDING[role]
     return PAGES[path][0], path
 
 

@@ -40,8 +40,11 @@ from metrics.reports import (
 )
 from metrics.team import (
     new_customers_by_month,
+    new_customers_of,
     sales_by_salesperson,
+    sales_of,
     team_performance,
+    team_report,
     top_and_others,
 )
 from views.pages import REPORT_TITLES, SCREENS
@@ -57,9 +60,11 @@ SQL_ENGINE = "SALES_ENGINE=sql"
 # reports the engine interface answers (every report of SPEC §5), and Sales by Customer
 SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sell-through",
                "made-to-order", "sales-by-customer")  # fmt: skip
+SQL_SCREENS += ("team",)  # Team performance: metrics.team.team_report
 SQL_ENGINE_MESSAGE = (
     "This server runs with SALES_ENGINE=sql, which so far computes in the database the KPI "
-    "export (/export/kpis.csv), Sales by Customer (/sales-by-customer) and the sales reports "
+    "export (/export/kpis.csv), Sales by Customer (/sales-by-customer), Team performance "
+    "(/team) and the sales reports "
     "(Sales by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date, "
     "Sales by User, Sell Through and Made to Order: /reports/sales-by-category and the "
     "others): their pages, CSV and PDF exports. The other screens and exports need "
@@ -403,22 +408,34 @@ def my_customers_table(frames: Frames, view: View) -> Table:
 class Team:
     now: pd.DataFrame
     before: pd.DataFrame
+    new_by_month: pd.DataFrame | None = None  # None: the chart's, from the frames
 
 
-def team(frames: Frames, view: View) -> Team:
+def team(frames: Frames, view: View, engine: Engine) -> Team:
     """team_performance for the view's period, and the Sales Amount per salesperson of the
-    compared one (all that its chart shows)."""
+    compared one (all that its charts show): over the frames, today's code; on another engine,
+    from its sums (metrics.team.team_report), with the new customers per month."""
     filters = view.focused
     earlier = with_period(filters, COMPARE_TO[view.compare_to](period_of(frames, filters)))
-    return Team(team_performance(frames, filters), sales_by_salesperson(frames, earlier))
+    if not frames_only(engine):
+        return Team(team_performance(frames, filters), sales_by_salesperson(frames, earlier))
+    by_month = new_customers_of(engine, filters)
+    return Team(team_report(engine, filters, by_month), sales_of(engine, earlier), by_month)
 
 
-def team_table(frames: Frames, view: View, result: Team | None = None) -> Table:
-    now = (result or team(frames, view)).now
+def team_drill(sql: bool) -> str:
+    """The screen a salesperson's name opens with their customers: the leaderboard, or Sales by
+    Customer on a `sql` server that does not compute the leaderboard."""
+    return "sales-by-customer" if sql and "leaderboard" not in SQL_SCREENS else "leaderboard"
+
+
+def team_table(frames: Frames, view: View, engine: Engine, result: Team | None = None) -> Table:
+    now = (result or team(frames, view, engine)).now
     rows = now[list(TEAM_FIELDS)].copy()
     rows["commission_basis"] = rows["commission_basis"].map(BASIS_WORDS)
+    drill = team_drill(frames_only(engine))
     rows["href"] = [
-        "/leaderboard" + to_query(replace(view, screen="leaderboard",
+        SCREENS[drill][1] + to_query(replace(view, screen=drill,
             filters=replace(view.filters, salespeople=(code,), teams=())), shared_only=True)
         for code in now["salesperson"]
     ]  # fmt: skip
@@ -430,14 +447,16 @@ def team_table(frames: Frames, view: View, result: Team | None = None) -> Table:
     )
 
 
-def team_figures(frames: Frames, view: View, result: Team | None = None):
-    result = result or team(frames, view)
-    names = dict(zip(frames.salespeople["code"], frames.salespeople["name"], strict=True))
+def team_figures(frames: Frames, view: View, engine: Engine, result: Team | None = None):
+    result = result or team(frames, view, engine)
+    by_month = result.new_by_month
+    if by_month is None:
+        by_month = new_customers_by_month(frames, view.focused)
+    # the owners of the customers kept are the salespeople of the table (or have no name)
+    names = dict(zip(result.now["salesperson"], result.now["salesperson_name"], strict=True))
     return (
         figures.team_sales(result.now, result.before, COMPARE_LABELS[view.compare_to]),
-        figures.new_customers(
-            top_and_others(new_customers_by_month(frames, view.focused), TOP_ACQUIRERS), names
-        ),
+        figures.new_customers(top_and_others(by_month, TOP_ACQUIRERS), names),
     )
 
 
@@ -599,5 +618,5 @@ def table_of(frames: Frames, view: View, engine: Engine) -> Table:
     if screen == "my-customers":
         return my_customers_table(frames, view)
     if screen == "team":
-        return team_table(frames, view)
+        return team_table(frames, view, engine)
     return report_table(frames, view, engine)
