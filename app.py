@@ -60,6 +60,7 @@ SQL_ENGINE_OUTPUTS = {
     ids.LEADERBOARD_CARDS, ids.LEADERBOARD_ROWS, ids.LEADERBOARD_GRID, ids.MY_CUSTOMERS_GRID,
     ids.MY_CUSTOMERS_NOTE,
 }  # fmt: skip
+SQL_ENGINE_OUTPUTS |= {ids.TEAM_GRID, ids.TEAM_SALES, ids.TEAM_NEW}  # Team performance
 
 
 def configure_logging() -> None:

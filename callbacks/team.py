@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dash import Dash, Input, Output, State
+from flask_login import current_user
 
 from callbacks.filter_bar import register_grid
 from callbacks.guards import screen_guard
@@ -10,7 +11,7 @@ from layouts import ids
 from layouts.grids import grid_outputs
 from layouts.team import WIDTHS
 from views import screens
-from views.context import user_frames, view_for
+from views.context import engine_for, user_frames, view_for
 
 SCREEN = "team"
 
@@ -18,9 +19,10 @@ SCREEN = "team"
 def table_and_charts(query: str | None, full_query: str | None):
     frames = user_frames()
     view = view_for(full_query or query, SCREEN, frames)
-    result = screens.team(frames, view)  # both periods once, for the table and the chart
-    table = screens.team_table(frames, view, result)
-    return (*grid_outputs(table, view, WIDTHS), *screens.team_figures(frames, view, result))
+    engine = engine_for(frames, current_user.scope)
+    result = screens.team(frames, view, engine)  # both periods once, for the table and charts
+    table = screens.team_table(frames, view, engine, result)
+    return (*grid_outputs(table, view, WIDTHS), *screens.team_figures(frames, view, engine, result))
 
 
 def register(app: Dash) -> None:

@@ -42,6 +42,7 @@ from metrics.commission import EVENTS
 from metrics.engine import (
     CADENCE,
     DATES,
+    OWNER_SUMS,
     REPORT_SUMS,
     SALESPEOPLE_COLUMNS,
     SUMS,
@@ -51,6 +52,7 @@ from metrics.engine import (
     finish,
     finish_customers,
     finish_events,
+    labelled,
 )
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 from metrics.selection import ORDER_FILTERS
@@ -257,6 +259,16 @@ class SqlEngine:
         values = ibis.union(*parts, distinct=True)
         return values.filter(values["value"].notnull())
 
+    def owner_sums(self, filters: Filters) -> pd.DataFrame:
+        rollups = self.rollups and self.database.rollups_current()
+        return labelled(self._run(self.owner_sums_expression(filters, rollups)), ("owner",),
+                        OWNER_SUMS)  # fmt: skip
+
+    def new_customers(self, filters: Filters) -> pd.DataFrame:
+        rollups = self.rollups and self.database.rollups_current()
+        return labelled(self._run(self.new_customers_expression(filters, rollups)),
+                        ("owner", "month"), ("new_customers",))  # fmt: skip
+
     def sql(self, expression: ir.Table) -> str:
         return ibis.to_sql(expression, dialect=self.database.dialect)
 
@@ -379,6 +391,43 @@ class SqlEngine:
         both = of_lines.union(of_payments)
         both = both.filter(both.salesperson.notnull(), both.events > 0)
         return both.group_by("salesperson").aggregate(**{e: both[e].sum() for e in EVENTS})
+
+    def owner_sums_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
+        """OWNER_SUMS per owner of the customers the filters keep (Engine.owner_sums): their
+        sums by customer (sums_expression), each customer's owner, and whether it is at risk
+        on the period's last day (_at_risk, among the scope's customers)."""
+        _needs_period(filters, "Team performance")
+        per_customer = self.sums_expression(filters, "customer", rollups)
+        listed = self.tables["customers"].select("customer_id", "owner")
+        rows = per_customer.left_join(listed, per_customer.customer == listed.customer_id)
+        at_risk = self._at_risk(self._customers(Filters()), filters)
+        flags = {  # per customer, 1 or 0
+            "active_customers": rows.confirmed_orders > 0,
+            "at_risk_customers": rows.customer.isin(at_risk.customer_id),
+            "unknown_cost_customers": (rows.revenue_lines > 0) & (rows.known_lines == 0),
+        }
+        rows = rows.mutate(**{name: flag.ifelse(ONE, ZERO) for name, flag in flags.items()})
+        return rows.group_by("owner").aggregate(
+            **{name: rows[name].sum() for name in (*SUMS, *flags)}, customers=rows.count()
+        )
+
+    def new_customers_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
+        """new_customers per owner and month (year*12 + month-1) of the first confirmed order
+        ever of the customers the filters keep, when it falls in the period
+        (Engine.new_customers)."""
+        _needs_period(filters, "New customers")
+        kept = self._customers(filters, rollups)
+        orders = self.tables["orders"]
+        confirmed = orders.filter(orders.status == "confirmed", orders.customer_id.isin(
+            kept.customer_id))  # fmt: skip
+        firsts = confirmed.group_by("customer_id").aggregate(first_day=confirmed.order_date.min())
+        new = firsts.filter(
+            firsts.first_day.between(ibis.date(filters.start), ibis.date(filters.end))
+        )
+        listed = self.tables["customers"].select("customer_id", "owner")
+        new = new.left_join(listed, "customer_id")
+        new = new.select("owner", month=_month(new.first_day))
+        return new.group_by(["owner", "month"]).aggregate(new_customers=new.count())
 
     def _orders_passing(self, filters: Filters) -> ir.Table:
         """order_id of the orders that pass the order-level filters (ORDER_FILTERS: the value
@@ -630,6 +679,11 @@ def _as_stored(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         elif kind == "date":
             frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
     return frame
+
+
+def _needs_period(filters: Filters, what: str) -> None:
+    if filters.start is None or filters.end is None:
+        raise ValueError(f"{what} needs the period's first and last day")
 
 
 def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:

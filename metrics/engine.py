@@ -15,10 +15,10 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames
+from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames, month_of_days
 from metrics.cadence import cadence
 from metrics.commission import EVENTS, event_sums
-from metrics.customers import average_reorder_days
+from metrics.customers import average_reorder_days, first_order_day
 from metrics.filters import NOT_AVAILABLE, Filters
 from metrics.selection import Selection, category_code, select, selected_events
 from metrics.sums import Sums, customer_sums, dimension_sums, line_sums
@@ -61,6 +61,12 @@ CUSTOMER_FIGURES = (*SUMS, *CADENCE)
 # What a sum is grouped by: None (one row), a dimension, or a tuple of distinct dimensions (one
 # row per combination with a selected line, e.g. ("customer", "month")).
 By = str | tuple[str, ...] | None
+# Team performance's counts of the customers each owner (the customer's salesperson) has among
+# those the filters keep: all of them, the active ones (a confirmed order among the selected
+# lines), those at risk on the period's last day, and those whose Gross Profit is Unknown (a
+# revenue line, none with a cost)
+OWNER_COUNTS = ("customers", "active_customers", "at_risk_customers", "unknown_cost_customers")
+OWNER_SUMS = (*SUMS, *OWNER_COUNTS)
 
 
 class NotSupported(ValueError):
@@ -98,6 +104,16 @@ class Engine(Protocol):
         """One row per customer the filters keep, as sums(filters, "customer"): customer, then
         the figures `names` asks for (CUSTOMER_FIGURES), by customer (see finish_customers)."""
 
+    def owner_sums(self, filters: Filters) -> pd.DataFrame:
+        """One row per owner (the customer's salesperson code; N/A for none) of the customers
+        the filters keep (start and end given): owner, then OWNER_SUMS — SUMS summed over the
+        owner's customers (sums by customer) and OWNER_COUNTS; by owner, N/A last."""
+
+    def new_customers(self, filters: Filters) -> pd.DataFrame:
+        """The customers the filters keep whose first confirmed order ever falls in the period
+        (start and end given), counted per owner (N/A for none) and month of that order:
+        owner, month ("YYYY-MM"), new_customers; by owner, then month."""
+
 
 def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
     """An engine's answer (`frame`: a DataFrame, or arrays by name) in the interface's shape: a
@@ -116,11 +132,20 @@ def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame
     `sums`=REPORT_SUMS (Engine.report_sums): the revenue sums above, orders and customers
     (distinct orders and customers with a revenue line in the group); only the groups with a
     revenue line."""
+    return labelled(frame, dimensions_of(by), sums, revenue_only=sums == REPORT_SUMS)
+
+
+def labelled(
+    frame: Mapping, names: tuple[str, ...], sums: tuple[str, ...], revenue_only: bool = False
+) -> pd.DataFrame:
+    """`frame` (a DataFrame, or arrays by name) as finish shapes it: a label column per name of
+    `names` (a dimension's as finish has it; any other, e.g. owner, as text with N/A for
+    missing), then `sums` as floats, by label (the first name first; N/A last); revenue_only:
+    only the rows with a revenue line."""
     columns = {name: _floats(frame[name]) for name in sums}
-    names = dimensions_of(by)
     labels = {name: _labels(frame[name], name) for name in names}
     rows = np.arange(len(next(iter(columns.values()))))
-    if sums == REPORT_SUMS:
+    if revenue_only:
         rows = rows[columns["revenue_lines"] > 0]
     keys = []  # np.lexsort's last key sorts first
     for name in reversed(names):
@@ -289,6 +314,36 @@ class FramesEngine:
         return finish_customers(
             {"customer": customer_id, **{n: figures[n][kept] for n in names}}, names
         )
+
+    def owner_sums(self, filters: Filters) -> pd.DataFrame:
+        selection, per_customer = self._per_customer(filters)
+        kept = np.flatnonzero(selection.customers)
+        sums = {name: per_customer[name][kept] for name in SUMS}
+        counts = {
+            "customers": np.ones(len(kept)),
+            "active_customers": sums["confirmed_orders"] > 0,
+            "at_risk_customers": cadence(self.frames, selection.period.end_day).at_risk[kept],
+            "unknown_cost_customers": (sums["revenue_lines"] > 0) & (sums["known_lines"] == 0),
+        }
+        owner, owners = pd.factorize(self.frames.customers["owner"].to_numpy(object)[kept])
+        group = np.where(owner < 0, len(owners), owner)  # customers without an owner: last
+        seen = np.bincount(group, minlength=len(owners) + 1) > 0
+        totals = {name: np.bincount(group, np.asarray(values, np.float64), len(owners) + 1)[seen]
+                  for name, values in {**sums, **counts}.items()}  # fmt: skip
+        labels = np.array([*owners, None], dtype=object)[seen]
+        return labelled({"owner": labels, **totals}, ("owner",), OWNER_SUMS)
+
+    def new_customers(self, filters: Filters) -> pd.DataFrame:
+        selection = select(self.frames, filters)
+        period = selection.period
+        first = first_order_day(self.frames)
+        new = selection.customers & (first >= period.start_day) & (first <= period.end_day)
+        owner = self.frames.customers["owner"].to_numpy(object)[new]
+        month = month_of_days(first[new])
+        counts = pd.DataFrame({"owner": owner, "month": month}).value_counts(dropna=False)
+        cells = counts.index.to_frame(index=False)
+        return labelled({**cells, "new_customers": counts.to_numpy()}, ("owner", "month"),
+                        ("new_customers",))  # fmt: skip
 
     def _grouping(
         self, selection: Selection, names: tuple[str, ...]

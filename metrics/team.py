@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 
 from data.frames import Frames, month_of_days
-from metrics.commission import commission
+from metrics.commission import EVENTS, commission, commission_of
 from metrics.customers import first_order_day, leaderboard
-from metrics.filters import Filters, period_of
+from metrics.engine import Engine
+from metrics.filters import NOT_AVAILABLE, Filters, period_of
 from metrics.selection import select
 from metrics.sums import customer_sums
 
@@ -95,6 +96,80 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
         }
     )
     order = np.lexsort((people["code"].to_numpy(), -sales))  # Sales Amount desc, then code
+    return table.iloc[order].reset_index(drop=True)
+
+
+def team_report(engine: Engine, filters: Filters, by_month: pd.DataFrame) -> pd.DataFrame:
+    """team_performance from the engine (start and end given), the same numbers: the
+    salespeople of the scope that the salesperson / team filters keep, each with the owner_sums
+    of the customers they own, the new customers of `by_month` (new_customers_of for the same
+    filters) and the commission of the period's event_sums (the scope's, whatever the other
+    filters, as team_performance has it). Columns TEAM_COLUMNS, by Sales Amount descending."""
+    people = engine.salespeople()
+    if filters.salespeople:
+        people = people[people["code"].isin(filters.salespeople)]
+    if filters.teams:
+        people = people[people["team"].isin(filters.teams)]
+    people = people.reset_index(drop=True)
+    codes = people["code"]
+    owned = engine.owner_sums(filters).set_index("owner").reindex(codes, fill_value=0.0)
+    sums = {name: owned[name].to_numpy(np.float64) for name in owned.columns}
+    new = by_month.groupby("salesperson")["new_customers"].sum()
+    events = engine.event_sums(Filters(start=filters.start, end=filters.end))
+    by_event = events.set_index("salesperson").reindex(codes, fill_value=0.0)[list(EVENTS)]
+    pay = commission_of(by_event.to_numpy(np.float64), people)
+    sales, known_sales = sums["sales_amount"], sums["known_sales"]
+    gross_profit = known_sales - sums["cost_amount"] - sums["known_non_inv"]
+    # Unknown where no owned customer has a known profit, unless there are no sales at all
+    known_profit = sums["customers"] - sums["unknown_cost_customers"]
+    gross_profit[(known_profit == 0) & (sales != 0)] = np.nan
+    orders = sums["confirmed_orders"].astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        margin = np.where(known_sales > 0, gross_profit / known_sales, np.nan)
+        average_order = np.where(orders > 0, sums["confirmed_amount"] / orders, np.nan)
+    table = pd.DataFrame(
+        {
+            "salesperson": codes,
+            "salesperson_name": people["name"],
+            "team": people["team"],
+            "sales_amount": sales,
+            "gross_profit": gross_profit,
+            "gross_profit_margin": margin,
+            "confirmed_order_count": orders,
+            "average_order_amount": average_order,
+            "new_customers": new.reindex(codes, fill_value=0).to_numpy(np.int64),
+            **{name: sums[name].astype(np.int64)
+               for name in ("customers", "active_customers", "at_risk_customers")},
+            "commission_basis": pay["commission_basis"].to_numpy(),
+            "commission": pay["commission"].to_numpy(),
+        }
+    )  # fmt: skip
+    order = np.lexsort((codes.to_numpy(), -sales))  # Sales Amount desc, then code
+    return table.iloc[order].reset_index(drop=True)
+
+
+def sales_of(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """sales_by_salesperson from the engine's owner_sums (start and end given)."""
+    owned = engine.owner_sums(filters)
+    owned = owned[owned["owner"] != NOT_AVAILABLE]
+    return pd.DataFrame({"salesperson": owned["owner"].to_numpy(object),
+                         "sales_amount": owned["sales_amount"].to_numpy()})  # fmt: skip
+
+
+def new_customers_of(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """new_customers_by_month from the engine's new_customers (start and end given): month
+    (first day), salesperson (None for customers without an owner), new_customers; by month,
+    then salesperson (None last)."""
+    new = engine.new_customers(filters)
+    owner = new["owner"].to_numpy(object)
+    table = pd.DataFrame(
+        {
+            "month": pd.to_datetime(new["month"], format="%Y-%m").to_numpy("datetime64[s]"),
+            "salesperson": np.where(owner == NOT_AVAILABLE, None, owner),
+            "new_customers": new["new_customers"].to_numpy(np.int64),
+        }
+    )
+    order = np.lexsort((owner, owner == NOT_AVAILABLE, table["month"].to_numpy()))
     return table.iloc[order].reset_index(drop=True)
 
 

@@ -105,11 +105,11 @@ def screen_pdf(frames: Frames | Lists, view: View, engine: Engine) -> bytes:
             *_table(screens.leaderboard_table(frames, view, engine), view),
         ]
     elif screen == "team":
-        result = screens.team(frames, view)
+        result = screens.team(frames, view, engine)
         story += [
-            _kpi_table(screens.comparison(frames, view)),
-            _figures(*screens.team_figures(frames, view, result)),
-            *_table(screens.team_table(frames, view, result), view),
+            _kpi_table(screens.comparison_of(frames, view, engine)),
+            _figures(*screens.team_figures(frames, view, engine, result)),
+            *_table(screens.team_table(frames, view, engine, result), view),
             Paragraph(escape(TEAM_NOTE), NOTE),
         ]
     elif screen == "my-customers":

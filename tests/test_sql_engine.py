@@ -31,14 +31,24 @@ from data.sql_engine import SCHEMAS, Database, SqlEngine
 from data.users import create_user
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns
 from metrics.commission import EVENTS
-from metrics.engine import CADENCE, CUSTOMER_FIGURES, DIMENSIONS, REPORT_SUMS, SUMS, FramesEngine
+from metrics.engine import (
+    CADENCE,
+    CUSTOMER_FIGURES,
+    DIMENSIONS,
+    OWNER_COUNTS,
+    OWNER_SUMS,
+    REPORT_SUMS,
+    SUMS,
+    FramesEngine,
+)
 from metrics.filters import Filters
 from metrics.kpis import kpis_of
 from tests.cli import flask
 from tests.conftest import DEMO_END
 from tests.factory import make_tables
 
-COUNTS = ("known_lines", "revenue_lines", "confirmed_orders", "draft_orders", "orders", "customers")
+COUNTS = ("known_lines", "revenue_lines", "confirmed_orders", "draft_orders", "orders", "customers",
+          *OWNER_COUNTS, "new_customers")  # fmt: skip
 VAT = {"vat_rate": 0.2, "prices_include_vat": True}
 HOME = {"item_id": "A", "category": "Home", "brand": "Acme", "supplier": "Acme Ltd"}
 GARDEN = {"item_id": "B", "category": "Garden", "brand": "Bolt"}  # no supplier: N/A
@@ -325,6 +335,8 @@ def differences(
         same = np.array_equal(e, g) if name in COUNTS else np.allclose(e, g, rtol=0, atol=0.005)
         if not same:
             found.append(f"{where}: {name} {e} != {g}")
+    if "sales_amount" not in sums:  # counts only (new customers)
+        return found
     derived_e = amount_columns({n: expected[n].to_numpy() for n in sums})
     derived_g = amount_columns({n: got[n].to_numpy() for n in sums})
     for name in AMOUNT_COLUMNS:
@@ -384,6 +396,10 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
             found.append(f"{what}: event sums\n{expected}\n{got}")
         if not expected_engine.salespeople().equals(sql_engine.salespeople()):
             found.append(f"{what}: salespeople")
+        # Team performance's: per owner, and new customers per owner and month
+        for name, sums in (("owner_sums", OWNER_SUMS), ("new_customers", ("new_customers",))):
+            expected, got = getattr(expected_engine, name)(dated), getattr(sql_engine, name)(dated)
+            found += differences(expected, got, f"{what}, {name}", sums)
         expected_kpis = kpis_of(expected_engine, filters).as_dict()
         got_kpis = kpis_of(sql_engine, filters).as_dict()
         for name, value in expected_kpis.items():
@@ -515,7 +531,7 @@ def test_sql007_the_web_app_on_the_sql_engine_serves_the_kpi_export_and_says_wha
     assert export.status_code == 200
     (row,) = csv.DictReader(io.StringIO(export.text))
     assert float(row["sales_amount"]) == pytest.approx(912.50)
-    screen = client.get("/team")
+    screen = client.get("/customers/C1")
     assert screen.status_code == 503
     assert "SALES_ENGINE=sql" in screen.text and "Traceback" not in screen.text
     with pytest.raises(ValueError, match="SALES_ENGINE='spark': use one of frames, sql"):

@@ -44,8 +44,11 @@ from metrics.reports import (
 )
 from metrics.team import (
     new_customers_by_month,
+    new_customers_of,
     sales_by_salesperson,
+    sales_of,
     team_performance,
+    team_report,
     top_and_others,
 )
 from views.pages import REPORT_TITLES, SCREENS
@@ -59,13 +62,14 @@ CHART_ROWS = 30  # reports: rows on the chart
 SQL_ENGINE = "SALES_ENGINE=sql"
 # the screens a server with SALES_ENGINE=sql shows and exports (with the KPI export): the
 # reports the engine interface answers (every report of SPEC §5), Sales by Customer, the
-# Leaderboard and My customers
+# Leaderboard, My customers and Team performance
 SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sell-through",
-               "made-to-order", "sales-by-customer", "leaderboard", "my-customers")  # fmt: skip
+               "made-to-order", "sales-by-customer", "leaderboard", "my-customers",
+               "team")  # fmt: skip
 SQL_ENGINE_MESSAGE = (
     "This server runs with SALES_ENGINE=sql, which so far computes in the database the KPI "
     "export (/export/kpis.csv), Sales by Customer (/sales-by-customer), the Leaderboard "
-    "(/leaderboard), My customers (/my-customers) and the sales reports "
+    "(/leaderboard), My customers (/my-customers), Team performance (/team) and the sales reports "
     "(Sales by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date, "
     "Sales by User, Sell Through and Made to Order: /reports/sales-by-category and the "
     "others): their pages, CSV and PDF exports. The other screens and exports need "
@@ -422,18 +426,23 @@ def my_customers_table(frames: Frames, view: View, engine: Engine) -> Table:
 class Team:
     now: pd.DataFrame
     before: pd.DataFrame
+    new_by_month: pd.DataFrame | None = None  # None: the chart's, from the frames
 
 
-def team(frames: Frames, view: View) -> Team:
+def team(frames: Frames, view: View, engine: Engine) -> Team:
     """team_performance for the view's period, and the Sales Amount per salesperson of the
-    compared one (all that its chart shows)."""
+    compared one (all that its charts show): over the frames, today's code; on another engine,
+    from its sums (metrics.team.team_report), with the new customers per month."""
     filters = view.focused
     earlier = with_period(filters, COMPARE_TO[view.compare_to](period_of(frames, filters)))
-    return Team(team_performance(frames, filters), sales_by_salesperson(frames, earlier))
+    if not frames_only(engine):
+        return Team(team_performance(frames, filters), sales_by_salesperson(frames, earlier))
+    by_month = new_customers_of(engine, filters)
+    return Team(team_report(engine, filters, by_month), sales_of(engine, earlier), by_month)
 
 
-def team_table(frames: Frames, view: View, result: Team | None = None) -> Table:
-    now = (result or team(frames, view)).now
+def team_table(frames: Frames, view: View, engine: Engine, result: Team | None = None) -> Table:
+    now = (result or team(frames, view, engine)).now
     rows = now[list(TEAM_FIELDS)].copy()
     rows["commission_basis"] = rows["commission_basis"].map(BASIS_WORDS)
     rows["href"] = [
@@ -449,14 +458,16 @@ def team_table(frames: Frames, view: View, result: Team | None = None) -> Table:
     )
 
 
-def team_figures(frames: Frames, view: View, result: Team | None = None):
-    result = result or team(frames, view)
-    names = dict(zip(frames.salespeople["code"], frames.salespeople["name"], strict=True))
+def team_figures(frames: Frames, view: View, engine: Engine, result: Team | None = None):
+    result = result or team(frames, view, engine)
+    by_month = result.new_by_month
+    if by_month is None:
+        by_month = new_customers_by_month(frames, view.focused)
+    # the owners of the customers kept are the salespeople of the table (or have no name)
+    names = dict(zip(result.now["salesperson"], result.now["salesperson_name"], strict=True))
     return (
         figures.team_sales(result.now, result.before, COMPARE_LABELS[view.compare_to]),
-        figures.new_customers(
-            top_and_others(new_customers_by_month(frames, view.focused), TOP_ACQUIRERS), names
-        ),
+        figures.new_customers(top_and_others(by_month, TOP_ACQUIRERS), names),
     )
 
 
@@ -618,5 +629,5 @@ def table_of(frames: Frames | Lists, view: View, engine: Engine) -> Table:
     if screen == "my-customers":
         return my_customers_table(frames, view, engine)
     if screen == "team":
-        return team_table(frames, view)
+        return team_table(frames, view, engine)
     return report_table(frames, view, engine)
