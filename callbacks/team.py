@@ -11,13 +11,13 @@ from layouts import ids
 from layouts.grids import grid_outputs
 from layouts.team import WIDTHS
 from views import screens
-from views.context import engine_for, user_frames, view_for
+from views.context import engine_for, user_data, view_for
 
 SCREEN = "team"
 
 
 def table_and_charts(query: str | None, full_query: str | None):
-    frames = user_frames()
+    frames = user_data()
     view = view_for(full_query or query, SCREEN, frames)
     engine = engine_for(frames, current_user.scope)
     result = screens.team(frames, view, engine)  # both periods once, for the table and charts

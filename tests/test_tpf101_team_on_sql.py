@@ -1,6 +1,6 @@
 """Browser test of Team performance served with SALES_ENGINE=sql: the salespeople table and both
 charts come from the database (the shop's numbers, worked out by hand in
-tests.test_sql_team), and a salesperson's name opens Sales by Customer of their customers."""
+tests.test_sql_team), and a salesperson's name opens the Leaderboard of their customers."""
 
 from urllib.parse import quote
 
@@ -42,11 +42,11 @@ def test_tpf101_team_performance_on_the_sql_engine(dash_duo, shop_db):
     # (C9 in Dec, C1 in Jan, C3 and C5 in Mar: Sam, Pat and the customers without an owner)
     until(lambda: len(dash_duo.find_elements("#team-sales .trace.bars")) == 2, 10)
     until(lambda: bars(dash_duo, "team-new") == 4, 10)
-    assert "Sales by Customer of their customers" in dash_duo.find_element("#app-page").text
+    assert "the leaderboard of their customers" in dash_duo.find_element("#app-page").text
 
     link = dash_duo.find_element(f"{CELL.format('SP1', 'salesperson_name')} a")
     dash_duo.driver.execute_script("arguments[0].click()", link)
-    dash_duo.wait_for_text_to_equal("h1", "Sales by Customer")
+    dash_duo.wait_for_text_to_equal("h1", "Leaderboard")
     assert "salesperson=SP1" in dash_duo.driver.current_url
-    dash_duo.wait_for_text_to_equal(".sbc-summary-0 strong", "£912.50")
+    dash_duo.wait_for_contains_text("#leaderboard-cards", "£912.50")
     assert dash_duo.get_logs() == []
