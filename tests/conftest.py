@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from dash.testing import wait
@@ -87,11 +88,12 @@ def postgres_demo():
 PASSWORDS = {username: password for username, _, _, _, password in DEMO_USERS}
 
 
-def sign_in(dash_duo, username: str) -> None:
+def sign_in(dash_duo, username: str, then: str = "") -> None:
     """Sign in through the login form of the server dash_duo started (navigate=False), in a
-    laptop-sized window (1366 × 900)."""
+    laptop-sized window (1366 × 900); `then`: the page to land on (else the role's own)."""
     dash_duo.driver.set_window_size(1366, 900)
-    dash_duo.driver.get(f"{dash_duo.server.url.rstrip('/')}/login")
+    landing = f"?next={quote(then, safe='')}" if then else ""
+    dash_duo.driver.get(f"{dash_duo.server.url.rstrip('/')}/login{landing}")
     dash_duo.wait_for_element("#username").send_keys(username)
     dash_duo.find_element("#password").send_keys(PASSWORDS[username])
     dash_duo.find_element("#sign-in").click()

@@ -3,35 +3,19 @@ come from the database (the shop's numbers, worked out by hand in tests.test_sql
 the quick filter keeps one status, the chosen columns are kept for the user, and names say in
 words why they do not link to a customer page."""
 
-from urllib.parse import quote
-
-import pytest
 from selenium.webdriver.common.keys import Keys
 
-from app import create_dash
-from tests.conftest import PASSWORDS, until
+from tests.conftest import until
 from tests.test_ldb001_leaderboard import choose, header_ids
-from tests.test_rep101_reports_on_sql import leader_shop
+from tests.test_rep101_reports_on_sql import open_on_sql
 
 START = "/leaderboard?from=2025-12-01&to=2026-04-30"
 ROWS = "#leaderboard-grid .ag-center-cols-container .ag-row"
 CELL = "#leaderboard-grid .ag-row[row-index='{}'] .ag-cell[col-id='{}']"
 
 
-@pytest.fixture
-def shop_db(tmp_path):
-    return leader_shop(tmp_path)
-
-
-def test_ldb101_the_leaderboard_on_the_sql_engine(dash_duo, shop_db):
-    app = create_dash({"DATABASE_URL": shop_db, "SALES_ENGINE": "sql"})
-    dash_duo.start_server(app, navigate=False)
-    base = dash_duo.server.url.rstrip("/")
-    dash_duo.driver.set_window_size(1366, 900)
-    dash_duo.driver.get(f"{base}/login?next={quote(START, safe='')}")
-    dash_duo.wait_for_element("#username").send_keys("leader")
-    dash_duo.find_element("#password").send_keys(PASSWORDS["leader"])
-    dash_duo.find_element("#sign-in").click()
+def test_ldb101_the_leaderboard_on_the_sql_engine(dash_duo, tmp_path):
+    app = open_on_sql(dash_duo, tmp_path, START)
     dash_duo.wait_for_text_to_equal("h1", "Leaderboard")
     # £912.50 + £520 + £90 + £50 confirmed; 6 customers, 4 active; gaps of 26 and 17 days
     dash_duo.wait_for_contains_text("#leaderboard-cards", "£1,572.50")

@@ -3,37 +3,22 @@ matrix come from the database (the shop's numbers, worked out by hand in
 tests.test_sql_sales_by_customer), a customer's items open under it, a tick picks, and names say
 in words why they do not link to a customer page."""
 
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-import pytest
-
-from app import create_dash
-from tests.conftest import PASSWORDS, until
-from tests.test_rep101_reports_on_sql import leader_shop
+from tests.conftest import until
+from tests.test_rep101_reports_on_sql import open_on_sql
 
 START = "/sales-by-customer?from=2025-12-01&to=2026-04-30&matrix=categories"
 ROWS = "#sbc-matrix .ag-pinned-left-cols-container .ag-row"
 CENTRE = "#sbc-matrix .ag-center-cols-container .ag-row"
 
 
-@pytest.fixture
-def shop_db(tmp_path):
-    return leader_shop(tmp_path)
-
-
 def picked(dash_duo) -> list[str]:
     return parse_qs(urlsplit(dash_duo.driver.current_url).query).get("selected", [])
 
 
-def test_sbc101_sales_by_customer_on_the_sql_engine(dash_duo, shop_db):
-    app = create_dash({"DATABASE_URL": shop_db, "SALES_ENGINE": "sql"})
-    dash_duo.start_server(app, navigate=False)
-    base = dash_duo.server.url.rstrip("/")
-    dash_duo.driver.set_window_size(1366, 900)
-    dash_duo.driver.get(f"{base}/login?next={quote(START, safe='')}")
-    dash_duo.wait_for_element("#username").send_keys("leader")
-    dash_duo.find_element("#password").send_keys(PASSWORDS["leader"])
-    dash_duo.find_element("#sign-in").click()
+def test_sbc101_sales_by_customer_on_the_sql_engine(dash_duo, tmp_path):
+    open_on_sql(dash_duo, tmp_path, START)
     dash_duo.wait_for_text_to_equal("h1", "Sales by Customer")
     # Aster £912.50, Cedar £520, Elm £90, C9 £50
     dash_duo.wait_for_text_to_equal(".sbc-summary-0 strong", "£1,572.50")

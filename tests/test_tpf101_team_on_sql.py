@@ -2,36 +2,19 @@
 charts come from the database (the shop's numbers, worked out by hand in
 tests.test_sql_team), and a salesperson's name opens the Leaderboard of their customers."""
 
-from urllib.parse import quote
-
-import pytest
-
-from app import create_dash
-from tests.conftest import PASSWORDS, until
-from tests.test_rep101_reports_on_sql import leader_shop
+from tests.conftest import until
+from tests.test_rep101_reports_on_sql import open_on_sql
 
 START = "/team?from=2025-12-01&to=2026-04-30"
 CELL = "#team-grid .ag-row[row-id='{}'] .ag-cell[col-id='{}']"
-
-
-@pytest.fixture
-def shop_db(tmp_path):
-    return leader_shop(tmp_path)
 
 
 def bars(dash_duo, chart: str) -> int:
     return len(dash_duo.find_elements(f"#{chart} .trace.bars .point path"))
 
 
-def test_tpf101_team_performance_on_the_sql_engine(dash_duo, shop_db):
-    app = create_dash({"DATABASE_URL": shop_db, "SALES_ENGINE": "sql"})
-    dash_duo.start_server(app, navigate=False)
-    base = dash_duo.server.url.rstrip("/")
-    dash_duo.driver.set_window_size(1366, 900)
-    dash_duo.driver.get(f"{base}/login?next={quote(START, safe='')}")
-    dash_duo.wait_for_element("#username").send_keys("leader")
-    dash_duo.find_element("#password").send_keys(PASSWORDS["leader"])
-    dash_duo.find_element("#sign-in").click()
+def test_tpf101_team_performance_on_the_sql_engine(dash_duo, tmp_path):
+    open_on_sql(dash_duo, tmp_path, START)
     dash_duo.wait_for_text_to_equal("h1", "Team performance")
     # Sam: C1's O1 and O2 (£912.50, profit £142.50), 105.25 commission; Pat: C3's £520
     dash_duo.wait_for_text_to_equal(CELL.format("SP1", "sales_amount"), "£912.50")
