@@ -38,13 +38,16 @@ from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_OR
 from metrics.commission import EVENTS
 from metrics.engine import (
     DATES,
+    ORDER_DAYS,
     REPORT_SUMS,
     SALESPEOPLE_COLUMNS,
     SUMS,
     By,
     dimensions_of,
     finish,
+    finish_days,
     finish_events,
+    order_days_of,
 )
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 from metrics.selection import ORDER_FILTERS
@@ -158,6 +161,11 @@ class SqlEngine:
         rollups = self.rollups and self.database.rollups_current()
         result = self._run(self.reorder_expression(filters, rollups))["average"].iloc[0]
         return None if pd.isna(result) else float(result)
+
+    def order_days(self, filters: Filters, names: tuple[str, ...] = ORDER_DAYS) -> pd.DataFrame:
+        names = order_days_of(filters, names)
+        rollups = self.rollups and self.database.rollups_current()
+        return finish_days(self._run(self.order_days_expression(filters, names, rollups)), names)
 
     def sql(self, expression: ir.Table) -> str:
         return ibis.to_sql(expression, dialect=self.database.dialect)
@@ -295,6 +303,32 @@ class SqlEngine:
         gaps = _where(gaps, _period(gaps, filters, "day"))
         kept = gaps.semi_join(self._active(filters, rollups), "customer_id")
         return kept.aggregate(average=kept.gap.mean())
+
+    def order_days_expression(
+        self, filters: Filters, names: tuple[str, ...], rollups: bool = False
+    ) -> ir.Table:
+        """customer, then `names` (ORDER_DAYS: day numbers, NULL for none) of every customer the
+        scope and the filters keep, from all of their confirmed orders: the first ever, the
+        latest up to the period's last day and the latest before its first day (the period
+        closed as metrics.filters.period_of closes it: its end not before its start)."""
+        kept = self._customers(filters, rollups)
+        orders = self.tables["orders"]
+        confirmed = orders.filter(orders.status == "confirmed")
+        if not self.scope.sees_everything or _restricts_customers(filters):
+            confirmed = confirmed.semi_join(kept, "customer_id")
+        # day numbers of the orders, then aggregated: SQLAlchemy's SQLite FLOOR fails on the
+        # NULL of a customer without orders
+        orders = _order_days(confirmed)
+        start = _day_of(filters.start)
+        end = max(start, _day_of(filters.end))
+        days = {
+            "first_order_day": orders.day.min(),
+            "last_order_day": orders.day.max(where=orders.day <= end),
+            "last_order_day_before": orders.day.max(where=orders.day < start),
+        }
+        per_customer = orders.group_by("customer_id").aggregate(**{n: days[n] for n in names})
+        joined = kept.left_join(per_customer, "customer_id")
+        return joined.select(joined.customer_id.name("customer"), *names)
 
     def _active(self, filters: Filters, rollups: bool) -> ir.Table:
         """customer_id of the customers with a confirmed order among the lines the filters and

@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames
+from metrics.cadence import cadence
 from metrics.commission import EVENTS, event_sums
-from metrics.customers import average_reorder_days
+from metrics.customers import average_reorder_days, first_order_day
 from metrics.filters import NOT_AVAILABLE, Filters
 from metrics.selection import Selection, category_code, select, selected_events
 from metrics.sums import Sums, customer_sums, dimension_sums, line_sums
@@ -50,6 +51,9 @@ DATES = ("day", "week")
 # its item is, or it carries a customisation; else "no")
 PRODUCTS = ("product", "customisation", "made_to_order")
 DIMENSIONS = ("customer", "month", "item", *AS_SOLD, *DATES, *PRODUCTS)
+# Days per customer (Engine.order_days), from all of a customer's confirmed orders: the first
+# ever, the latest up to the period's last day, the latest before its first day
+ORDER_DAYS = ("first_order_day", "last_order_day", "last_order_day_before")
 # What a sum is grouped by: None (one row), a dimension, or a tuple of distinct dimensions (one
 # row per combination with a selected line, e.g. ("customer", "month")).
 By = str | tuple[str, ...] | None
@@ -85,6 +89,13 @@ class Engine(Protocol):
     def average_reorder_days(self, filters: Filters) -> float | None:
         """Mean days between consecutive confirmed order dates of the customers active in the
         selection, over the gaps whose later date is in the period; None when there is none."""
+
+    def order_days(self, filters: Filters, names: tuple[str, ...] = ORDER_DAYS) -> pd.DataFrame:
+        """One row per customer the filters keep (as sums by customer), by customer: customer,
+        then each of `names` (ORDER_DAYS) as a day number (days since 1970-01-01; NaN for
+        none), read from all of the customer's confirmed orders (the period and the filters
+        choose the customers, not the orders: see finish_days). The period's first and last
+        day must be given."""
 
 
 def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
@@ -125,6 +136,33 @@ def finish_events(frame: Mapping) -> pd.DataFrame:
     order = np.argsort(codes.astype(str), kind="stable")
     columns = {name: _floats(frame[name])[order] for name in EVENTS}
     return pd.DataFrame({"salesperson": codes[order], **columns})
+
+
+def finish_days(frame: Mapping, names: tuple[str, ...]) -> pd.DataFrame:
+    """An engine's order days (`frame`: a DataFrame, or arrays by name) in the interface's
+    shape: customer, then `names` as floats (NaN for none), by customer."""
+    customers = np.asarray(frame["customer"], dtype=object)
+    order = np.argsort(customers.astype(str), kind="stable")
+    days = {}
+    for name in names:
+        values = frame[name]
+        if isinstance(values, pd.Series):
+            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        days[name] = np.asarray(values, dtype=np.float64)[order]
+    return pd.DataFrame({"customer": customers[order], **days})
+
+
+def order_days_of(filters: Filters, names: tuple[str, ...]) -> tuple[str, ...]:
+    """`names` when they are some of ORDER_DAYS and the filters give the period's both ends;
+    ValueError otherwise."""
+    if not names:
+        raise ValueError(f"ask for some order days: {', '.join(ORDER_DAYS)}")
+    for name in names:
+        if name not in ORDER_DAYS:
+            raise ValueError(f"unknown order day {name!r}; use one of {', '.join(ORDER_DAYS)}")
+    if filters.start is None or filters.end is None:
+        raise ValueError("order days need the period's first and last day")
+    return tuple(names)
 
 
 def _floats(values) -> np.ndarray:
@@ -227,6 +265,23 @@ class FramesEngine:
         active = per_customer["confirmed_orders"] > 0
         return average_reorder_days(self.frames, selection.period, active)
 
+    def order_days(self, filters: Filters, names: tuple[str, ...] = ORDER_DAYS) -> pd.DataFrame:
+        names = order_days_of(filters, names)
+        selection, _ = self._per_customer(filters)
+        period, frames = selection.period, self.frames
+        first = first_order_day(frames)  # today's code: the int64 maximum for none
+        days = {
+            "first_order_day": np.where(first == np.iinfo(np.int64).max, np.nan, first),
+            "last_order_day": _day_or_none(cadence(frames, period.end_day).last_order_day),
+            "last_order_day_before": _day_or_none(
+                cadence(frames, period.start_day - 1).last_order_day
+            ),
+        }
+        kept = selection.customers
+        customer_id = frames.customers["customer_id"].to_numpy()[kept]
+        columns = {name: days[name][kept] for name in names}
+        return finish_days({"customer": customer_id, **columns}, names)
+
     def _grouping(
         self, selection: Selection, names: tuple[str, ...]
     ) -> tuple[np.ndarray, int, dict[str, np.ndarray]]:
@@ -276,6 +331,11 @@ class FramesEngine:
         codes = selection.codes(name).astype(np.int64)
         group = np.where(codes < 0, len(categories), codes)
         return group, np.array([*categories, None], dtype=object)
+
+
+def _day_or_none(last_order_day: np.ndarray) -> np.ndarray:
+    """metrics.cadence's last order days as floats, NaN where it has none (-1)."""
+    return np.where(last_order_day == -1, np.nan, last_order_day)
 
 
 def product_keys(items: pd.DataFrame) -> np.ndarray:

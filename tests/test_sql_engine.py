@@ -1,9 +1,10 @@
 """The engine interface on both engines: every dimension × a set of filters and scopes (the
-customer status among them), over a hand-made shop, a hand-made shop of ordering cadences and a
-20,000-line demo company, on SQLite and PostgreSQL (the `database_url` fixture) and on a DuckDB
-file loaded from the same tables. The frames engine (today's tested code) gives the expected
-sums; the SPEC worked examples and the customer statuses of the cadence shop are checked against
-hand-computed answers on every engine."""
+customer status among them) and the customers' order days (the lifecycle's), over a hand-made
+shop, a hand-made shop of ordering cadences and a 20,000-line demo company, on SQLite and
+PostgreSQL (the `database_url` fixture) and on a DuckDB file loaded from the same tables. The
+frames engine (today's tested code) gives the expected sums; the SPEC worked examples and the
+customer statuses of the cadence shop are checked against hand-computed answers on every
+engine."""
 
 import csv
 import io
@@ -32,7 +33,7 @@ from data.users import create_user
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns
 from metrics.commission import EVENTS
 from metrics.engine import DIMENSIONS, REPORT_SUMS, SUMS, FramesEngine
-from metrics.filters import Filters
+from metrics.filters import Filters, period_of, with_period
 from metrics.kpis import kpis_of
 from tests.cli import flask
 from tests.conftest import DEMO_END
@@ -367,6 +368,12 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
             found.append(f"{what}: event sums\n{expected}\n{got}")
         if not expected_engine.salespeople().equals(sql_engine.salespeople()):
             found.append(f"{what}: salespeople")
+        # the lifecycle's order days of the case's period (closed at the data's first and last
+        # day): exactly the same days, none where none
+        closed = with_period(filters, period_of(expected_engine.frames, filters))
+        expected, got = expected_engine.order_days(closed), sql_engine.order_days(closed)
+        if not expected.equals(got):
+            found.append(f"{what}: order days\n{expected}\n{got}")
         expected_kpis = kpis_of(expected_engine, filters).as_dict()
         got_kpis = kpis_of(sql_engine, filters).as_dict()
         for name, value in expected_kpis.items():

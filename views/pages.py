@@ -34,9 +34,11 @@ PAGES = {
     r"/admin": ("Admin", ("admin",)),
 }
 LANDING = {"leadership": "/", "manager": "/team", "salesperson": "/my-customers", "admin": "/admin"}
-# Every role's landing page when SALES_ENGINE=sql, which serves the reports but not yet the
-# other screens (views.screens.SQL_SCREENS)
-SQL_LANDING = "/reports/sales-by-category"
+# The landing pages when SALES_ENGINE=sql, which serves the reports, Sales by Customer and the
+# Overview but not yet the other screens (views.screens.SQL_SCREENS): leadership's is served
+# there; every other role's is Sales by Category
+SQL_LANDING = {"leadership": "/"}
+SQL_REPORT_LANDING = "/reports/sales-by-category"
 # screen name (as in /export/<screen>.pdf and `flask export`) -> (title, path)
 SCREENS = {
     "overview": ("Overview", "/"),
@@ -72,7 +74,7 @@ def screen_of(path: str) -> str | None:
 def landing(role: str, sql: bool = False) -> tuple[str, str]:
     """(menu label, path) of the role's landing page: where "home" is for that user (`sql`: on
     a server with SALES_ENGINE=sql)."""
-    path = SQL_LANDING if sql else LANDING[role]
+    path = SQL_LANDING.get(role, SQL_REPORT_LANDING) if sql else LANDING[role]
     return PAGES[path][0], path
 
 
