@@ -42,6 +42,7 @@ from metrics.commission import EVENTS
 from metrics.engine import (
     CADENCE,
     DATES,
+    ORDER_DAYS,
     OWNER_SUMS,
     REPORT_SUMS,
     SALESPEOPLE_COLUMNS,
@@ -51,8 +52,10 @@ from metrics.engine import (
     figures_of,
     finish,
     finish_customers,
+    finish_days,
     finish_events,
     labelled,
+    order_days_of,
 )
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 from metrics.selection import ORDER_FILTERS
@@ -269,6 +272,11 @@ class SqlEngine:
         return labelled(self._run(self.new_customers_expression(filters, rollups)),
                         ("owner", "month"), ("new_customers",))  # fmt: skip
 
+    def order_days(self, filters: Filters, names: tuple[str, ...] = ORDER_DAYS) -> pd.DataFrame:
+        names = order_days_of(filters, names)
+        rollups = self.rollups and self.database.rollups_current()
+        return finish_days(self._run(self.order_days_expression(filters, names, rollups)), names)
+
     def sql(self, expression: ir.Table) -> str:
         return ibis.to_sql(expression, dialect=self.database.dialect)
 
@@ -474,6 +482,33 @@ class SqlEngine:
         gaps = _gaps(_order_days(kept))
         gaps = _where(gaps, _period(gaps, filters, "day"))
         return gaps.aggregate(average=gaps.gap.mean())
+
+    def order_days_expression(
+        self, filters: Filters, names: tuple[str, ...], rollups: bool = False
+    ) -> ir.Table:
+        """customer, then `names` (ORDER_DAYS: day numbers, NULL for none) of every customer the
+        scope and the filters keep, from all of their confirmed orders: the first ever, the
+        latest up to the period's last day and the latest before its first day (the period
+        closed as metrics.filters.period_of closes it: its end not before its start)."""
+        kept = self._customers(filters, rollups)
+        orders = self.tables["orders"]
+        confirmed = orders.filter(orders.status == "confirmed")
+        if not self.scope.sees_everything or _restricts_customers(filters):
+            # a join, not EXISTS: SQLite would scan the kept customers once per order
+            confirmed = confirmed.join(kept, "customer_id")
+        # day numbers of the orders, then aggregated: SQLAlchemy's SQLite FLOOR fails on the
+        # NULL of a customer without orders
+        orders = _order_days(confirmed)
+        start = _day_of(filters.start)
+        end = max(start, _day_of(filters.end))
+        days = {
+            "first_order_day": orders.day.min(),
+            "last_order_day": orders.day.max(where=orders.day <= end),
+            "last_order_day_before": orders.day.max(where=orders.day < start),
+        }
+        per_customer = orders.group_by("customer_id").aggregate(**{n: days[n] for n in names})
+        joined = kept.left_join(per_customer, "customer_id")
+        return joined.select(joined.customer_id.name("customer"), *names)
 
     def _active(self, filters: Filters, rollups: bool) -> ir.Table:
         """customer_id of the customers with a confirmed order among the lines the filters and

@@ -221,23 +221,66 @@ def lifecycle_of(selection: Selection, lost_after_months: int = 6) -> pd.DataFra
     def any_in(start: int, end: int) -> np.ndarray:
         return np.bincount(customer[(day >= start) & (day <= end)], minlength=n) > 0
 
-    first = first_order_day(frames)
-    in_period = any_in(period.start_day, period.end_day)
-    before = first < period.start_day
-    last = cadence(frames, period.end_day).last_order_day
-    lost_on = _lost_on(last, lost_after_months)
-    table = pd.DataFrame(
-        {
-            "customer_id": frames.customers["customer_id"].to_numpy(),
-            "new": (first >= period.start_day) & (first <= period.end_day),
-            "returning": before & in_period,
-            "recovered": (first < prev.start_day)
-            & ~any_in(prev.start_day, prev.end_day)
-            & in_period,
-            "lost": (last >= 0) & (lost_on >= period.start_day) & (lost_on <= period.end_day),
-        }
+    table = lifecycle_table(
+        frames.customers["customer_id"].to_numpy(),
+        first_order_day(frames),
+        cadence(frames, period.end_day).last_order_day,
+        any_in(period.start_day, period.end_day),
+        any_in(prev.start_day, prev.end_day),
+        period,
+        lost_after_months,
     )
     return table[selection.customers].reset_index(drop=True)
+
+
+def lifecycle_of_days(
+    days: pd.DataFrame, period: Period, lost_after_months: int = 6
+) -> pd.DataFrame:
+    """lifecycle over `period` from an engine's order days (metrics.engine.Engine.order_days of
+    that period: customer, first_order_day, last_order_day, last_order_day_before; NaN for
+    none): ordered in the period = the latest order up to its end is in it; ordered in the
+    previous period = the latest before its start is in that one."""
+    first, last, before = (
+        days[name].to_numpy(np.float64)
+        for name in ("first_order_day", "last_order_day", "last_order_day_before")
+    )
+    prev = previous_period(period)
+    with np.errstate(invalid="ignore"):  # NaN (none) compares False
+        in_period, in_previous = last >= period.start_day, before >= prev.start_day
+    return lifecycle_table(
+        days["customer"].to_numpy(object),
+        _day_numbers(first, none=np.iinfo(np.int64).max),
+        _day_numbers(last, none=-1),
+        in_period,
+        in_previous,
+        period,
+        lost_after_months,
+    )
+
+
+def lifecycle_table(
+    customer_id: np.ndarray,
+    first_order: np.ndarray,
+    last_order: np.ndarray,
+    in_period: np.ndarray,
+    in_previous: np.ndarray,
+    period: Period,
+    lost_after_months: int,
+) -> pd.DataFrame:
+    """lifecycle's table of customers: their first confirmed order day ever (the int64 maximum
+    for none), latest up to the period's end (-1 for none), and whether they ordered in the
+    period and in the previous one."""
+    prev = previous_period(period)
+    lost_on = _lost_on(last_order, lost_after_months)
+    return pd.DataFrame(
+        {
+            "customer_id": customer_id,
+            "new": (first_order >= period.start_day) & (first_order <= period.end_day),
+            "returning": (first_order < period.start_day) & in_period,
+            "recovered": (first_order < prev.start_day) & ~in_previous & in_period,
+            "lost": (last_order >= 0) & (lost_on >= period.start_day) & (lost_on <= period.end_day),
+        }
+    )
 
 
 def first_order_day(frames: Frames) -> np.ndarray:
@@ -249,6 +292,14 @@ def first_order_day(frames: Frames) -> np.ndarray:
     starts = np.r_[True, customer[1:] != customer[:-1]] if len(customer) else np.zeros(0, bool)
     first[customer[starts]] = day[starts]
     return first
+
+
+def _day_numbers(days: np.ndarray, none: int) -> np.ndarray:
+    """Day numbers (floats, NaN for none) as int64, `none` where NaN."""
+    result = np.full(len(days), none, dtype=np.int64)
+    known = ~np.isnan(days)
+    result[known] = days[known].astype(np.int64)
+    return result
 
 
 def _dates(days: np.ndarray) -> np.ndarray:

@@ -58,6 +58,10 @@ DIMENSIONS = ("customer", "month", "item", *AS_SOLD, *DATES, *PRODUCTS)
 CADENCE = ("last_order_day", "days_since_last_order", "median_gap", "overdue_days", "at_risk")
 # What Engine.customers gives per customer, asked for by name: SUMS and CADENCE
 CUSTOMER_FIGURES = (*SUMS, *CADENCE)
+
+# Days per customer (Engine.order_days), from all of a customer's confirmed orders: the first
+# ever, the latest up to the period's last day, the latest before its first day
+ORDER_DAYS = ("first_order_day", "last_order_day", "last_order_day_before")
 # What a sum is grouped by: None (one row), a dimension, or a tuple of distinct dimensions (one
 # row per combination with a selected line, e.g. ("customer", "month")).
 By = str | tuple[str, ...] | None
@@ -113,6 +117,13 @@ class Engine(Protocol):
         """The customers the filters keep whose first confirmed order ever falls in the period
         (start and end given), counted per owner (N/A for none) and month of that order:
         owner, month ("YYYY-MM"), new_customers; by owner, then month."""
+
+    def order_days(self, filters: Filters, names: tuple[str, ...] = ORDER_DAYS) -> pd.DataFrame:
+        """One row per customer the filters keep (as sums by customer), by customer: customer,
+        then each of `names` (ORDER_DAYS) as a day number (days since 1970-01-01; NaN for
+        none), read from all of the customer's confirmed orders (the period and the filters
+        choose the customers, not the orders: see finish_days). The period's first and last
+        day must be given."""
 
 
 def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
@@ -192,6 +203,32 @@ def figures_of(names: tuple[str, ...]) -> tuple[str, ...]:
             raise ValueError(
                 f"unknown customer figure {name!r}; use any of {', '.join(CUSTOMER_FIGURES)}"
             )
+
+
+def finish_days(frame: Mapping, names: tuple[str, ...]) -> pd.DataFrame:
+    """An engine's order days (`frame`: a DataFrame, or arrays by name) in the interface's
+    shape: customer, then `names` as floats (NaN for none), by customer."""
+    customers = np.asarray(frame["customer"], dtype=object)
+    order = np.argsort(customers.astype(str), kind="stable")
+    days = {}
+    for name in names:
+        values = frame[name]
+        if isinstance(values, pd.Series):
+            values = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        days[name] = np.asarray(values, dtype=np.float64)[order]
+    return pd.DataFrame({"customer": customers[order], **days})
+
+
+def order_days_of(filters: Filters, names: tuple[str, ...]) -> tuple[str, ...]:
+    """`names` when they are some of ORDER_DAYS and the filters give the period's both ends;
+    ValueError otherwise."""
+    if not names:
+        raise ValueError(f"ask for some order days: {', '.join(ORDER_DAYS)}")
+    for name in names:
+        if name not in ORDER_DAYS:
+            raise ValueError(f"unknown order day {name!r}; use one of {', '.join(ORDER_DAYS)}")
+    if filters.start is None or filters.end is None:
+        raise ValueError("order days need the period's first and last day")
     return tuple(names)
 
 
@@ -345,6 +382,23 @@ class FramesEngine:
         return labelled({**cells, "new_customers": counts.to_numpy()}, ("owner", "month"),
                         ("new_customers",))  # fmt: skip
 
+    def order_days(self, filters: Filters, names: tuple[str, ...] = ORDER_DAYS) -> pd.DataFrame:
+        names = order_days_of(filters, names)
+        selection, _ = self._per_customer(filters)
+        period, frames = selection.period, self.frames
+        first = first_order_day(frames)  # today's code: the int64 maximum for none
+        days = {
+            "first_order_day": np.where(first == np.iinfo(np.int64).max, np.nan, first),
+            "last_order_day": _day_or_none(cadence(frames, period.end_day).last_order_day),
+            "last_order_day_before": _day_or_none(
+                cadence(frames, period.start_day - 1).last_order_day
+            ),
+        }
+        kept = selection.customers
+        customer_id = frames.customers["customer_id"].to_numpy()[kept]
+        columns = {name: days[name][kept] for name in names}
+        return finish_days({"customer": customer_id, **columns}, names)
+
     def _grouping(
         self, selection: Selection, names: tuple[str, ...]
     ) -> tuple[np.ndarray, int, dict[str, np.ndarray]]:
@@ -394,6 +448,11 @@ class FramesEngine:
         codes = selection.codes(name).astype(np.int64)
         group = np.where(codes < 0, len(categories), codes)
         return group, np.array([*categories, None], dtype=object)
+
+
+def _day_or_none(last_order_day: np.ndarray) -> np.ndarray:
+    """metrics.cadence's last order days as floats, NaN where it has none (-1)."""
+    return np.where(last_order_day == -1, np.nan, last_order_day)
 
 
 def product_keys(items: pd.DataFrame) -> np.ndarray:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+import pandas as pd
+
 from data.frames import Frames
 from data.lists import Lists
 from metrics.amounts import amount_columns
@@ -69,10 +71,13 @@ def kpis(frames: Frames, filters: Filters, period: Period | None = None) -> Kpis
 def kpis_of(engine: Engine, filters: Filters) -> Kpis:
     """All KPIs from an engine's per-customer sums (one row per customer kept) and its
     average reorder time: the same numbers on every engine."""
-    per_customer = engine.sums(filters, "customer")
+    return kpis_of_customers(engine.sums(filters, "customer"), engine.average_reorder_days(filters))
+
+
+def kpis_of_customers(per_customer: pd.DataFrame, average_reorder_days: float | None) -> Kpis:
+    """kpis_of from an engine's sums by customer and its average reorder time."""
     sums = {name: per_customer[name].to_numpy() for name in SUMS}
-    summary = summary_from(sums, len(per_customer), engine.average_reorder_days(filters))
-    return kpis_from(sums, summary)
+    return kpis_from(sums, summary_from(sums, len(per_customer), average_reorder_days))
 
 
 def kpis_from(per_customer: Sums, summary: Summary) -> Kpis:

@@ -79,7 +79,7 @@ def screen_pdf(frames: Frames | Lists, view: View, engine: Engine) -> bytes:
     title = SCREENS[screen][0]
     story = _heading(title, frames, view)
     if screen == "overview":
-        result = screens.overview(frames, view)
+        result = screens.overview(frames, view, engine)
         story += [
             _kpi_table(result.comparison),
             _figures(screens.pareto_figure(result), screens.trend_figure(view, result)),

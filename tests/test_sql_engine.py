@@ -1,9 +1,10 @@
 """The engine interface on both engines: every dimension × a set of filters and scopes (the
-customer status among them), over a hand-made shop, a hand-made shop of ordering cadences and a
-20,000-line demo company, on SQLite and PostgreSQL (the `database_url` fixture) and on a DuckDB
-file loaded from the same tables. The frames engine (today's tested code) gives the expected
-sums; the SPEC worked examples and the customer statuses of the cadence shop are checked against
-hand-computed answers on every engine."""
+customer status among them) and the customers' order days (the lifecycle's), over a hand-made
+shop, a hand-made shop of ordering cadences and a 20,000-line demo company, on SQLite and
+PostgreSQL (the `database_url` fixture) and on a DuckDB file loaded from the same tables. The
+frames engine (today's tested code) gives the expected sums; the SPEC worked examples and the
+customer statuses of the cadence shop are checked against hand-computed answers on every
+engine."""
 
 import csv
 import io
@@ -41,7 +42,7 @@ from metrics.engine import (
     SUMS,
     FramesEngine,
 )
-from metrics.filters import Filters
+from metrics.filters import Filters, period_of, with_period
 from metrics.kpis import kpis_of
 from tests.cli import flask
 from tests.conftest import DEMO_END
@@ -400,6 +401,13 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
         for name, sums in (("owner_sums", OWNER_SUMS), ("new_customers", ("new_customers",))):
             expected, got = getattr(expected_engine, name)(dated), getattr(sql_engine, name)(dated)
             found += differences(expected, got, f"{what}, {name}", sums)
+
+        # the lifecycle's order days of the case's period (closed at the data's first and last
+        # day): exactly the same days, none where none
+        closed = with_period(filters, period_of(expected_engine.frames, filters))
+        expected, got = expected_engine.order_days(closed), sql_engine.order_days(closed)
+        if not expected.equals(got):
+            found.append(f"{what}: order days\n{expected}\n{got}")
         expected_kpis = kpis_of(expected_engine, filters).as_dict()
         got_kpis = kpis_of(sql_engine, filters).as_dict()
         for name, value in expected_kpis.items():

@@ -195,7 +195,8 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     client = client_of(shop[0], "lee")
     assert client.get(f"/reports/sales-by-category?{PERIOD}").status_code == 200
     assert client.get("/reports/sales-by-date?by=month").status_code == 200
-    for path in ("/customers/C1", "/", "/export/overview.csv", "/export/overview.pdf"):
+    for path in ("/customers/C1", "/export/customers/C1/brief.pdf",
+                 f"/export/matching-customers.csv?{PERIOD}&product=B"):  # fmt: skip
         refused = client.get(path)
         assert refused.status_code == 503 and "SALES_ENGINE=frames" in refused.text, path
     narrowed = client.get(f"/export/sales-by-date.csv?{PERIOD}&taken_by=SP3")
@@ -224,11 +225,11 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
         assert words in note and "Traceback" not in note
         assert answer.get_json()["response"]["report-grid"]["rowData"] == [{"message": note}]
     # another screen's callback, and the router asked for another screen
-    overview = client.post("/_dash-update-component", json={
-        "output": "overview-kpis.children", "outputs": {"id": "overview-kpis",
-        "property": "children"}, "inputs": [{"id": "view", "property": "data", "value": ""}],
+    team = client.post("/_dash-update-component", json={
+        "output": "team-grid.rowData", "outputs": {"id": "team-grid",
+        "property": "rowData"}, "inputs": [{"id": "view", "property": "data", "value": ""}],
         "changedPropIds": ["view.data"], "state": []})  # fmt: skip
-    assert overview.status_code == 503
+    assert team.status_code == 503
     page = client.post("/_dash-update-component", json={
         "output": "app-page.children", "outputs": {"id": "app-page", "property": "children"},
         "inputs": [{"id": "app-url", "property": "pathname", "value": "/customers/C1"}],
@@ -238,7 +239,7 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
     # the command line refuses the same exports, never answering from the frames instead
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALES_ENGINE", "sql")
-        refused = flask(shop[0], "export", "overview", "--as", "nora")
+        refused = flask(shop[0], "export", "matching-customers", "--as", "nora")
         served = flask(shop[0], "export", "sales-by-brand", "--as", "nora", "--view", f"?{PERIOD}")
     assert refused.returncode == 1 and refused.stdout == ""
     assert "SALES_ENGINE=frames" in refused.stderr
@@ -247,10 +248,9 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
 
 @pytest.mark.parametrize("username", list(USERS))
 def test_sqr005_signing_in_on_sql_lands_on_a_page_it_computes(shop, username):
-    """The landing pages of the salesperson (My customers) and the manager (Team performance)
-    are served on sql; leadership's, Overview, is not yet: sign-in goes to Sales by Category
-    instead, and a refused page's home link too."""
-    home = {"sam": "/my-customers", "nora": "/team"}.get(username, "/reports/sales-by-category")
+    """Every role's landing page but the admin's is served on sql: leadership's Overview, the
+    manager's Team performance, the salesperson's My customers."""
+    home = {"lee": "/", "sam": "/my-customers", "nora": "/team"}[username]
     client = app_client(shop[0])
     signed = sign_in(client, username)
     assert signed.status_code == 302

@@ -37,7 +37,7 @@ LANDING = {"leadership": "/", "manager": "/team", "salesperson": "/my-customers"
 # Every role's landing page when SALES_ENGINE=sql, which serves the reports but not yet every
 # other screen (views.screens.SQL_SCREENS): the role's own where it is served
 SQL_LANDING = "/reports/sales-by-category"
-SQL_LANDINGS = {"salesperson": "/my-customers", "manager": "/team"}
+SQL_LANDINGS = {"leadership": "/", "salesperson": "/my-customers", "manager": "/team"}
 # screen name (as in /export/<screen>.pdf and `flask export`) -> (title, path)
 SCREENS = {
     "overview": ("Overview", "/"),

@@ -27,7 +27,7 @@ from metrics.engine import Engine, FramesEngine, NotSupported
 from metrics.filters import period_of, with_period
 from metrics.kpis import COMPARE_TO, Comparison, compare, compare_of, kpis, kpis_of
 from metrics.matrix import MATRIX_KPIS, matrix, matrix_of
-from metrics.overview import Overview
+from metrics.overview import Overview, overview_of
 from metrics.overview import overview as metrics_overview
 from metrics.reports import (
     ENGINE_REPORTS,
@@ -62,14 +62,15 @@ CHART_ROWS = 30  # reports: rows on the chart
 SQL_ENGINE = "SALES_ENGINE=sql"
 # the screens a server with SALES_ENGINE=sql shows and exports (with the KPI export): the
 # reports the engine interface answers (every report of SPEC §5), Sales by Customer, the
-# Leaderboard, My customers and Team performance
+# Overview, the Leaderboard, My customers and Team performance
 SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sell-through",
-               "made-to-order", "sales-by-customer", "leaderboard", "my-customers",
+               "made-to-order", "sales-by-customer", "overview", "leaderboard", "my-customers",
                "team")  # fmt: skip
 SQL_ENGINE_MESSAGE = (
-    "This server runs with SALES_ENGINE=sql, which so far computes in the database the KPI "
-    "export (/export/kpis.csv), Sales by Customer (/sales-by-customer), the Leaderboard "
-    "(/leaderboard), My customers (/my-customers), Team performance (/team) and the sales reports "
+    "This server runs with SALES_ENGINE=sql, which so far computes in the database the "
+    "Overview (/) and its KPI export (/export/kpis.csv), Sales by Customer (/sales-by-customer), "
+    "the Leaderboard (/leaderboard), My customers (/my-customers), Team performance (/team) and "
+    "the sales reports "
     "(Sales by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date, "
     "Sales by User, Sell Through and Made to Order: /reports/sales-by-category and the "
     "others): their pages, CSV and PDF exports. The other screens and exports need "
@@ -248,9 +249,12 @@ def kpis_table(engine: Engine, view: View) -> Table:
 # --- Overview ------------------------------------------------------------------------------------
 
 
-def overview(frames: Frames, view: View) -> Overview:
+def overview(frames: Frames, view: View, engine: Engine) -> Overview:
     """All the Overview shows for the view (its filters narrowed to the selection), computed
-    once for its cards, charts and PDF."""
+    once for its cards, charts and PDF: over the frames, today's code (one selection of each
+    period); on another engine, from its sums and order days."""
+    if frames_only(engine):
+        return overview_of(engine, frames, view.focused, view.compare_to, TOP_N)
     return metrics_overview(frames, view.focused, view.compare_to, TOP_N)
 
 
