@@ -203,6 +203,7 @@ def figures_of(names: tuple[str, ...]) -> tuple[str, ...]:
             raise ValueError(
                 f"unknown customer figure {name!r}; use any of {', '.join(CUSTOMER_FIGURES)}"
             )
+    return tuple(names)
 
 
 def finish_days(frame: Mapping, names: tuple[str, ...]) -> pd.DataFrame:
