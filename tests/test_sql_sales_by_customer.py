@@ -236,7 +236,7 @@ def test_sqc006_the_page_is_served_on_sql_and_says_what_it_does_not_link_to(shop
         "state": [{"id": "app-url", "property": "search", "value": f"?{PERIOD}"}]})  # fmt: skip
     assert page.status_code == 200 and "sbc-matrix" in page.text
     assert "Customer pages are not computed with SALES_ENGINE=sql yet" in page.text
-    for path in ("/team", "/customers/C1", "/export/team.csv"):
+    for path in ("/customers/C1", "/export/customers/C1/brief.pdf"):
         refused = client.get(path)
         assert refused.status_code == 503 and "Sales by Customer (/sales-by-customer)" in (
             refused.text)  # fmt: skip
