@@ -22,7 +22,7 @@ from metrics.engine import CADENCE, FramesEngine
 from metrics.filters import Filters
 from tests.cli import flask
 from tests.test_sql_engine import cadence_tables, write_duckdb
-from tests.test_sql_reports import USERS, client_of, company, rows_of, shop
+from tests.test_sql_reports import USERS, callback, client_of, company, grid_callback, rows_of, shop
 
 PERIOD = "from=2025-12-01&to=2026-04-30"
 FEBRUARY = "from=2026-02-01&to=2026-02-27"
@@ -187,25 +187,11 @@ def test_sqlb004_at_risk_customers_and_my_customers_on_the_cadence_shop(cadence_
 
 def leaderboard_callback(client, query: str):
     """The leaderboard rows' callback, crafted: the view's query in, its outputs back."""
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in LEADERBOARD_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in LEADERBOARD_OUTPUTS],
-        "inputs": [{"id": "view", "property": "data", "value": query}],
-        "changedPropIds": ["view.data"],
-        "state": [{"id": "view-grid", "property": "data", "value": query},
-                  {"id": "leaderboard-grid", "property": "columnDefs", "value": None},
-                  {"id": "leaderboard-grid", "property": "columnState", "value": None},
-                  {"id": "leaderboard-grid", "property": "filterModel", "value": None}],
-    }  # fmt: skip
-    return client.post("/_dash-update-component", json=body)
+    return grid_callback(client, LEADERBOARD_OUTPUTS, query, "leaderboard-grid")
 
 
 def cards_callback(client, query: str):
-    body = {"output": "leaderboard-cards.children",
-            "outputs": {"id": "leaderboard-cards", "property": "children"},
-            "inputs": [{"id": "view", "property": "data", "value": query}],
-            "changedPropIds": ["view.data"], "state": []}  # fmt: skip
-    return client.post("/_dash-update-component", json=body)
+    return callback(client, [("leaderboard-cards", "children")], [("view", "data", query)])
 
 
 @pytest.mark.parametrize("username", ["sam", "nora"])

@@ -24,7 +24,7 @@ from metrics.kpis import COMPARE_TO
 from metrics.overview import Bridge, Overview, overview, overview_of
 from tests.cli import flask
 from tests.test_sql_engine import CASES, EVERYONE, cadence_tables, company_tables, write_duckdb
-from tests.test_sql_reports import USERS, client_of, rows_of, shop
+from tests.test_sql_reports import USERS, callback, client_of, page_callback, rows_of, shop
 
 PERIOD = "from=2026-02-01&to=2026-04-30"
 COMPARISONS = sorted(COMPARE_TO)
@@ -271,14 +271,7 @@ def texts(component) -> list[str]:
 
 def overview_callback(client, query: str):
     """The Overview's callback, crafted: the view's query in, its six outputs back."""
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in OVERVIEW_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in OVERVIEW_OUTPUTS],
-        "inputs": [{"id": "view", "property": "data", "value": query}],
-        "changedPropIds": ["view.data"],
-        "state": [],
-    }
-    return client.post("/_dash-update-component", json=body)
+    return callback(client, OVERVIEW_OUTPUTS, [("view", "data", query)])
 
 
 def test_sqo006_the_page_on_sql_holds_the_hand_computed_numbers(shop):
@@ -287,11 +280,7 @@ def test_sqo006_the_page_on_sql_holds_the_hand_computed_numbers(shop):
     £50, C1's £712.50) to £810: new £610 (C3, C5), shrunk £512.50 (C1), lost £50 (C9)."""
     client = client_of(shop[0], "lee", analytics=shop[1])
     assert client.get(f"/?{PERIOD}").status_code == 200
-    page = client.post("/_dash-update-component", json={
-        "output": "app-page.children", "outputs": {"id": "app-page", "property": "children"},
-        "inputs": [{"id": "app-url", "property": "pathname", "value": "/"}],
-        "changedPropIds": ["app-url.pathname"],
-        "state": [{"id": "app-url", "property": "search", "value": f"?{PERIOD}"}]})  # fmt: skip
+    page = page_callback(client, "/", f"?{PERIOD}")
     assert page.status_code == 200 and "overview-kpis" in page.text
     answer = overview_callback(client, f"?{PERIOD}")
     assert answer.status_code == 200

@@ -70,17 +70,41 @@ def rows_of(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def report_callback(client, query: str, screen: str):
-    """The report pages' callback, crafted: the view's query in, its six outputs back."""
+def callback(client, outputs: list, inputs: list, state: list = ()):
+    """A callback request crafted as Dash's renderer posts it: `outputs` as (id, property)
+    pairs (one pair: a single output), `inputs` and `state` as (id, property, value) triples,
+    the first input the one that changed."""
+    targets = [{"id": i, "property": p} for i, p in outputs]
+    single = len(outputs) == 1
     body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in REPORT_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in REPORT_OUTPUTS],
-        "inputs": [{"id": "view", "property": "data", "value": query}],
-        "changedPropIds": ["view.data"],
-        "state": [{"id": "view-grid", "property": "data", "value": query},
-                  {"id": "view-screen", "property": "data", "value": screen}],
+        "output": (f"{outputs[0][0]}.{outputs[0][1]}" if single
+                   else ".." + "...".join(f"{i}.{p}" for i, p in outputs) + ".."),
+        "outputs": targets[0] if single else targets,
+        "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
     }  # fmt: skip
     return client.post("/_dash-update-component", json=body)
+
+
+def page_callback(client, path: str, query: str = ""):
+    """The router's callback rendering the page at `path` with `query`."""
+    return callback(client, [("app-page", "children")], [("app-url", "pathname", path)],
+                    [("app-url", "search", query)])  # fmt: skip
+
+
+def grid_callback(client, outputs: list, query: str, grid: str, more_inputs: list = ()):
+    """The rows callback of a screen whose grid is `grid`, crafted: the view's query in (the
+    grid holding no columns, state or filters yet), `outputs` back."""
+    state = [("view-grid", "data", query),
+             *((grid, p, None) for p in ("columnDefs", "columnState", "filterModel"))]  # fmt: skip
+    return callback(client, outputs, [("view", "data", query), *more_inputs], state)
+
+
+def report_callback(client, query: str, screen: str):
+    """The report pages' callback, crafted: the view's query in, its six outputs back."""
+    return callback(client, REPORT_OUTPUTS, [("view", "data", query)],
+                    [("view-grid", "data", query), ("view-screen", "data", screen)])  # fmt: skip
 
 
 def test_sqr001_every_report_csv_is_the_same_file_with_frames_and_with_sql(shop):
@@ -224,16 +248,10 @@ def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
         assert words in note and "Traceback" not in note
         assert answer.get_json()["response"]["report-grid"]["rowData"] == [{"message": note}]
     # another screen's callback, and the router asked for another screen
-    orders = client.post("/_dash-update-component", json={
-        "output": "customer-orders.rowData", "outputs": {"id": "customer-orders",
-        "property": "rowData"}, "inputs": [{"id": "customer-orders", "property": "cellClicked",
-        "value": None}], "changedPropIds": ["customer-orders.cellClicked"], "state": []})  # fmt: skip
+    orders = callback(client, [("customer-orders", "rowData")],
+                      [("customer-orders", "cellClicked", None)])  # fmt: skip
     assert orders.status_code == 503
-    page = client.post("/_dash-update-component", json={
-        "output": "app-page.children", "outputs": {"id": "app-page", "property": "children"},
-        "inputs": [{"id": "app-url", "property": "pathname", "value": "/customers/C1"}],
-        "changedPropIds": ["app-url.pathname"],
-        "state": [{"id": "app-url", "property": "search", "value": ""}]})  # fmt: skip
+    page = page_callback(client, "/customers/C1")
     assert page.status_code == 200 and "SALES_ENGINE=frames" in page.text
     # the command line refuses the same exports, never answering from the frames instead
     with pytest.MonkeyPatch.context() as env:

@@ -21,7 +21,15 @@ from metrics.kpis import compare, compare_of
 from metrics.matrix import MATRIX_COLUMNS, matrix, matrix_of
 from tests.cli import flask
 from tests.test_sql_engine import CASES, company_tables, write_duckdb
-from tests.test_sql_reports import USERS, client_of, rows_of, shop
+from tests.test_sql_reports import (
+    USERS,
+    callback,
+    client_of,
+    grid_callback,
+    page_callback,
+    rows_of,
+    shop,
+)
 
 PERIOD = "from=2025-12-01&to=2026-04-30"
 RATIOS = ("gross_profit_margin", "cost_coverage")
@@ -180,26 +188,12 @@ def test_sqc004_every_scope_gets_the_same_file_from_frames_and_sql(shop, usernam
 def sbc_callback(client, query: str, expanded: list):
     """Sales by Customer's chart-and-matrix callback, crafted: the view's query and the
     expanded customers in, its outputs back."""
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in SBC_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in SBC_OUTPUTS],
-        "inputs": [{"id": "view", "property": "data", "value": query},
-                   {"id": "sbc-expanded", "property": "data", "value": expanded}],
-        "changedPropIds": ["view.data"],
-        "state": [{"id": "view-grid", "property": "data", "value": query},
-                  {"id": "sbc-matrix", "property": "columnDefs", "value": None},
-                  {"id": "sbc-matrix", "property": "columnState", "value": None},
-                  {"id": "sbc-matrix", "property": "filterModel", "value": None}],
-    }  # fmt: skip
-    return client.post("/_dash-update-component", json=body)
+    return grid_callback(client, SBC_OUTPUTS, query, "sbc-matrix",
+                         [("sbc-expanded", "data", expanded)])  # fmt: skip
 
 
 def summary_callback(client, query: str):
-    body = {"output": "sbc-summary.children",
-            "outputs": {"id": "sbc-summary", "property": "children"},
-            "inputs": [{"id": "view", "property": "data", "value": query}],
-            "changedPropIds": ["view.data"], "state": []}  # fmt: skip
-    return client.post("/_dash-update-component", json=body)
+    return callback(client, [("sbc-summary", "children")], [("view", "data", query)])
 
 
 @pytest.mark.parametrize("username", ["sam", "nora"])
@@ -229,11 +223,7 @@ def test_sqc005_crafted_requests_on_sql_get_only_the_users_scope(shop, username)
 def test_sqc006_the_page_is_served_on_sql_and_says_what_it_does_not_link_to(shop):
     client = client_of(shop[0], "lee")
     assert client.get(f"/sales-by-customer?{PERIOD}").status_code == 200
-    page = client.post("/_dash-update-component", json={
-        "output": "app-page.children", "outputs": {"id": "app-page", "property": "children"},
-        "inputs": [{"id": "app-url", "property": "pathname", "value": "/sales-by-customer"}],
-        "changedPropIds": ["app-url.pathname"],
-        "state": [{"id": "app-url", "property": "search", "value": f"?{PERIOD}"}]})  # fmt: skip
+    page = page_callback(client, "/sales-by-customer", f"?{PERIOD}")
     assert page.status_code == 200 and "sbc-matrix" in page.text
     assert "Customer pages are not computed with SALES_ENGINE=sql yet" in page.text
     for path in ("/customers/C1", "/export/customers/C1/brief.pdf"):

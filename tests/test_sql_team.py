@@ -30,7 +30,7 @@ from metrics.team import (
 )
 from tests.cli import flask
 from tests.test_sql_engine import CASES, EVERYONE, cadence_tables, company_tables, write_duckdb
-from tests.test_sql_reports import client_of, company, rows_of, shop
+from tests.test_sql_reports import callback, client_of, company, page_callback, rows_of, shop
 
 PERIOD = "from=2025-12-01&to=2026-04-30"
 TEXTS = ("salesperson", "salesperson_name", "team", "commission_basis")
@@ -207,14 +207,8 @@ def test_sqt005_at_risk_and_new_customers_per_salesperson_hold_by_hand(tmp_path)
 
 def team_callback(client, query: str):
     """The team page's callback, crafted: the view's query in, the table and charts back."""
-    body = {
-        "output": ".." + "...".join(f"{i}.{p}" for i, p in TEAM_OUTPUTS) + "..",
-        "outputs": [{"id": i, "property": p} for i, p in TEAM_OUTPUTS],
-        "inputs": [{"id": "view", "property": "data", "value": query}],
-        "changedPropIds": ["view.data"],
-        "state": [{"id": "view-grid", "property": "data", "value": query}],
-    }  # fmt: skip
-    return client.post("/_dash-update-component", json=body)
+    return callback(client, TEAM_OUTPUTS, [("view", "data", query)],
+                    [("view-grid", "data", query)])  # fmt: skip
 
 
 def test_sqt006_crafted_requests_outside_a_managers_team_get_nothing_of_it(shop):
@@ -241,11 +235,7 @@ def test_sqt007_the_page_and_its_exports_are_served_on_sql(shop):
     (as on frames), and `flask export team` writes the file the frames write, for a manager."""
     client = client_of(shop[0], "nora")
     assert client.get(f"/team?{PERIOD}").status_code == 200
-    page = client.post("/_dash-update-component", json={
-        "output": "app-page.children", "outputs": {"id": "app-page", "property": "children"},
-        "inputs": [{"id": "app-url", "property": "pathname", "value": "/team"}],
-        "changedPropIds": ["app-url.pathname"],
-        "state": [{"id": "app-url", "property": "search", "value": f"?{PERIOD}"}]})  # fmt: skip
+    page = page_callback(client, "/team", f"?{PERIOD}")
     assert page.status_code == 200 and "team-grid" in page.text
     assert "opens the leaderboard of their customers" in page.text
     rows = team_callback(client, f"?{PERIOD}").get_json()["response"]["team-grid"]["rowData"]
