@@ -3,18 +3,12 @@
 For each size N (order lines) it generates the demo company (seed 7, ending 2026-11-21), builds
 the cached frames, writes the tables of data.models as Parquet (one file per table, read by
 Spark as temporary views: ANALYTICS_URL=spark://local[2]?parquet=FOLDER), starts a local Spark
-session (local[2], --driver-memory, UI off, logs at ERROR) and asks both engines, through the
-engine interface (metrics.engine), the queries of bench/engine.py:
+session (local[2], --driver-memory, UI off, logs at ERROR) and asks both engines the questions
+of bench/questions.py ((a)-(d) of bench/engine.py through the engine interface, and the KPI
+export as leadership and as the manager of North).
 
-  (a) sums by customer            2025, team North, categories Apparel + Home
-  (b) sums by customer            all data
-  (c) sums by (month, item)       the top customer of (b), all data
-  (d) sums by customer, then by (customer, month) for the top 20 of them, all data
-  and the KPI export: the CSV of /export/kpis.csv (views.exports.csv_text) for the all-data view,
-  as leadership and as the manager of North, and the average reorder time in it.
-
-The interface gives the sums each of those tables is made of (the leaderboard's last order
-and at-risk columns are not in it). Each answer is checked equal on both engines (same rows,
+The questions ask for the sums each of those tables is made of (the leaderboard's cadence
+figures, Engine.customers, are not asked here). Each answer is checked equal on both engines (same rows,
 counts exact, money to the cent, ratios to 1e-9, Unknown where Unknown) before a time is printed:
 the median of --repeat runs after one warm-up, taken in turns (frames, then Spark), each with a
 new engine (FramesEngine keeps the last filters' sums). Spark's times include building and
