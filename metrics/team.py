@@ -73,10 +73,23 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
     known_sales = total(board["sales_amount"] * board["cost_coverage"].fillna(0.0))
     orders = total(board["confirmed_order_count"]).astype(np.int64)
     amount = total(board["confirmed_order_amount"])
+    pay = commission(frames.daily_events, people, period.start_day, period.end_day)
+    counts = {
+        "new_customers": count(is_new[code]),
+        "customers": np.bincount(slot, minlength=n).astype(np.int64),
+        "active_customers": count(board["confirmed_order_count"] > 0),
+        "at_risk_customers": count(board["status"] == "at_risk"),
+    }
+    return _table(people, sales, gross_profit, known_sales, orders, amount, counts, pay)
+
+
+def _table(people, sales, gross_profit, known_sales, orders, amount, counts, pay) -> pd.DataFrame:
+    """TEAM_COLUMNS from the totals per salesperson of `people` (both engines' paths): the
+    margin over the sales with a known cost, the average order, `counts` (new, owned, active and
+    at-risk customers) and the commission `pay`; by Sales Amount descending, then code."""
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = np.where(known_sales > 0, gross_profit / known_sales, np.nan)
         average_order = np.where(orders > 0, amount / orders, np.nan)
-    pay = commission(frames.daily_events, people, period.start_day, period.end_day)
     table = pd.DataFrame(
         {
             "salesperson": people["code"],
@@ -87,10 +100,7 @@ def team_performance(frames: Frames, filters: Filters) -> pd.DataFrame:
             "gross_profit_margin": margin,
             "confirmed_order_count": orders,
             "average_order_amount": average_order,
-            "new_customers": count(is_new[code]),
-            "customers": np.bincount(slot, minlength=n).astype(np.int64),
-            "active_customers": count(board["confirmed_order_count"] > 0),
-            "at_risk_customers": count(board["status"] == "at_risk"),
+            **counts,
             "commission_basis": pay["commission_basis"].to_numpy(),
             "commission": pay["commission"].to_numpy(),
         }
@@ -124,28 +134,13 @@ def team_report(engine: Engine, filters: Filters, by_month: pd.DataFrame) -> pd.
     known_profit = sums["customers"] - sums["unknown_cost_customers"]
     gross_profit[(known_profit == 0) & (sales != 0)] = np.nan
     orders = sums["confirmed_orders"].astype(np.int64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        margin = np.where(known_sales > 0, gross_profit / known_sales, np.nan)
-        average_order = np.where(orders > 0, sums["confirmed_amount"] / orders, np.nan)
-    table = pd.DataFrame(
-        {
-            "salesperson": codes,
-            "salesperson_name": people["name"],
-            "team": people["team"],
-            "sales_amount": sales,
-            "gross_profit": gross_profit,
-            "gross_profit_margin": margin,
-            "confirmed_order_count": orders,
-            "average_order_amount": average_order,
-            "new_customers": new.reindex(codes, fill_value=0).to_numpy(np.int64),
-            **{name: sums[name].astype(np.int64)
-               for name in ("customers", "active_customers", "at_risk_customers")},
-            "commission_basis": pay["commission_basis"].to_numpy(),
-            "commission": pay["commission"].to_numpy(),
-        }
-    )  # fmt: skip
-    order = np.lexsort((codes.to_numpy(), -sales))  # Sales Amount desc, then code
-    return table.iloc[order].reset_index(drop=True)
+    counts = {
+        "new_customers": new.reindex(codes, fill_value=0).to_numpy(np.int64),
+        **{name: sums[name].astype(np.int64)
+           for name in ("customers", "active_customers", "at_risk_customers")},
+    }  # fmt: skip
+    amount = sums["confirmed_amount"]
+    return _table(people, sales, gross_profit, known_sales, orders, amount, counts, pay)
 
 
 def sales_of(engine: Engine, filters: Filters) -> pd.DataFrame:
