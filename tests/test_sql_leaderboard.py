@@ -22,7 +22,16 @@ from metrics.engine import CADENCE, FramesEngine
 from metrics.filters import Filters
 from tests.cli import flask
 from tests.test_sql_engine import cadence_tables, write_duckdb
-from tests.test_sql_reports import USERS, callback, client_of, company, grid_callback, rows_of, shop
+from tests.test_sql_reports import (
+    USERS,
+    callback,
+    client_of,
+    company,
+    export_both_ways,
+    grid_callback,
+    rows_of,
+    shop,
+)
 
 PERIOD = "from=2025-12-01&to=2026-04-30"
 FEBRUARY = "from=2026-02-01&to=2026-02-27"
@@ -141,10 +150,7 @@ def test_sqlb003_every_scope_gets_the_same_leaderboard_from_frames_and_sql(shop,
     pdf = clients[2].get(f"/export/leaderboard.pdf?{PERIOD}&show=active")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     args = ("export", "leaderboard", "--as", username, "--view", f"?{PERIOD}&show=active")
-    on_frames = flask(shop[0], *args)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SALES_ENGINE", "sql")
-        on_sql = flask(shop[0], *args)
+    on_frames, on_sql = export_both_ways(shop[0], *args)
     assert on_frames.returncode == on_sql.returncode == 0, on_sql.stderr
     assert on_sql.stdout == on_frames.stdout and "Aster" in on_sql.stdout
 

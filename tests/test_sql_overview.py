@@ -22,9 +22,16 @@ from metrics.engine import ORDER_DAYS, FramesEngine
 from metrics.filters import Filters
 from metrics.kpis import COMPARE_TO
 from metrics.overview import Bridge, Overview, overview, overview_of
-from tests.cli import flask
 from tests.test_sql_engine import CASES, EVERYONE, cadence_tables, company_tables, write_duckdb
-from tests.test_sql_reports import USERS, callback, client_of, page_callback, rows_of, shop
+from tests.test_sql_reports import (
+    USERS,
+    callback,
+    client_of,
+    export_both_ways,
+    page_callback,
+    rows_of,
+    shop,
+)
 
 PERIOD = "from=2026-02-01&to=2026-04-30"
 COMPARISONS = sorted(COMPARE_TO)
@@ -235,10 +242,7 @@ def test_sqo005_every_scope_gets_the_same_overview_from_frames_and_sql(shop, use
     assert [p.status_code for p in pdfs] == [200 if allowed else 403] * 3
     assert not allowed or all(p.data.startswith(b"%PDF") for p in pdfs)
     args = ("export", "overview", "--as", username, "--view", f"?{PERIOD}", "--headers", "fields")
-    on_frames = flask(shop[0], *args)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SALES_ENGINE", "sql")
-        on_sql = flask(shop[0], *args)
+    on_frames, on_sql = export_both_ways(shop[0], *args)
     assert on_frames.returncode == on_sql.returncode == (0 if allowed else 1), on_sql.stderr
     assert on_sql.stdout == on_frames.stdout
     if allowed:

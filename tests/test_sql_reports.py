@@ -66,6 +66,15 @@ def client_of(url: str, username: str, engine: str = "sql", analytics: str | Non
     return client
 
 
+def export_both_ways(url: str, *args: str):
+    """`flask <args>` on the database at `url` with SALES_ENGINE=frames, then with sql: the
+    two finished processes."""
+    on_frames = flask(url, *args)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SALES_ENGINE", "sql")
+        return on_frames, flask(url, *args)
+
+
 def rows_of(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
@@ -140,10 +149,7 @@ def test_sqr001_every_report_csv_is_the_same_file_with_frames_and_with_sql(shop)
         (("export", "sell-through", "--as", "sam", "--view", f"?{PERIOD}&combine=yes"), "Tee"),
         (("export", "made-to-order", "--as", "lee", "--view", f"?{PERIOD}"), "Engraved"),
     ):
-        on_frames = flask(shop[0], *args)
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("SALES_ENGINE", "sql")
-            on_sql = flask(shop[0], *args)
+        on_frames, on_sql = export_both_ways(shop[0], *args)
         assert on_frames.returncode == on_sql.returncode == 0, (args, on_sql.stderr)
         assert on_sql.stdout == on_frames.stdout and shows in on_sql.stdout, args
 
@@ -369,10 +375,7 @@ def test_sqr007_sales_by_user_holds_the_spec_commission_example_on_every_engine(
     assert [(r["salesperson"], r["commission"], r["href"]) for r in grid] == [
         ("SP1", 20.0, None), ("SP2", 2.0, None)]  # fmt: skip
     args = ("export", "sales-by-user", "--as", "nora", "--view", "?from=2025-10-01&to=2025-10-20")
-    on_frames = flask(url, *args)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SALES_ENGINE", "sql")
-        on_sql = flask(url, *args)
+    on_frames, on_sql = export_both_ways(url, *args)
     assert on_frames.returncode == on_sql.returncode == 0, on_sql.stderr
     assert on_sql.stdout == on_frames.stdout and "Sam" in on_sql.stdout
 

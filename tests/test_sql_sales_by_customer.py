@@ -19,12 +19,12 @@ from metrics.engine import FramesEngine
 from metrics.filters import Filters
 from metrics.kpis import compare, compare_of
 from metrics.matrix import MATRIX_COLUMNS, matrix, matrix_of
-from tests.cli import flask
 from tests.test_sql_engine import CASES, company_tables, write_duckdb
 from tests.test_sql_reports import (
     USERS,
     callback,
     client_of,
+    export_both_ways,
     grid_callback,
     page_callback,
     rows_of,
@@ -177,10 +177,7 @@ def test_sqc004_every_scope_gets_the_same_file_from_frames_and_sql(shop, usernam
     pdf = clients[1].get(f"/export/sales-by-customer.pdf?{PERIOD}&matrix=months")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     args = ("export", "sales-by-customer", "--as", username, "--view", f"?{PERIOD}&matrix=months")
-    on_frames = flask(shop[0], *args)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SALES_ENGINE", "sql")
-        on_sql = flask(shop[0], *args)
+    on_frames, on_sql = export_both_ways(shop[0], *args)
     assert on_frames.returncode == on_sql.returncode == 0, on_sql.stderr
     assert on_sql.stdout == on_frames.stdout and "Aster" in on_sql.stdout
 

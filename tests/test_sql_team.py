@@ -28,9 +28,16 @@ from metrics.team import (
     team_performance,
     team_report,
 )
-from tests.cli import flask
 from tests.test_sql_engine import CASES, EVERYONE, cadence_tables, company_tables, write_duckdb
-from tests.test_sql_reports import callback, client_of, company, page_callback, rows_of, shop
+from tests.test_sql_reports import (
+    callback,
+    client_of,
+    company,
+    export_both_ways,
+    page_callback,
+    rows_of,
+    shop,
+)
 
 PERIOD = "from=2025-12-01&to=2026-04-30"
 TEXTS = ("salesperson", "salesperson_name", "team", "commission_basis")
@@ -243,9 +250,6 @@ def test_sqt007_the_page_and_its_exports_are_served_on_sql(shop):
     assert rows[0]["href"].startswith("/leaderboard?") and "salesperson=SP1" in rows[0]["href"]
     assert rows[0]["href"] == frames_rows.get_json()["response"]["team-grid"]["rowData"][0]["href"]
     args = ("export", "team", "--as", "nora", "--view", f"?{PERIOD}")
-    on_frames = flask(shop[0], *args)
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("SALES_ENGINE", "sql")
-        on_sql = flask(shop[0], *args)
+    on_frames, on_sql = export_both_ways(shop[0], *args)
     assert on_frames.returncode == on_sql.returncode == 0, on_sql.stderr
     assert on_sql.stdout == on_frames.stdout and "Sam" in on_sql.stdout
