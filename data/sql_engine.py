@@ -123,7 +123,9 @@ class Database:
                 names = self.run("SELECT table_name FROM information_schema.tables")["table_name"]
             else:
                 names = inspect(self.engine).get_table_names()
-            self._has_rollups = {"rollup_state", "data_version"} <= set(names)
+            # every rollup (a DuckDB file copied before one was added has not), and the state
+            rollups = {"rollup_state", "data_version", *(table.name for table in ROLLUP_TABLES)}
+            self._has_rollups = rollups <= set(names)
         if not self._has_rollups:
             return False
         current = self.run(
