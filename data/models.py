@@ -156,7 +156,8 @@ class MonthlyCustomerItemSums(Base, Sums):
 
     __tablename__ = "monthly_customer_item_sums"
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
-    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    # indexed for one customer's items (Sales by Customer's expanded row, bench (c))
+    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True, index=True)
     item_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     orders: Mapped[int] = mapped_column(Integer)
 
