@@ -144,7 +144,11 @@ def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
             conn.execute(text(insert_sql(dialect, rollup.table.name, some=False)))
     keys = set(keys or ())
     if keys:
-        conn.execute(text(f"CREATE TEMPORARY TABLE {ORDERS_TO_SUM} (order_id VARCHAR({ID}))"))
+        # IF NOT EXISTS: a write that failed after making it may leave it on a pooled connection
+        # (SQLite makes it outside the transaction when none is open yet)
+        conn.execute(
+            text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ORDERS_TO_SUM} (order_id VARCHAR({ID}))")
+        )
     for rollup in ROLLUPS if keys else ():
         cells = sorted({rollup.cell(key) for key in keys})
         table = rollup.table

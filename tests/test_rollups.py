@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import create_engine, text
 
+from data import rollups
 from data.access import Scope
 from data.db import make_engine, normal_url, read_version, write_tables
 from data.sql_engine import Database, SqlEngine
@@ -309,3 +310,17 @@ def test_rol011_questions_by_item_over_whole_months_read_the_item_rollup_and_agr
                     getattr(lines, question)(filters, by),
                     check_dtype=False,
                 )
+
+
+def test_rol012_a_temporary_table_left_by_a_failed_write_does_not_stop_the_next(database_url):
+    """A write that failed after making the table of orders to sum again may leave it on a
+    pooled connection: the next write on that connection sums its days all the same."""
+    engine = make_engine(database_url)
+    write_tables(engine, make_tables(LINES), replace=True)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TEMPORARY TABLE {rollups.ORDERS_TO_SUM} (order_id VARCHAR(10))"))
+        conn.execute(text(f"INSERT INTO {rollups.ORDERS_TO_SUM} VALUES ('O4')"))
+        conn.execute(text("UPDATE order_lines SET unit_price = 20 WHERE order_id = 'O4'"))
+        rollups.refresh(conn, {(date(2026, 5, 2), "C2")})
+    assert stored_rows(database_url)[1][2] == 30.0  # 3 × 20 × 0.5
+    assert sales_amount(database_url) == 60.0
