@@ -19,6 +19,7 @@ from metrics.amounts import amount_columns
 from metrics.cadence import cadence
 from metrics.engine import product_keys
 from metrics.filters import Filters, Period
+from metrics.lookup import indexer
 from metrics.reports import product_names
 from metrics.selection import Selection, select
 from metrics.sums import line_sums, order_sums
@@ -50,6 +51,8 @@ LAPSED_COLUMNS = (
     "stopped_early",
     "evidence",
 )
+# What the other customers of a customer's group bought (group_purchases): per (product, item)
+PURCHASE_COLUMNS = ("product_id", "item_id", "buyers", "group_customers", "median_spend")
 CROSS_SELL_COLUMNS = (
     "product_id",
     "product_name",
@@ -193,27 +196,18 @@ def lapsed_items(frames: Frames, customer_id: str, as_of_day: int) -> pd.DataFra
     )
 
 
-def cross_sell_gaps(
-    frames: Frames, customer_id: str, as_of_day: int, min_penetration: float = 0.2
-) -> pd.DataFrame:
-    """Products (variants combined) the customer's group buys and the customer does not, by
-    expected value.
-
-    Over the 365 days up to and including as_of_day, among the OTHER customers of the same
-    customer_group that have a revenue line in those days (group_customers): buyers = how many
-    bought any variant of the product; penetration = buyers / group_customers (kept when
-    ≥ min_penetration); median_spend = median over the buyers of their Sales Amount of the
-    product; expected_value = penetration × median_spend. Left out: products the customer
-    bought (any variant) in those 365 days, and their lapsed products (see lapsed_items).
-    Out: CROSS_SELL_COLUMNS — variants: the variants the group bought; last_bought: the
-    customer's own last date of the product before the year (NaT: never); evidence in words.
-    By expected_value descending, then product_id; empty for a customer without a group or
-    alone in it.
-    """
+def group_purchases(frames: Frames, customer_id: str, as_of_day: int) -> pd.DataFrame:
+    """What the OTHER customers of the customer's group (among those of the frames) bought on
+    revenue lines in the 365 days up to and including as_of_day, summed per product (variants
+    combined): one row per (product, item) they bought, PURCHASE_COLUMNS — buyers (how many
+    of them bought any variant of the product), group_customers (how many of them have a
+    revenue line in those days), median_spend (median over the buyers of their Sales Amount
+    of the product). Empty for a customer without a group; ValueError for one the frames do
+    not hold. The SQL engine asks the same of the database (Engine.group_purchases)."""
     code = customer_code(frames, customer_id)
     group_name = frames.customers["customer_group"].to_numpy()[code]
     if pd.isna(group_name):
-        return _empty(CROSS_SELL_COLUMNS)
+        return _empty(PURCHASE_COLUMNS)
     members = (
         (frames.customers["customer_group"] == group_name).to_numpy(bool, na_value=False).copy()
     )
@@ -224,37 +218,86 @@ def cross_sell_gaps(
     customer = lines["customer"].to_numpy()[lo:hi]
     keep = lines["revenue"].to_numpy()[lo:hi] & members[customer]
     customer = customer[keep].astype(np.int64)
-    item = lines["item"].to_numpy()[lo:hi][keep]
-    of_item, product_ids, product_names = products_of(frames)
+    item = lines["item"].to_numpy()[lo:hi][keep].astype(np.int64)
+    of_item, product_ids, _ = products_of(frames)
     product = of_item[item]
     n_products = len(product_ids)
     pair, pair_row = np.unique(customer * n_products + product, return_inverse=True)
     spend = np.bincount(pair_row, lines["sales_amount"].to_numpy()[lo:hi][keep], len(pair))
     pair_product = pair % n_products
-    group_customers = len(np.unique(pair // n_products))
-    if group_customers == 0:
+    buyers = np.bincount(pair_product, minlength=n_products)
+    median_spend = pd.Series(spend).groupby(pair_product).median()
+    n_items = len(frames.items)
+    bought = np.unique(product * n_items + item)  # the (product, item) pairs, by product
+    bought_product, bought_item = bought // n_items, bought % n_items
+    return pd.DataFrame(
+        {
+            "product_id": product_ids[bought_product],
+            "item_id": frames.items["item_id"].to_numpy(dtype=object)[bought_item],
+            "buyers": buyers[bought_product].astype(np.int64),
+            "group_customers": np.full(len(bought), len(np.unique(pair // n_products)), np.int64),
+            "median_spend": median_spend.reindex(bought_product).to_numpy(np.float64),
+        },
+        columns=list(PURCHASE_COLUMNS),
+    )
+
+
+def cross_sell_gaps(
+    frames: Frames,
+    customer_id: str,
+    as_of_day: int,
+    min_penetration: float = 0.2,
+    purchases: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Products (variants combined) the customer's group buys and the customer does not, by
+    expected value.
+
+    Over the 365 days up to and including as_of_day, among the OTHER customers of the same
+    customer_group that have a revenue line in those days (group_customers): buyers = how many
+    bought any variant of the product; penetration = buyers / group_customers (kept when
+    ≥ min_penetration); median_spend = median over the buyers of their Sales Amount of the
+    product; expected_value = penetration × median_spend. Left out: products the customer
+    bought (any variant) in those 365 days, and their lapsed products (see lapsed_items).
+    `purchases`: the group's sums (group_purchases; None: worked out from these frames, which
+    then hold the whole scope).
+    Out: CROSS_SELL_COLUMNS — variants: the variants the group bought; last_bought: the
+    customer's own last date of the product before the year (NaT: never); evidence in words.
+    By expected_value descending, then product_id; empty for a customer without a group or
+    alone in it.
+    """
+    code = customer_code(frames, customer_id)
+    group_name = frames.customers["customer_group"].to_numpy()[code]
+    if purchases is None:
+        purchases = group_purchases(frames, customer_id, as_of_day)
+    if pd.isna(group_name) or not len(purchases):
         return _empty(CROSS_SELL_COLUMNS)
 
-    buyers = np.bincount(pair_product, minlength=n_products)
+    of_item, product_ids, product_names = products_of(frames)
+    item = indexer(pd.Index(frames.items["item_id"]), purchases["item_id"]).astype(np.int64)
+    product = of_item[item]
+    n_products = len(product_ids)
+    buyers = np.zeros(n_products, np.int64)
+    buyers[product] = purchases["buyers"].to_numpy(np.int64)
+    median_spend = np.zeros(n_products)
+    median_spend[product] = purchases["median_spend"].to_numpy(np.float64)
+    group_customers = int(purchases["group_customers"].iloc[0])
     penetration = buyers / group_customers
     own = _product_history(frames, code, as_of_day).per_product
     bought_lately = own.index[own["last"] > as_of_day - YEAR_DAYS]
     wanted = (buyers > 0) & (penetration >= min_penetration)
     wanted[bought_lately] = False
     wanted[own.index[_is_lapsed(own, as_of_day)]] = False
-    chosen = np.isin(pair_product, np.flatnonzero(wanted))
-    median_spend = pd.Series(spend[chosen]).groupby(pair_product[chosen]).median()
-    products = median_spend.index.to_numpy()
+    products = np.flatnonzero(wanted)
     own_last = own["last"].reindex(products).to_numpy(np.float64)  # NaN: never bought
     table = pd.DataFrame(
         {
             "product_id": product_ids[products],
             "product_name": product_names[products],
             "variants": _variants(frames, product, item, products),
-            "buyers": buyers[products].astype(np.int64),
+            "buyers": buyers[products],
             "group_customers": np.full(len(products), group_customers, dtype=np.int64),
             "penetration": penetration[products],
-            "median_spend": median_spend.to_numpy(np.float64),
+            "median_spend": median_spend[products],
             "last_bought": pd.Series(_dates(np.nan_to_num(own_last))).where(~np.isnan(own_last)),
         }
     )
