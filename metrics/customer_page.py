@@ -2,8 +2,9 @@
 recent orders, monthly trend and header facts.
 
 Every function reads only the customer's own order lines (found with one comparison over the
-customer codes of frames.lines), except cross_sell_gaps, which reads the 365 days of lines of the
-customer's group. Day numbers are days since 1970-01-01 (data.frames.to_day). Money is Sales
+customer codes of frames.lines), except group_purchases (and cross_sell_gaps over the frames),
+which reads the 365 days of lines of the customer's group: with SALES_ENGINE=sql the database
+sums those (Engine.group_purchases) and the frames hold the customer's rows only. Day numbers are days since 1970-01-01 (data.frames.to_day). Money is Sales
 Amount as defined in SPEC §3 (net of VAT, revenue lines only unless said otherwise).
 """
 

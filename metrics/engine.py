@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames, month_of_days
+from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames, customer_code, month_of_days
 from data.lists import Lists
 from metrics.cadence import cadence
 from metrics.commission import EVENTS, event_sums
@@ -419,6 +419,7 @@ class FramesEngine:
         return finish_days({"customer": customer_id, **columns}, names)
 
     def customer_frames(self, customer_id: str, lists: Frames | Lists) -> Frames:
+        customer_code(self.frames, customer_id)  # ValueError for a customer they do not hold
         return self.frames
 
     def order_frames(self, order_id: str, lists: Frames | Lists) -> Frames:
