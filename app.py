@@ -33,7 +33,7 @@ from data.users import add_demo_users, demo_credentials_text, is_demo
 from layouts import ids
 from layouts.components import shell
 from views.pages import SCREENS
-from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
+from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS, served_on_sql
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
@@ -62,6 +62,7 @@ SQL_ENGINE_OUTPUTS = {
     ids.OVERVIEW_TREND, ids.OVERVIEW_LIFECYCLE, ids.OVERVIEW_BRIDGE,
 }  # fmt: skip
 SQL_ENGINE_OUTPUTS |= {ids.TEAM_GRID, ids.TEAM_SALES, ids.TEAM_NEW}  # Team performance
+SQL_ENGINE_OUTPUTS |= {ids.CUSTOMER_ORDERS}  # the customer page: an order's lines
 
 
 def configure_logging() -> None:
@@ -170,7 +171,7 @@ def _sql_engine_only():
         outputs = body.get("outputs") if isinstance(body, dict) else None
         if outputs and _output_ids(outputs) <= SQL_ENGINE_OUTPUTS:
             return None
-    elif path in SQL_ENGINE_PATHS or path.startswith(DASH_PATHS):
+    elif path in SQL_ENGINE_PATHS or served_on_sql(path) or path.startswith(DASH_PATHS):
         return None
     return Response(SQL_ENGINE_MESSAGE + "\n", status=503, mimetype="text/plain")
 

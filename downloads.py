@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from metrics.engine import NotSupported
 from reports.brief import customer_brief_pdf
-from views.context import engine_for, user_data, user_frames, view_for
+from views.context import engine_for, user_data, view_for
 from views.exports import ExportRefused, csv_text, pdf_bytes, screen_for
 from views.view import ViewError
 
@@ -63,10 +63,12 @@ def _export(name: str, build, mimetype: str, filename) -> Response:
 def export_brief(customer_id: str):
     """The customer's one-page PDF brief for the view the customer page shows (its period);
     404 for a customer the user may not see, as for one that does not exist."""
-    frames = user_frames()
+    data = user_data()
+    engine = engine_for(data, current_user.scope)
     try:
-        view = view_for(request.query_string.decode("utf-8", "replace"), None, frames).check()
-        pdf = customer_brief_pdf(frames, customer_id, view)
+        view = view_for(request.query_string.decode("utf-8", "replace"), None, data).check()
+        pdf = customer_brief_pdf(engine.customer_frames(customer_id, data), customer_id, view,
+                                 engine)  # fmt: skip
     except ViewError as error:
         return _text("\n".join(error.messages), 400)
     except ValueError:

@@ -8,13 +8,15 @@ from urllib.parse import quote
 import pandas as pd
 from dash import Dash, Input, Output, State
 from dash.exceptions import PreventUpdate
+from flask_login import current_user
 
 from data.frames import Frames, customer_code
+from data.lists import Lists
 from layouts import customer, figures, ids
 from layouts.components import chart
 from layouts.kpi_cards import kpi_cards
 from metrics import customer_page
-from views.context import user_data, user_frames, view_for
+from views.context import engine_for, user_data, view_for
 from views.customer import customer_sections
 from views.options import customer_options
 from views.view import to_query
@@ -22,16 +24,20 @@ from views.view import to_query
 SEARCH_MATCHES = 20
 
 
-def page(frames: Frames, customer_id: str, search: str | None):
+def page(data: Frames | Lists, customer_id: str, search: str | None):
     """The page of `customer_id` for the view the URL carries (its period, by default the last
-    12 months, and its filters); every section follows that period or says its own window.
-    "Not found" for a customer the frames (the user's scope) do not hold."""
+    12 months, and its filters), from the user's frames or lists (`data`) and the customer's
+    frames (Engine.customer_frames: with SALES_ENGINE=sql, that customer's rows only); every
+    section follows that period or says its own window. "Not found" for a customer the user's
+    scope does not hold."""
+    engine = engine_for(data, current_user.scope)
     try:
+        frames = engine.customer_frames(customer_id, data)
         row = frames.customers.iloc[customer_code(frames, customer_id)]
     except ValueError:
         return customer.not_found()
-    view = view_for(search, None, frames)
-    sections = customer_sections(frames, customer_id, view)
+    view = view_for(search, None, data)
+    sections = customer_sections(frames, customer_id, view, engine)
     custom = {f: str(row[f]) for f in frames.custom_fields if pd.notna(row[f])}
     trend = chart(ids.CUSTOMER_TREND, f"{customer_id}-trend")
     trend.children.figure = figures.customer_trend(sections.trend, sections.titles["trend"])
@@ -53,8 +59,10 @@ def toggle_order(cell, rows: list[dict]):
             for r in rows
             if not r["row_id"].startswith(f"{order_id}/")
         ]
+    data = user_data()
     try:
-        lines = customer_page.order_lines(user_frames(), order_id)
+        frames = engine_for(data, current_user.scope).order_frames(order_id, data)
+        lines = customer_page.order_lines(frames, order_id)
     except ValueError:  # not an order this user may see
         raise PreventUpdate from None
     out = []

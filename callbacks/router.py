@@ -19,7 +19,7 @@ from layouts.filter_bar import filter_bar, filter_chips
 from views.context import as_of_text, sql_engine_on, store, user_data, view_for
 from views.options import control_options, customer_names
 from views.pages import landing, menu, page_roles, screen_of
-from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
+from views.screens import SQL_ENGINE_MESSAGE, served_on_sql
 from views.view import View, to_query
 
 
@@ -32,7 +32,7 @@ def render_page(pathname: str | None, search: str | None):
         return message(f"There is no page at {path}.")
     if current_user.role not in roles:
         return message("This page is not open to your role.", "danger")
-    if sql_engine_on() and screen_of(path) not in SQL_SCREENS:  # the server sends 503 for it
+    if sql_engine_on() and not served_on_sql(path):  # the server sends 503 for it
         return message(SQL_ENGINE_MESSAGE)
     if path == "/admin":
         return admin.layout(freshness(), list_users(store().engine))
@@ -45,11 +45,11 @@ def render_page(pathname: str | None, search: str | None):
     if screen == "overview":
         return overview.layout(bar)
     if screen == "sales-by-customer":
-        return sales_by_customer.layout(bar, view, sql_engine_on())
+        return sales_by_customer.layout(bar, view)
     if screen == "leaderboard":
-        return leaderboard_page.layout(bar, view, sql_engine_on())
+        return leaderboard_page.layout(bar, view)
     if screen == "my-customers":
-        return my_customers.layout(bar, sql_engine_on())
+        return my_customers.layout(bar)
     if screen == "team":
         return team.layout(bar)
     return report_page.layout(screen, bar, view)

@@ -167,13 +167,17 @@ def month_of_days(days: np.ndarray) -> np.ndarray:
     return (months + 1970 * 12).astype(np.int32)
 
 
-def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
+def build_frames(
+    tables: Tables, as_of: pd.Timestamp | None = None, sold: pd.DataFrame | None = None
+) -> Frames:
     """Build the cached frames from the table frames of data.db.read_tables (or the demo
-    generator), all in memory (tests, the demo; read_frames streams from a database)."""
+    generator), all in memory (tests, the demo, one customer's on SALES_ENGINE=sql; read_frames
+    streams from a database). `sold`: item_id, item_name, sku naming the items missing from the
+    catalogue (item_list; default: the lines')."""
     lines = tables["order_lines"]
     by_order = lines.sort_values(["order_id", "line_no"], kind="stable")
     counts = by_order.groupby("order_id", sort=False, observed=True).size()
-    sold = lines[["item_id", "item_name", "sku"]]
+    sold = lines[["item_id", "item_name", "sku"]] if sold is None else sold
     return Frames(**dict(_fields(dict(tables), counts, [by_order], sold, as_of)))
 
 

@@ -33,12 +33,22 @@ from sqlalchemy.engine import make_url
 
 from data.access import Scope
 from data.db import dispose_after_fork, normal_url
-from data.frames import CUSTOMER_COLUMNS, REVENUE_SUMS, item_list, to_day, with_custom_fields
+from data.frames import (
+    CUSTOMER_COLUMNS,
+    REVENUE_SUMS,
+    Frames,
+    build_frames,
+    from_day,
+    item_list,
+    to_day,
+    with_custom_fields,
+)
 from data.lists import VALUE_COLUMNS, Lists
 from data.models import DATA_TABLES, ROLLUP_TABLES, DailyCustomerSums, MonthlyCustomerItemSums
 from data.spark import Spark, is_spark
 from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_ORDERS
 from metrics.commission import EVENTS
+from metrics.customer_page import YEAR_DAYS
 from metrics.engine import (
     CADENCE,
     DATES,
@@ -203,6 +213,67 @@ class SqlEngine:
             first_day=first_day,
             last_day=last_day,
         )
+
+    def customer_frames(self, customer_id: str, lists: Lists) -> Frames:
+        """metrics.engine.Engine.customer_frames: the customer's rows only, read with the
+        scope's WHERE (the customer row and custom fields, its orders, their lines and
+        payments), built into Frames with the lists' item list, salespeople, span, as-of time
+        and custom fields."""
+        people = self._everyone(CUSTOMER_COLUMNS[1:])
+        mine = people.filter(self._scope(people), people.customer_id == customer_id)
+        orders = self.tables["orders"].semi_join(mine, "customer_id")
+        return self._frames_of(mine, orders, lists, f"unknown customer {customer_id!r}")
+
+    def order_frames(self, order_id: str, lists: Lists) -> Frames:
+        """metrics.engine.Engine.order_frames: the order (when its customer is in the scope),
+        its lines and its customer, as customer_frames builds them."""
+        people = self._everyone(CUSTOMER_COLUMNS[1:])
+        people = people.filter(self._scope(people))
+        orders = self.tables["orders"]
+        orders = orders.filter(orders.order_id == order_id).semi_join(people, "customer_id")
+        mine = people.semi_join(orders, "customer_id")
+        return self._frames_of(mine, orders, lists, f"unknown order {order_id!r}")
+
+    def _frames_of(
+        self, customers: ir.Table, orders: ir.Table, lists: Lists, missing: str
+    ) -> Frames:
+        """Frames of `customers` (of the scope: _everyone's columns) and `orders` (theirs),
+        their lines and payments; ValueError(`missing`) when there is no customer."""
+        found = _as_stored(self._run(customers.select(*CUSTOMER_COLUMNS)), "customers")
+        if not len(found):
+            raise ValueError(missing)
+        t = self.tables
+        read = {
+            "customer_fields": t["customer_fields"].semi_join(customers, "customer_id"),
+            "orders": orders,
+            "order_lines": t["order_lines"].semi_join(orders, "order_id"),
+            "payments": t["payments"].semi_join(orders, "order_id"),
+        }
+        tables = {
+            name: _as_stored(self._run(rows.select(*SCHEMAS[name])), name)
+            for name, rows in read.items()
+        }
+        items = lists.items  # the catalogue, and the items seen only on lines under their names
+        listed = items["in_catalogue"].to_numpy(bool)
+        gone = items[~listed]
+        sold = pd.DataFrame({"item_id": gone["item_id"], "item_name": gone["name"], "sku": None})
+        catalogue = items[listed].drop(columns="in_catalogue")
+        tables |= {"customers": found, "items": catalogue, "salespeople": lists.salespeople}
+        frames = build_frames(tables, lists.as_of, sold)
+        fields = list(lists.custom_fields)  # the scope's, as the frames have them
+        return replace(
+            frames,
+            customers=frames.customers.reindex(columns=[*CUSTOMER_COLUMNS, "team", *fields]),
+            custom_fields=lists.custom_fields,
+            first_day=lists.first_day,
+            last_day=lists.last_day,
+        )
+
+    def group_purchases(self, customer_id: str, as_of_day: int) -> pd.DataFrame:
+        purchases = self._run(self.group_purchases_expression(customer_id, as_of_day))
+        purchases = purchases.sort_values(["product_id", "item_id"], kind="stable")
+        return purchases.astype({"buyers": "int64", "group_customers": "int64",
+                                 "median_spend": "float64"}).reset_index(drop=True)  # fmt: skip
 
     def _customer_list(self) -> pd.DataFrame:
         """The scope's customers as data.frames has them: CUSTOMER_COLUMNS, team, then one
@@ -413,6 +484,33 @@ class SqlEngine:
         both = both.filter(both.salesperson.notnull(), both.events > 0)
         return both.group_by("salesperson").aggregate(**{e: both[e].sum() for e in EVENTS})
 
+    def group_purchases_expression(self, customer_id: str, as_of_day: int) -> ir.Table:
+        """metrics.customer_page.PURCHASE_COLUMNS: per (product, item) that the other customers
+        of the customer's group in the scope bought on revenue lines in the 365 days up to
+        as_of_day, the product's buyers, median_spend (the median over the buyers of their
+        Sales Amount of the product: _median) and group_customers (those of the group with a
+        revenue line then). Only per-product figures come back, never a customer's."""
+        people = self._everyone(("owner", "customer_group"))
+        people = people.filter(self._scope(people))
+        mine = people.filter(people.customer_id == customer_id).select(group="customer_group")
+        others = people.join(mine, people.customer_group == mine.group)
+        others = others.filter(others.customer_id != customer_id).select("customer_id")
+        year = Filters(
+            start=from_day(as_of_day - YEAR_DAYS + 1).date(), end=from_day(as_of_day).date()
+        )
+        lines = self._selected_lines(year)
+        revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
+        revenue = revenue.semi_join(others, revenue.customer == others.customer_id)
+        spend = revenue.group_by(["customer", "product"]).aggregate(spend=revenue.sales.sum())
+        products = spend.group_by("product").aggregate(buyers=spend.count())
+        products = products.join(_median(spend, "product", "spend", "median_spend"), "product")
+        bought = revenue.select("product", "item").distinct()
+        joined = bought.join(products, "product")
+        return joined.select(
+            product_id="product", item_id="item", buyers="buyers",
+            group_customers=revenue.customer.nunique().as_scalar(), median_spend="median_spend",
+        )  # fmt: skip
+
     def owner_sums_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """OWNER_SUMS per owner of the customers the filters keep (Engine.owner_sums): their
         sums by customer (sums_expression), each customer's owner, and whether it is at risk
@@ -551,14 +649,7 @@ class SqlEngine:
         counts = confirmed.group_by("customer_id").aggregate(
             orders=confirmed.count(), last_day=confirmed.day.max()
         )
-        gaps = _gaps(confirmed)
-        ranked = gaps.mutate(
-            position=ibis.row_number().over(group_by=gaps.customer_id, order_by=gaps.gap),
-            gaps=gaps.gap.count().over(group_by=gaps.customer_id),
-        )
-        # positions (gaps - 1) // 2 and gaps // 2, from 0: twice them lies in gaps - 2 .. gaps
-        middle = ranked.filter((2 * ranked.position).between(ranked.gaps - 2, ranked.gaps))
-        medians = middle.group_by("customer_id").aggregate(median_gap=middle.gap.mean())
+        medians = _median(_gaps(confirmed), "customer_id", "gap", "median_gap")
         return counts.left_join(medians, "customer_id").drop("customer_id_right")
 
     def _last_day(self, filters: Filters) -> ir.IntegerValue:
@@ -757,9 +848,24 @@ def _at_risk(cadence: ir.Table, as_of: ir.IntegerValue) -> ir.BooleanValue:
     )
 
 
+def _median(rows: ir.Table, group: str, value: str, name: str) -> ir.Table:
+    """`group` and `name`: the median of `value` per `group` of `rows`, the mean of the middle
+    one or two values found by their rank (ROW_NUMBER / COUNT windows: no MEDIAN function, so
+    every dialect runs it)."""
+    ranked = rows.mutate(
+        median_position=ibis.row_number().over(group_by=rows[group], order_by=rows[value]),
+        median_count=rows[value].count().over(group_by=rows[group]),
+    )
+    # positions (count - 1) // 2 and count // 2, from 0: twice them lies in count - 2 .. count
+    middle = ranked.filter(
+        (2 * ranked.median_position).between(ranked.median_count - 2, ranked.median_count)
+    )
+    return middle.group_by(group).aggregate(**{name: middle[value].mean()})
+
+
 def _as_stored(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """`frame`'s columns of `table` typed as data.db reads them for the frames (text as str,
-    flags as bool, dates as datetime64[s]), whatever the driver answered."""
+    flags as bool, dates as datetime64[s], floats as float64), whatever the driver answered."""
     for name, kind in SCHEMAS[table].items():
         if name not in frame:
             continue
@@ -769,6 +875,8 @@ def _as_stored(frame: pd.DataFrame, table: str) -> pd.DataFrame:
             frame[name] = frame[name].fillna(False).astype(bool)
         elif kind == "date":
             frame[name] = pd.to_datetime(frame[name]).astype("datetime64[s]")
+        elif kind == "float64":  # a column of NULLs only comes back as objects
+            frame[name] = frame[name].astype("float64")
     return frame
 
 

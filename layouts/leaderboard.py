@@ -9,7 +9,7 @@ from layouts import ids
 from layouts.components import LOADING_STATE, export_button, page_header
 from layouts.grids import table_grid
 from layouts.kpi_cards import kpi_placeholders
-from views.screens import CUSTOMER_PAGE_ON_SQL, FIELDS, LEADERBOARD_FIELDS
+from views.screens import FIELDS, LEADERBOARD_FIELDS
 from views.view import View
 
 SUMMARY = ("confirmed_order_amount", "total_customers", "active_customers", "average_reorder_days")
@@ -31,10 +31,9 @@ WIDTHS = {
 }
 
 
-def layout(filter_bar: html.Div, view: View, sql: bool = False) -> dbc.Container:
-    """The page; `sql`: on a server with SALES_ENGINE=sql (no customer pages to link to)."""
+def layout(filter_bar: html.Div, view: View) -> dbc.Container:
+    """The page."""
     shown = view.grid.columns or LEADERBOARD_FIELDS
-    no_links = f" {CUSTOMER_PAGE_ON_SQL}" if sql else ""
     return dbc.Container(
         [
             page_header("Leaderboard", "leaderboard"),
@@ -74,8 +73,7 @@ def layout(filter_bar: html.Div, view: View, sql: bool = False) -> dbc.Container
             ),
             html.P(
                 "Drag column headers to reorder; choose columns above. Your layout is kept for "
-                "your next visit; sorting and column filters are kept in the link and the CSV."
-                + no_links,
+                "your next visit; sorting and column filters are kept in the link and the CSV.",
                 className="text-muted small mb-1",
             ),  # fmt: skip
             dcc.Loading(

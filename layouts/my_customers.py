@@ -8,7 +8,6 @@ from dash import html
 from layouts import ids
 from layouts.components import export_button, page_header
 from layouts.grids import table_grid
-from views.screens import CUSTOMER_PAGE_ON_SQL
 
 WIDTHS = {
     "customer_name": {"flex": 2, "minWidth": 220},
@@ -22,13 +21,12 @@ WIDTHS = {
 }
 
 
-def layout(filter_bar: html.Div, sql: bool = False) -> dbc.Container:
-    """The page; `sql`: on a server with SALES_ENGINE=sql (no customer pages to link to)."""
+def layout(filter_bar: html.Div) -> dbc.Container:
+    """The page."""
     return dbc.Container(
         [
             page_header("My customers", "my-customers"),
             filter_bar,
-            *([html.P(CUSTOMER_PAGE_ON_SQL, className="text-muted small mb-1")] if sql else []),
             dbc.Row(
                 [
                     dbc.Col(html.P(id=ids.MY_CUSTOMERS_NOTE, className="text-muted mb-1")),

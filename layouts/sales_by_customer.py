@@ -11,7 +11,7 @@ from dash import dcc, html
 from layouts import ids
 from layouts.components import LOADING_STATE, chart, export_button, page_header
 from layouts.grids import column_defs, table_grid
-from views.screens import BAR_KPIS, CUSTOMER_PAGE_ON_SQL
+from views.screens import BAR_KPIS
 from views.tables import Table, grid_columns
 from views.view import View
 
@@ -71,9 +71,8 @@ def _item_rows(table: Table, customer: str, bought: pd.DataFrame) -> dict[str, l
     }  # fmt: skip
 
 
-def layout(filter_bar: html.Div, view: View, sql: bool = False) -> dbc.Container:
-    """The page; `sql`: on a server with SALES_ENGINE=sql (no customer pages to link to)."""
-    no_links = f" {CUSTOMER_PAGE_ON_SQL}" if sql else ""
+def layout(filter_bar: html.Div, view: View) -> dbc.Container:
+    """The page."""
     return dbc.Container(
         [
             page_header("Sales by Customer", "sales-by-customer"),
@@ -117,7 +116,7 @@ def layout(filter_bar: html.Div, view: View, sql: bool = False) -> dbc.Container
             ),
             html.P(
                 "☐ picks a customer (ticks add up); ▸ shows the items they bought. Sorting, "
-                "column filters and moved columns are kept in the link and in the CSV." + no_links,
+                "column filters and moved columns are kept in the link and in the CSV.",
                 className="text-muted small mb-1",
             ),  # fmt: skip
             dcc.Store(id=ids.SBC_EXPANDED, data=[]),

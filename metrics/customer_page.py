@@ -2,8 +2,9 @@
 recent orders, monthly trend and header facts.
 
 Every function reads only the customer's own order lines (found with one comparison over the
-customer codes of frames.lines), except cross_sell_gaps, which reads the 365 days of lines of the
-customer's group. Day numbers are days since 1970-01-01 (data.frames.to_day). Money is Sales
+customer codes of frames.lines), except group_purchases (and cross_sell_gaps over the frames),
+which reads the 365 days of lines of the customer's group: with SALES_ENGINE=sql the database
+sums those (Engine.group_purchases) and the frames hold the customer's rows only. Day numbers are days since 1970-01-01 (data.frames.to_day). Money is Sales
 Amount as defined in SPEC §3 (net of VAT, revenue lines only unless said otherwise).
 """
 
@@ -19,6 +20,7 @@ from metrics.amounts import amount_columns
 from metrics.cadence import cadence
 from metrics.engine import product_keys
 from metrics.filters import Filters, Period
+from metrics.lookup import indexer
 from metrics.reports import product_names
 from metrics.selection import Selection, select
 from metrics.sums import line_sums, order_sums
@@ -50,6 +52,8 @@ LAPSED_COLUMNS = (
     "stopped_early",
     "evidence",
 )
+# What the other customers of a customer's group bought (group_purchases): per (product, item)
+PURCHASE_COLUMNS = ("product_id", "item_id", "buyers", "group_customers", "median_spend")
 CROSS_SELL_COLUMNS = (
     "product_id",
     "product_name",
@@ -193,27 +197,53 @@ def lapsed_items(frames: Frames, customer_id: str, as_of_day: int) -> pd.DataFra
     )
 
 
-def cross_sell_gaps(
-    frames: Frames, customer_id: str, as_of_day: int, min_penetration: float = 0.2
-) -> pd.DataFrame:
-    """Products (variants combined) the customer's group buys and the customer does not, by
-    expected value.
+@dataclass(frozen=True)
+class _GroupSums:
+    """What the other customers of a customer's group bought in the year (group_purchases), in
+    codes of the frames: per product code, buyers and median_spend (0 where none bought); how
+    many of them have a revenue line (group_customers); the (product, item) code pairs bought."""
 
-    Over the 365 days up to and including as_of_day, among the OTHER customers of the same
-    customer_group that have a revenue line in those days (group_customers): buyers = how many
-    bought any variant of the product; penetration = buyers / group_customers (kept when
-    ≥ min_penetration); median_spend = median over the buyers of their Sales Amount of the
-    product; expected_value = penetration × median_spend. Left out: products the customer
-    bought (any variant) in those 365 days, and their lapsed products (see lapsed_items).
-    Out: CROSS_SELL_COLUMNS — variants: the variants the group bought; last_bought: the
-    customer's own last date of the product before the year (NaT: never); evidence in words.
-    By expected_value descending, then product_id; empty for a customer without a group or
-    alone in it.
-    """
+    buyers: np.ndarray
+    median_spend: np.ndarray
+    group_customers: int
+    product: np.ndarray
+    item: np.ndarray
+
+
+def group_purchases(frames: Frames, customer_id: str, as_of_day: int) -> pd.DataFrame:
+    """What the OTHER customers of the customer's group (among those of the frames) bought on
+    revenue lines in the 365 days up to and including as_of_day, summed per product (variants
+    combined): one row per (product, item) they bought, PURCHASE_COLUMNS — buyers (how many
+    of them bought any variant of the product), group_customers (how many of them have a
+    revenue line in those days), median_spend (median over the buyers of their Sales Amount
+    of the product); by product_id, then item_id. Empty for a customer without a group;
+    ValueError for one the frames do not hold. The engines' Engine.group_purchases (the SQL
+    engine computes it in the database)."""
     code = customer_code(frames, customer_id)
+    of_item, ids = pd.factorize(product_keys(frames.items))
+    sums = _group_sums(frames, code, as_of_day, of_item, len(ids))
+    if sums is None or not len(sums.product):
+        return _empty(PURCHASE_COLUMNS)
+    purchases = pd.DataFrame(
+        {
+            "product_id": np.asarray(ids, dtype=object)[sums.product],
+            "item_id": frames.items["item_id"].to_numpy(dtype=object)[sums.item],
+            "buyers": sums.buyers[sums.product],
+            "group_customers": np.full(len(sums.product), sums.group_customers, np.int64),
+            "median_spend": sums.median_spend[sums.product],
+        }
+    )
+    return purchases.sort_values(["product_id", "item_id"], kind="stable").reset_index(drop=True)
+
+
+def _group_sums(
+    frames: Frames, code: int, as_of_day: int, of_item: np.ndarray, n_products: int
+) -> _GroupSums | None:
+    """group_purchases of the customer `code` in codes (`of_item`: each item's product code, of
+    `n_products`); None for a customer without a group."""
     group_name = frames.customers["customer_group"].to_numpy()[code]
     if pd.isna(group_name):
-        return _empty(CROSS_SELL_COLUMNS)
+        return None
     members = (
         (frames.customers["customer_group"] == group_name).to_numpy(bool, na_value=False).copy()
     )
@@ -224,37 +254,93 @@ def cross_sell_gaps(
     customer = lines["customer"].to_numpy()[lo:hi]
     keep = lines["revenue"].to_numpy()[lo:hi] & members[customer]
     customer = customer[keep].astype(np.int64)
-    item = lines["item"].to_numpy()[lo:hi][keep]
-    of_item, product_ids, product_names = products_of(frames)
+    item = lines["item"].to_numpy()[lo:hi][keep].astype(np.int64)
     product = of_item[item]
-    n_products = len(product_ids)
     pair, pair_row = np.unique(customer * n_products + product, return_inverse=True)
     spend = np.bincount(pair_row, lines["sales_amount"].to_numpy()[lo:hi][keep], len(pair))
     pair_product = pair % n_products
-    group_customers = len(np.unique(pair // n_products))
-    if group_customers == 0:
+    median_spend = np.zeros(n_products)
+    medians = pd.Series(spend).groupby(pair_product).median()
+    median_spend[medians.index.to_numpy()] = medians.to_numpy()
+    n_items = len(frames.items)
+    bought = np.unique(product * n_items + item)  # the (product, item) pairs
+    return _GroupSums(
+        buyers=np.bincount(pair_product, minlength=n_products).astype(np.int64),
+        median_spend=median_spend,
+        group_customers=len(np.unique(pair // n_products)),
+        product=bought // n_items,
+        item=bought % n_items,
+    )
+
+
+def _sums_of(
+    frames: Frames, purchases: pd.DataFrame, of_item: np.ndarray, n_products: int
+) -> _GroupSums:
+    """An engine's group_purchases in codes of the frames (which hold every item)."""
+    item = indexer(pd.Index(frames.items["item_id"]), purchases["item_id"])
+    product = of_item[item]
+    buyers, median_spend = np.zeros(n_products, np.int64), np.zeros(n_products)
+    buyers[product] = purchases["buyers"].to_numpy(np.int64)
+    median_spend[product] = purchases["median_spend"].to_numpy(np.float64)
+    customers = purchases["group_customers"].to_numpy(np.int64)
+    return _GroupSums(buyers, median_spend, int(customers[0]) if len(customers) else 0, product,
+                      item)  # fmt: skip
+
+
+def cross_sell_gaps(
+    frames: Frames,
+    customer_id: str,
+    as_of_day: int,
+    min_penetration: float = 0.2,
+    purchases: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Products (variants combined) the customer's group buys and the customer does not, by
+    expected value.
+
+    Over the 365 days up to and including as_of_day, among the OTHER customers of the same
+    customer_group that have a revenue line in those days (group_customers): buyers = how many
+    bought any variant of the product; penetration = buyers / group_customers (kept when
+    ≥ min_penetration); median_spend = median over the buyers of their Sales Amount of the
+    product; expected_value = penetration × median_spend. Left out: products the customer
+    bought (any variant) in those 365 days, and their lapsed products (see lapsed_items).
+    `purchases`: the group's sums computed by an engine (Engine.group_purchases; None: from
+    these frames, which then hold the whole scope).
+    Out: CROSS_SELL_COLUMNS — variants: the variants the group bought; last_bought: the
+    customer's own last date of the product before the year (NaT: never); evidence in words.
+    By expected_value descending, then product_id; empty for a customer without a group or
+    alone in it.
+    """
+    code = customer_code(frames, customer_id)
+    group_name = frames.customers["customer_group"].to_numpy()[code]
+    if pd.isna(group_name):
+        return _empty(CROSS_SELL_COLUMNS)
+    of_item, product_ids, product_names = products_of(frames)
+    n_products = len(product_ids)
+    if purchases is None:
+        sums = _group_sums(frames, code, as_of_day, of_item, n_products)
+    else:
+        sums = _sums_of(frames, purchases, of_item, n_products)
+    if sums.group_customers == 0:
         return _empty(CROSS_SELL_COLUMNS)
 
-    buyers = np.bincount(pair_product, minlength=n_products)
+    buyers, group_customers = sums.buyers, sums.group_customers
     penetration = buyers / group_customers
     own = _product_history(frames, code, as_of_day).per_product
     bought_lately = own.index[own["last"] > as_of_day - YEAR_DAYS]
     wanted = (buyers > 0) & (penetration >= min_penetration)
     wanted[bought_lately] = False
     wanted[own.index[_is_lapsed(own, as_of_day)]] = False
-    chosen = np.isin(pair_product, np.flatnonzero(wanted))
-    median_spend = pd.Series(spend[chosen]).groupby(pair_product[chosen]).median()
-    products = median_spend.index.to_numpy()
+    products = np.flatnonzero(wanted)
     own_last = own["last"].reindex(products).to_numpy(np.float64)  # NaN: never bought
     table = pd.DataFrame(
         {
             "product_id": product_ids[products],
             "product_name": product_names[products],
-            "variants": _variants(frames, product, item, products),
-            "buyers": buyers[products].astype(np.int64),
+            "variants": _variants(frames, sums.product, sums.item, products),
+            "buyers": buyers[products],
             "group_customers": np.full(len(products), group_customers, dtype=np.int64),
             "penetration": penetration[products],
-            "median_spend": median_spend.to_numpy(np.float64),
+            "median_spend": sums.median_spend[products],
             "last_bought": pd.Series(_dates(np.nan_to_num(own_last))).where(~np.isnan(own_last)),
         }
     )

@@ -15,7 +15,8 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames, month_of_days
+from data.frames import DAILY_SUMS, REVENUE_SUMS, Frames, customer_code, month_of_days
+from data.lists import Lists
 from metrics.cadence import cadence
 from metrics.commission import EVENTS, event_sums
 from metrics.customers import average_reorder_days, first_order_day
@@ -125,6 +126,23 @@ class Engine(Protocol):
         none), read from all of the customer's confirmed orders (the period and the filters
         choose the customers, not the orders: see finish_days). The period's first and last
         day must be given."""
+
+    def customer_frames(self, customer_id: str, lists: Frames | Lists) -> Frames:
+        """Frames holding the customer of the scope `customer_id` with all of its orders, order
+        lines and payments, the item list and the scope's salespeople, with the whole data's
+        span, as-of time and custom fields (`lists`: the user's frames or lists), so that
+        metrics.customer_page answers the customer page from them (everything but the
+        cross-sell gaps: group_purchases). The frames engine's are its own (the whole scope).
+        ValueError for a customer the scope does not hold."""
+
+    def order_frames(self, order_id: str, lists: Frames | Lists) -> Frames:
+        """As customer_frames, holding the order `order_id` (of a customer of the scope) with
+        its lines: metrics.customer_page.order_lines. ValueError for an order the scope does
+        not hold."""
+
+    def group_purchases(self, customer_id: str, as_of_day: int) -> pd.DataFrame:
+        """What the other customers of the customer's group in the scope bought in the 365 days
+        up to as_of_day, per (product, item): metrics.customer_page.group_purchases."""
 
 
 def finish(frame: Mapping, by: By, sums: tuple[str, ...] = SUMS) -> pd.DataFrame:
@@ -400,6 +418,18 @@ class FramesEngine:
         customer_id = frames.customers["customer_id"].to_numpy()[kept]
         columns = {name: days[name][kept] for name in names}
         return finish_days({"customer": customer_id, **columns}, names)
+
+    def customer_frames(self, customer_id: str, lists: Frames | Lists) -> Frames:
+        customer_code(self.frames, customer_id)  # ValueError for a customer they do not hold
+        return self.frames
+
+    def order_frames(self, order_id: str, lists: Frames | Lists) -> Frames:
+        return self.frames
+
+    def group_purchases(self, customer_id: str, as_of_day: int) -> pd.DataFrame:
+        from metrics.customer_page import group_purchases  # it imports this module
+
+        return group_purchases(self.frames, customer_id, as_of_day)
 
     def _grouping(
         self, selection: Selection, names: tuple[str, ...]

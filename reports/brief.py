@@ -18,6 +18,7 @@ from reportlab.platypus import KeepInFrame, Paragraph, Spacer, Table, TableStyle
 from data.frames import Frames
 from layouts import figures
 from layouts.formatting import counted, format_value
+from metrics.engine import Engine
 from reports.figures import figure_image
 from reports.pdf_parts import (
     BASE,
@@ -42,12 +43,15 @@ from views.view import View
 TOP_ITEMS = LAPSED = CROSS_SELL = 8  # rows per table
 
 
-def customer_brief_pdf(frames: Frames, customer_id: str, view: View) -> bytes:
+def customer_brief_pdf(
+    frames: Frames, customer_id: str, view: View, engine: Engine | None = None
+) -> bytes:
     """The brief of one customer for the view of their page (its period), as PDF bytes: the
     page's sections with the page's titles — header, KPI boxes against the previous period,
     the monthly trend (the page's figure), items bought most, lapsed items and cross-sell gaps.
-    ValueError for a customer the frames do not hold."""
-    sections = customer_sections(frames, customer_id, view)
+    ValueError for a customer the frames do not hold. `frames` and `engine`: as
+    views.customer.customer_sections has them."""
+    sections = customer_sections(frames, customer_id, view, engine)
     header = sections.header
     story = [
         *_header(header, sections.period.end),

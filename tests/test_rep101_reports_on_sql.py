@@ -82,11 +82,17 @@ def test_rep101_sales_by_category_brand_and_month_on_the_sql_engine(dash_duo, tm
     dash_duo.driver.get(f"{base}/reports/made-to-order?from=2025-12-01&to=2026-04-30")
     dash_duo.wait_for_contains_text("#report-note", "3 rows · Sales Amount £940.00")
 
-    # a screen sql does not compute: the page says so, in words
-    # (the customer page, opened in the app as a dcc.Link does; loaded whole it answers 503)
+    # the customer page, opened in the app as a dcc.Link does: ▸ on O2 shows its two lines
+    # (a Garden B, and a cancelled Home A that is not revenue)
     dash_duo.driver.execute_script(
-        "window.history.pushState({}, '', '/customers/C1');"
+        "window.history.pushState({}, '', '/customers/C1?from=2025-12-01&to=2026-04-30');"
         "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));"
     )
-    dash_duo.wait_for_contains_text("#app-page", "The other screens and exports need")
+    dash_duo.wait_for_contains_text("#customer-header", "C1")
+    expand = dash_duo.wait_for_element(
+        "#customer-orders .ag-row[row-id='O2'] .ag-cell[col-id='expand']"
+    )
+    dash_duo.driver.execute_script("arguments[0].click()", expand)
+    dash_duo.wait_for_element("#customer-orders .ag-row[row-id='O2/1']")
+    assert "not revenue" in dash_duo.find_element("#customer-orders .ag-row[row-id='O2/1']").text
     assert dash_duo.get_logs() == []

@@ -555,7 +555,7 @@ def test_sql007_the_web_app_on_the_sql_engine_serves_the_kpi_export_and_says_wha
     assert export.status_code == 200
     (row,) = csv.DictReader(io.StringIO(export.text))
     assert float(row["sales_amount"]) == pytest.approx(912.50)
-    screen = client.get("/customers/C1")
+    screen = client.get("/export/matching-customers.csv")
     assert screen.status_code == 503
     assert "SALES_ENGINE=sql" in screen.text and "Traceback" not in screen.text
     with pytest.raises(ValueError, match="SALES_ENGINE='spark': use one of frames, sql"):

@@ -10,6 +10,7 @@ import pandas as pd
 from data.frames import Frames, to_day
 from metrics import customer_page
 from metrics.customer_page import CustomerHeader
+from metrics.engine import Engine, FramesEngine
 from metrics.filters import Period, period_of
 from metrics.kpis import Comparison, compare
 from views.view import View
@@ -44,8 +45,13 @@ class CustomerSections:
     compared_text: str
 
 
-def customer_sections(frames: Frames, customer_id: str, view: View) -> CustomerSections:
-    """Every section of the customer's page for the view (ValueError: not in these frames)."""
+def customer_sections(
+    frames: Frames, customer_id: str, view: View, engine: Engine | None = None
+) -> CustomerSections:
+    """Every section of the customer's page for the view (ValueError: not in these frames):
+    from `frames` (the engine's customer_frames); the cross-sell gaps over the frames with
+    today's code when they hold the whole scope (engine None or over the frames), else from
+    the group's purchases the engine computes (Engine.group_purchases)."""
     filters = replace(view.applied, customers=(customer_id,), customer_status=())
     period = period_of(frames, filters)
     end_day = to_day(filters.end)
@@ -83,7 +89,14 @@ def customer_sections(frames: Frames, customer_id: str, view: View) -> CustomerS
         order_total=order_total,
         items=customer_page.items_bought_most(frames, customer_id, filters),
         lapsed=customer_page.lapsed_items(frames, customer_id, end_day),
-        cross_sell=customer_page.cross_sell_gaps(frames, customer_id, end_day),
+        cross_sell=customer_page.cross_sell_gaps(
+            frames,
+            customer_id,
+            end_day,
+            purchases=None
+            if engine is None or isinstance(engine, FramesEngine)
+            else engine.group_purchases(customer_id, end_day),
+        ),
         titles=titles,
         period_text=f"{dated}"
         + (

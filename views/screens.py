@@ -10,6 +10,7 @@ in the database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import quote
@@ -51,7 +52,7 @@ from metrics.team import (
     team_report,
     top_and_others,
 )
-from views.pages import REPORT_TITLES, SCREENS
+from views.pages import REPORT_TITLES, SCREENS, screen_of
 from views.tables import Column, Table
 from views.view import View, to_query
 
@@ -69,7 +70,8 @@ SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sell-through"
 SQL_ENGINE_MESSAGE = (
     "This server runs with SALES_ENGINE=sql, which so far computes in the database the "
     "Overview (/) and its KPI export (/export/kpis.csv), Sales by Customer (/sales-by-customer), "
-    "the Leaderboard (/leaderboard), My customers (/my-customers), Team performance (/team) and "
+    "the Leaderboard (/leaderboard), My customers (/my-customers), Team performance (/team), "
+    "the customer pages (/customers/<id>) and their PDF briefs, and "
     "the sales reports "
     "(Sales by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date, "
     "Sales by User, Sell Through and Made to Order: /reports/sales-by-category and the "
@@ -80,10 +82,9 @@ MATCHING_ON_SQL = (
     f"Matching products and customers are not computed with {SQL_ENGINE} yet; "
     "they need SALES_ENGINE=frames."
 )
-CUSTOMER_PAGE_ON_SQL = (
-    f"Customer pages are not computed with {SQL_ENGINE} yet, so customer names do not link "
-    "to them; they need SALES_ENGINE=frames."
-)
+# the pages other than screens that a server with SALES_ENGINE=sql serves: the customer page
+# and its brief
+SQL_PAGES = (r"/customers/[^/]+", r"/export/customers/[^/]+/brief\.pdf")
 URL_SAFE_ID = r"[A-Za-z0-9_.~-]+"  # what urllib's quote(safe="") leaves as it is
 TOP_ACQUIRERS = 8  # Team performance: salespeople named on the new-customers chart
 STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
@@ -213,14 +214,6 @@ def customer_hrefs(customer_ids, view: View) -> list[str]:
     return ("/customers/" + ids + carried).tolist()
 
 
-def customer_links(customer_ids, view: View, engine: Engine) -> list:
-    """customer_hrefs, or no link where the engine computes no customer page (SALES_ENGINE=sql:
-    none yet)."""
-    if frames_only(engine):
-        return [None] * len(customer_ids)
-    return customer_hrefs(customer_ids, view)
-
-
 # --- KPIs ----------------------------------------------------------------------------------------
 
 
@@ -332,7 +325,7 @@ def matrix_table(
     )
     data |= {"customer_name": table["name"].to_numpy(object), "customer_id": customers}
     data |= {name: table[value].to_numpy() for name, value in zip(fields, values, strict=True)}
-    data["href"] = customer_links(customers, view, engine)
+    data["href"] = customer_hrefs(customers, view)
     rows = pd.DataFrame(data)  # built at once: pandas adds columns one by one much slower
     label = columns_of(["picked"] * bool(view.selected) + ["customer_name", "customer_id"])
     by = dict(kpis="KPI", months="month", categories="category")[mode]
@@ -393,7 +386,7 @@ def leaderboard_table(frames: Frames, view: View, engine: Engine) -> Table:
     rows = board[[f for f in LEADERBOARD_FIELDS]].copy()
     rows["status"] = rows["status"].map(STATUS_WORDS)
     rows["overdue_days"] = np.where(board["overdue_days"] > 0, board["overdue_days"], np.nan)
-    rows["href"] = customer_links(rows["customer_id"], view, engine)
+    rows["href"] = customer_hrefs(rows["customer_id"], view)
     return Table(
         f"{len(rows):,} customers by Sales Amount",
         columns_of(LEADERBOARD_FIELDS),
@@ -417,7 +410,7 @@ def my_customers_table(frames: Frames, view: View, engine: Engine) -> Table:
             "customer_id": board["customer_id"].to_numpy(object),
         }
     )  # fmt: skip
-    rows["href"] = customer_links(rows["customer_id"], view, engine)
+    rows["href"] = customer_hrefs(rows["customer_id"], view)
     names = ("customer_name", "status", "last_order", "days_since_last_order", "overdue",
              "sales_amount", "customer_id")  # fmt: skip
     return Table(f"{len(rows):,} customers", columns_of(names), rows, link="customer_name")
@@ -484,6 +477,12 @@ def on_engine(view: View) -> bool:
     if view.row:
         return False
     return view.screen in SQL_SCREENS
+
+
+def served_on_sql(path: str) -> bool:
+    """Whether a server with SALES_ENGINE=sql serves the page at `path` (a screen of
+    SQL_SCREENS, or one of SQL_PAGES)."""
+    return screen_of(path) in SQL_SCREENS or any(re.fullmatch(p, path) for p in SQL_PAGES)
 
 
 def frames_only(engine: Engine) -> bool:
