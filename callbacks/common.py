@@ -1,5 +1,5 @@
-"""What the callbacks share: the data store and the frames the signed-in user may see."""
+"""What the callbacks share: the data store."""
 
-from views.context import store, user_frames
+from views.context import store
 
-__all__ = ["store", "user_frames"]
+__all__ = ["store"]

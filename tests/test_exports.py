@@ -20,7 +20,7 @@ from data.db import make_engine, write_tables
 from data.users import create_user
 from tests.cli import flask
 from tests.factory import make_tables
-from views.context import user_frames, view_for
+from views.context import user_data, view_for
 
 # Aster (C1), Birch (C2) and Dune (C4) belong to Sam (SP1, North), Cedar (C3) to Pat (SP2, South).
 # Item A is Home / Acme at 50 (cost 30), item B is Garden / Bolt at 200.
@@ -109,7 +109,7 @@ def button_csv(app, client, screen: str) -> str:
     (the view's store, then assets/view.js's link), fetched by the signed-in browser."""
     with app.test_request_context():
         login_user(SignedInUser("boss", "leadership", Scope("leadership")))
-        frames = user_frames()
+        frames = user_data()
         _, full_query, *_ = publish(view_for("?" + QUERY, screen, frames), frames, None, None)
     href = f"/export/{screen}.csv{full_query}"
     response = client.get(href)

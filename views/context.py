@@ -24,12 +24,6 @@ def store() -> Store:
     return current_app.extensions["sales_store"]
 
 
-def user_frames() -> Frames:
-    """The current frames restricted to the signed-in user's scope: the only way callbacks and
-    downloads of the screens SALES_ENGINE=sql does not serve reach the data."""
-    return store().frames_for(current_user.scope)
-
-
 def user_data() -> Frames | Lists:
     """What the signed-in user's screens read: their frames, or with SALES_ENGINE=sql their
     lists (data.lists: names and the view's checks; the engine computes the numbers)."""
