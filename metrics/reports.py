@@ -18,8 +18,9 @@ rows = the Overview's Sales Amount (metrics.kpis.kpis) for the same filters — 
 all_products=True).
 
 Rows narrower than a Filters field can say (the "user" of an order, an item, a product, a
-customisation) are chosen with ROW_KEYS keyword arguments that every report and the "matching"
-lists take: salesperson (the order's salesperson code, not the customer's owner), item (item_id),
+customisation) are chosen with ROW_KEYS (metrics.selection) keyword arguments that every report
+and the "matching" lists take (the functions over an engine take them as `row`, a mapping, which
+narrows the engine's report_sums): salesperson (the order's salesperson code, not the customer's owner), item (item_id),
 product (product_id; an item without one is its own product) and customisation (text; N/A =
 none). Each takes one value or a sequence. `row_filters` turns a report row into the filters and
 keywords that describe it, for row links and the matching lists.

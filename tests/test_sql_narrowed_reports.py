@@ -92,7 +92,8 @@ def test_sqn001_narrowed_reports_and_matching_lists_are_the_same_on_frames_and_s
 def test_sqn002_narrowed_rows_hold_the_hand_computed_numbers(shop):
     """Sam (SP1) took O1 (Home, £712.50 on £570), O2 (Garden £200, no cost), O7 (Home £50 on
     £30, C9) and O9 (Garden £90 on £50 + £5 non-inv, C5): Sales by Category taken by him. Item
-    B's customers: C3 (O5's first line, £500 on £300), C1 (O2, £200, Unknown cost), C5 (O9)."""
+    B's customers: C3 (O5's first line, £500 on £300), C1 (O2, £200, Unknown cost), C5 (O9);
+    their PDF is the frames' one."""
     url, analytics = shop
     client = client_of(url, "lee", "sql", analytics)
     query = f"?{PERIOD}&headers=fields"
@@ -109,6 +110,8 @@ def test_sqn002_narrowed_rows_hold_the_hand_computed_numbers(shop):
         ("C1", "Aster", "200.0", "1", ""),  # Unknown cost, never 0
         ("C5", "Elm", "90.0", "1", "50.0"),
     ]  # fmt: skip
+    pdf = f"/export/matching-customers.pdf?{PERIOD}&item=B"
+    assert client.get(pdf).data == client_of(url, "lee", "frames").get(pdf).data
     # the row links of Sales by User on sql lead to Sales by Category narrowed to the user,
     # and each row lists its products and customers
     grid = report_callback(client, f"?{PERIOD}", "sales-by-user").get_json()["response"]
