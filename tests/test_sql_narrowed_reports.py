@@ -110,6 +110,9 @@ def test_sqn002_narrowed_rows_hold_the_hand_computed_numbers(shop):
         ("C1", "Aster", "200.0", "1", ""),  # Unknown cost, never 0
         ("C5", "Elm", "90.0", "1", "50.0"),
     ]  # fmt: skip
+    # a customisation with quotes is a value, quoted in the SQL: no row has it
+    crafted = client.get(f"/export/sales-by-category.csv{query}&customisation=O'Brien%22;--")
+    assert crafted.status_code == 200 and rows_of(crafted.text) == []
     pdf = f"/export/matching-customers.pdf?{PERIOD}&item=B"
     assert client.get(pdf).data == client_of(url, "lee", "frames").get(pdf).data
     # the row links of Sales by User on sql lead to Sales by Category narrowed to the user,
