@@ -26,6 +26,7 @@ from tests.test_sql_reports import (
 # Sell Through's item -> its customers) and others a URL may ask for
 NARROWED = (
     ("sales-by-category", "taken_by=SP1"),
+    ("sales-by-brand", "status=active&amount_min=150&item=B"),
     ("sales-by-department", "taken_by=SP1"),
     ("sales-by-date", "by=month&taken_by=SP1"),
     ("sales-by-channel", "product=TEE"),
