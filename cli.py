@@ -68,7 +68,8 @@ def rebuild_rollups_command() -> None:
     than the imports, which keep them themselves)."""
     with _store().engine.begin() as conn:
         rows, version = rollups.rebuild(conn)
-    click.echo(f"daily_customer_sums: {rows:,} rows, current for data version {version}.")
+    for table, count in rows.items():
+        click.echo(f"{table}: {count:,} rows, current for data version {version}.")
 
 
 def _format_options(function):

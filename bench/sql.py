@@ -9,7 +9,7 @@ tables). Each answer is checked equal on both engines before a time is printed (
 counts exact, money to the cent, ratios to 1e-9, Unknown where Unknown): the median of --repeat
 runs after one warm-up, taken in turns. The sql times include building and compiling the Ibis
 expression, the database's planning and the transfer of the aggregates. Whether the database's
-rollups (data.rollups) are current is printed: (b) and (d) read them when they are.
+rollups (data.rollups) are current is printed: (b), (c) and (d) read them when they are.
 
     PYTHONPATH=. python -m bench.sql --url postgresql://USER:PASSWORD@HOST:5432/DB [--repeat 5]
 

@@ -38,13 +38,23 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
 )
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Mapped, mapped_column
 
-from data.models import DATA_TABLES, Base, Customer, Item, Order, OrderLine, upgrade_schema
+from data.models import (
+    DATA_TABLES,
+    ROLLUP_TABLES,
+    Base,
+    Customer,
+    Item,
+    Order,
+    OrderLine,
+    upgrade_schema,
+)
 
 Tables = dict[str, pd.DataFrame]
 
@@ -125,8 +135,13 @@ def make_engine(url: str) -> Engine:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # workers starting together: one sets up at a time
             conn.execute(text("SELECT pg_advisory_xact_lock(7424711)"))
+        missing = [t for t in ROLLUP_TABLES if not inspect(conn).has_table(t.name)]
         Base.metadata.create_all(conn)
         upgrade_schema(conn)
+        if missing:
+            # a rollup new to a database with sales holds none of them: not current until
+            # `flask rebuild-rollups` (data.rollups)
+            conn.execute(text("DELETE FROM rollup_state WHERE EXISTS (SELECT 1 FROM orders)"))
         _install_data_version(conn)
     return engine
 

@@ -120,13 +120,9 @@ class Payment(Base):
     amount: Mapped[float] = mapped_column(Float)  # negative = refund
 
 
-class DailyCustomerSums(Base):
-    """A rollup the database keeps for the `sql` engine (data.rollups): the additive sums of
-    metrics.engine.SUMS over the order lines of one day and one customer."""
+class Sums:
+    """The columns of a rollup's sums: metrics.engine.SUMS, after the rollup's key."""
 
-    __tablename__ = "daily_customer_sums"
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     sales_amount: Mapped[float] = mapped_column(Float)
     sales_quantity: Mapped[float] = mapped_column(Float)
     cost_amount: Mapped[float] = mapped_column(Float)
@@ -140,6 +136,34 @@ class DailyCustomerSums(Base):
     draft_orders: Mapped[int] = mapped_column(Integer)
     confirmed_amount: Mapped[float] = mapped_column(Float)
     draft_amount: Mapped[float] = mapped_column(Float)
+
+
+class DailyCustomerSums(Base, Sums):
+    """A rollup the database keeps for the `sql` engine (data.rollups): the additive sums of
+    metrics.engine.SUMS over the order lines of one day and one customer."""
+
+    __tablename__ = "daily_customer_sums"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+
+
+class MonthlyCustomerItemSums(Base, Sums):
+    """A rollup the database keeps for the `sql` engine (data.rollups): the sums of
+    metrics.engine.SUMS over the order lines of one month (year * 12 + month - 1, as the engine
+    numbers months), one customer and one item, and `orders`, the distinct orders with a revenue
+    line there. An order has one customer and one date, so its distinct counts add up across
+    months and customers (a question by item), never across items."""
+
+    __tablename__ = "monthly_customer_item_sums"
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # indexed for one customer's items (Sales by Customer's expanded row, bench (c))
+    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True, index=True)
+    item_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+
+
+# the rollups data.rollups keeps, current together (one RollupState)
+ROLLUP_TABLES = [DailyCustomerSums.__table__, MonthlyCustomerItemSums.__table__]
 
 
 class RollupState(Base):

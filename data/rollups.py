@@ -1,56 +1,97 @@
 """The rollups the database keeps for the `sql` engine: the sums of metrics.engine.SUMS per
 (day, customer) over the order lines (`daily_customer_sums`), so that a question whose filters
-touch only the period and the customers scans them instead of the lines (data.sql_engine).
+touch only the period and the customers scans them instead of the lines, and per (month,
+customer, item) with the distinct orders with a revenue line (`monthly_customer_item_sums`), so
+that such a question by item over whole months does (data.sql_engine).
 
-The writes keep them in their own transaction while they are current: the rows (day, customer)
-of the orders an import writes (as stored before it, and as written) are summed again from the
-lines of the orders on them.
-`rollup_state` holds the data version the sums reflect; while it is not the database's current
-version (an outside program wrote since, or the database had sales before it had rollups), the
-engine reads the lines, and writes leave the sums alone (summing some days of stale sums would
-not make them right): `flask rebuild-rollups` sums every day again.
+The writes keep them in their own transaction while they are current: the rows of the days and
+months and the customers of the orders an import writes (as stored before it, and as written)
+are summed again from the lines of the orders on them.
+`rollup_state` holds the data version the sums reflect (one for both); while it is not the
+database's current version (an outside program wrote since, or the database had sales before it
+had these rollups), the engine reads the lines, and writes leave the sums alone (summing some
+rows of stale sums would not make them right): `flask rebuild-rollups` sums every row again.
 """
 
 from __future__ import annotations
 
+import calendar
 import functools
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import Table, func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from data.db import DataVersion
-from data.models import ID, DailyCustomerSums, Order, RollupState
+from data.models import ID, DailyCustomerSums, MonthlyCustomerItemSums, Order, RollupState
 
-DAILY = DailyCustomerSums.__table__
 ORDERS = Order.__table__
 STATE = RollupState.__table__
-CHUNK = 2_000  # order IDs / (day, customer) pairs per IN list
+CHUNK = 2_000  # order IDs / rows (day or month, customer) per IN list
 ORDERS_TO_SUM = "rollup_orders"  # a temporary table: the orders whose lines are summed again
 
 
-Key = tuple[date, str]  # (day, customer_id): one row of the sums
+Key = tuple[date, str]  # (order date, customer_id) of an order
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One rollup table: its rows group the lines (SqlEngine._selected_lines) by `group` (the
+    table's key columns -> the lines' columns); an order's lines are in the rows of its cell
+    (its day, or month, and its customer), which the writes sum again whole."""
+
+    table: Table
+    group: dict[str, str]
+    monthly: bool
+
+    @property
+    def cell_columns(self) -> tuple[str, str]:
+        return ("month" if self.monthly else "day", "customer_id")
+
+    def cell(self, key: Key) -> tuple[date | int, str]:
+        day, customer = key
+        return (day.year * 12 + day.month - 1, customer) if self.monthly else key
+
+    def days(self, cell: tuple[date | int, str]) -> list[date]:
+        """The order dates of a cell."""
+        if not self.monthly:
+            return [cell[0]]
+        year, month = divmod(cell[0], 12)
+        first = date(year, month + 1, 1)
+        return [first + timedelta(n) for n in range(calendar.monthrange(year, month + 1)[1])]
+
+
+DAILY = Rollup(DailyCustomerSums.__table__, {"day": "day", "customer_id": "customer"}, False)
+MONTHLY = Rollup(
+    MonthlyCustomerItemSums.__table__,
+    {"month": "month", "customer_id": "customer", "item_id": "item"},
+    True,
+)
+ROLLUPS = (DAILY, MONTHLY)
 
 
 @functools.cache
-def insert_sql(dialect: str, some: bool) -> str:
-    """INSERT of the rows of `daily_customer_sums`: every row, or (`some`) those of the lines
-    of the orders in the temporary table ORDERS_TO_SUM. Compiled once per dialect (Ibis is
-    loaded then, not by every process that imports the importer)."""
+def insert_sql(dialect: str, table: str, some: bool) -> str:
+    """INSERT of the rows of the rollup `table`: every row, or (`some`) those of the lines of
+    the orders in the temporary table ORDERS_TO_SUM. Compiled once per dialect (Ibis is loaded
+    then, not by every process that imports the importer)."""
     import ibis
 
     from data.access import Scope
-    from data.sql_engine import SqlEngine, line_sums
+    from data.sql_engine import SqlEngine, line_sums, revenue_orders
     from metrics.filters import Filters
 
+    rollup = next(rollup for rollup in ROLLUPS if rollup.table.name == table)
     everyone = SqlEngine(None, Scope("leadership"))
     only = ibis.table({"order_id": "string"}, name=ORDERS_TO_SUM) if some else None
     lines = everyone._selected_lines(Filters(), only=only)
-    sums = lines.group_by(day="day", customer_id="customer").aggregate(**line_sums(lines))
-    columns = [column.name for column in DAILY.columns]
-    select_sql = ibis.to_sql(sums.select(*columns), dialect=dialect)
-    return f"INSERT INTO {DAILY.name} ({', '.join(columns)}) {select_sql}"
+    sums = line_sums(lines) | ({"orders": revenue_orders(lines)} if rollup.monthly else {})
+    rows = lines.group_by(**rollup.group).aggregate(**sums)
+    columns = [column.name for column in rollup.table.columns]
+    select_sql = ibis.to_sql(rows.select(*columns), dialect=dialect)
+    return f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}"
 
 
 def order_keys(conn: Connection, order_ids: Iterable[str]) -> set[Key]:
@@ -63,14 +104,19 @@ def order_keys(conn: Connection, order_ids: Iterable[str]) -> set[Key]:
     return keys
 
 
-def _orders_on(conn: Connection, keys: list[Key]) -> list[str]:
-    """The stored orders of those days and customers."""
-    days, customers = {day for day, _ in keys}, {customer for _, customer in keys}
+def _orders_on(conn: Connection, rollup: Rollup, cells: list[tuple[date | int, str]]) -> list[str]:
+    """The stored orders of those cells of `rollup` (days or months, and customers)."""
+    days = {day for cell in cells for day in rollup.days(cell)}
+    customers = {customer for _, customer in cells}
     candidates = select(ORDERS.c.order_id, ORDERS.c.order_date, ORDERS.c.customer_id).where(
         ORDERS.c.order_date.in_(days), ORDERS.c.customer_id.in_(customers)
     )
-    wanted = set(keys)
-    return [order for order, day, customer in conn.execute(candidates) if (day, customer) in wanted]
+    wanted = set(cells)
+    return [
+        order
+        for order, day, customer in conn.execute(candidates)
+        if rollup.cell((day, customer)) in wanted
+    ]
 
 
 def were_current(conn: Connection) -> bool:
@@ -84,38 +130,51 @@ def were_current(conn: Connection) -> bool:
 
 
 def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
-    """Sum the rows of `keys` (None: every row) again from the lines, in `conn`'s transaction,
-    and mark the rollups current for the data version this transaction writes."""
+    """Sum the rows of the orders' cells `keys` (None: every row) again from the lines, in
+    `conn`'s transaction, and mark the rollups current for the data version this transaction
+    writes."""
     dialect = {"postgresql": "postgres"}.get(conn.dialect.name, conn.dialect.name)
     # The version's row first (a write's bump holds it already): a write by another program
     # commits before the sums are read, or bumps the version after this transaction's commit.
     version = select(DataVersion.version).where(DataVersion.id == 1).with_for_update()
     version = conn.execute(version).scalar_one()
     if keys is None:
-        conn.execute(DAILY.delete())
-        conn.execute(text(insert_sql(dialect, some=False)))
-    keys = sorted(set(keys or ()))
+        for rollup in ROLLUPS:
+            conn.execute(rollup.table.delete())
+            conn.execute(text(insert_sql(dialect, rollup.table.name, some=False)))
+    keys = set(keys or ())
     if keys:
-        conn.execute(text(f"CREATE TEMPORARY TABLE {ORDERS_TO_SUM} (order_id VARCHAR({ID}))"))
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        conn.execute(DAILY.delete().where(tuple_(DAILY.c.day, DAILY.c.customer_id).in_(chunk)))
-        orders = _orders_on(conn, chunk)
-        if orders:  # none left there: the rows are gone
-            conn.execute(text(f"DELETE FROM {ORDERS_TO_SUM}"))
-            conn.execute(
-                text(f"INSERT INTO {ORDERS_TO_SUM} (order_id) VALUES (:order_id)"),
-                [{"order_id": order} for order in orders],
-            )
-            conn.execute(text(insert_sql(dialect, some=True)))
+        # IF NOT EXISTS: a write that failed after making it may leave it on a pooled connection
+        # (SQLite makes it outside the transaction when none is open yet)
+        conn.execute(
+            text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ORDERS_TO_SUM} (order_id VARCHAR({ID}))")
+        )
+    for rollup in ROLLUPS if keys else ():
+        cells = sorted({rollup.cell(key) for key in keys})
+        table = rollup.table
+        for start in range(0, len(cells), CHUNK):
+            chunk = cells[start : start + CHUNK]
+            in_chunk = tuple_(*(table.c[name] for name in rollup.cell_columns)).in_(chunk)
+            conn.execute(table.delete().where(in_chunk))
+            orders = _orders_on(conn, rollup, chunk)
+            if orders:  # none left there: the rows are gone
+                conn.execute(text(f"DELETE FROM {ORDERS_TO_SUM}"))
+                conn.execute(
+                    text(f"INSERT INTO {ORDERS_TO_SUM} (order_id) VALUES (:order_id)"),
+                    [{"order_id": order} for order in orders],
+                )
+                conn.execute(text(insert_sql(dialect, table.name, some=True)))
     if keys:
         conn.execute(text(f"DROP TABLE {ORDERS_TO_SUM}"))
     conn.execute(STATE.delete())
     conn.execute(STATE.insert().values(id=1, version=version))
 
 
-def rebuild(conn: Connection) -> tuple[int, int]:
-    """Every day summed again; (rows, the data version they reflect)."""
+def rebuild(conn: Connection) -> tuple[dict[str, int], int]:
+    """Every row summed again; (rows per rollup table, the data version they reflect)."""
     refresh(conn)
-    rows = conn.execute(select(func.count()).select_from(DAILY)).scalar_one()
+    rows = {
+        rollup.table.name: conn.execute(select(func.count()).select_from(rollup.table)).scalar_one()
+        for rollup in ROLLUPS
+    }
     return rows, conn.execute(select(STATE.c.version)).scalar_one()

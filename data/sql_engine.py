@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import operator
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -35,7 +35,7 @@ from data.access import Scope
 from data.db import dispose_after_fork, normal_url
 from data.frames import CUSTOMER_COLUMNS, REVENUE_SUMS, item_list, to_day, with_custom_fields
 from data.lists import VALUE_COLUMNS, Lists
-from data.models import DATA_TABLES, DailyCustomerSums
+from data.models import DATA_TABLES, ROLLUP_TABLES, DailyCustomerSums, MonthlyCustomerItemSums
 from data.spark import Spark, is_spark
 from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_ORDERS
 from metrics.commission import EVENTS
@@ -68,7 +68,7 @@ TYPES = {String: "string", Text: "string", Integer: "int64", BigInteger: "int64"
          Float: "float64", Boolean: "boolean", Date: "date"}  # fmt: skip
 SCHEMAS = {
     table.name: {column.name: TYPES[type(column.type)] for column in table.columns}
-    for table in [*DATA_TABLES, DailyCustomerSums.__table__]
+    for table in [*DATA_TABLES, *ROLLUP_TABLES]
 }
 # SQLAlchemy's name of a database -> Ibis's of its SQL (trino: the `trino` package's dialect)
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "trino": "trino"}
@@ -127,7 +127,9 @@ class Database:
                 names = self.run("SELECT table_name FROM information_schema.tables")["table_name"]
             else:
                 names = inspect(self.engine).get_table_names()
-            self._has_rollups = {"rollup_state", "data_version"} <= set(names)
+            # every rollup (a DuckDB file copied before one was added has not), and the state
+            rollups = {"rollup_state", "data_version", *(table.name for table in ROLLUP_TABLES)}
+            self._has_rollups = rollups <= set(names)
         if not self._has_rollups:
             return False
         current = self.run(
@@ -293,10 +295,13 @@ class SqlEngine:
         """SUMS per value of `by` (per combination, for a tuple) over the lines the filters and
         the scope select (see metrics.engine.finish for what each sum is); with `rollups` (the
         database keeps them current), from the (day, customer) sums when the filters and `by`
-        allow it."""
+        allow it, or from the (month, customer, item) sums by item (_by_item_cells)."""
         names = dimensions_of(by)
         if rollups and set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
             rows = _dated(self._daily_rows(filters), names)
+            sums = {name: rows[name].sum() for name in SUMS}
+        elif rollups and self._by_item_cells(filters, names):
+            rows = self._item_rows(filters)
             sums = {name: rows[name].sum() for name in SUMS}
         else:
             rows = _dated(self._selected_lines(filters, rollups=rollups), names)
@@ -346,14 +351,22 @@ class SqlEngine:
     ) -> ir.Table:
         """REPORT_SUMS per value of `by` (per combination, for a tuple) with a revenue line,
         over the revenue lines the filters, the scope and `row` (a report row's narrowing)
-        select: distinct orders and customers cannot be added up from the rollups, so this
-        reads the lines (`rollups`: a customer status may find the active customers from
-        them)."""
+        select. Distinct orders add up across months and customers but not across items (an
+        order has one customer and one date): a question by item over whole months, not
+        narrowed to a row, reads the (month, customer, item) sums when the rollups are current
+        (_by_item_cells), any other reads the lines (`rollups`: a customer status may find the
+        active customers from the (day, customer) sums)."""
         names = dimensions_of(by)
-        lines = _dated(self._selected_lines(filters, rollups=rollups, row=row), names)
-        revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
-        sums = {name: value for name, value in line_sums(revenue).items() if name in REVENUE_SUMS}
-        sums |= {"orders": revenue.order_id.nunique(), "customers": revenue.customer.nunique()}
+        if rollups and not row_of(row) and self._by_item_cells(filters, names):
+            cells = self._item_rows(filters)
+            revenue = cells.filter(cells.revenue_lines > 0)
+            sums = {name: revenue[name].sum() for name in (*REVENUE_SUMS, "orders")}
+        else:
+            lines = _dated(self._selected_lines(filters, rollups=rollups, row=row), names)
+            revenue = lines.filter(_revenue(lines))
+            sums = line_sums(revenue)
+            sums = {name: sums[name] for name in REVENUE_SUMS} | {"orders": revenue_orders(revenue)}
+        sums["customers"] = revenue.customer.nunique()
         grouped = revenue.group_by(list(names)) if names else revenue
         return grouped.aggregate(**sums)
 
@@ -625,10 +638,53 @@ class SqlEngine:
         """The (day, customer) sums of the customers the scope and filters keep, in the period,
         with `customer` and `month` as _selected_lines has them."""
         daily = self.tables[DailyCustomerSums.__tablename__]
-        rows = _where(daily, _period(daily, filters, "day"))
+        rows = self._kept_rows(_where(daily, _period(daily, filters, "day")), filters)
+        return rows.mutate(month=_month(rows.day))
+
+    def _item_rows(self, filters: Filters) -> ir.Table:
+        """The (month, customer, item) sums of the customers the scope and filters keep, in the
+        months of the period (whole ones: _by_item_cells), with `customer` and `item` as
+        _selected_lines has them."""
+        cells = self.tables[MonthlyCustomerItemSums.__tablename__]
+        months = [
+            keep(cells.month, _month_of(bound))
+            for bound, keep in ((filters.start, operator.ge), (filters.end, operator.le))
+            if bound is not None
+        ]
+        rows = self._kept_rows(_where(cells, months), filters)
+        return rows.mutate(item=rows.item_id)
+
+    def _kept_rows(self, rows: ir.Table, filters: Filters) -> ir.Table:
+        """The rows of a rollup (by customer_id) of the customers the scope and filters keep,
+        with `customer`."""
         if not self.scope.sees_everything or _restricts_customers(filters):
             rows = rows.join(self._customers(filters, rollups=True), "customer_id")
-        return rows.mutate(customer=rows.customer_id, month=_month(rows.day))
+        return rows.mutate(customer=rows.customer_id)
+
+    def _by_item_cells(self, filters: Filters, names: tuple[str, ...]) -> bool:
+        """Whether the (month, customer, item) sums answer a question by `names` (rollups
+        current): by item, and perhaps customer and month (not product: an order may hold two
+        items of one product), with filters on the period and the customers only, over whole
+        months: the period starts on a month's first day or at or before the data's first order
+        date, and ends on a month's last day or at or after its last one."""
+        if "item" not in names or not set(names) <= {"item", "customer", "month"}:
+            return False
+        if _touches_lines(filters):
+            return False
+        starts = filters.start is None or filters.start.day == 1
+        ends = filters.end is None or (filters.end + timedelta(days=1)).day == 1
+        if starts and ends:
+            return True
+        orders = self.tables["orders"]
+        span = self._run(
+            orders.aggregate(first=orders.order_date.min(), last=orders.order_date.max())
+        )
+        first, last = span.iloc[0]
+        if pd.isna(first):  # no orders: nothing to read either way
+            return True
+        return (starts or filters.start <= pd.Timestamp(first).date()) and (
+            ends or filters.end >= pd.Timestamp(last).date()
+        )
 
     def _scope(self, customers: ir.Table) -> ir.BooleanValue:
         """The scope's WHERE on a customers table with owner and team (data.access.Scope)."""
@@ -743,9 +799,20 @@ def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:
     return table.filter(*conditions) if conditions else table
 
 
+def _revenue(lines: ir.Table) -> ir.BooleanValue:
+    """Whether a selected line (SqlEngine._selected_lines) is a revenue line: of a confirmed
+    order, neither cancelled nor returned."""
+    return lines.counted & (lines.order_status == "confirmed")
+
+
+def revenue_orders(lines: ir.Table) -> ir.IntegerValue:
+    """The distinct orders with a revenue line among selected lines (REPORT_SUMS' orders)."""
+    return lines.order_id.nunique(where=_revenue(lines))
+
+
 def line_sums(lines: ir.Table) -> dict[str, ir.Value]:
     """SUMS over selected lines (SqlEngine._selected_lines), by name (metrics.engine.finish)."""
-    revenue = lines.counted & (lines.order_status == "confirmed")
+    revenue = _revenue(lines)
     known = revenue & lines.unit_cost.notnull()
     confirmed = lines.order_status == "confirmed"
     draft = lines.order_status == "draft"
@@ -809,6 +876,11 @@ def _touches_lines(filters: Filters) -> bool:
 
 def _month(day: ir.DateValue) -> ir.IntegerValue:
     return day.year() * 12 + day.month() - 1
+
+
+def _month_of(day: date) -> int:
+    """A date's month as _month numbers it."""
+    return day.year * 12 + day.month - 1
 
 
 def _dated(rows: ir.Table, names: tuple[str, ...]) -> ir.Table:

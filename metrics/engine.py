@@ -34,7 +34,8 @@ from metrics.sums import Sums, customer_sums, dimension_sums, line_sums
 
 SUMS = DAILY_SUMS
 # What the sales reports (metrics.reports) read per row: the revenue sums, and orders / customers:
-# distinct orders / customers with a revenue line in the row (not additive: never from rollups).
+# distinct orders / customers with a revenue line in the row (additive across months and customers
+# only: the sql engine reads them from its (month, customer, item) rollup by item, data.rollups).
 REPORT_SUMS = (*REVENUE_SUMS, "orders", "customers")
 # Dimensions a sum can be grouped by: the customer, the order month ("YYYY-MM"), the item, the
 # attributes as sold (the line's own value, else its order's or item's; missing = N/A), and the

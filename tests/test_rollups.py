@@ -1,6 +1,7 @@
 """The rollups the database keeps for SALES_ENGINE=sql (data.rollups): their rows by hand, kept
 by writes and imports in their transaction, never used stale after an outside write, and
-rebuilt by `flask rebuild-rollups`. Every test runs on SQLite and on PostgreSQL."""
+rebuilt by `flask rebuild-rollups`; which questions read the (month, customer, item) sums. Every
+test runs on SQLite and on PostgreSQL (the questions on a DuckDB file too)."""
 
 import threading
 from datetime import date
@@ -8,6 +9,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import create_engine, text
 
+from data import rollups
 from data.access import Scope
 from data.db import make_engine, normal_url, read_version, write_tables
 from data.sql_engine import Database, SqlEngine
@@ -75,6 +77,9 @@ def test_rol002_after_an_outside_write_the_lines_are_read_until_the_rollups_are_
     assert result.returncode == 0, result.stderr
     version = read_version(engine).version
     assert f"daily_customer_sums: 2 rows, current for data version {version}." in result.stdout
+    assert f"monthly_customer_item_sums: 2 rows, current for data version {version}." in (
+        result.stdout
+    )
     assert Database(database_url).rollups_current()
     assert stored_rows(database_url)[1][2] == 30.0
     assert sales_amount(database_url) == 60.0
@@ -155,3 +160,167 @@ def test_rol006_an_import_waiting_for_an_outside_write_does_not_call_the_sums_cu
 def waiting_for_a_lock(engine) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar())
+
+
+# Two items, two months: O1 and O2 hold both items (O2's I1 line cancelled), O3 a draft in June
+ITEM_LINES = [
+    {"order_id": "O1", "order_date": "2026-05-01", "quantity": 2.0, "unit_cost": 4.0},
+    {"order_id": "O1", "order_date": "2026-05-01", "item_id": "I2"},
+    {"order_id": "O2", "order_date": "2026-05-20", "status": "cancelled"},
+    {"order_id": "O2", "order_date": "2026-05-20", "item_id": "I2", "unit_price": 5.0},
+    {"order_id": "O3", "order_date": "2026-06-02", "unit_price": 30.0, "order_status": "draft"},
+    {"order_id": "O4", "order_date": "2026-05-02", "customer_id": "C2", "quantity": 3.0,
+     "discount_pct": 0.5, "unit_cost": 2.0},
+]  # fmt: skip
+ITEM_COLUMNS = ["month", "customer_id", "item_id", *COLUMNS[2:], "orders"]
+MAY, JUNE = 2026 * 12 + 4, 2026 * 12 + 5
+ITEMS_BY_HAND = [
+    # O1's 2 × 10 at cost 4; O2's cancelled line: in confirmed orders, not in the amounts; one
+    # order with a revenue line
+    [MAY, "C1", "I1", 20.0, 2.0, 8.0, 0.0, 20.0, 0.0, 2.0, 1.0, 1.0, 2, 0, 20.0, 0.0, 1],
+    # O1's 10 and O2's 5, cost unknown: two orders with a revenue line
+    [MAY, "C1", "I2", 15.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 2, 0, 15.0, 0.0, 2],
+    # O4: 3 × 10 × 0.5 = 15, cost 3 × 2 = 6
+    [MAY, "C2", "I1", 15.0, 3.0, 6.0, 0.0, 15.0, 0.0, 3.0, 1.0, 1.0, 1, 0, 15.0, 0.0, 1],
+    # O3, a draft of 30
+    [JUNE, "C1", "I1", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0, 1, 0.0, 30.0, 0],
+]
+ITEM_ROLLUP = "monthly_customer_item_sums"
+
+
+def item_rows(url: str) -> list[list]:
+    """monthly_customer_item_sums, read with plain SQL."""
+    with make_engine(url).connect() as conn:
+        rows = conn.execute(text(f"SELECT {', '.join(ITEM_COLUMNS)} FROM {ITEM_ROLLUP}"
+                                 " ORDER BY month, customer_id, item_id")).all()  # fmt: skip
+    return [list(row) for row in rows]
+
+
+def reads_item_rollup(engine: SqlEngine, filters: Filters, by) -> bool:
+    """Whether the engine's SQL for report_sums and sums by `by` reads the item rollup (both
+    or neither)."""
+    by = by if isinstance(by, tuple) else (by,)
+    sqls = [engine.sql(engine.report_sums_expression(filters, by, rollups=True)),
+            engine.sql(engine.sums_expression(filters, by, rollups=True))]  # fmt: skip
+    assert (ITEM_ROLLUP in sqls[0]) == (ITEM_ROLLUP in sqls[1])
+    return ITEM_ROLLUP in sqls[0]
+
+
+def test_rol007_a_write_keeps_the_item_rollup_with_the_sums_by_hand(database_url):
+    write_tables(make_engine(database_url), make_tables(ITEM_LINES), replace=True)
+    assert item_rows(database_url) == ITEMS_BY_HAND
+    engine = SqlEngine(Database(database_url), EVERYONE)
+    may = Filters(start=date(2026, 5, 1), end=date(2026, 5, 31))
+    # per item: I1's orders with a revenue line are O1 and O4 (2 customers), I2's O1 and O2 (1)
+    by_item = engine.report_sums(may, "item")
+    assert by_item[["item", "sales_amount", "orders", "customers"]].values.tolist() == [
+        ["I1", 35.0, 2, 2],
+        ["I2", 15.0, 2, 1],
+    ]
+    # in all: three orders, not the cells' 2 + 2: the total reads the lines
+    assert not reads_item_rollup(engine, may, ())
+    assert engine.report_sums(may)[["orders", "customers"]].values.tolist() == [[3, 2]]
+
+
+def test_rol008_an_import_keeps_the_item_rollup_of_the_months_it_writes(database_url, tmp_path):
+    """O2 moved to June as one I2 line of 40 and a new order O5 of C2's in May: C1's May and
+    June rows are summed again (from O1; from O2 and O3), C2's May ones too (O4, O5)."""
+    write_tables(make_engine(database_url), make_tables(ITEM_LINES), replace=True)
+    moved = tmp_path / "moved.csv"
+    moved.write_text(
+        "order_id,order_date,customer_id,item_id,quantity,unit_price\n"
+        "O2,2026-06-03,C1,I2,1,40\nO5,2026-05-31,C2,I2,2,5\n"
+    )
+    result = flask(database_url, "import-lines", str(moved))
+    assert result.returncode == 0, result.stderr
+    assert Database(database_url).rollups_current()
+    assert item_rows(database_url) == [
+        # O1 only: one confirmed order each
+        [MAY, "C1", "I1", 20.0, 2.0, 8.0, 0.0, 20.0, 0.0, 2.0, 1.0, 1.0, 1, 0, 20.0, 0.0, 1],
+        [MAY, "C1", "I2", 10.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1, 0, 10.0, 0.0, 1],
+        ITEMS_BY_HAND[2],
+        [MAY, "C2", "I2", 10.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1, 0, 10.0, 0.0, 1],
+        ITEMS_BY_HAND[3],
+        [JUNE, "C1", "I2", 40.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1, 0, 40.0, 0.0, 1],
+    ]
+
+
+def test_rol009_after_an_outside_write_questions_by_item_read_the_lines_until_the_rebuild(
+    database_url,
+):
+    engine = make_engine(database_url)
+    write_tables(engine, make_tables(ITEM_LINES), replace=True)
+    external_sql(database_url, "UPDATE order_lines SET unit_price = 20 WHERE order_id = 'O4'")
+    assert item_rows(database_url)[2][3] == 15.0  # stale, and not read:
+    sql_engine = SqlEngine(Database(database_url), EVERYONE)
+    assert list(sql_engine.report_sums(Filters(), "item")["sales_amount"]) == [50.0, 15.0]
+    assert flask(database_url, "rebuild-rollups").returncode == 0
+    assert item_rows(database_url)[2][3] == 30.0  # 3 × 20 × 0.5
+    assert list(sql_engine.report_sums(Filters(), "item")["sales_amount"]) == [50.0, 15.0]
+
+
+def test_rol010_a_database_made_before_the_item_rollup_gets_it_from_the_rebuild_only(
+    database_url,
+):
+    """The item rollup is new to a database with sales and current daily sums: the tables are
+    made, the rollups are not current (the new one is empty) until `flask rebuild-rollups`."""
+    write_tables(make_engine(database_url), make_tables(ITEM_LINES), replace=True)
+    external_sql(database_url, f"DROP TABLE {ITEM_ROLLUP}")
+    assert item_rows(database_url) == []  # made again, empty
+    assert not Database(database_url).rollups_current()
+    assert flask(database_url, "rebuild-rollups").returncode == 0
+    assert Database(database_url).rollups_current()
+    assert item_rows(database_url) == ITEMS_BY_HAND
+
+
+def test_rol011_questions_by_item_over_whole_months_read_the_item_rollup_and_agree(
+    database_url, tmp_path
+):
+    """The compiled SQL reads the item rollup by item (with customer, month) for periods of
+    whole months (or ending at or after the data's last order date, starting at or before its
+    first) and customer-level filters; by product, part of a month, a filter inside orders or
+    no item, the lines. Every answer equals the lines' (on a DuckDB file too, for SQLite)."""
+    write_tables(make_engine(database_url), make_tables(ITEM_LINES), replace=True)
+    reads = [
+        (Filters(), "item", True),
+        (Filters(start=date(2026, 5, 1), end=date(2026, 5, 31)), ("month", "item"), True),
+        (Filters(start=date(2026, 5, 1), customers=("C1",)), ("customer", "item"), True),
+        (Filters(start=date(2026, 5, 1), end=date(2026, 6, 2)), "item", True),  # the last day
+        (Filters(start=date(2026, 4, 20), end=date(2026, 5, 31)), "item", True),  # before it
+        (Filters(start=date(2026, 5, 2), end=date(2026, 5, 31)), "item", False),
+        (Filters(start=date(2026, 5, 1), end=date(2026, 5, 30)), "item", False),
+        (Filters(channels=("web",)), "item", False),
+        (Filters(), "product", False),
+        (Filters(), ("item", "channel"), False),
+        (Filters(), "month", False),
+    ]
+    analytics = [database_url]
+    if database_url.startswith("sqlite"):
+        from tests.test_sql_engine import write_duckdb
+
+        analytics.append(write_duckdb(tmp_path / "sales.duckdb", database_url))
+    for url in analytics:
+        database = Database(url)
+        rollups, lines = SqlEngine(database, EVERYONE), SqlEngine(database, EVERYONE, False)
+        for filters, by, expected in reads:
+            assert reads_item_rollup(rollups, filters, by) == expected, (url, filters, by)
+            for question in ("sums", "report_sums"):
+                pd.testing.assert_frame_equal(
+                    getattr(rollups, question)(filters, by),
+                    getattr(lines, question)(filters, by),
+                    check_dtype=False,
+                )
+
+
+def test_rol012_a_temporary_table_left_by_a_failed_write_does_not_stop_the_next(database_url):
+    """A write that failed after making the table of orders to sum again may leave it on a
+    pooled connection: the next write on that connection sums its days all the same."""
+    engine = make_engine(database_url)
+    write_tables(engine, make_tables(LINES), replace=True)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TEMPORARY TABLE {rollups.ORDERS_TO_SUM} (order_id VARCHAR(10))"))
+        conn.execute(text(f"INSERT INTO {rollups.ORDERS_TO_SUM} VALUES ('O4')"))
+        conn.execute(text("UPDATE order_lines SET unit_price = 20 WHERE order_id = 'O4'"))
+        rollups.refresh(conn, {(date(2026, 5, 2), "C2")})
+    assert stored_rows(database_url)[1][2] == 30.0  # 3 × 20 × 0.5
+    assert sales_amount(database_url) == 60.0

@@ -41,6 +41,7 @@ from metrics.engine import (
     REPORT_SUMS,
     SUMS,
     FramesEngine,
+    dimensions_of,
 )
 from metrics.filters import Filters, period_of, with_period
 from metrics.kpis import kpis_of
@@ -249,13 +250,19 @@ CASES = {
         ),
     ],  # fmt: skip (more status combinations: the cadence shop; on the demo each costs CI ~1 min)
 }
-# two dimensions at once: the bench's month x item of one customer and customer x month, and two
-# attributes as sold (N/A in both)
-PAIRS = (("customer", "month"), ("month", "item"), ("category", "channel"))
+# two dimensions at once: the bench's month x item of one customer and customer x month, a
+# customer's items, and two attributes as sold (N/A in both)
+PAIRS = (("customer", "month"), ("month", "item"), ("customer", "item"), ("category", "channel"))
 BY = (None, *DIMENSIONS, *PAIRS)
-# what the (day, customer) sums can answer
+# what the (day, customer) sums can answer, and the (month, customer, item) sums (whole months)
 ROLLUP_DIMENSIONS = (None, "customer", "month", ("customer", "month"))
-ROLLUP_TABLES = ("daily_customer_sums", "rollup_state", "data_version")
+ITEM_ROLLUP_DIMENSIONS = ("item", ("month", "item"), ("customer", "item"))
+ROLLUP_TABLES = (
+    "daily_customer_sums",
+    "monthly_customer_item_sums",
+    "rollup_state",
+    "data_version",
+)
 # ~170 queries per company, each built and compiled by Ibis (~0.1-0.2 s): the demo, and every
 # DuckDB run, are not in the fast subset (the worked examples, scope and exports run on DuckDB
 # there)
@@ -368,14 +375,14 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
     frames = build_frames(read_tables(make_engine(url)))
     database = Database(analytics_url or url)
     assert database.rollups_current()  # kept by write_tables
-    found = []
+    found, item_rollup_read = [], 0
     for what, filters, scope in CASES[company]:
         expected_engine = FramesEngine(scoped(frames, scope))
         sql_engine = SqlEngine(database, scope)
         for by in BY:
             expected, got = expected_engine.sums(filters, by), sql_engine.sums(filters, by)
             found += differences(expected, got, f"{what}, by {by}")
-            if by in ROLLUP_DIMENSIONS:
+            if by in ROLLUP_DIMENSIONS or by in ITEM_ROLLUP_DIMENSIONS:
                 got = SqlEngine(database, scope, rollups=False).sums(filters, by)
                 found += differences(expected, got, f"{what}, by {by}, from the lines")
             expected, got = (
@@ -383,6 +390,14 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
                 sql_engine.report_sums(filters, by),
             )
             found += differences(expected, got, f"{what}, report by {by}", REPORT_SUMS)
+            if by in ITEM_ROLLUP_DIMENSIONS:
+                got = SqlEngine(database, scope, rollups=False).report_sums(filters, by)
+                found += differences(expected, got, f"{what}, report by {by}, from the lines",
+                                     REPORT_SUMS)  # fmt: skip
+                reads = "monthly_customer_item_sums" in sql_engine.sql(
+                    sql_engine.report_sums_expression(filters, dimensions_of(by), rollups=True)
+                )
+                item_rollup_read += reads
         expected = expected_engine.customers(filters, CUSTOMER_FIGURES)
         for rollups in (True, False):
             got = SqlEngine(database, scope, rollups=rollups).customers(filters, CUSTOMER_FIGURES)
@@ -418,6 +433,7 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
             if not same:
                 found.append(f"{what}: KPI {name} {value} != {got_kpis[name]}")
     assert found == []
+    assert item_rollup_read  # the questions by item of some cases read the item rollup
 
 
 @pytest.mark.parametrize("company", COMPANIES)
