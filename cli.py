@@ -29,7 +29,6 @@ from data.users import (
     scope_of,
     set_password,
 )
-from metrics.engine import NotSupported
 from views.context import data_for, engine_for, sql_engine_on, view_for
 from views.exports import EXPORTS, ExportRefused, csv_text, pdf_bytes, screen_for
 from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
@@ -217,8 +216,6 @@ def export(report: str, query, start, end, fmt: str, headers, output: str, usern
         body = (csv_text if fmt == "csv" else pdf_bytes)(frames, view, engine)
     except ViewError as error:
         raise click.ClickException("\n".join(error.messages)) from None
-    except NotSupported as error:
-        raise click.ClickException(f"{error}.") from None
     except ValueError as error:  # e.g. --from after --to
         raise click.BadParameter(str(error)) from None
     if fmt == "csv":

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from flask_login import current_user
 
-from metrics.engine import NotSupported
 from reports.brief import customer_brief_pdf
 from views.context import engine_for, user_data, view_for
 from views.exports import ExportRefused, csv_text, pdf_bytes, screen_for
@@ -53,8 +52,6 @@ def _export(name: str, build, mimetype: str, filename) -> Response:
         return _text(str(refused), refused.status)
     except ViewError as error:
         return _text("\n".join(error.messages), 400)
-    except NotSupported as error:
-        return _text(f"{error}.", 400)
     disposition = f'attachment; filename="{filename(frames)}"'
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 

@@ -58,6 +58,7 @@ from metrics.engine import (
     SALESPEOPLE_COLUMNS,
     SUMS,
     By,
+    Row,
     dimensions_of,
     figures_of,
     finish,
@@ -66,6 +67,7 @@ from metrics.engine import (
     finish_events,
     labelled,
     order_days_of,
+    row_of,
 )
 from metrics.filters import LINE_FILTERS, NOT_AVAILABLE, Filters
 from metrics.selection import ORDER_FILTERS
@@ -82,6 +84,8 @@ SCHEMAS = {
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "trino": "trino"}
 ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
 ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
+# a report row's keywords whose N/A means none (an item and a product always have an ID)
+ROW_OPTIONAL = ("salesperson", "customisation")
 # a flag counted as 1 or 0 (PostgreSQL casts no boolean to bigint)
 ONE, ZERO = ibis.literal(1, "int64"), ibis.literal(0, "int64")
 
@@ -159,10 +163,10 @@ class SqlEngine:
         rollups = self.rollups and self.database.rollups_current()
         return finish(self._run(self.sums_expression(filters, names, rollups)), names)
 
-    def report_sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+    def report_sums(self, filters: Filters, by: By = None, row: Row | None = None) -> pd.DataFrame:
         names = dimensions_of(by)
         rollups = self.rollups and self.database.rollups_current()
-        expression = self.report_sums_expression(filters, names, rollups)
+        expression = self.report_sums_expression(filters, names, rollups, row)
         return finish(self._run(expression), names, REPORT_SUMS)
 
     def event_sums(self, filters: Filters) -> pd.DataFrame:
@@ -413,20 +417,23 @@ class SqlEngine:
             }
         return rows.select("customer", *sums, **{n: cadence[n] for n in names if n in cadence})
 
-    def report_sums_expression(self, filters: Filters, by: By, rollups: bool = False) -> ir.Table:
+    def report_sums_expression(
+        self, filters: Filters, by: By, rollups: bool = False, row: Row | None = None
+    ) -> ir.Table:
         """REPORT_SUMS per value of `by` (per combination, for a tuple) with a revenue line,
-        over the revenue lines the filters and the scope select. Distinct orders add up across
-        months and customers but not across items (an order has one customer and one date): a
-        question by item over whole months reads the (month, customer, item) sums when the
-        rollups are current (_by_item_cells), any other reads the lines (`rollups`: a customer
-        status may find the active customers from the (day, customer) sums)."""
+        over the revenue lines the filters, the scope and `row` (a report row's narrowing)
+        select. Distinct orders add up across months and customers but not across items (an
+        order has one customer and one date): a question by item over whole months, not
+        narrowed to a row, reads the (month, customer, item) sums when the rollups are current
+        (_by_item_cells), any other reads the lines (`rollups`: a customer status may find the
+        active customers from the (day, customer) sums)."""
         names = dimensions_of(by)
-        if rollups and self._by_item_cells(filters, names):
+        if rollups and not row_of(row) and self._by_item_cells(filters, names):
             cells = self._item_rows(filters)
             revenue = cells.filter(cells.revenue_lines > 0)
             sums = {name: revenue[name].sum() for name in (*REVENUE_SUMS, "orders")}
         else:
-            lines = _dated(self._selected_lines(filters, rollups=rollups), names)
+            lines = _dated(self._selected_lines(filters, rollups=rollups, row=row), names)
             revenue = lines.filter(_revenue(lines))
             sums = line_sums(revenue)
             sums = {name: sums[name] for name in REVENUE_SUMS} | {"orders": revenue_orders(revenue)}
@@ -779,14 +786,21 @@ class SqlEngine:
         return customers.team == self.scope.team
 
     def _selected_lines(
-        self, filters: Filters, only: ir.Table | None = None, rollups: bool = False
+        self,
+        filters: Filters,
+        only: ir.Table | None = None,
+        rollups: bool = False,
+        row: Row | None = None,
     ) -> ir.Table:
         """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
         non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
         customer, day, month (year*12 + month-1), item, product, customisation, made_to_order
         ("yes" / "no": metrics.engine.PRODUCTS) and the attributes as sold. `only`: the
         lines of the orders in this table (order_id) only: the rollups' upkeep; `rollups`: the
-        rollups are current (a customer status may read them)."""
+        rollups are current (a customer status may read them); `row`: a report row's narrowing
+        (metrics.engine.row_of: the salesperson as sold, the item, the product, the
+        customisation), one more condition on the lines, after the order amounts (which it does
+        not change) and the customer status (found without it), as the frames apply it."""
         t = self.tables
         orders = t["orders"]
         conditions = _period(orders, filters, "order_date")
@@ -833,6 +847,10 @@ class SqlEngine:
             for field, column in LINE_FILTERS.items()
             if getattr(filters, field)
         ]
+        for keyword, values in row_of(row).items():  # N/A: none, for a salesperson or a text
+            column = selected[keyword]
+            conditions.append(_matches(column, values) if keyword in ROW_OPTIONAL
+                              else column.isin(values))  # fmt: skip
         return _where(selected, conditions)
 
 

@@ -18,11 +18,10 @@ import pandas as pd
 from data.frames import Frames, customer_code, from_day, lines_of_customer, month_of_days
 from metrics.amounts import amount_columns
 from metrics.cadence import cadence
-from metrics.engine import product_keys
 from metrics.filters import Filters, Period
 from metrics.lookup import indexer
 from metrics.reports import product_names
-from metrics.selection import Selection, select
+from metrics.selection import Selection, product_keys, select
 from metrics.sums import line_sums, order_sums
 
 REGULAR_MIN_DATES = 3  # an item bought on this many distinct dates is bought "regularly"

@@ -21,7 +21,16 @@ from metrics.cadence import cadence
 from metrics.commission import EVENTS, event_sums
 from metrics.customers import average_reorder_days, first_order_day
 from metrics.filters import NOT_AVAILABLE, Filters
-from metrics.selection import Selection, category_code, select, selected_events
+from metrics.selection import (
+    ROW_KEYS,
+    RowValue,
+    Selection,
+    category_code,
+    product_keys,
+    select,
+    select_row,
+    selected_events,
+)
 from metrics.sums import Sums, customer_sums, dimension_sums, line_sums
 
 SUMS = DAILY_SUMS
@@ -73,11 +82,9 @@ By = str | tuple[str, ...] | None
 # revenue line, none with a cost)
 OWNER_COUNTS = ("customers", "active_customers", "at_risk_customers", "unknown_cost_customers")
 OWNER_SUMS = (*SUMS, *OWNER_COUNTS)
-
-
-class NotSupported(ValueError):
-    """A question an engine cannot answer yet (e.g. a filter the SQL engine does not apply):
-    said in words, never answered without it."""
+# A report row's narrowing (metrics.selection.ROW_KEYS -> a value or a sequence of them; None or
+# missing = any): one more condition on the selected lines, e.g. {"salesperson": "SP1"}
+Row = Mapping[str, RowValue]
 
 
 class Engine(Protocol):
@@ -86,9 +93,10 @@ class Engine(Protocol):
         combination of their values): a column per dimension (the value), then SUMS (see
         finish)."""
 
-    def report_sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+    def report_sums(self, filters: Filters, by: By = None, row: Row | None = None) -> pd.DataFrame:
         """One row per value of `by` (a tuple: per combination) with a revenue line: a column
-        per dimension, then REPORT_SUMS (see finish)."""
+        per dimension, then REPORT_SUMS (see finish). `row`: only the selected lines of that
+        report row (see row_of)."""
 
     def event_sums(self, filters: Filters) -> pd.DataFrame:
         """Sales by User's sums dated by their events (metrics.commission.sales_events), not
@@ -239,6 +247,18 @@ def finish_days(frame: Mapping, names: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({"customer": customers[order], **days})
 
 
+def row_of(row: Row | None) -> dict[str, tuple[str, ...]]:
+    """The keywords of a report row's narrowing that narrow (not None), each with its values as
+    a tuple, in ROW_KEYS order; ValueError for an unknown keyword."""
+    row = row or {}
+    for keyword in row:
+        if keyword not in ROW_KEYS:
+            raise ValueError(f"unknown row keyword {keyword!r}; use one of {', '.join(ROW_KEYS)}")
+    given = {keyword: row.get(keyword) for keyword in ROW_KEYS}
+    return {keyword: (value,) if isinstance(value, str) else tuple(value)
+            for keyword, value in given.items() if value is not None}  # fmt: skip
+
+
 def order_days_of(filters: Filters, names: tuple[str, ...]) -> tuple[str, ...]:
     """`names` when they are some of ORDER_DAYS and the filters give the period's both ends;
     ValueError otherwise."""
@@ -314,9 +334,9 @@ class FramesEngine:
         group, groups, labels = self._grouping(selection, names)
         return finish({**labels, **_grouped_sums(selection, group, groups)}, names)
 
-    def report_sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
+    def report_sums(self, filters: Filters, by: By = None, row: Row | None = None) -> pd.DataFrame:
         names = dimensions_of(by)
-        selection = select(self.frames, filters)
+        selection = select_row(self.frames, filters, **row_of(row))
         # an item dimension's sums are kept per month: read them unless the lines are filtered
         sums = dimension_sums(selection, names[0]) if len(names) == 1 else None
         if sums is not None:
@@ -485,12 +505,6 @@ class FramesEngine:
 def _day_or_none(last_order_day: np.ndarray) -> np.ndarray:
     """metrics.cadence's last order days as floats, NaN where it has none (-1)."""
     return np.where(last_order_day == -1, np.nan, last_order_day)
-
-
-def product_keys(items: pd.DataFrame) -> np.ndarray:
-    """Per item: its product_id, or its own item_id when it has none (e.g. a deleted item)."""
-    product = items["product_id"] if "product_id" in items else pd.Series(np.nan, items.index)
-    return product.fillna(items["item_id"]).to_numpy(dtype=object)
 
 
 def monday(day):

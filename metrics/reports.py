@@ -18,8 +18,9 @@ rows = the Overview's Sales Amount (metrics.kpis.kpis) for the same filters — 
 all_products=True).
 
 Rows narrower than a Filters field can say (the "user" of an order, an item, a product, a
-customisation) are chosen with ROW_KEYS keyword arguments that every report and the "matching"
-lists take: salesperson (the order's salesperson code, not the customer's owner), item (item_id),
+customisation) are chosen with ROW_KEYS (metrics.selection) keyword arguments that every report
+and the "matching" lists take (the functions over an engine take them as `row`, a mapping, which
+narrows the engine's report_sums): salesperson (the order's salesperson code, not the customer's owner), item (item_id),
 product (product_id; an item without one is its own product) and customisation (text; N/A =
 none). Each takes one value or a sequence. `row_filters` turns a report row into the filters and
 keywords that describe it, for row links and the matching lists.
@@ -27,7 +28,7 @@ keywords that describe it, for row links and the matching lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 from datetime import date
 
@@ -36,19 +37,30 @@ import pandas as pd
 
 from data.frames import EPOCH, Frames, compact, month_of_days, to_day
 from data.lists import Lists
-from metrics.amounts import amount_columns
-from metrics.commission import EVENTS, commission, commission_of
+from metrics.amounts import amount_values
+from metrics.commission import EVENTS, commission_of
 from metrics.engine import (
     PRODUCTS,
     REPORT_SUMS,
     Engine,
     FramesEngine,
+    Row,
     monday,
-    product_keys,
     report_sums_of,
+    row_of,
 )
 from metrics.filters import NOT_AVAILABLE, Filters, Period, period_of, with_period
-from metrics.selection import Selection, select, selected_events
+from metrics.selection import (
+    RowValue,
+    Selection,
+    allowed_codes,
+    customisations,
+    item_allowed,
+    line_part,
+    narrowed,
+    product_keys,
+    select_row,
+)
 
 REPORT_COLUMNS = (
     "sales_amount",
@@ -62,7 +74,6 @@ REPORT_COLUMNS = (
     "cost_coverage",
 )
 DATE_BUCKETS = ("day", "week", "month")
-ROW_KEYS = ("salesperson", "item", "product", "customisation")
 ITEM_DIMENSIONS = {
     "categories": "category",
     "brands": "brand",
@@ -87,9 +98,6 @@ REPORT_FILTERS: dict[str, tuple[str, ...]] = {
     "made-to-order": _ALL,
 }
 
-RowValue = str | Sequence[str] | None
-
-
 # --- the reports ---------------------------------------------------------------------------------
 
 
@@ -99,62 +107,41 @@ def sales_by_date(
     """One row per day / week (Monday to Sunday) / calendar month of the filters' period, in date
     order, zeros included. Columns: date (the period's first day as YYYY-MM-DD, which for the first
     week or month may fall before the filters' start), REPORT_COLUMNS."""
-    if not _narrows(row):
-        return date_report(
-            FramesEngine(frames), with_period(filters, period_of(frames, filters)), by
-        )
-    if by not in DATE_BUCKETS:
-        raise ValueError(f"unknown date grouping {by!r}; use one of {DATE_BUCKETS}")
-    selection = select_row(frames, filters, **row)
-    start, end = selection.period.start_day, selection.period.end_day
-    day = selection.values("day").astype(np.int64)
-    if by == "day":
-        starts = np.arange(start, end + 1)
-        group = day - start
-    elif by == "week":
-        first = monday(start)
-        starts = np.arange(first, monday(end) + 1, 7)
-        group = (monday(day) - first) // 7
-    else:
-        first, last = month_of_days(np.array([start, end]))
-        starts = _month_first_days(np.arange(first, last + 1))
-        group = selection.values("month").astype(np.int64) - first
-    table, _ = _table(selection, group, len(starts))
-    labels = np.datetime_as_string(starts.astype("datetime64[D]"))
-    table.insert(0, "date", labels.astype(object))
-    return table
+    return date_report(
+        FramesEngine(frames), with_period(filters, period_of(frames, filters)), by, row
+    )
 
 
 def sales_by_channel(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
     """One row per channel value (each store, web, phone, each marketplace; N/A for none), by
     Sales Amount descending. Columns: channel, REPORT_COLUMNS."""
-    return _by_column(frames, filters, "channel", row)
+    return dimension_report(FramesEngine(frames), filters, "channel", row)
 
 
 def sales_by_category(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
     """One row per item category (N/A for none), by Sales Amount descending. Columns: category,
     REPORT_COLUMNS."""
-    return _by_column(frames, filters, "category", row)
+    return dimension_report(FramesEngine(frames), filters, "category", row)
 
 
 def sales_by_brand(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
     """As sales_by_category, per brand. Columns: brand, REPORT_COLUMNS."""
-    return _by_column(frames, filters, "brand", row)
+    return dimension_report(FramesEngine(frames), filters, "brand", row)
 
 
 def sales_by_collection(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
     """As sales_by_category, per collection. Columns: collection, REPORT_COLUMNS."""
-    return _by_column(frames, filters, "collection", row)
+    return dimension_report(FramesEngine(frames), filters, "collection", row)
 
 
 def sales_by_supplier(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
     """As sales_by_category, per supplier. Columns: supplier, REPORT_COLUMNS."""
-    return _by_column(frames, filters, "supplier", row)
+    return dimension_report(FramesEngine(frames), filters, "supplier", row)
 
 
 def sales_by_department(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
     """As sales_by_category, per department. Columns: department, REPORT_COLUMNS."""
-    return _by_column(frames, filters, "department", row)
+    return dimension_report(FramesEngine(frames), filters, "department", row)
 
 
 # the reports the engine interface answers (either engine): report -> the dimension of its rows
@@ -164,18 +151,24 @@ ENGINE_REPORTS = {
 }
 
 
-def dimension_report(engine: Engine, filters: Filters, dimension: str) -> pd.DataFrame:
+def dimension_report(
+    engine: Engine, filters: Filters, dimension: str, row: Row | None = None
+) -> pd.DataFrame:
     """One row per value of `dimension` (as sold; N/A for none) with a revenue line, by Sales
-    Amount descending, from the engine's report_sums. Columns: dimension, REPORT_COLUMNS."""
-    sums = engine.report_sums(filters, dimension)
+    Amount descending, from the engine's report_sums (`row`: narrowed to a report row's
+    lines). Columns: dimension, REPORT_COLUMNS."""
+    sums = engine.report_sums(filters, dimension, row)
     table = report_columns(sums)
     table.insert(0, dimension, sums[dimension].to_numpy(dtype=object))
     return _ranked(table, dimension)
 
 
-def date_report(engine: Engine, filters: Filters, by: str = "day") -> pd.DataFrame:
-    """Sales by Date from the engine's report_sums: one row per day / week (Monday to Sunday) /
-    calendar month of the filters' period (start and end given), in order, zeros included.
+def date_report(
+    engine: Engine, filters: Filters, by: str = "day", row: Row | None = None
+) -> pd.DataFrame:
+    """Sales by Date from the engine's report_sums (`row`: narrowed to a report row's lines):
+    one row per day / week (Monday to Sunday) / calendar month of the filters' period (start and
+    end given), in order, zeros included.
     Columns: date (the first day of the day / week / month, YYYY-MM-DD, which for the first week
     or month may fall before the filters' start), REPORT_COLUMNS."""
     if by not in DATE_BUCKETS:
@@ -191,7 +184,7 @@ def date_report(engine: Engine, filters: Filters, by: str = "day") -> pd.DataFra
         first, last = month_of_days(np.array([start, end]))
         starts = _month_first_days(np.arange(first, last + 1))
     dates = np.datetime_as_string(starts.astype("datetime64[D]"))
-    sums = engine.report_sums(filters, by)
+    sums = engine.report_sums(filters, by, row)
     keys = sums[by].to_numpy(dtype=str)
     keys = np.char.add(keys, "-01") if by == "month" else keys  # months come as YYYY-MM
     at = np.searchsorted(dates, keys)  # both in date order
@@ -230,44 +223,34 @@ def sales_by_user(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataF
     A code on orders but not in frames.salespeople (e.g. outside a manager's team) has no name,
     basis or rate, and its commission is NaN (Unknown).
     """
-    if not _narrows(row):
-        return user_report(FramesEngine(frames), with_period(filters, period_of(frames, filters)))
-    selection = select_row(frames, filters, **row)
-    people = _people(frames)
-    codes = selection.codes("salesperson")
-    person = pd.Index(people["code"]).get_indexer(frames.lines["salesperson"].cat.categories)
-    group = np.where(codes < 0, len(people), np.append(person, len(people))[codes])
-    table, revenue_lines = _table(selection, group, len(people) + 1)
-    table, revenue_lines = table.iloc[:-1].reset_index(drop=True), revenue_lines[:-1]
-
-    period = selection.period
-    pay = commission(selected_events(selection, filters), people, period.start_day, period.end_day)
-    table = pd.concat([pay.reset_index(drop=True), table], axis=1)[list(USER_COLUMNS)]
-    keep = (revenue_lines > 0) | (table[list(EVENTS)].to_numpy() != 0).any(axis=1)
-    if row.get("salesperson") is not None:
-        keep &= table["salesperson"].isin(_values(row["salesperson"])).to_numpy()
-    return _ranked(table[keep], "salesperson")
+    return user_report(FramesEngine(frames), with_period(filters, period_of(frames, filters)), row)
 
 
-def user_report(engine: Engine, filters: Filters) -> pd.DataFrame:
+def user_report(engine: Engine, filters: Filters, row: Row | None = None) -> pd.DataFrame:
     """Sales by User (see sales_by_user) from the engine: report_sums by salesperson (N/A, the
-    orders without one, omitted), event_sums and salespeople; one row per salesperson with a
+    orders without one, omitted; `row`: narrowed to a report row's lines), event_sums (which the
+    row does not narrow but to its salesperson) and salespeople; one row per salesperson with a
     revenue line or a sales event that is not zero. Columns: USER_COLUMNS."""
     if filters.start is None or filters.end is None:
         raise ValueError("Sales by User needs the period's first and last day")
-    sums = engine.report_sums(filters, "salesperson")
-    sums = sums[sums["salesperson"] != NOT_AVAILABLE]
+    sums = engine.report_sums(filters, "salesperson", row)
+    kept = sums["salesperson"].to_numpy(dtype=object) != NOT_AVAILABLE
+    sums = {name: column.to_numpy()[kept] for name, column in sums.items()}  # arrays: faster
     events = engine.event_sums(filters)
     codes = pd.Index(sorted({*sums["salesperson"], *events["salesperson"]}), dtype=object)
     people = engine.salespeople().set_index("code").reindex(codes)
     people = people.rename_axis("code").reset_index()  # a code not among them: no name nor rate
-    by_event = events.set_index("salesperson").reindex(codes, fill_value=0.0)[list(EVENTS)]
-    pay = commission_of(by_event.to_numpy(np.float64), people)
+    by_event = np.zeros((len(codes), len(EVENTS)))
+    by_event[codes.get_indexer(events["salesperson"])] = events[list(EVENTS)].to_numpy(np.float64)
+    pay = commission_of(by_event, people)
     at = codes.get_indexer(sums["salesperson"])
     table = report_columns({name: np.bincount(at, sums[name], len(codes)) for name in REPORT_SUMS})
     table = pd.concat([pay, table], axis=1)[list(USER_COLUMNS)]
     revenue_lines = np.bincount(at, sums["revenue_lines"], len(codes))
-    keep = (revenue_lines > 0) | (table[list(EVENTS)].to_numpy() != 0).any(axis=1)
+    keep = (revenue_lines > 0) | (by_event != 0).any(axis=1)
+    taken_by = row_of(row).get("salesperson")
+    if taken_by is not None:
+        keep &= table["salesperson"].isin(taken_by).to_numpy()
     return _ranked(table[keep], "salesperson")
 
 
@@ -306,19 +289,22 @@ def sell_through_report(
     items: pd.DataFrame,
     combine_variants: bool = False,
     include_unsold: bool = False,
+    row: Row | None = None,
 ) -> pd.DataFrame:
     """Sell Through (see sell_through) from the engine's report_sums by item, or by product
-    with combine_variants; `items`: the item list (data.frames' items: the catalogue, and the
-    items seen only on lines), which names the rows and holds the unsold ones. (Over the
-    frames, sell_through is ~1 ms faster on the 100k demo: the screens keep it there.)"""
+    with combine_variants (`row`: narrowed to a report row's lines); `items`: the item list
+    (data.frames' items: the catalogue, and the items seen only on lines), which names the rows
+    and holds the unsold ones. (Over the frames, sell_through is ~1 ms faster on the 100k demo:
+    the screens keep it there.)"""
     of_item, info = _item_rows(items, combine_variants)
     key = info.columns[0]
-    sums = engine.report_sums(filters, key)
+    row = row_of(row)
+    sums = engine.report_sums(filters, key, row)
     at = pd.Index(info[key]).get_indexer(sums[key])
     table = report_columns({name: np.bincount(at, sums[name], len(info)) for name in REPORT_SUMS})
     keep = np.bincount(at, sums["revenue_lines"], len(info)) > 0
-    if include_unsold:
-        keep |= _unsold(items, of_item, len(info), _items_kept(items, filters, {}))
+    if include_unsold and "customisation" not in row:
+        keep |= _unsold(items, of_item, len(info), _items_kept(items, filters, row))
     return _ranked(pd.concat([info, table], axis=1)[keep], key)
 
 
@@ -370,11 +356,11 @@ def made_to_order(
     """
     selection = select_row(frames, filters, **row)
     items = frames.items
-    custom_codes, custom_labels = _customisations(frames)
+    custom_codes, custom_labels = customisations(frames)
     if not all_products:
         made = items["made_to_order"].fillna(False).to_numpy(bool)
-        part = made[_part(selection, "item")] | (custom_codes[selection.lo : selection.hi] >= 0)
-        selection = _narrowed(selection, part)
+        part = made[line_part(selection, "item")] | (custom_codes[selection.lo : selection.hi] >= 0)
+        selection = narrowed(selection, part)
     product, products = pd.factorize(product_keys(items))
     width = len(custom_labels) + 1  # slot len(custom_labels) = no customisation
     custom = custom_codes[selection.lo : selection.hi]
@@ -396,14 +382,19 @@ def made_to_order(
 
 
 def made_to_order_report(
-    engine: Engine, filters: Filters, items: pd.DataFrame, all_products: bool = False
+    engine: Engine,
+    filters: Filters,
+    items: pd.DataFrame,
+    all_products: bool = False,
+    row: Row | None = None,
 ) -> pd.DataFrame:
     """Made to Order (see made_to_order) from the engine's report_sums by product,
-    customisation and whether the line is made to order (all_products: by the first two);
-    `items`: the item list (data.frames' items), which names the products. (Over the frames,
-    made_to_order is ~3 ms faster on the 100k demo: the screens keep it there.)"""
+    customisation and whether the line is made to order (all_products: by the first two;
+    `row`: narrowed to a report row's lines); `items`: the item list (data.frames' items),
+    which names the products. (Over the frames, made_to_order is ~3 ms faster on the 100k demo:
+    the screens keep it there.)"""
     by = ("product", "customisation") if all_products else PRODUCTS
-    sums = engine.report_sums(filters, by)
+    sums = engine.report_sums(filters, by, row)
     if not all_products:
         sums = sums[sums["made_to_order"] == "yes"].reset_index(drop=True)
     products = _item_rows(items, combine_variants=True)[1]
@@ -425,12 +416,21 @@ def matching_customers(frames: Frames, filters: Filters, **row: RowValue) -> pd.
     """The customers behind a report row (`filters` and ROW_KEYS describing the row, e.g. from
     row_filters): one row per customer with a revenue line there, by Sales Amount descending.
     Columns: customer_id, customer_name, REPORT_COLUMNS but customers."""
-    selection = select_row(frames, filters, **row)
-    customers = frames.customers
-    table, revenue_lines = _table(selection, selection.values("customer"), len(customers))
-    table.insert(0, "customer_id", customers["customer_id"].to_numpy(dtype=object))
-    table.insert(1, "customer_name", customers["name"].to_numpy(dtype=object))
-    return _ranked(table[revenue_lines > 0].drop(columns="customers"), "customer_id")
+    return customers_report(FramesEngine(frames), filters, frames.customers, row)
+
+
+def customers_report(
+    engine: Engine, filters: Filters, customers: pd.DataFrame, row: Row | None = None
+) -> pd.DataFrame:
+    """matching_customers from the engine's report_sums by customer (`row`: narrowed to a
+    report row's lines); `customers`: the customer list (customer_id, name), which names them."""
+    sums = engine.report_sums(filters, "customer", row)
+    table = report_columns(sums)
+    ids = sums["customer"].to_numpy(dtype=object)
+    names = customers["name"].to_numpy(dtype=object)
+    table.insert(0, "customer_id", ids)
+    table.insert(1, "customer_name", names[pd.Index(customers["customer_id"]).get_indexer(ids)])
+    return _ranked(table.drop(columns="customers"), "customer_id")
 
 
 def matching_products(frames: Frames, filters: Filters, **row: RowValue) -> pd.DataFrame:
@@ -492,118 +492,21 @@ SALES_REPORTS: dict[str, Callable[..., pd.DataFrame]] = {
 }
 
 
-# --- selection -----------------------------------------------------------------------------------
-
-
-def select_row(
-    frames: Frames,
-    filters: Filters,
-    *,
-    salesperson: RowValue = None,
-    item: RowValue = None,
-    product: RowValue = None,
-    customisation: RowValue = None,
-) -> Selection:
-    """metrics.selection.select, narrowed further by the ROW_KEYS keywords given (None = any)."""
-    selection = select(frames, filters)
-    keep: np.ndarray | None = None
-
-    def narrow(part: np.ndarray) -> None:
-        nonlocal keep
-        keep = part if keep is None else keep & part
-
-    lines = frames.lines
-    if salesperson is not None:
-        column = lines["salesperson"]
-        allowed = _allowed(column.cat.categories, _values(salesperson))
-        narrow(allowed[_part(selection, "salesperson", codes=True).astype(np.int64) + 1])
-    if item is not None or product is not None:
-        narrow(_item_allowed(frames.items, item, product)[_part(selection, "item")])
-    if customisation is not None:
-        codes, labels = _customisations(frames)
-        allowed = _allowed(pd.Index(labels), _values(customisation))
-        narrow(allowed[codes[selection.lo : selection.hi].astype(np.int64) + 1])
-    return selection if keep is None else _narrowed(selection, keep)
-
-
-def _narrowed(selection: Selection, part: np.ndarray) -> Selection:
-    """The selection further narrowed by `part` (a bool per line of the period slice)."""
-    mask = part if selection.mask is None else selection.mask & part
-    return replace(selection, mask=mask, line_filtered=True)
-
-
-def _part(selection: Selection, column: str, codes: bool = False) -> np.ndarray:
-    """A line column (or a categorical's codes) over the whole period slice, unmasked."""
-    values = selection.frames.lines[column]
-    values = values.cat.codes if codes else values
-    return values.to_numpy()[selection.lo : selection.hi]
-
-
-def _values(value: RowValue) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _allowed(categories: pd.Index, wanted: tuple[str, ...]) -> np.ndarray:
-    """Lookup over codes + 1 (slot 0 = missing): True for the wanted values (N/A = missing)."""
-    table = np.zeros(len(categories) + 1, dtype=bool)
-    found = categories.get_indexer([w for w in wanted if w != NOT_AVAILABLE])
-    table[found[found >= 0] + 1] = True
-    table[0] = NOT_AVAILABLE in wanted
-    return table
-
-
-def _item_allowed(items: pd.DataFrame, item: RowValue, product: RowValue) -> np.ndarray:
-    """Bool per item code: matches the item and product keywords given."""
-    keep = np.ones(len(items), dtype=bool)
-    if item is not None:
-        keep &= items["item_id"].isin(_values(item)).to_numpy()
-    if product is not None:
-        keep &= np.isin(product_keys(items), _values(product))
-    return keep
+# --- items kept ----------------------------------------------------------------------------------
 
 
 def _items_kept(items: pd.DataFrame, filters: Filters, row: Mapping) -> np.ndarray:
     """Bool per item code: passes the item-level filters and the item / product keywords."""
-    keep = _item_allowed(items, row.get("item"), row.get("product"))
+    keep = item_allowed(items, row.get("item"), row.get("product"))
     for field, column in ITEM_DIMENSIONS.items():
         wanted = getattr(filters, field)
         if wanted:
             codes = items[column].cat.codes.to_numpy().astype(np.int64)
-            keep &= _allowed(items[column].cat.categories, wanted)[codes + 1]
+            keep &= allowed_codes(items[column].cat.categories, wanted)[codes + 1]
     return keep
 
 
-def _customisations(frames: Frames) -> tuple[np.ndarray, np.ndarray]:
-    """(code per line, -1 = none; the customisation texts) of the line column `customisation`."""
-    lines = frames.lines
-    if "customisation" not in lines:
-        return np.full(len(lines), -1, dtype=np.int32), np.array([], dtype=object)
-    column = lines["customisation"]
-    if not isinstance(column.dtype, pd.CategoricalDtype):
-        column = column.astype(object).where(column.notna(), None).astype("category")
-    return column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
-
-
 # --- the table engine ----------------------------------------------------------------------------
-
-
-def _by_column(frames: Frames, filters: Filters, column: str, row: Mapping) -> pd.DataFrame:
-    """REPORT_COLUMNS per value of a categorical line column, N/A for missing values: through
-    the frames engine, or over the lines a ROW_KEYS keyword narrows."""
-    if not _narrows(row):
-        return dimension_report(FramesEngine(frames), filters, column)
-    selection = select_row(frames, filters, **row)
-    categories = frames.lines[column].cat.categories
-    codes = selection.codes(column).astype(np.int64)
-    group = np.where(codes < 0, len(categories), codes)
-    table, revenue_lines = _table(selection, group, len(categories) + 1)
-    table.insert(0, column, [*map(str, categories), NOT_AVAILABLE])
-    return _ranked(table[revenue_lines > 0], column)
-
-
-def _narrows(row: Mapping) -> bool:
-    """Whether a ROW_KEYS keyword narrows the lines (the engine interface has no such filter)."""
-    return any(value is not None for value in row.values())
 
 
 def _table(selection: Selection, group: np.ndarray, groups: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -613,11 +516,12 @@ def _table(selection: Selection, group: np.ndarray, groups: int) -> tuple[pd.Dat
 
 
 def report_columns(sums: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """REPORT_COLUMNS from REPORT_SUMS (metrics.engine) per row."""
-    table = amount_columns({name: np.asarray(sums[name]) for name in REPORT_SUMS})
-    table["orders"] = np.asarray(sums["orders"]).astype(np.int64)
-    table["customers"] = np.asarray(sums["customers"]).astype(np.int64)
-    return table[list(REPORT_COLUMNS)]
+    """REPORT_COLUMNS from REPORT_SUMS (metrics.engine) per row (built at once: pandas adds
+    columns one by one much slower)."""
+    values = amount_values({name: np.asarray(sums[name]) for name in REPORT_SUMS})
+    values["orders"] = np.asarray(sums["orders"]).astype(np.int64)
+    values["customers"] = np.asarray(sums["customers"]).astype(np.int64)
+    return pd.DataFrame({name: values[name] for name in REPORT_COLUMNS})
 
 
 def _ranked(table: pd.DataFrame, *labels: str) -> pd.DataFrame:
@@ -652,18 +556,3 @@ def _month_first_days(months: np.ndarray) -> np.ndarray:
     """Day numbers of the first days of months given as year*12 + month-1."""
     first = (np.asarray(months, dtype=np.int64) - 1970 * 12).astype("datetime64[M]")
     return (first.astype("datetime64[D]") - EPOCH).astype(np.int64)
-
-
-def _people(frames: Frames) -> pd.DataFrame:
-    """frames.salespeople, plus a row without name, basis or rate for each salesperson code on
-    orders or events that it does not hold."""
-    people = frames.salespeople
-    seen = [
-        *frames.lines["salesperson"].cat.categories,
-        *frames.events["salesperson"].cat.categories,
-    ]
-    extra = sorted(set(map(str, seen)) - set(people["code"]))
-    if not extra:
-        return people.reset_index(drop=True)
-    rows = pd.DataFrame({"code": extra, "commission_rate": np.nan, "commission_basis": None})
-    return pd.concat([people, rows], ignore_index=True)

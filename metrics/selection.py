@@ -8,6 +8,7 @@ fraction of a boolean mask over the whole slice, column after column).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -114,7 +115,7 @@ def select(frames: Frames, filters: Filters, period: Period | None = None) -> Se
         wanted = getattr(filters, field)
         if wanted:
             codes = lines[column].array.codes[lo:hi]
-            narrow(in_codes(codes, _allowed(lines[column].cat.categories, wanted)))
+            narrow(in_codes(codes, allowed_codes(lines[column].cat.categories, wanted)))
     if filters.order_amount_min is not None or filters.order_amount_max is not None:
         amount = lines["order_amount"].to_numpy()[lo:hi]
         low = -np.inf if filters.order_amount_min is None else filters.order_amount_min
@@ -163,7 +164,7 @@ def category_code(frames: Frames, column: str, value: str) -> int:
     return int(categories.get_loc(value)) if value in categories else -2
 
 
-def _allowed(categories: pd.Index, wanted: tuple[str, ...]) -> np.ndarray:
+def allowed_codes(categories: pd.Index, wanted: tuple[str, ...]) -> np.ndarray:
     """Lookup table over codes+1 (slot 0 = missing value) that is True for the wanted values."""
     table = np.zeros(len(categories) + 1, dtype=bool)
     found = categories.get_indexer([w for w in wanted if w != NOT_AVAILABLE])
@@ -241,7 +242,7 @@ def _orders_kept(selection: Selection, filters: Filters) -> np.ndarray | None:
         keep &= (first < len(order)) & (order[at] == codes)
         for field in dims:
             column = frames.lines[LINE_FILTERS[field]]
-            allowed = _allowed(column.cat.categories, getattr(filters, field))
+            allowed = allowed_codes(column.cat.categories, getattr(filters, field))
             keep &= allowed[column.cat.codes.to_numpy()[at].astype(np.int64) + 1]
         if by_amount:
             amount = frames.lines["order_amount"].to_numpy()[at]
@@ -249,3 +250,89 @@ def _orders_kept(selection: Selection, filters: Filters) -> np.ndarray | None:
             high = np.inf if filters.order_amount_max is None else filters.order_amount_max
             keep &= (amount >= low - 1e-9) & (amount <= high + 1e-9)
     return keep
+
+
+# --- a report row's narrowing -------------------------------------------------------------------
+
+# What narrows a report to one of its rows, finer than Filters can say (metrics.reports.row_filters):
+# the salesperson who took the order (the line's as sold, else its order's: not the customer's
+# owner), the item (item_id), the product (product_id; an item without one is its own product)
+# and the customisation (its text; N/A = none). Each keyword takes one value or a sequence; None
+# (or leaving it out) = any.
+ROW_KEYS = ("salesperson", "item", "product", "customisation")
+RowValue = str | Sequence[str] | None
+
+
+def select_row(
+    frames: Frames,
+    filters: Filters,
+    *,
+    salesperson: RowValue = None,
+    item: RowValue = None,
+    product: RowValue = None,
+    customisation: RowValue = None,
+) -> Selection:
+    """select, narrowed further by the ROW_KEYS keywords given (None = any)."""
+    selection = select(frames, filters)
+    keep: np.ndarray | None = None
+
+    def narrow(part: np.ndarray) -> None:
+        nonlocal keep
+        keep = part if keep is None else keep & part
+
+    lines = frames.lines
+    if salesperson is not None:
+        column = lines["salesperson"]
+        allowed = allowed_codes(column.cat.categories, row_values(salesperson))
+        narrow(allowed[line_part(selection, "salesperson", codes=True).astype(np.int64) + 1])
+    if item is not None or product is not None:
+        narrow(item_allowed(frames.items, item, product)[line_part(selection, "item")])
+    if customisation is not None:
+        codes, labels = customisations(frames)
+        allowed = allowed_codes(pd.Index(labels), row_values(customisation))
+        narrow(allowed[codes[selection.lo : selection.hi].astype(np.int64) + 1])
+    return selection if keep is None else narrowed(selection, keep)
+
+
+def narrowed(selection: Selection, part: np.ndarray) -> Selection:
+    """The selection further narrowed by `part` (a bool per line of the period slice)."""
+    mask = part if selection.mask is None else selection.mask & part
+    return replace(selection, mask=mask, line_filtered=True)
+
+
+def line_part(selection: Selection, column: str, codes: bool = False) -> np.ndarray:
+    """A line column (or a categorical's codes) over the whole period slice, unmasked."""
+    values = selection.frames.lines[column]
+    values = values.cat.codes if codes else values
+    return values.to_numpy()[selection.lo : selection.hi]
+
+
+def row_values(value: RowValue) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def item_allowed(items: pd.DataFrame, item: RowValue, product: RowValue) -> np.ndarray:
+    """Bool per item code: matches the item and product keywords given."""
+    keep = np.ones(len(items), dtype=bool)
+    if item is not None:
+        keep &= items["item_id"].isin(row_values(item)).to_numpy()
+    if product is not None:
+        keep &= np.isin(product_keys(items), row_values(product))
+    return keep
+
+
+def customisations(frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+    """(code per line, -1 = none; the customisation texts) of the line column `customisation`."""
+    lines = frames.lines
+    if "customisation" not in lines:
+        return np.full(len(lines), -1, dtype=np.int32), np.array([], dtype=object)
+    column = lines["customisation"]
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype(object).where(column.notna(), None).astype("category")
+    return column.cat.codes.to_numpy(), column.cat.categories.to_numpy(dtype=object)
+
+
+def product_keys(items: pd.DataFrame) -> np.ndarray:
+    """Per item: its product_id, or its own item_id when it has none (e.g. a deleted item)."""
+    product = items["product_id"] if "product_id" in items else pd.Series(np.nan, items.index)
+    return product.fillna(items["item_id"]).to_numpy(dtype=object)

@@ -1,8 +1,8 @@
 """Browser test of the sales reports served with SALES_ENGINE=sql: the numbers come from the
 database (Sales by Category, Sales by Date by day and by month, Sales by User, Sell Through by
-item and by product, Made to Order), rows link on to
-the reports sql computes, and what it does not compute yet is a sentence in place of the chart
-and the table."""
+item and by product, Made to Order), rows link on as on frames (to a report narrowed to the
+row too, and to their matching customers), and what it does not compute yet (the customer
+page) is a sentence in place of the page."""
 
 from dash import Dash
 from selenium.webdriver.common.by import By
@@ -44,8 +44,7 @@ def test_rep101_sales_by_category_brand_and_month_on_the_sql_engine(dash_duo, tm
     dash_duo.wait_for_text_to_equal(FIRST_CELL, "Home")
     assert dash_duo.find_element(ROW.format(0)).text.split("\n")[:4] == [
         "£762.50", "66", "2", "2"]  # fmt: skip
-    dash_duo.wait_for_contains_text("#report-note", "Matching products and customers are not")
-    assert "Sales Amount £1,572.50" in dash_duo.find_element("#report-note").text
+    dash_duo.wait_for_contains_text("#report-note", "Sales Amount £1,572.50")
 
     link = dash_duo.find_element(FIRST_CELL)
     dash_duo.driver.execute_script("arguments[0].click()", link)
@@ -62,9 +61,17 @@ def test_rep101_sales_by_category_brand_and_month_on_the_sql_engine(dash_duo, tm
     dash_duo.wait_for_text_to_equal(FIRST_CELL, "2025-12-01")
     dash_duo.wait_for_contains_text("#report-note", "5 rows · Sales Amount £1,572.50")
 
-    # Sales by User: SP1 (O1, O2, O7, O9) and SP3 (O5, O6), commission by event dates
+    # Sales by User: SP1 (O1, O2, O7, O9) and SP3 (O5, O6), commission by event dates; SP1's
+    # row links on to Sales by Category narrowed to the orders SP1 took: Home £762.50 (O1, O7)
+    # and Garden £290 (O2, O9)
     dash_duo.driver.get(f"{base}/reports/sales-by-user?from=2025-12-01&to=2026-04-30")
     dash_duo.wait_for_contains_text("#report-note", "2 rows · Sales Amount £1,572.50")
+    dash_duo.wait_for_text_to_equal(FIRST_CELL, "SP1")
+    dash_duo.driver.execute_script("arguments[0].click()", dash_duo.find_element(FIRST_CELL))
+    dash_duo.wait_for_text_to_equal("h1", "Sales by Category")
+    assert "taken_by=SP1" in dash_duo.driver.current_url
+    dash_duo.wait_for_contains_text("#report-note", "2 rows · Sales Amount £1,052.50")
+    assert dash_duo.find_element(ROW.format(0)).text.split("\n")[0] == "£762.50"
 
     # Sell Through by item (B £790, A £762.50, the deleted C £20), then by product: A and its
     # unsold variant A2 are the product TEE, named without the variant
@@ -72,7 +79,7 @@ def test_rep101_sales_by_category_brand_and_month_on_the_sql_engine(dash_duo, tm
     dash_duo.wait_for_text_to_equal("h1", "Sell Through")
     dash_duo.wait_for_contains_text("#report-note", "3 rows · Sales Amount £1,572.50")
     pinned = "#report-grid .ag-pinned-left-cols-container .ag-row[row-index='{}']"
-    dash_duo.wait_for_text_to_equal(pinned.format(0), "B")  # no link: to a row, not on sql
+    dash_duo.wait_for_text_to_equal(pinned.format(0), "B")  # links to its customers
     dash_duo.find_element("#sell-through-combine label").click()
     until(lambda: "combine=yes" in dash_duo.driver.current_url, 10)
     dash_duo.wait_for_text_to_equal(pinned.format(1), "TEE")

@@ -221,49 +221,42 @@ def test_sqr003_crafted_report_requests_on_sql_get_only_the_users_scope(shop, us
     assert sum(r["sales_amount"] for r in channels["response"]["report-grid"]["rowData"]) == 912.5
 
 
-def test_sqr004_what_sql_does_not_compute_yet_is_said_never_guessed(shop):
+def test_sqr004_sql_serves_every_screen_but_admin_and_says_so(shop):
     client = client_of(shop[0], "lee")
     assert client.get(f"/reports/sales-by-category?{PERIOD}").status_code == 200
     assert client.get("/reports/sales-by-date?by=month").status_code == 200
-    refused = client.get("/export/matching-customers.csv")
+    refused = client.get("/admin")
     assert refused.status_code == 503 and "SALES_ENGINE=frames" in refused.text
-    narrowed = client.get(f"/export/sales-by-date.csv?{PERIOD}&taken_by=SP3")
-    assert narrowed.status_code == 400 and "narrowed to one row (salesperson SP3)" in narrowed.text
     pdf = client.get(f"/export/sales-by-supplier.pdf?{PERIOD}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    # the page's callback: rows link on only to reports sql computes; no matching lists
+    # the page's callback: rows link on as on frames, with their matching lists
     answer = report_callback(client, f"?{PERIOD}", "sales-by-category").get_json()["response"]
     grid = answer["report-grid"]
     assert all(r["href"].startswith("/reports/sales-by-brand?") for r in grid["rowData"])
-    assert not any("products_href" in r for r in grid["rowData"])
-    assert "links" not in [c["field"] for c in grid["columnDefs"]]
-    assert "Matching products and customers are not computed" in answer["report-note"]["children"]
+    assert all(r["products_href"].startswith("/reports/matching-products?")
+               for r in grid["rowData"])  # fmt: skip
+    assert "links" in [c["field"] for c in grid["columnDefs"]]
     collections = report_callback(client, f"?{PERIOD}", "sales-by-collection").get_json()
     assert all(r["href"].startswith("/reports/sell-through?")
                for r in collections["response"]["report-grid"]["rowData"])  # fmt: skip
-    for query, screen, words in (
-        (f"?{PERIOD}&product=TEE", "sell-through", "narrowed to one row (product TEE)"),
-        (f"?{PERIOD}&product=B", "matching-customers", "Matching customers is not computed"),
-        (f"?{PERIOD}&taken_by=SP3", "sales-by-date", "narrowed to one row"),
-        (f"?{PERIOD}&taken_by=SP3", "sales-by-category", "narrowed to one row"),
-    ):
-        answer = report_callback(client, query, screen)
-        assert answer.status_code == 200
-        note = answer.get_json()["response"]["report-note"]["children"]
-        assert words in note and "Traceback" not in note
-        assert answer.get_json()["response"]["report-grid"]["rowData"] == [{"message": note}]
-    # another screen's callback (Admin's)
+    # a matching customer's name links to its customer page, as on frames
+    customers = report_callback(client, f"?{PERIOD}&product=B", "matching-customers").get_json()
+    rows = customers["response"]["report-grid"]["rowData"]
+    assert [r["customer_id"] for r in rows] == ["C3", "C1", "C5"]
+    assert [r["href"].split("?")[0] for r in rows] == ["/customers/C3", "/customers/C1",
+                                                       "/customers/C5"]  # fmt: skip
+    # another screen's callback (Admin's), and the router asked for Admin
     admin = callback(client, [("admin-import-report", "children")],
                      [("admin-confirm", "n_clicks", 1)])  # fmt: skip
     assert admin.status_code == 503 and "SALES_ENGINE=frames" in admin.text
-    # the command line refuses the same exports, never answering from the frames instead
+    page = page_callback(client, "/admin")
+    assert page.status_code == 200 and "SALES_ENGINE=frames" in page.text
+    # the command line serves the matching lists too
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALES_ENGINE", "sql")
-        refused = flask(shop[0], "export", "matching-customers", "--as", "nora")
-        served = flask(shop[0], "export", "sales-by-brand", "--as", "nora", "--view", f"?{PERIOD}")
-    assert refused.returncode == 1 and refused.stdout == ""
-    assert "SALES_ENGINE=frames" in refused.stderr
-    assert served.returncode == 0 and "Acme" in served.stdout
+        served = flask(shop[0], "export", "matching-customers", "--as", "nora", "--view",
+                       f"?{PERIOD}&item=B")  # fmt: skip
+    assert served.returncode == 0 and "Aster" in served.stdout and "Cedar" not in served.stdout
 
 
 @pytest.mark.parametrize("username", list(USERS))
@@ -345,8 +338,8 @@ def test_sqr007_sales_by_user_holds_the_spec_commission_example_on_every_engine(
     """Sam: delivered £450 − returned £250 = £200 adjusted, £20 commission (SPEC §5), though
     only A3 (£200) is revenue of the period by order date; Pat: £50 paid − £10 refunded, £2.
     The same file from the frames, the SQLite database and the DuckDB file for each scope (the
-    manager of North and Sam see Sam only), from the command line too; on sql a row does not
-    link on (Sales by Category narrowed to a user is not computed there)."""
+    manager of North and Sam see Sam only), from the command line too; on sql a row links on
+    to Sales by Category narrowed to the user, as on frames."""
     url, duckdb_url = company(tmp_path, commission_tables())
     query = "/export/sales-by-user.csv?from=2025-10-01&to=2025-10-20&headers=fields"
     sam = ("SP1", "Sam", "200.0", "350.0", "0.0", "250.0", "450.0", "0.0", "0.0", "Delivered",
@@ -369,8 +362,11 @@ def test_sqr007_sales_by_user_holds_the_spec_commission_example_on_every_engine(
     answer = report_callback(client_of(url, "lee"), "?from=2025-10-01&to=2025-10-20",
                              "sales-by-user").get_json()["response"]  # fmt: skip
     grid = answer["report-grid"]["rowData"]
-    assert [(r["salesperson"], r["commission"], r["href"]) for r in grid] == [
-        ("SP1", 20.0, None), ("SP2", 2.0, None)]  # fmt: skip
+    assert [(r["salesperson"], r["commission"]) for r in grid] == [("SP1", 20.0), ("SP2", 2.0)]
+    assert [r["href"] for r in grid] == [
+        "/reports/sales-by-category?from=2025-10-01&to=2025-10-20&taken_by=SP1",
+        "/reports/sales-by-category?from=2025-10-01&to=2025-10-20&taken_by=SP2",
+    ]
     args = ("export", "sales-by-user", "--as", "nora", "--view", "?from=2025-10-01&to=2025-10-20")
     on_frames, on_sql = export_both_ways(url, *args)
     assert on_frames.returncode == on_sql.returncode == 0, on_sql.stderr
@@ -415,8 +411,8 @@ def test_sqr008_sell_through_and_made_to_order_hold_the_hand_computed_numbers(sh
 @pytest.mark.parametrize("username", ["sam", "nora"])
 def test_sqr009_sell_through_and_made_to_order_on_sql_get_only_the_users_scope(shop, username):
     """Sam's and Nora's only sales are C1's O1 (A, its first line gift-wrapped) and O2 (B): the
-    same CSV and PDF on frames and sql, whatever they ask for; a row does not link on (both
-    targets are narrowed to the row, not computed on sql)."""
+    same CSV and PDF on frames and sql, whatever they ask for; a row links on to its customers
+    (Sell Through) or to Sell Through narrowed to its product and customisation."""
     frames, sql = client_of(shop[0], username, "frames"), client_of(shop[0], username)
     mine = {"sell-through": [("A", "712.5"), ("B", "200.0"), ("A2", "0.0"), ("D", "0.0")],
             "made-to-order": [("B", "200.0"), ("TEE", "150.0")]}  # fmt: skip
@@ -438,4 +434,5 @@ def test_sqr009_sell_through_and_made_to_order_on_sql_get_only_the_users_scope(s
             grid = answer.get_json()["response"]["report-grid"]["rowData"]
             key = "item" if screen == "sell-through" else "product"
             assert [(r[key], f"{r['sales_amount']:.1f}") for r in grid] == rows
-            assert all(r["href"] is None for r in grid)
+            target = "matching-customers" if screen == "sell-through" else "sell-through"
+            assert all(r["href"].startswith(f"/reports/{target}?") for r in grid)

@@ -24,7 +24,7 @@ from data.lists import Lists
 from layouts import figures
 from layouts.formatting import counted, money
 from metrics.customers import leaderboard, leaderboard_of
-from metrics.engine import Engine, FramesEngine, NotSupported
+from metrics.engine import Engine, FramesEngine
 from metrics.filters import period_of, with_period
 from metrics.kpis import COMPARE_TO, Comparison, compare, compare_of, kpis, kpis_of
 from metrics.matrix import MATRIX_KPIS, matrix, matrix_of
@@ -33,13 +33,14 @@ from metrics.overview import overview as metrics_overview
 from metrics.reports import (
     ENGINE_REPORTS,
     REPORT_COLUMNS,
-    SALES_REPORTS,
+    customers_report,
     date_report,
     dimension_report,
+    made_to_order,
     made_to_order_report,
-    matching_customers,
     matching_products,
     row_filters,
+    sell_through,
     sell_through_report,
     user_report,
 )
@@ -62,11 +63,12 @@ BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart
 CHART_ROWS = 30  # reports: rows on the chart
 SQL_ENGINE = "SALES_ENGINE=sql"
 # the screens a server with SALES_ENGINE=sql shows and exports (with the KPI export): the
-# reports the engine interface answers (every report of SPEC §5), Sales by Customer, the
-# Overview, the Leaderboard, My customers and Team performance
+# reports the engine interface answers (every report of SPEC §5, narrowed to a row or not, and
+# the matching products and customers of a row), Sales by Customer, the Overview, the
+# Leaderboard, My customers and Team performance
 SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sell-through",
-               "made-to-order", "sales-by-customer", "overview", "leaderboard", "my-customers",
-               "team")  # fmt: skip
+               "made-to-order", "matching-products", "matching-customers", "sales-by-customer",
+               "overview", "leaderboard", "my-customers", "team")  # fmt: skip
 SQL_ENGINE_MESSAGE = (
     "This server runs with SALES_ENGINE=sql, which so far computes in the database the "
     "Overview (/) and its KPI export (/export/kpis.csv), Sales by Customer (/sales-by-customer), "
@@ -75,12 +77,9 @@ SQL_ENGINE_MESSAGE = (
     "the sales reports "
     "(Sales by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date, "
     "Sales by User, Sell Through and Made to Order: /reports/sales-by-category and the "
-    "others): their pages, CSV and PDF exports. The other screens and exports need "
+    "others, narrowed to a row or not, and the matching products and customers of a row): "
+    "their pages, CSV and PDF exports. The other screens and exports need "
     "SALES_ENGINE=frames for now."
-)
-MATCHING_ON_SQL = (
-    f"Matching products and customers are not computed with {SQL_ENGINE} yet; "
-    "they need SALES_ENGINE=frames."
 )
 # the pages other than screens that a server with SALES_ENGINE=sql serves: the customer page
 # and its brief
@@ -193,8 +192,9 @@ NEXT = {
     "made-to-order": "sell-through",
     "sell-through": "matching-customers",
 }
-REPORTS = {**SALES_REPORTS, "matching-products": matching_products,
-           "matching-customers": matching_customers}  # fmt: skip
+# the reports that keep today's code over the frames (faster there than the engine's grouping)
+FRAMES_REPORTS = {"sell-through": sell_through, "made-to-order": made_to_order,
+                  "matching-products": matching_products}  # fmt: skip
 
 
 def columns_of(names, overrides: dict[str, str] | None = None) -> tuple[Column, ...]:
@@ -471,14 +471,6 @@ def team_figures(frames: Frames, view: View, engine: Engine, result: Team | None
 # --- Sales reports -------------------------------------------------------------------------------
 
 
-def on_engine(view: View) -> bool:
-    """Whether the engine interface answers the view's report (either engine): a report of
-    SQL_SCREENS, not narrowed to a row by a keyword."""
-    if view.row:
-        return False
-    return view.screen in SQL_SCREENS
-
-
 def served_on_sql(path: str) -> bool:
     """Whether a server with SALES_ENGINE=sql serves the page at `path` (a screen of
     SQL_SCREENS, or one of SQL_PAGES)."""
@@ -486,58 +478,43 @@ def served_on_sql(path: str) -> bool:
 
 
 def frames_only(engine: Engine) -> bool:
-    """Whether the reports the engine interface does not answer yet cannot be computed (the
-    engine is not over the frames)."""
+    """Whether the code that runs over the frames only (a screen's today's code, faster there)
+    cannot be used: the engine is not over the frames (SALES_ENGINE=sql)."""
     return not isinstance(engine, FramesEngine)
 
 
 def run_report(frames: Frames | Lists, view: View, engine: Engine) -> pd.DataFrame:
     """The report of the view's screen, with the filters it takes, its row narrowing and its
-    choices (Sales by Date's grain, Sell Through's variants and unsold items): from `engine`
-    where the engine interface answers it, else from the frames; NotSupported, in words, when
-    it does not and the engine is not over the frames."""
-    name = view.screen
-    # over the frames, Sell Through and Made to Order keep today's code (faster there)
-    todays = name in ("sell-through", "made-to-order") and not frames_only(engine)
-    if on_engine(view) and not todays:
-        if name == "sales-by-date":
-            return date_report(engine, view.focused, view.choice("by"))
-        if name == "sales-by-user":
-            return user_report(engine, view.focused)
-        if name == "sell-through":
-            return sell_through_report(engine, view.focused, frames.items,
-                                       combine_variants=view.choice("combine") == "yes",
-                                       include_unsold=view.choice("unsold") == "yes")  # fmt: skip
-        if name == "made-to-order":
-            return made_to_order_report(engine, view.focused, frames.items)
-        return dimension_report(engine, view.focused, ENGINE_REPORTS[name])
-    if frames_only(engine):
-        raise NotSupported(not_on_sql(view))
-    extra = dict(view.row)
-    if name == "sales-by-date":
-        extra["by"] = view.choice("by")
+    choices (Sales by Date's grain, Sell Through's variants and unsold items), from `engine`;
+    over the frames, Sell Through, Made to Order and the matching products keep today's code
+    (faster there)."""
+    name, filters, row = view.screen, view.focused, dict(view.row)
+    choices = {}
     if name == "sell-through":
-        extra.update(combine_variants=view.choice("combine") == "yes",
-                     include_unsold=view.choice("unsold") == "yes")  # fmt: skip
-    return REPORTS[name](frames, view.focused, **extra)
-
-
-def not_on_sql(view: View) -> str:
-    """Why SALES_ENGINE=sql does not compute the view's report yet, in words."""
-    title = REPORT_TITLES[view.screen]
-    if view.row and view.screen in SQL_SCREENS:
-        words = ", ".join(f"{key} {value}" for key, value in view.row)
-        return (f"With {SQL_ENGINE}, {title} narrowed to one row ({words}) is not computed yet; "
-                "it needs SALES_ENGINE=frames")  # fmt: skip
-    return f"With {SQL_ENGINE}, {title} is not computed yet; it needs SALES_ENGINE=frames"
+        choices = {"combine_variants": view.choice("combine") == "yes",
+                   "include_unsold": view.choice("unsold") == "yes"}  # fmt: skip
+    if name in FRAMES_REPORTS and not frames_only(engine):
+        return FRAMES_REPORTS[name](frames, filters, **choices, **row)
+    if name == "sales-by-date":
+        return date_report(engine, filters, view.choice("by"), row)
+    if name == "sales-by-user":
+        return user_report(engine, filters, row)
+    if name == "sell-through":
+        return sell_through_report(engine, filters, frames.items, **choices, row=row)
+    if name == "matching-products":
+        return sell_through_report(engine, filters, frames.items, combine_variants=True, row=row)
+    if name == "made-to-order":
+        return made_to_order_report(engine, filters, frames.items, row=row)
+    if name == "matching-customers":
+        return customers_report(engine, filters, frames.customers, row)
+    return dimension_report(engine, filters, ENGINE_REPORTS[name], row)
 
 
 def report_table(frames: Frames | Lists, view: View, engine: Engine) -> Table:
-    """The report's rows: its labels, then the standard amounts; each row links on (to a report
-    the engine computes: with SALES_ENGINE=sql, no matching lists nor frames-only reports)."""
+    """The report's rows: its labels, then the standard amounts; each row links on to the next
+    report and its matching products and customers, narrowed to the row."""
     name = view.screen
     report = run_report(frames, view, engine)
-    sql = frames_only(engine)
     labels = [c for c in report.columns if c not in REPORT_COLUMNS]
     names = list(report.columns)  # its labels, the amounts, then any of its own (Sales by User)
     rows = report[names].copy()
@@ -549,20 +526,16 @@ def report_table(frames: Frames | Lists, view: View, engine: Engine) -> Table:
     if not name.startswith("matching"):
         link = labels[0]
         target = NEXT.get(name)
-        if sql and target not in SQL_SCREENS:
-            target = None
         links, products, customers = [], [], []
         for record in report[labels].to_dict("records"):
             filters, row = row_filters(frames, name, record, view.filters,
                                        **({"by": view.choice("by")} if name == "sales-by-date" else {}))  # fmt: skip
             query = to_query(View(None, filters, view.compare_to, row=tuple(row.items())))
-            # with sql, a link narrowed to a row (Sales by User's user) leads to no report
-            links.append(f"/reports/{target}{query}" if target and not (sql and row) else None)
+            links.append(f"/reports/{target}{query}" if target else None)
             products.append(f"/reports/matching-products{query}")
             customers.append(f"/reports/matching-customers{query}")
         rows["href"] = links
-        if not sql:
-            rows["products_href"], rows["customers_href"] = products, customers
+        rows["products_href"], rows["customers_href"] = products, customers
     elif "customer_id" in rows:
         link = "customer_name"
         rows["href"] = customer_hrefs(rows["customer_id"], view)
