@@ -145,24 +145,29 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=500_000, help="rows per slice read")
     parser.add_argument("--memory", default="6GB", help="DuckDB's memory_limit")
     args = parser.parse_args()
-    if args.target.exists():
-        raise SystemExit(f"{args.target} exists: remove it first")
-    print(f"bench/scale.py {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {args.source}"
-          f" ×{args.copies} -> {args.target} ({load_text()})", flush=True)  # fmt: skip
+    build(args.source, args.target, args.copies, args.chunk, args.memory)
+
+
+def build(source: Path, target: Path, copies: int, chunk: int, memory: str) -> None:
+    """Write `target` as the module says (SystemExit when it exists or the check fails)."""
+    if target.exists():
+        raise SystemExit(f"{target} exists: remove it first")
+    print(f"bench/scale.py {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {source}"
+          f" ×{copies} -> {target} ({load_text()})", flush=True)  # fmt: skip
     start = time.perf_counter()
-    partial = args.target.with_name(args.target.name + ".partial")
+    partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     with duckdb.connect(str(partial)) as conn:
-        conn.execute(f"SET memory_limit = '{args.memory}'")
+        conn.execute(f"SET memory_limit = '{memory}'")
         create_tables(conn)
-        copy_source(conn, args.source, args.chunk)
-        add_copies(conn, args.copies)
+        copy_source(conn, source, chunk)
+        add_copies(conn, copies)
         build_rollups(conn)
         conn.execute("CHECKPOINT")
-        check(conn, args.source, args.copies)
-    partial.rename(args.target)
-    size = args.target.stat().st_size / 2**30
-    print(f"written {args.target}: {size:.1f} GiB in {time.perf_counter() - start:.0f} s"
+        check(conn, source, copies)
+    partial.rename(target)
+    size = target.stat().st_size / 2**30
+    print(f"written {target}: {size:.1f} GiB in {time.perf_counter() - start:.0f} s"
           f" ({load_text()})")  # fmt: skip
 
 
