@@ -567,8 +567,9 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
 
 def print_callbacks(logs: dict[tuple[str, str], list[list]], labels: list[str], repeat: int):
     """Per user and screen, each callback request of the page load (in the order posted; those
-    under SHOWN_MS together) and their sum: the median ms of the passes (the client's wall time of each request, the
-    loopback round trip included); then the callbacks over CALLBACK_TARGET_MS."""
+    under SHOWN_MS together) and their sum: the median ms of the passes (the client's wall time
+    of each request, the loopback round trip included); then the callbacks over
+    CALLBACK_TARGET_MS."""
     print(f"callbacks of each page load, median ms of {repeat} (wall time of each request; the "
           f"page's GETs left out; sum: all its callbacks, posted one after the other; those under "
           f"{SHOWN_MS} ms summed as others)")  # fmt: skip
