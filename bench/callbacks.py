@@ -712,15 +712,20 @@ def main() -> None:
             app.server.extensions["sales_store"].engine.dispose()
 
 
-def run(app, base: str, args) -> None:
-    http = requests.Session()
-    sign_in(http, base)
+def callback_names(app) -> dict[str, str]:
+    """A server callback's output key -> its function's name (`module.function`)."""
     names = {}
     for output, spec in app.callback_map.items():
         function = spec.get("callback")  # clientside callbacks have none
-        if function is None:
-            continue
-        names[output] = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
+        if function is not None:
+            names[output] = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
+    return names
+
+
+def run(app, base: str, args) -> None:
+    http = requests.Session()
+    sign_in(http, base)
+    names = callback_names(app)
     deps = [Dep.parse(d, names) for d in http.get(f"{base}/_dash-dependencies").json()
             if not d.get("clientside_function")]  # fmt: skip
     browser = Browser(http, base, deps)

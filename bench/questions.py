@@ -59,14 +59,20 @@ def kpi_export(engine, mine) -> str:
     return csv_text(mine, view, engine)
 
 
-def questions(frames, north) -> dict:
-    """name -> (scope, ask(engine) -> a frame or CSV text); `north`: the frames of NORTH."""
+def top_customer(engine) -> str:
+    """(c)'s customer: the top one by Sales Amount over all data (ties by customer)."""
+    totals = engine.sums(Filters(), "customer")
+    return totals.sort_values(["sales_amount", "customer"], ascending=[False, True])[
+        "customer"
+    ].iat[0]
+
+
+def questions(mine: dict, top: str) -> dict:
+    """name -> (scope, ask(engine) -> a frame or CSV text); `mine`: the names (the frames, or the
+    lists of a sql server: data.lists) of EVERYONE and NORTH; `top`: (c)'s customer."""
     everything = Filters()
     north_2025 = Filters(start=date(2025, 1, 1), end=date(2025, 12, 31), teams=("North",),
                          categories=("Apparel", "Home"))  # fmt: skip
-    totals = FramesEngine(frames).sums(everything, "customer")
-    top = totals.sort_values(["sales_amount", "customer"], ascending=[False, True])
-    top = top["customer"].iat[0]
     return {
         "(a) by customer, 2025 North 2 cat.": (
             EVERYONE, lambda e: e.sums(north_2025, "customer")),
@@ -74,8 +80,8 @@ def questions(frames, north) -> dict:
         f"(c) month x item, {top}": (
             EVERYONE, lambda e: e.sums(Filters(customers=(top,)), ("month", "item"))),
         "(d) top 20 x month": (EVERYONE, lambda e: top_by_month(e, everything)),
-        "KPI export, leadership": (EVERYONE, lambda e: kpi_export(e, frames)),
-        "KPI export, manager North": (NORTH, lambda e: kpi_export(e, north)),
+        "KPI export, leadership": (EVERYONE, lambda e: kpi_export(e, mine[EVERYONE])),
+        "KPI export, manager North": (NORTH, lambda e: kpi_export(e, mine[NORTH])),
     }  # fmt: skip
 
 
@@ -128,11 +134,10 @@ def compare(frames, database: Database, name: str, repeat: int) -> None:
     else), and print the rows and the median ms of `repeat` runs after the warm-up, taken in
     turns, each with a new engine (FramesEngine keeps the last filters' sums)."""
     print(f"{'query':<36} {'rows':>6} {'frames ms':>10} {name + ' ms':>12}  equal")
-    north = scoped(frames, NORTH)
-    mine = {EVERYONE: frames, NORTH: north}
+    mine = {EVERYONE: frames, NORTH: scoped(frames, NORTH)}
     engines = {"frames": lambda scope: FramesEngine(mine[scope]),
                name: lambda scope: SqlEngine(database, scope)}  # fmt: skip
-    for question, (scope, ask) in questions(frames, north).items():
+    for question, (scope, ask) in questions(mine, top_customer(FramesEngine(frames))).items():
         answers = {key: ask(make(scope)) for key, make in engines.items()}  # the warm-up
         found = differences(answers["frames"], answers[name])
         if found:
@@ -145,3 +150,19 @@ def compare(frames, database: Database, name: str, repeat: int) -> None:
         rows = 1 if isinstance(answer, str) else len(answer)
         medians = [statistics.median(times[key]) for key in engines]
         print(f"{question:<36} {rows:>6,} {medians[0]:>10,.1f} {medians[1]:>12,.0f}  yes")
+
+
+def time_sql(database: Database, name: str, repeat: int, as_of: pd.Timestamp) -> None:
+    """Ask every question of the sql engine only (no frames: at a size they cannot be built;
+    the names the KPI export needs are the scope's lists, as a sql server reads them) and print
+    the rows and the median ms of `repeat` runs after a warm-up, each with a new engine. Nothing
+    is compared: the equality is bench.sql's check on a database the frames fit."""
+    print(f"{'query':<36} {'rows':>6} {name + ' ms':>12}")
+    mine = {scope: SqlEngine(database, scope).lists(as_of) for scope in (EVERYONE, NORTH)}
+    for question, (scope, ask) in questions(
+        mine, top_customer(SqlEngine(database, EVERYONE))
+    ).items():
+        answer = ask(SqlEngine(database, scope))  # the warm-up
+        times = [timed(ask, SqlEngine(database, scope))[0] for _ in range(repeat)]
+        rows = 1 if isinstance(answer, str) else len(answer)
+        print(f"{question:<36} {rows:>6,} {statistics.median(times):>12,.0f}", flush=True)
