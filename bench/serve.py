@@ -489,9 +489,8 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def measure_sql(args, server: Server, snapshots: Path) -> None:
-    """Every screen SALES_ENGINE=sql serves, page (with its callbacks) and CSV, per user."""
+    """Every screen on SALES_ENGINE=sql, page (with its callbacks) and CSV, per user."""
     from views.pages import SCREENS
-    from views.screens import SQL_SCREENS
 
     runs = [("leader", "leader, first"), ("leader", "leader, again"), ("manager", "manager"),
             ("sales", "salesperson")]  # fmt: skip
@@ -504,7 +503,7 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
         http = sessions[user]
         raw = http.get(f"{server.base}/_dash-dependencies", timeout=60).json()
         deps = [Dep.parse(d, {}) for d in raw if not d.get("clientside_function")]
-        for screen in SQL_SCREENS:
+        for screen in SCREENS:
             browser = Browser(http, server.base, deps, user)
             started = time.perf_counter()
             browser.open(SCREENS[screen][1])  # raises on any answer but 200 / 204
