@@ -30,39 +30,11 @@ from data.lists import ListsCache
 from data.preferences import Preferences, preferences_url
 from data.store import DataUnavailable, Store
 from data.users import add_demo_users, demo_credentials_text, is_demo
-from layouts import ids
 from layouts.components import shell
-from views.pages import SCREENS
-from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS, served_on_sql
 
 LOG_FORMAT = "[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 ENGINES = ("frames", "sql")
-# what a server with SALES_ENGINE=sql serves: sign-in, /healthz, the KPI export, the pages and
-# exports of views.screens.SQL_SCREENS, Dash's own routes and the callbacks of those pages
-SQL_ENGINE_PATHS = (
-    "/login",
-    "/logout",
-    "/healthz",
-    "/export/kpis.csv",
-    *(SCREENS[name][1] for name in SQL_SCREENS),
-    *(f"/export/{name}.{kind}" for name in SQL_SCREENS for kind in ("csv", "pdf")),
-)
-DASH_PATHS = ("/_dash-", "/_favicon.ico", "/_reload-hash", "/assets/")
-SQL_ENGINE_OUTPUTS = {
-    ids.URL, ids.PAGE, ids.NAV_MENU, ids.NAV_USER, ids.NAV_BRAND, ids.NAV_AS_OF, ids.NAV_SEARCH,
-    ids.VIEW, ids.VIEW_GRID, ids.VIEW_CHIPS, ids.VIEW_CHOICE, ids.FILTER_URL, ids.FILTER_PRESET,
-    ids.FILTER_PERIOD, ids.FILTER_COMPARE, ids.FILTER_VALUES, ids.FILTER_CUSTOM,
-    ids.FILTER_AMOUNT_MIN, ids.FILTER_AMOUNT_MAX, ids.FILTER_MORE, ids.FILTER_MESSAGES,
-    ids.EXPORT, ids.REPORT_CHART, ids.REPORT_GRID, ids.REPORT_NOTE,
-    ids.SBC_SUMMARY, ids.SBC_BAR, ids.SBC_MATRIX, ids.SBC_MATRIX_ROWS, ids.SBC_EMPTY,
-    ids.SBC_EXPANDED,
-    ids.LEADERBOARD_CARDS, ids.LEADERBOARD_ROWS, ids.LEADERBOARD_GRID, ids.MY_CUSTOMERS_GRID,
-    ids.MY_CUSTOMERS_NOTE, ids.OVERVIEW_KPIS, ids.OVERVIEW_COMPARED_PERIOD, ids.OVERVIEW_PARETO,
-    ids.OVERVIEW_TREND, ids.OVERVIEW_LIFECYCLE, ids.OVERVIEW_BRIDGE,
-}  # fmt: skip
-SQL_ENGINE_OUTPUTS |= {ids.TEAM_GRID, ids.TEAM_SALES, ids.TEAM_NEW}  # Team performance
-SQL_ENGINE_OUTPUTS |= {ids.CUSTOMER_ORDERS}  # the customer page: an order's lines
 
 
 def configure_logging() -> None:
@@ -141,11 +113,9 @@ def create_dash(config: dict | None = None) -> Dash:
 
 
 def _choose_engine(server: Flask) -> None:
-    """SALES_ENGINE=frames (default) computes from the cached frames; sql computes the KPI
-    export and the reports of views.screens.SQL_SCREENS in the analytics database
-    (ANALYTICS_URL, else DATABASE_URL), reads the lists it names things by from there too (the
-    frames are never loaded) and, until the screens' other aggregations exist in SQL, answers
-    every other page and callback with a message."""
+    """SALES_ENGINE=frames (default) computes from the cached frames; sql computes every screen,
+    export and the Admin's counts in the analytics database (ANALYTICS_URL, else DATABASE_URL)
+    and reads the lists it names things by from there too: the frames are never loaded."""
     engine = _setting(server, "SALES_ENGINE", "frames").strip().lower()
     if engine not in ENGINES:
         raise ValueError(f"SALES_ENGINE={engine!r}: use one of {', '.join(ENGINES)}")
@@ -159,32 +129,6 @@ def _choose_engine(server: Flask) -> None:
         server.extensions["sql_lists"] = ListsCache(
             lambda scope, version: SqlEngine(database, scope).lists(version.as_of)
         )
-        server.before_request(_sql_engine_only)
-
-
-def _sql_engine_only():
-    """With SALES_ENGINE=sql: SQL_ENGINE_PATHS, Dash's routes and the callbacks of those pages
-    (all their outputs in SQL_ENGINE_OUTPUTS); the rest says why."""
-    path = request.path
-    if path.endswith("/_dash-update-component"):
-        body = request.get_json(silent=True)
-        outputs = body.get("outputs") if isinstance(body, dict) else None
-        if outputs and _output_ids(outputs) <= SQL_ENGINE_OUTPUTS:
-            return None
-    elif path in SQL_ENGINE_PATHS or served_on_sql(path) or path.startswith(DASH_PATHS):
-        return None
-    return Response(SQL_ENGINE_MESSAGE + "\n", status=503, mimetype="text/plain")
-
-
-def _output_ids(outputs) -> set[str]:
-    """The component IDs (a dict ID's type) a callback request's outputs name; {""} for
-    anything else."""
-    if isinstance(outputs, list):
-        return set().union(*map(_output_ids, outputs))  # a wildcard's may be empty
-    target = outputs.get("id") if isinstance(outputs, dict) else None
-    if isinstance(target, dict):
-        target = target.get("type")
-    return {target} if isinstance(target, str) else {""}
 
 
 def _known_callback(app: Dash):

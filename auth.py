@@ -18,7 +18,6 @@ from markupsafe import escape
 from data.access import Scope
 from data.signin_state import SignInState, address_key
 from data.users import end_sessions, find_user, password_matches, scope_of, signin_of
-from views.context import sql_engine_on
 from views.pages import landing, page_roles
 
 log = logging.getLogger("sales.auth")
@@ -100,7 +99,7 @@ def safe_next(target: str | None, role: str) -> str:
         roles = page_roles(parts.path)
         if not parts.scheme and not parts.netloc and roles and role in roles and target != "/":
             return target
-    return landing(role, sql_engine_on())[1]
+    return landing(role)[1]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -208,9 +207,7 @@ def _error_page(error, title: str, message: str):
     if request.path.startswith(API_PREFIXES + STATIC_PREFIXES):
         return error
     signed_in = current_user.is_authenticated
-    label, home = (
-        landing(current_user.role, sql_engine_on()) if signed_in else ("Sign in", "/login")
-    )
+    label, home = landing(current_user.role) if signed_in else ("Sign in", "/login")
     who = (
         f'<span class="text-light small me-3" id="nav-user">Signed in as '
         f"{escape(current_user.id)} ({escape(current_user.role)})</span>"

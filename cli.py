@@ -29,9 +29,8 @@ from data.users import (
     scope_of,
     set_password,
 )
-from views.context import data_for, engine_for, sql_engine_on, view_for
+from views.context import data_for, engine_for, view_for
 from views.exports import EXPORTS, ExportRefused, csv_text, pdf_bytes, screen_for
-from views.screens import SQL_ENGINE_MESSAGE, SQL_SCREENS
 from views.view import ViewError, all_data_period
 
 
@@ -202,8 +201,6 @@ def export(report: str, query, start, end, fmt: str, headers, output: str, usern
         screen = screen_for(report, role)
     except ExportRefused as refused:
         raise click.ClickException(str(refused)) from None
-    if sql_engine_on() and report not in (*SQL_SCREENS, "kpis"):  # as over HTTP (503)
-        raise click.ClickException(SQL_ENGINE_MESSAGE)
     frames = data_for(scope)  # with SALES_ENGINE=sql its lists: no frames loaded
     default = None if query else all_data_period(frames)
     view = view_for(query, screen, frames, username=username or "", default=default)

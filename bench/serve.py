@@ -504,10 +504,9 @@ def callback_names() -> dict[str, str]:
 
 
 def measure_sql(args, server: Server, snapshots: Path) -> None:
-    """Every screen SALES_ENGINE=sql serves, page (with its callbacks) and CSV, per user: the
+    """Every screen on SALES_ENGINE=sql, page (with its callbacks) and CSV, per user: the
     leader's first pass once (it reads the lists), then --repeat passes per user, medians."""
     from views.pages import SCREENS, may_open
-    from views.screens import SQL_SCREENS
 
     names = callback_names()
     runs = [("leader", "leader, first", 1), ("leader", "leader", args.repeat),
@@ -522,7 +521,7 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
         http = sessions[user]
         raw = http.get(f"{server.base}/_dash-dependencies", timeout=60).json()
         deps = [Dep.parse(d, names) for d in raw if not d.get("clientside_function")]
-        for screen in (s for s in SQL_SCREENS if may_open(ROLES[user], s)):
+        for screen in (s for s in SCREENS if may_open(ROLES[user], s)):
             pages, exports = [], []
             for _ in range(count):
                 browser = Browser(http, server.base, deps, user)

@@ -16,10 +16,9 @@ from layouts import leaderboard as leaderboard_page
 from layouts import report as report_page
 from layouts.components import message
 from layouts.filter_bar import filter_bar, filter_chips
-from views.context import as_of_text, sql_engine_on, store, user_data, view_for
+from views.context import as_of_text, store, user_data, view_for
 from views.options import control_options, customer_names
 from views.pages import landing, menu, page_roles, screen_of
-from views.screens import SQL_ENGINE_MESSAGE, served_on_sql
 from views.view import View, to_query
 
 
@@ -32,8 +31,6 @@ def render_page(pathname: str | None, search: str | None):
         return message(f"There is no page at {path}.")
     if current_user.role not in roles:
         return message("This page is not open to your role.", "danger")
-    if sql_engine_on() and not served_on_sql(path):  # the server sends 503 for it
-        return message(SQL_ENGINE_MESSAGE)
     if path == "/admin":
         return admin.layout(freshness(), list_users(store().engine))
     frames = user_data()
@@ -68,7 +65,7 @@ def render_navbar(pathname: str | None, search: str | None):
     carried = ""
     if screen_of(path) is not None and search:
         carried = to_query(view_for(search, None), shared_only=True)
-    _, home = landing(current_user.role, sql_engine_on())
+    _, home = landing(current_user.role)
     return menu_links(path, carried), f"Signed in as {current_user.id} ({current_user.role})", home
 
 

@@ -4,6 +4,7 @@ options, view checks and messages, for a leader, a manager and a salesperson, on
 PostgreSQL and a DuckDB file; and a sql server serving its screens over HTTP (pages with every
 callback, CSV and PDF exports, the command line) never loads the frames."""
 
+import base64
 import importlib.util
 import re
 import sys
@@ -22,10 +23,9 @@ from data.users import create_user
 from tests.cli import flask
 from tests.servers import threaded
 from tests.test_sql_engine import shop_tables, write_duckdb
-from tests.test_sql_reports import PERIOD, USERS
+from tests.test_sql_reports import PERIOD, USERS, freshness_of
 from views.options import control_options, customer_names, customer_options
 from views.pages import SCREENS, may_open
-from views.screens import SQL_SCREENS
 from views.view import all_data_period, default_period, known_values, parse
 
 SCOPES = {"leader": Scope("leadership"), "manager": Scope("manager", team="North"),
@@ -152,6 +152,20 @@ def signed_in(base: str, username: str) -> requests.Session:
     return http
 
 
+NEW_ORDER = (
+    "data:text/csv;base64,"
+    + base64.b64encode(
+        b"Order ID,Order Date,Customer ID,Item ID,Quantity,Unit Price\nO10,2026-04-20,C7,A,2,10\n"
+    ).decode()
+)
+
+
+def counts_of(browser) -> tuple[str, str, str]:
+    """Admin's order lines, orders and customers as its page shows them."""
+    cards = freshness_of(browser.props["admin-freshness"]["children"])
+    return cards["Order lines"], cards["Orders"], cards["Customers"]
+
+
 def test_sqlists003_a_sql_server_serves_its_screens_without_ever_loading_the_frames(
     database_url, tmp_path, monkeypatch
 ):
@@ -159,12 +173,13 @@ def test_sqlists003_a_sql_server_serves_its_screens_without_ever_loading_the_fra
     screen it serves opened as the browser does (the page, its layout, every callback it leads
     to), its filter options, a filter change, the navbar's customer search, their CSV exports
     (and PDFs, for the salesperson), the KPI export, /healthz and `flask export`, for each
-    scope: the frames' loaders are never called (they would raise) and the snapshot folder
-    stays empty."""
+    scope, then Admin and an import through its callbacks: the frames' loaders are never called
+    (they would raise) and the snapshot folder stays empty."""
     engine = make_engine(database_url)
     write_tables(engine, shop_tables(), replace=True)
     for username, (role, where) in USERS.items():
         create_user(engine, username, f"{username}-pass-123", role, **where)
+    create_user(engine, "ada", "ada-pass-123", "admin")
     loaded = []
 
     def refuse(*args, **kwargs):
@@ -183,7 +198,7 @@ def test_sqlists003_a_sql_server_serves_its_screens_without_ever_loading_the_fra
             deps = [bench.Dep.parse(d, {}) for d in http.get(f"{base}/_dash-dependencies").json()
                     if not d.get("clientside_function")]  # fmt: skip
             browser = bench.Browser(http, base, deps, username)
-            for screen in [s for s in SQL_SCREENS if may_open(USERS[username][0], s)]:
+            for screen in [s for s in SCREENS if may_open(USERS[username][0], s)]:
                 browser.log = []
                 browser.open(f"{SCREENS[screen][1]}?{PERIOD}")  # raises on any answer but 200 / 204
                 assert len(browser.log) > 5, (username, screen)
@@ -202,6 +217,24 @@ def test_sqlists003_a_sql_server_serves_its_screens_without_ever_loading_the_fra
             assert found == ["C3"] * (username == "lee"), username
             kpis = http.get(f"{base}/export/kpis.csv?{PERIOD}")  # the Overview's: not Sam's
             assert kpis.status_code == (403 if username == "sam" else 200), username
+        # Admin: the shop's counts (by hand: 13 order lines, O1-O9, C1-C5 and C9 seen only on
+        # orders), then an import of one order of a new customer, C7, previewed and confirmed
+        admin = bench.Browser(signed_in(base, "ada"), base, deps, "ada")
+        admin.open("/admin")
+        assert counts_of(admin) == ("13", "9", "6")
+        admin.props["admin-upload-lines"]["filename"] = "new.csv"
+        admin.change("admin-upload-lines", "contents", NEW_ORDER)
+        assert "No problems found" in str(admin.props["admin-import-report"]["children"])
+        admin.change("admin-confirm", "n_clicks", 1)
+        assert "Imported:" in str(admin.props["admin-import-report"]["children"])
+        assert counts_of(admin) == ("14", "10", "7")
+        admin.open("/admin")  # the next request: the new numbers
+        assert counts_of(admin) == ("14", "10", "7")
+        # the leader's lists (cached per data version) hold C7 on the next request
+        browser = bench.Browser(signed_in(base, "lee"), base, deps, "lee")
+        browser.open(f"/?{PERIOD}")
+        browser.change("nav-search", "search_value", "C7")
+        assert [o["value"] for o in browser.props["nav-search"]["options"]] == ["C7"]
     with monkeypatch.context() as env:
         env.setenv("SALES_ENGINE", "sql")
         env.setenv("SALES_SNAPSHOT_DIR", str(snapshots))

@@ -41,8 +41,11 @@ def company(folder, tables: dict) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    """(SQLite URL, DuckDB URL) of the shop, with a user of each scope (USERS)."""
-    return company(tmp_path_factory.mktemp("sql-reports-shop"), shop_tables())
+    """(SQLite URL, DuckDB URL) of the shop, with a user of each scope (USERS) and Ada, the
+    admin."""
+    url, duckdb_url = company(tmp_path_factory.mktemp("sql-reports-shop"), shop_tables())
+    create_user(make_engine(url), "ada", "ada-pass-123", "admin")
+    return url, duckdb_url
 
 
 def app_client(url: str, engine: str = "sql", analytics: str | None = None):
@@ -64,6 +67,26 @@ def client_of(url: str, username: str, engine: str = "sql", analytics: str | Non
     client = app_client(url, engine, analytics)
     sign_in(client, username)
     return client
+
+
+def freshness_of(answer) -> dict[str, str]:
+    """Admin's freshness cards (label: value) in a callback's answer (JSON)."""
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            children = node.get("props", {}).get("children")
+            if node.get("type") == "CardBody" and isinstance(children, list):
+                label, value = (c["props"]["children"] for c in children)
+                found[label] = value
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(answer)
+    return found
 
 
 def export_both_ways(url: str, *args: str):
@@ -221,12 +244,11 @@ def test_sqr003_crafted_report_requests_on_sql_get_only_the_users_scope(shop, us
     assert sum(r["sales_amount"] for r in channels["response"]["report-grid"]["rowData"]) == 912.5
 
 
-def test_sqr004_sql_serves_every_screen_but_admin_and_says_so(shop):
+def test_sqr004_sql_serves_every_screen_admin_included(shop):
     client = client_of(shop[0], "lee")
     assert client.get(f"/reports/sales-by-category?{PERIOD}").status_code == 200
     assert client.get("/reports/sales-by-date?by=month").status_code == 200
-    refused = client.get("/admin")
-    assert refused.status_code == 503 and "SALES_ENGINE=frames" in refused.text
+    assert client.get("/admin").status_code == 403  # as on frames: Admin is the admin's
     pdf = client.get(f"/export/sales-by-supplier.pdf?{PERIOD}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     # the page's callback: rows link on as on frames, with their matching lists
@@ -245,12 +267,21 @@ def test_sqr004_sql_serves_every_screen_but_admin_and_says_so(shop):
     assert [r["customer_id"] for r in rows] == ["C3", "C1", "C5"]
     assert [r["href"].split("?")[0] for r in rows] == ["/customers/C3", "/customers/C1",
                                                        "/customers/C5"]  # fmt: skip
-    # another screen's callback (Admin's), and the router asked for Admin
-    admin = callback(client, [("admin-import-report", "children")],
-                     [("admin-confirm", "n_clicks", 1)])  # fmt: skip
-    assert admin.status_code == 503 and "SALES_ENGINE=frames" in admin.text
-    page = page_callback(client, "/admin")
-    assert page.status_code == 200 and "SALES_ENGINE=frames" in page.text
+    # Admin, for the admin: the page (its counts as the frames give them, by hand: 13 order
+    # lines, O1-O9, C1-C5 and C9 seen only on orders) and its callbacks
+    admin, on_frames = client_of(shop[0], "ada"), client_of(shop[0], "ada", "frames")
+    assert admin.get("/admin").status_code == 200
+    page = page_callback(admin, "/admin")
+    assert page.status_code == 200 and "This server runs with" not in page.text
+    cards = freshness_of(page.get_json())
+    assert {k: cards[k] for k in ("Order lines", "Orders", "Customers")} == {
+        "Order lines": "13", "Orders": "9", "Customers": "6"}  # fmt: skip
+    assert cards == freshness_of(page_callback(on_frames, "/admin").get_json())
+    choices = callback(admin, [("admin-salesperson", "options"), ("admin-team", "options")],
+                       [("admin-users-grid", "rowData", [])]).get_json()["response"]  # fmt: skip
+    assert [o["value"] for o in choices["admin-salesperson"]["options"]][:3] == ["SP1", "SP2",
+                                                                                 "SP3"]  # fmt: skip
+    assert [o["value"] for o in choices["admin-team"]["options"]][:2] == ["North", "South"]
     # the command line serves the matching lists too
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SALES_ENGINE", "sql")
@@ -259,11 +290,11 @@ def test_sqr004_sql_serves_every_screen_but_admin_and_says_so(shop):
     assert served.returncode == 0 and "Aster" in served.stdout and "Cedar" not in served.stdout
 
 
-@pytest.mark.parametrize("username", list(USERS))
-def test_sqr005_signing_in_on_sql_lands_on_a_page_it_computes(shop, username):
-    """Every role's landing page but the admin's is served on sql: leadership's Overview, the
-    manager's Team performance, the salesperson's My customers."""
-    home = {"lee": "/", "sam": "/my-customers", "nora": "/team"}[username]
+@pytest.mark.parametrize("username", [*USERS, "ada"])
+def test_sqr005_signing_in_on_sql_lands_on_the_roles_own_page(shop, username):
+    """Every role lands on its own page, as on frames: leadership's Overview, the manager's Team
+    performance, the salesperson's My customers, the admin's Admin."""
+    home = {"lee": "/", "sam": "/my-customers", "nora": "/team", "ada": "/admin"}[username]
     client = app_client(shop[0])
     signed = sign_in(client, username)
     assert signed.status_code == 302

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
 from flask import abort, current_app
 from flask_login import current_user
 
@@ -50,10 +51,13 @@ def sql_engine_on() -> bool:
     return "sql_engine" in current_app.extensions
 
 
-def as_of_text() -> str:
+def as_of() -> pd.Timestamp:
     """The served data's as-of time (with SALES_ENGINE=sql, the data version's: no frames)."""
-    as_of = store().version().as_of if sql_engine_on() else store().frames().as_of
-    return f"Data as of {as_of:%d %b %Y %H:%M} UTC"
+    return store().version().as_of if sql_engine_on() else store().frames().as_of
+
+
+def as_of_text() -> str:
+    return f"Data as of {as_of():%d %b %Y %H:%M} UTC"
 
 
 def saved_columns(username: str, screen: str | None) -> tuple[str, ...]:

@@ -34,10 +34,6 @@ PAGES = {
     r"/admin": ("Admin", ("admin",)),
 }
 LANDING = {"leadership": "/", "manager": "/team", "salesperson": "/my-customers", "admin": "/admin"}
-# Every role's landing page when SALES_ENGINE=sql, which serves the reports but not yet every
-# other screen (views.screens.SQL_SCREENS): the role's own where it is served
-SQL_LANDING = "/reports/sales-by-category"
-SQL_LANDINGS = {"leadership": "/", "salesperson": "/my-customers", "manager": "/team"}
 # screen name (as in /export/<screen>.pdf and `flask export`) -> (title, path)
 SCREENS = {
     "overview": ("Overview", "/"),
@@ -70,10 +66,9 @@ def screen_of(path: str) -> str | None:
     return None
 
 
-def landing(role: str, sql: bool = False) -> tuple[str, str]:
-    """(menu label, path) of the role's landing page: where "home" is for that user (`sql`: on
-    a server with SALES_ENGINE=sql)."""
-    path = SQL_LANDINGS.get(role, SQL_LANDING) if sql else LANDING[role]
+def landing(role: str) -> tuple[str, str]:
+    """(menu label, path) of the role's landing page: where "home" is for that user."""
+    path = LANDING[role]
     return PAGES[path][0], path
 
 

@@ -10,7 +10,6 @@ in the database.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import quote
@@ -53,7 +52,7 @@ from metrics.team import (
     team_report,
     top_and_others,
 )
-from views.pages import REPORT_TITLES, SCREENS, screen_of
+from views.pages import REPORT_TITLES, SCREENS
 from views.tables import Column, Table
 from views.view import View, to_query
 
@@ -61,29 +60,6 @@ COMPARE_LABELS = {"previous_period": "Previous period", "previous_year": "Same p
 TOP_N = 20  # Overview: top customers
 BAR_CUSTOMERS = 30  # Sales by Customer: customers on the bar chart
 CHART_ROWS = 30  # reports: rows on the chart
-SQL_ENGINE = "SALES_ENGINE=sql"
-# the screens a server with SALES_ENGINE=sql shows and exports (with the KPI export): the
-# reports the engine interface answers (every report of SPEC §5, narrowed to a row or not, and
-# the matching products and customers of a row), Sales by Customer, the Overview, the
-# Leaderboard, My customers and Team performance
-SQL_SCREENS = ("sales-by-date", "sales-by-user", *ENGINE_REPORTS, "sell-through",
-               "made-to-order", "matching-products", "matching-customers", "sales-by-customer",
-               "overview", "leaderboard", "my-customers", "team")  # fmt: skip
-SQL_ENGINE_MESSAGE = (
-    "This server runs with SALES_ENGINE=sql, which so far computes in the database the "
-    "Overview (/) and its KPI export (/export/kpis.csv), Sales by Customer (/sales-by-customer), "
-    "the Leaderboard (/leaderboard), My customers (/my-customers), Team performance (/team), "
-    "the customer pages (/customers/<id>) and their PDF briefs, and "
-    "the sales reports "
-    "(Sales by Channel, Category, Brand, Collection, Supplier and Department, Sales by Date, "
-    "Sales by User, Sell Through and Made to Order: /reports/sales-by-category and the "
-    "others, narrowed to a row or not, and the matching products and customers of a row): "
-    "their pages, CSV and PDF exports. The other screens and exports need "
-    "SALES_ENGINE=frames for now."
-)
-# the pages other than screens that a server with SALES_ENGINE=sql serves: the customer page
-# and its brief
-SQL_PAGES = (r"/customers/[^/]+", r"/export/customers/[^/]+/brief\.pdf")
 URL_SAFE_ID = r"[A-Za-z0-9_.~-]+"  # what urllib's quote(safe="") leaves as it is
 TOP_ACQUIRERS = 8  # Team performance: salespeople named on the new-customers chart
 STATUS_WORDS = {"active": "Active", "inactive": "Inactive", "at_risk": "At risk"}
@@ -469,12 +445,6 @@ def team_figures(frames: Frames, view: View, engine: Engine, result: Team | None
 
 
 # --- Sales reports -------------------------------------------------------------------------------
-
-
-def served_on_sql(path: str) -> bool:
-    """Whether a server with SALES_ENGINE=sql serves the page at `path` (a screen of
-    SQL_SCREENS, or one of SQL_PAGES)."""
-    return screen_of(path) in SQL_SCREENS or any(re.fullmatch(p, path) for p in SQL_PAGES)
 
 
 def frames_only(engine: Engine) -> bool:
