@@ -33,13 +33,13 @@ import duckdb
 import pandas as pd
 
 from data.db import DataVersion
-from data.models import DATA_TABLES, DailyCustomerSums, RollupState
-from data.rollups import insert_sql
+from data.models import DATA_TABLES, ROLLUP_TABLES, RollupState
+from data.rollups import ROLLUPS, insert_sql
 from metrics.engine import SUMS
 
 TYPES = {"String": "VARCHAR", "Text": "VARCHAR", "Integer": "BIGINT", "BigInteger": "BIGINT",
          "Float": "DOUBLE", "Boolean": "BOOLEAN", "Date": "DATE", "DateTime": "TIMESTAMP"}  # fmt: skip
-TABLES = [*DATA_TABLES, DailyCustomerSums.__table__, RollupState.__table__, DataVersion.__table__]
+TABLES = [*DATA_TABLES, *ROLLUP_TABLES, RollupState.__table__, DataVersion.__table__]
 COPIED = ("customers", "customer_fields", "orders", "order_lines", "payments")
 SUFFIXED = {"customer_id", "order_id"}  # the IDs each copy suffixes, wherever they appear
 
@@ -97,16 +97,17 @@ def add_copies(conn: duckdb.DuckDBPyConnection, copies: int) -> None:
 
 
 def build_rollups(conn: duckdb.DuckDBPyConnection) -> None:
-    """daily_customer_sums summed from every line (data.rollups' INSERT for DuckDB), current for
+    """Every rollup table summed from every line (data.rollups' INSERT for DuckDB), current for
     the file's data version 1."""
-    start = time.perf_counter()
     conn.execute("INSERT INTO data_version VALUES (1, ?, 1, CURRENT_TIMESTAMP::TIMESTAMP)",
                  [uuid.uuid4().hex[:16]])  # fmt: skip
-    conn.execute(insert_sql("duckdb", some=False))
+    for rollup in ROLLUPS:
+        start = time.perf_counter()
+        conn.execute(insert_sql("duckdb", rollup.table.name, some=False))
+        rows = conn.execute(f"SELECT COUNT(*) FROM {rollup.table.name}").fetchone()[0]
+        print(f"  {rollup.table.name}: {rows:,} rows in {time.perf_counter() - start:.1f} s",
+              flush=True)  # fmt: skip
     conn.execute("INSERT INTO rollup_state VALUES (1, 1)")
-    rows = conn.execute("SELECT COUNT(*) FROM daily_customer_sums").fetchone()[0]
-    print(f"  daily_customer_sums: {rows:,} rows in {time.perf_counter() - start:.1f} s",
-          flush=True)  # fmt: skip
 
 
 def totals(conn) -> dict[str, float]:

@@ -82,20 +82,15 @@ def planted(demo_db, tmp_path_factory, request):
 PERIOD = "?from=2023-01-01&to=2026-12-31"
 
 
-def everything_seen(
-    base: str, username: str, landing: str, mine: str, engine: str = "frames"
-) -> dict[str, str]:
+def everything_seen(base: str, username: str, landing: str, mine: str) -> dict[str, str]:
     """What `username` is shown, by source: the screens (with their filter bars), the customer
-    searches, the matrix by category, and the exports (with SALES_ENGINE=sql, of the screens it
-    serves)."""
+    searches, the matrix by category, and the exports (on either engine: a SALES_ENGINE=sql
+    server serves them all)."""
     session, _ = signed_in(base, username)
     seen = {}
-    frames_only = (landing, "/leaderboard", "leaderboard")
     for path in (landing, "/sales-by-customer", "/leaderboard", f"/customers/{mine}",
                  "/reports/sales-by-channel", "/reports/sales-by-brand",
                  "/reports/sales-by-user", "/reports/made-to-order"):  # fmt: skip
-        if engine == "sql" and path in frames_only:
-            continue
         response = page_callback(session, base, path, PERIOD)
         assert response.status_code == 200, path
         seen[path] = text_of(response)
@@ -122,8 +117,6 @@ def everything_seen(
     for report in ("leaderboard", "sales-by-customer", "sales-by-channel", "sales-by-category",
                    "sales-by-brand", "sales-by-collection", "sales-by-supplier",
                    "sales-by-department", "sales-by-user", "sell-through", "made-to-order"):  # fmt: skip
-        if engine == "sql" and report in frames_only:
-            continue
         response = session.get(f"{base}/export/{report}.csv{PERIOD}")
         assert response.status_code == 200, report
         seen[f"{report}.csv"] = response.text
@@ -132,8 +125,8 @@ def everything_seen(
 
 @pytest.mark.parametrize("username,landing", [("sales", "/my-customers"), ("manager", "/team")])
 def test_scl001_nothing_planted_out_of_scope_reaches_a_list(planted, username, landing):
-    base, _, mine, engine = planted
-    seen = everything_seen(base, username, landing, mine, engine)
+    base, _, mine, _ = planted
+    seen = everything_seen(base, username, landing, mine)
     leaks = [source for source, text in seen.items() if PLANTED in text]
     assert leaks == []
     # the same kinds of value in scope do show, where each belongs
@@ -147,11 +140,11 @@ def test_scl001_nothing_planted_out_of_scope_reaches_a_list(planted, username, l
 
 
 def test_scl002_leadership_sees_the_planted_values(planted):
-    base, other, mine, engine = planted
-    seen = everything_seen(base, "leader", "/", mine, engine)
+    base, other, mine, _ = planted
+    seen = everything_seen(base, "leader", "/", mine)
     bar = seen["/sales-by-customer"]
     for value in ("Channel Zed", "Source Zed", "Brand Zed", "Tier Zed", "Field zed", "Team Zed"):
         assert value in bar, value
     assert "Customer Zed" in seen[f"filter search {PLANTED}"]
     assert "Category Zed" in seen["matrix by category"]
-    assert other in seen["leaderboard.csv" if engine == "frames" else "sales-by-customer.csv"]
+    assert other in seen["leaderboard.csv"] and other in seen["sales-by-customer.csv"]
