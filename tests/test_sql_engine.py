@@ -254,6 +254,12 @@ CASES = {
 # customer's items, and two attributes as sold (N/A in both)
 PAIRS = (("customer", "month"), ("month", "item"), ("customer", "item"), ("category", "channel"))
 BY = (None, *DIMENSIONS, *PAIRS)
+# every dimension on every third case of a company (the first, and others spread over the
+# filters, scopes and statuses); on the others the dimensions each read path groups by (the
+# rollups' customer, month and item, an attribute as sold, a pair): every query is compiled by
+# Ibis (~0.1 s), and every dimension on every case took the CI over 10 minutes here
+FEW = (None, "customer", "month", "item", "category", "channel", ("customer", "month"),
+       ("month", "item"))  # fmt: skip
 # what the (day, customer) sums can answer, and the (month, customer, item) sums (whole months)
 ROLLUP_DIMENSIONS = (None, "customer", "month", ("customer", "month"))
 ITEM_ROLLUP_DIMENSIONS = ("item", ("month", "item"), ("customer", "item"))
@@ -376,10 +382,10 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
     database = Database(analytics_url or url)
     assert database.rollups_current()  # kept by write_tables
     found, item_rollup_read = [], 0
-    for what, filters, scope in CASES[company]:
+    for case, (what, filters, scope) in enumerate(CASES[company]):
         expected_engine = FramesEngine(scoped(frames, scope))
         sql_engine = SqlEngine(database, scope)
-        for by in BY:
+        for by in BY if case % 3 == 0 else FEW:
             expected, got = expected_engine.sums(filters, by), sql_engine.sums(filters, by)
             found += differences(expected, got, f"{what}, by {by}")
             if by in ROLLUP_DIMENSIONS or by in ITEM_ROLLUP_DIMENSIONS:
