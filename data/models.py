@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text, inspect
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    inspect,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -162,8 +175,43 @@ class MonthlyCustomerItemSums(Base, Sums):
     orders: Mapped[int] = mapped_column(Integer)
 
 
+# The attributes as sold that monthly_customer_attribute_sums holds (the line's own value, else
+# its order's or its item's; `product`: the item's product, else its own item_id).
+ROLLUP_ATTRIBUTES = (
+    "channel", "source", "device", "campaign", "salesperson", "document_type",
+    "category", "brand", "collection", "supplier", "department", "product",
+)  # fmt: skip
+
+# A rollup the database keeps for the `sql` engine (data.rollups): the sums of
+# metrics.engine.SUMS over the order lines of one month (numbered as the engine numbers them),
+# one customer and one value of one attribute as sold (ROLLUP_ATTRIBUTES; `value` NULL: none),
+# and `orders`, the distinct orders with a revenue line there. One long table rather than one
+# per attribute: its rows of one attribute are read together, and the writes sum again one
+# (month, customer) in one place. A table without a primary key: a missing value is NULL.
+MonthlyCustomerAttributeSums = Table(
+    "monthly_customer_attribute_sums",
+    Base.metadata,
+    Column("month", Integer, nullable=False),
+    Column("customer_id", String(ID), nullable=False),
+    Column("attribute", String(ID), nullable=False),
+    Column("value", String(ID)),
+    *(
+        Column(column.name, column.type)
+        for column in DailyCustomerSums.__table__.columns
+        if column.name not in ("day", "customer_id")
+    ),
+    Column("orders", Integer),
+    # an attribute's rows of some months; one customer's rows (the writes, a customer filter)
+    Index("ix_monthly_customer_attribute_sums_attribute", "attribute", "month"),
+    Index("ix_monthly_customer_attribute_sums_customer", "customer_id", "month"),
+)
+
 # the rollups data.rollups keeps, current together (one RollupState)
-ROLLUP_TABLES = [DailyCustomerSums.__table__, MonthlyCustomerItemSums.__table__]
+ROLLUP_TABLES = [
+    DailyCustomerSums.__table__,
+    MonthlyCustomerItemSums.__table__,
+    MonthlyCustomerAttributeSums,
+]
 
 
 class RollupState(Base):

@@ -260,6 +260,7 @@ ITEM_ROLLUP_DIMENSIONS = ("item", ("month", "item"), ("customer", "item"))
 ROLLUP_TABLES = (
     "daily_customer_sums",
     "monthly_customer_item_sums",
+    "monthly_customer_attribute_sums",
     "rollup_state",
     "data_version",
 )
