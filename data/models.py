@@ -153,11 +153,13 @@ class Sums:
 
 class DailyCustomerSums(Base, Sums):
     """A rollup the database keeps for the `sql` engine (data.rollups): the additive sums of
-    metrics.engine.SUMS over the order lines of one day and one customer."""
+    metrics.engine.SUMS over the order lines of one day and one customer, and `orders`, the
+    distinct orders with a revenue line there (they add up across days and customers)."""
 
     __tablename__ = "daily_customer_sums"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    orders: Mapped[int | None] = mapped_column(Integer)
 
 
 class MonthlyCustomerItemSums(Base, Sums):
@@ -200,7 +202,6 @@ MonthlyCustomerAttributeSums = Table(
         for column in DailyCustomerSums.__table__.columns
         if column.name not in ("day", "customer_id")
     ),
-    Column("orders", Integer),
     # an attribute's rows of some months; one customer's rows (the writes, a customer filter)
     Index("ix_monthly_customer_attribute_sums_attribute", "attribute", "month"),
     Index("ix_monthly_customer_attribute_sums_customer", "customer_id", "month"),
@@ -302,6 +303,14 @@ class UserSession(SignInBase):
     __tablename__ = "user_sessions"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def has_columns(conn: Connection, table: Table) -> bool:
+    """Whether the database holds `table` with every column of its model."""
+    inspector = inspect(conn)
+    if not inspector.has_table(table.name):
+        return False
+    return {c.name for c in table.columns} <= {c["name"] for c in inspector.get_columns(table.name)}
 
 
 def upgrade_schema(conn: Connection) -> None:

@@ -106,7 +106,7 @@ def insert_sql(dialect: str, table: str, some: bool) -> str:
     everyone = SqlEngine(None, Scope("leadership"))
     only = ibis.table({"order_id": "string"}, name=ORDERS_TO_SUM) if some else None
     lines = everyone._selected_lines(Filters(), only=only)
-    sums = line_sums(lines) | ({"orders": revenue_orders(lines)} if rollup.monthly else {})
+    sums = line_sums(lines) | {"orders": revenue_orders(lines)}
     columns = [column.name for column in rollup.table.columns]
     if rollup.attributes:  # a part per attribute, one scan of the lines each
         rows = ibis.union(

@@ -143,12 +143,20 @@ class Database:
             return False
         if self._has_rollups is None:  # once: tables are not dropped under a running server
             if self.dialect == "duckdb":
-                names = self.run("SELECT table_name FROM information_schema.tables")["table_name"]
+                stored = self.run("SELECT table_name, column_name FROM information_schema.columns")
+                stored = set(zip(stored["table_name"], stored["column_name"], strict=True))
             else:
-                names = inspect(self.engine).get_table_names()
-            # every rollup (a DuckDB file copied before one was added has not), and the state
-            rollups = {"rollup_state", "data_version", *(table.name for table in ROLLUP_TABLES)}
-            self._has_rollups = rollups <= set(names)
+                inspector = inspect(self.engine)
+                stored = {
+                    (name, column["name"])
+                    for name in inspector.get_table_names()
+                    for column in inspector.get_columns(name)
+                }
+            # every rollup with every column (a DuckDB file copied before one was added has
+            # not), and the state
+            wanted = {(t.name, column.name) for t in ROLLUP_TABLES for column in t.columns}
+            wanted |= {("rollup_state", "version"), ("data_version", "version")}
+            self._has_rollups = wanted <= stored
         if not self._has_rollups:
             return False
         current = self.run(
@@ -433,12 +441,18 @@ class SqlEngine:
         """REPORT_SUMS per value of `by` (per combination, for a tuple) with a revenue line,
         over the revenue lines the filters, the scope and `row` (a report row's narrowing)
         select. Distinct orders add up across months, days and customers but not across items
-        or values (an order has one customer and one date): a question by item or by an
-        attribute as sold, not narrowed to a row, reads the monthly sums when the rollups are
-        current (_cells), any other reads the lines (`rollups`: a customer status may find the
-        active customers from the (day, customer) sums)."""
+        or values (an order has one customer and one date): when the rollups are current, a
+        question not narrowed to a row reads the (day, customer) sums by total, customer, month,
+        day or week, and the monthly ones by item or by an attribute as sold (_cells), with
+        filters on the period and the customers only; any other reads the lines (`rollups`: a
+        customer status may find the active customers from the (day, customer) sums)."""
         names = dimensions_of(by)
-        cells = self._cells(filters, names) if rollups and not row_of(row) else None
+        cells = None
+        if rollups and not row_of(row):
+            if set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
+                cells = _dated(self._daily_rows(filters), names)
+            else:
+                cells = self._cells(filters, names)
         if cells is not None:
             revenue = cells.filter(cells.revenue_lines > 0)
             sums = {name: revenue[name].sum() for name in (*REVENUE_SUMS, "orders")}
