@@ -60,6 +60,9 @@ def test_rol001_a_write_keeps_the_rollups_with_the_sums_by_hand(database_url):
     write_tables(make_engine(database_url), make_tables(LINES), replace=True)
     assert stored_rows(database_url) == BY_HAND
     assert Database(database_url).rollups_current()
+    with make_engine(database_url).connect() as conn:  # orders with a revenue line: O1, O2; O4
+        orders = conn.execute(text("SELECT orders FROM daily_customer_sums ORDER BY day")).all()
+    assert [row[0] for row in orders] == [2, 1]
 
 
 def test_rol002_after_an_outside_write_the_lines_are_read_until_the_rollups_are_rebuilt(
@@ -271,6 +274,28 @@ def test_rol010_a_database_made_before_the_item_rollup_gets_it_from_the_rebuild_
     assert flask(database_url, "rebuild-rollups").returncode == 0
     assert Database(database_url).rollups_current()
     assert item_rows(database_url) == ITEMS_BY_HAND
+
+
+def test_rol016_a_daily_rollup_made_before_its_orders_column_counts_from_the_rebuild_only(
+    database_url,
+):
+    """daily_customer_sums without `orders` (an earlier version's): the column is added, the
+    rollups are not current (the lines are read) until `flask rebuild-rollups`."""
+    write_tables(make_engine(database_url), make_tables(LINES), replace=True)
+    external_sql(database_url, "ALTER TABLE daily_customer_sums DROP COLUMN orders")
+    make_engine(database_url)  # as the app starts
+    assert not Database(database_url).rollups_current()
+    by_day = SqlEngine(Database(database_url), EVERYONE).report_sums(Filters(), "day")
+    assert by_day[["day", "orders", "customers"]].values.tolist() == [
+        ["2026-05-01", 2, 1],
+        ["2026-05-02", 1, 1],
+    ]
+    assert flask(database_url, "rebuild-rollups").returncode == 0
+    assert Database(database_url).rollups_current()
+    engine = SqlEngine(Database(database_url), EVERYONE)
+    sql = engine.sql(engine.report_sums_expression(Filters(), ("day",), rollups=True))
+    assert "daily_customer_sums" in sql and "order_lines" not in sql
+    assert engine.report_sums(Filters(), "day").equals(by_day)
 
 
 def test_rol011_questions_by_item_over_whole_months_read_the_item_rollup_and_agree(
