@@ -790,11 +790,33 @@ class SqlEngine:
             months += [rows.month <= last] if last is not None else []
             rows = self._kept_rows(_where(rows, months), filters)
             parts.append(rows.mutate(**{key: rows[column]}).select(*columns))
-        if days:
-            lines = self._selected_lines(filters, rollups=True, days=days)
+        for some_days, ids in self._order_ids(days):
+            lines = self._selected_lines(filters, rollups=True, days=some_days, ids=ids)
             sums = line_sums(lines) | {"orders": revenue_orders(lines)}
             parts.append(lines.group_by(["customer", "month", key]).aggregate(**sums))
+        if not parts:  # no whole month, and no order on the days: no rows
+            rows = self._kept_rows(rows.filter(ibis.literal(False)), filters)
+            parts.append(rows.mutate(**{key: rows[column]}).select(*columns))
         return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
+    def _order_ids(self, days: list[DayRange]) -> list[tuple[DayRange, tuple[str, str]]]:
+        """Each of the day ranges `days` that has orders, with the lowest and highest ID among
+        them (one query for all): bounds on the lines' order_id that spare reading the lines
+        of other orders wherever IDs grow with the order date, as document numbers do."""
+        if not days:
+            return []
+        orders = self.tables["orders"]
+        bounds = ibis.union(
+            *(
+                orders.filter(orders.order_date.between(ibis.date(a), ibis.date(b))).aggregate(
+                    part=ibis.literal(n), low=orders.order_id.min(), high=orders.order_id.max()
+                )
+                for n, (a, b) in enumerate(days)
+            ),
+            distinct=False,
+        )
+        found = self._run(bounds).dropna().sort_values("part")
+        return [(days[n], (low, high)) for n, low, high in found.itertuples(index=False)]
 
     def _period_parts(self, filters: Filters) -> tuple[int | None, int | None, list[DayRange]]:
         """(first, last, days): the period's whole months, from `first` to `last` (month
@@ -841,7 +863,8 @@ class SqlEngine:
         only: ir.Table | None = None,
         rollups: bool = False,
         row: Row | None = None,
-        days: list[DayRange] | None = None,
+        days: DayRange | None = None,
+        ids: tuple[str, str] | None = None,
     ) -> ir.Table:
         """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
         non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
@@ -852,16 +875,16 @@ class SqlEngine:
         (metrics.engine.row_of: the salesperson as sold, the item, the product, the
         customisation), one more condition on the lines, after the order amounts (which it does
         not change) and the customer status (found without it), as the frames apply it;
-        `days`: the lines of the orders dated in these ranges (first, last day) instead of the
-        period (the partial months of _cells: the customers, their status too, are still the
-        filters')."""
+        `days`: the lines of the orders dated from its first to its last day instead of the
+        period (a partial month of _cells: the customers, their status too, are still the
+        filters'); `ids`: the lowest and highest order ID among those orders, a condition on the
+        lines too (the same lines: it lets the database skip those of other orders unread)."""
         t = self.tables
         orders = t["orders"]
         if days is None:
             conditions = _period(orders, filters, "order_date")
         else:
-            dated = [orders.order_date.between(ibis.date(a), ibis.date(b)) for a, b in days]
-            conditions = [functools.reduce(operator.or_, dated)]
+            conditions = [orders.order_date.between(ibis.date(days[0]), ibis.date(days[1]))]
         if only is not None:
             conditions.append(orders.order_id.isin(only.order_id))
         orders = _where(orders, conditions).select(
@@ -877,6 +900,8 @@ class SqlEngine:
             **{f"item_{a}": a for a in ITEM_ATTRIBUTES},
         )  # fmt: skip
         lines = t["order_lines"]
+        if ids is not None:
+            lines = lines.filter(lines.order_id.between(*ids))
         joined = lines.join(orders, "order_id").left_join(items, lines.item_id == items.item_code)
         counted = ~joined.status.isin(["cancelled", "returned"])
         made = joined.item_made.fill_null(False) | joined.customisation.notnull()
