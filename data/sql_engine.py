@@ -385,7 +385,6 @@ class SqlEngine:
         database keeps them current), from the (day, customer) sums when the filters and `by`
         allow it, or from the monthly sums by item or by an attribute as sold (_cells)."""
         names = dimensions_of(by)
-        cells = None
         if rollups and set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
             rows = _dated(self._daily_rows(filters), names)
             sums = {name: rows[name].sum() for name in SUMS}
