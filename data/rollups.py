@@ -121,8 +121,10 @@ def insert_sql(dialect: str, table: str, some: bool) -> str:
         )
     else:
         rows = lines.group_by(**rollup.group).aggregate(**sums).select(*columns)
-    if not some:  # stored by attribute and month (or day): a question's rows lie together
-        rows = rows.order_by(*(["attribute"] if rollup.attributes else []), rollup.cell_columns[0])
+    # stored by attribute and month (or day), then by the rest of the key: a question's rows lie
+    # together, and the same rows are written in the same order whichever way they are summed
+    keys = ["attribute", *rollup.group, "value"] if rollup.attributes else [*rollup.group]
+    rows = rows.order_by(*keys)
     select_sql = ibis.to_sql(rows, dialect=dialect)
     return f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}"
 
