@@ -190,7 +190,10 @@ def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
         for start in range(0, len(cells), CHUNK):
             chunk = cells[start : start + CHUNK]
             in_chunk = tuple_(*(table.c[name] for name in rollup.cell_columns)).in_(chunk)
-            conn.execute(table.delete().where(in_chunk))
+            # each column's values too: SQLite reads a list of row values by a whole-table scan
+            each = [table.c[name].in_(sorted({cell[n] for cell in chunk}))
+                    for n, name in enumerate(rollup.cell_columns)]  # fmt: skip
+            conn.execute(table.delete().where(in_chunk, *each))
             orders = _orders_on(conn, rollup, chunk)
             if orders:  # none left there: the rows are gone
                 conn.execute(text(f"DELETE FROM {ORDERS_TO_SUM}"))
