@@ -38,7 +38,6 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    inspect,
     select,
     text,
     union,
@@ -54,6 +53,7 @@ from data.models import (
     Item,
     Order,
     OrderLine,
+    has_columns,
     upgrade_schema,
 )
 
@@ -136,12 +136,12 @@ def make_engine(url: str) -> Engine:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # workers starting together: one sets up at a time
             conn.execute(text("SELECT pg_advisory_xact_lock(7424711)"))
-        missing = [t for t in ROLLUP_TABLES if not inspect(conn).has_table(t.name)]
+        missing = [t for t in ROLLUP_TABLES if not has_columns(conn, t)]
         Base.metadata.create_all(conn)
         upgrade_schema(conn)
         if missing:
-            # a rollup new to a database with sales holds none of them: not current until
-            # `flask rebuild-rollups` (data.rollups)
+            # a rollup (or a rollup's column) new to a database with sales holds none of them:
+            # not current until `flask rebuild-rollups` (data.rollups)
             conn.execute(text("DELETE FROM rollup_state WHERE EXISTS (SELECT 1 FROM orders)"))
         _install_data_version(conn)
     return engine

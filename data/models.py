@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Integer, String, Text, inspect
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    inspect,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -140,11 +153,13 @@ class Sums:
 
 class DailyCustomerSums(Base, Sums):
     """A rollup the database keeps for the `sql` engine (data.rollups): the additive sums of
-    metrics.engine.SUMS over the order lines of one day and one customer."""
+    metrics.engine.SUMS over the order lines of one day and one customer, and `orders`, the
+    distinct orders with a revenue line there (they add up across days and customers)."""
 
     __tablename__ = "daily_customer_sums"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    orders: Mapped[int | None] = mapped_column(Integer)
 
 
 class MonthlyCustomerItemSums(Base, Sums):
@@ -162,8 +177,42 @@ class MonthlyCustomerItemSums(Base, Sums):
     orders: Mapped[int] = mapped_column(Integer)
 
 
+# The attributes as sold that monthly_customer_attribute_sums holds (the line's own value, else
+# its order's or its item's; `product`: the item's product, else its own item_id).
+ROLLUP_ATTRIBUTES = (
+    "channel", "source", "device", "campaign", "salesperson", "document_type",
+    "category", "brand", "collection", "supplier", "department", "product",
+)  # fmt: skip
+
+# A rollup the database keeps for the `sql` engine (data.rollups): the sums of
+# metrics.engine.SUMS over the order lines of one month (numbered as the engine numbers them),
+# one customer and one value of one attribute as sold (ROLLUP_ATTRIBUTES; `value` NULL: none),
+# and `orders`, the distinct orders with a revenue line there. One long table rather than one
+# per attribute: its rows of one attribute are read together, and the writes sum again one
+# (month, customer) in one place. A table without a primary key: a missing value is NULL.
+MonthlyCustomerAttributeSums = Table(
+    "monthly_customer_attribute_sums",
+    Base.metadata,
+    Column("month", Integer, nullable=False),
+    Column("customer_id", String(ID), nullable=False),
+    Column("attribute", String(ID), nullable=False),
+    Column("value", String(ID)),
+    *(
+        Column(column.name, column.type)
+        for column in DailyCustomerSums.__table__.columns
+        if column.name not in ("day", "customer_id")
+    ),
+    # an attribute's rows of some months; one customer's rows (the writes, a customer filter)
+    Index("ix_monthly_customer_attribute_sums_attribute", "attribute", "month"),
+    Index("ix_monthly_customer_attribute_sums_customer", "customer_id", "month"),
+)
+
 # the rollups data.rollups keeps, current together (one RollupState)
-ROLLUP_TABLES = [DailyCustomerSums.__table__, MonthlyCustomerItemSums.__table__]
+ROLLUP_TABLES = [
+    DailyCustomerSums.__table__,
+    MonthlyCustomerItemSums.__table__,
+    MonthlyCustomerAttributeSums,
+]
 
 
 class RollupState(Base):
@@ -254,6 +303,14 @@ class UserSession(SignInBase):
     __tablename__ = "user_sessions"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def has_columns(conn: Connection, table: Table) -> bool:
+    """Whether the database holds `table` with every column of its model."""
+    inspector = inspect(conn)
+    if not inspector.has_table(table.name):
+        return False
+    return {c.name for c in table.columns} <= {c["name"] for c in inspector.get_columns(table.name)}
 
 
 def upgrade_schema(conn: Connection) -> None:

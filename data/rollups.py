@@ -1,8 +1,10 @@
 """The rollups the database keeps for the `sql` engine: the sums of metrics.engine.SUMS per
 (day, customer) over the order lines (`daily_customer_sums`), so that a question whose filters
 touch only the period and the customers scans them instead of the lines, and per (month,
-customer, item) with the distinct orders with a revenue line (`monthly_customer_item_sums`), so
-that such a question by item over whole months does (data.sql_engine).
+customer, item) and per (month, customer, attribute as sold, value) with the distinct orders
+with a revenue line (`monthly_customer_item_sums`, `monthly_customer_attribute_sums`), so that
+such a question by item or by an attribute does, its whole months from them and the days of a
+partial month from the lines (data.sql_engine).
 
 The writes keep them in their own transaction while they are current: the rows of the days and
 months and the customers of the orders an import writes (as stored before it, and as written)
@@ -25,7 +27,15 @@ from sqlalchemy import Table, func, select, text, tuple_
 from sqlalchemy.engine import Connection
 
 from data.db import DataVersion
-from data.models import ID, DailyCustomerSums, MonthlyCustomerItemSums, Order, RollupState
+from data.models import (
+    ID,
+    ROLLUP_ATTRIBUTES,
+    DailyCustomerSums,
+    MonthlyCustomerAttributeSums,
+    MonthlyCustomerItemSums,
+    Order,
+    RollupState,
+)
 
 ORDERS = Order.__table__
 STATE = RollupState.__table__
@@ -39,12 +49,15 @@ Key = tuple[date, str]  # (order date, customer_id) of an order
 @dataclass(frozen=True)
 class Rollup:
     """One rollup table: its rows group the lines (SqlEngine._selected_lines) by `group` (the
-    table's key columns -> the lines' columns); an order's lines are in the rows of its cell
-    (its day, or month, and its customer), which the writes sum again whole."""
+    table's key columns -> the lines' columns), and with `attributes`, by each of those as
+    sold in turn too (its rows: `attribute`, its name, and `value`); an order's lines are in
+    the rows of its cell (its day, or month, and its customer), which the writes sum again
+    whole."""
 
     table: Table
     group: dict[str, str]
     monthly: bool
+    attributes: tuple[str, ...] = ()
 
     @property
     def cell_columns(self) -> tuple[str, str]:
@@ -69,7 +82,13 @@ MONTHLY = Rollup(
     {"month": "month", "customer_id": "customer", "item_id": "item"},
     True,
 )
-ROLLUPS = (DAILY, MONTHLY)
+BY_ATTRIBUTE = Rollup(
+    MonthlyCustomerAttributeSums,
+    {"month": "month", "customer_id": "customer"},
+    True,
+    ROLLUP_ATTRIBUTES,
+)
+ROLLUPS = (DAILY, MONTHLY, BY_ATTRIBUTE)
 
 
 @functools.cache
@@ -87,10 +106,26 @@ def insert_sql(dialect: str, table: str, some: bool) -> str:
     everyone = SqlEngine(None, Scope("leadership"))
     only = ibis.table({"order_id": "string"}, name=ORDERS_TO_SUM) if some else None
     lines = everyone._selected_lines(Filters(), only=only)
-    sums = line_sums(lines) | ({"orders": revenue_orders(lines)} if rollup.monthly else {})
-    rows = lines.group_by(**rollup.group).aggregate(**sums)
+    sums = line_sums(lines) | {"orders": revenue_orders(lines)}
     columns = [column.name for column in rollup.table.columns]
-    select_sql = ibis.to_sql(rows.select(*columns), dialect=dialect)
+    if rollup.attributes:  # a part per attribute, one scan of the lines each
+        rows = ibis.union(
+            *(
+                lines.group_by(**rollup.group, value=lines[name])
+                .aggregate(**sums)
+                .mutate(attribute=ibis.literal(name))
+                .select(*columns)
+                for name in rollup.attributes
+            ),
+            distinct=False,
+        )
+    else:
+        rows = lines.group_by(**rollup.group).aggregate(**sums).select(*columns)
+    # stored by attribute and month (or day), then by the rest of the key: a question's rows lie
+    # together, and the same rows are written in the same order whichever way they are summed
+    keys = ["attribute", *rollup.group, "value"] if rollup.attributes else [*rollup.group]
+    rows = rows.order_by(*keys)
+    select_sql = ibis.to_sql(rows, dialect=dialect)
     return f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}"
 
 
@@ -155,7 +190,10 @@ def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
         for start in range(0, len(cells), CHUNK):
             chunk = cells[start : start + CHUNK]
             in_chunk = tuple_(*(table.c[name] for name in rollup.cell_columns)).in_(chunk)
-            conn.execute(table.delete().where(in_chunk))
+            # each column's values too: SQLite reads a list of row values by a whole-table scan
+            each = [table.c[name].in_(sorted({cell[n] for cell in chunk}))
+                    for n, name in enumerate(rollup.cell_columns)]  # fmt: skip
+            conn.execute(table.delete().where(in_chunk, *each))
             orders = _orders_on(conn, rollup, chunk)
             if orders:  # none left there: the rows are gone
                 conn.execute(text(f"DELETE FROM {ORDERS_TO_SUM}"))

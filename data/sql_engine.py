@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from calendar import monthrange
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -44,7 +45,14 @@ from data.frames import (
     with_custom_fields,
 )
 from data.lists import VALUE_COLUMNS, Lists
-from data.models import DATA_TABLES, ROLLUP_TABLES, DailyCustomerSums, MonthlyCustomerItemSums
+from data.models import (
+    DATA_TABLES,
+    ROLLUP_ATTRIBUTES,
+    ROLLUP_TABLES,
+    DailyCustomerSums,
+    MonthlyCustomerAttributeSums,
+    MonthlyCustomerItemSums,
+)
 from data.spark import Spark, is_spark
 from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_ORDERS
 from metrics.commission import EVENTS
@@ -88,6 +96,7 @@ ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
 ROW_OPTIONAL = ("salesperson", "customisation")
 # a flag counted as 1 or 0 (PostgreSQL casts no boolean to bigint)
 ONE, ZERO = ibis.literal(1, "int64"), ibis.literal(0, "int64")
+DayRange = tuple[date, date]  # first and last day
 
 
 class Database:
@@ -134,12 +143,20 @@ class Database:
             return False
         if self._has_rollups is None:  # once: tables are not dropped under a running server
             if self.dialect == "duckdb":
-                names = self.run("SELECT table_name FROM information_schema.tables")["table_name"]
+                stored = self.run("SELECT table_name, column_name FROM information_schema.columns")
+                stored = set(zip(stored["table_name"], stored["column_name"], strict=True))
             else:
-                names = inspect(self.engine).get_table_names()
-            # every rollup (a DuckDB file copied before one was added has not), and the state
-            rollups = {"rollup_state", "data_version", *(table.name for table in ROLLUP_TABLES)}
-            self._has_rollups = rollups <= set(names)
+                inspector = inspect(self.engine)
+                stored = {
+                    (name, column["name"])
+                    for name in inspector.get_table_names()
+                    for column in inspector.get_columns(name)
+                }
+            # every rollup with every column (a DuckDB file copied before one was added has
+            # not), and the state
+            wanted = {(t.name, column.name) for t in ROLLUP_TABLES for column in t.columns}
+            wanted |= {("rollup_state", "version"), ("data_version", "version")}
+            self._has_rollups = wanted <= stored
         if not self._has_rollups:
             return False
         current = self.run(
@@ -367,13 +384,13 @@ class SqlEngine:
         """SUMS per value of `by` (per combination, for a tuple) over the lines the filters and
         the scope select (see metrics.engine.finish for what each sum is); with `rollups` (the
         database keeps them current), from the (day, customer) sums when the filters and `by`
-        allow it, or from the (month, customer, item) sums by item (_by_item_cells)."""
+        allow it, or from the monthly sums by item or by an attribute as sold (_cells)."""
         names = dimensions_of(by)
         if rollups and set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
             rows = _dated(self._daily_rows(filters), names)
             sums = {name: rows[name].sum() for name in SUMS}
-        elif rollups and self._by_item_cells(filters, names):
-            rows = self._item_rows(filters)
+        elif rollups and (cells := self._cells(filters, names)) is not None:
+            rows = cells
             sums = {name: rows[name].sum() for name in SUMS}
         else:
             rows = _dated(self._selected_lines(filters, rollups=rollups), names)
@@ -423,14 +440,20 @@ class SqlEngine:
     ) -> ir.Table:
         """REPORT_SUMS per value of `by` (per combination, for a tuple) with a revenue line,
         over the revenue lines the filters, the scope and `row` (a report row's narrowing)
-        select. Distinct orders add up across months and customers but not across items (an
-        order has one customer and one date): a question by item over whole months, not
-        narrowed to a row, reads the (month, customer, item) sums when the rollups are current
-        (_by_item_cells), any other reads the lines (`rollups`: a customer status may find the
-        active customers from the (day, customer) sums)."""
+        select. Distinct orders add up across months, days and customers but not across items
+        or values (an order has one customer and one date): when the rollups are current, a
+        question not narrowed to a row reads the (day, customer) sums by total, customer, month,
+        day or week, and the monthly ones by item or by an attribute as sold (_cells), with
+        filters on the period and the customers only; any other reads the lines (`rollups`: a
+        customer status may find the active customers from the (day, customer) sums)."""
         names = dimensions_of(by)
-        if rollups and not row_of(row) and self._by_item_cells(filters, names):
-            cells = self._item_rows(filters)
+        cells = None
+        if rollups and not row_of(row):
+            if set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
+                cells = _dated(self._daily_rows(filters), names)
+            else:
+                cells = self._cells(filters, names)
+        if cells is not None:
             revenue = cells.filter(cells.revenue_lines > 0)
             sums = {name: revenue[name].sum() for name in (*REVENUE_SUMS, "orders")}
         else:
@@ -733,19 +756,6 @@ class SqlEngine:
         rows = self._kept_rows(_where(daily, _period(daily, filters, "day")), filters)
         return rows.mutate(month=_month(rows.day))
 
-    def _item_rows(self, filters: Filters) -> ir.Table:
-        """The (month, customer, item) sums of the customers the scope and filters keep, in the
-        months of the period (whole ones: _by_item_cells), with `customer` and `item` as
-        _selected_lines has them."""
-        cells = self.tables[MonthlyCustomerItemSums.__tablename__]
-        months = [
-            keep(cells.month, _month_of(bound))
-            for bound, keep in ((filters.start, operator.ge), (filters.end, operator.le))
-            if bound is not None
-        ]
-        rows = self._kept_rows(_where(cells, months), filters)
-        return rows.mutate(item=rows.item_id)
-
     def _kept_rows(self, rows: ir.Table, filters: Filters) -> ir.Table:
         """The rows of a rollup (by customer_id) of the customers the scope and filters keep,
         with `customer`."""
@@ -753,30 +763,91 @@ class SqlEngine:
             rows = rows.join(self._customers(filters, rollups=True), "customer_id")
         return rows.mutate(customer=rows.customer_id)
 
-    def _by_item_cells(self, filters: Filters, names: tuple[str, ...]) -> bool:
-        """Whether the (month, customer, item) sums answer a question by `names` (rollups
-        current): by item, and perhaps customer and month (not product: an order may hold two
-        items of one product), with filters on the period and the customers only, over whole
-        months: the period starts on a month's first day or at or before the data's first order
-        date, and ends on a month's last day or at or after its last one."""
-        if "item" not in names or not set(names) <= {"item", "customer", "month"}:
-            return False
-        if _touches_lines(filters):
-            return False
-        starts = filters.start is None or filters.start.day == 1
-        ends = filters.end is None or (filters.end + timedelta(days=1)).day == 1
-        if starts and ends:
-            return True
+    def _cells(self, filters: Filters, names: tuple[str, ...]) -> ir.Table | None:
+        """Per (customer, month, key) the SUMS and `orders` (distinct orders with a revenue line)
+        that answer a question by `names` (rollups current), or None when the monthly rollups
+        cannot: by item or by one attribute of ROLLUP_ATTRIBUTES (the key), perhaps with customer
+        and month, with filters on the period and the customers only. The period's whole months
+        come from the (month, customer, item) or (month, customer, attribute, value) sums, the
+        days of its partial months (_period_parts) from the lines, grouped alike; the parts hold
+        disjoint days, so an order's distinct counts add up across them as across months."""
+        keys = set(names) - {"customer", "month"}
+        if len(keys) != 1 or _touches_lines(filters):
+            return None
+        (key,) = keys
+        if key == "item":
+            rows, column = self.tables[MonthlyCustomerItemSums.__tablename__], "item_id"
+        elif key in ROLLUP_ATTRIBUTES:
+            rows = self.tables[MonthlyCustomerAttributeSums.name]
+            rows, column = rows.filter(rows.attribute == key), "value"
+        else:
+            return None
+        first, last, days = self._period_parts(filters)
+        columns = ["customer", "month", key, *SUMS, "orders"]
+        parts = []
+        if first is None or last is None or first <= last:
+            months = [rows.month >= first] if first is not None else []
+            months += [rows.month <= last] if last is not None else []
+            rows = self._kept_rows(_where(rows, months), filters)
+            parts.append(rows.mutate(**{key: rows[column]}).select(*columns))
+        for some_days, ids in self._order_ids(days):
+            lines = self._selected_lines(filters, rollups=True, days=some_days, ids=ids)
+            sums = line_sums(lines) | {"orders": revenue_orders(lines)}
+            parts.append(lines.group_by(["customer", "month", key]).aggregate(**sums))
+        if not parts:  # no whole month, and no order on the days: no rows
+            rows = self._kept_rows(rows.filter(ibis.literal(False)), filters)
+            parts.append(rows.mutate(**{key: rows[column]}).select(*columns))
+        return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+
+    def _order_ids(self, days: list[DayRange]) -> list[tuple[DayRange, tuple[str, str]]]:
+        """Each of the day ranges `days` that has orders, with the lowest and highest ID among
+        them (one query for all): bounds on the lines' order_id that spare reading the lines
+        of other orders wherever IDs grow with the order date, as document numbers do."""
+        if not days:
+            return []
         orders = self.tables["orders"]
-        span = self._run(
-            orders.aggregate(first=orders.order_date.min(), last=orders.order_date.max())
+        bounds = ibis.union(
+            *(
+                orders.filter(orders.order_date.between(ibis.date(a), ibis.date(b))).aggregate(
+                    part=ibis.literal(n), low=orders.order_id.min(), high=orders.order_id.max()
+                )
+                for n, (a, b) in enumerate(days)
+            ),
+            distinct=False,
         )
-        first, last = span.iloc[0]
-        if pd.isna(first):  # no orders: nothing to read either way
-            return True
-        return (starts or filters.start <= pd.Timestamp(first).date()) and (
-            ends or filters.end >= pd.Timestamp(last).date()
-        )
+        found = self._run(bounds).dropna().sort_values("part")
+        return [(days[n], (low, high)) for n, low, high in found.itertuples(index=False)]
+
+    def _period_parts(self, filters: Filters) -> tuple[int | None, int | None, list[DayRange]]:
+        """(first, last, days): the period's whole months, from `first` to `last` (month
+        numbers; None: no bound), and the day ranges of its partial months. A month is whole
+        when the period holds all of it, or all of its days from the data's first order date
+        or up to its last (one MIN / MAX over the indexed orders.order_date, asked only when a
+        bound is not on a month's edge)."""
+        start, end = filters.start, filters.end
+        starts = start is None or start.day == 1
+        ends = end is None or (end + timedelta(days=1)).day == 1
+        if not (starts and ends):
+            orders = self.tables["orders"]
+            span = self._run(
+                orders.aggregate(first=orders.order_date.min(), last=orders.order_date.max())
+            )
+            first_day, last_day = span.iloc[0]
+            if pd.isna(first_day):  # no orders: nothing to read either way
+                return None, None, []
+            starts = starts or start <= pd.Timestamp(first_day).date()
+            ends = ends or end >= pd.Timestamp(last_day).date()
+        first = None if start is None else _month_of(start) + (0 if starts else 1)
+        last = None if end is None else _month_of(end) - (0 if ends else 1)
+        days = []
+        if not starts:
+            month_end = date(start.year, start.month, monthrange(start.year, start.month)[1])
+            days.append((start, month_end if end is None else min(end, month_end)))
+        if not ends:
+            month_start = end.replace(day=1)
+            if starts or month_start > start:  # else the start's range holds it
+                days.append((month_start if start is None else max(start, month_start), end))
+        return first, last, [(a, b) for a, b in days if a <= b]
 
     def _scope(self, customers: ir.Table) -> ir.BooleanValue:
         """The scope's WHERE on a customers table with owner and team (data.access.Scope)."""
@@ -792,6 +863,8 @@ class SqlEngine:
         only: ir.Table | None = None,
         rollups: bool = False,
         row: Row | None = None,
+        days: DayRange | None = None,
+        ids: tuple[str, str] | None = None,
     ) -> ir.Table:
         """One row per selected line: its sales (net Sales Amount), cost (NULL = unknown),
         non_inv, quantity, unit_cost, counted (in its order's amount), order_id, order_status,
@@ -801,10 +874,17 @@ class SqlEngine:
         rollups are current (a customer status may read them); `row`: a report row's narrowing
         (metrics.engine.row_of: the salesperson as sold, the item, the product, the
         customisation), one more condition on the lines, after the order amounts (which it does
-        not change) and the customer status (found without it), as the frames apply it."""
+        not change) and the customer status (found without it), as the frames apply it;
+        `days`: the lines of the orders dated from its first to its last day instead of the
+        period (a partial month of _cells: the customers, their status too, are still the
+        filters'); `ids`: the lowest and highest order ID among those orders, a condition on the
+        lines too (the same lines: it lets the database skip those of other orders unread)."""
         t = self.tables
         orders = t["orders"]
-        conditions = _period(orders, filters, "order_date")
+        if days is None:
+            conditions = _period(orders, filters, "order_date")
+        else:
+            conditions = [orders.order_date.between(ibis.date(days[0]), ibis.date(days[1]))]
         if only is not None:
             conditions.append(orders.order_id.isin(only.order_id))
         orders = _where(orders, conditions).select(
@@ -820,6 +900,8 @@ class SqlEngine:
             **{f"item_{a}": a for a in ITEM_ATTRIBUTES},
         )  # fmt: skip
         lines = t["order_lines"]
+        if ids is not None:
+            lines = lines.filter(lines.order_id.between(*ids))
         joined = lines.join(orders, "order_id").left_join(items, lines.item_id == items.item_code)
         counted = ~joined.status.isin(["cancelled", "returned"])
         made = joined.item_made.fill_null(False) | joined.customisation.notnull()

@@ -60,6 +60,9 @@ def test_rol001_a_write_keeps_the_rollups_with_the_sums_by_hand(database_url):
     write_tables(make_engine(database_url), make_tables(LINES), replace=True)
     assert stored_rows(database_url) == BY_HAND
     assert Database(database_url).rollups_current()
+    with make_engine(database_url).connect() as conn:  # orders with a revenue line: O1, O2; O4
+        orders = conn.execute(text("SELECT orders FROM daily_customer_sums ORDER BY day")).all()
+    assert [row[0] for row in orders] == [2, 1]
 
 
 def test_rol002_after_an_outside_write_the_lines_are_read_until_the_rollups_are_rebuilt(
@@ -273,6 +276,28 @@ def test_rol010_a_database_made_before_the_item_rollup_gets_it_from_the_rebuild_
     assert item_rows(database_url) == ITEMS_BY_HAND
 
 
+def test_rol016_a_daily_rollup_made_before_its_orders_column_counts_from_the_rebuild_only(
+    database_url,
+):
+    """daily_customer_sums without `orders` (an earlier version's): the column is added, the
+    rollups are not current (the lines are read) until `flask rebuild-rollups`."""
+    write_tables(make_engine(database_url), make_tables(LINES), replace=True)
+    external_sql(database_url, "ALTER TABLE daily_customer_sums DROP COLUMN orders")
+    make_engine(database_url)  # as the app starts
+    assert not Database(database_url).rollups_current()
+    by_day = SqlEngine(Database(database_url), EVERYONE).report_sums(Filters(), "day")
+    assert by_day[["day", "orders", "customers"]].values.tolist() == [
+        ["2026-05-01", 2, 1],
+        ["2026-05-02", 1, 1],
+    ]
+    assert flask(database_url, "rebuild-rollups").returncode == 0
+    assert Database(database_url).rollups_current()
+    engine = SqlEngine(Database(database_url), EVERYONE)
+    sql = engine.sql(engine.report_sums_expression(Filters(), ("day",), rollups=True))
+    assert "daily_customer_sums" in sql and "order_lines" not in sql
+    assert engine.report_sums(Filters(), "day").equals(by_day)
+
+
 def test_rol011_questions_by_item_over_whole_months_read_the_item_rollup_and_agree(
     database_url, tmp_path
 ):
@@ -324,3 +349,142 @@ def test_rol012_a_temporary_table_left_by_a_failed_write_does_not_stop_the_next(
         rollups.refresh(conn, {(date(2026, 5, 2), "C2")})
     assert stored_rows(database_url)[1][2] == 30.0  # 3 × 20 × 0.5
     assert sales_amount(database_url) == 60.0
+
+
+# Channels by order: C1's O1 (web, two items) and O2 (phone) in May, C2's O4 (web) in May and
+# O5 (phone) in June; I1 in category Home, I2 in Garden
+ATTRIBUTE_LINES = [
+    {"order_id": "O1", "order_date": "2026-05-01", "quantity": 2.0, "category": "Home"},
+    {"order_id": "O1", "order_date": "2026-05-01", "item_id": "I2", "category": "Garden"},
+    {"order_id": "O2", "order_date": "2026-05-20", "item_id": "I2", "unit_price": 5.0,
+     "channel": "phone", "category": "Garden"},
+    {"order_id": "O4", "order_date": "2026-05-02", "customer_id": "C2", "quantity": 3.0,
+     "discount_pct": 0.5, "category": "Home"},
+    {"order_id": "O5", "order_date": "2026-06-10", "customer_id": "C2", "channel": "phone",
+     "category": "Home"},
+]  # fmt: skip
+ATTRIBUTE_ROLLUP = "monthly_customer_attribute_sums"
+
+
+def attribute_rows(url: str, attribute: str) -> list[list]:
+    """month, customer_id, value, sales_amount, revenue_lines, confirmed_orders and orders of
+    one attribute's rows of monthly_customer_attribute_sums, read with plain SQL."""
+    with make_engine(url).connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT month, customer_id, value, sales_amount, revenue_lines, confirmed_orders,"
+                f" orders FROM {ATTRIBUTE_ROLLUP} WHERE attribute = :attribute"
+                " ORDER BY month, customer_id, value"
+            ),
+            {"attribute": attribute},
+        ).all()
+    return [list(row) for row in rows]
+
+
+def test_rol013_a_write_keeps_the_attribute_rollup_with_the_sums_by_hand(database_url):
+    write_tables(make_engine(database_url), make_tables(ATTRIBUTE_LINES), replace=True)
+    assert attribute_rows(database_url, "channel") == [
+        [MAY, "C1", "phone", 5.0, 1.0, 1, 1],  # O2
+        [MAY, "C1", "web", 30.0, 2.0, 1, 1],  # O1: 2 × 10 + 10, one order
+        [MAY, "C2", "web", 15.0, 1.0, 1, 1],  # O4: 3 × 10 × 0.5
+        [JUNE, "C2", "phone", 10.0, 1.0, 1, 1],  # O5
+    ]
+    assert attribute_rows(database_url, "category") == [
+        [MAY, "C1", "Garden", 15.0, 2.0, 2, 2],  # O1's 10 and O2's 5: two orders
+        [MAY, "C1", "Home", 20.0, 1.0, 1, 1],
+        [MAY, "C2", "Home", 15.0, 1.0, 1, 1],
+        [JUNE, "C2", "Home", 10.0, 1.0, 1, 1],
+    ]
+    assert attribute_rows(database_url, "source") == [  # none: N/A, stored as NULL
+        [MAY, "C1", None, 35.0, 3.0, 2, 2],
+        [MAY, "C2", None, 15.0, 1.0, 1, 1],
+        [JUNE, "C2", None, 10.0, 1.0, 1, 1],
+    ]
+    # rebuilt: the same rows (the writes sum the rows of their (month, customer) again)
+    assert flask(database_url, "rebuild-rollups").returncode == 0
+    assert attribute_rows(database_url, "channel")[1] == [MAY, "C1", "web", 30.0, 2.0, 1, 1]
+
+
+def test_rol014_an_import_keeps_the_attribute_rollup_of_the_months_it_writes(
+    database_url, tmp_path
+):
+    """O2 moved to June and sold on the web: C1's May and June rows are summed again."""
+    write_tables(make_engine(database_url), make_tables(ATTRIBUTE_LINES), replace=True)
+    moved = tmp_path / "moved.csv"
+    moved.write_text(
+        "order_id,order_date,customer_id,item_id,quantity,unit_price,channel\n"
+        "O2,2026-06-03,C1,I2,1,40,web\n"
+    )
+    result = flask(database_url, "import-lines", str(moved))
+    assert result.returncode == 0, result.stderr
+    assert Database(database_url).rollups_current()
+    assert attribute_rows(database_url, "channel") == [
+        [MAY, "C1", "web", 30.0, 2.0, 1, 1],
+        [MAY, "C2", "web", 15.0, 1.0, 1, 1],
+        [JUNE, "C1", "web", 40.0, 1.0, 1, 1],
+        [JUNE, "C2", "phone", 10.0, 1.0, 1, 1],
+    ]
+
+
+def reads(engine: SqlEngine, filters: Filters, by) -> tuple[bool, bool]:
+    """Whether the engine's SQL for report_sums by `by` reads a monthly rollup, and the lines."""
+    sql = engine.sql(engine.report_sums_expression(filters, by, rollups=True))
+    return (ATTRIBUTE_ROLLUP in sql or ITEM_ROLLUP in sql), "order_lines" in sql
+
+
+def test_rol015_partial_months_read_their_days_from_the_lines_and_agree(database_url, tmp_path):
+    """By an attribute or by item, a period's whole months come from the monthly rollups and
+    the days of its partial months from the lines; the distinct orders of both parts add up,
+    the customers are counted once. By hand, and equal to the lines' for every question (on a
+    DuckDB file too, for SQLite)."""
+    write_tables(make_engine(database_url), make_tables(ATTRIBUTE_LINES), replace=True)
+    may_15_to_june = Filters(start=date(2026, 5, 15), end=date(2026, 6, 30))
+    may_2_to_june_5 = Filters(start=date(2026, 5, 2), end=date(2026, 6, 5))
+    engine = SqlEngine(Database(database_url), EVERYONE)
+    # May 15-31 from the lines (O2, phone, C1), June from the rollup (O5, phone, C2)
+    assert reads(engine, may_15_to_june, ("channel",)) == (True, True)
+    got = engine.report_sums(may_15_to_june, "channel")
+    assert got[["channel", "sales_amount", "orders", "customers"]].values.tolist() == [
+        ["phone", 15.0, 2, 2]
+    ]
+    # May 2-31 and June 1-5 from the lines, no whole month: O4 (web) and O2 (phone)
+    assert reads(engine, may_2_to_june_5, ("channel",)) == (False, True)
+    got = engine.report_sums(may_2_to_june_5, "channel")
+    assert got[["channel", "sales_amount", "orders", "customers"]].values.tolist() == [
+        ["phone", 5.0, 1, 1],
+        ["web", 15.0, 1, 1],
+    ]
+    # category Home from May 2: O4 (lines) and O5 (June, the data's last month: whole)
+    from_may_2 = Filters(start=date(2026, 5, 2))
+    assert reads(engine, from_may_2, ("category",)) == (True, True)
+    got = engine.report_sums(from_may_2, "category")
+    assert got[["category", "sales_amount", "orders", "customers"]].values.tolist() == [
+        ["Garden", 5.0, 1, 1],
+        ["Home", 25.0, 2, 1],
+    ]
+    questions = [
+        (may_15_to_june, ("channel",)),
+        (may_15_to_june, ("customer", "category")),
+        (may_15_to_june, ("month", "item")),
+        (may_2_to_june_5, ("category",)),
+        (from_may_2, ("product",)),
+        (from_may_2, ("customer", "month", "channel")),
+        (Filters(start=date(2026, 5, 15), customers=("C1",)), ("source",)),
+        (Filters(end=date(2026, 5, 19)), ("item",)),
+        (Filters(start=date(2026, 5, 2), end=date(2026, 5, 20)), ("document_type",)),
+    ]
+    analytics = [database_url]
+    if database_url.startswith("sqlite"):
+        from tests.test_sql_engine import write_duckdb
+
+        analytics.append(write_duckdb(tmp_path / "sales.duckdb", database_url))
+    for url in analytics:
+        database = Database(url)
+        rollups, lines = SqlEngine(database, EVERYONE), SqlEngine(database, EVERYONE, False)
+        for filters, by in questions:
+            for question in ("sums", "report_sums"):
+                pd.testing.assert_frame_equal(
+                    getattr(rollups, question)(filters, by),
+                    getattr(lines, question)(filters, by),
+                    check_dtype=False,
+                )
