@@ -16,4 +16,6 @@ if [ -z "${TEST_POSTGRES_URL:-}" ]; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-exec .venv/bin/pytest "$@"
+# the tests in TEST_WORKERS processes (pytest-xdist; default: one per core), each test run by one
+# of them; a process that has run its share takes tests from the other's
+exec .venv/bin/pytest -n "${TEST_WORKERS:-auto}" --dist worksteal "$@"

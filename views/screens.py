@@ -222,9 +222,9 @@ def overview(frames: Frames, view: View, engine: Engine) -> Overview:
     """All the Overview shows for the view (its filters narrowed to the selection), computed
     once for its cards, charts and PDF: over the frames, today's code (one selection of each
     period); on another engine, from its sums and order days."""
-    if frames_only(engine):
-        return overview_of(engine, frames, view.focused, view.compare_to, TOP_N)
-    return metrics_overview(frames, view.focused, view.compare_to, TOP_N)
+    if over_frames(engine):
+        return metrics_overview(frames, view.focused, view.compare_to, TOP_N)
+    return overview_of(engine, frames, view.focused, view.compare_to, TOP_N)
 
 
 def pareto_figure(result: Overview) -> go.Figure:
@@ -253,7 +253,7 @@ def customer_matrix(
     """metrics.matrix's customers (or, given `customer_id`, that customer's items) by `mode`
     for the view: what the bar chart ("kpis") and the matrix (the view's mode) read, computed
     once when both show it. Over the frames, today's code; on another engine, from its sums."""
-    if not frames_only(engine):
+    if over_frames(engine):
         return matrix(frames, view.applied, mode, customer_id=customer_id)
     table = frames.customers if customer_id is None else frames.items
     key = "customer_id" if customer_id is None else "item_id"
@@ -330,16 +330,16 @@ def summary(frames: Frames | Lists, view: View, engine: Engine):
     """The Sales by Customer headline numbers, of the picked customers when some are picked:
     over the frames, today's code (kpis_of pays ~1.5 ms more on the 100k demo to shape every
     customer's row); on another engine, from its sums."""
-    if frames_only(engine):
-        return kpis_of(engine, view.focused)
-    return kpis(frames, view.focused)
+    if over_frames(engine):
+        return kpis(frames, view.focused)
+    return kpis_of(engine, view.focused)
 
 
 def comparison_of(frames: Frames | Lists, view: View, engine: Engine) -> Comparison:
     """comparison's KPI cards, on another engine than the frames from its sums."""
-    if frames_only(engine):
-        return compare_of(engine, frames, view.focused, view.compare_to)
-    return comparison(frames, view)
+    if over_frames(engine):
+        return comparison(frames, view)
+    return compare_of(engine, frames, view.focused, view.compare_to)
 
 
 # --- Leaderboard and My customers ----------------------------------------------------------------
@@ -348,9 +348,9 @@ def comparison_of(frames: Frames | Lists, view: View, engine: Engine) -> Compari
 def customer_board(frames: Frames, view: View, engine: Engine) -> pd.DataFrame:
     """metrics.customers' leaderboard of the view (picks narrow it): over the frames, today's
     code; on another engine, from its figures per customer, named from the customer list."""
-    if frames_only(engine):
-        return leaderboard_of(engine, view.focused, frames.customers)
-    return leaderboard(frames, view.focused)
+    if over_frames(engine):
+        return leaderboard(frames, view.focused)
+    return leaderboard_of(engine, view.focused, frames.customers)
 
 
 def leaderboard_table(frames: Frames, view: View, engine: Engine) -> Table:
@@ -408,7 +408,7 @@ def team(frames: Frames, view: View, engine: Engine) -> Team:
     from its sums (metrics.team.team_report), with the new customers per month."""
     filters = view.focused
     earlier = with_period(filters, COMPARE_TO[view.compare_to](period_of(frames, filters)))
-    if not frames_only(engine):
+    if over_frames(engine):
         return Team(team_performance(frames, filters), sales_by_salesperson(frames, earlier))
     by_month = new_customers_of(engine, filters)
     return Team(team_report(engine, filters, by_month), sales_of(engine, earlier), by_month)
@@ -447,10 +447,10 @@ def team_figures(frames: Frames, view: View, engine: Engine, result: Team | None
 # --- Sales reports -------------------------------------------------------------------------------
 
 
-def frames_only(engine: Engine) -> bool:
-    """Whether the code that runs over the frames only (a screen's today's code, faster there)
-    cannot be used: the engine is not over the frames (SALES_ENGINE=sql)."""
-    return not isinstance(engine, FramesEngine)
+def over_frames(engine: Engine) -> bool:
+    """Whether the engine is over the frames (SALES_ENGINE=frames), so that a screen's code that
+    runs over the frames only (faster there) can be used."""
+    return isinstance(engine, FramesEngine)
 
 
 def run_report(frames: Frames | Lists, view: View, engine: Engine) -> pd.DataFrame:
@@ -463,7 +463,7 @@ def run_report(frames: Frames | Lists, view: View, engine: Engine) -> pd.DataFra
     if name == "sell-through":
         choices = {"combine_variants": view.choice("combine") == "yes",
                    "include_unsold": view.choice("unsold") == "yes"}  # fmt: skip
-    if name in FRAMES_REPORTS and not frames_only(engine):
+    if name in FRAMES_REPORTS and over_frames(engine):
         return FRAMES_REPORTS[name](frames, filters, **choices, **row)
     if name == "sales-by-date":
         return date_report(engine, filters, view.choice("by"), row)
