@@ -488,3 +488,21 @@ def test_rol015_partial_months_read_their_days_from_the_lines_and_agree(database
                     getattr(lines, question)(filters, by),
                     check_dtype=False,
                 )
+
+
+def test_rol017_a_duckdb_file_written_from_outside_is_seen_by_the_same_database(tmp_path):
+    """Database keeps a DuckDB file's rollups_current while the file is unchanged: a write to
+    the file (a price, and the data version as a writer bumps it) is seen by the next question."""
+    import duckdb
+
+    from tests.test_sql_engine import write_duckdb
+
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    write_tables(make_engine(url), make_tables(LINES), replace=True)
+    database = Database(write_duckdb(tmp_path / "sales.duckdb", url))
+    assert database.rollups_current() and database.rollups_current()
+    with duckdb.connect(str(tmp_path / "sales.duckdb")) as conn:
+        conn.execute("UPDATE order_lines SET unit_price = 20 WHERE order_id = 'O4'")
+        conn.execute("UPDATE data_version SET version = version + 1")
+    assert not database.rollups_current()
+    assert SqlEngine(database, EVERYONE).sums(Filters())["sales_amount"].iloc[0] == 60.0
