@@ -740,3 +740,17 @@ def test_sql013_the_customer_statuses_of_the_cadence_shop_hold_by_hand_on_every_
         if list(engine.sums(filters, "customer")["customer"]) != ["D"]:
             found.append(f"{name}: North's customers at risk {engine.sums(filters, 'customer')}")
     assert found == []
+
+
+def test_sql014_a_question_asked_again_is_not_compiled_again(tmp_path):
+    """Each request builds its questions anew; an equal question's SQL comes from the process's
+    compiled questions (the same string), a different one's is compiled."""
+    engine = SqlEngine(Database(f"sqlite:///{tmp_path / 'sales.db'}"), EVERYONE, rollups=False)
+    year = Filters(start=date(2026, 1, 1), end=date(2026, 12, 31))
+
+    def question(filters: Filters) -> str:
+        return engine.sql(engine.sums_expression(filters, ("customer",)))
+
+    assert question(year) is question(replace(year))
+    other = question(replace(year, channels=("Online",)))
+    assert other != question(year) and "Online" in other
