@@ -214,21 +214,12 @@ class SqlEngine:
     def lists(self, as_of: pd.Timestamp) -> Lists:
         """The scope's data.lists.Lists, read from the database: its customers with their custom
         fields (_customer_list), every item (_item_list), its salespeople, the values of
-        values_expression, and the whole data's first and last order date with a line (when the
-        rollups are current, the first and last day of the (day, customer) sums: every day with
-        a line has rows there)."""
-        t = self.tables
+        values_expression, and the whole data's first and last order date with a line
+        (_span)."""
         rollups = self.rollups and self.database.rollups_current()
         customers = self._customer_list()
         values = self._run(self.values_expression(rollups))
-        if rollups:
-            days = t[DailyCustomerSums.__tablename__]
-            span = self._run(days.aggregate(first=days.day.min(), last=days.day.max()))
-        else:
-            dated = t["orders"].semi_join(t["order_lines"], "order_id")
-            span = self._run(
-                dated.aggregate(first=dated.order_date.min(), last=dated.order_date.max())
-            )
+        span = self._run(self._span(rollups))
         first_day, last_day = (
             None if pd.isna(day) else to_day(day) for day in span.iloc[0][["first", "last"]]
         )
@@ -862,19 +853,16 @@ class SqlEngine:
     def _period_parts(self, filters: Filters) -> tuple[int | None, int | None, list[DayRange]]:
         """(first, last, days): the period's whole months, from `first` to `last` (month
         numbers; None: no bound), and the day ranges of its partial months. A month is whole
-        when the period holds all of it, or all of its days from the data's first order date
-        or up to its last (one MIN / MAX over the indexed orders.order_date, asked only when a
-        bound is not on a month's edge)."""
+        when the period holds all of it, or all of its days from the data's first day with a
+        line or up to its last (the rollups hold no other: one MIN / MAX over the (day,
+        customer) sums, whose days are those with a line, asked only when a bound is not on a
+        month's edge; over the orders' dates it took 0.3-0.5 s at 50M lines in DuckDB)."""
         start, end = filters.start, filters.end
         starts = start is None or start.day == 1
         ends = end is None or (end + timedelta(days=1)).day == 1
         if not (starts and ends):
-            orders = self.tables["orders"]
-            span = self._run(
-                orders.aggregate(first=orders.order_date.min(), last=orders.order_date.max())
-            )
-            first_day, last_day = span.iloc[0]
-            if pd.isna(first_day):  # no orders: nothing to read either way
+            first_day, last_day = self._run(self._span(rollups=True)).iloc[0]
+            if pd.isna(first_day):  # no lines: nothing to read either way
                 return None, None, []
             starts = starts or start <= pd.Timestamp(first_day).date()
             ends = ends or end >= pd.Timestamp(last_day).date()
@@ -889,6 +877,17 @@ class SqlEngine:
             if starts or month_start > start:  # else the start's range holds it
                 days.append((month_start if start is None else max(start, month_start), end))
         return first, last, [(a, b) for a, b in days if a <= b]
+
+    def _span(self, rollups: bool) -> ir.Table:
+        """first, last: the first and last order date with a line in the whole data (with
+        `rollups` current, the first and last day of the (day, customer) sums: every day with
+        a line has rows there, and no other day)."""
+        t = self.tables
+        if rollups:
+            days = t[DailyCustomerSums.__tablename__]
+            return days.aggregate(first=days.day.min(), last=days.day.max())
+        dated = t["orders"].semi_join(t["order_lines"], "order_id")
+        return dated.aggregate(first=dated.order_date.min(), last=dated.order_date.max())
 
     def _scope(self, customers: ir.Table) -> ir.BooleanValue:
         """The scope's WHERE on a customers table with owner and team (data.access.Scope)."""
