@@ -853,16 +853,19 @@ class SqlEngine:
     def _period_parts(self, filters: Filters) -> tuple[int | None, int | None, list[DayRange]]:
         """(first, last, days): the period's whole months, from `first` to `last` (month
         numbers; None: no bound), and the day ranges of its partial months. A month is whole
-        when the period holds all of it, or all of its days from the data's first day with a
-        line or up to its last (the rollups hold no other: one MIN / MAX over the (day,
-        customer) sums, whose days are those with a line, asked only when a bound is not on a
-        month's edge; over the orders' dates it took 0.3-0.5 s at 50M lines in DuckDB)."""
+        when the period holds all of it, or all of its days from the data's first order date
+        or up to its last (one MIN / MAX over the indexed orders.order_date, asked only when a
+        bound is not on a month's edge)."""
         start, end = filters.start, filters.end
         starts = start is None or start.day == 1
         ends = end is None or (end + timedelta(days=1)).day == 1
         if not (starts and ends):
-            first_day, last_day = self._run(self._span(rollups=True)).iloc[0]
-            if pd.isna(first_day):  # no lines: nothing to read either way
+            orders = self.tables["orders"]
+            span = self._run(
+                orders.aggregate(first=orders.order_date.min(), last=orders.order_date.max())
+            )
+            first_day, last_day = span.iloc[0]
+            if pd.isna(first_day):  # no orders: nothing to read either way
                 return None, None, []
             starts = starts or start <= pd.Timestamp(first_day).date()
             ends = ends or end >= pd.Timestamp(last_day).date()
