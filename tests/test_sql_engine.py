@@ -413,17 +413,20 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
                 )
                 attribute_rollup_read += "monthly_customer_attribute_sums" in sql
                 with_days += "monthly_customer_attribute_sums" in sql and "order_lines" in sql
-        # Made to Order's question: by product and customisation, of the lines made to order
+        # Made to Order's question (by product and customisation, of the lines made to order),
+        # both ways, on the cases that ask every dimension
         made = ("product", "customisation")
-        expected = expected_engine.report_sums(filters, made, MADE_TO_ORDER_ROW)
-        for rollups in (True, False):
-            got = SqlEngine(database, scope, rollups=rollups).report_sums(
-                filters, made, MADE_TO_ORDER_ROW
+        if case % 3 == 0:
+            expected = expected_engine.report_sums(filters, made, MADE_TO_ORDER_ROW)
+            for rollups in (True, False):
+                got = SqlEngine(database, scope, rollups=rollups).report_sums(
+                    filters, made, MADE_TO_ORDER_ROW
+                )
+                found += differences(expected, got, f"{what}, made to order, {rollups=}",
+                                     REPORT_SUMS)  # fmt: skip
+            made_read += "monthly_customer_made_to_order_sums" in sql_engine.sql(
+                sql_engine.report_sums_expression(filters, made, True, MADE_TO_ORDER_ROW)
             )
-            found += differences(expected, got, f"{what}, made to order, {rollups=}", REPORT_SUMS)
-        made_read += "monthly_customer_made_to_order_sums" in sql_engine.sql(
-            sql_engine.report_sums_expression(filters, made, True, MADE_TO_ORDER_ROW)
-        )
         expected = expected_engine.customers(filters, CUSTOMER_FIGURES)
         for rollups in (True, False):
             got = SqlEngine(database, scope, rollups=rollups).customers(filters, CUSTOMER_FIGURES)
