@@ -175,6 +175,9 @@ class MonthlyCustomerItemSums(Base, Sums):
     customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True, index=True)
     item_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     orders: Mapped[int] = mapped_column(Integer)
+    # the lowest order ID among the row's lines (any status): an item missing from the catalogue
+    # is named by its first line by order ID (data.sql_engine's item list), read by that ID
+    first_order: Mapped[str | None] = mapped_column(String(ID))
 
 
 # The attributes as sold that monthly_customer_attribute_sums holds (the line's own value, else
@@ -207,11 +210,32 @@ MonthlyCustomerAttributeSums = Table(
     Index("ix_monthly_customer_attribute_sums_customer", "customer_id", "month"),
 )
 
+# A rollup the database keeps for the `sql` engine (data.rollups): the same sums and `orders`
+# over the order lines made to order (their item is, or they carry a customisation) of one
+# month, one customer, one product (the item's product, else its own item_id) and one
+# customisation (NULL: none): Made to Order's rows. Without a primary key: none is NULL.
+MonthlyCustomerMadeToOrderSums = Table(
+    "monthly_customer_made_to_order_sums",
+    Base.metadata,
+    Column("month", Integer, nullable=False),
+    Column("customer_id", String(ID), nullable=False),
+    Column("product", String(ID), nullable=False),
+    Column("customisation", Text),
+    *(
+        Column(column.name, column.type)
+        for column in DailyCustomerSums.__table__.columns
+        if column.name not in ("day", "customer_id")
+    ),
+    # one customer's rows (the writes, a customer filter)
+    Index("ix_monthly_customer_made_to_order_sums_customer", "customer_id", "month"),
+)
+
 # the rollups data.rollups keeps, current together (one RollupState)
 ROLLUP_TABLES = [
     DailyCustomerSums.__table__,
     MonthlyCustomerItemSums.__table__,
     MonthlyCustomerAttributeSums,
+    MonthlyCustomerMadeToOrderSums,
 ]
 
 

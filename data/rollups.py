@@ -33,9 +33,11 @@ from data.models import (
     DailyCustomerSums,
     MonthlyCustomerAttributeSums,
     MonthlyCustomerItemSums,
+    MonthlyCustomerMadeToOrderSums,
     Order,
     RollupState,
 )
+from metrics.engine import MADE_TO_ORDER_ROW, Row
 
 ORDERS = Order.__table__
 STATE = RollupState.__table__
@@ -58,6 +60,7 @@ class Rollup:
     group: dict[str, str]
     monthly: bool
     attributes: tuple[str, ...] = ()
+    row: Row | None = None  # only the lines of this report row's narrowing (metrics.engine)
 
     @property
     def cell_columns(self) -> tuple[str, str]:
@@ -88,7 +91,14 @@ BY_ATTRIBUTE = Rollup(
     True,
     ROLLUP_ATTRIBUTES,
 )
-ROLLUPS = (DAILY, MONTHLY, BY_ATTRIBUTE)
+MADE_TO_ORDER = Rollup(
+    MonthlyCustomerMadeToOrderSums,
+    {"month": "month", "customer_id": "customer", "product": "product",
+     "customisation": "customisation"},
+    True,
+    row=MADE_TO_ORDER_ROW,
+)  # fmt: skip
+ROLLUPS = (DAILY, MONTHLY, BY_ATTRIBUTE, MADE_TO_ORDER)
 
 
 @functools.cache
@@ -105,9 +115,11 @@ def insert_sql(dialect: str, table: str, some: bool) -> str:
     rollup = next(rollup for rollup in ROLLUPS if rollup.table.name == table)
     everyone = SqlEngine(None, Scope("leadership"))
     only = ibis.table({"order_id": "string"}, name=ORDERS_TO_SUM) if some else None
-    lines = everyone._selected_lines(Filters(), only=only)
+    lines = everyone._selected_lines(Filters(), only=only, row=rollup.row)
     sums = line_sums(lines) | {"orders": revenue_orders(lines)}
     columns = [column.name for column in rollup.table.columns]
+    if "first_order" in columns:
+        sums["first_order"] = lines.order_id.min()
     if rollup.attributes:  # a part per attribute, one scan of the lines each
         rows = ibis.union(
             *(

@@ -54,6 +54,7 @@ from data.models import (
     DailyCustomerSums,
     MonthlyCustomerAttributeSums,
     MonthlyCustomerItemSums,
+    MonthlyCustomerMadeToOrderSums,
 )
 from data.spark import Spark, is_spark
 from metrics.cadence import AT_RISK_GAP_FACTOR, AT_RISK_MIN_DAYS, AT_RISK_MIN_ORDERS
@@ -62,6 +63,7 @@ from metrics.customer_page import YEAR_DAYS
 from metrics.engine import (
     CADENCE,
     DATES,
+    MADE_TO_ORDER_ROW,
     ORDER_DAYS,
     OWNER_SUMS,
     REPORT_SUMS,
@@ -221,18 +223,18 @@ class SqlEngine:
     def lists(self, as_of: pd.Timestamp) -> Lists:
         """The scope's data.lists.Lists, read from the database: its customers with their custom
         fields (_customer_list), every item (_item_list), its salespeople, the values of
-        values_expression, and the whole data's first and last order date with a line."""
-        t = self.tables
+        values_expression, and the whole data's first and last order date with a line
+        (_span)."""
+        rollups = self.rollups and self.database.rollups_current()
         customers = self._customer_list()
-        values = self._run(self.values_expression())
-        dated = t["orders"].semi_join(t["order_lines"], "order_id")
-        span = self._run(dated.aggregate(first=dated.order_date.min(), last=dated.order_date.max()))
+        values = self._run(self.values_expression(rollups))
+        span = self._run(self._span(rollups))
         first_day, last_day = (
             None if pd.isna(day) else to_day(day) for day in span.iloc[0][["first", "last"]]
         )
         return Lists(
             customers=customers,
-            items=self._item_list(),
+            items=self._item_list(rollups),
             salespeople=self.salespeople(),
             custom_fields=tuple(customers.columns[len(CUSTOMER_COLUMNS) + 1 :]),
             values={
@@ -326,13 +328,24 @@ class SqlEngine:
                  if customers[c].isna().all()]  # fmt: skip
         return customers.drop(columns=empty)
 
-    def _item_list(self) -> pd.DataFrame:
+    def _item_list(self, rollups: bool = False) -> pd.DataFrame:
         """Every item as data.frames has them: the catalogue, and the items seen only on lines,
         each named by its first line by order ID and line number (the frames take its first
-        line in the table's stored order)."""
+        line in the table's stored order). With `rollups` (current), those items and their
+        lowest order ID are found in the (month, customer, item) sums (every item sold has rows
+        there, each with its lines' lowest order ID), and only their lines of that order are
+        read."""
         t = self.tables
         catalogue = _as_stored(self._run(t["items"].select(*SCHEMAS["items"])), "items")
-        unlisted = t["order_lines"].anti_join(t["items"], "item_id")
+        lines = t["order_lines"]
+        if rollups:
+            rows = t[MonthlyCustomerItemSums.__tablename__].anti_join(t["items"], "item_id")
+            first = rows.group_by("item_id").aggregate(first_order=rows.first_order.min())
+            unlisted = lines.join(
+                first, (lines.item_id == first.item_id) & (lines.order_id == first.first_order)
+            ).select(*lines.columns)
+        else:
+            unlisted = lines.anti_join(t["items"], "item_id")
         first = ibis.row_number().over(
             group_by=unlisted.item_id, order_by=[unlisted.order_id, unlisted.line_no]
         )
@@ -340,14 +353,20 @@ class SqlEngine:
         sold = sold.filter(sold["position"] == 0).select("item_id", "item_name", "sku")
         return item_list(catalogue, _as_stored(self._run(sold), "order_lines"))
 
-    def values_expression(self) -> ir.Table:
+    def values_expression(self, rollups: bool = False) -> ir.Table:
         """attribute (one of data.lists.VALUE_COLUMNS), value: the distinct values of each
         attribute as sold on the scope's lines; for whoever sees everything, those of the orders
         and the items (each attribute is in one of them) and of the lines' own values, as the
         frames have them (with the categories of every order and item). Each table is read once
         for the distinct combinations of its values (few: most lines have none of their own),
-        which are then split per attribute."""
+        which are then split per attribute. For a scope, with `rollups` (current): the values
+        of the (month, customer, attribute, value) sums of its customers (each line of theirs
+        is in a row per attribute; VALUE_COLUMNS are all ROLLUP_ATTRIBUTES)."""
         t = self.tables
+        if rollups and not self.scope.sees_everything:
+            rows = t[MonthlyCustomerAttributeSums.name]
+            rows = rows.filter(rows.attribute.isin(VALUE_COLUMNS), rows.value.notnull())
+            return self._kept_rows(rows, Filters()).select("attribute", "value").distinct()
         if self.scope.sees_everything:
             lines = t["order_lines"]  # most lines have no value of their own: the others only
             own = [lines[c].notnull() for c in VALUE_COLUMNS if c in lines.columns]
@@ -452,8 +471,10 @@ class SqlEngine:
         or values (an order has one customer and one date): when the rollups are current, a
         question not narrowed to a row reads the (day, customer) sums by total, customer, month,
         day or week, and the monthly ones by item or by an attribute as sold (_cells), with
-        filters on the period and the customers only; any other reads the lines (`rollups`: a
-        customer status may find the active customers from the (day, customer) sums)."""
+        filters on the period and the customers only, and those narrowed to the lines made to
+        order by (product, customisation) the monthly sums of those lines (Made to Order); any
+        other reads the lines (`rollups`: a customer status may find the active customers from
+        the (day, customer) sums)."""
         names = dimensions_of(by)
         cells = None
         if rollups and not row_of(row):
@@ -461,6 +482,8 @@ class SqlEngine:
                 cells = _dated(self._daily_rows(filters), names)
             else:
                 cells = self._cells(filters, names)
+        elif rollups and row_of(row) == row_of(MADE_TO_ORDER_ROW):
+            cells = self._cells(filters, names, made_to_order=True)
         if cells is not None:
             revenue = cells.filter(cells.revenue_lines > 0)
             sums = {name: revenue[name].sum() for name in (*REVENUE_SUMS, "orders")}
@@ -771,40 +794,49 @@ class SqlEngine:
             rows = rows.join(self._customers(filters, rollups=True), "customer_id")
         return rows.mutate(customer=rows.customer_id)
 
-    def _cells(self, filters: Filters, names: tuple[str, ...]) -> ir.Table | None:
-        """Per (customer, month, key) the SUMS and `orders` (distinct orders with a revenue line)
-        that answer a question by `names` (rollups current), or None when the monthly rollups
-        cannot: by item or by one attribute of ROLLUP_ATTRIBUTES (the key), perhaps with customer
-        and month, with filters on the period and the customers only. The period's whole months
-        come from the (month, customer, item) or (month, customer, attribute, value) sums, the
+    def _cells(
+        self, filters: Filters, names: tuple[str, ...], made_to_order: bool = False
+    ) -> ir.Table | None:
+        """Per (customer, month, keys) the SUMS and `orders` (distinct orders with a revenue
+        line) that answer a question by `names` (rollups current), or None when the monthly
+        rollups cannot: by item or by one attribute of ROLLUP_ATTRIBUTES (the key), or with
+        `made_to_order` (over the lines made to order only) by product and customisation, perhaps
+        with customer and month, with filters on the period and the customers only. The
+        period's whole months come from the (month, customer, item), (month, customer,
+        attribute, value) or made-to-order (month, customer, product, customisation) sums, the
         days of its partial months (_period_parts) from the lines, grouped alike; the parts hold
         disjoint days, so an order's distinct counts add up across them as across months."""
-        keys = set(names) - {"customer", "month"}
-        if len(keys) != 1 or _touches_lines(filters):
+        keys = tuple(name for name in names if name not in ("customer", "month"))
+        if _touches_lines(filters):
             return None
-        (key,) = keys
-        if key == "item":
-            rows, column = self.tables[MonthlyCustomerItemSums.__tablename__], "item_id"
-        elif key in ROLLUP_ATTRIBUTES:
+        if made_to_order and set(keys) == {"product", "customisation"}:
+            rows = self.tables[MonthlyCustomerMadeToOrderSums.name]
+            columns = {"product": "product", "customisation": "customisation"}
+        elif made_to_order or len(keys) != 1:
+            return None
+        elif keys == ("item",):
+            rows, columns = self.tables[MonthlyCustomerItemSums.__tablename__], {"item": "item_id"}
+        elif keys[0] in ROLLUP_ATTRIBUTES:
             rows = self.tables[MonthlyCustomerAttributeSums.name]
-            rows, column = rows.filter(rows.attribute == key), "value"
+            rows, columns = rows.filter(rows.attribute == keys[0]), {keys[0]: "value"}
         else:
             return None
+        row = MADE_TO_ORDER_ROW if made_to_order else None
         first, last, days = self._period_parts(filters)
-        columns = ["customer", "month", key, *SUMS, "orders"]
+        wanted = ["customer", "month", *columns, *SUMS, "orders"]
         parts = []
         if first is None or last is None or first <= last:
             months = [rows.month >= first] if first is not None else []
             months += [rows.month <= last] if last is not None else []
             rows = self._kept_rows(_where(rows, months), filters)
-            parts.append(rows.mutate(**{key: rows[column]}).select(*columns))
+            parts.append(rows.mutate(**{k: rows[c] for k, c in columns.items()}).select(*wanted))
         for some_days, ids in self._order_ids(days):
-            lines = self._selected_lines(filters, rollups=True, days=some_days, ids=ids)
+            lines = self._selected_lines(filters, rollups=True, row=row, days=some_days, ids=ids)
             sums = line_sums(lines) | {"orders": revenue_orders(lines)}
-            parts.append(lines.group_by(["customer", "month", key]).aggregate(**sums))
+            parts.append(lines.group_by(["customer", "month", *columns]).aggregate(**sums))
         if not parts:  # no whole month, and no order on the days: no rows
             rows = self._kept_rows(rows.filter(ibis.literal(False)), filters)
-            parts.append(rows.mutate(**{key: rows[column]}).select(*columns))
+            parts.append(rows.mutate(**{k: rows[c] for k, c in columns.items()}).select(*wanted))
         return ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
 
     def _order_ids(self, days: list[DayRange]) -> list[tuple[DayRange, tuple[str, str]]]:
@@ -856,6 +888,17 @@ class SqlEngine:
             if starts or month_start > start:  # else the start's range holds it
                 days.append((month_start if start is None else max(start, month_start), end))
         return first, last, [(a, b) for a, b in days if a <= b]
+
+    def _span(self, rollups: bool) -> ir.Table:
+        """first, last: the first and last order date with a line in the whole data (with
+        `rollups` current, the first and last day of the (day, customer) sums: every day with
+        a line has rows there, and no other day)."""
+        t = self.tables
+        if rollups:
+            days = t[DailyCustomerSums.__tablename__]
+            return days.aggregate(first=days.day.min(), last=days.day.max())
+        dated = t["orders"].semi_join(t["order_lines"], "order_id")
+        return dated.aggregate(first=dated.order_date.min(), last=dated.order_date.max())
 
     def _scope(self, customers: ir.Table) -> ir.BooleanValue:
         """The scope's WHERE on a customers table with owner and team (data.access.Scope)."""

@@ -85,6 +85,8 @@ OWNER_SUMS = (*SUMS, *OWNER_COUNTS)
 # A report row's narrowing (metrics.selection.ROW_KEYS -> a value or a sequence of them; None or
 # missing = any): one more condition on the selected lines, e.g. {"salesperson": "SP1"}
 Row = Mapping[str, RowValue]
+# the lines made to order (Made to Order's rows; a monthly rollup of data.rollups holds them)
+MADE_TO_ORDER_ROW: Row = {"made_to_order": "yes"}
 
 
 class Engine(Protocol):

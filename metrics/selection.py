@@ -257,9 +257,10 @@ def _orders_kept(selection: Selection, filters: Filters) -> np.ndarray | None:
 # What narrows a report to one of its rows, finer than Filters can say (metrics.reports.row_filters):
 # the salesperson who took the order (the line's as sold, else its order's: not the customer's
 # owner), the item (item_id), the product (product_id; an item without one is its own product)
-# and the customisation (its text; N/A = none). Each keyword takes one value or a sequence; None
-# (or leaving it out) = any.
-ROW_KEYS = ("salesperson", "item", "product", "customisation")
+# the customisation (its text; N/A = none) and whether the line is made to order ("yes": its item
+# is made to order or it carries a customisation; "no"). Each keyword takes one value or a
+# sequence; None (or leaving it out) = any.
+ROW_KEYS = ("salesperson", "item", "product", "customisation", "made_to_order")
 RowValue = str | Sequence[str] | None
 
 
@@ -271,6 +272,7 @@ def select_row(
     item: RowValue = None,
     product: RowValue = None,
     customisation: RowValue = None,
+    made_to_order: RowValue = None,
 ) -> Selection:
     """select, narrowed further by the ROW_KEYS keywords given (None = any)."""
     selection = select(frames, filters)
@@ -291,6 +293,12 @@ def select_row(
         codes, labels = customisations(frames)
         allowed = allowed_codes(pd.Index(labels), row_values(customisation))
         narrow(allowed[codes[selection.lo : selection.hi].astype(np.int64) + 1])
+    if made_to_order is not None:
+        made = frames.items["made_to_order"].fillna(False).to_numpy(bool)
+        custom = customisations(frames)[0][selection.lo : selection.hi]
+        made = made[line_part(selection, "item")] | (custom >= 0)
+        wanted = row_values(made_to_order)
+        narrow(np.where(made, "yes" in wanted, "no" in wanted))
     return selection if keep is None else narrowed(selection, keep)
 
 

@@ -13,6 +13,7 @@ from data import rollups
 from data.access import Scope
 from data.db import make_engine, normal_url, read_version, write_tables
 from data.sql_engine import Database, SqlEngine
+from metrics.engine import MADE_TO_ORDER_ROW
 from metrics.filters import Filters
 from tests.cli import flask
 from tests.conftest import until
@@ -490,7 +491,117 @@ def test_rol015_partial_months_read_their_days_from_the_lines_and_agree(database
                 )
 
 
-def test_rol017_a_duckdb_file_written_from_outside_is_seen_by_the_same_database(tmp_path):
+def test_rol017_the_item_rows_keep_their_lines_first_order_id(database_url):
+    """monthly_customer_item_sums' first_order: the lowest order ID among a row's lines, of any
+    status (an item missing from the catalogue is named by its first line, read by that ID)."""
+    write_tables(make_engine(database_url), make_tables(ITEM_LINES), replace=True)
+    with make_engine(database_url).connect() as conn:
+        rows = conn.execute(text(f"SELECT month, customer_id, item_id, first_order FROM"
+                                 f" {ITEM_ROLLUP} ORDER BY month, customer_id, item_id")).all()  # fmt: skip
+    # C1's May I1: O1 and O2's cancelled line; I2: O1, O2; C2's: O4; June: O3
+    assert [list(row) for row in rows] == [
+        [MAY, "C1", "I1", "O1"],
+        [MAY, "C1", "I2", "O1"],
+        [MAY, "C2", "I1", "O4"],
+        [JUNE, "C1", "I1", "O3"],
+    ]
+
+
+# Made to Order: I2 is made to order; a customisation makes any line made to order
+MADE_LINES = [
+    {"order_id": "O1", "order_date": "2026-05-01", "quantity": 2.0},  # I1 plain: not in it
+    {"order_id": "O1", "order_date": "2026-05-01", "customisation": "Engraved"},
+    {"order_id": "O1", "order_date": "2026-05-01", "item_id": "I2"},
+    {"order_id": "O2", "order_date": "2026-05-20", "item_id": "I2", "unit_price": 5.0,
+     "customisation": "Engraved"},
+    {"order_id": "O2", "order_date": "2026-05-20", "item_id": "I2", "unit_price": 5.0,
+     "status": "cancelled"},
+    {"order_id": "O3", "order_date": "2026-06-02", "customer_id": "C2", "item_id": "I2",
+     "unit_price": 30.0},
+    {"order_id": "O4", "order_date": "2026-05-02", "customer_id": "C2"},  # I1 plain
+]  # fmt: skip
+MADE_ROLLUP = "monthly_customer_made_to_order_sums"
+
+
+def made_tables() -> dict:
+    tables = make_tables([{k: v for k, v in line.items() if k != "customisation"}
+                          for line in MADE_LINES])  # fmt: skip
+    tables["items"]["made_to_order"] = tables["items"]["item_id"] == "I2"
+    texts = [line.get("customisation") for line in MADE_LINES]
+    tables["order_lines"] = tables["order_lines"].assign(customisation=texts)
+    return tables
+
+
+def made_rows(url: str) -> list[list]:
+    """month, customer_id, product, customisation, sales_amount, revenue_lines,
+    confirmed_orders and orders of monthly_customer_made_to_order_sums, with plain SQL."""
+    with make_engine(url).connect() as conn:
+        rows = conn.execute(text("SELECT month, customer_id, product, customisation, sales_amount,"
+                                 f" revenue_lines, confirmed_orders, orders FROM {MADE_ROLLUP}")).all()  # fmt: skip
+    return sorted((list(row) for row in rows), key=lambda row: [str(v) for v in row[:4]])
+
+
+def test_rol018_the_made_to_order_rollup_holds_those_lines_by_hand_and_answers_made_to_order(
+    database_url, tmp_path
+):
+    write_tables(make_engine(database_url), made_tables(), replace=True)
+    assert made_rows(database_url) == [
+        [MAY, "C1", "I1", "Engraved", 10.0, 1.0, 1, 1],  # O1's customised I1
+        [MAY, "C1", "I2", "Engraved", 5.0, 1.0, 1, 1],  # O2's
+        [MAY, "C1", "I2", None, 10.0, 1.0, 2, 1],  # O1's; O2's cancelled line: no revenue
+        [JUNE, "C2", "I2", None, 30.0, 1.0, 1, 1],  # O3
+    ]
+    engine = SqlEngine(Database(database_url), EVERYONE)
+    by = ("product", "customisation")
+    may_to_june = Filters(start=date(2026, 5, 1), end=date(2026, 6, 30))
+    may_15_to_june = Filters(start=date(2026, 5, 15), end=date(2026, 6, 30))
+    sql = engine.sql(engine.report_sums_expression(may_to_june, by, True, MADE_TO_ORDER_ROW))
+    assert MADE_ROLLUP in sql and "order_lines" not in sql
+    got = engine.report_sums(may_to_june, by, MADE_TO_ORDER_ROW)
+    assert got[[*by, "sales_amount", "orders", "customers"]].values.tolist() == [
+        ["I1", "Engraved", 10.0, 1, 1],
+        ["I2", "Engraved", 5.0, 1, 1],
+        ["I2", "N/A", 40.0, 2, 2],  # O1 (C1), O3 (C2); N/A last
+    ]
+    # May 15-31 from the lines (O2), June from the rollup (O3)
+    sql = engine.sql(engine.report_sums_expression(may_15_to_june, by, True, MADE_TO_ORDER_ROW))
+    assert MADE_ROLLUP in sql and "order_lines" in sql
+    got = engine.report_sums(may_15_to_june, by, MADE_TO_ORDER_ROW)
+    assert got[[*by, "sales_amount", "orders", "customers"]].values.tolist() == [
+        ["I2", "Engraved", 5.0, 1, 1],
+        ["I2", "N/A", 30.0, 1, 1],
+    ]
+    # another row's narrowing, or by product alone (an order's two customisations of one
+    # product are one order), reads the lines
+    for row, question in ((MADE_TO_ORDER_ROW, ("product",)), ({"product": "I2"}, by)):
+        sql = engine.sql(engine.report_sums_expression(may_to_june, question, True, row))
+        assert MADE_ROLLUP not in sql
+    # an import of a new order of I2 sums C2's June row again
+    new = tmp_path / "new.csv"
+    new.write_text("order_id,order_date,customer_id,item_id,quantity,unit_price\n"
+                   "O5,2026-06-10,C2,I2,1,20\n")  # fmt: skip
+    result = flask(database_url, "import-lines", str(new))
+    assert result.returncode == 0, result.stderr
+    assert Database(database_url).rollups_current()
+    assert made_rows(database_url)[-1] == [JUNE, "C2", "I2", None, 50.0, 2.0, 2, 2]
+    # the same answers as the lines', on a DuckDB file too (SQLite)
+    analytics = [database_url]
+    if database_url.startswith("sqlite"):
+        from tests.test_sql_engine import write_duckdb
+
+        analytics.append(write_duckdb(tmp_path / "sales.duckdb", database_url))
+    for url in analytics:
+        database = Database(url)
+        rollups, lines = SqlEngine(database, EVERYONE), SqlEngine(database, EVERYONE, False)
+        for filters in (may_to_june, may_15_to_june, Filters(end=date(2026, 5, 19)), Filters()):
+            pd.testing.assert_frame_equal(
+                rollups.report_sums(filters, by, MADE_TO_ORDER_ROW),
+                lines.report_sums(filters, by, MADE_TO_ORDER_ROW),
+                check_dtype=False,
+            )
+
+
+def test_rol020_a_duckdb_file_written_from_outside_is_seen_by_the_same_database(tmp_path):
     """Database keeps a DuckDB file's rollups_current while the file is unchanged: a write to
     the file (a price, and the data version as a writer bumps it) is seen by the next question."""
     import duckdb

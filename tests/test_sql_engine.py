@@ -36,6 +36,7 @@ from metrics.engine import (
     CADENCE,
     CUSTOMER_FIGURES,
     DIMENSIONS,
+    MADE_TO_ORDER_ROW,
     OWNER_COUNTS,
     OWNER_SUMS,
     REPORT_SUMS,
@@ -267,6 +268,7 @@ ROLLUP_TABLES = (
     "daily_customer_sums",
     "monthly_customer_item_sums",
     "monthly_customer_attribute_sums",
+    "monthly_customer_made_to_order_sums",
     "rollup_state",
     "data_version",
 )
@@ -382,7 +384,7 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
     frames = build_frames(read_tables(make_engine(url)))
     database = Database(analytics_url or url)
     assert database.rollups_current()  # kept by write_tables
-    found, item_rollup_read, attribute_rollup_read, with_days = [], 0, 0, 0
+    found, item_rollup_read, attribute_rollup_read, with_days, made_read = [], 0, 0, 0, 0
     for case, (what, filters, scope) in enumerate(CASES[company]):
         expected_engine = FramesEngine(scoped(frames, scope))
         sql_engine = SqlEngine(database, scope)
@@ -411,6 +413,20 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
                 )
                 attribute_rollup_read += "monthly_customer_attribute_sums" in sql
                 with_days += "monthly_customer_attribute_sums" in sql and "order_lines" in sql
+        # Made to Order's question (by product and customisation, of the lines made to order),
+        # both ways, on the cases that ask every dimension
+        made = ("product", "customisation")
+        if case % 3 == 0:
+            expected = expected_engine.report_sums(filters, made, MADE_TO_ORDER_ROW)
+            for rollups in (True, False):
+                got = SqlEngine(database, scope, rollups=rollups).report_sums(
+                    filters, made, MADE_TO_ORDER_ROW
+                )
+                found += differences(expected, got, f"{what}, made to order, {rollups=}",
+                                     REPORT_SUMS)  # fmt: skip
+            made_read += "monthly_customer_made_to_order_sums" in sql_engine.sql(
+                sql_engine.report_sums_expression(filters, made, True, MADE_TO_ORDER_ROW)
+            )
         expected = expected_engine.customers(filters, CUSTOMER_FIGURES)
         for rollups in (True, False):
             got = SqlEngine(database, scope, rollups=rollups).customers(filters, CUSTOMER_FIGURES)
@@ -447,6 +463,7 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
                 found.append(f"{what}: KPI {name} {value} != {got_kpis[name]}")
     assert found == []
     assert item_rollup_read  # the questions by item of some cases read the item rollup
+    assert made_read  # and some of Made to Order's the made-to-order rollup
     # some by an attribute read the attribute rollup, with some days from the lines (the
     # cadence shop's periods start mid-month)
     assert attribute_rollup_read and (with_days or company != "cadence")
