@@ -226,6 +226,9 @@ class CustomerEventSums(Base):
     event: Mapped[str] = mapped_column(String(20), primary_key=True)
     amount: Mapped[float] = mapped_column(Float)
     events: Mapped[int] = mapped_column(Integer)
+    # a scope's or a customer filter's customers, each one's event days of the period (SQLite
+    # otherwise built a temporary index on every question: 2.5 s against 0.3 s at 1M lines)
+    __table_args__ = (Index("ix_customer_event_sums_customer", "customer_id", "event_day"),)
 
 
 # the rollups data.rollups keeps, current together (one RollupState)
