@@ -3,7 +3,7 @@
 On a DuckDB file, `--build` first makes the table if the file lacks it and sums its rows from
 every line and payment (data.rollups' INSERT for DuckDB, the other rollups left as they are),
 then marks the rollups current for the file's data version, as `flask rebuild-rollups` does,
-and prints the rows, the time and how much the file grew. Then it asks SqlEngine with the
+and prints the rows, the time and the table's size in the file. Then it asks SqlEngine with the
 rollups and without them (rollups=False: the lines) the event sums of a period for whoever
 sees everything and for a manager, checks the answers equal (the same salespeople, money to the
 cent) and prints the median of --repeat runs after one warm-up, taken in turns:
@@ -15,7 +15,6 @@ cent) and prints the median of --repeat runs after one warm-up, taken in turns:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 from datetime import date
@@ -36,7 +35,6 @@ TABLE = CustomerEventSums.__table__
 def build(path: str) -> None:
     import duckdb
 
-    before = os.path.getsize(path)
     start = time.perf_counter()
     with duckdb.connect(path) as conn:
         columns = ", ".join(f"{c.name} {TYPES[type(c.type).__name__]}" for c in TABLE.columns)
@@ -47,9 +45,11 @@ def build(path: str) -> None:
         conn.execute("INSERT INTO rollup_state SELECT 1, version FROM data_version WHERE id = 1")
         conn.execute("CHECKPOINT")
         rows = conn.execute(f"SELECT COUNT(*) FROM {TABLE.name}").fetchone()[0]
-    grown = (os.path.getsize(path) - before) / 1e9
-    print(f"{TABLE.name}: {rows:,} rows in {time.perf_counter() - start:.0f} s, the file "
-          f"{grown:+.2f} GB ({load_text()})")  # fmt: skip
+        blocks = conn.execute("SELECT COUNT(DISTINCT block_id) FROM pragma_storage_info(?)"
+                              " WHERE block_id >= 0", [TABLE.name]).fetchone()[0]  # fmt: skip
+        size = blocks * conn.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
+    print(f"{TABLE.name}: {rows:,} rows in {time.perf_counter() - start:.0f} s, "
+          f"{size / 1e9:.2f} GB in the file ({load_text()})")  # fmt: skip
 
 
 def main() -> None:
