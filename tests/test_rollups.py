@@ -628,3 +628,25 @@ def test_rol018_an_import_keeps_the_event_rollup_of_the_order_days_it_writes(
     lines = SqlEngine(Database(database_url), EVERYONE, rollups=False)
     for start, end in EVENT_SUMS_BY_HAND:
         assert event_sums(engine, start, end) == event_sums(lines, start, end)
+
+
+def test_rol019_a_write_of_payments_alone_sums_their_orders_events_again(database_url):
+    """A payment of 12 for O2 (C2's 2026-05-20) on 08-02, written alone: its order's day is
+    summed again, and August's event sums hold it."""
+    engine = make_engine(database_url)
+    write_tables(engine, event_tables(), replace=True)
+    paid = pd.DataFrame({"order_id": ["O2"], "paid_on": [pd.Timestamp("2026-08-02")],
+                         "amount": [12.0]})  # fmt: skip
+    write_tables(engine, {"payments": paid}, replace=False)
+    assert Database(database_url).rollups_current()
+    assert event_rows(database_url)[-1] == [
+        "2026-05-20",
+        "C2",
+        "SP1",
+        "2026-08-02",
+        "paid",
+        12.0,
+        1,
+    ]
+    august = event_sums(SqlEngine(Database(database_url), EVERYONE), "2026-08-01", "2026-08-31")
+    assert august == [["SP1", 0.0, 0.0, 0.0, 0.0, 12.0, 0.0]]
