@@ -521,7 +521,8 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
         http = sessions[user]
         raw = http.get(f"{server.base}/_dash-dependencies", timeout=60).json()
         deps = [Dep.parse(d, names) for d in raw if not d.get("clientside_function")]
-        for screen in (s for s in SCREENS if may_open(ROLES[user], s)):
+        chosen = args.screens.split(",") if args.screens else SCREENS
+        for screen in (s for s in SCREENS if s in chosen and may_open(ROLES[user], s)):
             pages, exports = [], []
             for _ in range(count):
                 browser = Browser(http, server.base, deps, user)
@@ -607,6 +608,7 @@ def main() -> None:
         "duckdb:///path/demo-50m.duckdb; --url then only signs the users in",
     )
     parser.add_argument("--repeat", type=int, default=3, help="sql: passes per user (median)")
+    parser.add_argument("--screens", help="sql: only these screens, e.g. sales-by-user,team")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=180)

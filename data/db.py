@@ -422,8 +422,10 @@ def write_tables(engine: Engine, tables: Tables, replace: bool) -> None:
                 insert_frame(conn, table.name, tables[table.name])
         if replace:
             rollups.refresh(conn)
-        elif keep_rollups:  # rows are only added here: the orders' keys as written
-            written = [tables[n]["order_id"] for n in ("orders", "order_lines") if n in tables]
+        elif keep_rollups:  # rows are only added here: the orders' keys as written (a
+            # payment's too: its order's events)
+            written = [tables[n]["order_id"] for n in ("orders", "order_lines", "payments")
+                       if n in tables]  # fmt: skip
             keys = rollups.order_keys(conn, pd.concat(written).unique()) if written else set()
             rollups.refresh(conn, keys)
 

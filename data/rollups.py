@@ -4,7 +4,10 @@ touch only the period and the customers scans them instead of the lines, and per
 customer, item) and per (month, customer, attribute as sold, value) with the distinct orders
 with a revenue line (`monthly_customer_item_sums`, `monthly_customer_attribute_sums`), so that
 such a question by item or by an attribute does, its whole months from them and the days of a
-partial month from the lines (data.sql_engine).
+partial month from the lines (data.sql_engine); and the events of the confirmed orders (sold,
+cancelled, returned, delivered, paid, refunded) per (order day, customer, salesperson, event
+day, event) (`customer_event_sums`), so that Sales by User's event sums read the events dated
+in the period instead of every order's lines and payments.
 
 The writes keep them in their own transaction while they are current: the rows of the days and
 months and the customers of the orders an import writes (as stored before it, and as written)
@@ -30,6 +33,7 @@ from data.db import DataVersion
 from data.models import (
     ID,
     ROLLUP_ATTRIBUTES,
+    CustomerEventSums,
     DailyCustomerSums,
     MonthlyCustomerAttributeSums,
     MonthlyCustomerItemSums,
@@ -61,6 +65,7 @@ class Rollup:
     monthly: bool
     attributes: tuple[str, ...] = ()
     row: Row | None = None  # only the lines of this report row's narrowing (metrics.engine)
+    events: bool = False  # rows of SqlEngine.event_rows_expression instead
 
     @property
     def cell_columns(self) -> tuple[str, str]:
@@ -98,7 +103,9 @@ MADE_TO_ORDER = Rollup(
     True,
     row=MADE_TO_ORDER_ROW,
 )  # fmt: skip
-ROLLUPS = (DAILY, MONTHLY, BY_ATTRIBUTE, MADE_TO_ORDER)
+EVENTS = Rollup(CustomerEventSums.__table__, {"day": "day", "customer_id": "customer"}, False,
+                events=True)  # fmt: skip
+ROLLUPS = (DAILY, MONTHLY, BY_ATTRIBUTE, MADE_TO_ORDER, EVENTS)
 
 
 @functools.cache
@@ -115,9 +122,14 @@ def insert_sql(dialect: str, table: str, some: bool) -> str:
     rollup = next(rollup for rollup in ROLLUPS if rollup.table.name == table)
     everyone = SqlEngine(None, Scope("leadership"))
     only = ibis.table({"order_id": "string"}, name=ORDERS_TO_SUM) if some else None
+    columns = [column.name for column in rollup.table.columns]
+    if rollup.events:
+        # stored by event day: a period's rows lie together
+        rows = everyone.event_rows_expression(only).select(*columns)
+        rows = rows.order_by("event_day", "salesperson", "event", "day", "customer_id")
+        return f"INSERT INTO {table} ({', '.join(columns)}) {ibis.to_sql(rows, dialect=dialect)}"
     lines = everyone._selected_lines(Filters(), only=only, row=rollup.row)
     sums = line_sums(lines) | {"orders": revenue_orders(lines)}
-    columns = [column.name for column in rollup.table.columns]
     if "first_order" in columns:
         sums["first_order"] = lines.order_id.min()
     if rollup.attributes:  # a part per attribute, one scan of the lines each

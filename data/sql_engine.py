@@ -51,6 +51,7 @@ from data.models import (
     DATA_TABLES,
     ROLLUP_ATTRIBUTES,
     ROLLUP_TABLES,
+    CustomerEventSums,
     DailyCustomerSums,
     MonthlyCustomerAttributeSums,
     MonthlyCustomerItemSums,
@@ -498,53 +499,95 @@ class SqlEngine:
 
     def event_sums_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """EVENTS per salesperson with an event dated in the period (Engine.event_sums), as
-        metrics.commission.sales_events dates them: sold on the order date (every line),
-        cancelled on cancelled_on, returned on returned_on (else delivered_on), delivered (a
-        delivered or returned line) on delivered_on, a missing date falling back to the order
-        date; paid / refunded (the size of a negative payment) on paid_on."""
+        metrics.commission.sales_events dates them (_events). With `rollups` (the database keeps
+        them current) and no filter on the orders (ORDER_FILTERS, an order amount), from the
+        events summed per order day, customer, salesperson, event day and event
+        (data.models.CustomerEventSums); else from every line and payment of the confirmed
+        orders, whenever placed."""
         if filters.start is None or filters.end is None:
             raise ValueError("event sums need the period's first and last day")
-        t = self.tables
-        orders = t["orders"]
-        orders = orders.filter(orders.status == "confirmed")
-        if not self.scope.sees_everything or _restricts_customers(filters):
-            kept = self._customers(filters, rollups)
-            orders = orders.semi_join(kept, orders.customer_id == kept.customer_id)
-        if any(getattr(filters, f) for f in ORDER_FILTERS) or _by_amount(filters):
-            orders = orders.semi_join(self._orders_passing(filters), "order_id")
-        orders = orders.select("order_id", order_date="order_date", order_seller="salesperson")
 
         def dated(day: ir.DateValue) -> ir.BooleanValue:
             return day.between(ibis.date(filters.start), ibis.date(filters.end))
 
+        by_order = any(getattr(filters, f) for f in ORDER_FILTERS) or _by_amount(filters)
+        if rollups and not by_order:
+            rows = self.tables[CustomerEventSums.__tablename__]
+            rows = self._kept_rows(rows.filter(dated(rows.event_day)), filters)
+            # summed per (salesperson, event) first: a group of one column, then a row per
+            # salesperson from a few hundred
+            rows = rows.group_by(["salesperson", "event"]).aggregate(amount=rows.amount.sum())
+            return _by_salesperson(rows, {e: rows.event == e for e in EVENTS})
+        orders = self.tables["orders"]
+        orders = orders.filter(orders.status == "confirmed")
+        if not self.scope.sees_everything or _restricts_customers(filters):
+            kept = self._customers(filters, rollups)
+            orders = orders.semi_join(kept, orders.customer_id == kept.customer_id)
+        if by_order:
+            orders = orders.semi_join(self._orders_passing(filters), "order_id")
+        events = self._events(orders)
+        events = events.filter(
+            events.salesperson.notnull(),
+            functools.reduce(operator.or_, (dated(events[e]) for e in EVENTS)),
+        )
+        return _by_salesperson(events, {e: dated(events[e]) for e in EVENTS})
+
+    def event_rows_expression(self, only: ir.Table | None = None) -> ir.Table:
+        """The rows of data.models.CustomerEventSums: the events (_events) of every confirmed
+        order, or (`only`) of the orders in this table (order_id), with a salesperson, summed
+        per order day, customer, salesperson, event day and event."""
+        orders = self.tables["orders"]
+        conditions = [orders.status == "confirmed"]
+        if only is not None:
+            conditions.append(orders.order_id.isin(only.order_id))
+        events = self._events(orders.filter(*conditions))
+        events = events.filter(events.salesperson.notnull())
+        each = [
+            events.filter(events[e].notnull()).select(
+                "customer_id",
+                "salesperson",
+                "amount",
+                day="order_date",
+                event_day=events[e],
+                event=ibis.literal(e),
+            )  # fmt: skip
+            for e in EVENTS
+        ]
+        rows = ibis.union(*each, distinct=False)
+        keys = ["day", "customer_id", "salesperson", "event_day", "event"]
+        return rows.group_by(keys).aggregate(amount=rows.amount.sum(), events=rows.count())
+
+    def _events(self, orders: ir.Table) -> ir.Table:
+        """One row per line and per payment of `orders` (confirmed orders): order_date,
+        customer_id, salesperson (the line's as sold, else the order's; a payment's: the
+        order's), amount (the line's Sales Amount, the payment's size) and the day of each of
+        EVENTS (NULL: not this one), as metrics.commission.sales_events dates them: sold on the
+        order date (every line), cancelled on cancelled_on, returned on returned_on (else
+        delivered_on), delivered (a delivered or returned line) on delivered_on, a missing date
+        falling back to the order date; paid / refunded (a negative payment) on paid_on."""
+        t = self.tables
+        orders = orders.select("order_id", "order_date", "customer_id", order_seller="salesperson")
+        none = ibis.null("date")
         lines = t["order_lines"].join(orders, "order_id")
         sold_on, status = lines.order_date, lines.status
         delivered_on = lines.delivered_on.coalesce(sold_on)
-        on = {  # event -> (whether the line has it, and on which day)
-            "sold": dated(sold_on),
-            "cancelled": (status == "cancelled") & dated(lines.cancelled_on.coalesce(sold_on)),
-            "returned": (status == "returned") & dated(lines.returned_on.coalesce(delivered_on)),
-            "delivered": status.isin(["delivered", "returned"]) & dated(delivered_on),
-        }
-        sales = _net_sales(lines)
         of_lines = lines.select(
-            salesperson=lines.salesperson.coalesce(lines.order_seller),
-            **{e: has.ifelse(sales, 0.0) for e, has in on.items()},
-            paid=ibis.literal(0.0), refunded=ibis.literal(0.0),
-            events=sum(has.ifelse(ONE, ZERO) for has in on.values()),
+            "order_date", "customer_id",
+            salesperson=lines.salesperson.coalesce(lines.order_seller), amount=_net_sales(lines),
+            sold=sold_on,
+            cancelled=(status == "cancelled").ifelse(lines.cancelled_on.coalesce(sold_on), none),
+            returned=(status == "returned").ifelse(lines.returned_on.coalesce(delivered_on), none),
+            delivered=status.isin(["delivered", "returned"]).ifelse(delivered_on, none),
+            paid=none, refunded=none,
         )  # fmt: skip
         payments = t["payments"].join(orders, "order_id")
-        amount, paid_on = payments.amount, dated(payments.paid_on)
+        amount, paid_on = payments.amount, payments.paid_on
         of_payments = payments.select(
-            salesperson=payments.order_seller,
-            **{e: ibis.literal(0.0) for e in on},
-            paid=(paid_on & (amount > 0)).ifelse(amount, 0.0),
-            refunded=(paid_on & (amount < 0)).ifelse(-amount, 0.0),
-            events=(paid_on & (amount != 0)).ifelse(ONE, ZERO),
+            "order_date", "customer_id", salesperson=payments.order_seller, amount=amount.abs(),
+            **{e: none for e in EVENTS if e not in ("paid", "refunded")},
+            paid=(amount > 0).ifelse(paid_on, none), refunded=(amount < 0).ifelse(paid_on, none),
         )  # fmt: skip
-        both = of_lines.union(of_payments)
-        both = both.filter(both.salesperson.notnull(), both.events > 0)
-        return both.group_by("salesperson").aggregate(**{e: both[e].sum() for e in EVENTS})
+        return of_lines.union(of_payments)
 
     def group_purchases_expression(self, customer_id: str, as_of_day: int) -> ir.Table:
         """metrics.customer_page.PURCHASE_COLUMNS: per (product, item) that the other customers
@@ -986,6 +1029,14 @@ class SqlEngine:
             conditions.append(_matches(column, values) if keyword in ROW_OPTIONAL
                               else column.isin(values))  # fmt: skip
         return _where(selected, conditions)
+
+
+def _by_salesperson(rows: ir.Table, on: dict[str, ir.BooleanValue]) -> ir.Table:
+    """EVENTS per salesperson of `rows` (each with a salesperson and an event in the period:
+    every one of them appears, its events perhaps of amount 0): each event's Σ amount over the
+    rows where `on` holds it."""
+    amounts = rows.select("salesperson", **{e: on[e].ifelse(rows.amount, 0.0) for e in EVENTS})
+    return amounts.group_by("salesperson").aggregate(**{e: amounts[e].sum() for e in EVENTS})
 
 
 def _at_risk(cadence: ir.Table, as_of: ir.IntegerValue) -> ir.BooleanValue:

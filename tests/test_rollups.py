@@ -617,3 +617,165 @@ def test_rol020_a_duckdb_file_written_from_outside_is_seen_by_the_same_database(
         conn.execute("UPDATE data_version SET version = version + 1")
     assert not database.rollups_current()
     assert SqlEngine(database, EVERYONE).sums(Filters())["sales_amount"].iloc[0] == 60.0
+
+
+# The events (metrics.commission.sales_events) of three orders: O1 on 2026-05-01 for C1 by SP1,
+# its first line (2 × 10) delivered on 05-03, its second (10) cancelled on 05-02, its third (5),
+# sold by SP2 as the line says, delivered on 05-04 and returned on 06-10 (after the order's
+# month); paid 30 on 07-01 and refunded 5 on 07-15. O2 on 05-20 for C2: one line of price 0,
+# delivered without a date (the order date), a payment of 0 (no event). O3, a draft paid 99.
+EVENT_LINES = [
+    {"order_id": "O1", "order_date": "2026-05-01", "quantity": 2.0, "delivered_on": "2026-05-03"},
+    {"order_id": "O1", "order_date": "2026-05-01", "status": "cancelled",
+     "cancelled_on": "2026-05-02"},
+    {"order_id": "O1", "order_date": "2026-05-01", "unit_price": 5.0, "status": "returned",
+     "delivered_on": "2026-05-04", "returned_on": "2026-06-10", "line_salesperson": "SP2"},
+    {"order_id": "O2", "order_date": "2026-05-20", "customer_id": "C2", "unit_price": 0.0},
+    {"order_id": "O3", "order_date": "2026-05-01", "order_status": "draft"},
+]  # fmt: skip
+EVENT_PAYMENTS = [("O1", "2026-07-01", 30.0), ("O1", "2026-07-15", -5.0),
+                  ("O2", "2026-07-01", 0.0), ("O3", "2026-07-01", 99.0)]  # fmt: skip
+EVENT_SALESPEOPLE = [
+    {"code": code, "name": code, "team": team, "commission_rate": 0.1,
+     "commission_basis": "items_sold"}
+    for code, team in (("SP1", "North"), ("SP2", "South"))
+]  # fmt: skip
+MAY_1 = date(2026, 5, 1)
+EVENT_COLUMNS = ["day", "customer_id", "salesperson", "event_day", "event", "amount", "events"]
+EVENTS_BY_HAND = [  # (order day, customer, salesperson, event day, event, amount, events)
+    ["2026-05-01", "C1", "SP1", "2026-05-01", "sold", 30.0, 2],  # 2 × 10 and 10
+    ["2026-05-01", "C1", "SP1", "2026-05-02", "cancelled", 10.0, 1],
+    ["2026-05-01", "C1", "SP1", "2026-05-03", "delivered", 20.0, 1],
+    ["2026-05-01", "C1", "SP1", "2026-07-01", "paid", 30.0, 1],
+    ["2026-05-01", "C1", "SP1", "2026-07-15", "refunded", 5.0, 1],
+    ["2026-05-01", "C1", "SP2", "2026-05-01", "sold", 5.0, 1],
+    ["2026-05-01", "C1", "SP2", "2026-05-04", "delivered", 5.0, 1],  # returned: delivered first
+    ["2026-05-01", "C1", "SP2", "2026-06-10", "returned", 5.0, 1],
+    ["2026-05-20", "C2", "SP1", "2026-05-20", "delivered", 0.0, 1],
+    ["2026-05-20", "C2", "SP1", "2026-05-20", "sold", 0.0, 1],
+]
+
+
+def event_tables() -> dict:
+    tables = make_tables(EVENT_LINES, salespeople=EVENT_SALESPEOPLE,
+                         customers=[{"customer_id": c, "name": c, "owner": owner}
+                                    for c, owner in (("C1", "SP1"), ("C2", "SP2"))])  # fmt: skip
+    given = pd.DataFrame(EVENT_LINES)
+    lines = tables["order_lines"]
+    for column in ("delivered_on", "cancelled_on", "returned_on"):
+        lines[column] = pd.to_datetime(given[column]).astype("datetime64[s]")
+    lines["salesperson"] = (
+        given["line_salesperson"].astype(object).where(given["line_salesperson"].notna(), None)
+    )
+    payments = pd.DataFrame(EVENT_PAYMENTS, columns=["order_id", "paid_on", "amount"])
+    tables["payments"] = payments.assign(
+        paid_on=pd.to_datetime(payments["paid_on"]).astype("datetime64[s]")
+    )
+    return tables
+
+
+def event_rows(url: str) -> list[list]:
+    with make_engine(url).connect() as conn:
+        rows = conn.execute(text(f"SELECT {', '.join(EVENT_COLUMNS)} FROM customer_event_sums"
+                                 " ORDER BY day, customer_id, salesperson, event_day, event")).all()  # fmt: skip
+    return [[str(row[0]), row[1], row[2], str(row[3]), *row[4:]] for row in rows]
+
+
+def event_sums(engine: SqlEngine, start: str, end: str) -> list[list]:
+    got = engine.event_sums(Filters(start=date.fromisoformat(start), end=date.fromisoformat(end)))
+    return got.values.tolist()
+
+
+# (start, end) -> salesperson, sold, cancelled, returned, delivered, paid, refunded
+EVENT_SUMS_BY_HAND = {
+    ("2026-05-01", "2026-05-31"): [["SP1", 30.0, 10.0, 0.0, 20.0, 0.0, 0.0],
+                                   ["SP2", 5.0, 0.0, 0.0, 5.0, 0.0, 0.0]],
+    ("2026-06-01", "2026-06-30"): [["SP2", 0.0, 0.0, 5.0, 0.0, 0.0, 0.0]],  # the return alone
+    ("2026-07-01", "2026-07-31"): [["SP1", 0.0, 0.0, 0.0, 0.0, 30.0, 5.0]],  # not O3's 99
+    ("2026-05-20", "2026-05-20"): [["SP1", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]],  # events of 0
+    ("2026-08-01", "2026-08-31"): [],
+}  # fmt: skip
+
+
+def test_rol021_a_write_keeps_the_event_rollup_with_the_events_by_hand(database_url, tmp_path):
+    """The rows by hand; Sales by User's event sums of a period by hand, from the rollup and
+    from the lines (on a DuckDB file too, for SQLite); a manager's scope keeps the events of
+    the team's customers only (C2 is South's: its order's events, by SP1)."""
+    write_tables(make_engine(database_url), event_tables(), replace=True)
+    assert event_rows(database_url) == EVENTS_BY_HAND
+    analytics = [database_url]
+    if database_url.startswith("sqlite"):
+        from tests.test_sql_engine import write_duckdb
+
+        analytics.append(write_duckdb(tmp_path / "sales.duckdb", database_url))
+    for url in analytics:
+        database = Database(url)
+        assert database.rollups_current()
+        engine = SqlEngine(database, EVERYONE)
+        sql = engine.sql(engine.event_sums_expression(Filters(start=MAY_1, end=MAY_1), True))
+        assert "customer_event_sums" in sql and "order_lines" not in sql
+        for kept in (True, False):
+            engine = SqlEngine(database, EVERYONE, kept)
+            for (start, end), expected in EVENT_SUMS_BY_HAND.items():
+                assert event_sums(engine, start, end) == expected, (url, kept, start)
+            south = SqlEngine(database, Scope("manager", team="South"), kept)
+            assert event_sums(south, "2026-05-01", "2026-05-31") == [
+                ["SP1", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+            ]
+    # an order filter (an attribute of the order's first line) reads the lines
+    engine = SqlEngine(Database(database_url), EVERYONE)
+    by_channel = Filters(start=MAY_1, end=date(2026, 5, 31), channels=("web",))
+    assert "customer_event_sums" not in engine.sql(engine.event_sums_expression(by_channel, True))
+    # rebuilt: the same rows
+    assert flask(database_url, "rebuild-rollups").returncode == 0
+    assert event_rows(database_url) == EVENTS_BY_HAND
+
+
+def test_rol022_an_import_keeps_the_event_rollup_of_the_order_days_it_writes(
+    database_url, tmp_path
+):
+    """O2 moved to C1's 2026-05-01 with a price of 40 (its payment of 0 stays none): C2's day is
+    gone, C1's day is summed again whole, O1's later return and payments kept."""
+    write_tables(make_engine(database_url), event_tables(), replace=True)
+    moved = tmp_path / "moved.csv"
+    moved.write_text("order_id,order_date,customer_id,item_id,quantity,unit_price,salesperson\n"
+                     "O2,2026-05-01,C1,I1,1,40,SP1\n")  # fmt: skip
+    result = flask(database_url, "import-lines", str(moved))
+    assert result.returncode == 0, result.stderr
+    assert Database(database_url).rollups_current()
+    # O2 as imported (a delivered line, without a date: on its order date) with O1's events
+    assert (
+        event_rows(database_url)
+        == [
+            ["2026-05-01", "C1", "SP1", "2026-05-01", "delivered", 40.0, 1],
+            ["2026-05-01", "C1", "SP1", "2026-05-01", "sold", 70.0, 3],  # 40 + O1's 30
+            *EVENTS_BY_HAND[1:8],
+        ]
+    )
+    engine = SqlEngine(Database(database_url), EVERYONE)
+    assert event_sums(engine, "2026-05-20", "2026-05-20") == []
+    lines = SqlEngine(Database(database_url), EVERYONE, rollups=False)
+    for start, end in EVENT_SUMS_BY_HAND:
+        assert event_sums(engine, start, end) == event_sums(lines, start, end)
+
+
+def test_rol023_a_write_of_payments_alone_sums_their_orders_events_again(database_url):
+    """A payment of 12 for O2 (C2's 2026-05-20) on 08-02, written alone: its order's day is
+    summed again, and August's event sums hold it."""
+    engine = make_engine(database_url)
+    write_tables(engine, event_tables(), replace=True)
+    paid = pd.DataFrame({"order_id": ["O2"], "paid_on": [pd.Timestamp("2026-08-02")],
+                         "amount": [12.0]})  # fmt: skip
+    write_tables(engine, {"payments": paid}, replace=False)
+    assert Database(database_url).rollups_current()
+    assert event_rows(database_url)[-1] == [
+        "2026-05-20",
+        "C2",
+        "SP1",
+        "2026-08-02",
+        "paid",
+        12.0,
+        1,
+    ]
+    august = event_sums(SqlEngine(Database(database_url), EVERYONE), "2026-08-01", "2026-08-31")
+    assert august == [["SP1", 0.0, 0.0, 0.0, 0.0, 12.0, 0.0]]

@@ -269,6 +269,7 @@ ROLLUP_TABLES = (
     "monthly_customer_item_sums",
     "monthly_customer_attribute_sums",
     "monthly_customer_made_to_order_sums",
+    "customer_event_sums",
     "rollup_state",
     "data_version",
 )
@@ -384,7 +385,8 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
     frames = build_frames(read_tables(make_engine(url)))
     database = Database(analytics_url or url)
     assert database.rollups_current()  # kept by write_tables
-    found, item_rollup_read, attribute_rollup_read, with_days, made_read = [], 0, 0, 0, 0
+    found, item_rollup_read, attribute_rollup_read, with_days = [], 0, 0, 0
+    made_read, events_read = 0, 0
     for case, (what, filters, scope) in enumerate(CASES[company]):
         expected_engine = FramesEngine(scoped(frames, scope))
         sql_engine = SqlEngine(database, scope)
@@ -434,11 +436,16 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
         # Sales by User's event sums need a whole period; the scope's salespeople
         dated = replace(filters, start=filters.start or date(2020, 1, 1),
                         end=filters.end or date(2030, 12, 31))  # fmt: skip
-        expected, got = expected_engine.event_sums(dated), sql_engine.event_sums(dated)
-        if list(expected["salesperson"]) != list(got["salesperson"]) or not np.allclose(
-            expected[list(EVENTS)], got[list(EVENTS)], rtol=0, atol=0.005
-        ):
-            found.append(f"{what}: event sums\n{expected}\n{got}")
+        expected = expected_engine.event_sums(dated)
+        for rollups in (True, False):  # from the event rollup (no order filter), or the lines
+            got = SqlEngine(database, scope, rollups=rollups).event_sums(dated)
+            if list(expected["salesperson"]) != list(got["salesperson"]) or not np.allclose(
+                expected[list(EVENTS)], got[list(EVENTS)], rtol=0, atol=0.005
+            ):
+                found.append(f"{what}: event sums, {rollups=}\n{expected}\n{got}")
+        events_read += "customer_event_sums" in sql_engine.sql(
+            sql_engine.event_sums_expression(dated, rollups=True)
+        )
         if not expected_engine.salespeople().equals(sql_engine.salespeople()):
             found.append(f"{what}: salespeople")
         # Team performance's: per owner, and new customers per owner and month
@@ -467,6 +474,7 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
     # some by an attribute read the attribute rollup, with some days from the lines (the
     # cadence shop's periods start mid-month)
     assert attribute_rollup_read and (with_days or company != "cadence")
+    assert events_read  # the event sums of the cases without an order filter read the events
 
 
 @pytest.mark.parametrize("company", COMPANIES)
