@@ -267,6 +267,7 @@ ROLLUP_TABLES = (
     "daily_customer_sums",
     "monthly_customer_item_sums",
     "monthly_customer_attribute_sums",
+    "customer_order_days",
     "rollup_state",
     "data_version",
 )
