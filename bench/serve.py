@@ -511,6 +511,7 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
     names = callback_names()
     runs = [("leader", "leader, first", 1), ("leader", "leader", args.repeat),
             ("manager", "manager", args.repeat), ("sales", "salesperson", args.repeat)]  # fmt: skip
+    runs = [run for run in runs if not args.users or run[0] in args.users.split(",")]
     times: dict[str, dict[str, tuple[float, float]]] = {}
     logs: dict[tuple[str, str], list[list]] = {}  # (screen, label) -> each pass's requests
     kpis = {}
@@ -521,8 +522,8 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
         http = sessions[user]
         raw = http.get(f"{server.base}/_dash-dependencies", timeout=60).json()
         deps = [Dep.parse(d, names) for d in raw if not d.get("clientside_function")]
-        chosen = args.screens.split(",") if args.screens else SCREENS
-        for screen in (s for s in SCREENS if s in chosen and may_open(ROLES[user], s)):
+        chosen = [s for s in SCREENS if not args.screens or s in args.screens.split(",")]
+        for screen in (s for s in chosen if may_open(ROLES[user], s)):
             pages, exports = [], []
             for _ in range(count):
                 browser = Browser(http, server.base, deps, user)
@@ -539,7 +540,7 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
                                                    statistics.median(exports))  # fmt: skip
             print(f"  ({label}, {screen}: page {times[screen][label][0]:.2f} s, CSV "
                   f"{times[screen][label][1]:.2f} s; {load_text()})", flush=True)  # fmt: skip
-        if user != "sales":  # the Overview's export: not a salesperson's
+        if user != "sales" and "overview" in chosen:  # the Overview's export: not a salesperson's
             exports = []
             for _ in range(count):
                 started = time.perf_counter()
@@ -608,7 +609,14 @@ def main() -> None:
         "duckdb:///path/demo-50m.duckdb; --url then only signs the users in",
     )
     parser.add_argument("--repeat", type=int, default=3, help="sql: passes per user (median)")
-    parser.add_argument("--screens", help="sql: only these screens, e.g. sales-by-user,team")
+    parser.add_argument(
+        "--screens",
+        help="sql: only these screens (views.pages.SCREENS' keys, "
+        "comma-separated), e.g. overview,leaderboard",
+    )
+    parser.add_argument(
+        "--users", help="sql: only these users (leader, manager, sales; comma-separated)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=180)

@@ -254,6 +254,20 @@ class CustomerEventSums(Base):
     __table_args__ = (Index("ix_customer_event_sums_customer", "customer_id", "event_day"),)
 
 
+class CustomerOrderDays(Base):
+    """A rollup the database keeps for the `sql` engine (data.rollups): one row per customer and
+    day with a confirmed order (from the orders, with lines or not): `orders`, the confirmed
+    orders that day, and `gap`, the days since the customer's previous such day (NULL on its
+    first). The customers' order days, their cadence and reorder gaps read it; a write changes
+    the gap of the customer's next day too, so the writes sum again every row of a customer."""
+
+    __tablename__ = "customer_order_days"
+    customer_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    orders: Mapped[int] = mapped_column(Integer)
+    gap: Mapped[int | None] = mapped_column(Integer)
+
+
 # the rollups data.rollups keeps, current together (one RollupState)
 ROLLUP_TABLES = [
     DailyCustomerSums.__table__,
@@ -261,6 +275,7 @@ ROLLUP_TABLES = [
     MonthlyCustomerAttributeSums,
     MonthlyCustomerMadeToOrderSums,
     CustomerEventSums.__table__,
+    CustomerOrderDays.__table__,
 ]
 
 

@@ -4,14 +4,18 @@ touch only the period and the customers scans them instead of the lines, and per
 customer, item) and per (month, customer, attribute as sold, value) with the distinct orders
 with a revenue line (`monthly_customer_item_sums`, `monthly_customer_attribute_sums`), so that
 such a question by item or by an attribute does, its whole months from them and the days of a
-partial month from the lines (data.sql_engine); and the events of the confirmed orders (sold,
+partial month from the lines (data.sql_engine); the events of the confirmed orders (sold,
 cancelled, returned, delivered, paid, refunded) per (order day, customer, salesperson, event
 day, event) (`customer_event_sums`), so that Sales by User's event sums read the events dated
-in the period instead of every order's lines and payments.
+in the period instead of every order's lines and payments; and per (customer, day with a
+confirmed order) the orders and the gap since the customer's previous such day
+(`customer_order_days`), so that the customers' order days, cadence and reorder gaps need no
+window over the orders.
 
 The writes keep them in their own transaction while they are current: the rows of the days and
 months and the customers of the orders an import writes (as stored before it, and as written)
-are summed again from the lines of the orders on them.
+are summed again from the lines of the orders on them; and every row of those customers from
+their orders (a new day changes the gap of the customer's next one).
 `rollup_state` holds the data version the sums reflect (one for both); while it is not the
 database's current version (an outside program wrote since, or the database had sales before it
 had these rollups), the engine reads the lines, and writes leave the sums alone (summing some
@@ -34,6 +38,7 @@ from data.models import (
     ID,
     ROLLUP_ATTRIBUTES,
     CustomerEventSums,
+    CustomerOrderDays,
     DailyCustomerSums,
     MonthlyCustomerAttributeSums,
     MonthlyCustomerItemSums,
@@ -47,6 +52,7 @@ ORDERS = Order.__table__
 STATE = RollupState.__table__
 CHUNK = 2_000  # order IDs / rows (day or month, customer) per IN list
 ORDERS_TO_SUM = "rollup_orders"  # a temporary table: the orders whose lines are summed again
+CUSTOMERS_TO_SUM = "rollup_customers"  # one of the customers whose order days are counted again
 
 
 Key = tuple[date, str]  # (order date, customer_id) of an order
@@ -58,7 +64,8 @@ class Rollup:
     table's key columns -> the lines' columns), and with `attributes`, by each of those as
     sold in turn too (its rows: `attribute`, its name, and `value`); an order's lines are in
     the rows of its cell (its day, or month, and its customer), which the writes sum again
-    whole."""
+    whole. `by_customer`: the rows are those of the customers' confirmed orders
+    (CustomerOrderDays), a cell is a customer (all of its rows)."""
 
     table: Table
     group: dict[str, str]
@@ -66,13 +73,18 @@ class Rollup:
     attributes: tuple[str, ...] = ()
     row: Row | None = None  # only the lines of this report row's narrowing (metrics.engine)
     events: bool = False  # rows of SqlEngine.event_rows_expression instead
+    by_customer: bool = False
 
     @property
-    def cell_columns(self) -> tuple[str, str]:
+    def cell_columns(self) -> tuple[str, ...]:
+        if self.by_customer:
+            return ("customer_id",)
         return ("month" if self.monthly else "day", "customer_id")
 
-    def cell(self, key: Key) -> tuple[date | int, str]:
+    def cell(self, key: Key) -> tuple[date | int, str] | tuple[str]:
         day, customer = key
+        if self.by_customer:
+            return (customer,)
         return (day.year * 12 + day.month - 1, customer) if self.monthly else key
 
     def days(self, cell: tuple[date | int, str]) -> list[date]:
@@ -105,21 +117,37 @@ MADE_TO_ORDER = Rollup(
 )  # fmt: skip
 EVENTS = Rollup(CustomerEventSums.__table__, {"day": "day", "customer_id": "customer"}, False,
                 events=True)  # fmt: skip
-ROLLUPS = (DAILY, MONTHLY, BY_ATTRIBUTE, MADE_TO_ORDER, EVENTS)
+ORDER_DAYS = Rollup(CustomerOrderDays.__table__, {}, False, by_customer=True)
+ROLLUPS = (DAILY, MONTHLY, BY_ATTRIBUTE, MADE_TO_ORDER, EVENTS, ORDER_DAYS)
 
 
 @functools.cache
 def insert_sql(dialect: str, table: str, some: bool) -> str:
     """INSERT of the rows of the rollup `table`: every row, or (`some`) those of the lines of
-    the orders in the temporary table ORDERS_TO_SUM. Compiled once per dialect (Ibis is loaded
-    then, not by every process that imports the importer)."""
+    the orders in the temporary table ORDERS_TO_SUM (of the customers in CUSTOMERS_TO_SUM, for
+    the order days). Compiled once per dialect (Ibis is loaded then, not by every process that
+    imports the importer)."""
     import ibis
 
     from data.access import Scope
-    from data.sql_engine import SqlEngine, line_sums, revenue_orders
+    from data.sql_engine import SCHEMAS, SqlEngine, confirmed_order_days, line_sums, revenue_orders
     from metrics.filters import Filters
 
     rollup = next(rollup for rollup in ROLLUPS if rollup.table.name == table)
+    if rollup.by_customer:
+        orders = ibis.table(SCHEMAS["orders"], name="orders")
+        confirmed = [orders.status == "confirmed"]
+        if some:
+            customers = ibis.table({"customer_id": "string"}, name=CUSTOMERS_TO_SUM)
+            confirmed.append(orders.customer_id.isin(customers.customer_id))
+        rows = confirmed_order_days(orders.filter(*confirmed))
+        # stored by day (a DuckDB file skips the days after a question's last one unread), and
+        # the same rows in the same order whichever way they are written (half of a write's
+        # INSERT at 1M lines: README)
+        rows = rows.order_by("day", "customer_id")
+        columns = [column.name for column in rollup.table.columns]
+        select_sql = ibis.to_sql(rows.select(*columns), dialect=dialect)
+        return f"INSERT INTO {table} ({', '.join(columns)}) {select_sql}"
     everyone = SqlEngine(None, Scope("leadership"))
     only = ibis.table({"order_id": "string"}, name=ORDERS_TO_SUM) if some else None
     columns = [column.name for column in rollup.table.columns]
@@ -202,17 +230,22 @@ def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
             conn.execute(rollup.table.delete())
             conn.execute(text(insert_sql(dialect, rollup.table.name, some=False)))
     keys = set(keys or ())
-    if keys:
+    temporary = {ORDERS_TO_SUM: "order_id", CUSTOMERS_TO_SUM: "customer_id"}
+    for name, column in temporary.items() if keys else ():
         # IF NOT EXISTS: a write that failed after making it may leave it on a pooled connection
         # (SQLite makes it outside the transaction when none is open yet)
-        conn.execute(
-            text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {ORDERS_TO_SUM} (order_id VARCHAR({ID}))")
-        )
+        conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ({column} VARCHAR({ID}))"))
     for rollup in ROLLUPS if keys else ():
         cells = sorted({rollup.cell(key) for key in keys})
         table = rollup.table
         for start in range(0, len(cells), CHUNK):
             chunk = cells[start : start + CHUNK]
+            if rollup.by_customer:  # every row of the customers, from their orders
+                customers = [customer for (customer,) in chunk]
+                conn.execute(table.delete().where(table.c.customer_id.in_(customers)))
+                _fill(conn, CUSTOMERS_TO_SUM, "customer_id", customers)
+                conn.execute(text(insert_sql(dialect, table.name, some=True)))
+                continue
             in_chunk = tuple_(*(table.c[name] for name in rollup.cell_columns)).in_(chunk)
             # each column's values too: SQLite reads a list of row values by a whole-table scan
             each = [table.c[name].in_(sorted({cell[n] for cell in chunk}))
@@ -220,16 +253,20 @@ def refresh(conn: Connection, keys: Iterable[Key] | None = None) -> None:
             conn.execute(table.delete().where(in_chunk, *each))
             orders = _orders_on(conn, rollup, chunk)
             if orders:  # none left there: the rows are gone
-                conn.execute(text(f"DELETE FROM {ORDERS_TO_SUM}"))
-                conn.execute(
-                    text(f"INSERT INTO {ORDERS_TO_SUM} (order_id) VALUES (:order_id)"),
-                    [{"order_id": order} for order in orders],
-                )
+                _fill(conn, ORDERS_TO_SUM, "order_id", orders)
                 conn.execute(text(insert_sql(dialect, table.name, some=True)))
-    if keys:
-        conn.execute(text(f"DROP TABLE {ORDERS_TO_SUM}"))
+    for name in temporary if keys else ():
+        conn.execute(text(f"DROP TABLE {name}"))
     conn.execute(STATE.delete())
     conn.execute(STATE.insert().values(id=1, version=version))
+
+
+def _fill(conn: Connection, table: str, column: str, values: list[str]) -> None:
+    """The temporary `table` holding `values` in its one `column` only."""
+    conn.execute(text(f"DELETE FROM {table}"))
+    conn.execute(
+        text(f"INSERT INTO {table} ({column}) VALUES (:value)"), [{"value": v} for v in values]
+    )
 
 
 def rebuild(conn: Connection) -> tuple[dict[str, int], int]:

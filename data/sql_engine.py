@@ -52,6 +52,7 @@ from data.models import (
     ROLLUP_ATTRIBUTES,
     ROLLUP_TABLES,
     CustomerEventSums,
+    CustomerOrderDays,
     DailyCustomerSums,
     MonthlyCustomerAttributeSums,
     MonthlyCustomerItemSums,
@@ -99,6 +100,9 @@ ORDER_ATTRIBUTES = ("channel", "source", "device", "campaign", "salesperson")
 ITEM_ATTRIBUTES = ("category", "brand", "collection", "supplier", "department")
 # a report row's keywords whose N/A means none (an item and a product always have an ID)
 ROW_OPTIONAL = ("salesperson", "customisation")
+# the dialects whose MEDIAN (Ibis's median: QUANTILE_CONT, PERCENTILE_CONT) interpolates between
+# the middle two values, as metrics.cadence's median does (Trino's is approximate, SQLite has none)
+EXACT_MEDIAN = ("duckdb", "postgres")
 # a flag counted as 1 or 0 (PostgreSQL casts no boolean to bigint)
 ONE, ZERO = ibis.literal(1, "int64"), ibis.literal(0, "int64")
 DayRange = tuple[date, date]  # first and last day
@@ -450,9 +454,10 @@ class SqlEngine:
         cadence = {}
         if set(names) & set(CADENCE):
             kept = self._customers(filters, rollups)
-            known = self._cadence(kept, filters).alias("customers_cadence")
+            known = self._cadence(self._unless_everyone(kept, filters), filters, rollups)
+            known = known.alias("customers_cadence")
             rows = rows.left_join(known, rows.customer == known.customer_id)
-            as_of = self._last_day(filters)
+            as_of = self._last_day(filters, rollups)
             since = as_of - rows.last_day
             cadence = {
                 "last_order_day": rows.last_day,
@@ -624,7 +629,8 @@ class SqlEngine:
         per_customer = self.sums_expression(filters, "customer", rollups)
         listed = self.tables["customers"].select("customer_id", "owner")
         rows = per_customer.left_join(listed, per_customer.customer == listed.customer_id)
-        at_risk = self._at_risk(self._customers(Filters()), filters)
+        everyone = self._unless_everyone(self._customers(Filters()), Filters())
+        at_risk = self._at_risk(everyone, filters, rollups)
         flags = {  # per customer, 1 or 0
             "active_customers": rows.confirmed_orders > 0,
             "at_risk_customers": rows.customer.isin(at_risk.customer_id),
@@ -640,11 +646,9 @@ class SqlEngine:
         ever of the customers the filters keep, when it falls in the period
         (Engine.new_customers)."""
         _needs_period(filters, "New customers")
-        kept = self._customers(filters, rollups)
-        orders = self.tables["orders"]
-        confirmed = orders.filter(orders.status == "confirmed", orders.customer_id.isin(
-            kept.customer_id))  # fmt: skip
-        firsts = confirmed.group_by("customer_id").aggregate(first_day=confirmed.order_date.min())
+        days = self._order_days(self._unless_everyone(self._customers(filters, rollups), filters),
+                                rollups)  # fmt: skip
+        firsts = days.group_by("customer_id").aggregate(first_day=days.date.min())
         new = firsts.filter(
             firsts.first_day.between(ibis.date(filters.start), ibis.date(filters.end))
         )
@@ -689,14 +693,11 @@ class SqlEngine:
     def reorder_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """One row, `average`: the mean gap in days between consecutive distinct confirmed order
         dates of the customers active in the selection, over the gaps ending in the period."""
-        orders = self.tables["orders"]
         # the active customers kept before the gaps, by IN: after them, planners misjudge how
         # many gaps a period keeps (PostgreSQL then probed the active set once per gap), and
         # SQLite would run a correlated EXISTS once per gap
-        active = self._active(filters, rollups).customer_id
-        kept = orders.filter(orders.status == "confirmed", orders.customer_id.isin(active))
-        gaps = _gaps(_order_days(kept))
-        gaps = _where(gaps, _period(gaps, filters, "day"))
+        days = self._order_days(self._active(filters, rollups), rollups)
+        gaps = days.filter(days.gap.notnull(), *_period(days, filters, "date"))
         return gaps.aggregate(average=gaps.gap.mean())
 
     def order_days_expression(
@@ -707,14 +708,9 @@ class SqlEngine:
         latest up to the period's last day and the latest before its first day (the period
         closed as metrics.filters.period_of closes it: its end not before its start)."""
         kept = self._customers(filters, rollups)
-        orders = self.tables["orders"]
-        confirmed = orders.filter(orders.status == "confirmed")
-        if not self.scope.sees_everything or _restricts_customers(filters):
-            # a join, not EXISTS: SQLite would scan the kept customers once per order
-            confirmed = confirmed.join(kept, "customer_id")
-        # day numbers of the orders, then aggregated: SQLAlchemy's SQLite FLOOR fails on the
+        # day numbers of the days, then aggregated: SQLAlchemy's SQLite FLOOR fails on the
         # NULL of a customer without orders
-        orders = _order_days(confirmed)
+        orders = self._order_days(self._unless_everyone(kept, filters), rollups)
         start = _day_of(filters.start)
         end = max(start, _day_of(filters.end))
         days = {
@@ -735,38 +731,71 @@ class SqlEngine:
         lines = self._selected_lines(filters, rollups=rollups)
         return lines.filter(lines.order_status == "confirmed").select(customer_id="customer")
 
-    def _at_risk(self, kept: ir.Table, filters: Filters) -> ir.Table:
-        """customer_id of the customers of `kept` at risk on the period's last day (_cadence)."""
-        cadence = self._cadence(kept, filters)
-        return cadence.filter(_at_risk(cadence, self._last_day(filters))).select("customer_id")
+    def _at_risk(self, kept: ir.Table | None, filters: Filters, rollups: bool) -> ir.Table:
+        """customer_id of the customers of `kept` (None: every customer) at risk on the period's
+        last day (_cadence)."""
+        cadence = self._cadence(kept, filters, rollups)
+        at_risk = _at_risk(cadence, self._last_day(filters, rollups))
+        return cadence.filter(at_risk).select("customer_id")
 
-    def _cadence(self, kept: ir.Table, filters: Filters) -> ir.Table:
+    def _cadence(self, kept: ir.Table | None, filters: Filters, rollups: bool) -> ir.Table:
         """customer_id, orders (confirmed orders), last_day (the latest one's day number) and
         median_gap (NULL with fewer than two distinct dates) of each customer of `kept` with a
         confirmed order up to the period's last day, as metrics.cadence has them. The median is
-        the mean of the middle one or two gaps between its distinct dates, found by their rank
-        within the customer's gaps."""
-        orders = self.tables["orders"]
-        days = _order_days(
-            orders.filter(orders.status == "confirmed", orders.customer_id.isin(kept.customer_id))
-        )
-        confirmed = days.filter(days.day <= self._last_day(filters))
+        the mean of the middle one or two gaps between its distinct dates: the database's own
+        (EXACT_MEDIAN), else found by their rank within the customer's gaps (_median). The gaps
+        up to a day are those of the days up to it."""
+        days = self._order_days(kept, rollups)
+        if filters.end is not None:  # on the stored dates: a DuckDB file skips later ones unread
+            confirmed = days.filter(days.date <= ibis.date(filters.end))
+        else:
+            confirmed = days.filter(days.day <= self._last_day(filters, rollups))
         counts = confirmed.group_by("customer_id").aggregate(
-            orders=confirmed.count(), last_day=confirmed.day.max()
+            orders=confirmed.orders.sum(), last_day=confirmed.day.max()
         )
-        medians = _median(_gaps(confirmed), "customer_id", "gap", "median_gap")
+        gaps = confirmed.filter(confirmed.gap.notnull())
+        if self.database.dialect in EXACT_MEDIAN:  # whole days: the middle two's mean is exact
+            medians = gaps.group_by("customer_id").aggregate(median_gap=gaps.gap.median())
+        else:
+            medians = _median(gaps, "customer_id", "gap", "median_gap")
         return counts.left_join(medians, "customer_id").drop("customer_id_right")
 
-    def _last_day(self, filters: Filters) -> ir.IntegerValue:
+    def _last_day(self, filters: Filters, rollups: bool) -> ir.IntegerValue:
         """The period's last day, a day number (metrics.filters.period_of): its end, else the
-        last day with an order line in the data (all of it, as the frames keep it), not before
-        its start."""
+        last day with an order line in the data (all of it, as the frames keep it; the latest
+        day of the (day, customer) sums when they are current), not before its start."""
         if filters.end is not None:
             return ibis.literal(_day_of(filters.end))
         t = self.tables
-        dated = _order_days(t["orders"].semi_join(t["order_lines"], "order_id"))
+        if rollups:
+            daily = t[DailyCustomerSums.__tablename__]
+            dated = daily.select(day=_day_number(daily.day))
+        else:
+            dated = t["orders"].semi_join(t["order_lines"], "order_id")
+            dated = dated.select(day=_day_number(dated.order_date))
         last = dated.alias("days_with_lines").day.max().as_scalar()  # a CTE, as in _customers
         return last if filters.start is None else ibis.greatest(last, _day_of(filters.start))
+
+    def _order_days(self, kept: ir.Table | None, rollups: bool) -> ir.Table:
+        """customer_id, date, day (its day number), orders and gap (confirmed_order_days) of the
+        customers of `kept` (customer_id; None: every customer): from the rollup when it is
+        current, else from the orders (the customers kept first: the gaps are their own)."""
+        if rollups:
+            days = self.tables[CustomerOrderDays.__tablename__]
+            days = days if kept is None else days.filter(days.customer_id.isin(kept.customer_id))
+        else:
+            orders = self.tables["orders"]
+            confirmed = [orders.status == "confirmed"]
+            if kept is not None:
+                confirmed.append(orders.customer_id.isin(kept.customer_id))
+            days = confirmed_order_days(orders.filter(*confirmed))
+        return days.mutate(date=days.day, day=_day_number(days.day))
+
+    def _unless_everyone(self, kept: ir.Table, filters: Filters) -> ir.Table | None:
+        """`kept` (customers the scope and `filters` keep), or None when that is every customer
+        (the scope sees everything and the filters keep every customer): the customer list
+        (and the customers of orders missing from it) is then not read."""
+        return None if self.scope.sees_everything and not _restricts_customers(filters) else kept
 
     def _customers(self, filters: Filters, rollups: bool = False) -> ir.Table:
         """customer_id of every customer the scope and the customer filters keep (customers of
@@ -799,7 +828,9 @@ class SqlEngine:
         # subqueries overflow SQLite's parser
         active = self._active(replace(filters, customer_status=()), rollups)
         active = active.alias("customers_active")
-        at_risk = self._at_risk(kept, filters).alias("customers_at_risk")
+        unfiltered = replace(filters, customer_status=())
+        at_risk = self._at_risk(self._unless_everyone(kept, unfiltered), filters, rollups)
+        at_risk = at_risk.alias("customers_at_risk")
         status = ibis.cases(
             (kept.customer_id.isin(at_risk.customer_id), "at_risk"),
             (kept.customer_id.isin(active.customer_id), "active"),
@@ -1230,18 +1261,16 @@ def _day_number(value: ir.DateValue) -> ir.IntegerValue:
     return value.cast("timestamp").epoch_seconds() // 86400
 
 
-def _order_days(orders: ir.Table) -> ir.Table:
-    """customer_id and day (a day number) of each of `orders`."""
-    return orders.select("customer_id", day=_day_number(orders.order_date))
-
-
-def _gaps(order_days: ir.Table) -> ir.Table:
-    """customer_id, day and gap (days since the customer's previous date) of each distinct
-    day of `order_days` (_order_days) but each customer's first (metrics.cadence's gaps)."""
-    days = order_days.distinct()
-    previous = days.day.lag().over(group_by=days.customer_id, order_by=days.day)
-    gaps = days.mutate(gap=days.day - previous)
-    return gaps.filter(gaps.gap.notnull())
+def confirmed_order_days(orders: ir.Table) -> ir.Table:
+    """The rows of data.models.CustomerOrderDays from confirmed `orders`: customer_id, day (a
+    date with one of them), orders (how many that day) and gap (days since the customer's
+    previous such day, as metrics.cadence's gaps; NULL on its first)."""
+    days = orders.group_by(["customer_id", orders.order_date.name("day")]).aggregate(
+        orders=orders.count()
+    )
+    days = days.mutate(number=_day_number(days.day))  # SQLite's FLOOR fails on a NULL lag
+    previous = days.number.lag().over(group_by=days.customer_id, order_by=days.day)
+    return days.select("customer_id", "day", "orders", gap=days.number - previous)
 
 
 def _matches(value: ir.StringValue, wanted: tuple[str, ...]) -> ir.BooleanValue:

@@ -4,6 +4,7 @@ rebuilt by `flask rebuild-rollups`; which questions read the (month, customer, i
 test runs on SQLite and on PostgreSQL (the questions on a DuckDB file too)."""
 
 import threading
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -779,3 +780,77 @@ def test_rol023_a_write_of_payments_alone_sums_their_orders_events_again(databas
     ]
     august = event_sums(SqlEngine(Database(database_url), EVERYONE), "2026-08-01", "2026-08-31")
     assert august == [["SP1", 0.0, 0.0, 0.0, 0.0, 12.0, 0.0]]
+
+
+def order_day_rows(url: str) -> list[list]:
+    """customer_order_days, read with plain SQL: customer, day, orders, gap."""
+    with make_engine(url).connect() as conn:
+        rows = conn.execute(text("SELECT customer_id, day, orders, gap FROM customer_order_days"
+                                 " ORDER BY customer_id, day")).all()  # fmt: skip
+    return [[row[0], str(row[1]), row[2], row[3]] for row in rows]
+
+
+def test_rol024_the_writes_keep_each_customers_order_days_and_gaps_by_hand(database_url, tmp_path):
+    """customer_order_days: a row per customer and day with a confirmed order (one without lines
+    too, a draft not), its orders and the gap since the customer's previous day; an earlier day
+    written later changes the next day's gap. The order days, the cadence, the reorder time and
+    the new customers by hand, from the rollup and from the orders (on a DuckDB file too, for
+    SQLite); the rebuild writes the same rows."""
+    tables = make_tables(LINES)
+    orders = tables["orders"]  # O0: C2's order of 30 April, without lines
+    without_lines = orders[orders["order_id"] == "O4"].assign(
+        order_id="O0", order_date=pd.Timestamp("2026-04-30")
+    )
+    tables["orders"] = pd.concat([orders, without_lines], ignore_index=True)
+    engine = make_engine(database_url)
+    write_tables(engine, tables, replace=True)
+    assert order_day_rows(database_url) == [
+        ["C1", "2026-05-01", 2, None],  # O1, O2 (O3 a draft)
+        ["C2", "2026-04-30", 1, None],
+        ["C2", "2026-05-02", 1, 2],
+    ]
+    # C1's O5 on 28 April (before its 1 May: that day's gap is 3 now) and O6 on 11 May
+    added = make_tables([{"order_id": "O5", "order_date": "2026-04-28"},
+                         {"order_id": "O6", "order_date": "2026-05-11"}])  # fmt: skip
+    write_tables(engine, {n: added[n] for n in ("orders", "order_lines")}, replace=False)
+    by_hand = [
+        ["C1", "2026-04-28", 1, None],
+        ["C1", "2026-05-01", 2, 3],
+        ["C1", "2026-05-11", 1, 10],
+        ["C2", "2026-04-30", 1, None],
+        ["C2", "2026-05-02", 1, 2],
+    ]
+    assert order_day_rows(database_url) == by_hand
+    analytics = [database_url]
+    if database_url.startswith("sqlite"):
+        from tests.test_sql_engine import write_duckdb
+
+        analytics.append(write_duckdb(tmp_path / "sales.duckdb", database_url))
+    may = Filters(start=date(2026, 5, 1), end=date(2026, 5, 31))
+    day = {d: (date(2026, *d) - date(1970, 1, 1)).days for d in ((4, 28), (4, 30), (5, 1),
+                                                                  (5, 2), (5, 11), (5, 31))}  # fmt: skip
+    for url in analytics:
+        database = Database(url)
+        assert database.rollups_current()
+        for from_rollup in (True, False):
+            sql = SqlEngine(database, EVERYONE, from_rollup)
+            reads = "customer_order_days" in sql.sql(sql.reorder_expression(may, from_rollup))
+            assert reads == from_rollup
+            # the gaps ending in May of its active customers: C1's 3 and 10, C2's 2
+            assert sql.average_reorder_days(may) == 5.0
+            days = sql.order_days(replace(may, start=date(2026, 5, 2)))
+            assert days.values.tolist() == [
+                ["C1", day[4, 28], day[5, 11], day[5, 1]],
+                ["C2", day[4, 30], day[5, 2], day[4, 30]],
+            ]
+            cadence = sql.customers(may, ("last_order_day", "median_gap", "days_since_last_order"))
+            assert cadence.values.tolist() == [
+                ["C1", day[5, 11], 6.5, 20],  # the middle of 3 and 10
+                ["C2", day[5, 2], 2.0, 29],
+            ]
+            april = replace(may, start=date(2026, 4, 1), end=date(2026, 4, 30))
+            assert sql.new_customers(may)["new_customers"].sum() == 0
+            assert sql.new_customers(april)["new_customers"].sum() == 2
+    with engine.begin() as conn:
+        rollups.rebuild(conn)
+    assert order_day_rows(database_url) == by_hand

@@ -199,9 +199,12 @@ CASES = {
     ],  # fmt: skip
     "cadence": [
         (
+            # from 20 January: those days from the lines, February (to the data's last day) whole
             "at risk or active",
             Filters(
-                start=date(2026, 2, 1), end=date(2026, 2, 27), customer_status=("at_risk", "active")
+                start=date(2026, 1, 20),
+                end=date(2026, 2, 27),
+                customer_status=("at_risk", "active"),
             ),
             EVERYONE,
         ),
@@ -270,6 +273,7 @@ ROLLUP_TABLES = (
     "monthly_customer_attribute_sums",
     "monthly_customer_made_to_order_sums",
     "customer_event_sums",
+    "customer_order_days",
     "rollup_state",
     "data_version",
 )
@@ -471,8 +475,8 @@ def assert_engines_agree(url: str, company: str, analytics_url: str | None = Non
     assert found == []
     assert item_rollup_read  # the questions by item of some cases read the item rollup
     assert made_read  # and some of Made to Order's the made-to-order rollup
-    # some by an attribute read the attribute rollup, with some days from the lines (the
-    # cadence shop's periods start mid-month)
+    # some by an attribute read the attribute rollup, with some days from the lines (a cadence
+    # shop's period starts mid-month)
     assert attribute_rollup_read and (with_days or company != "cadence")
     assert events_read  # the event sums of the cases without an order filter read the events
 
