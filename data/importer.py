@@ -1275,6 +1275,30 @@ def _keep_sold_values(conn, before: pd.DataFrame, after: pd.DataFrame) -> None:
         conn.exec_driver_sql("DROP TABLE import_sold_as")
 
 
+def _changes_sold_items(conn, before: pd.DataFrame, after: pd.DataFrame) -> bool:
+    """Whether the import changes a value that the rollups by attribute and of the lines made to
+    order hold for lines already stored: an item's product or made-to-order flag, an attribute
+    the item had none of (an old value stays on the lines: _keep_sold_values), or a catalogue row
+    for an item sold without one. The rollups then wait for `rebuild-rollups` (the sql engine
+    reads the lines meanwhile): every (month, customer) where such an item was sold would have
+    to be summed again, which for a best seller is most of them."""
+    old = before.set_index("item_id")
+    new = after.drop_duplicates("item_id").set_index("item_id")
+    shared = old.index.intersection(new.index)
+    old, now = old.loc[shared], new.loc[shared]
+    made = old["made_to_order"].fillna(False).astype(bool)
+    if (made != now["made_to_order"].fillna(False).astype(bool)).any():
+        return True
+    if (old["product_id"].fillna("") != now["product_id"].fillna("")).any():
+        return True
+    if any((old[c].isna() & now[c].notna()).any() for c in LINE_ITEM_ATTRIBUTES):
+        return True
+    listed = new.index.difference(shared)
+    return bool(len(listed)) and bool(
+        _stored_rows(conn, OrderLine.__table__, "item_id", listed.to_series())
+    )
+
+
 def _arrow_array(values: pd.Series):
     if isinstance(values.dtype, pd.ArrowDtype):
         return values.array.__arrow_array__()
@@ -1524,6 +1548,9 @@ def _write_in(conn, tables: Tables, collected: LineImport, replace: bool, dry_ru
             delete_all_data(conn)
         else:
             _keep_sold_values(conn, stored_items, tables["items"])
+            keep_rollups = keep_rollups and not _changes_sold_items(
+                conn, stored_items, tables["items"]
+            )
             order_ids = tables["orders"]["order_id"]
             change_log.record(conn, order_ids)
             keys = rollups.order_keys(conn, order_ids)

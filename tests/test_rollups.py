@@ -854,3 +854,25 @@ def test_rol024_the_writes_keep_each_customers_order_days_and_gaps_by_hand(datab
     with engine.begin() as conn:
         rollups.rebuild(conn)
     assert order_day_rows(database_url) == by_hand
+
+
+def test_rol025_an_import_that_changes_a_sold_items_product_leaves_the_rollups_to_the_rebuild(
+    database_url, tmp_path
+):
+    """The attribute rollup holds I1's lines under product I1; an import giving I1 the product
+    P1 (and a new order) changes that for every stored line of I1: the rollups are not current
+    until rebuilt, and the questions by product read the lines meanwhile (all £50 under P1)."""
+    write_tables(make_engine(database_url), make_tables(LINES), replace=True)
+    new = tmp_path / "product.csv"
+    new.write_text("order_id,order_date,customer_id,item_id,quantity,unit_price,product_id\n"
+                   "O5,2026-05-03,C1,I1,1,5,P1\n")  # fmt: skip
+    result = flask(database_url, "import-lines", str(new))
+    assert result.returncode == 0, result.stderr
+    assert not Database(database_url).rollups_current()
+    by_product = SqlEngine(Database(database_url), EVERYONE).report_sums(Filters(), "product")
+    assert list(by_product["product"]) == ["P1"]
+    assert list(by_product["sales_amount"]) == [50.0]  # 30 + 15 + 5
+    assert flask(database_url, "rebuild-rollups").returncode == 0
+    assert Database(database_url).rollups_current()
+    by_product = SqlEngine(Database(database_url), EVERYONE).report_sums(Filters(), "product")
+    assert list(by_product["product"]) == ["P1"] and list(by_product["sales_amount"]) == [50.0]
