@@ -214,8 +214,9 @@ class DuckDbFile:
         import duckdb  # only deployments with a DuckDB file need it loaded
 
         # attached to a connection in memory: duckdb.connect(path) would hand back the instance
-        # a connection of this process still holds on the path, the file renamed over included
-        conn = duckdb.connect()
+        # a connection of this process still holds on the path, the file renamed over included;
+        # what a question spills goes where DuckDB puts a file's (not the working directory)
+        conn = duckdb.connect(config={"temp_directory": f"{self.path}.tmp"})
         path = self.path.replace("'", "''")
         conn.execute(f"ATTACH '{path}' AS sales (READ_ONLY)")
         return conn
