@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import operator
 import os
+import threading
 import time
 from calendar import monthrange
 from dataclasses import replace
@@ -111,7 +112,7 @@ DayRange = tuple[date, date]  # first and last day
 
 class Database:
     """Where the analytics run: a SQLAlchemy URL (SQLite, PostgreSQL, Trino), duckdb:///path (a
-    DuckDB file, opened read-only per query) or a Spark (spark://..., sc://...: data.spark).
+    DuckDB file, kept open read-only: DuckDbFile) or a Spark (spark://..., sc://...: data.spark).
     `run` executes SQL of the database's dialect."""
 
     def __init__(self, url: str) -> None:
@@ -126,6 +127,7 @@ class Database:
         parsed = make_url(url)
         if parsed.drivername == "duckdb":
             self.dialect, self.path = "duckdb", parsed.database
+            self.file = DuckDbFile(self.path)
             return
         self.engine = create_engine(normal_url(url))  # reads only: no schema set-up here
         dispose_after_fork(self.engine)
@@ -139,10 +141,7 @@ class Database:
         if self.dialect == "pyspark":
             return self.spark.run(sql)
         if self.dialect == "duckdb":
-            import duckdb  # only deployments with a DuckDB file need it loaded
-
-            with duckdb.connect(self.path, read_only=True) as conn:
-                return conn.execute(sql).df()
+            return self.file.cursor().execute(sql).df()
         with self.engine.connect() as conn:
             return pd.read_sql(text(sql), conn)
 
@@ -170,10 +169,10 @@ class Database:
             self._has_rollups = wanted <= stored
         if not self._has_rollups:
             return False
-        # a DuckDB file is opened per query (~35 ms): its answer is kept while neither the file
-        # nor its write-ahead log changes (stamped before the question, so a write meanwhile
-        # makes the next call ask again; a file written in the last 2 s is asked every time: a
-        # second write within the clock's tick may leave its time and size as they were)
+        # a DuckDB file's answer is kept while neither the file nor its write-ahead log changes
+        # (stamped before the question, so a write meanwhile makes the next call ask again; a
+        # file written in the last 2 s is asked every time: a second write within the clock's
+        # tick may leave its time and size as they were)
         stamp = _file_stamp(self.path) if self.dialect == "duckdb" else None
         fresh = stamp and max(written for _, written, *_ in stamp) > time.time_ns() - 2 * 10**9
         if stamp is None or stamp != self._current_at or fresh:
@@ -183,6 +182,48 @@ class Database:
             )
             self._current, self._current_at = bool(current["n"].iloc[0]), stamp
         return self._current
+
+
+class DuckDbFile:
+    """A DuckDB file opened read-only once per process (an opening costs 20-35 ms and starts
+    with a cold cache), asked by each thread through a cursor of its own. Opened again when the
+    file or its write-ahead log changes (_file_stamp: a new file renamed over it, or a write in
+    place) and in a forked child (the parent's connection is kept, never closed there: its
+    threads are not the child's). An open file holds DuckDB's lock: a writer in another process
+    cannot open it in place, it writes a new file and renames it over (bench/scale.py)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._opened: tuple | None = None  # (pid, stamp, connection)
+        self._cursors = threading.local()  # each thread's (opened, cursor)
+        self._inherited: list = []  # a forked child's connections and cursors of the parent
+
+    def cursor(self):
+        """This thread's cursor on the file as it is now."""
+        stamp, pid = _file_stamp(self.path), os.getpid()
+        with self._lock:
+            if self._opened is not None and self._opened[0] != pid:
+                self._inherited += [self._opened, self._cursors]
+                self._opened, self._cursors = None, threading.local()
+            if self._opened is None or self._opened[1] != stamp:
+                self._opened = (pid, stamp, self._open())
+            opened, mine = self._opened, self._cursors
+            if getattr(mine, "opened", None) is not opened:
+                mine.opened, mine.cursor = opened, opened[2].cursor()
+                mine.cursor.execute("USE sales")  # a cursor starts in the connection's memory
+            return mine.cursor
+
+    def _open(self):
+        import duckdb  # only deployments with a DuckDB file need it loaded
+
+        # attached to a connection in memory: duckdb.connect(path) would hand back the instance
+        # a connection of this process still holds on the path, the file renamed over included;
+        # what a question spills goes where DuckDB puts a file's (not the working directory)
+        conn = duckdb.connect(config={"temp_directory": f"{self.path}.tmp"})
+        path = self.path.replace("'", "''")
+        conn.execute(f"ATTACH '{path}' AS sales (READ_ONLY)")
+        return conn
 
 
 class SqlEngine:

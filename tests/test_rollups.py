@@ -3,6 +3,8 @@ by writes and imports in their transaction, never used stale after an outside wr
 rebuilt by `flask rebuild-rollups`; which questions read the (month, customer, item) sums. Every
 test runs on SQLite and on PostgreSQL (the questions on a DuckDB file too)."""
 
+import os
+import shutil
 import threading
 from dataclasses import replace
 from datetime import date
@@ -602,9 +604,10 @@ def test_rol018_the_made_to_order_rollup_holds_those_lines_by_hand_and_answers_m
             )
 
 
-def test_rol020_a_duckdb_file_written_from_outside_is_seen_by_the_same_database(tmp_path):
-    """Database keeps a DuckDB file's rollups_current while the file is unchanged: a write to
-    the file (a price, and the data version as a writer bumps it) is seen by the next question."""
+def test_rol020_a_duckdb_file_renamed_over_is_seen_by_the_same_database(tmp_path):
+    """Database keeps a DuckDB file open and its rollups_current while the file is unchanged: a
+    new file renamed over it (a price, and the data version as a writer bumps it) is read by
+    the next question."""
     import duckdb
 
     from tests.test_sql_engine import write_duckdb
@@ -613,11 +616,42 @@ def test_rol020_a_duckdb_file_written_from_outside_is_seen_by_the_same_database(
     write_tables(make_engine(url), make_tables(LINES), replace=True)
     database = Database(write_duckdb(tmp_path / "sales.duckdb", url))
     assert database.rollups_current() and database.rollups_current()
-    with duckdb.connect(str(tmp_path / "sales.duckdb")) as conn:
+    shutil.copy(tmp_path / "sales.duckdb", tmp_path / "next.duckdb")
+    with duckdb.connect(str(tmp_path / "next.duckdb")) as conn:
         conn.execute("UPDATE order_lines SET unit_price = 20 WHERE order_id = 'O4'")
         conn.execute("UPDATE data_version SET version = version + 1")
+    os.replace(tmp_path / "next.duckdb", tmp_path / "sales.duckdb")
     assert not database.rollups_current()
     assert SqlEngine(database, EVERYONE).sums(Filters())["sales_amount"].iloc[0] == 60.0
+
+
+def test_rol026_a_duckdb_file_is_read_by_threads_side_by_side_and_by_a_forked_child(tmp_path):
+    """One Database on a DuckDB file: four threads ask at once, each gets the sums; a child
+    forked after the parent opened the file asks through a connection of its own."""
+    from tests.test_sql_engine import write_duckdb
+
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    write_tables(make_engine(url), make_tables(LINES), replace=True)
+    engine = SqlEngine(Database(write_duckdb(tmp_path / "sales.duckdb", url)), EVERYONE)
+    answers = []
+
+    def ask() -> None:
+        answers.append(engine.sums(Filters())["sales_amount"].iloc[0])
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [45.0] * 4  # by hand: BY_HAND, 30 + 15
+    child = os.fork()
+    if child == 0:  # the child: exit code 0 when its answer is right
+        try:
+            os._exit(0 if engine.sums(Filters())["sales_amount"].iloc[0] == 45.0 else 1)
+        finally:
+            os._exit(2)
+    assert os.waitpid(child, 0)[1] == 0
+    assert engine.sums(Filters())["sales_amount"].iloc[0] == 45.0
 
 
 # The events (metrics.commission.sales_events) of three orders: O1 on 2026-05-01 for C1 by SP1,
