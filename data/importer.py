@@ -1286,12 +1286,16 @@ def _changes_sold_items(conn, before: pd.DataFrame, after: pd.DataFrame) -> bool
     new = after.drop_duplicates("item_id").set_index("item_id")
     shared = old.index.intersection(new.index)
     old, now = old.loc[shared], new.loc[shared]
-    made = old["made_to_order"].fillna(False).astype(bool)
-    if (made != now["made_to_order"].fillna(False).astype(bool)).any():
+
+    def written(column: str, default) -> pd.Series:  # a column the file lacks: its default
+        values = now[column] if column in now else pd.Series(default, index=shared, dtype=object)
+        return values.astype(object).where(values.notna(), default)
+
+    if (old["made_to_order"].fillna(False).astype(bool) != written("made_to_order", False)).any():
         return True
-    if (old["product_id"].fillna("") != now["product_id"].fillna("")).any():
+    if (old["product_id"].fillna("") != written("product_id", "")).any():
         return True
-    if any((old[c].isna() & now[c].notna()).any() for c in LINE_ITEM_ATTRIBUTES):
+    if any((old[c].isna() & written(c, None).notna()).any() for c in LINE_ITEM_ATTRIBUTES):
         return True
     listed = new.index.difference(shared)
     return bool(len(listed)) and bool(
