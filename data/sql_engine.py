@@ -964,10 +964,13 @@ class SqlEngine:
     def _order_ids(self, days: list[DayRange]) -> list[tuple[DayRange, tuple[str, str]]]:
         """Each of the day ranges `days` that has orders, with the lowest and highest ID among
         them (one query for all): bounds on the lines' order_id that spare reading the lines
-        of other orders wherever IDs grow with the order date, as document numbers do."""
+        of other orders wherever IDs grow with the order date, as document numbers do. Only
+        the orders of the scope's customers, as in every question."""
         if not days:
             return []
         orders = self.tables["orders"]
+        if not self.scope.sees_everything:
+            orders = orders.semi_join(self._customers(Filters()), "customer_id")
         bounds = ibis.union(
             *(
                 orders.filter(orders.order_date.between(ibis.date(a), ibis.date(b))).aggregate(
