@@ -123,7 +123,7 @@ def _choose_engine(server: Flask) -> None:
         from data.sql_engine import Database, SqlEngine  # Ibis takes ~1 s to import: sql only
 
         url = _setting(server, "ANALYTICS_URL", server.config["DATABASE_URL"])
-        database = Database(url)
+        database = server.extensions["sql_database"] = Database(url)
         server.extensions["sql_engine"] = partial(SqlEngine, database)
         # the view's checks and the screens' names, never the frames (data.lists)
         server.extensions["sql_lists"] = ListsCache(

@@ -78,9 +78,18 @@ def lists_of(frames: Frames | Lists) -> Lists:
     return lists
 
 
+EVERYTHING = Scope("leadership")
+
+
+def lists_scope(scope: Scope) -> Scope:
+    """The scope whose lists `scope` reads: every scope that sees everything has the same."""
+    return EVERYTHING if scope.sees_everything else scope
+
+
 class ListsCache:
     """Each scope's Lists for the current data version, read once by `read(scope, version)`
-    (one thread per scope reads; the others wait for it); a new version drops them all."""
+    (one thread per scope reads; the others wait for it; every scope that sees everything
+    shares one); a new version drops them all."""
 
     def __init__(self, read: Callable[[Scope, Version], Lists]) -> None:
         self._read = read
@@ -90,6 +99,7 @@ class ListsCache:
         self._lock = threading.Lock()
 
     def get(self, version: Version, scope: Scope) -> Lists:
+        scope = lists_scope(scope)
         with self._lock:
             if self._key != version.key:
                 self._key, self._lists, self._locks = version.key, {}, {}

@@ -145,6 +145,14 @@ class Database:
         with self.engine.connect() as conn:
             return pd.read_sql(text(sql), conn)
 
+    def close(self) -> None:
+        """Let go of the connections opened so far (a process about to fork its workers, which
+        would otherwise each inherit them and the memory they hold)."""
+        if self.dialect == "duckdb":
+            self.file.close()
+        elif self.dialect != "pyspark":
+            self.engine.dispose()
+
     def rollups_current(self) -> bool:
         """Whether the database keeps the rollups (data.rollups) for its current data version;
         if not (none kept, or a program other than the imports wrote since), the engine reads
@@ -213,6 +221,18 @@ class DuckDbFile:
                 mine.opened, mine.cursor = opened, opened[2].cursor()
                 mine.cursor.execute("USE sales")  # a cursor starts in the connection's memory
             return mine.cursor
+
+    def close(self) -> None:
+        """Close this process's connection (and this thread's cursor); the next cursor opens
+        the file again. Other threads must not be asking meanwhile."""
+        with self._lock:
+            if self._opened is None or self._opened[0] != os.getpid():
+                return
+            mine = self._cursors
+            if getattr(mine, "opened", None) is self._opened:
+                mine.cursor.close()
+            self._opened[2].close()
+            self._opened, self._cursors = None, threading.local()
 
     def _open(self):
         import duckdb  # only deployments with a DuckDB file need it loaded

@@ -227,6 +227,13 @@ def scope_of(user: User) -> Scope:
     return Scope(role=user.role, salesperson=user.salesperson_code, team=user.team)
 
 
+def active_scopes(engine: Engine) -> set[Scope]:
+    """The scopes of the active users."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(User).where(User.active)).all()
+    return {scope_of(User(**row._mapping)) for row in rows}
+
+
 def add_demo_users(engine: Engine) -> None:
     """Give the demo company a user of each role and mark the database as the demo's."""
     with engine.begin() as conn:

@@ -3,6 +3,7 @@ on SQLite and on PostgreSQL. A change made by another program (sqlite3 / psql) o
 update-only `import-lines` is seen by the next request of every worker; /healthz needs no
 sign-in and tells the data version."""
 
+import contextlib
 import csv
 import io
 import os
@@ -38,6 +39,14 @@ def free_port() -> int:
 @pytest.fixture
 def server(database_url, tmp_path):
     """Base URL of gunicorn serving a database that holds LINES and the user `leader`."""
+    with serving(database_url, tmp_path) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(database_url, tmp_path, **env: str):
+    """gunicorn -c gunicorn.conf.py (2 workers, `env` added) on a database given LINES and the
+    user `leader`; yields the base URL. Its log: tmp_path / "gunicorn.log"."""
     lines = tmp_path / "lines.csv"
     lines.write_text(LINES)
     result = flask(database_url, "import-lines", str(lines))
@@ -45,7 +54,8 @@ def server(database_url, tmp_path):
     create_user(make_engine(database_url), "leader", "leader-demo-pass", "leadership")
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "WEB_CONCURRENCY": "2",
-           "SECRET_KEY": "server-test", "SALES_SNAPSHOT_DIR": str(tmp_path / "snapshots")}  # fmt: skip
+           "SECRET_KEY": "server-test", "SALES_SNAPSHOT_DIR": str(tmp_path / "snapshots"),
+           **env}  # fmt: skip
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
@@ -129,3 +139,23 @@ def test_srv003_every_worker_sees_an_update_only_import(server, database_url, tm
         assert health["data_version"] == version
     for _ in range(6):
         assert sales_amount(session, server) == 27.5  # 20 + 7.5
+
+
+def test_srv004_a_sql_server_reads_the_users_lists_before_its_workers_start(database_url, tmp_path):
+    """SALES_ENGINE=sql: the master reads the lists of whoever sees everything and of each
+    active user's scope (the leader and the manager of North: 2, by hand) before forking, then
+    every worker answers from the database, and after an update by another program each
+    answers the new data (the lists read ahead were the old version's)."""
+    create_user(make_engine(database_url), "nora", "nora-demo-pass", "manager", team="North",
+                new_team=True)  # fmt: skip
+    with serving(database_url, tmp_path, SALES_ENGINE="sql") as base:
+        assert "the lists of 2 scopes read" in (tmp_path / "gunicorn.log").read_text()
+        session, _ = signed_in(base, "leader")
+        assert sales_amount(session, base) == 25.0
+        every_worker(session, base)
+        external_sql(database_url, "UPDATE order_lines SET unit_price = 12 WHERE order_id = 'O1'")
+        version = read_version(make_engine(database_url)).version
+        for health in every_worker(session, base).values():
+            assert health["data_version"] == version
+        for _ in range(6):
+            assert sales_amount(session, base) == 29.0  # 2 × 12 + 5

@@ -7,23 +7,28 @@ callback, CSV and PDF exports, the command line) never loads the frames."""
 import base64
 import importlib.util
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import requests
 
 import data.store
+from app import create_dash
 from data.access import Scope, scoped
 from data.db import make_engine, read_tables, read_version, write_tables
 from data.frames import build_frames
 from data.lists import Lists, lists_of
 from data.sql_engine import Database, SqlEngine
-from data.users import create_user
+from data.users import create_user, deactivate_user
+from metrics.filters import Filters
 from tests.cli import flask
 from tests.servers import threaded
 from tests.test_sql_engine import shop_tables, write_duckdb
 from tests.test_sql_reports import PERIOD, USERS, freshness_of
+from views.context import data_for, engine_for, read_lists_ahead
 from views.options import control_options, customer_names, customer_options
 from views.pages import SCREENS, may_open
 from views.view import all_data_period, default_period, known_values, parse
@@ -241,3 +246,45 @@ def test_sqlists003_a_sql_server_serves_its_screens_without_ever_loading_the_fra
         exported = flask(database_url, "export", "sales-by-customer", "--as", "nora")
     assert exported.returncode == 0 and "Aster" in exported.stdout, exported.stderr
     assert loaded == [] and list(snapshots.glob("*")) == []
+
+
+def test_sqlists004_the_lists_of_every_active_users_scope_are_read_ahead_once(
+    database_url, tmp_path, monkeypatch
+):
+    """read_lists_ahead (a server's master, before its workers start) reads the lists of
+    whoever sees everything and of each active user's scope, by hand: the leader and the admin
+    share one, Nora's North one, Sam's SP1 one; Pia is inactive: 3. Later requests of those
+    users read none again (the admin gets the leader's very lists); the analytics file is let
+    go of and opened again by the next question, which answers (North's Sales Amount, by hand)."""
+    engine = make_engine(database_url)
+    write_tables(engine, shop_tables(), replace=True)
+    for username, (role, where) in USERS.items():
+        create_user(engine, username, f"{username}-pass-123", role, **where)
+    create_user(engine, "ada", "ada-pass-123", "admin")
+    create_user(engine, "pia", "pia-pass-123", "manager", team="South")
+    deactivate_user(engine, "pia")
+    analytics = write_duckdb(tmp_path / "shop.duckdb", database_url)
+    app = create_dash({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                       "SALES_ENGINE": "sql", "ANALYTICS_URL": analytics})  # fmt: skip
+    read = []
+    lists = SqlEngine.lists
+    monkeypatch.setattr(SqlEngine, "lists", lambda self, as_of: read.append(self.scope)
+                        or lists(self, as_of))  # fmt: skip
+    with app.server.app_context():
+        assert read_lists_ahead() == 3
+        assert set(read) == {Scope("leadership"), Scope("manager", team="North"),
+                             Scope("salesperson", salesperson="SP1")}  # fmt: skip
+        assert read.count(Scope("leadership")) == 1
+        # let go of: another process may open the file for writing (DuckDB's lock is free)
+        writer = f"import duckdb; duckdb.connect({analytics.removeprefix('duckdb:///')!r}).close()"
+        assert subprocess.run([sys.executable, "-c", writer]).returncode == 0
+        leader = data_for(Scope("leadership"))
+        assert data_for(Scope("admin")) is leader
+        for scope in read:
+            data_for(scope)
+        assert len(read) == 3
+        # North's customers C1, C2 and C4: O1 (£712.50) and O2 (£200); C2's draft and quote
+        # are not revenue
+        north = Scope("manager", team="North")
+        sums = engine_for(data_for(north), north).sums(Filters())
+        assert sums["sales_amount"].tolist() == [pytest.approx(912.50)]

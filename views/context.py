@@ -12,8 +12,9 @@ from flask_login import current_user
 
 from data.access import Scope
 from data.frames import Frames
-from data.lists import Lists
+from data.lists import EVERYTHING, Lists, lists_scope
 from data.store import Store
+from data.users import active_scopes
 from metrics.engine import Engine, FramesEngine
 from views.pages import SCREENS
 from views.view import View, parse
@@ -37,6 +38,20 @@ def data_for(scope: Scope) -> Frames | Lists:
     if not sql_engine_on():
         return store().frames_for(scope)
     return current_app.extensions["sql_lists"].get(store().version(), scope)
+
+
+def read_lists_ahead() -> int:
+    """SALES_ENGINE=sql: read the lists of whoever sees everything and of each active user's
+    scope for the current data version, then let go of the analytics connections. A server's
+    master does this before forking its workers (gunicorn.conf.py), which inherit the lists: a
+    user's first page does not wait for them. Returns how many lists were read."""
+    lists = current_app.extensions["sql_lists"]
+    version = store().version()
+    scopes = {lists_scope(scope) for scope in (EVERYTHING, *active_scopes(store().engine))}
+    for scope in scopes:
+        lists.get(version, scope)
+    current_app.extensions["sql_database"].close()
+    return len(scopes)
 
 
 def engine_for(frames: Frames | Lists, scope: Scope) -> Engine:
