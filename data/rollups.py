@@ -122,11 +122,11 @@ ROLLUPS = (DAILY, MONTHLY, BY_ATTRIBUTE, MADE_TO_ORDER, EVENTS, ORDER_DAYS)
 
 
 @functools.cache
-def insert_sql(dialect: str, table: str, some: bool) -> str:
+def insert_sql(dialect: str, table: str, some: bool, attributes: tuple[str, ...] = ()) -> str:
     """INSERT of the rows of the rollup `table`: every row, or (`some`) those of the lines of
     the orders in the temporary table ORDERS_TO_SUM (of the customers in CUSTOMERS_TO_SUM, for
-    the order days). Compiled once per dialect (Ibis is loaded then, not by every process that
-    imports the importer)."""
+    the order days); for a rollup by attribute, only those of `attributes` when given. Compiled
+    once per dialect (Ibis is loaded then, not by every process that imports the importer)."""
     import ibis
 
     from data.access import Scope
@@ -167,7 +167,7 @@ def insert_sql(dialect: str, table: str, some: bool) -> str:
                 .aggregate(**sums)
                 .mutate(attribute=ibis.literal(name))
                 .select(*columns)
-                for name in rollup.attributes
+                for name in attributes or rollup.attributes
             ),
             distinct=False,
         )

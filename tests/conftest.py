@@ -28,11 +28,12 @@ POSTGRES_ENV = "TEST_POSTGRES_URL"
 _SNAPSHOTS = tempfile.mkdtemp(prefix="sales-test-snapshots-")
 os.environ.setdefault("SALES_SNAPSHOT_DIR", _SNAPSHOTS)
 os.environ.setdefault("SALES_RELOAD_WAIT_SECONDS", "60")
-# dash_duo's servers take ports from 58050 up; DASH_TEST_PORT moves them, so that two test runs
-# on one machine never answer each other's browser; each pytest-xdist worker (gw0, gw1, ...) of a
-# run takes its own thousand.
+# dash_duo's servers take ports from 18050 up (below Linux's ephemeral ports, 32768-60999, which
+# an outgoing connection may hold); DASH_TEST_PORT moves them, so that two test runs on one
+# machine never answer each other's browser; each pytest-xdist worker (gw0, gw1, ...) of a run
+# takes its own thousand.
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-BaseDashRunner._next_port = int(os.environ.get("DASH_TEST_PORT", "58050")) + 1000 * _WORKER
+BaseDashRunner._next_port = int(os.environ.get("DASH_TEST_PORT", "18050")) + 1000 * _WORKER
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -15,7 +15,7 @@ from data.access import Scope, scoped
 from data.db import make_engine, read_tables, write_tables
 from data.frames import build_frames
 from data.sql_engine import Database, SqlEngine
-from metrics.engine import SUMS, FramesEngine
+from metrics.engine import REPORT_SUMS, SUMS, FramesEngine
 from metrics.filters import Filters
 from tests.test_sql_engine import shop_tables
 
@@ -50,6 +50,21 @@ def test_scale001_three_copies_of_every_customer_with_the_same_sums(copied):
             rows = got.loc[[c + suffix for c in expected["customer"]]]
             for name in SUMS:
                 assert np.allclose(rows[name], expected[name], rtol=0, atol=0.005), (scope, name)
+
+
+def test_scale004_the_rollup_by_attribute_built_one_attribute_at_a_time_holds_three_copies(copied):
+    """The reports by an attribute as sold (read from the rollup by attribute, which the file
+    gets one attribute at a time) for each scope: three times the source's sums, orders and
+    customers per value."""
+    _, frames, target = copied
+    database = Database(f"duckdb:///{target}")
+    for scope in SCOPES:
+        for by in ("category", "channel", "salesperson"):
+            expected = FramesEngine(scoped(frames, scope)).report_sums(Filters(), by)
+            got = SqlEngine(database, scope).report_sums(Filters(), by)
+            assert got[by].tolist() == expected[by].tolist(), (scope, by)
+            for name in REPORT_SUMS:
+                assert np.allclose(got[name], 3 * expected[name], rtol=0, atol=0.005), (scope, by)
 
 
 def test_scale002_the_file_holds_three_times_the_rows_and_the_same_items(copied):
