@@ -558,7 +558,7 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
         print(f"  {screen:<20}{cells}")
     print(f"  {'KPI export':<20}"
           + "".join(f"{kpis[lb]:>22.2f}" if lb in kpis else f"{'-':>22}" for lb in labels))  # fmt: skip
-    print_callbacks(logs, labels[1:], args.repeat)
+    print_callbacks(logs, labels, args.repeat)
     rows = [("master", server.process.pid)] + [(f"worker {p}", p) for p in server.workers]
     peaks = {name: peak_rss_mb(pid) for name, pid in rows}
     print("peak RSS (VmHWM): " + ", ".join(f"{n} {mb:,.0f} MB" for n, mb in peaks.items())
@@ -655,6 +655,10 @@ def main() -> None:
             print(f"gunicorn up in {server.start_seconds:.1f} s: {lines}, "
                   f"data version {health['data_version']}, workers {server.workers}")  # fmt: skip
             if args.what == "sql":
+                started = [
+                    ln for ln in server.log_path.read_text().splitlines() if "SALES_ENGINE" in ln
+                ]
+                print("\n".join(ln.split("] ", 3)[-1] for ln in started))  # the lists read ahead
                 measure_sql(args, server, snapshots)
             elif args.what == "load":
                 measure_load(args, server)

@@ -127,7 +127,8 @@ class Database:
         parsed = make_url(url)
         if parsed.drivername == "duckdb":
             self.dialect, self.path = "duckdb", parsed.database
-            self.file = DuckDbFile(self.path)
+            # the URL's query is DuckDB's settings, e.g. ?memory_limit=500MB&threads=2
+            self.file = DuckDbFile(self.path, dict(parsed.query))
             return
         self.engine = create_engine(normal_url(url))  # reads only: no schema set-up here
         dispose_after_fork(self.engine)
@@ -198,10 +199,20 @@ class DuckDbFile:
     file or its write-ahead log changes (_file_stamp: a new file renamed over it, or a write in
     place) and in a forked child (the parent's connection is kept, never closed there: its
     threads are not the child's). An open file holds DuckDB's lock: a writer in another process
-    cannot open it in place, it writes a new file and renames it over (bench/scale.py)."""
+    cannot open it in place, it writes a new file and renames it over (bench/scale.py).
+    `settings`: DuckDB's, from the URL's query (e.g. memory_limit, threads)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, settings: dict[str, str] | None = None) -> None:
+        import duckdb  # only deployments with a DuckDB file need it loaded
+
         self.path = path
+        self.settings = settings or {}
+        try:  # a setting DuckDB does not take says so now, not at the first question
+            duckdb.connect(config=self.settings).close()
+        except duckdb.Error as error:
+            raise ValueError(
+                f"ANALYTICS_URL: DuckDB does not take {self.settings}: {error}"
+            ) from None
         self._lock = threading.Lock()
         self._opened: tuple | None = None  # (pid, stamp, connection)
         self._cursors = threading.local()  # each thread's (opened, cursor)
@@ -240,7 +251,7 @@ class DuckDbFile:
         # attached to a connection in memory: duckdb.connect(path) would hand back the instance
         # a connection of this process still holds on the path, the file renamed over included;
         # what a question spills goes where DuckDB puts a file's (not the working directory)
-        conn = duckdb.connect(config={"temp_directory": f"{self.path}.tmp"})
+        conn = duckdb.connect(config={"temp_directory": f"{self.path}.tmp", **self.settings})
         path = self.path.replace("'", "''")
         conn.execute(f"ATTACH '{path}' AS sales (READ_ONLY)")
         return conn

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date
 
 import pandas as pd
+import pytest
 from sqlalchemy import create_engine, text
 
 from data import rollups
@@ -652,6 +653,24 @@ def test_rol026_a_duckdb_file_is_read_by_threads_side_by_side_and_by_a_forked_ch
             os._exit(2)
     assert os.waitpid(child, 0)[1] == 0
     assert engine.sums(Filters())["sales_amount"].iloc[0] == 45.0
+
+
+def test_rol027_a_duckdb_urls_query_is_duckdbs_settings_and_a_wrong_one_is_refused(tmp_path):
+    """ANALYTICS_URL=duckdb:///path?memory_limit=...&threads=...: the file is read with those
+    settings (and answers by hand); a setting DuckDB does not know is refused when the Database
+    is made, naming it, before any question."""
+    from tests.test_sql_engine import write_duckdb
+
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    write_tables(make_engine(url), make_tables(LINES), replace=True)
+    analytics = write_duckdb(tmp_path / "sales.duckdb", url)
+    database = Database(f"{analytics}?memory_limit=100MB&threads=1")
+    settings = database.run("SELECT current_setting('memory_limit') AS m, "
+                            "current_setting('threads') AS t")  # fmt: skip
+    assert settings.iloc[0].tolist() == ["95.3 MiB", 1]  # 100 MB as DuckDB says it
+    assert SqlEngine(database, EVERYONE).sums(Filters())["sales_amount"].iloc[0] == 45.0
+    with pytest.raises(ValueError, match="memory_limt"):
+        Database(f"{analytics}?memory_limt=100MB")
 
 
 # The events (metrics.commission.sales_events) of three orders: O1 on 2026-05-01 for C1 by SP1,
