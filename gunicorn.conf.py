@@ -3,6 +3,8 @@
 The app is loaded once in the master (`preload_app`), which builds the current data version's
 snapshot (if it is not on disk yet) before any worker is forked; each worker maps it before its
 first request, and all of them share its pages.
+With SALES_ENGINE=sql the master loads no frames: it reads the lists of the active users'
+scopes instead (views.context.read_lists_ahead), which every worker inherits.
 Each worker drops the database connections it inherited (data.db.dispose_after_fork) and
 rebuilds no data itself beyond small sets: a big rebuild runs in a child process.
 """

@@ -46,11 +46,13 @@ def read_lists_ahead() -> int:
     master does this before forking its workers (gunicorn.conf.py), which inherit the lists: a
     user's first page does not wait for them. Returns how many lists were read."""
     lists = current_app.extensions["sql_lists"]
-    version = store().version()
-    scopes = {lists_scope(scope) for scope in (EVERYTHING, *active_scopes(store().engine))}
-    for scope in scopes:
-        lists.get(version, scope)
-    current_app.extensions["sql_database"].close()
+    try:
+        version = store().version()
+        scopes = {lists_scope(scope) for scope in (EVERYTHING, *active_scopes(store().engine))}
+        for scope in scopes:
+            lists.get(version, scope)
+    finally:
+        current_app.extensions["sql_database"].close()
     return len(scopes)
 
 
