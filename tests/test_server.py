@@ -114,15 +114,21 @@ def test_srv001_healthz_needs_no_sign_in_and_tells_the_data_version(server, data
 
 
 def test_srv002_every_worker_sees_an_external_update_on_its_next_request(server, database_url):
-    session, _ = signed_in(server, "leader")
-    assert sales_amount(session, server) == 25.0
-    every_worker(session, server)  # both workers have served the old data
+    sees_an_external_update(server, database_url)
+
+
+def sees_an_external_update(base: str, database_url: str) -> None:
+    """The leader's Sales Amount 25 on both workers, then a price changed by another program:
+    both workers on the new data version, answering 29 on every request."""
+    session, _ = signed_in(base, "leader")
+    assert sales_amount(session, base) == 25.0
+    every_worker(session, base)  # both workers have served the old data
     external_sql(database_url, "UPDATE order_lines SET unit_price = 12 WHERE order_id = 'O1'")
     version = read_version(make_engine(database_url)).version
-    for health in every_worker(session, server).values():
+    for health in every_worker(session, base).values():
         assert health["data_version"] == version
     for _ in range(6):
-        assert sales_amount(session, server) == 29.0  # 2 × 12 + 5
+        assert sales_amount(session, base) == 29.0  # 2 × 12 + 5
 
 
 def test_srv003_every_worker_sees_an_update_only_import(server, database_url, tmp_path):
@@ -150,12 +156,4 @@ def test_srv004_a_sql_server_reads_the_users_lists_before_its_workers_start(data
                 new_team=True)  # fmt: skip
     with serving(database_url, tmp_path, SALES_ENGINE="sql") as base:
         assert "the lists of 2 scopes read" in (tmp_path / "gunicorn.log").read_text()
-        session, _ = signed_in(base, "leader")
-        assert sales_amount(session, base) == 25.0
-        every_worker(session, base)
-        external_sql(database_url, "UPDATE order_lines SET unit_price = 12 WHERE order_id = 'O1'")
-        version = read_version(make_engine(database_url)).version
-        for health in every_worker(session, base).values():
-            assert health["data_version"] == version
-        for _ in range(6):
-            assert sales_amount(session, base) == 29.0  # 2 × 12 + 5
+        sees_an_external_update(base, database_url)
