@@ -26,7 +26,9 @@ stopping it at the end:
   sql      SALES_ENGINE=sql on --url (PostgreSQL or SQLite; the database computes): signed in
            as the leader, the manager of North and the salesperson SP01, every screen sql
            serves opened as the browser does (the page, its layout, every callback it leads
-           to), then its CSV export, the default view (the last 12 months); the leader twice
+           to), then its CSV export, and the page of the user's top customer (the first row of
+           their Sales by Customer CSV) with its PDF brief, the default view (the last 12
+           months); the leader twice
            (the first time reads the lists of data.lists from the database); the KPI export.
            Prints each screen's time per user, the peak RSS (VmHWM) of the master and of each
            worker, and the snapshot files built (none: the frames are never loaded).
@@ -44,7 +46,9 @@ seconds; nothing is sent anywhere but the server this script started on 127.0.0.
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib.util
+import io
 import os
 import random
 import re
@@ -71,6 +75,7 @@ Browser, Dep = bench_callbacks.Browser, bench_callbacks.Dep
 ROLES = {"leader": "leadership", "manager": "manager", "sales": "salesperson"}
 CALLBACK_TARGET_MS = 1000  # every screen's callbacks at 50M lines in a DuckDB file (issue 13)
 SHOWN_MS = 100  # callbacks under this are summed per page, not named
+CUSTOMER_PAGE = "customer-page"  # the user's top customer's page; its export: the PDF brief
 PASSWORDS = {"leader": "leader-demo-pass", "manager": "manager-demo-pass",
              "sales": "sales-demo-pass"}  # fmt: skip
 CATEGORIES = ["Apparel", "Home"]
@@ -523,16 +528,20 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
         raw = http.get(f"{server.base}/_dash-dependencies", timeout=60).json()
         deps = [Dep.parse(d, names) for d in raw if not d.get("clientside_function")]
         chosen = [s for s in SCREENS if not args.screens or s in args.screens.split(",")]
-        for screen in (s for s in chosen if may_open(ROLES[user], s)):
+        paths = {s: (SCREENS[s][1], f"/export/{s}.csv") for s in chosen if may_open(ROLES[user], s)}
+        if not args.screens or CUSTOMER_PAGE in args.screens.split(","):
+            top = top_customer(http, server.base)
+            paths[CUSTOMER_PAGE] = (f"/customers/{top}", f"/export/customers/{top}/brief.pdf")
+        for screen, (path, export) in paths.items():
             pages, exports = [], []
             for _ in range(count):
                 browser = Browser(http, server.base, deps, user)
                 started = time.perf_counter()
-                browser.open(SCREENS[screen][1])  # raises on any answer but 200 / 204
+                browser.open(path)  # raises on any answer but 200 / 204
                 pages.append(time.perf_counter() - started)
                 logs.setdefault((screen, label), []).append(browser.log)
                 started = time.perf_counter()
-                answer = http.get(f"{server.base}/export/{screen}.csv", timeout=3600)
+                answer = http.get(f"{server.base}{export}", timeout=3600)
                 if answer.status_code != 200:
                     raise RuntimeError(f"{screen}.csv as {user}: HTTP {answer.status_code}")
                 exports.append(time.perf_counter() - started)
@@ -549,7 +558,7 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
                 exports.append(time.perf_counter() - started)
             kpis[label] = statistics.median(exports)
     labels = [label for _, label, _ in runs]
-    print(f"seconds per screen: page (every callback) / CSV export, median of {args.repeat} "
+    print(f"seconds per screen: page (every callback) / CSV export (the customer page: its PDF brief), median of {args.repeat} "
           f"(the leader's first pass: one); {load_text()}")  # fmt: skip
     print(f"  {'screen':<20}" + "".join(f"{label:>22}" for label in labels))
     for screen, by_label in times.items():
@@ -564,6 +573,12 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
     print("peak RSS (VmHWM): " + ", ".join(f"{n} {mb:,.0f} MB" for n, mb in peaks.items())
           + f"; the largest {max(peaks.values()):,.0f} MB (target <= 400)")  # fmt: skip
     print(f"snapshot files built: {len(list(snapshots.glob('*')))}; {load_text()}")
+
+
+def top_customer(http: requests.Session, base: str) -> str:
+    """The user's top customer: the first row of their Sales by Customer CSV (default view)."""
+    answer = http.get(f"{base}/export/sales-by-customer.csv?headers=fields", timeout=3600)
+    return next(csv.DictReader(io.StringIO(answer.text)))["customer_id"]
 
 
 def print_callbacks(logs: dict[tuple[str, str], list[list]], labels: list[str], repeat: int):
