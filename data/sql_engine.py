@@ -382,7 +382,8 @@ class SqlEngine:
         )
 
     def group_purchases(self, customer_id: str, as_of_day: int) -> pd.DataFrame:
-        purchases = self._run(self.group_purchases_expression(customer_id, as_of_day))
+        rollups = self.rollups and self.database.rollups_current()
+        purchases = self._run(self.group_purchases_expression(customer_id, as_of_day, rollups))
         purchases = purchases.sort_values(["product_id", "item_id"], kind="stable")
         return purchases.astype({"buyers": "int64", "group_customers": "int64",
                                  "median_spend": "float64"}).reset_index(drop=True)  # fmt: skip
@@ -669,12 +670,17 @@ class SqlEngine:
         )  # fmt: skip
         return of_lines.union(of_payments)
 
-    def group_purchases_expression(self, customer_id: str, as_of_day: int) -> ir.Table:
+    def group_purchases_expression(
+        self, customer_id: str, as_of_day: int, rollups: bool = False
+    ) -> ir.Table:
         """metrics.customer_page.PURCHASE_COLUMNS: per (product, item) that the other customers
         of the customer's group in the scope bought on revenue lines in the 365 days up to
         as_of_day, the product's buyers, median_spend (the median over the buyers of their
         Sales Amount of the product: _median) and group_customers (those of the group with a
-        revenue line then). Only per-product figures come back, never a customer's."""
+        revenue line then). Only per-product figures come back, never a customer's. With
+        `rollups` (current), from the (customer, month, item) sums of the year (_cells: its
+        whole months from the item rollup, its partial months' days from the lines), a row
+        with a revenue line standing for its lines."""
         people = self._everyone(("owner", "customer_group"))
         people = people.filter(self._scope(people))
         mine = people.filter(people.customer_id == customer_id).select(group="customer_group")
@@ -683,8 +689,16 @@ class SqlEngine:
         year = Filters(
             start=from_day(as_of_day - YEAR_DAYS + 1).date(), end=from_day(as_of_day).date()
         )
-        lines = self._selected_lines(year)
-        revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
+        if rollups:
+            cells = self._cells(year, ("customer", "item"))
+            items = self.tables["items"].select(item_code="item_id", item_product="product_id")
+            cells = cells.left_join(items, cells.item == items.item_code)
+            revenue = cells.filter(cells.revenue_lines > 0).mutate(
+                product=cells.item_product.coalesce(cells.item), sales=cells.sales_amount
+            )
+        else:
+            lines = self._selected_lines(year)
+            revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
         revenue = revenue.semi_join(others, revenue.customer == others.customer_id)
         spend = revenue.group_by(["customer", "product"]).aggregate(spend=revenue.sales.sum())
         products = spend.group_by("product").aggregate(buyers=spend.count())

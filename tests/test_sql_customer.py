@@ -216,8 +216,15 @@ def test_sqc003_cross_sell_gaps_and_lapsed_items_by_hand_on_every_engine(databas
         mine = scoped(frames, scope)
         engines = [(FramesEngine(mine), mine)]
         for url in urls:
-            sql = SqlEngine(Database(url), scope)
+            database = Database(url)
+            assert database.rollups_current()  # the group's purchases from the item rollup
+            sql = SqlEngine(database, scope)
             engines.append((sql, sql.lists(frames.as_of)))
+            # the year's whole months from the rollup, 16-28 Feb 2025 and 1-15 Feb 2026 from
+            # the lines: as from the lines alone
+            assert_frame_equal(sql.group_purchases("C1", AS_OF),
+                               SqlEngine(database, scope, rollups=False).group_purchases(
+                                   "C1", AS_OF))  # fmt: skip
         assert_frame_equal(engines[1][0].group_purchases("C1", AS_OF),
                            engines[0][0].group_purchases("C1", AS_OF))  # fmt: skip
         for engine, data in engines:
