@@ -16,8 +16,6 @@ import time
 
 import pyarrow
 
-from views.context import read_lists_ahead
-
 wsgi_app = "app:create_app()"
 bind = f"127.0.0.1:{os.environ.get('PORT', '8050')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -45,11 +43,13 @@ def on_starting(server):
     gunicorn takes over SIGCHLD, so that the builder child is waited for by us, not reaped."""
     extensions = server.app.wsgi().extensions
     if "sql_engine" in extensions:  # SALES_ENGINE=sql: the database computes; no frames
+        from views.context import read_lists_ahead  # the app is loaded by now (preload_app)
+
         started = time.perf_counter()
         try:
             with server.app.wsgi().app_context():
                 read = read_lists_ahead()
-        except Exception:  # e.g. the database is down: each worker reads them when asked
+        except Exception:  # e.g. the analytics database is down: each worker reads them when asked
             server.log.exception("SALES_ENGINE=sql: the lists were not read ahead")
         else:
             server.log.info("SALES_ENGINE=sql: no frames loaded; the lists of %d scopes read "

@@ -28,8 +28,9 @@ stopping it at the end:
            serves opened as the browser does (the page, its layout, every callback it leads
            to), then its CSV export, and the page of the user's top customer (the first row of
            their Sales by Customer CSV) with its PDF brief, the default view (the last 12
-           months); the leader twice
-           (the first time reads the lists of data.lists from the database); the KPI export.
+           months); the leader twice (the first time on a fresh server: every question asked
+           the first time; the master read the lists of data.lists before forking, as it logs);
+           the KPI export.
            Prints each screen's time per user, the peak RSS (VmHWM) of the master and of each
            worker, and the snapshot files built (none: the frames are never loaded).
 
@@ -61,6 +62,7 @@ import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import psutil
 import requests
@@ -510,7 +512,8 @@ def callback_names() -> dict[str, str]:
 
 def measure_sql(args, server: Server, snapshots: Path) -> None:
     """Every screen on SALES_ENGINE=sql, page (with its callbacks) and CSV, per user: the
-    leader's first pass once (it reads the lists), then --repeat passes per user, medians."""
+    leader's first pass once (the server's first requests), then --repeat passes per user,
+    medians; the user's top customer's page last (finding it asks a question)."""
     from views.pages import SCREENS, may_open
 
     names = callback_names()
@@ -528,11 +531,15 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
         raw = http.get(f"{server.base}/_dash-dependencies", timeout=60).json()
         deps = [Dep.parse(d, names) for d in raw if not d.get("clientside_function")]
         chosen = [s for s in SCREENS if not args.screens or s in args.screens.split(",")]
-        paths = {s: (SCREENS[s][1], f"/export/{s}.csv") for s in chosen if may_open(ROLES[user], s)}
+        screens = [s for s in chosen if may_open(ROLES[user], s)]
         if not args.screens or CUSTOMER_PAGE in args.screens.split(","):
-            top = top_customer(http, server.base)
-            paths[CUSTOMER_PAGE] = (f"/customers/{top}", f"/export/customers/{top}/brief.pdf")
-        for screen, (path, export) in paths.items():
+            screens.append(CUSTOMER_PAGE)  # last: finding the top customer asks a question
+        for screen in screens:
+            if screen == CUSTOMER_PAGE:
+                top = quote(top_customer(http, server.base), safe="")
+                path, export = f"/customers/{top}", f"/export/customers/{top}/brief.pdf"
+            else:
+                path, export = SCREENS[screen][1], f"/export/{screen}.csv"
             pages, exports = [], []
             for _ in range(count):
                 browser = Browser(http, server.base, deps, user)
@@ -543,7 +550,7 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
                 started = time.perf_counter()
                 answer = http.get(f"{server.base}{export}", timeout=3600)
                 if answer.status_code != 200:
-                    raise RuntimeError(f"{screen}.csv as {user}: HTTP {answer.status_code}")
+                    raise RuntimeError(f"{export} as {user}: HTTP {answer.status_code}")
                 exports.append(time.perf_counter() - started)
             times.setdefault(screen, {})[label] = (statistics.median(pages),
                                                    statistics.median(exports))  # fmt: skip
@@ -578,6 +585,8 @@ def measure_sql(args, server: Server, snapshots: Path) -> None:
 def top_customer(http: requests.Session, base: str) -> str:
     """The user's top customer: the first row of their Sales by Customer CSV (default view)."""
     answer = http.get(f"{base}/export/sales-by-customer.csv?headers=fields", timeout=3600)
+    if answer.status_code != 200:
+        raise RuntimeError(f"sales-by-customer.csv: HTTP {answer.status_code}")
     return next(csv.DictReader(io.StringIO(answer.text)))["customer_id"]
 
 

@@ -134,6 +134,8 @@ def insert_sql(dialect: str, table: str, some: bool, attributes: tuple[str, ...]
     from metrics.filters import Filters
 
     rollup = next(rollup for rollup in ROLLUPS if rollup.table.name == table)
+    if not set(attributes) <= set(rollup.attributes):
+        raise ValueError(f"{table} has no rows by {', '.join(attributes)}")
     if rollup.by_customer:
         orders = ibis.table(SCHEMAS["orders"], name="orders")
         confirmed = [orders.status == "confirmed"]

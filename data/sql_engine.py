@@ -694,7 +694,7 @@ class SqlEngine:
             items = self.tables["items"].select(item_code="item_id", item_product="product_id")
             cells = cells.left_join(items, cells.item == items.item_code)
             revenue = cells.filter(cells.revenue_lines > 0).mutate(
-                product=cells.item_product.coalesce(cells.item), sales=cells.sales_amount
+                product=_product(cells.item_product, cells.item), sales=cells.sales_amount
             )
         else:
             lines = self._selected_lines(year)
@@ -1132,7 +1132,7 @@ class SqlEngine:
             non_inv=joined.cost_non_inv.fill_null(0.0), counted=counted,
             day="order_date", month=_month(joined.order_date),
             item="item_id", document_type="document_type",
-            product=joined.item_product.coalesce(joined.item_id),
+            product=_product(joined.item_product, joined.item_id),
             customisation="customisation", made_to_order=made.ifelse("yes", "no"),
             **{a: joined[a].coalesce(joined[f"order_{a}"]) for a in ORDER_ATTRIBUTES},
             **{a: joined[a].coalesce(joined[f"item_{a}"]) for a in ITEM_ATTRIBUTES},
@@ -1237,6 +1237,11 @@ def _needs_period(filters: Filters, what: str) -> None:
 
 def _where(table: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:
     return table.filter(*conditions) if conditions else table
+
+
+def _product(product_id: ir.StringValue, item_id: ir.StringValue) -> ir.StringValue:
+    """An item's product: the catalogue's product_id, else the item itself (metrics.engine)."""
+    return product_id.coalesce(item_id)
 
 
 def _revenue(lines: ir.Table) -> ir.BooleanValue:

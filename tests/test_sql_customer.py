@@ -220,8 +220,8 @@ def test_sqc003_cross_sell_gaps_and_lapsed_items_by_hand_on_every_engine(databas
             assert database.rollups_current()  # the group's purchases from the item rollup
             sql = SqlEngine(database, scope)
             engines.append((sql, sql.lists(frames.as_of)))
-            # the year's whole months from the rollup, 16-28 Feb 2025 and 1-15 Feb 2026 from
-            # the lines: as from the lines alone
+            # the year's whole months from the rollup, its partial months from the lines (C5's
+            # Y and A on 15 Feb 2026; none on 16-28 Feb 2025): as from the lines alone
             assert_frame_equal(sql.group_purchases("C1", AS_OF),
                                SqlEngine(database, scope, rollups=False).group_purchases(
                                    "C1", AS_OF))  # fmt: skip

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 import data.store
+import views.context
 from app import create_dash
 from data.access import Scope, scoped
 from data.db import make_engine, read_tables, read_version, write_tables
@@ -253,7 +254,8 @@ def test_sqlists004_the_lists_of_every_active_users_scope_are_read_ahead_once(
 ):
     """read_lists_ahead (a server's master, before its workers start) reads the lists of
     whoever sees everything and of each active user's scope, by hand: the leader and the admin
-    share one, Nora's North one, Sam's SP1 one; Pia is inactive: 3. Later requests of those
+    share one, Nora's North one, Sam's SP1 one; Pia is inactive: 3 (at most as many as the
+    cache keeps). Later requests of those
     users read none again (the admin gets the leader's very lists); the analytics file is let
     go of and opened again by the next question, which answers (North's Sales Amount, by hand)."""
     engine = make_engine(database_url)
@@ -288,3 +290,11 @@ def test_sqlists004_the_lists_of_every_active_users_scope_are_read_ahead_once(
         north = Scope("manager", team="North")
         sums = engine_for(data_for(north), north).sums(Filters())
         assert sums["sales_amount"].tolist() == [pytest.approx(912.50)]
+    # no more than the cache keeps (here 2): whoever sees everything first, then by role
+    monkeypatch.setattr(views.context, "CACHED_SCOPES", 2)
+    read.clear()
+    app = create_dash({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                       "SALES_ENGINE": "sql", "ANALYTICS_URL": analytics})  # fmt: skip
+    with app.server.app_context():
+        assert read_lists_ahead() == 2
+    assert read == [Scope("leadership"), Scope("manager", team="North")]

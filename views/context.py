@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from data.access import Scope
 from data.frames import Frames
-from data.lists import EVERYTHING, Lists, lists_scope
+from data.lists import CACHED_SCOPES, EVERYTHING, Lists, lists_scope
 from data.store import Store
 from data.users import active_scopes
 from metrics.engine import Engine, FramesEngine
@@ -42,13 +42,17 @@ def data_for(scope: Scope) -> Frames | Lists:
 
 def read_lists_ahead() -> int:
     """SALES_ENGINE=sql: read the lists of whoever sees everything and of each active user's
-    scope for the current data version, then let go of the analytics connections. A server's
+    scope (up to data.lists.CACHED_SCOPES in all) for the current data version, then let go of
+    the analytics connections. A server's
     master does this before forking its workers (gunicorn.conf.py), which inherit the lists: a
     user's first page does not wait for them. Returns how many lists were read."""
     lists = current_app.extensions["sql_lists"]
     try:
         version = store().version()
-        scopes = {lists_scope(scope) for scope in (EVERYTHING, *active_scopes(store().engine))}
+        others = {lists_scope(scope) for scope in active_scopes(store().engine)} - {EVERYTHING}
+        # as many as the cache keeps (a fuller cache starts again empty): everyone's first
+        others = sorted(others, key=lambda s: (s.role, s.team or "", s.salesperson or ""))
+        scopes = [EVERYTHING, *others][:CACHED_SCOPES]
         for scope in scopes:
             lists.get(version, scope)
     finally:
