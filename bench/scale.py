@@ -8,7 +8,8 @@ customers, their fields, orders, lines and payments are made inside DuckDB with 
 its own IDs (customer and order IDs suffixed `-x2`, `-x3`, …; payment IDs offset; the customer's
 name suffixed ` (2)`, …), the same items and salespeople (so the same teams and owners). Copy 1
 keeps the source's IDs. Then the rollups are built as data.rollups does (its INSERT compiled for
-DuckDB, every row; the rollup by attribute one attribute at a time) and marked current for the file's data version, and plain SQL checks the
+DuckDB, every row; the rollup by attribute one attribute at a time), the order lines a
+second time by customer (the customer page's), all marked current for the file's data version and marked current for the file's data version, and plain SQL checks the
 counts: lines, orders and customers ×copies, every sum of the rollups ×copies.
 
     PYTHONPATH=. python -m bench.scale --source /tmp/cb10m/demo-10m.db \
@@ -35,6 +36,7 @@ import pandas as pd
 from data.db import DataVersion
 from data.models import DATA_TABLES, ROLLUP_TABLES, RollupState
 from data.rollups import ROLLUPS, insert_sql
+from data.sql_engine import LINES_BY_CUSTOMER, LINES_BY_CUSTOMER_STATE, SCHEMAS
 from metrics.engine import SUMS
 
 TYPES = {"String": "VARCHAR", "Text": "VARCHAR", "Integer": "BIGINT", "BigInteger": "BIGINT",
@@ -113,6 +115,19 @@ def build_rollups(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("INSERT INTO rollup_state VALUES (1, 1)")
 
 
+def build_lines_by_customer(conn: duckdb.DuckDBPyConnection) -> None:
+    """The order lines a second time by customer (data.sql_engine.LINES_BY_CUSTOMER: each with
+    its order's customer and date, stored by customer), for the file's data version: the
+    customer page reads one customer's lines from a few row groups."""
+    lines = ", ".join(f"l.{name}" for name in SCHEMAS["order_lines"])
+    conn.execute(
+        f"CREATE TABLE {LINES_BY_CUSTOMER} AS SELECT o.customer_id, o.order_date, {lines}"
+        " FROM order_lines l JOIN orders o ON l.order_id = o.order_id"
+        " ORDER BY o.customer_id, o.order_date, l.order_id, l.line_no"
+    )
+    conn.execute(f"CREATE TABLE {LINES_BY_CUSTOMER_STATE} AS SELECT version FROM data_version")
+
+
 def totals(conn) -> dict[str, float]:
     """Counts of the sales tables and every sum of the rollups over the whole data."""
     found = {}
@@ -167,6 +182,9 @@ def build(source: Path, target: Path, copies: int, chunk: int, memory: str) -> N
         copy_source(conn, source, chunk)
         add_copies(conn, copies)
         build_rollups(conn)
+        start = time.perf_counter()
+        build_lines_by_customer(conn)
+        print(f"  {LINES_BY_CUSTOMER}: {time.perf_counter() - start:.1f} s", flush=True)
         conn.execute("CHECKPOINT")
         check(conn, source, copies)
     partial.rename(target)

@@ -105,6 +105,12 @@ ROW_OPTIONAL = ("salesperson", "customisation")
 # the dialects whose MEDIAN (Ibis's median: QUANTILE_CONT, PERCENTILE_CONT) interpolates between
 # the middle two values, as metrics.cadence's median does (Trino's is approximate, SQLite has none)
 EXACT_MEDIAN = ("duckdb", "postgres")
+# a DuckDB file's order lines kept a second time by customer, and the data version they reflect
+# (Database.lines_by_customer_current)
+LINES_BY_CUSTOMER, LINES_BY_CUSTOMER_STATE = (
+    "order_lines_by_customer",
+    "order_lines_by_customer_state",
+)
 # a flag counted as 1 or 0 (PostgreSQL casts no boolean to bigint)
 ONE, ZERO = ibis.literal(1, "int64"), ibis.literal(0, "int64")
 DayRange = tuple[date, date]  # first and last day
@@ -116,8 +122,9 @@ class Database:
     `run` executes SQL of the database's dialect."""
 
     def __init__(self, url: str) -> None:
-        self._has_rollups: bool | None = None
-        self._current, self._current_at = False, None  # rollups_current's last answer, when
+        self._stored: set[tuple[str, str]] | None = None  # (table, column) of the database
+        self._stored_at: tuple | None = None  # a DuckDB file's stamp when they were read
+        self._answers: dict[str, tuple] = {}  # _asked's: question -> (file stamp, answer)
         if is_spark(url):
             from ibis.backends.pyspark import Backend  # only Spark deployments load pyspark
 
@@ -160,37 +167,62 @@ class Database:
         the lines."""
         if self.dialect == "pyspark":  # the imports keep them in the app's database only
             return False
-        if self._has_rollups is None:  # once: tables are not dropped under a running server
-            if self.dialect == "duckdb":
-                stored = self.run("SELECT table_name, column_name FROM information_schema.columns")
-                stored = set(zip(stored["table_name"], stored["column_name"], strict=True))
-            else:
-                inspector = inspect(self.engine)
-                stored = {
-                    (name, column["name"])
-                    for name in inspector.get_table_names()
-                    for column in inspector.get_columns(name)
-                }
-            # every rollup with every column (a DuckDB file copied before one was added has
-            # not), and the state
-            wanted = {(t.name, column.name) for t in ROLLUP_TABLES for column in t.columns}
-            wanted |= {("rollup_state", "version"), ("data_version", "version")}
-            self._has_rollups = wanted <= stored
-        if not self._has_rollups:
+        # every rollup with every column (a DuckDB file copied before one was added has not),
+        # and the state
+        wanted = {(t.name, column.name) for t in ROLLUP_TABLES for column in t.columns}
+        wanted |= {("rollup_state", "version"), ("data_version", "version")}
+        if not wanted <= self._tables():
             return False
-        # a DuckDB file's answer is kept while neither the file nor its write-ahead log changes
-        # (stamped before the question, so a write meanwhile makes the next call ask again; a
-        # file written in the last 2 s is asked every time: a second write within the clock's
-        # tick may leave its time and size as they were)
+        return self._asked(
+            "SELECT COUNT(*) AS n FROM rollup_state r JOIN data_version d"
+            " ON r.id = 1 AND d.id = 1 AND r.version = d.version"
+        )
+
+    def lines_by_customer_current(self) -> bool:
+        """Whether a DuckDB file keeps its order lines a second time by customer for its
+        current data version: LINES_BY_CUSTOMER (every line with its order's customer and date,
+        stored by customer, so that one customer's lines lie in a few row groups) and its
+        state, the data version it was written for (bench/scale.py writes both). Only a
+        DuckDB file: elsewhere the lines' index on order_id finds a customer's lines."""
+        columns = {*SCHEMAS["order_lines"], "customer_id", "order_date"}
+        wanted = {(LINES_BY_CUSTOMER, c) for c in columns} | {(LINES_BY_CUSTOMER_STATE, "version")}
+        if self.dialect != "duckdb" or not wanted <= self._tables():
+            return False
+        return self._asked(
+            f"SELECT COUNT(*) AS n FROM {LINES_BY_CUSTOMER_STATE} s JOIN data_version d"
+            " ON d.id = 1 AND s.version = d.version"
+        )
+
+    def _tables(self) -> set[tuple[str, str]]:
+        """(table, column) of every table, read once (tables are not dropped under a running
+        server), and again for a DuckDB file renamed over or written in place."""
+        if self.dialect == "duckdb":
+            stamp = _file_stamp(self.path)
+            if self._stored is None or self._stored_at != stamp:
+                stored = self.run("SELECT table_name, column_name FROM information_schema.columns")
+                self._stored = set(zip(stored["table_name"], stored["column_name"], strict=True))
+                self._stored_at = stamp
+        elif self._stored is None:
+            inspector = inspect(self.engine)
+            self._stored = {
+                (name, column["name"])
+                for name in inspector.get_table_names()
+                for column in inspector.get_columns(name)
+            }
+        return self._stored
+
+    def _asked(self, count_sql: str) -> bool:
+        """Whether `count_sql` (a COUNT(*) AS n) counts a row. A DuckDB file's answer is kept
+        while neither the file nor its write-ahead log changes (stamped before the question, so
+        a write meanwhile makes the next call ask again; a file written in the last 2 s is asked
+        every time: a second write within the clock's tick may leave its time and size as they
+        were)."""
         stamp = _file_stamp(self.path) if self.dialect == "duckdb" else None
         fresh = stamp and max(written for _, written, *_ in stamp) > time.time_ns() - 2 * 10**9
-        if stamp is None or stamp != self._current_at or fresh:
-            current = self.run(
-                "SELECT COUNT(*) AS n FROM rollup_state r JOIN data_version d"
-                " ON r.id = 1 AND d.id = 1 AND r.version = d.version"
-            )
-            self._current, self._current_at = bool(current["n"].iloc[0]), stamp
-        return self._current
+        kept = self._answers.get(count_sql)
+        if stamp is None or kept is None or kept[0] != stamp or fresh:
+            kept = self._answers[count_sql] = (stamp, bool(self.run(count_sql)["n"].iloc[0]))
+        return kept[1]
 
 
 class DuckDbFile:
@@ -355,10 +387,16 @@ class SqlEngine:
         if not len(found):
             raise ValueError(missing)
         t = self.tables
+        lines = t["order_lines"]
+        if self.database.lines_by_customer_current():  # the customers' lines lie together there
+            by_customer = ibis.table(
+                {**SCHEMAS["order_lines"], "customer_id": "string"}, name=LINES_BY_CUSTOMER
+            )
+            lines = by_customer.filter(by_customer.customer_id.isin(found["customer_id"].tolist()))
         read = {
             "customer_fields": t["customer_fields"].semi_join(customers, "customer_id"),
             "orders": orders,
-            "order_lines": t["order_lines"].semi_join(orders, "order_id"),
+            "order_lines": lines.semi_join(orders, "order_id"),
             "payments": t["payments"].semi_join(orders, "order_id"),
         }
         tables = {

@@ -7,8 +7,10 @@ filter and with an open end, on SQLite, PostgreSQL and a DuckDB file; the group 
 cross-sell gaps hold by hand in two scopes; crafted requests outside a user's scope get "not
 found", a refused brief and no order lines."""
 
+import os
 from dataclasses import fields, is_dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -93,8 +95,11 @@ def group_tables() -> dict:
 
 @pytest.fixture(scope="module")
 def group_shop(tmp_path_factory):
-    """(SQLite URL, DuckDB URL) of the group shop, with a user of each scope (USERS)."""
-    return company(tmp_path_factory.mktemp("sql-customer-group"), group_tables())
+    """(SQLite URL, DuckDB URL) of the group shop, with a user of each scope (USERS); the
+    DuckDB file keeps its lines by customer too (bench/scale.py's), which the page reads."""
+    folder = tmp_path_factory.mktemp("sql-customer-group")
+    url, _ = company(folder, group_tables())
+    return url, write_duckdb(folder / "by-customer.duckdb", url, by_customer=True)
 
 
 # (company, customers): a stray customer (C9: orders, no customer row, the leader's only) and
@@ -167,8 +172,47 @@ def test_sqc001_every_section_and_the_brief_equal_the_frames_engine(
 
 
 def test_sqc002_on_a_duckdb_file_too(group_shop):
-    """The group shop (the other two on SQLite and PostgreSQL only: each company costs ~15 s)."""
+    """The group shop (the other two on SQLite and PostgreSQL only: each company costs ~15 s),
+    its customers' lines read from the lines kept by customer."""
+    assert Database(group_shop[1]).lines_by_customer_current()
     assert_customer_pages_agree(*group_shop, "group")
+
+
+def test_sqc005_the_lines_by_customer_are_read_only_for_the_files_data_version(
+    group_shop, tmp_path
+):
+    """One Database on a DuckDB file of the group shop without the lines by customer, then
+    that file renamed over by one with them: C1's lines (6, by hand: A, the cancelled Y, Z and
+    L three times) come from the lines kept by customer (C1's taken out there, the page finds
+    none) while their state names the file's data version, and from the lines again once it
+    names another (a writer changed the data and not them)."""
+    import duckdb
+
+    path = Path(write_duckdb(tmp_path / "sales.duckdb", group_shop[0]).removeprefix("duckdb:///"))
+    database = Database(f"duckdb:///{path}")
+    engine = SqlEngine(database, LEADER)
+    lists = engine.lists(pd.Timestamp("2026-03-02"))
+
+    def c1_lines() -> int:
+        return len(engine.customer_frames("C1", lists).lines)
+
+    def renamed_over(source: Path, sql: str | None = None) -> None:
+        """A new file (a copy of `source`, changed by `sql`) renamed over the open one, as a
+        writer does."""
+        copy = tmp_path / "next.duckdb"
+        copy.write_bytes(source.read_bytes())
+        if sql:
+            with duckdb.connect(str(copy)) as conn:
+                conn.execute(sql)
+        os.replace(copy, path)
+
+    assert not database.lines_by_customer_current() and c1_lines() == 6
+    renamed_over(Path(group_shop[1].removeprefix("duckdb:///")))
+    assert database.lines_by_customer_current() and c1_lines() == 6
+    renamed_over(path, "DELETE FROM order_lines_by_customer WHERE customer_id = 'C1'")
+    assert c1_lines() == 0
+    renamed_over(path, "UPDATE order_lines_by_customer_state SET version = version - 1")
+    assert not database.lines_by_customer_current() and c1_lines() == 6
 
 
 def cross_sell(*rows, group_customers: int) -> pd.DataFrame:

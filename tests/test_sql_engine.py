@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from app import create_app
+from bench.scale import build_lines_by_customer
 from data.access import Scope, scoped
 from data.db import make_engine, read_tables, write_tables
 from data.demo import generate
@@ -319,9 +320,10 @@ def company_tables(company: str) -> dict:
     return shop_tables() if company == "shop" else generate(lines=20_000, seed=7, end=DEMO_END)
 
 
-def write_duckdb(path, url: str) -> str:
+def write_duckdb(path, url: str, by_customer: bool = False) -> str:
     """A DuckDB file holding the tables of the database at `url` (the sales data as
-    data.db.read_tables returns it, and the rollups with their state), dates as DATE."""
+    data.db.read_tables returns it, and the rollups with their state), dates as DATE; with
+    `by_customer`, the lines a second time by customer too (bench/scale.py's)."""
     engine = make_engine(url)
     tables = read_tables(engine)
     for name in ROLLUP_TABLES:
@@ -338,6 +340,8 @@ def write_duckdb(path, url: str) -> str:
                         f"ALTER TABLE {table.name} ALTER {column.name} TYPE DATE"
                         f" USING CAST({column.name} AS DATE)"
                     )
+        if by_customer:
+            build_lines_by_customer(conn)
     return f"duckdb:///{path}"
 
 
