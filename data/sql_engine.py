@@ -111,6 +111,7 @@ LINES_BY_CUSTOMER, LINES_BY_CUSTOMER_STATE = (
     "order_lines_by_customer",
     "order_lines_by_customer_state",
 )
+LINES_BY_CUSTOMER_SCHEMA = {**SCHEMAS["order_lines"], "customer_id": "string", "order_date": "date"}
 # a flag counted as 1 or 0 (PostgreSQL casts no boolean to bigint)
 ONE, ZERO = ibis.literal(1, "int64"), ibis.literal(0, "int64")
 DayRange = tuple[date, date]  # first and last day
@@ -184,8 +185,8 @@ class Database:
         stored by customer, so that one customer's lines lie in a few row groups) and its
         state, the data version it was written for (bench/scale.py writes both). Only a
         DuckDB file: elsewhere the lines' index on order_id finds a customer's lines."""
-        columns = {*SCHEMAS["order_lines"], "customer_id", "order_date"}
-        wanted = {(LINES_BY_CUSTOMER, c) for c in columns} | {(LINES_BY_CUSTOMER_STATE, "version")}
+        wanted = {(LINES_BY_CUSTOMER, c) for c in LINES_BY_CUSTOMER_SCHEMA}
+        wanted.add((LINES_BY_CUSTOMER_STATE, "version"))
         if self.dialect != "duckdb" or not wanted <= self._tables():
             return False
         return self._asked(
@@ -296,7 +297,8 @@ class SqlEngine:
         self.database = database
         self.scope = scope
         self.rollups = rollups  # read data.rollups when the database keeps them current
-        self.tables = {name: ibis.table(schema, name=name) for name, schema in SCHEMAS.items()}
+        schemas = {**SCHEMAS, LINES_BY_CUSTOMER: LINES_BY_CUSTOMER_SCHEMA}
+        self.tables = {name: ibis.table(schema, name=name) for name, schema in schemas.items()}
 
     def sums(self, filters: Filters, by: By = None) -> pd.DataFrame:
         names = dimensions_of(by)
@@ -389,9 +391,7 @@ class SqlEngine:
         t = self.tables
         lines = t["order_lines"]
         if self.database.lines_by_customer_current():  # the customers' lines lie together there
-            by_customer = ibis.table(
-                {**SCHEMAS["order_lines"], "customer_id": "string"}, name=LINES_BY_CUSTOMER
-            )
+            by_customer = t[LINES_BY_CUSTOMER]
             lines = by_customer.filter(by_customer.customer_id.isin(found["customer_id"].tolist()))
         read = {
             "customer_fields": t["customer_fields"].semi_join(customers, "customer_id"),
