@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from reports.brief import customer_brief_pdf
 from views.context import engine_for, user_data, view_for
+from views.customer import customer_page_of
 from views.exports import ExportRefused, csv_text, pdf_bytes, screen_for
 from views.view import ViewError
 
@@ -64,8 +65,7 @@ def export_brief(customer_id: str):
     engine = engine_for(data, current_user.scope)
     try:
         view = view_for(request.query_string.decode("utf-8", "replace"), None, data).check()
-        pdf = customer_brief_pdf(engine.customer_frames(customer_id, data), customer_id, view,
-                                 engine)  # fmt: skip
+        pdf = customer_brief_pdf(customer_page_of(engine, data, customer_id, view)[1])
     except ViewError as error:
         return _text("\n".join(error.messages), 400)
     except ValueError:

@@ -17,7 +17,7 @@ from layouts.components import chart
 from layouts.kpi_cards import kpi_cards
 from metrics import customer_page
 from views.context import engine_for, user_data, view_for
-from views.customer import customer_sections
+from views.customer import customer_page_of
 from views.options import customer_options
 from views.view import to_query
 
@@ -31,13 +31,12 @@ def page(data: Frames | Lists, customer_id: str, search: str | None):
     section follows that period or says its own window. "Not found" for a customer the user's
     scope does not hold."""
     engine = engine_for(data, current_user.scope)
+    view = view_for(search, None, data)
     try:
-        frames = engine.customer_frames(customer_id, data)
+        frames, sections = customer_page_of(engine, data, customer_id, view)
         row = frames.customers.iloc[customer_code(frames, customer_id)]
     except ValueError:
         return customer.not_found()
-    view = view_for(search, None, data)
-    sections = customer_sections(frames, customer_id, view, engine)
     custom = {f: str(row[f]) for f in frames.custom_fields if pd.notna(row[f])}
     trend = chart(ids.CUSTOMER_TREND, f"{customer_id}-trend")
     trend.children.figure = figures.customer_trend(sections.trend, sections.titles["trend"])

@@ -133,6 +133,28 @@ class Frames:
     last_day: int | None
 
 
+# The fields a customer page, its brief and an order's lines do not read: not built for them
+# (build_frames' `page`)
+PAGE_UNUSED = ("events", "daily_events", "monthly", "customer_month_items")
+
+
+class NotBuilt:
+    """Stands in for a field of a page's frames that was not built (PAGE_UNUSED): reading it
+    raises, naming it."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __getattr__(self, name: str):
+        raise AttributeError(f"a customer page's frames hold no {self.field} (PAGE_UNUSED)")
+
+    def __getitem__(self, key):
+        raise KeyError(f"a customer page's frames hold no {self.field} (PAGE_UNUSED)")
+
+    def __len__(self) -> int:
+        raise TypeError(f"a customer page's frames hold no {self.field} (PAGE_UNUSED)")
+
+
 def to_day(value) -> int:
     """Days since 1970-01-01 of a date-like value."""
     return int((np.datetime64(pd.Timestamp(value).date(), "D") - EPOCH).astype(int))
@@ -168,17 +190,22 @@ def month_of_days(days: np.ndarray) -> np.ndarray:
 
 
 def build_frames(
-    tables: Tables, as_of: pd.Timestamp | None = None, sold: pd.DataFrame | None = None
+    tables: Tables,
+    as_of: pd.Timestamp | None = None,
+    sold: pd.DataFrame | None = None,
+    page: bool = False,
 ) -> Frames:
     """Build the cached frames from the table frames of data.db.read_tables (or the demo
     generator), all in memory (tests, the demo, one customer's on SALES_ENGINE=sql; read_frames
     streams from a database). `sold`: item_id, item_name, sku naming the items missing from the
-    catalogue (item_list; default: the lines')."""
+    catalogue (item_list; default: the lines'). With `page`, the frames of a customer page, its
+    brief and an order's lines only (SALES_ENGINE=sql's customer_frames): none of PAGE_UNUSED
+    is built (NotBuilt stands in), and no payments are needed."""
     lines = tables["order_lines"]
     by_order = lines.sort_values(["order_id", "line_no"], kind="stable")
     counts = by_order.groupby("order_id", sort=False, observed=True).size()
     sold = lines[["item_id", "item_name", "sku"]] if sold is None else sold
-    return Frames(**dict(_fields(dict(tables), counts, [by_order], sold, as_of)))
+    return Frames(**dict(_fields(dict(tables), counts, [by_order], sold, as_of, page)))
 
 
 def read_frames(
@@ -220,13 +247,14 @@ def _fields(
     lines_by_order: Iterable[pd.DataFrame],
     sold_items: pd.DataFrame,
     as_of: pd.Timestamp | None,
+    page: bool = False,
 ) -> Iterator[tuple[str, object]]:
     """The fields of Frames as (name, value), in build order, from the tables other than
     order_lines (`tables`, emptied as they are used), the number of lines of each order
     (`line_counts`, indexed by order_id), the order lines in chunks that bring each order's
     lines in line_no order (`lines_by_order`), and item_id, item_name, sku of lines
     (at least those of items missing from the items table: `sold_items`). Whatever is no longer
-    needed, a field once handed over included, is dropped at once."""
+    needed, a field once handed over included, is dropped at once. `page`: build_frames'."""
     salespeople = tables.pop("salespeople").reset_index(drop=True)
     customers = _customers({**tables, "salespeople": salespeople})
     del tables["customers"], tables["customer_fields"]
@@ -258,29 +286,37 @@ def _fields(
     yield "salespeople", salespeople
     del customers, items, salespeople
     yield "order_days", _order_days(orders)
-    # The events first: what they alone need (the lines' event days, the orders' salespeople,
-    # the payments) goes with them; then the rollup that needs the most working memory.
-    events = _events(lines, read, orders, order_sellers, tables.pop("payments"))
+    if page:
+        yield from ((name, NotBuilt(name)) for name in ("events", "daily_events"))
+    else:
+        # The events first: what they alone need (the lines' event days, the orders'
+        # salespeople, the payments) goes with them; then the rollup that needs the most
+        # working memory.
+        events = _events(lines, read, orders, order_sellers, tables.pop("payments"))
+        summed = daily_events(events)
+        yield "events", events
+        del events
+        yield "daily_events", summed
+        del summed
     del read, order_sellers
-    summed = daily_events(events)
-    yield "events", events
-    del events
-    yield "daily_events", summed
-    del summed
     yield "orders", orders
     del orders
     # Past the events' peak, the rollups of the lines are built two at a time (numpy lets go of
     # the GIL in its loops and sorts: both cores work), handed over in the same order.
     with ThreadPoolExecutor(1) as helper:
         daily = helper.submit(_daily, lines, n_customers)
-        month_items = helper.submit(month_items_by_customer, lines, n_customers, n_items)
-        yield "monthly", _monthly(lines, n_customers)
+        if not page:
+            month_items = helper.submit(month_items_by_customer, lines, n_customers, n_items)
+        yield "monthly", NotBuilt("monthly") if page else _monthly(lines, n_customers)
         yield "customer_months", customer_months(daily.result(), n_customers)
         yield "daily", daily.result()
         del daily
         yield "customer_lines", lines_by_customer(lines["customer"].to_numpy())
-        yield "customer_month_items", month_items.result()
-        del month_items
+        if page:
+            yield "customer_month_items", NotBuilt("customer_month_items")
+        else:
+            yield "customer_month_items", month_items.result()
+            del month_items
     day = lines["day"].to_numpy()
     yield "as_of", as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s")
     yield "first_day", int(day[0]) if len(day) else None

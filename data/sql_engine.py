@@ -22,6 +22,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -150,7 +151,7 @@ class Database:
         if self.dialect == "pyspark":
             return self.spark.run(sql)
         if self.dialect == "duckdb":
-            return self.file.cursor().execute(sql).df()
+            return _pandas(self.file.cursor().sql(sql).to_arrow_table())
         with self.engine.connect() as conn:
             return pd.read_sql(text(sql), conn)
 
@@ -367,37 +368,47 @@ class SqlEngine:
         and custom fields."""
         people = self._everyone(CUSTOMER_COLUMNS[1:])
         mine = people.filter(self._scope(people), people.customer_id == customer_id)
-        orders = self.tables["orders"].semi_join(mine, "customer_id")
-        return self._frames_of(mine, orders, lists, f"unknown customer {customer_id!r}")
+        return self._frames_of(mine, None, lists, f"unknown customer {customer_id!r}")
 
     def order_frames(self, order_id: str, lists: Lists) -> Frames:
         """metrics.engine.Engine.order_frames: the order (when its customer is in the scope),
         its lines and its customer, as customer_frames builds them."""
         people = self._everyone(CUSTOMER_COLUMNS[1:])
-        people = people.filter(self._scope(people))
         orders = self.tables["orders"]
-        orders = orders.filter(orders.order_id == order_id).semi_join(people, "customer_id")
-        mine = people.semi_join(orders, "customer_id")
-        return self._frames_of(mine, orders, lists, f"unknown order {order_id!r}")
+        orders = orders.filter(orders.order_id == order_id)
+        mine = people.filter(self._scope(people)).semi_join(orders, "customer_id")
+        return self._frames_of(mine, order_id, lists, f"unknown order {order_id!r}")
 
     def _frames_of(
-        self, customers: ir.Table, orders: ir.Table, lists: Lists, missing: str
+        self, customers: ir.Table, order_id: str | None, lists: Lists, missing: str
     ) -> Frames:
-        """Frames of `customers` (of the scope: _everyone's columns) and `orders` (theirs),
-        their lines and payments; ValueError(`missing`) when there is no customer."""
+        """A page's Frames (data.frames.build_frames' `page`) of `customers` (of the scope:
+        _everyone's columns) and their orders (only `order_id`, when given) and those orders'
+        lines; ValueError(`missing`) when there is no customer. The other questions name the
+        customers found: the database reads their rows only (through an index, or the lines kept
+        by customer)."""
         found = _as_stored(self._run(customers.select(*CUSTOMER_COLUMNS)), "customers")
         if not len(found):
             raise ValueError(missing)
+        ids = found["customer_id"].tolist()
         t = self.tables
-        lines = t["order_lines"]
+
+        def theirs(rows: ir.Table) -> ir.Table:  # rows of those customers (and that order)
+            order = [rows.order_id == order_id] if order_id is not None else []
+            return _where(rows, [rows.customer_id.isin(ids), *order])
+
+        orders, lines = theirs(t["orders"]), t["order_lines"]
         if self.database.lines_by_customer_current():  # the customers' lines lie together there
-            by_customer = t[LINES_BY_CUSTOMER]
-            lines = by_customer.filter(by_customer.customer_id.isin(found["customer_id"].tolist()))
+            lines = theirs(t[LINES_BY_CUSTOMER])
+        elif order_id is not None:
+            lines = lines.filter(lines.order_id == order_id)
+        else:
+            lines = lines.semi_join(orders, "order_id")
+        fields = t["customer_fields"]
         read = {
-            "customer_fields": t["customer_fields"].semi_join(customers, "customer_id"),
+            "customer_fields": fields.filter(fields.customer_id.isin(ids)),
             "orders": orders,
-            "order_lines": lines.semi_join(orders, "order_id"),
-            "payments": t["payments"].semi_join(orders, "order_id"),
+            "order_lines": lines,
         }
         tables = {
             name: _as_stored(self._run(rows.select(*SCHEMAS[name])), name)
@@ -409,7 +420,7 @@ class SqlEngine:
         sold = pd.DataFrame({"item_id": gone["item_id"], "item_name": gone["name"], "sku": None})
         catalogue = items[listed].drop(columns="in_catalogue")
         tables |= {"customers": found, "items": catalogue, "salespeople": lists.salespeople}
-        frames = build_frames(tables, lists.as_of, sold)
+        frames = build_frames(tables, lists.as_of, sold, page=True)
         fields = list(lists.custom_fields)  # the scope's, as the frames have them
         return replace(
             frames,
@@ -716,10 +727,11 @@ class SqlEngine:
         as_of_day, the product's buyers, median_spend (the median over the buyers of their
         Sales Amount of the product: _median) and group_customers (those of the group with a
         revenue line then). Only per-product figures come back, never a customer's. With
-        `rollups` (current), from the (customer, month, item) sums of the year (_cells: its
-        whole months from the item rollup, its partial months' days from the lines), a row
-        with a revenue line standing for its lines."""
-        people = self._everyone(("owner", "customer_group"))
+        `rollups` (current), the year's whole months from the item rollup (a cell with a
+        revenue line standing for its revenue lines) and its partial months' days from the
+        lines (_period_parts), as _cells reads them; only the Sales Amount is summed."""
+        # the customers of a group (a customer missing from the list has none)
+        people = self._everyone(("owner", "customer_group"), strays=False)
         people = people.filter(self._scope(people))
         mine = people.filter(people.customer_id == customer_id).select(group="customer_group")
         others = people.join(mine, people.customer_group == mine.group)
@@ -727,25 +739,36 @@ class SqlEngine:
         year = Filters(
             start=from_day(as_of_day - YEAR_DAYS + 1).date(), end=from_day(as_of_day).date()
         )
+        parts, spans = [], [(None, None)]  # (days, order IDs) read from the lines: all
         if rollups:
-            cells = self._cells(year, ("customer", "item"))
-            items = self.tables["items"].select(item_code="item_id", item_product="product_id")
-            cells = cells.left_join(items, cells.item == items.item_code)
-            revenue = cells.filter(cells.revenue_lines > 0).mutate(
-                product=_product(cells.item_product, cells.item), sales=cells.sales_amount
-            )
-        else:
-            lines = self._selected_lines(year)
+            first, last, days = self._period_parts(year)  # first None: no orders at all
+            cells = self.tables[MonthlyCustomerItemSums.__tablename__]
+            whole = cells.month.between(first, last) if first is not None else ibis.literal(False)
+            cells = cells.filter(whole, cells.revenue_lines > 0)
+            cells = self._kept_rows(cells, year)
+            parts.append(cells.select("customer", item="item_id", sales="sales_amount"))
+            spans = self._order_ids(days)
+        for some_days, ids in spans:
+            lines = self._selected_lines(year, rollups=rollups, days=some_days, ids=ids)
             revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
-        revenue = revenue.semi_join(others, revenue.customer == others.customer_id)
-        spend = revenue.group_by(["customer", "product"]).aggregate(spend=revenue.sales.sum())
+            parts.append(revenue.select("customer", "item", "sales"))
+        revenue = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+        # a join, not EXISTS: DuckDB then builds its hash table of the customers, not the rows
+        revenue = revenue.join(others, revenue.customer == others.customer_id)
+        items = self.tables["items"].select(item_code="item_id", item_product="product_id")
+        revenue = revenue.left_join(items, revenue.item == items.item_code)
+        revenue = revenue.mutate(product=_product(revenue.item_product, revenue.item))
+        # one row per (customer, product, item): what every figure below is found from
+        bought = revenue.group_by(["customer", "product", "item"]).aggregate(
+            sales=revenue.sales.sum()
+        )
+        spend = bought.group_by(["customer", "product"]).aggregate(spend=bought.sales.sum())
         products = spend.group_by("product").aggregate(buyers=spend.count())
         products = products.join(_median(spend, "product", "spend", "median_spend"), "product")
-        bought = revenue.select("product", "item").distinct()
-        joined = bought.join(products, "product")
+        joined = bought.select("product", "item").distinct().join(products, "product")
         return joined.select(
             product_id="product", item_id="item", buyers="buyers",
-            group_customers=revenue.customer.nunique().as_scalar(), median_spend="median_spend",
+            group_customers=bought.customer.nunique().as_scalar(), median_spend="median_spend",
         )  # fmt: skip
 
     def owner_sums_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
@@ -965,15 +988,15 @@ class SqlEngine:
         )
         return kept.filter(status.isin(filters.customer_status))
 
-    def _everyone(self, columns: tuple[str, ...] = ("owner",)) -> ir.Table:
+    def _everyone(self, columns: tuple[str, ...] = ("owner",), strays: bool = True) -> ir.Table:
         """customer_id, `columns` of the customer list and team (the owner's) of every customer:
-        for whoever sees everything, those of orders missing from the list too, named by their
-        ID, with nothing else. A scope's WHERE (_scope) never keeps those (no owner, no team),
-        so for a scope they are not looked for: finding them reads every order (0.1-0.2 s per
-        question at 50M lines)."""
+        for whoever sees everything, those of orders missing from the list too (unless not
+        `strays`: for a question they cannot be part of), named by their ID, with nothing else.
+        A scope's WHERE (_scope) never keeps those (no owner, no team), so for a scope they are
+        not looked for: finding them reads every order (0.1-0.2 s per question at 50M lines)."""
         t = self.tables
         everyone = listed = t["customers"].select("customer_id", *columns)
-        if self.scope.sees_everything:
+        if self.scope.sees_everything and strays:
             strays = t["orders"].select("customer_id").distinct().anti_join(listed, "customer_id")
             types = listed.schema()
             strays = strays.select("customer_id", **{
@@ -1249,6 +1272,20 @@ def _file_stamp(path: str) -> tuple:
             continue
         stamp.append((name, found.st_mtime_ns, found.st_size, found.st_ino))
     return tuple(stamp)
+
+
+def _pandas(table: pa.Table) -> pd.DataFrame:
+    """A DuckDB answer as pandas, through Arrow: text straight into pandas' Arrow-backed str
+    columns (DuckDB's own conversion makes a Python object of every value first: 4x slower on
+    a big customer's lines). Dates as datetime64 and decimals (e.g. a SUM of integers) as
+    float64, as DuckDB's conversion gives them."""
+    decimals = [n for n, kind in zip(table.column_names, table.schema.types, strict=True)
+                if pa.types.is_decimal(kind)]  # fmt: skip
+    for name in decimals:
+        table = table.set_column(
+            table.column_names.index(name), name, table[name].cast(pa.float64())
+        )
+    return table.to_pandas(date_as_object=False)
 
 
 def _as_stored(frame: pd.DataFrame, table: str) -> pd.DataFrame:

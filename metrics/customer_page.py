@@ -623,11 +623,19 @@ def _product_history(frames: Frames, code: int, as_of_day: int) -> _ProductHisto
     item = lines["item"].to_numpy()[rows]
     product = of_item[item]
     day = lines["day"].to_numpy()[rows].astype(np.int64)
-    dates = pd.DataFrame({"product": product, "day": day}).drop_duplicates()
-    dates = dates.sort_values(["product", "day"], kind="stable")
-    dates["gap"] = dates.groupby("product")["day"].diff()
-    per_product = dates.groupby("product").agg(
-        orders=("day", "size"), last=("day", "max"), median_gap_days=("gap", "median")
+    # the distinct (product, day) pairs, by product then day: one sort of one integer each
+    first = int(day.min(initial=0))
+    pairs = np.unique(product.astype(np.int64) << 32 | (day - first))
+    dates = pd.DataFrame({"product": pairs >> 32, "day": (pairs & 0xFFFFFFFF) + first})
+    of_product = dates["product"].to_numpy()
+    gap = np.diff(dates["day"].to_numpy(), prepend=0).astype(np.float64)
+    first_of_product = np.ones(len(of_product), bool)  # no gap before a product's first date
+    first_of_product[1:] = of_product[1:] != of_product[:-1]
+    gap[first_of_product] = np.nan
+    per_product = (
+        dates.assign(gap=gap)
+        .groupby("product")
+        .agg(orders=("day", "size"), last=("day", "max"), median_gap_days=("gap", "median"))
     )
     sales = lines["sales_amount"].to_numpy()[rows]
     return _ProductHistory(product, item, day, sales, per_product, ids, names)

@@ -138,12 +138,13 @@ class Engine(Protocol):
         day must be given."""
 
     def customer_frames(self, customer_id: str, lists: Frames | Lists) -> Frames:
-        """Frames holding the customer of the scope `customer_id` with all of its orders, order
-        lines and payments, the item list and the scope's salespeople, with the whole data's
-        span, as-of time and custom fields (`lists`: the user's frames or lists), so that
+        """Frames holding the customer of the scope `customer_id` with all of its orders and
+        order lines, the item list and the scope's salespeople, with the whole data's span,
+        as-of time and custom fields (`lists`: the user's frames or lists), so that
         metrics.customer_page answers the customer page from them (everything but the
-        cross-sell gaps: group_purchases). The frames engine's are its own (the whole scope).
-        ValueError for a customer the scope does not hold."""
+        cross-sell gaps: group_purchases). The frames engine's are its own (the whole scope);
+        others' are a page's (data.frames.build_frames' `page`: no events, no rollups the page
+        does not read). ValueError for a customer the scope does not hold."""
 
     def order_frames(self, order_id: str, lists: Frames | Lists) -> Frames:
         """As customer_frames, holding the order `order_id` (of a customer of the scope) with

@@ -3,7 +3,7 @@
 The customer page's sections for the same view (views.customer), with the page's titles and
 its trend figure (rendered by kaleido); numbers by the one formatter. Everything sits in one
 KeepInFrame that shrinks to fit, and tables are cut to a few rows with long names shortened, so
-the brief is always exactly one page. Pass the frames already restricted to the user's scope.
+the brief is always exactly one page.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ import pandas as pd
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import KeepInFrame, Paragraph, Spacer, Table, TableStyle
 
-from data.frames import Frames
 from layouts import figures
 from layouts.formatting import counted, format_value
-from metrics.engine import Engine
 from reports.figures import figure_image
 from reports.pdf_parts import (
     BASE,
@@ -37,21 +35,16 @@ from reports.pdf_parts import (
     no_padding,
     table,
 )
-from views.customer import customer_sections
-from views.view import View
+from views.customer import CustomerSections
 
 TOP_ITEMS = LAPSED = CROSS_SELL = 8  # rows per table
 
 
-def customer_brief_pdf(
-    frames: Frames, customer_id: str, view: View, engine: Engine | None = None
-) -> bytes:
-    """The brief of one customer for the view of their page (its period), as PDF bytes: the
-    page's sections with the page's titles — header, KPI boxes against the previous period,
-    the monthly trend (the page's figure), items bought most, lapsed items and cross-sell gaps.
-    ValueError for a customer the frames do not hold. `frames` and `engine`: as
-    views.customer.customer_sections has them."""
-    sections = customer_sections(frames, customer_id, view, engine)
+def customer_brief_pdf(sections: CustomerSections) -> bytes:
+    """The brief of one customer from the sections of their page for its view (its period;
+    views.customer.customer_sections), as PDF bytes: the page's sections with the page's
+    titles — header, KPI boxes against the previous period, the monthly trend (the page's
+    figure), items bought most, lapsed items and cross-sell gaps."""
     header = sections.header
     story = [
         *_header(header, sections.period.end),

@@ -42,7 +42,7 @@ def write(tmp_path, pdf: bytes, name="brief"):
 
 def test_brf001_one_a4_page_that_renders(frames, tmp_path):
     customer = biggest(frames)
-    pdf = customer_brief_pdf(frames, customer, parse(YEAR, frames))
+    pdf = customer_brief_pdf(customer_sections(frames, customer, parse(YEAR, frames)))
     assert pdf.startswith(b"%PDF-")
     path = write(tmp_path, pdf)
     info = pdf_info(path)
@@ -77,12 +77,13 @@ def test_brf002_long_names_and_a_customer_without_orders_stay_on_one_page(frames
     items = frames.items.copy()
     items["name"] = items["name"] + " with an exceptionally long descriptive variant name"
     long = dataclasses.replace(frames, customers=customers, items=items)
-    pdf = customer_brief_pdf(long, biggest(frames), parse(YEAR, long))
+    pdf = customer_brief_pdf(customer_sections(long, biggest(frames), parse(YEAR, long)))
     assert pdf_info(write(tmp_path, pdf, "long"))["Pages"] == "1"
 
     never = np.bincount(frames.lines["customer"], minlength=len(frames.customers)) == 0
     prospect = str(frames.customers["customer_id"][never].iloc[0])
-    path = write(tmp_path, customer_brief_pdf(frames, prospect, parse(YEAR, frames)), "prospect")
+    sections = customer_sections(frames, prospect, parse(YEAR, frames))
+    path = write(tmp_path, customer_brief_pdf(sections), "prospect")
     assert pdf_info(path)["Pages"] == "1"
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "No sales in this period." in text
@@ -91,11 +92,11 @@ def test_brf002_long_names_and_a_customer_without_orders_stay_on_one_page(frames
 
 def test_brf003_same_data_same_bytes_and_unknown_customer(frames):
     customer = biggest(frames)
-    assert customer_brief_pdf(frames, customer, parse(YEAR, frames)) == customer_brief_pdf(
-        frames, customer, parse(YEAR, frames)
-    )
+    view = parse(YEAR, frames)
+    first = customer_brief_pdf(customer_sections(frames, customer, view))
+    assert first == customer_brief_pdf(customer_sections(frames, customer, view))
     with pytest.raises(ValueError, match="unknown customer"):
-        customer_brief_pdf(frames, "NOPE", parse(YEAR, frames))
+        customer_sections(frames, "NOPE", view)
 
 
 def test_brf004_lapsed_items_and_cross_sell_say_what_the_page_says(frames, tmp_path):
@@ -108,7 +109,7 @@ def test_brf004_lapsed_items_and_cross_sell_say_what_the_page_says(frames, tmp_p
         for s in (customer_sections(frames, c, view) for c in customers)
         if len(s.lapsed) >= 2 and len(s.cross_sell) >= 2
     )
-    pdf = customer_brief_pdf(frames, sections.header.customer_id, view)
+    pdf = customer_brief_pdf(sections)
     path = write(tmp_path, pdf)
     assert pdf_info(path)["Pages"] == "1"
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout

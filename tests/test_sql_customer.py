@@ -25,7 +25,7 @@ from reports.brief import customer_brief_pdf
 from tests.factory import make_tables
 from tests.test_sql_engine import cadence_tables, shop_tables, write_duckdb
 from tests.test_sql_reports import callback, client_of, company, page_callback
-from views.customer import customer_sections
+from views.customer import customer_page_of, customer_sections
 from views.view import parse
 
 LEADER, NORTH, SAM = (
@@ -146,20 +146,23 @@ def assert_customer_pages_agree(url: str, analytics: str, company: str) -> None:
             if customer not in seen:  # outside the scope: not found on both engines
                 for engine, data in ((FramesEngine(mine), mine), (sql, lists)):
                     with pytest.raises(ValueError):
-                        customer_sections(engine.customer_frames(customer, data), customer,
-                                          parse(VIEWS[0], data), engine)  # fmt: skip
+                        customer_page_of(engine, data, customer, parse(VIEWS[0], data))
                 continue
             small = sql.customer_frames(customer, lists)
             assert list(small.customers["customer_id"]) == [customer]
             for query in queries:
                 where = f"{company} {customer} {name} {query}"
                 expected = customer_sections(mine, customer, parse(query, mine))
-                got = customer_sections(small, customer, parse(query, lists), sql)
+                got = customer_page_of(sql, lists, customer, parse(query, lists))[1]
                 assert_same(expected, got, where)
             if not briefed:
                 briefed = True
-                expected = customer_brief_pdf(mine, customer, parse(queries[0], mine))
-                got = customer_brief_pdf(small, customer, parse(queries[0], lists), sql)
+                expected = customer_brief_pdf(
+                    customer_sections(mine, customer, parse(queries[0], mine))
+                )
+                got = customer_brief_pdf(
+                    customer_page_of(sql, lists, customer, parse(queries[0], lists))[1]
+                )
                 assert expected == got, f"{company} {customer} {name}: brief"
 
 
@@ -272,9 +275,7 @@ def test_sqc003_cross_sell_gaps_and_lapsed_items_by_hand_on_every_engine(databas
         assert_frame_equal(engines[1][0].group_purchases("C1", AS_OF),
                            engines[0][0].group_purchases("C1", AS_OF))  # fmt: skip
         for engine, data in engines:
-            sections = customer_sections(
-                engine.customer_frames("C1", data), "C1", parse(view, data), engine
-            )
+            sections = customer_page_of(engine, data, "C1", parse(view, data))[1]
             assert_frame_equal(sections.cross_sell, expected, check_dtype=False)
             # L: 1, 11 and 21 Jan 2025 (gaps 10): 390 days since, stopped while buying A
             lapsed = sections.lapsed

@@ -3,11 +3,14 @@ follows the view's period, or names its own window in its title."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from data.frames import Frames, to_day
+from data.lists import Lists
 from metrics import customer_page
 from metrics.customer_page import CustomerHeader
 from metrics.engine import Engine, FramesEngine
@@ -45,13 +48,34 @@ class CustomerSections:
     compared_text: str
 
 
+def customer_page_of(
+    engine: Engine, data: Frames | Lists, customer_id: str, view: View
+) -> tuple[Frames, CustomerSections]:
+    """The customer's frames (Engine.customer_frames of the user's frames or lists, `data`;
+    ValueError for a customer the scope does not hold) and the sections of their page for
+    the view. An engine other than the frames computes the group's purchases apart
+    (Engine.group_purchases), in a thread of its own: the database works on them while this
+    one reads the customer's rows, builds their frames and the other sections (at 50M lines,
+    the purchases and the frames are the page's two longest waits)."""
+    if isinstance(engine, FramesEngine):  # the frames hold the whole scope: the group too
+        frames = engine.customer_frames(customer_id, data)
+        return frames, customer_sections(frames, customer_id, view)
+    with ThreadPoolExecutor(1) as meanwhile:
+        purchases = meanwhile.submit(engine.group_purchases, customer_id, to_day(view.applied.end))
+        frames = engine.customer_frames(customer_id, data)
+        return frames, customer_sections(frames, customer_id, view, purchases.result)
+
+
 def customer_sections(
-    frames: Frames, customer_id: str, view: View, engine: Engine | None = None
+    frames: Frames,
+    customer_id: str,
+    view: View,
+    purchases: Callable[[], pd.DataFrame] | None = None,
 ) -> CustomerSections:
     """Every section of the customer's page for the view (ValueError: not in these frames):
-    from `frames` (the engine's customer_frames); the cross-sell gaps over the frames with
-    today's code when they hold the whole scope (engine None or over the frames), else from
-    the group's purchases the engine computes (Engine.group_purchases)."""
+    from `frames`; the cross-sell gaps over the frames when they hold the whole scope
+    (`purchases` None), else from what `purchases` returns, the group's
+    (Engine.group_purchases), asked for last."""
     filters = replace(view.applied, customers=(customer_id,), customer_status=())
     period = period_of(frames, filters)
     end_day = to_day(filters.end)
@@ -93,9 +117,7 @@ def customer_sections(
             frames,
             customer_id,
             end_day,
-            purchases=None
-            if engine is None or isinstance(engine, FramesEngine)
-            else engine.group_purchases(customer_id, end_day),
+            purchases=None if purchases is None else purchases(),
         ),
         titles=titles,
         period_text=f"{dated}"
