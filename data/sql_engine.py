@@ -41,6 +41,7 @@ from data.access import Scope
 from data.db import dispose_after_fork, normal_url
 from data.frames import (
     CUSTOMER_COLUMNS,
+    LINE_COLUMNS,
     REVENUE_SUMS,
     Frames,
     build_frames,
@@ -405,15 +406,14 @@ class SqlEngine:
         else:
             lines = lines.semi_join(orders, "order_id")
         fields = t["customer_fields"]
-        read = {
-            "customer_fields": fields.filter(fields.customer_id.isin(ids)),
-            "orders": orders,
-            "order_lines": lines,
+        read = {  # the lines' columns the frames read (item_name and sku: the lists' item list)
+            "customer_fields": fields.filter(fields.customer_id.isin(ids)).select(
+                *SCHEMAS["customer_fields"]
+            ),
+            "orders": orders.select(*SCHEMAS["orders"]),
+            "order_lines": lines.select(*LINE_COLUMNS),
         }
-        tables = {
-            name: _as_stored(self._run(rows.select(*SCHEMAS[name])), name)
-            for name, rows in read.items()
-        }
+        tables = {name: _as_stored(self._run(rows), name) for name, rows in read.items()}
         items = lists.items  # the catalogue, and the items seen only on lines under their names
         listed = items["in_catalogue"].to_numpy(bool)
         gone = items[~listed]
