@@ -202,10 +202,11 @@ def build_frames(
     brief and an order's lines only (SALES_ENGINE=sql's customer_frames): none of PAGE_UNUSED
     is built (NotBuilt stands in), and no payments are needed."""
     lines = tables["order_lines"]
-    by_order = lines.sort_values(["order_id", "line_no"], kind="stable")
-    counts = by_order.groupby("order_id", sort=False, observed=True).size()
+    # each order's lines in line_no order, as _fields takes them (an order's need not be together)
+    in_line_order = lines.sort_values("line_no", kind="stable")
+    counts = lines.groupby("order_id", sort=False, observed=True).size()
     sold = lines[["item_id", "item_name", "sku"]] if sold is None else sold
-    return Frames(**dict(_fields(dict(tables), counts, [by_order], sold, as_of, page)))
+    return Frames(**dict(_fields(dict(tables), counts, [in_line_order], sold, as_of, page)))
 
 
 def read_frames(
