@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from data.db import make_engine, read_tables, snapshot_connection, write_tables
 from data.demo import generate
-from data.frames import Frames, build_frames, read_frames, to_day
+from data.frames import PAGE_UNUSED, Frames, build_frames, read_frames, to_day
 from tests.conftest import DEMO_END
 from tests.dbtools import external_sql
 from tests.factory import make_tables
@@ -209,3 +209,23 @@ def test_frm006_customer_month_items_as_plain_sql_says(demo_engine):
         assert table[name].to_numpy() == pytest.approx([r[position] for r in rows], rel=1e-12)
     assert table["known_lines"].tolist() == [r[7] for r in rows]
     assert table["revenue_lines"].tolist() == [r[8] for r in rows]
+
+
+def test_frm007_a_pages_frames_equal_the_whole_frames_without_what_a_page_does_not_read(
+    demo_engine,
+):
+    """build_frames(page=True) from the tables without payments: every field a page reads equal
+    to the whole build's; each of PAGE_UNUSED raises, naming itself, when read."""
+    tables = read_tables(demo_engine)
+    whole = build_frames(tables, as_of=AS_OF)
+    page = build_frames({n: t for n, t in tables.items() if n != "payments"}, AS_OF, page=True)
+    for field in dataclasses.fields(Frames):
+        if field.name in PAGE_UNUSED:
+            with pytest.raises(AttributeError, match=field.name):
+                getattr(page, field.name).to_numpy()
+            continue
+        a, b = getattr(page, field.name), getattr(whole, field.name)
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b, obj=field.name)
+        else:
+            assert a == b, field.name
