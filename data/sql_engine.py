@@ -612,9 +612,9 @@ class SqlEngine:
             if set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
                 cells = _dated(self._daily_rows(filters), names)
             else:
-                cells = self._cells(filters, names)
+                cells = self._cells(filters, names, sums=REVENUE_SUMS)
         elif rollups and row_of(row) == row_of(MADE_TO_ORDER_ROW):
-            cells = self._cells(filters, names, made_to_order=True)
+            cells = self._cells(filters, names, made_to_order=True, sums=REVENUE_SUMS)
         if cells is not None:
             revenue = cells.filter(cells.revenue_lines > 0)
             sums = {name: revenue[name].sum() for name in (*REVENUE_SUMS, "orders")}
@@ -1023,9 +1023,14 @@ class SqlEngine:
         return rows.mutate(customer=rows.customer_id)
 
     def _cells(
-        self, filters: Filters, names: tuple[str, ...], made_to_order: bool = False
+        self,
+        filters: Filters,
+        names: tuple[str, ...],
+        made_to_order: bool = False,
+        sums: tuple[str, ...] = SUMS,
     ) -> ir.Table | None:
-        """Per (customer, month, keys) the SUMS and `orders` (distinct orders with a revenue
+        """Per (customer, month, keys) the `sums` (of SUMS: the partial months' lines count only
+        the distinct orders asked for) and `orders` (distinct orders with a revenue
         line) that answer a question by `names` (rollups current), or None when the monthly
         rollups cannot: by item or by one attribute of ROLLUP_ATTRIBUTES (the key), or with
         `made_to_order` (over the lines made to order only) by product and customisation, perhaps
@@ -1051,7 +1056,7 @@ class SqlEngine:
             return None
         row = MADE_TO_ORDER_ROW if made_to_order else None
         first, last, days = self._period_parts(filters)
-        wanted = ["customer", "month", *columns, *SUMS, "orders"]
+        wanted = ["customer", "month", *columns, *sums, "orders"]
         parts = []
         if first is None or last is None or first <= last:
             months = [rows.month >= first] if first is not None else []
@@ -1060,8 +1065,9 @@ class SqlEngine:
             parts.append(rows.mutate(**{k: rows[c] for k, c in columns.items()}).select(*wanted))
         for some_days, ids in self._order_ids(days):
             lines = self._selected_lines(filters, rollups=True, row=row, days=some_days, ids=ids)
-            sums = line_sums(lines) | {"orders": revenue_orders(lines)}
-            parts.append(lines.group_by(["customer", "month", *columns]).aggregate(**sums))
+            summed = line_sums(lines)
+            summed = {name: summed[name] for name in sums} | {"orders": revenue_orders(lines)}
+            parts.append(lines.group_by(["customer", "month", *columns]).aggregate(**summed))
         if not parts:  # no whole month, and no order on the days: no rows
             rows = self._kept_rows(rows.filter(ibis.literal(False)), filters)
             parts.append(rows.mutate(**{k: rows[c] for k, c in columns.items()}).select(*wanted))
