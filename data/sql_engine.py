@@ -546,7 +546,7 @@ class SqlEngine:
         if rollups and set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
             rows = _dated(self._daily_rows(filters), names)
             sums = {name: rows[name].sum() for name in SUMS}
-        elif rollups and (cells := self._cells(filters, names)) is not None:
+        elif rollups and (cells := self._cells(filters, names, SUMS)) is not None:
             rows = cells
             sums = {name: rows[name].sum() for name in SUMS}
         else:
@@ -612,9 +612,9 @@ class SqlEngine:
             if set(names) <= {"customer", "month", *DATES} and not _touches_lines(filters):
                 cells = _dated(self._daily_rows(filters), names)
             else:
-                cells = self._cells(filters, names, sums=REVENUE_SUMS)
+                cells = self._cells(filters, names, (*REVENUE_SUMS, "orders"))
         elif rollups and row_of(row) == row_of(MADE_TO_ORDER_ROW):
-            cells = self._cells(filters, names, made_to_order=True, sums=REVENUE_SUMS)
+            cells = self._cells(filters, names, (*REVENUE_SUMS, "orders"), made_to_order=True)
         if cells is not None:
             revenue = cells.filter(cells.revenue_lines > 0)
             sums = {name: revenue[name].sum() for name in (*REVENUE_SUMS, "orders")}
@@ -727,9 +727,9 @@ class SqlEngine:
         as_of_day, the product's buyers, median_spend (the median over the buyers of their
         Sales Amount of the product: _median) and group_customers (those of the group with a
         revenue line then). Only per-product figures come back, never a customer's. With
-        `rollups` (current), the year's whole months from the item rollup (a cell with a
-        revenue line standing for its revenue lines) and its partial months' days from the
-        lines (_period_parts), as _cells reads them; only the Sales Amount is summed."""
+        `rollups` (current), from the (customer, month, item) sums of the year (_cells: its
+        whole months from the item rollup, its partial months' days from the lines; only the
+        Sales Amount and the revenue lines), a row with a revenue line standing for its lines."""
         # the customers of a group (a customer missing from the list has none)
         people = self._everyone(("owner", "customer_group"), strays=False)
         people = people.filter(self._scope(people))
@@ -739,20 +739,14 @@ class SqlEngine:
         year = Filters(
             start=from_day(as_of_day - YEAR_DAYS + 1).date(), end=from_day(as_of_day).date()
         )
-        parts, spans = [], [(None, None)]  # (days, order IDs) read from the lines: all
         if rollups:
-            first, last, days = self._period_parts(year)  # first None: no orders at all
-            cells = self.tables[MonthlyCustomerItemSums.__tablename__]
-            whole = cells.month.between(first, last) if first is not None else ibis.literal(False)
-            cells = cells.filter(whole, cells.revenue_lines > 0)
-            cells = self._kept_rows(cells, year)
-            parts.append(cells.select("customer", item="item_id", sales="sales_amount"))
-            spans = self._order_ids(days)
-        for some_days, ids in spans:
-            lines = self._selected_lines(year, rollups=rollups, days=some_days, ids=ids)
+            cells = self._cells(year, ("customer", "item"), ("sales_amount", "revenue_lines"))
+            revenue = cells.filter(cells.revenue_lines > 0)
+            revenue = revenue.select("customer", "item", sales="sales_amount")
+        else:
+            lines = self._selected_lines(year)
             revenue = lines.filter(lines.counted, lines.order_status == "confirmed")
-            parts.append(revenue.select("customer", "item", "sales"))
-        revenue = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+            revenue = revenue.select("customer", "item", "sales")
         # a join, not EXISTS: DuckDB then builds its hash table of the customers, not the rows
         revenue = revenue.join(others, revenue.customer == others.customer_id)
         items = self.tables["items"].select(item_code="item_id", item_product="product_id")
@@ -997,12 +991,12 @@ class SqlEngine:
         t = self.tables
         everyone = listed = t["customers"].select("customer_id", *columns)
         if self.scope.sees_everything and strays:
-            strays = t["orders"].select("customer_id").distinct().anti_join(listed, "customer_id")
+            unlisted = t["orders"].select("customer_id").distinct().anti_join(listed, "customer_id")
             types = listed.schema()
-            strays = strays.select("customer_id", **{
-                c: strays.customer_id if c == "name" else ibis.null(types[c]) for c in columns
+            unlisted = unlisted.select("customer_id", **{
+                c: unlisted.customer_id if c == "name" else ibis.null(types[c]) for c in columns
             })  # fmt: skip
-            everyone = listed.union(strays)
+            everyone = listed.union(unlisted)
         sellers = t["salespeople"]
         return everyone.left_join(sellers, everyone.owner == sellers.code).select(
             "customer_id", *columns, "team"
@@ -1026,12 +1020,12 @@ class SqlEngine:
         self,
         filters: Filters,
         names: tuple[str, ...],
+        sums: tuple[str, ...],
         made_to_order: bool = False,
-        sums: tuple[str, ...] = SUMS,
     ) -> ir.Table | None:
-        """Per (customer, month, keys) the `sums` (of SUMS: the partial months' lines count only
-        the distinct orders asked for) and `orders` (distinct orders with a revenue
-        line) that answer a question by `names` (rollups current), or None when the monthly
+        """Per (customer, month, keys) the `sums` (of SUMS and `orders`, the distinct orders with
+        a revenue line: the partial months' lines count only the distinct orders asked for)
+        that answer a question by `names` (rollups current), or None when the monthly
         rollups cannot: by item or by one attribute of ROLLUP_ATTRIBUTES (the key), or with
         `made_to_order` (over the lines made to order only) by product and customisation, perhaps
         with customer and month, with filters on the period and the customers only. The
@@ -1056,7 +1050,7 @@ class SqlEngine:
             return None
         row = MADE_TO_ORDER_ROW if made_to_order else None
         first, last, days = self._period_parts(filters)
-        wanted = ["customer", "month", *columns, *sums, "orders"]
+        wanted = ["customer", "month", *columns, *sums]
         parts = []
         if first is None or last is None or first <= last:
             months = [rows.month >= first] if first is not None else []
@@ -1065,8 +1059,8 @@ class SqlEngine:
             parts.append(rows.mutate(**{k: rows[c] for k, c in columns.items()}).select(*wanted))
         for some_days, ids in self._order_ids(days):
             lines = self._selected_lines(filters, rollups=True, row=row, days=some_days, ids=ids)
-            summed = line_sums(lines)
-            summed = {name: summed[name] for name in sums} | {"orders": revenue_orders(lines)}
+            every = line_sums(lines) | {"orders": revenue_orders(lines)}
+            summed = {name: every[name] for name in sums}
             parts.append(lines.group_by(["customer", "month", *columns]).aggregate(**summed))
         if not parts:  # no whole month, and no order on the days: no rows
             rows = self._kept_rows(rows.filter(ibis.literal(False)), filters)
