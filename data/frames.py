@@ -143,16 +143,18 @@ class NotBuilt:
     raises, naming it."""
 
     def __init__(self, field: str) -> None:
-        self.field = field
+        self.refusal = f"a customer page's frames hold no {field} (PAGE_UNUSED)"
 
     def __getattr__(self, name: str):
-        raise AttributeError(f"a customer page's frames hold no {self.field} (PAGE_UNUSED)")
+        if name == "refusal":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        raise AttributeError(self.refusal)
 
     def __getitem__(self, key):
-        raise KeyError(f"a customer page's frames hold no {self.field} (PAGE_UNUSED)")
+        raise KeyError(self.refusal)
 
     def __len__(self) -> int:
-        raise TypeError(f"a customer page's frames hold no {self.field} (PAGE_UNUSED)")
+        raise TypeError(self.refusal)
 
 
 def to_day(value) -> int:
@@ -288,18 +290,19 @@ def _fields(
     del customers, items, salespeople
     yield "order_days", _order_days(orders)
     if page:
+        del read, order_sellers
         yield from ((name, NotBuilt(name)) for name in ("events", "daily_events"))
     else:
         # The events first: what they alone need (the lines' event days, the orders'
         # salespeople, the payments) goes with them; then the rollup that needs the most
         # working memory.
         events = _events(lines, read, orders, order_sellers, tables.pop("payments"))
+        del read, order_sellers
         summed = daily_events(events)
         yield "events", events
         del events
         yield "daily_events", summed
         del summed
-    del read, order_sellers
     yield "orders", orders
     del orders
     # Past the events' peak, the rollups of the lines are built two at a time (numpy lets go of
