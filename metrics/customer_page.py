@@ -19,7 +19,7 @@ from data.frames import Frames, customer_code, from_day, lines_of_customer, mont
 from metrics.amounts import amount_columns
 from metrics.cadence import cadence
 from metrics.filters import Filters, Period
-from metrics.lookup import indexer
+from metrics.lookup import distinct, indexer
 from metrics.reports import product_names
 from metrics.selection import Selection, product_keys, select
 from metrics.sums import line_sums, order_sums
@@ -102,7 +102,7 @@ def items_bought_most(frames: Frames, customer_id: str, filters: Filters) -> pd.
     order = selection.values("order")[revenue].astype(np.int64)
     bought, group = np.unique(item, return_inverse=True)
     n = len(bought)
-    pairs = np.unique(group.astype(np.int64) * (int(order.max(initial=0)) + 1) + order)
+    pairs = distinct(group.astype(np.int64) * (int(order.max(initial=0)) + 1) + order)
     orders = np.bincount(pairs // (int(order.max(initial=0)) + 1), minlength=n)
 
     # each item's latest revenue line up to the period end (lines sorted by day, order, line)
@@ -563,7 +563,7 @@ def matching_orders(
     (a channel filter keeps that channel's orders, a category filter the orders with a line of it)."""
     customer_code(frames, customer_id)  # ValueError for a customer the frames do not hold
     selection = select(frames, replace(filters, customers=(customer_id,)), period)
-    return np.unique(selection.values("order")).astype(np.int64)
+    return distinct(selection.values("order")).astype(np.int64)
 
 
 def months_in(period: Period) -> int:
@@ -625,7 +625,7 @@ def _product_history(frames: Frames, code: int, as_of_day: int) -> _ProductHisto
     day = lines["day"].to_numpy()[rows].astype(np.int64)
     # the distinct (product, day) pairs, by product then day: one sort of one integer each
     first = int(day.min(initial=0))
-    pairs = np.unique(product.astype(np.int64) << 32 | (day - first))
+    pairs = distinct(product.astype(np.int64) << 32 | (day - first))
     dates = pd.DataFrame({"product": pairs >> 32, "day": (pairs & 0xFFFFFFFF) + first})
     of_product = dates["product"].to_numpy()
     gap = np.diff(dates["day"].to_numpy(), prepend=0).astype(np.float64)

@@ -21,6 +21,18 @@ def indexer(index: pd.Index, values: pd.Index | pd.Series) -> np.ndarray:
     return index.get_indexer(values).astype(np.int64)
 
 
+def distinct(keys: np.ndarray) -> np.ndarray:
+    """np.unique(keys) for integer keys of which many may differ (orders, pairs of an order or a
+    day with something): sorted, each once, found by sorting. numpy 2.4's np.unique hashes
+    instead, which slows down past ~100,000 distinct keys (357,000 of them: 180 ms against
+    21 ms; 3M: 4.4 s against 0.18 s); it stays the faster for few distinct keys."""
+    ordered = np.sort(keys, axis=None)
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 def _arrow_text(values: pd.Index | pd.Series) -> bool:
     return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from data.frames import DAILY_SUMS, LINE_AMOUNTS, LINE_DIMENSIONS, MONTHLY_SUMS, revenue_sums
+from metrics.lookup import distinct
 
 if TYPE_CHECKING:
     from metrics.selection import Selection
@@ -128,7 +129,7 @@ def dimension_sums(selection: Selection, column: str) -> Sums | None:
         group = np.where(codes < 0, groups - 1, codes)
         for name, values in line_sums(part, group, groups).items():
             sums[name] += values
-        orders = np.unique(part.values("order").astype(np.int64) * groups + group)
+        orders = distinct(part.values("order").astype(np.int64) * groups + group)
         sums["orders"] += np.bincount(orders % groups, minlength=groups)
         pairs.append(part.values("customer").astype(np.int64) * groups + group)
     customer_value = _distinct(
@@ -178,7 +179,7 @@ def _daily_rows(selection: Selection) -> dict[str, np.ndarray]:
 def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
     """The distinct values of `keys` (in 0..size-1): through a bitmap when it is small."""
     if size > BITMAP_LIMIT:
-        return np.unique(keys)
+        return distinct(keys)
     seen = np.zeros(size, dtype=bool)
     seen[keys] = True
     return np.flatnonzero(seen)

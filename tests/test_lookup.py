@@ -1,11 +1,12 @@
 """metrics.lookup.indexer: the position of each value in an index of distinct values, -1 for
-a value not there or missing, whether both sides are text held in Arrow or not."""
+a value not there or missing, whether both sides are text held in Arrow or not; distinct: the
+distinct integer keys, sorted."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.lookup import RunLookup, indexer
+from metrics.lookup import RunLookup, distinct, indexer
 
 
 @pytest.mark.parametrize(
@@ -33,3 +34,13 @@ def test_lkp002_a_run_lookup_finds_runs_and_scattered_values_alike(dtype):
     assert find(scattered).tolist() == [0, -1, -1, 3, -1, 4]
     assert find(pd.Series([None, None], dtype=dtype)).tolist() == [-1, -1]
     assert find(scattered).tolist() == indexer(index, scattered).tolist()
+
+
+def test_lkp003_distinct_keys_sorted_each_once():
+    assert distinct(np.array([5, -2, 5, 0, -2, 9], np.int64)).tolist() == [-2, 0, 5, 9]
+    assert distinct(np.array([7], np.int32)).tolist() == [7]
+    empty = distinct(np.array([], np.int64))
+    assert empty.tolist() == [] and empty.dtype == np.int64
+    keys = np.array([3, 1, 3, 2], np.int64)
+    distinct(keys)
+    assert keys.tolist() == [3, 1, 3, 2]  # the keys themselves stay as they were
