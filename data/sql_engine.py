@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from calendar import monthrange
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -407,13 +408,15 @@ class SqlEngine:
             lines = lines.semi_join(orders, "order_id")
         fields = t["customer_fields"]
         read = {  # the lines' columns the frames read (item_name and sku: the lists' item list)
+            "order_lines": lines.select(*LINE_COLUMNS),
+            "orders": orders.select(*SCHEMAS["orders"]),
             "customer_fields": fields.filter(fields.customer_id.isin(ids)).select(
                 *SCHEMAS["customer_fields"]
             ),
-            "orders": orders.select(*SCHEMAS["orders"]),
-            "order_lines": lines.select(*LINE_COLUMNS),
         }
-        tables = {name: _as_stored(self._run(rows), name) for name, rows in read.items()}
+        with ThreadPoolExecutor(2) as pool:  # the lines, and meanwhile the others
+            answers = pool.map(lambda name: _as_stored(self._run(read[name]), name), read)
+            tables = dict(zip(read, answers, strict=True))
         items = lists.items  # the catalogue, and the items seen only on lines under their names
         listed = items["in_catalogue"].to_numpy(bool)
         gone = items[~listed]
@@ -431,8 +434,14 @@ class SqlEngine:
         )
 
     def group_purchases(self, customer_id: str, as_of_day: int) -> pd.DataFrame:
+        people = self._everyone(("owner", "customer_group"), strays=False)
+        mine = people.filter(self._scope(people), people.customer_id == customer_id)
+        groups = self._run(mine.select("customer_group"))["customer_group"].dropna()
+        group = str(groups.iloc[0]) if len(groups) else None
         rollups = self.rollups and self.database.rollups_current()
-        purchases = self._run(self.group_purchases_expression(customer_id, as_of_day, rollups))
+        purchases = self._run(
+            self.group_purchases_expression(customer_id, group, as_of_day, rollups)
+        )
         purchases = purchases.sort_values(["product_id", "item_id"], kind="stable")
         return purchases.astype({"buyers": "int64", "group_customers": "int64",
                                  "median_spend": "float64"}).reset_index(drop=True)  # fmt: skip
@@ -720,22 +729,23 @@ class SqlEngine:
         return of_lines.union(of_payments)
 
     def group_purchases_expression(
-        self, customer_id: str, as_of_day: int, rollups: bool = False
+        self, customer_id: str, group: str | None, as_of_day: int, rollups: bool = False
     ) -> ir.Table:
         """metrics.customer_page.PURCHASE_COLUMNS: per (product, item) that the other customers
-        of the customer's group in the scope bought on revenue lines in the 365 days up to
-        as_of_day, the product's buyers, median_spend (the median over the buyers of their
-        Sales Amount of the product: _median) and group_customers (those of the group with a
-        revenue line then). Only per-product figures come back, never a customer's. With
-        `rollups` (current), from the (customer, month, item) sums of the year (_cells: its
-        whole months from the item rollup, its partial months' days from the lines; only the
-        Sales Amount and the revenue lines), a row with a revenue line standing for its lines."""
-        # the customers of a group (a customer missing from the list has none)
+        of the customer's group (`group`, the customer's customer_group; None: none) in the
+        scope bought on revenue lines in the 365 days up to as_of_day, the product's buyers,
+        median_spend (the median over the buyers of their Sales Amount of the product: _median)
+        and group_customers (those of the group with a revenue line then). Only per-product
+        figures come back, never a customer's. With `rollups` (current), from the (customer,
+        month, item) sums of the year (_cells: its whole months from the item rollup, its
+        partial months' days from the lines; only the Sales Amount and the revenue lines), a
+        row with a revenue line standing for its lines."""
+        # the group's customers, named by a constant: DuckDB joins the year's rows to them
+        # alone, not to every customer first (a customer missing from the list has none)
         people = self._everyone(("owner", "customer_group"), strays=False)
-        people = people.filter(self._scope(people))
-        mine = people.filter(people.customer_id == customer_id).select(group="customer_group")
-        others = people.join(mine, people.customer_group == mine.group)
-        others = others.filter(others.customer_id != customer_id).select("customer_id")
+        of_group = ibis.literal(False) if group is None else people.customer_group == group
+        others = people.filter(self._scope(people), of_group, people.customer_id != customer_id)
+        others = others.select("customer_id")
         year = Filters(
             start=from_day(as_of_day - YEAR_DAYS + 1).date(), end=from_day(as_of_day).date()
         )
@@ -752,17 +762,13 @@ class SqlEngine:
         items = self.tables["items"].select(item_code="item_id", item_product="product_id")
         revenue = revenue.left_join(items, revenue.item == items.item_code)
         revenue = revenue.mutate(product=_product(revenue.item_product, revenue.item))
-        # one row per (customer, product, item): what every figure below is found from
-        bought = revenue.group_by(["customer", "product", "item"]).aggregate(
-            sales=revenue.sales.sum()
-        )
-        spend = bought.group_by(["customer", "product"]).aggregate(spend=bought.sales.sum())
+        spend = revenue.group_by(["customer", "product"]).aggregate(spend=revenue.sales.sum())
         products = spend.group_by("product").aggregate(buyers=spend.count())
         products = products.join(_median(spend, "product", "spend", "median_spend"), "product")
-        joined = bought.select("product", "item").distinct().join(products, "product")
+        joined = revenue.select("product", "item").distinct().join(products, "product")
         return joined.select(
             product_id="product", item_id="item", buyers="buyers",
-            group_customers=bought.customer.nunique().as_scalar(), median_spend="median_spend",
+            group_customers=spend.customer.nunique().as_scalar(), median_spend="median_spend",
         )  # fmt: skip
 
     def owner_sums_expression(self, filters: Filters, rollups: bool = False) -> ir.Table:
