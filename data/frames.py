@@ -39,6 +39,9 @@ CUSTOMER_COLUMNS = (
 EPOCH = np.datetime64("1970-01-01", "D")
 # Order-line columns read from the database (item_name and sku only name deleted items).
 LINE_COLUMNS = [c.name for c in OrderLine.__table__.columns if c.name not in ("item_name", "sku")]
+# The lines' event dates (metrics.commission.event_days): only the events read them.
+EVENT_DAYS = ("delivered_on", "cancelled_on", "returned_on")
+PAGE_LINE_COLUMNS = [c for c in LINE_COLUMNS if c not in EVENT_DAYS]  # what a page's build reads
 # The lines' text columns: frame column -> order_lines column.
 TEXT_COLUMNS = {
     "line_status": "status",
@@ -202,7 +205,8 @@ def build_frames(
     streams from a database). `sold`: item_id, item_name, sku naming the items missing from the
     catalogue (item_list; default: the lines'). With `page`, the frames of a customer page, its
     brief and an order's lines only (SALES_ENGINE=sql's customer_frames): none of PAGE_UNUSED
-    is built (NotBuilt stands in), and no payments are needed."""
+    is built (NotBuilt stands in), and neither payments nor the lines' event dates are needed
+    (PAGE_LINE_COLUMNS)."""
     lines = tables["order_lines"]
     counts = lines.groupby("order_id", sort=False, observed=True).size()
     sold = lines[["item_id", "item_name", "sku"]] if sold is None else sold
@@ -274,7 +278,7 @@ def _fields(
     order_sellers = by_date["salesperson"].reset_index(drop=True)  # what the events need
     del by_date
 
-    read = _read_lines(lines_by_order, _LinePlaces(orders, line_counts), items)
+    read = _read_lines(lines_by_order, _LinePlaces(orders, line_counts), items, not page)
     lines = _lines(read, orders, order_dims, items)
     del order_dims
     n_customers, n_items = len(customers), len(items)
@@ -395,7 +399,7 @@ def _events(
         "status": lines["line_status"].array,
         "value": lines["sales_amount"].to_numpy(),
         "sold_on": lines["day"].to_numpy(),
-        **{name: read[name] for name in ("delivered_on", "cancelled_on", "returned_on")},
+        **{name: read[name] for name in EVENT_DAYS},
     }
     order_ids = pd.Index(orders["order_id"])
     by_order = np.argsort(indexer(order_ids, payments["order_id"]), kind="stable")
@@ -449,18 +453,21 @@ class _LinePlaces:
         return code, rows
 
 
-def _read_lines(chunks: Iterable[pd.DataFrame], placed: _LinePlaces, items: pd.DataFrame) -> dict:
+def _read_lines(
+    chunks: Iterable[pd.DataFrame], placed: _LinePlaces, items: pd.DataFrame, events: bool
+) -> dict:
     """The lines' own columns, each chunk written at its final rows as it comes: order, line_no,
     item (codes), quantity, sales_amount, cost_amount (NaN = unknown cost), cost_non_inv,
-    in_order_amount, the days of metrics.commission.event_days, and `texts`: a _Texts per text
-    column (line_status, customisation, the attributes as sold)."""
+    in_order_amount, with `events` the days of metrics.commission.event_days (a page's lines
+    need not have their dates), and `texts`: a _Texts per text column (line_status,
+    customisation, the attributes as sold)."""
     n = placed.lines
     item_code = pd.Index(items["item_id"])
     read = {name: np.empty(n, dtype) for name, dtype in (
         ("order", np.int32), ("line_no", np.int32), ("item", np.int32), ("quantity", np.float64),
         ("sales_amount", np.float64), ("cost_amount", np.float64), ("cost_non_inv", np.float64),
-        ("in_order_amount", bool), ("delivered_on", np.int32), ("cancelled_on", np.int32),
-        ("returned_on", np.int32))}  # fmt: skip
+        ("in_order_amount", bool),
+        *((name, np.int32) for name in EVENT_DAYS if events))}  # fmt: skip
     texts = {name: _Texts(n) for name in TEXT_COLUMNS}
     for chunk in chunks:
         if not len(chunk):
@@ -483,7 +490,7 @@ def _read_lines(chunks: Iterable[pd.DataFrame], placed: _LinePlaces, items: pd.D
             "cost_amount": quantity * chunk["unit_cost"].to_numpy(np.float64, na_value=np.nan),
             "cost_non_inv": chunk["cost_non_inv"].fillna(0.0).to_numpy(np.float64),
             "in_order_amount": ~chunk["status"].isin(["cancelled", "returned"]).to_numpy(),
-            **event_days(chunk, placed.order_day[code]),
+            **(event_days(chunk, placed.order_day[code]) if events else {}),
         }
         for name, array in values.items():
             read[name][rows] = array

@@ -42,7 +42,7 @@ from data.access import Scope
 from data.db import dispose_after_fork, normal_url
 from data.frames import (
     CUSTOMER_COLUMNS,
-    LINE_COLUMNS,
+    PAGE_LINE_COLUMNS,
     REVENUE_SUMS,
     Frames,
     build_frames,
@@ -408,7 +408,7 @@ class SqlEngine:
             lines = lines.semi_join(orders, "order_id")
         fields = t["customer_fields"]
         read = {  # the lines' columns the frames read (item_name and sku: the lists' item list)
-            "order_lines": lines.select(*LINE_COLUMNS),
+            "order_lines": lines.select(*PAGE_LINE_COLUMNS),
             "orders": orders.select(*SCHEMAS["orders"]),
             "customer_fields": fields.filter(fields.customer_id.isin(ids)).select(
                 *SCHEMAS["customer_fields"]

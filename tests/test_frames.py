@@ -11,7 +11,14 @@ from sqlalchemy import text
 
 from data.db import make_engine, read_tables, snapshot_connection, write_tables
 from data.demo import generate
-from data.frames import PAGE_UNUSED, Frames, build_frames, read_frames, to_day
+from data.frames import (
+    PAGE_LINE_COLUMNS,
+    PAGE_UNUSED,
+    Frames,
+    build_frames,
+    read_frames,
+    to_day,
+)
 from tests.conftest import DEMO_END
 from tests.dbtools import external_sql
 from tests.factory import make_tables
@@ -214,11 +221,14 @@ def test_frm006_customer_month_items_as_plain_sql_says(demo_engine):
 def test_frm007_a_pages_frames_equal_the_whole_frames_without_what_a_page_does_not_read(
     demo_engine,
 ):
-    """build_frames(page=True) from the tables without payments: every field a page reads equal
-    to the whole build's; each of PAGE_UNUSED raises, naming itself, when read."""
+    """build_frames(page=True) from the tables without payments and the lines without their
+    event dates (PAGE_LINE_COLUMNS): every field a page reads equal to the whole build's; each
+    of PAGE_UNUSED raises, naming itself, when read."""
     tables = read_tables(demo_engine)
     whole = build_frames(tables, as_of=AS_OF)
-    page = build_frames({n: t for n, t in tables.items() if n != "payments"}, AS_OF, page=True)
+    lines = tables["order_lines"][[*PAGE_LINE_COLUMNS, "item_name", "sku"]]
+    read = {n: t for n, t in tables.items() if n != "payments"} | {"order_lines": lines}
+    page = build_frames(read, AS_OF, page=True)
     for field in dataclasses.fields(Frames):
         if field.name in PAGE_UNUSED:
             with pytest.raises(AttributeError, match=field.name):
