@@ -623,10 +623,11 @@ def _product_history(frames: Frames, code: int, as_of_day: int) -> _ProductHisto
     item = lines["item"].to_numpy()[rows]
     product = of_item[item]
     day = lines["day"].to_numpy()[rows].astype(np.int64)
-    # the distinct (product, day) pairs, by product then day: one sort of one integer each
-    first = int(day.min(initial=0))
-    pairs = distinct(product.astype(np.int64) << 32 | (day - first))
-    dates = pd.DataFrame({"product": pairs >> 32, "day": (pairs & 0xFFFFFFFF) + first})
+    # the distinct (product, day) pairs, by product then day: one integer each
+    first, last = (int(day.min()), int(day.max())) if len(day) else (0, 0)
+    span = last - first + 1
+    pairs = distinct(product.astype(np.int64) * span + (day - first), len(ids) * span)
+    dates = pd.DataFrame({"product": pairs // span, "day": pairs % span + first})
     of_product = dates["product"].to_numpy()
     gap = np.diff(dates["day"].to_numpy(), prepend=0).astype(np.float64)
     first_of_product = np.ones(len(of_product), bool)  # no gap before a product's first date
@@ -657,7 +658,8 @@ def _variants(
     catalogue order (items are sorted by item_id), ", "-joined; "" when none has a variant."""
     variant = frames.items["variant"].to_numpy(dtype=object)
     n_items = len(variant)
-    pairs = np.unique(product.astype(np.int64) * n_items + item)  # sorted: by product, then item
+    # sorted: by product, then item (a product's code is below the number of items)
+    pairs = distinct(product.astype(np.int64) * n_items + item, n_items * n_items)
     wanted = set(products.tolist())
     found: dict[int, list[str]] = {}
     for pair in pairs.tolist():

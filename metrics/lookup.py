@@ -21,11 +21,18 @@ def indexer(index: pd.Index, values: pd.Index | pd.Series) -> np.ndarray:
     return index.get_indexer(values).astype(np.int64)
 
 
-def distinct(keys: np.ndarray) -> np.ndarray:
-    """np.unique(keys) for integer keys of which many may differ (orders, pairs of an order or a
-    day with something): sorted, each once, found by sorting. numpy 2.4's np.unique hashes
-    instead, which slows down past ~100,000 distinct keys (357,000 of them: 180 ms against
-    21 ms; 3M: 4.4 s against 0.18 s); it stays the faster for few distinct keys."""
+BITMAP_LIMIT = 1 << 24  # distinct keys are found with a bitmap up to this many possible ones
+
+
+def distinct(keys: np.ndarray, bound: int | None = None) -> np.ndarray:
+    """np.unique(keys) of integer keys: sorted, each once. Through a bitmap when they lie in
+    0..bound-1 and bound is at most BITMAP_LIMIT, else by sorting them: numpy 2.4's np.unique
+    hashes instead, which slows down past ~100,000 distinct keys (357,000 of them: 180 ms
+    against 21 ms sorted; 3M: 4.4 s against 0.18 s)."""
+    if bound is not None and bound <= BITMAP_LIMIT:
+        seen = np.zeros(bound, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
     ordered = np.sort(keys, axis=None)
     first = np.empty(len(ordered), dtype=bool)
     first[:1] = True

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from metrics.selection import Selection
 
 Sums = dict[str, np.ndarray]
-BITMAP_LIMIT = 1 << 24  # distinct values are found with a bitmap up to this many possible ones
 
 
 def line_sums(selection: Selection, group: np.ndarray | None = None, groups: int = 1) -> Sums:
@@ -132,7 +131,7 @@ def dimension_sums(selection: Selection, column: str) -> Sums | None:
         orders = distinct(part.values("order").astype(np.int64) * groups + group)
         sums["orders"] += np.bincount(orders % groups, minlength=groups)
         pairs.append(part.values("customer").astype(np.int64) * groups + group)
-    customer_value = _distinct(
+    customer_value = distinct(
         np.concatenate([np.zeros(0, np.int64), *pairs]), len(frames.customers) * groups
     )
     sums["customers"] = np.bincount(customer_value % groups, minlength=groups).astype(np.float64)
@@ -174,15 +173,6 @@ def _daily_rows(selection: Selection) -> dict[str, np.ndarray]:
         return columns
     rows = np.flatnonzero(keep)  # a gather per column beats a mask
     return {name: values.take(rows) for name, values in columns.items()}
-
-
-def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
-    """The distinct values of `keys` (in 0..size-1): through a bitmap when it is small."""
-    if size > BITMAP_LIMIT:
-        return distinct(keys)
-    seen = np.zeros(size, dtype=bool)
-    seen[keys] = True
-    return np.flatnonzero(seen)
 
 
 def whole_months(month: np.ndarray, lo: int, hi: int) -> tuple[int, int] | None:

@@ -38,6 +38,9 @@ def test_lkp002_a_run_lookup_finds_runs_and_scattered_values_alike(dtype):
 
 def test_lkp003_distinct_keys_sorted_each_once():
     assert distinct(np.array([5, -2, 5, 0, -2, 9], np.int64)).tolist() == [-2, 0, 5, 9]
+    bounded = np.array([5, 2, 5, 0, 2, 9], np.int64)
+    assert distinct(bounded, 10).tolist() == [0, 2, 5, 9]  # a bitmap of 10
+    assert distinct(bounded[:0], 10).tolist() == []
     assert distinct(np.array([7], np.int32)).tolist() == [7]
     empty = distinct(np.array([], np.int64))
     assert empty.tolist() == [] and empty.dtype == np.int64

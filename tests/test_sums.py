@@ -66,7 +66,7 @@ def test_sum001_monthly_table_and_line_scan_agree_to_the_cent(demo_frames, filte
 
 def test_sum006_distinct_customers_without_a_bitmap(demo_frames, monkeypatch):
     """Many customers × many values: distinct (customer, value) pairs are sorted, not marked."""
-    monkeypatch.setattr("metrics.sums.BITMAP_LIMIT", 0)
+    monkeypatch.setattr("metrics.lookup.BITMAP_LIMIT", 0)
     filters = Filters(start=date(2025, 1, 15), end=date(2025, 6, 10), teams=("West",))
     fast = reports.sales_by_brand(demo_frames, filters)
     scanned = line_scan(demo_frames, filters, reports.sales_by_brand)
