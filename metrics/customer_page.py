@@ -19,7 +19,7 @@ from data.frames import Frames, customer_code, from_day, lines_of_customer, mont
 from metrics.amounts import amount_columns
 from metrics.cadence import cadence
 from metrics.filters import Filters, Period
-from metrics.lookup import distinct, indexer
+from metrics.lookup import distinct, distinct_codes, indexer
 from metrics.reports import product_names
 from metrics.selection import Selection, product_keys, select
 from metrics.sums import line_sums, order_sums
@@ -100,7 +100,7 @@ def items_bought_most(frames: Frames, customer_id: str, filters: Filters) -> pd.
     revenue = selection.values("revenue")
     item = selection.values("item")[revenue]
     order = selection.values("order")[revenue].astype(np.int64)
-    bought, group = np.unique(item, return_inverse=True)
+    bought, group = distinct_codes(item, len(frames.items))
     n = len(bought)
     pairs = distinct(group.astype(np.int64) * (int(order.max(initial=0)) + 1) + order)
     orders = np.bincount(pairs // (int(order.max(initial=0)) + 1), minlength=n)
@@ -108,9 +108,9 @@ def items_bought_most(frames: Frames, customer_id: str, filters: Filters) -> pd.
     # each item's latest revenue line up to the period end (lines sorted by day, order, line)
     rows = _revenue_rows(frames, _customer_rows(frames, code, selection.period.end_day))
     lines = frames.lines
-    reversed_items = lines["item"].to_numpy()[rows][::-1]
-    seen, first_from_end = np.unique(reversed_items, return_index=True)
-    last_row = rows[::-1][first_from_end[np.searchsorted(seen, bought)]]
+    latest = np.full(len(frames.items), -1, np.int64)  # of each item: its last place in rows
+    np.maximum.at(latest, lines["item"].to_numpy()[rows], np.arange(len(rows)))
+    last_row = rows[latest[bought]]
     quantity = lines["quantity"].to_numpy()[last_row]
     with np.errstate(invalid="ignore", divide="ignore"):
         last_price = np.where(

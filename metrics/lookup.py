@@ -40,6 +40,15 @@ def distinct(keys: np.ndarray, bound: int | None = None) -> np.ndarray:
     return ordered[first]
 
 
+def distinct_codes(keys: np.ndarray, bound: int) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(keys, return_inverse=True) for integer keys in 0..bound-1: counted, not
+    sorted, when the bound is small next to the number of keys."""
+    if bound > max(4 * len(keys), 1 << 16):
+        return np.unique(keys, return_inverse=True)
+    present = np.bincount(keys, minlength=bound) > 0
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[keys]
+
+
 def _arrow_text(values: pd.Index | pd.Series) -> bool:
     return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
 

@@ -24,6 +24,7 @@ from data.frames import (
 from metrics.amounts import AMOUNT_COLUMNS, amount_columns, amount_values
 from metrics.engine import SUMS, Engine
 from metrics.filters import NOT_AVAILABLE, Filters
+from metrics.lookup import distinct_codes
 from metrics.selection import Selection, select
 from metrics.sums import Sums, customer_sums, line_sums, revenue_rows, whole_months
 
@@ -283,7 +284,7 @@ def _line_month_item_sums(
     key = _month_index(selection, first_month, months)
     key *= items
     key += selection.values("item")
-    pairs, group = _distinct(key, months * items)
+    pairs, group = distinct_codes(key, months * items)
     lines = {c: selection.values(c) for c in LINE_AMOUNTS}  # revenue lines only already
     return pairs, revenue_sums(lines, group, len(pairs))
 
@@ -349,15 +350,6 @@ def _month_index(selection, first_month: int, months: int) -> np.ndarray:
     )
     counts = np.diff(np.searchsorted(selection.rows + selection.lo, starts))
     return np.repeat(np.arange(months, dtype=np.int64), counts)
-
-
-def _distinct(key: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
-    """np.unique(key, return_inverse=True) for ints in 0..cells-1, without a sort when the
-    cells are few compared with the keys."""
-    if cells > max(4 * len(key), 1 << 16):
-        return np.unique(key, return_inverse=True)
-    present = np.bincount(key, minlength=cells) > 0
-    return np.flatnonzero(present), (np.cumsum(present) - 1)[key]
 
 
 def _month_starts(months: np.ndarray) -> np.ndarray:

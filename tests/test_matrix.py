@@ -22,6 +22,7 @@ from metrics import matrix
 from metrics.amounts import AMOUNT_COLUMNS
 from metrics.customers import leaderboard
 from metrics.filters import Filters
+from metrics.lookup import distinct_codes
 from metrics.matrix import customer_month_item, top_customers_by_month
 
 Q1 = Filters(start=date(2025, 1, 1), end=date(2025, 3, 31))
@@ -254,7 +255,7 @@ def test_mtx010_top_customers_same_answer_without_the_dense_matrix(
 @pytest.mark.parametrize("cells", [10, 10**6])  # counted without a sort / with np.unique
 def test_mtx011_distinct_matches_numpy_unique(cells):
     key = np.random.default_rng(1).integers(0, 10, 200) * 7 % cells
-    values, inverse = matrix._distinct(key, cells)
+    values, inverse = distinct_codes(key, cells)
     expected_values, expected_inverse = np.unique(key, return_inverse=True)
     np.testing.assert_array_equal(values, expected_values)
     np.testing.assert_array_equal(inverse, expected_inverse)
