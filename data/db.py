@@ -621,6 +621,17 @@ class ArrowConnection:
         stream, _ = statement.execute_query()
         return pa.RecordBatchReader._import_from_c(stream.address)
 
+    def answer(self, sql: str) -> pa.Table:
+        """All the rows of `sql`, in a read transaction of their own, ended at once."""
+        statement = adbc_driver_manager.AdbcStatement(self.connection)
+        try:
+            statement.set_sql_query(str(sql))
+            stream, _ = statement.execute_query()
+            return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+        finally:
+            statement.close()
+            self.connection.rollback()
+
     def version(self) -> tuple[str, int]:
         """(database_id, version) of the data version this connection sees."""
         row = self.query("SELECT database_id, version FROM data_version WHERE id = 1").read_all()
@@ -632,6 +643,43 @@ class ArrowConnection:
         self.connection.rollback()
         self.connection.close()
         self.database.close()
+
+
+class ArrowPool:
+    """ArrowConnections to one database (PostgreSQL), each lent to one question at a time and
+    kept for the next. A forked process opens its own: its parent's stay the parent's."""
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._pid = os.getpid()
+        self._parents: list[queue.SimpleQueue] = []  # a parent's, never used nor closed here
+
+    def answer(self, sql: str) -> pa.Table:
+        """ArrowConnection.answer on an idle connection, or a new one. One that fails is
+        closed, not kept (e.g. the server restarted)."""
+        if os.getpid() != self._pid:
+            self._parents.append(self._idle)
+            self._idle, self._pid = queue.SimpleQueue(), os.getpid()
+        try:
+            arrow = self._idle.get_nowait()
+        except queue.Empty:
+            arrow = ArrowConnection.open(self.url)
+        try:
+            table = arrow.answer(sql)
+        except BaseException:
+            arrow.close()
+            raise
+        self._idle.put(arrow)
+        return table
+
+    def close(self) -> None:
+        """Close the idle connections (a process about to fork, or done)."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
 
 
 def read_table(conn: Connection, table, chunk_rows: int = READ_CHUNK_ROWS) -> pd.DataFrame:
