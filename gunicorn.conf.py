@@ -76,10 +76,9 @@ def post_fork(server, worker):
     per-thread heaps, and Arrow's own allocator (mimalloc) keeps what it frees for reuse; a
     worker's private memory would grow to several times its share.
     With SALES_ENGINE=sql a request's arrays are one customer's at most (a few MB each), made
-    and freed by the hundred on a big customer's page: they stay in the heaps for the next
-    request, untrimmed. Fresh mappings, or pages trimmed after each response, cost a page fault
-    per 4 KB each time: 146,000 on the biggest customer's page at 50M lines, against 10,000
-    (README). The worker's peak memory is the same either way."""
+    and freed by the hundred on a big customer's page: they come from the heaps up to 64 MB,
+    which post_request trims as before. A fresh mapping each costs a page fault per 4 KB:
+    127,000-146,000 on the biggest customer's page at 50M lines, 72,000 now (README)."""
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     try:
         libc = ctypes.CDLL("libc.so.6")
@@ -89,15 +88,13 @@ def post_fork(server, worker):
     libc.mallopt(M_MMAP_THRESHOLD, (64 if sql else 1) << 20)
     libc.mallopt(M_TRIM_THRESHOLD, (64 if sql else 8) << 20)
     libc.mallopt(M_ARENA_MAX, 2)
-    if not sql:
-        global _release_free_memory
-        _release_free_memory = libc.malloc_trim
+    global _release_free_memory
+    _release_free_memory = libc.malloc_trim
 
 
 def post_request(worker, req, environ, resp):
     """After each response (sent already): hand the heaps' free pages back to the system, also
-    those between live blocks, which the trim threshold never reaches (p50 0.2 ms; README).
-    Not with SALES_ENGINE=sql (post_fork)."""
+    those between live blocks, which the trim threshold never reaches (p50 0.2 ms; README)."""
     if _release_free_memory is not None:
         _release_free_memory(0)
 
