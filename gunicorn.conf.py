@@ -78,7 +78,7 @@ def post_fork(server, worker):
     With SALES_ENGINE=sql a request's arrays are one customer's at most (a few MB each), made
     and freed by the hundred on a big customer's page: they come from the heaps up to 64 MB,
     which post_request trims as before. A fresh mapping each costs a page fault per 4 KB:
-    127,000-146,000 on the biggest customer's page at 50M lines, 72,000 now (README)."""
+    127,000-146,000 on the biggest customer's page at 50M lines, ~61,000 now (README)."""
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     try:
         libc = ctypes.CDLL("libc.so.6")
