@@ -16,7 +16,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -668,7 +668,8 @@ class ArrowPool:
         try:
             table = arrow.answer(sql)
         except BaseException:
-            arrow.close()
+            with suppress(Exception):  # a broken connection may fail to close: the first error
+                arrow.close()
             raise
         self._idle.put(arrow)
         return table
