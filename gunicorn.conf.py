@@ -67,9 +67,6 @@ def on_starting(server):
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # glibc mallopt parameters
 
 
-_release_free_memory = None  # glibc's malloc_trim, in the workers
-
-
 def post_fork(server, worker):
     """Give big temporaries (a request's masks and sums over millions of lines) back to the
     system when freed: glibc would otherwise raise its mmap threshold to 32 MB and keep them in
@@ -88,15 +85,13 @@ def post_fork(server, worker):
     libc.mallopt(M_MMAP_THRESHOLD, (64 if sql else 1) << 20)
     libc.mallopt(M_TRIM_THRESHOLD, (64 if sql else 8) << 20)
     libc.mallopt(M_ARENA_MAX, 2)
-    global _release_free_memory
-    _release_free_memory = libc.malloc_trim
 
 
 def post_request(worker, req, environ, resp):
-    """After each response (sent already): hand the heaps' free pages back to the system, also
-    those between live blocks, which the trim threshold never reaches (p50 0.2 ms; README)."""
-    if _release_free_memory is not None:
-        _release_free_memory(0)
+    """After each response (sent already): hand the heaps' free pages back to the system."""
+    from data.memory import release_free_memory  # the app's, loaded by now
+
+    release_free_memory()
 
 
 def post_worker_init(worker):

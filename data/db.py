@@ -20,6 +20,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import adbc_driver_manager
 import numpy as np
@@ -74,7 +75,12 @@ SNAPSHOT_ATTEMPTS = 20
 _ISOLATION = "adbc.connection.transaction.isolation_level"
 _REPEATABLE_READ = "adbc.connection.transaction.isolation.repeatable_read"
 _SQLITE_BATCH_ROWS = "adbc.sqlite.query.batch_rows"
+_PG_BATCH_BYTES = "adbc.postgresql.batch_size_hint_bytes"
 _SQLITE_TYPED = {pa.large_string(): "''", pa.float64(): "0.0"}  # else a whole number
+# the record batches of an answer from PostgreSQL (ADBC's default: 16 MB): answer_batches hands
+# each on as it comes (a customer page's lines are made compact a batch at a time, README)
+ANSWER_BATCH_BYTES = 4 << 20
+T = TypeVar("T")
 
 
 class DataVersion(Base):
@@ -623,11 +629,22 @@ class ArrowConnection:
 
     def answer(self, sql: str) -> pa.Table:
         """All the rows of `sql`, in a read transaction of their own, ended at once."""
+        return self._answered(sql, pa.RecordBatchReader.read_all)
+
+    def answer_batches(self, sql: str, each: Callable[[pa.RecordBatch], T]) -> list[T]:
+        """`each` of every record batch of `sql`'s rows as they come (about ANSWER_BATCH_BYTES
+        each from PostgreSQL), in a read transaction of their own: a batch is let go of once
+        `each` has returned."""
+        return self._answered(sql, lambda reader: [each(batch) for batch in reader])
+
+    def _answered(self, sql: str, use: Callable[[pa.RecordBatchReader], T]) -> T:
         statement = adbc_driver_manager.AdbcStatement(self.connection)
         try:
+            if self.dialect == "postgresql":
+                statement.set_options(**{_PG_BATCH_BYTES: str(ANSWER_BATCH_BYTES)})
             statement.set_sql_query(str(sql))
             stream, _ = statement.execute_query()
-            return pa.RecordBatchReader._import_from_c(stream.address).read_all()
+            return use(pa.RecordBatchReader._import_from_c(stream.address))
         finally:
             statement.close()
             self.connection.rollback()
@@ -656,8 +673,16 @@ class ArrowPool:
         self._parents: list[queue.SimpleQueue] = []  # a parent's, never used nor closed here
 
     def answer(self, sql: str) -> pa.Table:
-        """ArrowConnection.answer on an idle connection, or a new one. One that fails is
-        closed, not kept (e.g. the server restarted)."""
+        """ArrowConnection.answer on an idle connection, or a new one."""
+        return self._lent(lambda arrow: arrow.answer(sql))
+
+    def answer_batches(self, sql: str, each: Callable[[pa.RecordBatch], T]) -> list[T]:
+        """ArrowConnection.answer_batches on an idle connection, or a new one."""
+        return self._lent(lambda arrow: arrow.answer_batches(sql, each))
+
+    def _lent(self, use: Callable[[ArrowConnection], T]) -> T:
+        """What `use` does with an idle connection, or a new one. One that fails is closed,
+        not kept (e.g. the server restarted)."""
         if os.getpid() != self._pid:
             self._parents.append(self._idle)
             self._idle, self._pid = queue.SimpleQueue(), os.getpid()
@@ -666,13 +691,13 @@ class ArrowPool:
         except queue.Empty:
             arrow = ArrowConnection.open(self.url)
         try:
-            table = arrow.answer(sql)
+            answer = use(arrow)
         except BaseException:
             with suppress(Exception):  # a broken connection may fail to close: the first error
                 arrow.close()
             raise
         self._idle.put(arrow)
-        return table
+        return answer
 
     def close(self) -> None:
         """Close the idle connections (a process about to fork, or done)."""

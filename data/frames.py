@@ -137,7 +137,7 @@ class Frames:
 
 
 # The fields a customer page, its brief and an order's lines do not read: not built for them
-# (build_frames' `page`)
+# (page_frames)
 PAGE_UNUSED = ("events", "daily_events", "monthly", "customer_month_items")
 
 
@@ -195,22 +195,32 @@ def month_of_days(days: np.ndarray) -> np.ndarray:
 
 
 def build_frames(
-    tables: Tables,
-    as_of: pd.Timestamp | None = None,
-    sold: pd.DataFrame | None = None,
-    page: bool = False,
+    tables: Tables, as_of: pd.Timestamp | None = None, sold: pd.DataFrame | None = None
 ) -> Frames:
     """Build the cached frames from the table frames of data.db.read_tables (or the demo
-    generator), all in memory (tests, the demo, one customer's on SALES_ENGINE=sql; read_frames
-    streams from a database). `sold`: item_id, item_name, sku naming the items missing from the
-    catalogue (item_list; default: the lines'). With `page`, the frames of a customer page, its
-    brief and an order's lines only (SALES_ENGINE=sql's customer_frames): none of PAGE_UNUSED
-    is built (NotBuilt stands in), and neither payments nor the lines' event dates are needed
-    (PAGE_LINE_COLUMNS)."""
+    generator), all in memory (tests, the demo; read_frames streams from a database). `sold`:
+    item_id, item_name, sku naming the items missing from the catalogue (item_list; default:
+    the lines')."""
     lines = tables["order_lines"]
     counts = lines.groupby("order_id", sort=False, observed=True).size()
     sold = lines[["item_id", "item_name", "sku"]] if sold is None else sold
-    return Frames(**dict(_fields(dict(tables), counts, [lines], sold, as_of, page)))
+    return Frames(**dict(_fields(dict(tables), counts, [lines], sold, as_of)))
+
+
+def page_frames(
+    tables: Tables,
+    line_counts: pd.Series,
+    lines_by_order: Iterable[pd.DataFrame],
+    sold: pd.DataFrame,
+    as_of: pd.Timestamp,
+) -> Frames:
+    """The frames of a customer page, its brief and an order's lines only (SALES_ENGINE=sql's
+    customer_frames), from the tables other than order_lines (no payments; emptied as they are
+    used), the number of lines of each order (indexed by order_id; an order's index may come
+    twice, its counts are added up) and the lines (PAGE_LINE_COLUMNS: no event dates) in
+    chunks by order_id then line_no, each dropped once read, as _fields takes them: none of
+    PAGE_UNUSED is built (NotBuilt stands in)."""
+    return Frames(**dict(_fields(tables, line_counts, lines_by_order, sold, as_of, True)))
 
 
 def read_frames(
@@ -260,7 +270,7 @@ def _fields(
     an order after an earlier one's in line_no order (`lines_by_order`), and item_id,
     item_name, sku of lines (at least those of items missing from the items table:
     `sold_items`). Whatever is no longer
-    needed, a field once handed over included, is dropped at once. `page`: build_frames'."""
+    needed, a field once handed over included, is dropped at once. `page`: page_frames'."""
     salespeople = tables.pop("salespeople").reset_index(drop=True)
     customers = _customers({**tables, "salespeople": salespeople})
     del tables["customers"], tables["customer_fields"]

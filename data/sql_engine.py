@@ -15,15 +15,19 @@ import os
 import threading
 import time
 from calendar import monthrange
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import TypeVar
 
 import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -44,14 +48,16 @@ from data.frames import (
     CUSTOMER_COLUMNS,
     PAGE_LINE_COLUMNS,
     REVENUE_SUMS,
+    SPARSE_COLUMNS,
     Frames,
-    build_frames,
     from_day,
     item_list,
+    page_frames,
     to_day,
     with_custom_fields,
 )
 from data.lists import VALUE_COLUMNS, Lists
+from data.memory import release_free_memory
 from data.models import (
     DATA_TABLES,
     ROLLUP_ATTRIBUTES,
@@ -118,6 +124,8 @@ LINES_BY_CUSTOMER_SCHEMA = {**SCHEMAS["order_lines"], "customer_id": "string", "
 # a flag counted as 1 or 0 (PostgreSQL casts no boolean to bigint)
 ONE, ZERO = ibis.literal(1, "int64"), ibis.literal(0, "int64")
 DayRange = tuple[date, date]  # first and last day
+BATCH_ROWS = 65_536  # Database.each_batch's rows per batch (but PostgreSQL's)
+T = TypeVar("T")
 
 
 class Database:
@@ -161,6 +169,18 @@ class Database:
             return _pandas(self.arrow.answer(sql))
         with self.engine.connect() as conn:
             return pd.read_sql(text(sql), conn)
+
+    def each_batch(self, sql: str, each: Callable[[pa.RecordBatch], T]) -> list[T]:
+        """`each` of every record batch of `sql`'s rows as they come, each batch let go of once
+        `each` has returned: from DuckDB, batches of BATCH_ROWS rows; from PostgreSQL, of
+        about data.db.ANSWER_BATCH_BYTES; from the others, `run`'s frame in batches."""
+        if self.dialect == "duckdb":
+            cursor = self.file.cursor()
+            return [each(batch) for batch in cursor.sql(sql).to_arrow_reader(BATCH_ROWS)]
+        if self.arrow is not None:
+            return self.arrow.answer_batches(sql, each)
+        rows = pa.Table.from_pandas(self.run(sql), preserve_index=False)
+        return [each(batch) for batch in rows.to_batches(BATCH_ROWS)]
 
     def close(self) -> None:
         """Let go of the connections opened so far (a process about to fork its workers, which
@@ -391,7 +411,7 @@ class SqlEngine:
     def _frames_of(
         self, customers: ir.Table, order_id: str | None, lists: Lists, missing: str
     ) -> Frames:
-        """A page's Frames (data.frames.build_frames' `page`) of `customers` (of the scope:
+        """A page's Frames (data.frames.page_frames) of `customers` (of the scope:
         _everyone's columns) and their orders (only `order_id`, when given) and those orders'
         lines; ValueError(`missing`) when there is no customer. The other questions name the
         customers found: the database reads their rows only (through an index, or the lines kept
@@ -413,24 +433,27 @@ class SqlEngine:
             lines = lines.filter(lines.order_id == order_id)
         else:
             lines = lines.semi_join(orders, "order_id")
+        lines = lines.select(*PAGE_LINE_COLUMNS).order_by("order_id", "line_no")
         fields = t["customer_fields"]
-        read = {  # the lines' columns the frames read (item_name and sku: the lists' item list)
-            "order_lines": lines.select(*PAGE_LINE_COLUMNS),
+        read = {
             "orders": orders.select(*SCHEMAS["orders"]),
             "customer_fields": fields.filter(fields.customer_id.isin(ids)).select(
                 *SCHEMAS["customer_fields"]
             ),
         }
-        with ThreadPoolExecutor(2) as pool:  # the lines, and meanwhile the others
-            answers = pool.map(lambda name: _as_stored(self._run(read[name]), name), read)
-            tables = dict(zip(read, answers, strict=True))
+        with ThreadPoolExecutor(1) as pool:  # the others, meanwhile
+            others = pool.submit(lambda: {n: _as_stored(self._run(q), n) for n, q in read.items()})
+            chunks = self.database.each_batch(self.sql(lines), _compact_lines)
+            tables = others.result()
+        counts = _line_counts(chunks)
         items = lists.items  # the catalogue, and the items seen only on lines under their names
         listed = items["in_catalogue"].to_numpy(bool)
         gone = items[~listed]
         sold = pd.DataFrame({"item_id": gone["item_id"], "item_name": gone["name"], "sku": None})
         catalogue = items[listed].drop(columns="in_catalogue")
         tables |= {"customers": found, "items": catalogue, "salespeople": lists.salespeople}
-        frames = build_frames(tables, lists.as_of, sold, page=True)
+        frames = page_frames(tables, counts, _drained(chunks), sold, lists.as_of)
+        del tables
         fields = list(lists.custom_fields)  # the scope's, as the frames have them
         return replace(
             frames,
@@ -1301,6 +1324,49 @@ def _pandas(table: pa.Table) -> pd.DataFrame:
             continue
         table = table.set_column(i, table.column_names[i], column.cast(pa.float64()))
     return table.to_pandas(date_as_object=False)
+
+
+def _compact_lines(batch: pa.RecordBatch) -> pd.DataFrame:
+    """A batch of a page's order lines typed as _as_stored types them, but each text column a
+    categorical (Arrow's dictionary encoding: no Python string per value), and the attributes
+    as sold that none of its lines has left out (data.frames reads a missing one as no value):
+    a third of the batch's Arrow size, so that a big customer's lines are never all held as
+    Arrow or as text (README)."""
+    texts, others = {}, []
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+                or pa.types.is_null(column.type)):  # fmt: skip
+            others.append(name)
+        elif name not in SPARSE_COLUMNS or column.null_count < len(column):
+            if pa.types.is_null(column.type):  # NULLs only, from a driver that had no type
+                column = column.cast(pa.string())
+            coded = pc.dictionary_encode(column)
+            texts[name] = pd.Categorical.from_codes(
+                pc.fill_null(coded.indices, -1).to_numpy(), pd.Index(coded.dictionary, "str")
+            )
+    lines = _as_stored(_pandas(pa.Table.from_batches([batch.select(others)])), "order_lines")
+    return lines.assign(**texts)
+
+
+def _line_counts(chunks: list[pd.DataFrame]) -> pd.Series:
+    """The number of lines of each order in _compact_lines' `chunks` (index: order_id), an
+    order whose lines span two chunks counted in two parts."""
+    orders = [chunk["order_id"].cat for chunk in chunks]
+    counts = [np.bincount(o.codes, minlength=len(o.categories)) for o in orders]
+    ids = [o.categories.to_series() for o in orders]
+    return pd.Series(
+        np.concatenate([np.zeros(0, np.int64), *counts]),
+        index=pd.Index(pd.concat(ids) if ids else [], dtype="str"),
+    )
+
+
+def _drained(chunks: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks in their order, each dropped from the list once handed over; then the
+    memory freed meanwhile is handed back, before the rest of the page is built on top."""
+    chunks.reverse()
+    while chunks:
+        yield chunks.pop()
+    release_free_memory()
 
 
 def _as_stored(frame: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -143,7 +143,7 @@ class Engine(Protocol):
         as-of time and custom fields (`lists`: the user's frames or lists), so that
         metrics.customer_page answers the customer page from them (everything but the
         cross-sell gaps: group_purchases). The frames engine's are its own (the whole scope);
-        others' are a page's (data.frames.build_frames' `page`: no events, no rollups the page
+        others' are a page's (data.frames.page_frames: no events, no rollups the page
         does not read). ValueError for a customer the scope does not hold."""
 
     def order_frames(self, order_id: str, lists: Frames | Lists) -> Frames:

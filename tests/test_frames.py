@@ -3,6 +3,7 @@ table frames in memory (build_frames), frame by frame, dtype by dtype; and both 
 where a hand check and plain SQL say."""
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from data.frames import (
     PAGE_UNUSED,
     Frames,
     build_frames,
+    page_frames,
     read_frames,
     to_day,
 )
@@ -221,14 +223,22 @@ def test_frm006_customer_month_items_as_plain_sql_says(demo_engine):
 def test_frm007_a_pages_frames_equal_the_whole_frames_without_what_a_page_does_not_read(
     demo_engine,
 ):
-    """build_frames(page=True) from the tables without payments and the lines without their
-    event dates (PAGE_LINE_COLUMNS): every field a page reads equal to the whole build's; each
-    of PAGE_UNUSED raises, naming itself, when read."""
+    """page_frames from the tables without payments and the lines without their event dates
+    (PAGE_LINE_COLUMNS) in three chunks by order_id then line_no, orders cut between two
+    chunks counted in two parts: every field a page reads equal to the whole build's; each of
+    PAGE_UNUSED raises, naming itself, when read."""
     tables = read_tables(demo_engine)
     whole = build_frames(tables, as_of=AS_OF)
-    lines = tables["order_lines"][[*PAGE_LINE_COLUMNS, "item_name", "sku"]]
-    read = {n: t for n, t in tables.items() if n != "payments"} | {"order_lines": lines}
-    page = build_frames(read, AS_OF, page=True)
+    lines = tables["order_lines"].sort_values(["order_id", "line_no"], ignore_index=True)
+    order_id = lines["order_id"].to_numpy()
+    inside = np.flatnonzero(order_id[1:] == order_id[:-1]) + 1  # rows after one of their order
+    cuts = [0, inside[len(inside) // 3], inside[2 * len(inside) // 3], len(lines)]
+    chunks = [lines.iloc[a:b][PAGE_LINE_COLUMNS] for a, b in itertools.pairwise(cuts)]
+    counts = pd.concat([chunk.groupby("order_id").size() for chunk in chunks])
+    assert counts.index.duplicated().sum() == 2  # the cuts fall inside orders
+    read = {n: t for n, t in tables.items() if n not in ("payments", "order_lines")}
+    sold = lines[["item_id", "item_name", "sku"]]
+    page = page_frames(read, counts, iter(chunks), sold, AS_OF)
     for field in dataclasses.fields(Frames):
         if field.name in PAGE_UNUSED:
             with pytest.raises(AttributeError, match=field.name):

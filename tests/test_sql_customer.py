@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
+from data import db, sql_engine
 from data.access import Scope, scoped
 from data.db import make_engine, read_tables, write_tables
 from data.frames import build_frames, to_day
@@ -179,6 +180,33 @@ def test_sqc002_on_a_duckdb_file_too(group_shop):
     its customers' lines read from the lines kept by customer."""
     assert Database(group_shop[1]).lines_by_customer_current()
     assert_customer_pages_agree(*group_shop, "group")
+
+
+def lines_in_pairs(monkeypatch) -> list[int]:
+    """The SQL engine reads a customer's lines in batches of at most two lines (PostgreSQL's:
+    as small as ADBC makes them): the size of each batch read, as it comes."""
+    monkeypatch.setattr(sql_engine, "BATCH_ROWS", 2)
+    monkeypatch.setattr(db, "ANSWER_BATCH_BYTES", 1)
+    sizes, compact = [], sql_engine._compact_lines
+    monkeypatch.setattr(sql_engine, "_compact_lines",
+                        lambda batch: sizes.append(batch.num_rows) or compact(batch))  # fmt: skip
+    return sizes
+
+
+def test_sqc006_a_customers_lines_read_two_at_a_time_give_the_same_page(database_url, monkeypatch):
+    """C1's six lines come in batches of two at most (its category as sold, Home, in one
+    batch and not in the others), C4's order of three lines in two batches: every section
+    and the brief still equal the frames engine's."""
+    write_tables(make_engine(database_url), group_tables(), replace=True)
+    sizes = lines_in_pairs(monkeypatch)
+    assert_customer_pages_agree(database_url, database_url, "group")
+    assert sizes and max(sizes) <= 2
+
+
+def test_sqc007_on_a_duckdb_file_read_two_at_a_time_too(group_shop, monkeypatch):
+    sizes = lines_in_pairs(monkeypatch)
+    assert_customer_pages_agree(*group_shop, "group")
+    assert sizes and max(sizes) <= 2
 
 
 def test_sqc005_the_lines_by_customer_are_read_only_for_the_files_data_version(
