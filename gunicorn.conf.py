@@ -76,8 +76,9 @@ def post_fork(server, worker):
     MB each), made and freed by the hundred on a big customer's page: they come from the heaps
     up to 64 MB, which post_request trims as before. A fresh mapping each costs a page fault per
     4 KB: 127,000-146,000 on the biggest customer's page at 50M lines, ~61,000 from the heaps,
-    and the page took 0.71-0.81 s against 0.95-1.17 s (README). On PostgreSQL the page waits for
-    the database (2.5 s at 10M lines) and the heaps would keep the worker 30 MB higher: 1 MB."""
+    and the page took 0.71-0.81 s against 0.95-1.17 s (README). On the other databases
+    (PostgreSQL, SQLite, Trino, Spark) as with the frames, 1 MB: on PostgreSQL the page waits
+    for the database (2.5 s at 10M lines) and the heaps kept the worker 30 MB higher."""
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     try:
         libc = ctypes.CDLL("libc.so.6")

@@ -194,16 +194,13 @@ def month_of_days(days: np.ndarray) -> np.ndarray:
     return (months + 1970 * 12).astype(np.int32)
 
 
-def build_frames(
-    tables: Tables, as_of: pd.Timestamp | None = None, sold: pd.DataFrame | None = None
-) -> Frames:
+def build_frames(tables: Tables, as_of: pd.Timestamp | None = None) -> Frames:
     """Build the cached frames from the table frames of data.db.read_tables (or the demo
-    generator), all in memory (tests, the demo; read_frames streams from a database). `sold`:
-    item_id, item_name, sku naming the items missing from the catalogue (item_list; default:
-    the lines')."""
+    generator), all in memory (tests, the demo; read_frames streams from a database); the
+    lines' item_name and sku name the items missing from the catalogue (item_list)."""
     lines = tables["order_lines"]
     counts = lines.groupby("order_id", sort=False, observed=True).size()
-    sold = lines[["item_id", "item_name", "sku"]] if sold is None else sold
+    sold = lines[["item_id", "item_name", "sku"]]
     return Frames(**dict(_fields(dict(tables), counts, [lines], sold, as_of)))
 
 

@@ -137,6 +137,7 @@ class Database:
         self._stored: set[tuple[str, str]] | None = None  # (table, column) of the database
         self._stored_at: tuple | None = None  # a DuckDB file's stamp when they were read
         self._answers: dict[str, tuple] = {}  # _asked's: question -> (file stamp, answer)
+        self.arrow: ArrowPool | None = None  # PostgreSQL's answers as Arrow (below)
         if is_spark(url):
             from ibis.backends.pyspark import Backend  # only Spark deployments load pyspark
 
@@ -173,7 +174,8 @@ class Database:
     def each_batch(self, sql: str, each: Callable[[pa.RecordBatch], T]) -> list[T]:
         """`each` of every record batch of `sql`'s rows as they come, each batch let go of once
         `each` has returned: from DuckDB, batches of BATCH_ROWS rows; from PostgreSQL, of
-        about data.db.ANSWER_BATCH_BYTES; from the others, `run`'s frame in batches."""
+        about data.db.ANSWER_BATCH_BYTES; from the others (SQLite, Trino, Spark), `run`'s
+        whole frame first, then in batches (no memory saved there)."""
         if self.dialect == "duckdb":
             cursor = self.file.cursor()
             return [each(batch) for batch in cursor.sql(sql).to_arrow_reader(BATCH_ROWS)]
@@ -1330,16 +1332,15 @@ def _compact_lines(batch: pa.RecordBatch) -> pd.DataFrame:
     """A batch of a page's order lines typed as _as_stored types them, but each text column a
     categorical (Arrow's dictionary encoding: no Python string per value), and the attributes
     as sold that none of its lines has left out (data.frames reads a missing one as no value):
-    a third of the batch's Arrow size, so that a big customer's lines are never all held as
+    about half the batch's Arrow size, so that a big customer's lines are never all held as
     Arrow or as text (README)."""
     texts, others = {}, []
     for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-                or pa.types.is_null(column.type)):  # fmt: skip
+        if SCHEMAS["order_lines"][name] != "string":
             others.append(name)
         elif name not in SPARSE_COLUMNS or column.null_count < len(column):
-            if pa.types.is_null(column.type):  # NULLs only, from a driver that had no type
-                column = column.cast(pa.string())
+            if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+                column = column.cast(pa.string())  # NULLs only (no type), or string views
             coded = pc.dictionary_encode(column)
             texts[name] = pd.Categorical.from_codes(
                 pc.fill_null(coded.indices, -1).to_numpy(), pd.Index(coded.dictionary, "str")

@@ -12,14 +12,24 @@ from dataclasses import fields, is_dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from pandas.testing import assert_frame_equal
 
 from data import db, sql_engine
 from data.access import Scope, scoped
 from data.db import make_engine, read_tables, write_tables
-from data.frames import build_frames, to_day
+from data.frames import (
+    PAGE_LINE_COLUMNS,
+    SPARSE_COLUMNS,
+    Frames,
+    build_frames,
+    customer_code,
+    lines_of_customer,
+    to_day,
+)
 from data.sql_engine import Database, SqlEngine
 from metrics.engine import FramesEngine
 from reports.brief import customer_brief_pdf
@@ -131,7 +141,8 @@ def assert_same(expected, got, where: str) -> None:
 
 def assert_customer_pages_agree(url: str, analytics: str, company: str) -> None:
     """Every customer of the company in each scope, for a view per scope (the leader two): the
-    sections on the SQL engine equal the frames engine's, and the leader's brief of the first
+    customer's lines in the same order (order_id, line_no) and the sections on the SQL engine
+    equal the frames engine's, and the leader's brief of the first
     customer byte for byte; outside a scope both say "not found"."""
     frames = build_frames(read_tables(make_engine(url)))
     database = Database(analytics)
@@ -151,6 +162,7 @@ def assert_customer_pages_agree(url: str, analytics: str, company: str) -> None:
                 continue
             small = sql.customer_frames(customer, lists)
             assert list(small.customers["customer_id"]) == [customer]
+            assert line_keys(small, customer) == line_keys(mine, customer)
             for query in queries:
                 where = f"{company} {customer} {name} {query}"
                 expected = customer_sections(mine, customer, parse(query, mine))
@@ -165,6 +177,13 @@ def assert_customer_pages_agree(url: str, analytics: str, company: str) -> None:
                     customer_page_of(sql, lists, customer, parse(queries[0], lists))[1]
                 )
                 assert expected == got, f"{company} {customer} {name}: brief"
+
+
+def line_keys(frames: Frames, customer: str) -> list[tuple[str, int]]:
+    """(order_id, line_no) of the customer's lines in the frames' order."""
+    lines = frames.lines.iloc[lines_of_customer(frames, customer_code(frames, customer))]
+    order_ids = frames.orders["order_id"].to_numpy()[lines["order"].to_numpy()]
+    return list(zip(order_ids.tolist(), lines["line_no"].tolist(), strict=True))
 
 
 @pytest.mark.parametrize("company", list(COMPANIES))
@@ -182,31 +201,86 @@ def test_sqc002_on_a_duckdb_file_too(group_shop):
     assert_customer_pages_agree(*group_shop, "group")
 
 
-def lines_in_pairs(monkeypatch) -> list[int]:
+def lines_in_pairs(monkeypatch) -> list[pd.DataFrame]:
     """The SQL engine reads a customer's lines in batches of at most two lines (PostgreSQL's:
-    as small as ADBC makes them): the size of each batch read, as it comes."""
+    as few as ADBC sends): each batch as _compact_lines made it, as it comes."""
     monkeypatch.setattr(sql_engine, "BATCH_ROWS", 2)
     monkeypatch.setattr(db, "ANSWER_BATCH_BYTES", 1)
-    sizes, compact = [], sql_engine._compact_lines
+    chunks, compact = [], sql_engine._compact_lines
     monkeypatch.setattr(sql_engine, "_compact_lines",
-                        lambda batch: sizes.append(batch.num_rows) or compact(batch))  # fmt: skip
-    return sizes
+                        lambda batch: chunks.append(compact(batch)) or chunks[-1])  # fmt: skip
+    return chunks
+
+
+def group_tables_sold_as() -> dict:
+    """The group shop with C1's item A sold as an Outdoor item on 10 January 2026 (an
+    attribute as sold on one of C1's six lines), its lines written last one first (the
+    database may give them back in that order unless asked for another)."""
+    tables = group_tables()
+    lines = tables["order_lines"].iloc[::-1].reset_index(drop=True)
+    outdoor = (lines["order_id"] == "C1-A-2026-01-10").to_numpy()
+    tables["order_lines"] = lines.assign(category=np.where(outdoor, "Outdoor", None))
+    return tables
+
+
+def assert_read_two_at_a_time(chunks: list[pd.DataFrame]) -> None:
+    """At most two lines a batch; C1's category as sold (Outdoor) kept in a batch, left out
+    of another; an order (C4's or C5's three lines) in two batches."""
+    assert chunks and max(map(len, chunks)) <= 2
+    outdoor = ["category" in c and (c["category"] == "Outdoor").any() for c in chunks]
+    assert any(outdoor) and not all("category" in c for c in chunks)
+    orders = pd.concat([c["order_id"].astype(str).drop_duplicates() for c in chunks])
+    assert orders.duplicated().any()
 
 
 def test_sqc006_a_customers_lines_read_two_at_a_time_give_the_same_page(database_url, monkeypatch):
-    """C1's six lines come in batches of two at most (its category as sold, Home, in one
-    batch and not in the others), C4's order of three lines in two batches: every section
-    and the brief still equal the frames engine's."""
-    write_tables(make_engine(database_url), group_tables(), replace=True)
-    sizes = lines_in_pairs(monkeypatch)
+    """The group shop with an attribute as sold, its customers' lines in batches of two at
+    most: C1's category as sold in one batch and not in the others, C4's and C5's orders of
+    three lines in two batches each. Every section and the brief still equal the frames
+    engine's."""
+    write_tables(make_engine(database_url), group_tables_sold_as(), replace=True)
+    chunks = lines_in_pairs(monkeypatch)
     assert_customer_pages_agree(database_url, database_url, "group")
-    assert sizes and max(sizes) <= 2
+    assert_read_two_at_a_time(chunks)
 
 
-def test_sqc007_on_a_duckdb_file_read_two_at_a_time_too(group_shop, monkeypatch):
-    sizes = lines_in_pairs(monkeypatch)
-    assert_customer_pages_agree(*group_shop, "group")
-    assert sizes and max(sizes) <= 2
+def test_sqc007_on_a_duckdb_file_read_two_at_a_time_too(tmp_path, monkeypatch):
+    url, _ = company(tmp_path, group_tables_sold_as())
+    analytics = write_duckdb(tmp_path / "by-customer.duckdb", url, by_customer=True)
+    chunks = lines_in_pairs(monkeypatch)
+    assert_customer_pages_agree(url, analytics, "group")
+    assert_read_two_at_a_time(chunks)
+
+
+def test_sqc008_a_batch_of_lines_made_compact_and_counted_by_hand():
+    """_compact_lines: text as categoricals of the values (a string view too), the attributes
+    as sold with no value left out and Home kept, a cost with no value in a column of no type
+    (as pandas gives SQLite's NULLs to Arrow) still a float, amounts and flags as they came;
+    _line_counts: O1 cut between two batches counted in two parts (1 + 1), O2 once."""
+    values = {"order_id": ["O1", "O1", "O2"], "line_no": [1, 2, 1],
+              "item_id": pa.array(["A", "B", "A"], pa.string_view()),
+              "quantity": [1.0, 2.0, 3.0], "unit_price": [10.0, 20.0, 30.0],
+              "discount_pct": [None, 0.1, None], "vat_rate": [0.2, 0.2, 0.2],
+              "prices_include_vat": [False, True, False], "unit_cost": pa.nulls(3),
+              "cost_non_inv": [0.0, 1.5, 0.0], "status": ["open", "cancelled", "open"],
+              "category": ["Home", None, None]}  # fmt: skip
+    batch = pa.RecordBatch.from_pydict(
+        {name: values.get(name, pa.nulls(3, pa.string())) for name in PAGE_LINE_COLUMNS}
+    )
+    lines = sql_engine._compact_lines(batch)
+    assert sorted(lines.columns) == sorted(
+        [*(n for n in PAGE_LINE_COLUMNS if n not in SPARSE_COLUMNS), "category"]
+    )
+    for name in ("order_id", "item_id", "status", "category"):
+        assert isinstance(lines[name].dtype, pd.CategoricalDtype), name
+        expected = [v if v is None else str(v) for v in batch[name].to_pylist()]
+        assert [None if pd.isna(v) else v for v in lines[name]] == expected, name
+    assert lines["unit_cost"].dtype == "float64" and lines["unit_cost"].isna().all()
+    assert lines["quantity"].tolist() == [1.0, 2.0, 3.0]
+    assert lines["prices_include_vat"].tolist() == [False, True, False]
+    counts = sql_engine._line_counts([sql_engine._compact_lines(batch.slice(0, 1)),
+                                      sql_engine._compact_lines(batch.slice(1, 2))])  # fmt: skip
+    assert list(zip(counts.index, counts, strict=True)) == [("O1", 1), ("O1", 1), ("O2", 1)]
 
 
 def test_sqc005_the_lines_by_customer_are_read_only_for_the_files_data_version(
