@@ -266,8 +266,8 @@ def _fields(
     (`line_counts`, indexed by order_id), the order lines in chunks, a later chunk's lines of
     an order after an earlier one's in line_no order (`lines_by_order`), and item_id,
     item_name, sku of lines (at least those of items missing from the items table:
-    `sold_items`). Whatever is no longer
-    needed, a field once handed over included, is dropped at once. `page`: page_frames'."""
+    `sold_items`). Whatever is no longer needed, a field once handed over included, is dropped
+    at once. `page`: page_frames'."""
     salespeople = tables.pop("salespeople").reset_index(drop=True)
     customers = _customers({**tables, "salespeople": salespeople})
     del tables["customers"], tables["customer_fields"]

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import TypeVar
 
 import ibis
 import ibis.expr.operations as ops
@@ -43,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 from data.access import Scope
-from data.db import ArrowPool, dispose_after_fork, normal_url
+from data.db import ArrowPool, T, dispose_after_fork, normal_url
 from data.frames import (
     CUSTOMER_COLUMNS,
     PAGE_LINE_COLUMNS,
@@ -125,7 +124,6 @@ LINES_BY_CUSTOMER_SCHEMA = {**SCHEMAS["order_lines"], "customer_id": "string", "
 ONE, ZERO = ibis.literal(1, "int64"), ibis.literal(0, "int64")
 DayRange = tuple[date, date]  # first and last day
 BATCH_ROWS = 65_536  # Database.each_batch's rows per batch (but PostgreSQL's)
-T = TypeVar("T")
 
 
 class Database:
